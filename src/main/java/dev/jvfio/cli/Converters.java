@@ -1,0 +1,72 @@
+package dev.jvfio.cli;
+
+import java.time.Duration;
+import java.util.Locale;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** picocli converters for the value types of our options. */
+final class Converters {
+    private Converters() {}
+
+    static final class Size implements ITypeConverter<ByteSize> {
+        @Override
+        public ByteSize convert(String value) {
+            try {
+                return ByteSize.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class Machine implements ITypeConverter<QemuMachine> {
+        @Override
+        public QemuMachine convert(String value) {
+            try {
+                return QemuMachine.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class Delay implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            try {
+                return parseDuration(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** "2s", "500ms", "1m", "0" -> Duration; negative or unknown units are rejected. */
+    static Duration parseDuration(String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        String bad = "'" + text + "' is not a duration (e.g. 2s, 500ms, 1m)";
+        if (t.equals("0")) return Duration.ZERO;
+        long factorMillis;
+        String digits;
+        if (t.endsWith("ms")) {
+            factorMillis = 1;
+            digits = t.substring(0, t.length() - 2);
+        } else if (t.endsWith("s")) {
+            factorMillis = 1000;
+            digits = t.substring(0, t.length() - 1);
+        } else if (t.endsWith("m")) {
+            factorMillis = 60_000;
+            digits = t.substring(0, t.length() - 1);
+        } else {
+            throw new IllegalArgumentException(bad);
+        }
+        try {
+            long n = Long.parseLong(digits);
+            if (n < 0) throw new IllegalArgumentException(bad);
+            return Duration.ofMillis(Math.multiplyExact(n, factorMillis));
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException(bad);
+        }
+    }
+}

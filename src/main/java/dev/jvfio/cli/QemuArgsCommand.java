@@ -1,0 +1,75 @@
+package dev.jvfio.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "qemu-args", mixinStandardHelpOptions = true,
+        description = {
+            "Prints the QEMU options that attach N served GPUs to a guest: shared guest RAM, one",
+            "vfio-user-pci per socket on its own PCIe root port, 64-bit windows large enough for the",
+            "BARs, and 8 NUMA nodes per GPU with an acpi-generic-initiator each.",
+            "Paste the output after the QEMU binary's name (needs QEMU 10.1 or later)."})
+final class QemuArgsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--gpus", paramLabel = "N", description = "Number of GPUs (default: one per --socket, else 1).")
+    Integer gpus;
+
+    @Option(names = "--socket", paramLabel = "PATH",
+            description = "Socket of a served GPU; repeat once per GPU (default: the sockets 'jvfio serve' uses).")
+    List<Path> sockets = new ArrayList<>();
+
+    @Option(names = "--machine", paramLabel = "q35|virt", converter = Converters.Machine.class,
+            description = "QEMU machine type (default: ${DEFAULT-VALUE}).", defaultValue = "q35")
+    QemuMachine machine;
+
+    @Option(names = "--mem-size", paramLabel = "SIZE", converter = Converters.Size.class, defaultValue = "96G",
+            description = "Device memory of each GPU, as given to 'jvfio serve' (default: ${DEFAULT-VALUE}); sizes the 64-bit windows.")
+    ByteSize memSize;
+
+    @Option(names = "--ram", paramLabel = "SIZE", converter = Converters.Size.class, defaultValue = "16G",
+            description = "Guest RAM (default: ${DEFAULT-VALUE}), split over NUMA nodes 0 and 1.")
+    ByteSize ram;
+
+    @Option(names = "--cpus", paramLabel = "N", defaultValue = "4", description = "vCPUs (default: ${DEFAULT-VALUE}).")
+    int cpus;
+
+    @Override
+    public Integer call() {
+        int count;
+        if (gpus == null) {
+            count = sockets.isEmpty() ? 1 : sockets.size();
+        } else {
+            count = gpus;
+            if (count < 1) throw new UsageError("--gpus must be at least 1, not " + count);
+            if (!sockets.isEmpty() && sockets.size() != count) {
+                throw new UsageError("--gpus " + count + " needs " + count + " --socket options (one per GPU), got "
+                        + sockets.size());
+            }
+        }
+        if (memSize.bytes() == 0) throw new UsageError("--mem-size must be positive");
+        VmLayout layout;
+        try {
+            layout = new VmLayout(machine, SocketPaths.resolve(sockets, count, System.getenv()), ram.bytes(), cpus,
+                    memSize.bytes());
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(e.getMessage());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(layout.render());
+        out.flush();
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("# paste after: " + machine.binary() + " -accel kvm -cpu host"
+                + (machine == QemuMachine.VIRT ? " -bios <UEFI firmware, for ACPI>" : "") + " ...");
+        err.flush();
+        return 0;
+    }
+}

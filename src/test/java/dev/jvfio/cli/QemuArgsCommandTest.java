@@ -1,0 +1,306 @@
+package dev.jvfio.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code jvfio qemu-args} run as a child process; its output is split like a shell would and every
+ * option and property name is checked against the names QEMU's source defines.
+ */
+class QemuArgsCommandTest {
+    /* Option names: qemu-options.hx (DEF("machine"...), DEF("global"...), DEF("m"...), DEF("smp"...),
+     * DEF("object"...), DEF("numa"...), DEF("device"...)). */
+    static final Set<String> OPTIONS = Set.of("-machine", "-global", "-m", "-smp", "-object", "-numa", "-device");
+
+    /* Properties every device accepts through qdev_device_add (system/qdev-monitor.c: "driver", "bus",
+     * "id") and every PCI device (hw/pci/pci.c pci_props: "addr", "multifunction", "romfile", ...). */
+    static final Set<String> QDEV_COMMON = Set.of("driver", "bus", "id", "addr", "multifunction", "romfile", "rombar");
+
+    /* hw/vfio-user/pci.c: vfio_user_pci_properties ("x-pci-vendor-id", ..., "x-send-queued",
+     * "x-msg-timeout", "x-no-posted-writes") and the class property "socket" (a QAPI SocketAddress). */
+    static final Set<String> VFIO_USER_PCI = union(QDEV_COMMON, Set.of("socket", "x-pci-vendor-id",
+            "x-pci-device-id", "x-pci-sub-vendor-id", "x-pci-sub-device-id", "x-pci-class-code", "x-send-queued",
+            "x-msg-timeout", "x-no-posted-writes"));
+
+    /* qapi/sockets.json: SocketAddress is a union on "type"; its "unix" branch UnixSocketAddress has "path". */
+    static final Set<String> SOCKET_ADDRESS_UNIX = Set.of("type", "path", "abstract", "tight");
+
+    /* hw/pci-bridge/gen_pcie_root_port.c gen_rp_props ("bus-reserve", "io-reserve", "mem-reserve",
+     * "pref32-reserve", "pref64-reserve", "x-speed", "x-width") and hw/pci/pcie_port.c
+     * (pcie_port_props "port", pcie_slot_props "chassis", "slot", "hotplug"). */
+    static final Set<String> PCIE_ROOT_PORT = union(QDEV_COMMON, Set.of("bus-reserve", "io-reserve", "mem-reserve",
+            "pref32-reserve", "pref64-reserve", "port", "chassis", "slot", "hotplug"));
+
+    /* backends/hostmem.c ("size", "share", "merge", "dump", "prealloc", "policy", "host-nodes", "reserve")
+     * and backends/hostmem-memfd.c ("hugetlb", "hugetlbsize", "seal"); "id" names any -object. */
+    static final Set<String> MEMORY_BACKEND_MEMFD = Set.of("qom-type", "id", "size", "share", "merge", "dump",
+            "prealloc", "policy", "host-nodes", "reserve", "hugetlb", "hugetlbsize", "seal");
+
+    /* hw/acpi/pci.c (earlier hw/acpi/acpi_generic_initiator.c), type "acpi-generic-initiator":
+     * object_class_property_add_str "pci-dev" and object_class_property_add "node". */
+    static final Set<String> ACPI_GENERIC_INITIATOR = Set.of("qom-type", "id", "pci-dev", "node");
+
+    /* qapi/machine.json NumaNodeOptions: "nodeid", "cpus", "mem", "memdev", "initiator"; "type" is
+     * the NumaOptions discriminator (implied first key, hw/core/numa.c implied_opt_name "type"). */
+    static final Set<String> NUMA_NODE = Set.of("type", "nodeid", "cpus", "mem", "memdev", "initiator");
+
+    /* Machine types: hw/i386/pc_q35.c ("q35" alias), hw/arm/virt.c ("virt" alias); arm virt's
+     * "highmem-mmio-size" (object_class_property_add in virt_machine_class_init, QEMU 10.0+). */
+    static final Set<String> MACHINE_VIRT = Set.of("type", "highmem-mmio-size", "highmem", "gic-version", "accel");
+    static final Set<String> MACHINE_Q35 = Set.of("type", "accel");
+
+    /* -global DRIVER.PROP=VALUE: include/hw/pci-host/q35.h TYPE_Q35_HOST_DEVICE "q35-pcihost" and
+     * include/hw/i386/pc.h PCI_HOST_PROP_PCI_HOLE64_SIZE "pci-hole64-size" (mch_props in hw/pci-host/q35.c). */
+    static final Set<String> GLOBALS = Set.of("q35-pcihost.pci-hole64-size");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    record Parsed(List<Map.Entry<String, String>> options) {
+        List<String> values(String option) {
+            return options.stream().filter(e -> e.getKey().equals(option)).map(Map.Entry::getValue).toList();
+        }
+
+        List<Map<String, String>> objects(String qomType) {
+            return values("-object").stream().map(v -> keyval(v, "qom-type"))
+                    .filter(m -> qomType.equals(m.get("qom-type"))).toList();
+        }
+
+        List<Map<String, String>> numaNodes() {
+            return values("-numa").stream().map(v -> keyval(v, "type")).toList();
+        }
+    }
+
+    static Parsed parse(String stdout) {
+        List<String> words = ShellTokens.split(stdout);
+        List<Map.Entry<String, String>> opts = new ArrayList<>();
+        for (int i = 0; i < words.size(); i += 2) {
+            assertThat(OPTIONS).as("option name at word %d", i).contains(words.get(i));
+            assertThat(i + 1).as("value of %s", words.get(i)).isLessThan(words.size());
+            opts.add(Map.entry(words.get(i), words.get(i + 1)));
+        }
+        return new Parsed(opts);
+    }
+
+    /** QEMU's keyval syntax "implied,key=value,key=value" (no ",," escapes in our output). */
+    static Map<String, String> keyval(String text, String impliedKey) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String[] parts = text.split(",");
+        for (int i = 0; i < parts.length; i++) {
+            int eq = parts[i].indexOf('=');
+            if (i == 0 && eq < 0) {
+                out.put(impliedKey, parts[i]);
+            } else {
+                assertThat(eq).as("key=value in %s", text).isPositive();
+                String key = parts[i].substring(0, eq);
+                assertThat(out).as("duplicate key %s in %s", key, text).doesNotContainKey(key);
+                out.put(key, parts[i].substring(eq + 1));
+            }
+        }
+        return out;
+    }
+
+    static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> s = new TreeSet<>(a);
+        s.addAll(b);
+        return Set.copyOf(s);
+    }
+
+    static long size(String qemuSize) {
+        return ByteSize.parse(qemuSize).bytes();
+    }
+
+    /** Checks every property of every option against QEMU's names; returns the parsed devices. */
+    static List<JsonNode> checkNames(Parsed parsed) throws Exception {
+        List<JsonNode> gpus = new ArrayList<>();
+        for (Map.Entry<String, String> e : parsed.options()) {
+            String v = e.getValue();
+            switch (e.getKey()) {
+                case "-machine" -> {
+                    Map<String, String> kv = keyval(v, "type");
+                    assertThat(kv.get("type")).isIn("q35", "virt");
+                    assertThat(kv.keySet()).isSubsetOf(kv.get("type").equals("virt") ? MACHINE_VIRT : MACHINE_Q35);
+                    assertThat(kv).doesNotContainKey("memory-backend"); // exclusive with -numa memdev (hw/core/numa.c)
+                }
+                case "-global" -> assertThat(v.substring(0, v.indexOf('='))).isIn(GLOBALS);
+                case "-m" -> assertThat(size(v)).isPositive();
+                case "-smp" -> assertThat(Integer.parseInt(v)).isPositive();
+                case "-numa" -> assertThat(keyval(v, "type").keySet()).isSubsetOf(NUMA_NODE);
+                case "-object" -> {
+                    Map<String, String> kv = keyval(v, "qom-type");
+                    switch (kv.get("qom-type")) {
+                        case "memory-backend-memfd" -> assertThat(kv.keySet()).isSubsetOf(MEMORY_BACKEND_MEMFD);
+                        case "acpi-generic-initiator" -> assertThat(kv.keySet()).isSubsetOf(ACPI_GENERIC_INITIATOR);
+                        default -> throw new AssertionError("unexpected object " + v);
+                    }
+                }
+                case "-device" -> {
+                    if (v.startsWith("{")) {
+                        JsonNode dev = JSON.readTree(v);
+                        assertThat(dev.get("driver").asText()).isEqualTo("vfio-user-pci");
+                        assertThat(fieldNames(dev)).isSubsetOf(VFIO_USER_PCI);
+                        assertThat(fieldNames(dev.get("socket"))).isSubsetOf(SOCKET_ADDRESS_UNIX);
+                        assertThat(dev.get("socket").get("type").asText()).isEqualTo("unix");
+                        gpus.add(dev);
+                    } else {
+                        Map<String, String> kv = keyval(v, "driver");
+                        assertThat(kv.get("driver")).isEqualTo("pcie-root-port");
+                        assertThat(kv.keySet()).isSubsetOf(PCIE_ROOT_PORT);
+                    }
+                }
+                default -> throw new AssertionError(e.getKey());
+            }
+        }
+        return gpus;
+    }
+
+    static Set<String> fieldNames(JsonNode node) {
+        Set<String> names = new TreeSet<>();
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) names.add(it.next());
+        return names;
+    }
+
+    @ParameterizedTest(name = "{0} GPU(s)")
+    @ValueSource(ints = {1, 2, 4})
+    @DisplayName("NV-8.2 NV-8.4 NV-8.5 VU-8.2 VU-8.3 qemu-args: QEMU names, NUMA numbering, root ports, windows")
+    void nv_8_2_numbering_and_qemu_property_names(int gpus) throws Exception {
+        List<String> args = new ArrayList<>(List.of("qemu-args", "--gpus", Integer.toString(gpus), "--mem-size", "96G"));
+        for (int g = 0; g < gpus; g++) {
+            args.add("--socket");
+            args.add("/tmp/jv sock's/gpu" + g + ".sock"); // a space and a quote: quoting must survive
+        }
+        CliProcess.Result r = CliProcess.run(args.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        Parsed parsed = parse(r.out());
+        List<JsonNode> devices = checkNames(parsed);
+
+        // VU-8.2: one vfio-user-pci per socket, JSON syntax, socket as SocketAddress
+        assertThat(devices).hasSize(gpus);
+        for (int g = 0; g < gpus; g++) {
+            assertThat(devices.get(g).get("socket").get("path").asText()).isEqualTo("/tmp/jv sock's/gpu" + g + ".sock");
+        }
+
+        // VU-8.3: guest RAM in shared memfd backends that add up to -m
+        List<Map<String, String>> ram = parsed.objects("memory-backend-memfd");
+        assertThat(ram).isNotEmpty().allSatisfy(m -> assertThat(m.get("share")).isEqualTo("on"));
+        long ramTotal = ram.stream().mapToLong(m -> size(m.get("size"))).sum();
+        assertThat(ramTotal).isEqualTo(size(parsed.values("-m").getFirst()));
+
+        // NV-8.2: nodes 0..(1 + 8 * gpus), each exactly once, no gaps (QEMU rejects sparse node ids)
+        List<Integer> nodeIds = parsed.numaNodes().stream().map(m -> Integer.parseInt(m.get("nodeid"))).sorted().toList();
+        List<Integer> expectedIds = new ArrayList<>();
+        for (int n = 0; n < 2 + 8 * gpus; n++) expectedIds.add(n);
+        assertThat(nodeIds).isEqualTo(expectedIds);
+        // nodes 0/1 carry the RAM backends; GPU nodes are memory-less
+        Set<String> ramIds = new TreeSet<>();
+        ram.forEach(m -> ramIds.add(m.get("id")));
+        for (Map<String, String> node : parsed.numaNodes()) {
+            int id = Integer.parseInt(node.get("nodeid"));
+            if (id < 2) assertThat(ramIds).contains(node.get("memdev"));
+            else assertThat(node).containsOnlyKeys("type", "nodeid");
+        }
+
+        // NV-8.2: GPU g owns nodes 2+8g .. 9+8g through one acpi-generic-initiator each
+        List<Map<String, String>> initiators = parsed.objects("acpi-generic-initiator");
+        assertThat(initiators).hasSize(8 * gpus);
+        for (int g = 0; g < gpus; g++) {
+            String devId = devices.get(g).get("id").asText();
+            List<Integer> owned = initiators.stream().filter(m -> devId.equals(m.get("pci-dev")))
+                    .map(m -> Integer.parseInt(m.get("node"))).sorted().toList();
+            List<Integer> expected = new ArrayList<>();
+            for (int k = 0; k < 8; k++) expected.add(2 + 8 * g + k);
+            assertThat(owned).as("nodes of GPU %d", g).isEqualTo(expected);
+        }
+        assertThat(initiators.stream().map(m -> m.get("id")).distinct().count()).isEqualTo(8L * gpus);
+
+        // NV-8.5: each GPU alone on its own root port, at addr 0
+        List<Map<String, String>> ports = parsed.values("-device").stream().filter(v -> !v.startsWith("{"))
+                .map(v -> keyval(v, "driver")).toList();
+        assertThat(ports).hasSize(gpus);
+        Set<String> portIds = new TreeSet<>();
+        Set<String> chassisSlots = new TreeSet<>();
+        for (Map<String, String> p : ports) {
+            portIds.add(p.get("id"));
+            chassisSlots.add(p.get("chassis") + "/" + p.get("slot"));
+        }
+        assertThat(portIds).hasSize(gpus);
+        assertThat(chassisSlots).as("chassis/slot pairs must be unique").hasSize(gpus);
+        Set<String> gpuBuses = new TreeSet<>();
+        for (JsonNode d : devices) {
+            assertThat(portIds).contains(d.get("bus").asText());
+            assertThat(d.get("addr").asText()).isIn("0", "0x0", "0.0");
+            gpuBuses.add(d.get("bus").asText());
+        }
+        assertThat(gpuBuses).hasSize(gpus);
+
+        // NV-8.4: every port's prefetchable window holds a 128 GiB usemem BAR (96G rounded up) + resmem,
+        // and the q35 64-bit hole holds all the ports' windows
+        long hole = 0;
+        for (String g : parsed.values("-global")) {
+            if (g.startsWith("q35-pcihost.pci-hole64-size=")) hole = size(g.substring(g.indexOf('=') + 1));
+        }
+        long sum = 0;
+        for (Map<String, String> p : ports) {
+            long reserve = size(p.get("pref64-reserve"));
+            assertThat(reserve).isGreaterThanOrEqualTo(128 * ByteSize.GIB + 2 * ByteSize.GIB);
+            sum += reserve;
+        }
+        assertThat(hole).isGreaterThanOrEqualTo(sum);
+    }
+
+    @Test
+    @DisplayName("NV-8.4 qemu-args --machine virt sizes highmem-mmio-size as a power of two >= 512G")
+    void nv_8_4_virt_highmem_mmio_size() throws Exception {
+        CliProcess.Result r = CliProcess.run("qemu-args", "--machine", "virt", "--gpus", "4", "--mem-size", "144G");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        Parsed parsed = parse(r.out());
+        checkNames(parsed);
+        Map<String, String> machine = keyval(parsed.values("-machine").getFirst(), "type");
+        assertThat(machine.get("type")).isEqualTo("virt");
+        long mmio = size(machine.get("highmem-mmio-size"));
+        assertThat(Long.bitCount(mmio)).isEqualTo(1);
+        assertThat(mmio).isGreaterThanOrEqualTo(4 * 256 * ByteSize.GIB); // 144G -> 256G usemem BAR per GPU
+        assertThat(parsed.values("-global")).isEmpty();
+    }
+
+    @Test
+    @DisplayName("qemu-args defaults to the sockets serve uses ($XDG_RUNTIME_DIR/jvfio/gpuN.sock)")
+    void defaultSocketsFollowServe(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        CliProcess.Result r = CliProcess.run(dir, Map.of("XDG_RUNTIME_DIR", dir.toString()), "qemu-args", "--gpus", "2");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        List<JsonNode> devices = checkNames(parse(r.out()));
+        assertThat(devices).extracting(d -> d.get("socket").get("path").asText())
+                .containsExactly(dir.resolve("jvfio/gpu0.sock").toString(), dir.resolve("jvfio/gpu1.sock").toString());
+
+        CliProcess.Result noXdg = CliProcess.run(dir, Map.of(), "qemu-args");
+        assertThat(noXdg.exitCode()).as(noXdg.toString()).isZero();
+        assertThat(checkNames(parse(noXdg.out()))).extracting(d -> d.get("socket").get("path").asText())
+                .containsExactly(dir.toRealPath().resolve("run/gpu0.sock").toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"--gpus 0", "--gpus 2 --socket /tmp/a.sock", "--machine pc", "--mem-size lots",
+        "--ram 3M", "--gpus 16", "--frobnicate"})
+    @DisplayName("qemu-args rejects bad arguments with a clear message and exit code 2")
+    void badArgumentsExitTwo(String args) {
+        List<String> argv = new ArrayList<>(List.of("qemu-args"));
+        argv.addAll(List.of(args.split(" ")));
+        CliProcess.Result r = CliProcess.run(argv.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).startsWith("jvfio qemu-args: ").doesNotContain("Exception");
+    }
+}
