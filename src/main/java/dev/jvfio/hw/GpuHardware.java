@@ -1,0 +1,32 @@
+package dev.jvfio.hw;
+
+import java.util.Optional;
+
+/**
+ * What a host driver sees of a Grace Hopper / Grace Blackwell GPU besides its PCI function: the
+ * firmware's memory properties, BAR0 registers and the coherent device memory. The nvgrace variant
+ * talks to the hardware only through this interface, so a real backend could replace the simulation.
+ */
+public interface GpuHardware extends AutoCloseable {
+    /** The firmware properties, or empty when the firmware does not describe the memory (NV-2.2). */
+    Optional<FirmwareProperties> firmwareProperties();
+
+    /** Reads the 32-bit BAR0 register at {@code offset} (aligned, inside BAR0). */
+    int readBar0(long offset);
+
+    /** Device memory; its size equals the firmware's memory size (none when that is 0 or missing). */
+    Optional<DeviceMemory> deviceMemory();
+
+    /**
+     * The host reset the function (FLR, bus or device reset): the GPU drops its chip-to-chip link
+     * and retrains, so readiness registers read "not ready" for a while. Device memory is not scrubbed.
+     */
+    void functionReset();
+
+    /** True while a reset is still in progress (readiness registers not yet ready). */
+    boolean resetInProgress();
+
+    /** Releases the memory file and mappings. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,63 @@
+package dev.jvfio.nvgrace;
+
+import dev.jvfio.device.MappableFile;
+import dev.jvfio.device.RegionInfo;
+import dev.jvfio.device.SparseArea;
+import dev.jvfio.device.Vfio;
+import dev.jvfio.hw.FirmwareProperties;
+import dev.jvfio.os.Fd;
+import java.util.List;
+
+/** Builds the GET_REGION_INFO answers the variant owns (reference NV-5.1, NV-6, layout REGION). */
+public final class RegionInfos {
+    private RegionInfos() {}
+
+    static final int READ_WRITE = Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE;
+
+    /**
+     * NV-5.1: an emulated memory BAR: size = BAR size, flags READ|WRITE|MMAP|CAPS (0xF), one sparse
+     * area {0, length}, the memory file at the slice's offset. Without mmap (policy STRICT): flags
+     * READ|WRITE, no areas, no file.
+     */
+    public static RegionInfo memoryBar(int index, MemRegion region, Fd memoryFile, long memoryFileOffset, boolean mmap) {
+        if (!mmap) {
+            return new RegionInfo(index, region.barSize(), READ_WRITE, List.of(), null, null);
+        }
+        return new RegionInfo(index, region.barSize(),
+                READ_WRITE | Vfio.REGION_INFO_FLAG_MMAP | Vfio.REGION_INFO_FLAG_CAPS,
+                List.of(new SparseArea(0, region.length())), null,
+                new MappableFile(memoryFile, memoryFileOffset + region.fileOffset()));
+    }
+
+    /** The device memory region of the region layout: mmap-only, TYPE capability, whole memory. */
+    public static RegionInfo deviceMemory(long size, Fd memoryFile, long memoryFileOffset) {
+        return new RegionInfo(DeviceRegions.DEVICE_MEMORY, size,
+                Vfio.REGION_INFO_FLAG_MMAP | Vfio.REGION_INFO_FLAG_CAPS, List.of(),
+                DeviceRegions.DEVICE_MEMORY_TYPE, new MappableFile(memoryFile, memoryFileOffset));
+    }
+
+    /** The firmware-properties region of the region layout: 32 read-only bytes, TYPE capability. */
+    public static RegionInfo firmwareProperties() {
+        return new RegionInfo(DeviceRegions.FIRMWARE_PROPERTIES, FirmwareProperties.ENCODED_SIZE,
+                Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_CAPS, List.of(),
+                DeviceRegions.FIRMWARE_PROPERTIES_TYPE, null);
+    }
+
+    /**
+     * NV-5.2: the kernel's mmap check for a memory BAR, for clients that ask before mapping:
+     * EOVERFLOW when offset + size overflows, EINVAL when the mapping ends beyond the memory length
+     * (only [0, length) is mappable). Returns 0 when the mapping is allowed.
+     */
+    public static int mmapCheck(MemRegion region, long offset, long size) {
+        if (offset < 0 || size < 0) {
+            return dev.jvfio.device.Errno.EINVAL;
+        }
+        long end;
+        try {
+            end = Math.addExact(offset, size);
+        } catch (ArithmeticException e) {
+            return dev.jvfio.device.Errno.EOVERFLOW;
+        }
+        return end > region.length() ? dev.jvfio.device.Errno.EINVAL : 0;
+    }
+}
