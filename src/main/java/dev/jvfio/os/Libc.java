@@ -1,18 +1,29 @@
 package dev.jvfio.os;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Downcalls into the C library through java.lang.foreign, with errno captured right after the
  * call. Everything here is package-private plumbing; the public API is the small classes beside it.
+ *
+ * <p>Each wrapper returns the raw result of the call; on failure it throws a
+ * {@link NativeException} that names the call. errno is captured into a per-thread segment, so
+ * a call allocates nothing unless it has to pass a string.
  */
 final class Libc {
     private Libc() {}
@@ -21,19 +32,60 @@ final class Libc {
     static final SymbolLookup LIBC = LINKER.defaultLookup();
     static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(
-            java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+            MemoryLayout.PathElement.groupElement("errno"));
     static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
+    /** errno capture space for the calling thread; lives as long as the thread. */
+    private static final ThreadLocal<MemorySegment> CAPTURE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+
+    // Linux x86-64 constants
+    static final int EINTR = 4;
+    static final int EAGAIN = 11;
     private static final int F_DUPFD_CLOEXEC = 1030;
+    static final int O_RDWR = 02;
+    static final int O_CREAT = 0100;
+    static final int O_CLOEXEC = 02000000;
+    static final int MFD_CLOEXEC = 1;
+    static final int EFD_CLOEXEC = 02000000;
+    static final int PROT_READ = 1;
+    static final int PROT_WRITE = 2;
+    static final int MAP_SHARED = 0x01;
+    static final int MAP_NORESERVE = 0x4000;
+    static final int SEEK_END = 2;
+    static final short POLLIN = 0x1;
+    static final long MAP_FAILED = -1L;
 
     private static final MethodHandle CLOSE = downcall("close",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle FCNTL_INT = downcallErrno("fcntl",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
             Linker.Option.firstVariadicArg(2));
     private static final MethodHandle STRERROR = downcall("strerror",
-            FunctionDescriptor.of(ValueLayout.ADDRESS.withTargetLayout(
-                    java.lang.foreign.MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE)), ValueLayout.JAVA_INT));
+            FunctionDescriptor.of(ADDRESS.withTargetLayout(
+                    MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE)), JAVA_INT));
+    private static final MethodHandle MEMFD_CREATE = downcallErrno("memfd_create",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle FTRUNCATE = downcallErrno("ftruncate",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle OPEN = downcallErrno("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle LSEEK = downcallErrno("lseek",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle MMAP = downcallErrno("mmap",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MUNMAP = downcallErrno("munmap",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle EVENTFD = downcallErrno("eventfd",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle READ = downcallErrno("read",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle WRITE = downcallErrno("write",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    /** struct pollfd { int fd; short events; short revents; } */
+    private static final MethodHandle POLL = downcallErrno("poll",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
 
     static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
         MemorySegment symbol = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
@@ -52,6 +104,14 @@ final class Libc {
         return (int) ERRNO.get(capture, 0L);
     }
 
+    private static MemorySegment capture() {
+        return CAPTURE.get();
+    }
+
+    private static MemorySegment cString(Arena arena, String s) {
+        return arena.allocateFrom(s, StandardCharsets.UTF_8);
+    }
+
     static void closeQuietly(int fd) {
         try {
             int ignored = (int) CLOSE.invokeExact(fd);
@@ -61,18 +121,195 @@ final class Libc {
     }
 
     static int dupCloexec(int fd) throws NativeException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-            int r = (int) FCNTL_INT.invokeExact(capture, fd, F_DUPFD_CLOEXEC, 0);
-            if (r < 0) {
-                throw new NativeException("fcntl(F_DUPFD_CLOEXEC)", errno(capture), "fd " + fd);
-            }
-            return r;
-        } catch (NativeException e) {
-            throw e;
+        MemorySegment capture = capture();
+        int r;
+        try {
+            r = (int) FCNTL_INT.invokeExact(capture, fd, F_DUPFD_CLOEXEC, 0);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
+        if (r < 0) {
+            throw new NativeException("fcntl(F_DUPFD_CLOEXEC)", errno(capture), "fd " + fd);
+        }
+        return r;
+    }
+
+    static int memfdCreate(String name, int flags) throws NativeException {
+        MemorySegment capture = capture();
+        int r;
+        try (Arena arena = Arena.ofConfined()) {
+            r = (int) MEMFD_CREATE.invokeExact(capture, cString(arena, name), flags);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (r < 0) {
+            throw new NativeException("memfd_create", errno(capture), name);
+        }
+        return r;
+    }
+
+    static void ftruncate(int fd, long size, String what) throws NativeException {
+        MemorySegment capture = capture();
+        while (true) {
+            int r;
+            try {
+                r = (int) FTRUNCATE.invokeExact(capture, fd, size);
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+            if (r == 0) {
+                return;
+            }
+            int errno = errno(capture);
+            if (errno != EINTR) {
+                throw new NativeException("ftruncate", errno, what + " to " + size + " bytes");
+            }
+        }
+    }
+
+    static int open(String path, int flags, int mode) throws NativeException {
+        MemorySegment capture = capture();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cpath = cString(arena, path);
+            while (true) {
+                int r;
+                try {
+                    r = (int) OPEN.invokeExact(capture, cpath, flags, mode);
+                } catch (Throwable t) {
+                    throw new AssertionError(t);
+                }
+                if (r >= 0) {
+                    return r;
+                }
+                int errno = errno(capture);
+                if (errno != EINTR) {
+                    throw new NativeException("open", errno, path);
+                }
+            }
+        }
+    }
+
+    /** The size of the file behind fd (lseek to its end). */
+    static long fileSize(int fd, String what) throws NativeException {
+        MemorySegment capture = capture();
+        long r;
+        try {
+            r = (long) LSEEK.invokeExact(capture, fd, 0L, SEEK_END);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (r < 0) {
+            throw new NativeException("lseek", errno(capture), what);
+        }
+        return r;
+    }
+
+    static long mmap(long length, int prot, int flags, int fd, long offset) throws NativeException {
+        MemorySegment capture = capture();
+        long r;
+        try {
+            r = (long) MMAP.invokeExact(capture, 0L, length, prot, flags, fd, offset);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (r == MAP_FAILED) {
+            throw new NativeException("mmap", errno(capture),
+                    "fd " + fd + ", offset " + offset + ", " + length + " bytes");
+        }
+        return r;
+    }
+
+    static void munmap(long address, long length) throws NativeException {
+        MemorySegment capture = capture();
+        int r;
+        try {
+            r = (int) MUNMAP.invokeExact(capture, address, length);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (r != 0) {
+            throw new NativeException("munmap", errno(capture),
+                    "0x" + Long.toHexString(address) + ", " + length + " bytes");
+        }
+    }
+
+    static int eventfd(int initval, int flags) throws NativeException {
+        MemorySegment capture = capture();
+        int r;
+        try {
+            r = (int) EVENTFD.invokeExact(capture, initval, flags);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (r < 0) {
+            throw new NativeException("eventfd", errno(capture), null);
+        }
+        return r;
+    }
+
+    /** read(2) with EINTR retry; returns the byte count (0 at end of file). {@code what} names fd in errors (toString only then). */
+    static long read(int fd, MemorySegment buf, Object what) throws NativeException {
+        MemorySegment capture = capture();
+        while (true) {
+            long r;
+            try {
+                r = (long) READ.invokeExact(capture, fd, buf, buf.byteSize());
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+            if (r >= 0) {
+                return r;
+            }
+            int errno = errno(capture);
+            if (errno != EINTR) {
+                throw new NativeException("read", errno, String.valueOf(what));
+            }
+        }
+    }
+
+    /** write(2) with EINTR retry; returns the byte count. */
+    static long write(int fd, MemorySegment buf, Object what) throws NativeException {
+        MemorySegment capture = capture();
+        while (true) {
+            long r;
+            try {
+                r = (long) WRITE.invokeExact(capture, fd, buf, buf.byteSize());
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+            if (r >= 0) {
+                return r;
+            }
+            int errno = errno(capture);
+            if (errno != EINTR) {
+                throw new NativeException("write", errno, String.valueOf(what));
+            }
+        }
+    }
+
+    /**
+     * Waits until fd is readable or timeoutMillis pass (negative: forever). EINTR ends the wait
+     * early with false; callers loop with their own deadline.
+     */
+    static boolean pollReadable(int fd, int timeoutMillis, MemorySegment pollfd) throws NativeException {
+        pollfd.set(JAVA_INT, 0, fd);
+        pollfd.set(JAVA_SHORT, 4, POLLIN);
+        pollfd.set(JAVA_SHORT, 6, (short) 0);
+        MemorySegment capture = capture();
+        int r;
+        try {
+            r = (int) POLL.invokeExact(capture, pollfd, 1L, timeoutMillis);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (r < 0) {
+            int errno = errno(capture);
+            if (errno == EINTR) {
+                return false;
+            }
+            throw new NativeException("poll", errno, "fd " + fd);
+        }
+        return r > 0;
     }
 
     static String strerror(int errno) {

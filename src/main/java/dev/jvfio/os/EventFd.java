@@ -1,0 +1,94 @@
+package dev.jvfio.os;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+
+/**
+ * A Linux eventfd: a 64-bit counter that a writer adds to and a reader drains. vfio-user uses
+ * them for interrupts: the device signals a vector by writing the 8-byte value 1.
+ */
+public final class EventFd implements AutoCloseable {
+    /** The 8-byte value 1; write(2) only reads it, so all threads may share it. */
+    private static final MemorySegment ONE = Arena.global().allocate(JAVA_LONG);
+
+    static {
+        ONE.set(JAVA_LONG, 0, 1L);
+    }
+
+    private final Fd fd;
+
+    private EventFd(Fd fd) {
+        this.fd = fd;
+    }
+
+    /** A new eventfd with counter 0, blocking, close-on-exec. */
+    public static EventFd create() throws NativeException {
+        return new EventFd(Fd.adopt(Libc.eventfd(0, Libc.EFD_CLOEXEC)));
+    }
+
+    /** The owned descriptor (closed by {@link #close()}); duplicate it to hand it out. */
+    public Fd fd() {
+        return fd;
+    }
+
+    /** Adds 1 to the counter, waking a reader. */
+    public void signal() throws NativeException {
+        signal(fd);
+    }
+
+    /** Adds 1 to the counter of any eventfd (e.g. one received from a client). Allocates nothing. */
+    public static void signal(Fd eventfd) throws NativeException {
+        long n = Libc.write(eventfd.value(), ONE, eventfd);
+        if (n != 8) {
+            throw new NativeException("write", 5 /* EIO */, "short write to eventfd " + eventfd);
+        }
+    }
+
+    /** Blocks until the counter is non-zero, then returns it and resets it to 0. */
+    public long take() throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(JAVA_LONG);
+            long n = Libc.read(fd.value(), buf, fd);
+            if (n != 8) {
+                throw new NativeException("read", 5 /* EIO */, "short read from eventfd " + fd);
+            }
+            return buf.get(JAVA_LONG, 0);
+        }
+    }
+
+    /**
+     * Waits up to {@code timeout} for a signal; if one came, drains the counter and returns true.
+     * Meant for a single waiter: a second thread draining the counter between the poll and the
+     * read would make this read block.
+     */
+    public boolean await(Duration timeout) throws NativeException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pollfd = arena.allocate(8, 4);
+            while (true) {
+                long leftNanos = deadline - System.nanoTime();
+                int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (leftNanos + 999_999) / 1_000_000));
+                if (Libc.pollReadable(fd.value(), millis, pollfd)) {
+                    take();
+                    return true;
+                }
+                if (deadline - System.nanoTime() <= 0) {
+                    return false;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        fd.close();
+    }
+
+    @Override
+    public String toString() {
+        return "EventFd(" + fd + ")";
+    }
+}

@@ -1,0 +1,26 @@
+package dev.jvfio.os;
+
+/** Anonymous shared memory files (memfd_create): sparse until touched, gone when the last fd closes. */
+public final class Memfd {
+    private Memfd() {}
+
+    /**
+     * A new memfd of {@code size} bytes (close-on-exec). No memory is committed: pages are
+     * allocated when first touched, so a 96 GiB file costs nothing until used.
+     *
+     * @param name shows up in /proc/PID/fd as "memfd:NAME" (debugging only)
+     */
+    public static Fd create(String name, long size) throws NativeException {
+        if (size < 0) {
+            throw new IllegalArgumentException("negative size " + size);
+        }
+        Fd fd = Fd.adopt(Libc.memfdCreate(name, Libc.MFD_CLOEXEC));
+        try {
+            Libc.ftruncate(fd.value(), size, "memfd " + name);
+            return fd;
+        } catch (NativeException | RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+    }
+}

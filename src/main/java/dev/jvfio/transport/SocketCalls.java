@@ -1,0 +1,344 @@
+package dev.jvfio.transport;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import dev.jvfio.os.NativeException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * The socket system calls, as java.lang.foreign downcalls with errno captured. Package-private
+ * plumbing: each wrapper takes the capture segment so that callers on the message path can pass
+ * preallocated memory, and returns the raw result (callers read errno on failure).
+ *
+ * <p>Struct layouts are those of x86-64 Linux (LP64).
+ */
+final class SocketCalls {
+    private SocketCalls() {}
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    // <sys/socket.h>, <linux/un.h>
+    static final int AF_UNIX = 1;
+    static final int SOCK_STREAM = 1;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int SOL_SOCKET = 1;
+    static final int SCM_RIGHTS = 1;
+    static final int SO_PEERCRED = 17;
+    static final int SHUT_RDWR = 2;
+    static final int MSG_CTRUNC = 0x8;
+    static final int MSG_NOSIGNAL = 0x4000;
+    static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    /** The kernel refuses more than this many fds in one SCM_RIGHTS message. */
+    static final int SCM_MAX_FD = 253;
+
+    // errno values
+    static final int EINTR = 4;
+    static final int EAGAIN = 11;
+    static final int EINVAL = 22;
+    static final int EPIPE = 32;
+    static final int ECONNABORTED = 103;
+    static final int EISCONN = 106;
+    static final int ECONNREFUSED = 111;
+
+    /** struct sockaddr_un { sa_family_t sun_family; char sun_path[108]; } */
+    static final int SUN_PATH_SIZE = 108;
+    static final int SOCKADDR_UN_SIZE = 2 + SUN_PATH_SIZE;
+    /** Longest path that fits sun_path with its terminating NUL. */
+    static final int MAX_PATH_BYTES = SUN_PATH_SIZE - 1;
+
+    /**
+     * struct msghdr { void *msg_name; socklen_t msg_namelen; (pad 4) struct iovec *msg_iov;
+     * size_t msg_iovlen; void *msg_control; size_t msg_controllen; int msg_flags; (pad 4) } = 56 bytes.
+     */
+    static final long MSGHDR_SIZE = 56;
+    static final long MSG_NAME = 0;
+    static final long MSG_NAMELEN = 8;
+    static final long MSG_IOV = 16;
+    static final long MSG_IOVLEN = 24;
+    static final long MSG_CONTROL = 32;
+    static final long MSG_CONTROLLEN = 40;
+    static final long MSG_FLAGS = 48;
+    /** struct iovec { void *iov_base; size_t iov_len; } = 16 bytes. */
+    static final long IOVEC_SIZE = 16;
+    /** struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } = 16 bytes, then data. */
+    static final long CMSG_HDR = 16;
+    static final long CMSG_LEN_OFF = 0;
+    static final long CMSG_LEVEL_OFF = 8;
+    static final long CMSG_TYPE_OFF = 12;
+    /** struct ucred { pid_t pid; uid_t uid; gid_t gid; } */
+    static final int UCRED_SIZE = 12;
+
+    static long cmsgAlign(long n) {
+        return (n + 7) & ~7L;
+    }
+
+    /** CMSG_LEN: header plus data, unpadded; what goes into cmsg_len. */
+    static long cmsgLen(long dataBytes) {
+        return CMSG_HDR + dataBytes;
+    }
+
+    /** CMSG_SPACE: header plus padded data; what one control message occupies in the buffer. */
+    static long cmsgSpace(long dataBytes) {
+        return CMSG_HDR + cmsgAlign(dataBytes);
+    }
+
+    private static final MethodHandle SOCKET = downcall("socket",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SOCKETPAIR = downcall("socketpair",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle BIND = downcall("bind",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle LISTEN = downcall("listen",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle ACCEPT4 = downcall("accept4",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    private static final MethodHandle CONNECT = downcall("connect",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SENDMSG = downcall("sendmsg",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle RECVMSG = downcall("recvmsg",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SHUTDOWN = downcall("shutdown",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle CHMOD = downcall("chmod",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle CHOWN = downcall("chown",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle UNLINK = downcall("unlink",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS));
+
+    private static MethodHandle downcall(String name, FunctionDescriptor fd) {
+        MemorySegment symbol = LINKER.defaultLookup().find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+        return LINKER.downcallHandle(symbol, fd, Linker.Option.captureCallState("errno"));
+    }
+
+    static int errno(MemorySegment capture) {
+        return (int) ERRNO.get(capture, 0L);
+    }
+
+    static MemorySegment allocateCapture(Arena arena) {
+        return arena.allocate(CAPTURE_LAYOUT);
+    }
+
+    /** The path as sun_path bytes; IOException naming the limit if it does not fit. */
+    static byte[] pathBytes(Path path) throws IOException {
+        byte[] bytes = path.toString().getBytes(StandardCharsets.UTF_8);
+        if (bytes.length == 0) {
+            throw new IOException("empty socket path");
+        }
+        if (bytes.length > MAX_PATH_BYTES) {
+            throw new IOException("socket path is " + bytes.length + " bytes, longer than the "
+                    + MAX_PATH_BYTES + " bytes an AF_UNIX address can hold (sun_path[" + SUN_PATH_SIZE
+                    + "] with its NUL); use a shorter path: " + path);
+        }
+        for (byte b : bytes) {
+            if (b == 0) {
+                throw new IOException("socket path contains a NUL byte: " + path);
+            }
+        }
+        return bytes;
+    }
+
+    /** A struct sockaddr_un for path, zero-filled so sun_path is NUL-terminated. */
+    static MemorySegment sockaddr(Arena arena, byte[] pathBytes) {
+        MemorySegment addr = arena.allocate(SOCKADDR_UN_SIZE, 2);
+        addr.set(JAVA_SHORT, 0, (short) AF_UNIX);
+        MemorySegment.copy(pathBytes, 0, addr, JAVA_BYTE, 2, pathBytes.length);
+        return addr;
+    }
+
+    static MemorySegment cPath(Arena arena, byte[] pathBytes) {
+        MemorySegment s = arena.allocate(pathBytes.length + 1L);
+        MemorySegment.copy(pathBytes, 0, s, JAVA_BYTE, 0, pathBytes.length);
+        return s;
+    }
+
+    /** socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); throws naming the call. */
+    static int socket() throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = allocateCapture(arena);
+            int r = (int) SOCKET.invokeExact(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (r < 0) {
+                throw new NativeException("socket(AF_UNIX, SOCK_STREAM)", errno(capture), null);
+            }
+            return r;
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC); returns both ends. */
+    static int[] socketpair() throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = allocateCapture(arena);
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            int r = (int) SOCKETPAIR.invokeExact(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds);
+            if (r < 0) {
+                throw new NativeException("socketpair(AF_UNIX, SOCK_STREAM)", errno(capture), null);
+            }
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    static void bind(int fd, byte[] pathBytes, Path path) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = allocateCapture(arena);
+            int r = (int) BIND.invokeExact(capture, fd, sockaddr(arena, pathBytes), SOCKADDR_UN_SIZE);
+            if (r < 0) {
+                throw new NativeException("bind", errno(capture), path.toString());
+            }
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    static void listen(int fd, int backlog, Path path) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = allocateCapture(arena);
+            int r = (int) LISTEN.invokeExact(capture, fd, backlog);
+            if (r < 0) {
+                throw new NativeException("listen", errno(capture), path.toString());
+            }
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** accept4(fd, NULL, NULL, SOCK_CLOEXEC); returns the new fd or -errno. */
+    static int accept(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = allocateCapture(arena);
+            int r = (int) ACCEPT4.invokeExact(capture, fd, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
+            return r >= 0 ? r : -errno(capture);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** connect(fd, path); returns 0 or -errno. */
+    static int connect(int fd, byte[] pathBytes) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = allocateCapture(arena);
+            MemorySegment addr = sockaddr(arena, pathBytes);
+            int r = (int) CONNECT.invokeExact(capture, fd, addr, SOCKADDR_UN_SIZE);
+            return r == 0 ? 0 : -errno(capture);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    static long sendmsg(MemorySegment capture, int fd, MemorySegment msghdr, int flags) {
+        try {
+            return (long) SENDMSG.invokeExact(capture, fd, msghdr, flags);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    static long recvmsg(MemorySegment capture, int fd, MemorySegment msghdr, int flags) {
+        try {
+            return (long) RECVMSG.invokeExact(capture, fd, msghdr, flags);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** shutdown(fd, SHUT_RDWR); returns 0 or -errno (ENOTCONN is normal for a dead peer). */
+    static int shutdown(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = allocateCapture(arena);
+            int r = (int) SHUTDOWN.invokeExact(capture, fd, SHUT_RDWR);
+            return r == 0 ? 0 : -errno(capture);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** getsockopt(SOL_SOCKET, SO_PEERCRED) as {pid, uid, gid}. */
+    static int[] peerCredentials(int fd) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = allocateCapture(arena);
+            MemorySegment ucred = arena.allocate(UCRED_SIZE, 4);
+            MemorySegment len = arena.allocate(JAVA_INT);
+            len.set(JAVA_INT, 0, UCRED_SIZE);
+            int r = (int) GETSOCKOPT.invokeExact(capture, fd, SOL_SOCKET, SO_PEERCRED, ucred, len);
+            if (r < 0) {
+                throw new NativeException("getsockopt(SO_PEERCRED)", errno(capture), "fd " + fd);
+            }
+            return new int[] {ucred.get(JAVA_INT, 0), ucred.get(JAVA_INT, 4), ucred.get(JAVA_INT, 8)};
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    static void chmod(byte[] pathBytes, int mode, Path path) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = allocateCapture(arena);
+            int r = (int) CHMOD.invokeExact(capture, cPath(arena, pathBytes), mode);
+            if (r < 0) {
+                throw new NativeException("chmod(0" + Integer.toOctalString(mode) + ")", errno(capture), path.toString());
+            }
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** chown(path, -1, gid): changes only the group. */
+    static void chgrp(byte[] pathBytes, int gid, Path path) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = allocateCapture(arena);
+            int r = (int) CHOWN.invokeExact(capture, cPath(arena, pathBytes), -1, gid);
+            if (r < 0) {
+                throw new NativeException("chown(-1, " + gid + ")", errno(capture), path.toString());
+            }
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** unlink(path); returns 0 or -errno. */
+    static int unlink(byte[] pathBytes) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = allocateCapture(arena);
+            int r = (int) UNLINK.invokeExact(capture, cPath(arena, pathBytes));
+            return r == 0 ? 0 : -errno(capture);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+}

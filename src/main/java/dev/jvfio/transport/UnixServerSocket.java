@@ -1,0 +1,150 @@
+package dev.jvfio.transport;
+
+import dev.jvfio.os.Fd;
+import dev.jvfio.os.NativeException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A listening AF_UNIX stream socket bound to a path. The socket file gets the permission bits
+ * (and group) of a {@link SocketAccess}, which is AF_UNIX's access control.
+ */
+public final class UnixServerSocket implements AutoCloseable {
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFSOCK = 0140000;
+    private static final int BACKLOG = 16;
+
+    private final Path path;
+    private final byte[] pathBytes;
+    private final SocketHandle handle;
+    /** Identity of the socket file we created; close() removes the file only if it is still ours. */
+    private final Object inode;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private UnixServerSocket(Path path, byte[] pathBytes, Fd fd, Object inode) {
+        this.path = path;
+        this.pathBytes = pathBytes;
+        this.handle = new SocketHandle(fd, "server socket " + path);
+        this.inode = inode;
+    }
+
+    /**
+     * Creates the socket file at path with {@code access} and listens on it. A socket file that
+     * nobody answers on (left by a crashed server) is replaced.
+     *
+     * @throws IOException another server answers on path ("another server is listening on PATH");
+     *                     path exists and is not a socket (it is left untouched); the path is too
+     *                     long for sun_path; or a system call failed (NativeException names it)
+     */
+    public static UnixServerSocket listen(Path path, SocketAccess access) throws IOException {
+        byte[] pathBytes = SocketCalls.pathBytes(path);
+        removeStaleSocket(path, pathBytes);
+        Fd fd = Fd.adopt(SocketCalls.socket());
+        boolean bound = false;
+        try {
+            SocketCalls.bind(fd.value(), pathBytes, path);
+            bound = true;
+            // Nobody can connect before listen(), so fixing the mode here leaves no window
+            // with the umask's (possibly wider) permissions.
+            SocketCalls.chmod(pathBytes, access.mode(), path);
+            if (access.groupId() != null) {
+                SocketCalls.chgrp(pathBytes, access.groupId(), path);
+            }
+            Object inode = inodeOf(path);
+            SocketCalls.listen(fd.value(), BACKLOG, path);
+            return new UnixServerSocket(path, pathBytes, fd, inode);
+        } catch (IOException | RuntimeException e) {
+            fd.close();
+            if (bound) {
+                SocketCalls.unlink(pathBytes);
+            }
+            throw e;
+        }
+    }
+
+    private static void removeStaleSocket(Path path, byte[] pathBytes) throws IOException {
+        int mode;
+        try {
+            mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        if ((mode & S_IFMT) != S_IFSOCK) {
+            throw new IOException(path + " exists and is not a socket; refusing to replace it");
+        }
+        try (Fd probe = Fd.adopt(SocketCalls.socket())) {
+            int r = SocketCalls.connect(probe.value(), pathBytes);
+            if (r == 0) {
+                throw new IOException("another server is listening on " + path);
+            }
+            if (r != -SocketCalls.ECONNREFUSED) {
+                throw new NativeException("connect", -r, "probing the existing socket " + path);
+            }
+        }
+        int r = SocketCalls.unlink(pathBytes);
+        if (r != 0 && r != -2 /* ENOENT: someone else removed it meanwhile */) {
+            throw new NativeException("unlink", -r, "stale socket " + path);
+        }
+    }
+
+    private static Object inodeOf(Path path) throws IOException {
+        // inode numbers are reused at once on tmpfs; the change time tells a new file from ours
+        Map<String, Object> attrs = Files.readAttributes(path, "unix:ino,dev,ctime", LinkOption.NOFOLLOW_LINKS);
+        return attrs.get("dev") + ":" + attrs.get("ino") + ":" + attrs.get("ctime");
+    }
+
+    /**
+     * Waits for the next client. After (or during) {@link #close()}: ClosedException.
+     */
+    public UnixConnection accept() throws IOException {
+        int sock = handle.acquire();
+        try {
+            while (true) {
+                int r = SocketCalls.accept(sock);
+                if (r >= 0) {
+                    return new UnixConnection(Fd.adopt(r));
+                }
+                if (handle.isClosing()) {
+                    throw new ClosedException("server socket " + path + " closed");
+                }
+                int errno = -r;
+                if (errno == SocketCalls.EINTR || errno == SocketCalls.ECONNABORTED) {
+                    continue;
+                }
+                throw new NativeException("accept4", errno, path.toString());
+            }
+        } finally {
+            handle.release();
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** Stops listening (a thread blocked in accept gets ClosedException) and removes the socket file. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        handle.close();
+        try {
+            if (inode.equals(inodeOf(path))) {
+                SocketCalls.unlink(pathBytes);
+            }
+        } catch (IOException e) {
+            // gone already, or replaced by someone else's file: not ours to remove
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "UnixServerSocket(" + path + ")";
+    }
+}

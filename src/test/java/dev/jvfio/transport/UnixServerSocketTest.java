@@ -1,0 +1,169 @@
+package dev.jvfio.transport;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jvfio.os.OpenFiles;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class UnixServerSocketTest {
+    private Path dir;
+    private Path sock;
+
+    @BeforeEach
+    void dir() throws IOException {
+        dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
+        sock = dir.resolve("s");
+    }
+
+    @AfterEach
+    void cleanup() throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private static String perms(Path p) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Test
+    void clientAndServerExchangeBytesAndTheSocketFileIsOwnerOnly() throws Exception {
+        try (UnixServerSocket server = UnixServerSocket.listen(sock, SocketAccess.ownerOnly())) {
+            assertThat(server.path()).isEqualTo(sock);
+            assertThat(perms(sock)).isEqualTo("rw-------");
+            try (UnixConnection client = UnixConnection.connect(sock); UnixConnection served = server.accept()) {
+                client.send(MemorySegment.ofArray("ping".getBytes()));
+                MemorySegment in = MemorySegment.ofArray(new byte[4]);
+                served.receiveFully(in, null, 0);
+                assertThat(new String(in.toArray(JAVA_BYTE))).isEqualTo("ping");
+                assertThat(served.peerCredentials().pid()).isEqualTo(ProcessHandle.current().pid());
+            }
+        }
+        assertThat(sock).as("close removes the socket file").doesNotExist();
+    }
+
+    @Test
+    void modeAndGroupComeFromSocketAccess() throws Exception {
+        int gid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
+        try (UnixServerSocket server = UnixServerSocket.listen(sock, new SocketAccess(0640, gid))) {
+            assertThat(perms(sock)).isEqualTo("rw-r-----");
+            assertThat((Integer) Files.getAttribute(sock, "unix:gid", LinkOption.NOFOLLOW_LINKS)).isEqualTo(gid);
+        }
+    }
+
+    @Test
+    void aStaleSocketFileIsReplaced() throws Exception {
+        // a crashed server leaves its socket file behind, with nobody listening on it
+        try (dev.jvfio.os.Fd crashed = dev.jvfio.os.Fd.adopt(SocketCalls.socket())) {
+            SocketCalls.bind(crashed.value(), SocketCalls.pathBytes(sock), sock);
+        }
+        Files.setPosixFilePermissions(sock, PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertThat(sock).exists();
+        assertThatThrownBy(() -> UnixConnection.connect(sock)).hasMessageContaining("refused");
+        try (UnixServerSocket second = UnixServerSocket.listen(sock, SocketAccess.ownerOnly());
+                UnixConnection client = UnixConnection.connect(sock);
+                UnixConnection served = second.accept()) {
+            assertThat(perms(sock)).isEqualTo("rw-------");
+            assertThat(served.peerCredentials().pid()).isEqualTo(ProcessHandle.current().pid());
+        }
+    }
+
+    @Test
+    void aLiveServerIsNotReplaced() throws Exception {
+        try (UnixServerSocket live = UnixServerSocket.listen(sock, SocketAccess.ownerOnly())) {
+            assertThatThrownBy(() -> UnixServerSocket.listen(sock, SocketAccess.ownerOnly()))
+                    .isInstanceOf(IOException.class)
+                    .hasMessage("another server is listening on " + sock);
+            assertThat(sock).exists();
+            // the live server still works (it saw and may drop the probe connection)
+            live.accept().close();
+            try (UnixConnection c = UnixConnection.connect(sock); UnixConnection s = live.accept()) {
+                assertThat(s.peerCredentials().uid()).isEqualTo(c.peerCredentials().uid());
+            }
+        }
+    }
+
+    @Test
+    void aRegularFileAtThePathIsRefusedAndLeftAlone() throws Exception {
+        Files.writeString(sock, "precious");
+        assertThatThrownBy(() -> UnixServerSocket.listen(sock, SocketAccess.ownerOnly()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("not a socket");
+        assertThat(Files.readString(sock)).isEqualTo("precious");
+    }
+
+    @Test
+    void aPathTooLongForSunPathIsRefusedNamingTheLimit() {
+        Path longPath = dir.resolve("x".repeat(120));
+        assertThatThrownBy(() -> UnixServerSocket.listen(longPath, SocketAccess.ownerOnly()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("107");
+        assertThatThrownBy(() -> UnixConnection.connect(longPath))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("107");
+    }
+
+    @Test
+    void connectingToNothingNamesTheCallAndPath() {
+        assertThatThrownBy(() -> UnixConnection.connect(sock))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("connect")
+                .hasMessageContaining(sock.toString());
+    }
+
+    @Test
+    void closeUnblocksAcceptWithClosedException() throws Exception {
+        UnixServerSocket server = UnixServerSocket.listen(sock, SocketAccess.ownerOnly());
+        CompletableFuture<UnixConnection> accepting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return server.accept();
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Thread.sleep(100); // give it a chance to block; the test holds either way
+        server.close();
+        assertThatThrownBy(() -> accepting.get(60, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause().cause().isInstanceOf(ClosedException.class);
+        assertThatThrownBy(server::accept).isInstanceOf(ClosedException.class);
+        server.close();
+        assertThat(sock).doesNotExist();
+    }
+
+    @Test
+    void twoHundredConnectAcceptCloseCyclesLeakNoFds() throws Exception {
+        try (UnixServerSocket server = UnixServerSocket.listen(sock, SocketAccess.ownerOnly())) {
+            cycle(server);
+            int baseline = OpenFiles.count();
+            for (int i = 0; i < 200; i++) {
+                cycle(server);
+            }
+            assertThat(OpenFiles.count()).isEqualTo(baseline);
+        }
+    }
+
+    private void cycle(UnixServerSocket server) throws IOException {
+        try (UnixConnection c = UnixConnection.connect(sock); UnixConnection s = server.accept()) {
+            c.send(MemorySegment.ofArray(new byte[] {1}), java.util.List.of(c.fd()));
+            java.util.List<dev.jvfio.os.Fd> got = new java.util.ArrayList<>();
+            s.receive(MemorySegment.ofArray(new byte[1]), got, 1);
+            got.forEach(dev.jvfio.os.Fd::close);
+        }
+    }
+}
