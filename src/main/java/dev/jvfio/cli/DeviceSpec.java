@@ -1,0 +1,40 @@
+package dev.jvfio.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One device to serve, as the user described it (command line or config file), already validated.
+ *
+ * @param name         short name for logs ("gpu0")
+ * @param profile      one of {@link #PROFILES}
+ * @param socket       absolute socket path
+ * @param memSize      device memory in bytes, or null for the profile's default
+ * @param memoryEnable one of {@link #MEMORY_ENABLE}
+ * @param layout       one of {@link #LAYOUTS}
+ * @param readyDelay   how long the simulated GPU takes to become ready after a reset (NV-7)
+ * @param backingFile  file holding device memory (survives restarts), or null for a memfd
+ */
+public record DeviceSpec(String name, String profile, Path socket, Long memSize, String memoryEnable, String layout,
+                         Duration readyDelay, Path backingFile) {
+    public static final List<String> PROFILES = List.of("gh200", "gh200-480gb", "gb200", "gb300", "sample");
+    public static final List<String> MEMORY_ENABLE = List.of("ignore", "hardware", "strict");
+    public static final List<String> LAYOUTS = List.of("bar", "region");
+    public static final String DEFAULT_PROFILE = "gh200";
+    public static final String DEFAULT_MEMORY_ENABLE = "ignore";
+    public static final String DEFAULT_LAYOUT = "bar";
+    public static final Duration DEFAULT_READY_DELAY = Duration.ZERO;
+
+    /** "gh200, 96 GiB, memory-enable ignore, layout bar" for the serve banner. */
+    public String summary() {
+        StringBuilder sb = new StringBuilder(profile);
+        if (memSize != null) sb.append(", ").append(new ByteSize(memSize).human());
+        if (!profile.equals("sample")) {
+            sb.append(", memory-enable ").append(memoryEnable).append(", layout ").append(layout);
+            if (!readyDelay.isZero()) sb.append(", ready-delay ").append(readyDelay.toMillis()).append("ms");
+        }
+        if (backingFile != null) sb.append(", memory in ").append(backingFile);
+        return sb.toString();
+    }
+}

@@ -1,0 +1,15 @@
+package dev.jvfio.cli;
+
+import dev.jvfio.device.VfioDevice;
+import java.io.IOException;
+
+/** A device being served on its socket; closing it stops serving and removes the socket file. */
+interface Endpoint extends AutoCloseable {
+    @Override
+    void close();
+
+    /** Starts serving a device; events go to the log. */
+    interface Starter {
+        Endpoint start(DeviceSpec spec, VfioDevice device, ServeLog log) throws IOException;
+    }
+}

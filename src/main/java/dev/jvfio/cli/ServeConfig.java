@@ -1,0 +1,179 @@
+package dev.jvfio.cli;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads and validates a JSON device-profile file for {@code serve --config}. Every error names the
+ * file, the field ({@code devices[1].layout}) and, for choices, the allowed values; nothing is
+ * created before the whole file is valid.
+ *
+ * <pre>{@code
+ * { "devices": [
+ *     { "name": "gpu0", "profile": "gh200", "socket": "/run/jvfio/gpu0.sock", "mem-size": "96G",
+ *       "memory-enable": "ignore", "layout": "bar", "ready-delay": "2s", "backing-file": "/var/lib/jvfio/gpu0.mem" }
+ * ] }
+ * }</pre>
+ */
+public final class ServeConfig {
+    public static final List<String> TOP_FIELDS = List.of("devices");
+    public static final List<String> DEVICE_FIELDS = List.of("name", "profile", "socket", "mem-size", "memory-enable",
+            "layout", "ready-delay", "backing-file");
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    private ServeConfig() {}
+
+    /** Defaults from the command line for fields a device entry leaves out. */
+    public record Defaults(String profile, Long memSize, String memoryEnable, String layout, Duration readyDelay) {}
+
+    public static List<DeviceSpec> read(Path file, Defaults defaults, Map<String, String> env) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new UsageError("config " + file + ": no such file");
+        } catch (IOException e) {
+            throw new UsageError("config " + file + ": cannot read: " + e.getMessage());
+        }
+        return parse(file.toString(), text, defaults, env, file.toAbsolutePath().getParent());
+    }
+
+    static List<DeviceSpec> parse(String source, String text, Defaults defaults, Map<String, String> env, Path baseDir) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw new UsageError("config " + source + ": not valid JSON" + where + ": " + e.getOriginalMessage());
+        }
+        if (root == null || root.isMissingNode()) throw new UsageError("config " + source + ": the file is empty");
+        if (!root.isObject()) {
+            throw new UsageError("config " + source + ": the top level must be an object like {\"devices\": [...]}");
+        }
+        checkFields(source, "", root, TOP_FIELDS);
+        JsonNode devices = root.get("devices");
+        if (devices == null) throw new UsageError("config " + source + ": devices: missing (a list of device objects)");
+        if (!devices.isArray() || devices.isEmpty()) {
+            throw new UsageError("config " + source + ": devices: must be a non-empty list of device objects");
+        }
+        List<DeviceSpec> out = new ArrayList<>();
+        for (int i = 0; i < devices.size(); i++) {
+            out.add(device(source, "devices[" + i + "]", devices.get(i), i, defaults, env, baseDir));
+        }
+        checkUnique(source, out);
+        return out;
+    }
+
+    private static DeviceSpec device(String source, String at, JsonNode node, int index, Defaults d,
+                                     Map<String, String> env, Path baseDir) {
+        if (!node.isObject()) throw new UsageError("config " + source + ": " + at + ": must be an object");
+        checkFields(source, at + ".", node, DEVICE_FIELDS);
+        String name = text(source, at, node, "name");
+        if (name == null) name = "gpu" + index;
+        else if (!name.matches("[A-Za-z][A-Za-z0-9_.-]{0,31}")) {
+            throw new UsageError("config " + source + ": " + at + ".name: '" + name
+                    + "' must start with a letter and use only letters, digits, '-', '_', '.' (at most 32)");
+        }
+        String profile = choice(source, at, node, "profile", DeviceSpec.PROFILES, d.profile());
+        String socketText = text(source, at, node, "socket");
+        Path socket = socketText == null ? SocketPaths.defaultSocket(env, index) : resolve(baseDir, socketText);
+        Long memSize = d.memSize();
+        JsonNode ms = node.get("mem-size");
+        if (ms != null) {
+            try {
+                memSize = ms.isIntegralNumber() ? new ByteSize(ms.longValue()).bytes()
+                        : ms.isTextual() ? ByteSize.parse(ms.textValue()).bytes() : -1L;
+            } catch (IllegalArgumentException e) {
+                memSize = -1L;
+            }
+            if (memSize <= 0) {
+                throw new UsageError("config " + source + ": " + at + ".mem-size: " + ms
+                        + " is not a positive size; write it like \"96G\" or \"512M\"");
+            }
+        }
+        String memoryEnable = choice(source, at, node, "memory-enable", DeviceSpec.MEMORY_ENABLE, d.memoryEnable());
+        String layout = choice(source, at, node, "layout", DeviceSpec.LAYOUTS, d.layout());
+        Duration readyDelay = d.readyDelay();
+        String rd = text(source, at, node, "ready-delay");
+        if (rd != null) {
+            try {
+                readyDelay = Converters.parseDuration(rd);
+            } catch (IllegalArgumentException e) {
+                throw new UsageError("config " + source + ": " + at + ".ready-delay: " + e.getMessage());
+            }
+        }
+        String bf = text(source, at, node, "backing-file");
+        Path backing = bf == null ? null : resolve(baseDir, bf);
+        return new DeviceSpec(name, profile, socket, memSize, memoryEnable, layout, readyDelay, backing);
+    }
+
+    private static Path resolve(Path baseDir, String path) {
+        Path p = Path.of(path);
+        return (p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p)).toAbsolutePath().normalize();
+    }
+
+    private static void checkFields(String source, String prefix, JsonNode node, List<String> allowed) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!allowed.contains(f)) {
+                throw new UsageError("config " + source + ": " + prefix + f + ": unknown field; allowed fields: "
+                        + String.join(", ", allowed));
+            }
+        }
+    }
+
+    private static String text(String source, String at, JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) return null;
+        if (!v.isTextual() || v.textValue().isBlank()) {
+            throw new UsageError("config " + source + ": " + at + "." + field + ": must be a non-empty string, not " + v);
+        }
+        return v.textValue();
+    }
+
+    private static String choice(String source, String at, JsonNode node, String field, List<String> allowed,
+                                 String fallback) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) return fallback;
+        if (!v.isTextual() || !allowed.contains(v.textValue())) {
+            throw new UsageError("config " + source + ": " + at + "." + field + ": " + v
+                    + " is not allowed; allowed values: " + String.join(", ", allowed));
+        }
+        return v.textValue();
+    }
+
+    /** Two devices on one socket, one backing file or one name cannot work: say so before creating anything. */
+    static void checkUnique(String source, List<DeviceSpec> specs) {
+        for (int i = 0; i < specs.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                DeviceSpec a = specs.get(j), b = specs.get(i);
+                String where = source == null ? "" : "config " + source + ": ";
+                if (a.socket().equals(b.socket())) {
+                    throw new UsageError(where + a.name() + " and " + b.name() + " use the same socket " + a.socket());
+                }
+                if (a.backingFile() != null && a.backingFile().equals(b.backingFile())) {
+                    throw new UsageError(where + a.name() + " and " + b.name() + " use the same backing file "
+                            + a.backingFile());
+                }
+                if (a.name().equals(b.name())) {
+                    throw new UsageError(where + "two devices are named " + a.name());
+                }
+            }
+        }
+    }
+}
