@@ -18,7 +18,8 @@ import java.util.List;
  */
 public record DeviceSpec(String name, String profile, Path socket, Long memSize, String memoryEnable, String layout,
                          Duration readyDelay, Path backingFile) {
-    public static final List<String> PROFILES = List.of("gh200", "gh200-480gb", "gb200", "gb300", "sample");
+    /** gh200, gh200-480gb, gh200-sku, gb200, gb300, sample: whatever the profile factory builds. */
+    public static final List<String> PROFILES = dev.jvfio.profile.DeviceProfiles.names();
     public static final List<String> MEMORY_ENABLE = List.of("ignore", "hardware", "strict");
     public static final List<String> LAYOUTS = List.of("bar", "region");
     public static final String DEFAULT_PROFILE = "gh200";
@@ -29,7 +30,8 @@ public record DeviceSpec(String name, String profile, Path socket, Long memSize,
     /** "gh200, 96 GiB, memory-enable ignore, layout bar" for the serve banner. */
     public String summary() {
         StringBuilder sb = new StringBuilder(profile);
-        if (memSize != null) sb.append(", ").append(new ByteSize(memSize).human());
+        Long mem = ProfileWiring.effectiveMemory(this);
+        if (mem != null) sb.append(", ").append(new ByteSize(mem).human());
         if (!profile.equals("sample")) {
             sb.append(", memory-enable ").append(memoryEnable).append(", layout ").append(layout);
             if (!readyDelay.isZero()) sb.append(", ready-delay ").append(readyDelay.toMillis()).append("ms");

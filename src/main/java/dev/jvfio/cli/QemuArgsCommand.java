@@ -1,5 +1,6 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.profile.GpuProfile;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,8 +32,12 @@ final class QemuArgsCommand implements Callable<Integer> {
             description = "QEMU machine type (default: ${DEFAULT-VALUE}).", defaultValue = "q35")
     QemuMachine machine;
 
-    @Option(names = "--mem-size", paramLabel = "SIZE", converter = Converters.Size.class, defaultValue = "96G",
-            description = "Device memory of each GPU, as given to 'jvfio serve' (default: ${DEFAULT-VALUE}); sizes the 64-bit windows.")
+    @Option(names = "--profile", paramLabel = "NAME", defaultValue = "gh200",
+            description = "Device profile served, as given to 'jvfio serve' (default: ${DEFAULT-VALUE}); gives the default --mem-size.")
+    String profile;
+
+    @Option(names = "--mem-size", paramLabel = "SIZE", converter = Converters.Size.class,
+            description = "Device memory of each GPU, as given to 'jvfio serve' (default: the profile's); sizes the 64-bit windows.")
     ByteSize memSize;
 
     @Option(names = "--ram", paramLabel = "SIZE", converter = Converters.Size.class, defaultValue = "16G",
@@ -55,11 +60,21 @@ final class QemuArgsCommand implements Callable<Integer> {
                         + sockets.size());
             }
         }
-        if (memSize.bytes() == 0) throw new UsageError("--mem-size must be positive");
+        if (!DeviceSpec.PROFILES.contains(profile)) {
+            throw new UsageError("--profile: '" + profile + "' is not allowed; allowed values: "
+                    + String.join(", ", DeviceSpec.PROFILES));
+        }
+        long deviceMemory;
+        if (memSize != null) {
+            deviceMemory = memSize.bytes();
+        } else {
+            deviceMemory = GpuProfile.byName(profile).map(GpuProfile::defaultMemorySize).orElse(GpuWindow.MINIMUM / 2);
+        }
+        if (deviceMemory <= 0) throw new UsageError("--mem-size must be positive");
         VmLayout layout;
         try {
             layout = new VmLayout(machine, SocketPaths.resolve(sockets, count, System.getenv()), ram.bytes(), cpus,
-                    memSize.bytes());
+                    deviceMemory);
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }

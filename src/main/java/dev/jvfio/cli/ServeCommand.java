@@ -32,7 +32,7 @@ final class ServeCommand implements Callable<Integer> {
     List<Path> sockets = new ArrayList<>();
 
     @Option(names = "--profile", paramLabel = "NAME",
-            description = "Device profile: gh200 (default), gh200-480gb, gb200, gb300, sample.")
+            description = "Device profile: gh200 (default), gh200-480gb, gh200-sku, gb200, gb300, sample.")
     String profile;
 
     @Option(names = "--config", paramLabel = "FILE", description = "JSON file describing the devices (see docs/profiles.md).")
@@ -157,7 +157,7 @@ final class ServeCommand implements Callable<Integer> {
     private static String qemuArgsHint(List<DeviceSpec> specs) {
         StringBuilder sb = new StringBuilder();
         for (DeviceSpec s : specs) sb.append(" --socket ").append(ShellWords.quote(s.socket().toString()));
-        Long mem = specs.getFirst().memSize();
+        Long mem = ProfileWiring.effectiveMemory(specs.getFirst());
         if (mem != null) sb.append(" --mem-size ").append(new ByteSize(mem).qemu());
         return sb.toString();
     }

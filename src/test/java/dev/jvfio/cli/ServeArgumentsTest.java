@@ -45,7 +45,7 @@ class ServeArgumentsTest {
                 Arguments.of("{\"gpus\": 2}", List.of("gpus: unknown field", "allowed fields: devices")),
                 Arguments.of("{\"devices\": []}", List.of("devices: must be a non-empty list")),
                 Arguments.of("{\"devices\": [{\"profile\": \"h100\"}]}",
-                        List.of("devices[0].profile", "\"h100\"", "allowed values: gh200, gh200-480gb, gb200, gb300, sample")),
+                        List.of("devices[0].profile", "\"h100\"", "allowed values: gh200, gh200-480gb", "gb200, gb300, sample")),
                 Arguments.of("{\"devices\": [{}, {\"layout\": \"bars\"}]}",
                         List.of("devices[1].layout", "allowed values: bar, region")),
                 Arguments.of("{\"devices\": [{\"memory-enable\": true}]}",
@@ -76,7 +76,7 @@ class ServeArgumentsTest {
 
     static Stream<Arguments> badArguments() {
         return Stream.of(
-                Arguments.of(List.of("--backing-file", "mem", "--profile", "h100"), List.of("--profile", "allowed values: gh200, gh200-480gb, gb200, gb300, sample")),
+                Arguments.of(List.of("--backing-file", "mem", "--profile", "h100"), List.of("--profile", "allowed values: gh200, gh200-480gb", "gb200, gb300, sample")),
                 Arguments.of(List.of("--memory-enable", "maybe"), List.of("--memory-enable", "allowed values: ignore, hardware, strict")),
                 Arguments.of(List.of("--layout", "flat", "--backing-file", "mem"), List.of("--layout", "allowed values: bar, region")),
                 Arguments.of(List.of("--mem-size", "big"), List.of("--mem-size", "96G")),

@@ -1,0 +1,19 @@
+package dev.jvfio.cli;
+
+import dev.jvfio.device.DeviceInfo;
+import dev.jvfio.device.IrqInfo;
+import dev.jvfio.device.RegionInfo;
+
+/** What {@code jvfio lspci} needs from a served device: the vfio-user client's view of it. */
+interface DeviceView extends AutoCloseable {
+    DeviceInfo deviceInfo() throws Exception;
+
+    RegionInfo regionInfo(int index) throws Exception;
+
+    IrqInfo irqInfo(int index) throws Exception;
+
+    byte[] read(int region, long offset, int count) throws Exception;
+
+    @Override
+    void close();
+}
