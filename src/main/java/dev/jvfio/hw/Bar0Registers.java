@@ -1,0 +1,56 @@
+package dev.jvfio.hw;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The simulated GPU's BAR0 register space (16 MiB). Only what a host driver looks at is modelled:
+ * the boot register at 0 (chip identification) and the two readiness registers of NV-7, which read
+ * 0xFF when ready and 0 while the GPU recovers from a reset. Every other register reads 0 and writes
+ * to it are ignored. Any access width and alignment is served byte by byte from the 32-bit registers.
+ */
+public final class Bar0Registers {
+    /** BAR0 size of the physical function: 16 MiB. */
+    public static final long SIZE = 16L << 20;
+    /** Boot register: architecture/implementation of the chip. */
+    public static final long BOOT_0 = 0x0;
+    public static final long C2C_LINK_STATUS = 0x1498;
+    public static final long HBM_TRAINING_STATUS = 0x200BC;
+    public static final int STATUS_READY = 0xFF;
+    public static final int STATUS_NOT_READY = 0x00;
+
+    private final int boot0;
+    private final ResetTiming timing;
+
+    public Bar0Registers(int boot0, ResetTiming timing) {
+        this.boot0 = boot0;
+        this.timing = timing;
+    }
+
+    /** The 32-bit register at a 4-byte aligned offset (an unaligned offset reads the containing register). */
+    public int read32(long offset) {
+        long reg = offset & ~3L;
+        if (reg == BOOT_0) {
+            return boot0;
+        }
+        if (reg == C2C_LINK_STATUS || reg == HBM_TRAINING_STATUS) {
+            return timing.ready() ? STATUS_READY : STATUS_NOT_READY;
+        }
+        return 0;
+    }
+
+    /** Fills dst with the register bytes from offset (clipped to BAR0); returns the count. */
+    public int read(long offset, MemorySegment dst) {
+        long n = Math.max(0, Math.min(dst.byteSize(), SIZE - offset));
+        for (long i = 0; i < n; i++) {
+            long at = offset + i;
+            dst.set(ValueLayout.JAVA_BYTE, i, (byte) (read32(at) >>> (8 * (at & 3))));
+        }
+        return (int) n;
+    }
+
+    /** Register writes are ignored by the model; returns the clipped count. */
+    public int write(long offset, MemorySegment src) {
+        return (int) Math.max(0, Math.min(src.byteSize(), SIZE - offset));
+    }
+}

@@ -1,0 +1,45 @@
+package dev.jvfio.hw;
+
+import java.time.Duration;
+import java.util.function.LongSupplier;
+
+/**
+ * The simulated GPU's recovery after a reset: for a configurable time the chip-to-chip link and HBM
+ * training are "in progress" (reference NV-7). Time comes from an injectable nanosecond clock.
+ */
+public final class ResetTiming {
+    private final LongSupplier nanoClock;
+    private final long notReadyNanos;
+    private volatile long readyAt;
+
+    /**
+     * @param notReady    how long the GPU stays not ready after each reset (ZERO = never not ready)
+     * @param nanoClock   monotonic time in nanoseconds (System::nanoTime in production)
+     */
+    public ResetTiming(Duration notReady, LongSupplier nanoClock) {
+        if (notReady.isNegative()) {
+            throw new IllegalArgumentException("negative not-ready time: " + notReady);
+        }
+        this.nanoClock = nanoClock;
+        this.notReadyNanos = notReady.toNanos();
+        this.readyAt = nanoClock.getAsLong();
+    }
+
+    public static ResetTiming realTime(Duration notReady) {
+        return new ResetTiming(notReady, System::nanoTime);
+    }
+
+    /** A reset started now: not ready until now + the configured time. */
+    public void reset() {
+        readyAt = nanoClock.getAsLong() + notReadyNanos;
+    }
+
+    /** Not ready until {@code duration} from now (power-on without trained memory, for probe tests). */
+    public void notReadyFor(Duration duration) {
+        readyAt = nanoClock.getAsLong() + duration.toNanos();
+    }
+
+    public boolean ready() {
+        return nanoClock.getAsLong() - readyAt >= 0;
+    }
+}
