@@ -1,9 +1,17 @@
 package dev.jvfio.profile;
 
 import dev.jvfio.device.VfioDevice;
+import dev.jvfio.device.VfioException;
+import dev.jvfio.hw.GpuSpec;
+import dev.jvfio.hw.SimulatedGraceGpu;
+import dev.jvfio.nvgrace.NvGraceGpuDevice;
+import dev.jvfio.nvgrace.NvGraceOptions;
+import dev.jvfio.nvgrace.ReadinessClock;
+import dev.jvfio.pci.VfioPciDevice;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * Builds devices by profile name: the simulated GPU hardware ({@code hw}) with the nvgrace variant
@@ -30,6 +38,55 @@ public final class DeviceProfiles {
      *                                  never became ready at probe (NV-7.2)
      */
     public static VfioDevice create(GpuOptions options) throws IOException {
-        throw new UnsupportedOperationException("device factory lands with the hw and pci layers");
+        if (options.profile().equalsIgnoreCase(GpuOptions.SAMPLE_PROFILE)) {
+            return createSample(options);
+        }
+        GpuProfile profile = GpuProfile.byName(options.profile()).orElseThrow(() -> new IllegalArgumentException(
+                "unknown profile '" + options.profile() + "'; known: " + String.join(", ", names())));
+        return createGpu(profile, options, ReadinessClock.SYSTEM, System::nanoTime);
+    }
+
+    /**
+     * Creates a GPU device with injected time: {@code clock} drives the variant's readiness wait and
+     * {@code hardwareClock} the simulated GPU's recovery after reset (tests use a fake pair).
+     */
+    public static NvGraceGpuDevice createGpu(GpuProfile profile, GpuOptions options, ReadinessClock clock,
+                                             LongSupplier hardwareClock) throws IOException {
+        String name = options.displayName();
+        GpuSpec spec = specFor(profile, options);
+        SimulatedGraceGpu gpu = SimulatedGraceGpu.create(name, spec, hardwareClock);
+        VfioPciDevice core = null;
+        try {
+            core = gpu.physicalFunction(name).build();
+            NvGraceOptions nv = new NvGraceOptions(options.policy(), options.layout(), options.carveRule(),
+                    options.kernelExactQuirks(), options.readinessPoll(), options.readinessTimeout(), clock);
+            return NvGraceGpuDevice.probe(core, gpu, nv);
+        } catch (VfioException e) {
+            closeQuietly(core, gpu);
+            throw new IOException("cannot create " + profile.profileName() + " device '" + name + "': " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            closeQuietly(core, gpu);
+            throw e;
+        }
+    }
+
+    /** The simulated hardware a profile and options describe. */
+    public static GpuSpec specFor(GpuProfile profile, GpuOptions options) {
+        long size = options.memorySize() != null ? options.memorySize() : profile.defaultMemorySize();
+        return GpuSpec.of(profile.deviceId(), !profile.needsCarveOut(), size)
+                .withFirmwareProperties(options.firmwareProperties())
+                .withNotReadyAfterReset(options.notReadyAfterReset())
+                .withBackingFile(options.backingFile());
+    }
+
+    private static void closeQuietly(VfioPciDevice core, SimulatedGraceGpu gpu) {
+        if (core != null) {
+            core.close();
+        }
+        gpu.close();
+    }
+
+    private static VfioDevice createSample(GpuOptions options) throws IOException {
+        throw new IllegalArgumentException("the sample device is not available yet");
     }
 }

@@ -1,0 +1,69 @@
+package dev.jvfio.hw;
+
+import dev.jvfio.os.BackingFile;
+import dev.jvfio.os.Fd;
+import dev.jvfio.os.MappedMemory;
+import dev.jvfio.os.Memfd;
+import dev.jvfio.os.NativeException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/**
+ * The GPU's coherent memory simulated by one file mapped shared: an anonymous sparse memfd (nothing
+ * is committed until a page is touched, so 96 GiB costs nothing) or a backing file whose content
+ * survives restarts. The same file is what a client maps for zero-copy access.
+ */
+public final class SimulatedDeviceMemory implements DeviceMemory, AutoCloseable {
+    private final Fd fd;
+    private final MappedMemory mapping;
+
+    private SimulatedDeviceMemory(Fd fd, MappedMemory mapping) {
+        this.fd = fd;
+        this.mapping = mapping;
+    }
+
+    /** A sparse memfd of {@code size} bytes. */
+    public static SimulatedDeviceMemory anonymous(String name, long size) throws NativeException {
+        return over(Memfd.create(name, size), size);
+    }
+
+    /** The file at {@code path}, created or grown to {@code size} bytes (never shrunk). */
+    public static SimulatedDeviceMemory backedBy(Path path, long size) throws NativeException {
+        return over(BackingFile.open(path, size), size);
+    }
+
+    private static SimulatedDeviceMemory over(Fd fd, long size) throws NativeException {
+        try {
+            return new SimulatedDeviceMemory(fd, MappedMemory.map(fd, 0, size, true));
+        } catch (NativeException | RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public Fd fd() {
+        return fd;
+    }
+
+    @Override
+    public long fileOffset() {
+        return 0;
+    }
+
+    @Override
+    public long size() {
+        return mapping.size();
+    }
+
+    @Override
+    public MemorySegment segment() {
+        return mapping.segment();
+    }
+
+    @Override
+    public void close() {
+        mapping.close();
+        fd.close();
+    }
+}
