@@ -1,0 +1,174 @@
+package dev.jvfio.server;
+
+import dev.jvfio.device.DmaSpace;
+import dev.jvfio.device.Errno;
+import dev.jvfio.device.VfioException;
+import dev.jvfio.os.MappedMemory;
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The DMA windows one client mapped (VU-6), keyed by I/O virtual address (unsigned). Windows
+ * that came with an fd are mmap'ed and serve {@link DmaSpace} reads and writes; windows without
+ * an fd would need message DMA (DMA_READ/WRITE to the client), which this server does not
+ * implement: accesses there fail with EFAULT (VU-8.4, VU-8.5).
+ *
+ * <p>Device threads read and write under the read lock; map and unmap take the write lock, so an
+ * unmap reply is sent only after every in-flight access to that window finished (VU-6.2).
+ */
+final class DmaTable implements DmaSpace {
+    private record Window(long iova, long size, boolean readable, boolean writable, MappedMemory memory) {
+        long last() {
+            return iova + size - 1;
+        }
+    }
+
+    private final TreeMap<Long, Window> windows = new TreeMap<>(Long::compareUnsigned);
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final int maxWindows;
+    private boolean closed;
+
+    DmaTable(int maxWindows) {
+        this.maxWindows = maxWindows;
+    }
+
+    /**
+     * Adds a window; takes ownership of {@code memory} (may be null: no fd) only when it returns
+     * 0. EEXIST if it overlaps a window (VU-6.1), ENOSPC beyond max_dma_maps.
+     */
+    int map(long iova, long size, boolean readable, boolean writable, MappedMemory memory) {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return Errno.ENODEV;
+            }
+            long last = iova + size - 1;
+            Map.Entry<Long, Window> below = windows.floorEntry(last);
+            if (below != null && Long.compareUnsigned(below.getValue().last(), iova) >= 0) {
+                return Errno.EEXIST;
+            }
+            if (windows.size() >= maxWindows) {
+                return Errno.ENOSPC;
+            }
+            windows.put(iova, new Window(iova, size, readable, writable, memory));
+            return 0;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Removes the window that matches exactly (VU-6.2); EINVAL if none does. */
+    int unmap(long iova, long size) {
+        lock.writeLock().lock();
+        try {
+            Window w = windows.get(iova);
+            if (w == null || w.size != size) {
+                return Errno.EINVAL;
+            }
+            windows.remove(iova);
+            release(w);
+            return 0;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Removes every window. */
+    void unmapAll() {
+        lock.writeLock().lock();
+        try {
+            for (Window w : windows.values()) {
+                release(w);
+            }
+            windows.clear();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Unmaps everything and refuses all later use (the client went away, VU-1.4). */
+    void close() {
+        lock.writeLock().lock();
+        try {
+            closed = true;
+            unmapAll();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    int size() {
+        lock.readLock().lock();
+        try {
+            return windows.size();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private static void release(Window w) {
+        if (w.memory != null) {
+            w.memory.close();
+        }
+    }
+
+    @Override
+    public void read(long iova, MemorySegment dst) throws VfioException {
+        lock.readLock().lock();
+        try {
+            Window w = find(iova, dst.byteSize(), false);
+            MemorySegment.copy(w.memory.segment(), iova - w.iova, dst, 0, dst.byteSize());
+        } catch (InternalError e) {
+            throw truncated(iova, e);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public void write(long iova, MemorySegment src) throws VfioException {
+        lock.readLock().lock();
+        try {
+            Window w = find(iova, src.byteSize(), true);
+            MemorySegment.copy(src, 0, w.memory.segment(), iova - w.iova, src.byteSize());
+        } catch (InternalError e) {
+            throw truncated(iova, e);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * HotSpot turns the SIGBUS of an access past the end of a file that the client truncated
+     * after mapping into an InternalError; that is the client's fault, so report EFAULT.
+     */
+    private static VfioException truncated(long iova, InternalError e) {
+        return new VfioException(Errno.EFAULT, "DMA at 0x" + Long.toHexString(iova) + " faulted: " + e.getMessage());
+    }
+
+    private Window find(long iova, long length, boolean write) throws VfioException {
+        if (closed) {
+            throw new VfioException(Errno.EFAULT, "no client attached");
+        }
+        Map.Entry<Long, Window> e = windows.floorEntry(iova);
+        Window w = e == null ? null : e.getValue();
+        if (w == null || length < 0 || Long.compareUnsigned(iova - w.iova, w.size) >= 0
+                || Long.compareUnsigned(length, w.size - (iova - w.iova)) > 0) {
+            throw new VfioException(Errno.EFAULT, "no DMA window covers 0x" + Long.toHexString(iova)
+                    + "+" + length);
+        }
+        if (write ? !w.writable : !w.readable) {
+            throw new VfioException(Errno.EFAULT, "DMA window at 0x" + Long.toHexString(w.iova)
+                    + " is not " + (write ? "writable" : "readable"));
+        }
+        if (w.memory == null) {
+            // Message DMA (DMA_READ/WRITE over the socket) is not implemented: QEMU 10.2's layout
+            // differs from the spec and it must never be sent while a request is in flight (VU-8.5).
+            throw new VfioException(Errno.EFAULT, "DMA window at 0x" + Long.toHexString(w.iova)
+                    + " has no fd; message DMA is not supported");
+        }
+        return w;
+    }
+}

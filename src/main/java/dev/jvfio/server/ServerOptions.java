@@ -1,0 +1,84 @@
+package dev.jvfio.server;
+
+import dev.jvfio.protocol.Capabilities;
+import dev.jvfio.transport.SocketAccess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * How a {@link VfioUserServer} listens and what it accepts.
+ *
+ * @param maxDataXferSize largest REGION_READ/WRITE count we accept (announced in VERSION; QEMU
+ *                        refuses more than 64 MiB)
+ * @param maxMsgFds       fds we accept in one message (announced; QEMU refuses more than 16)
+ * @param maxDmaMaps      DMA windows a client may hold at once (announced; QEMU refuses > 65535)
+ * @param access          mode and group of the socket file (VU-1.3: the only access control)
+ * @param allowedUids     peer uids (SO_PEERCRED) allowed to connect; others are refused and logged
+ * @param listener        connect/disconnect/reset/error events
+ */
+public record ServerOptions(int maxDataXferSize, int maxMsgFds, int maxDmaMaps, SocketAccess access,
+                            Set<Integer> allowedUids, ServerListener listener) {
+
+    public static final int MAX_MAX_DATA_XFER_SIZE = 64 << 20;
+    public static final int MAX_MAX_MSG_FDS = 16;
+    public static final int MAX_MAX_DMA_MAPS = 65535;
+
+    public ServerOptions {
+        if (maxDataXferSize < 4096 || maxDataXferSize > MAX_MAX_DATA_XFER_SIZE) {
+            throw new IllegalArgumentException("maxDataXferSize must be in [4096, 64 MiB]: " + maxDataXferSize);
+        }
+        if (maxMsgFds < 1 || maxMsgFds > MAX_MAX_MSG_FDS) {
+            throw new IllegalArgumentException("maxMsgFds must be in [1, 16]: " + maxMsgFds);
+        }
+        if (maxDmaMaps < 1 || maxDmaMaps > MAX_MAX_DMA_MAPS) {
+            throw new IllegalArgumentException("maxDmaMaps must be in [1, 65535]: " + maxDmaMaps);
+        }
+        allowedUids = Set.copyOf(allowedUids);
+        if (access == null || listener == null) {
+            throw new IllegalArgumentException("access and listener are required");
+        }
+    }
+
+    /** 1 MiB transfers, 16 fds, 65535 maps, socket 0600, own uid and root, logging listener. */
+    public static ServerOptions defaults() {
+        return new ServerOptions((int) Capabilities.DEFAULT_MAX_DATA_XFER_SIZE, MAX_MAX_MSG_FDS,
+                MAX_MAX_DMA_MAPS, SocketAccess.ownerOnly(), Set.copyOf(java.util.List.of(ownUid(), 0)),
+                ServerListener.LOGGING);
+    }
+
+    /** The uid of this process. */
+    public static int ownUid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public ServerOptions withMaxDataXferSize(int v) {
+        return new ServerOptions(v, maxMsgFds, maxDmaMaps, access, allowedUids, listener);
+    }
+
+    public ServerOptions withMaxMsgFds(int v) {
+        return new ServerOptions(maxDataXferSize, v, maxDmaMaps, access, allowedUids, listener);
+    }
+
+    public ServerOptions withMaxDmaMaps(int v) {
+        return new ServerOptions(maxDataXferSize, maxMsgFds, v, access, allowedUids, listener);
+    }
+
+    public ServerOptions withAccess(SocketAccess v) {
+        return new ServerOptions(maxDataXferSize, maxMsgFds, maxDmaMaps, v, allowedUids, listener);
+    }
+
+    public ServerOptions withAllowedUids(Set<Integer> v) {
+        return new ServerOptions(maxDataXferSize, maxMsgFds, maxDmaMaps, access, v, listener);
+    }
+
+    public ServerOptions withListener(ServerListener v) {
+        return new ServerOptions(maxDataXferSize, maxMsgFds, maxDmaMaps, access, allowedUids, v);
+    }
+}

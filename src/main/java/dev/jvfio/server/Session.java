@@ -1,0 +1,523 @@
+package dev.jvfio.server;
+
+import dev.jvfio.device.DeviceInfo;
+import dev.jvfio.device.Errno;
+import dev.jvfio.device.IrqSet;
+import dev.jvfio.device.RegionInfo;
+import dev.jvfio.device.VfioDevice;
+import dev.jvfio.device.VfioException;
+import dev.jvfio.os.Fd;
+import dev.jvfio.os.MappedMemory;
+import dev.jvfio.os.NativeException;
+import dev.jvfio.protocol.Capabilities;
+import dev.jvfio.protocol.Command;
+import dev.jvfio.protocol.DeviceInfoMessage;
+import dev.jvfio.protocol.DmaMapMessage;
+import dev.jvfio.protocol.DmaUnmapMessage;
+import dev.jvfio.protocol.Header;
+import dev.jvfio.protocol.IrqInfoMessage;
+import dev.jvfio.protocol.RegionAccessMessage;
+import dev.jvfio.protocol.RegionInfoMessage;
+import dev.jvfio.protocol.RegionIoFdsMessage;
+import dev.jvfio.protocol.SetIrqsMessage;
+import dev.jvfio.protocol.VersionMessage;
+import dev.jvfio.protocol.WriteMultiMessage;
+import dev.jvfio.transport.ClosedException;
+import dev.jvfio.transport.PeerCredentials;
+import dev.jvfio.transport.UnixConnection;
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One connected client: VERSION first, then requests in order, each answered before the next is
+ * read (VU-2.3). Receive and reply buffers are allocated once per session and reused; decoders
+ * are flyweights over them. When the stream ends for any reason the session detaches the device
+ * and releases every DMA window and fd of the client (VU-1.4).
+ */
+final class Session {
+    /** Room beyond max_data_xfer_size for the largest fixed part of any message we accept. */
+    private static final int OVERHEAD = 8192;
+    /** Oversized messages up to this many bytes are read and discarded; beyond, we hang up. */
+    private static final long DRAIN_LIMIT = 64L << 20;
+
+    private final UnixConnection conn;
+    private final PeerCredentials peer;
+    private final VfioDevice device;
+    private final ServerOptions options;
+    private final ServerListener listener;
+    private final Runnable onEnd;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment in;
+    private final MemorySegment out;
+    private final List<Fd> fds = new ArrayList<>(ServerOptions.MAX_MAX_MSG_FDS);
+    private final DmaTable dma;
+    private final Thread thread;
+
+    private final VersionMessage version = new VersionMessage();
+    private final DmaMapMessage dmaMap = new DmaMapMessage();
+    private final DmaUnmapMessage dmaUnmap = new DmaUnmapMessage();
+    private final SetIrqsMessage setIrqs = new SetIrqsMessage();
+    private final RegionAccessMessage access = new RegionAccessMessage();
+    private final WriteMultiMessage writeMulti = new WriteMultiMessage();
+
+    private DeviceInfo info;
+    private Fd replyFd;
+    private volatile boolean stopping;
+
+    Session(UnixConnection conn, PeerCredentials peer, VfioDevice device, ServerOptions options, Runnable onEnd) {
+        this.conn = conn;
+        this.peer = peer;
+        this.device = device;
+        this.options = options;
+        this.listener = options.listener();
+        this.onEnd = onEnd;
+        long buffer = (long) options.maxDataXferSize() + OVERHEAD;
+        this.in = arena.allocate(buffer, 8);
+        this.out = arena.allocate(buffer, 8);
+        this.dma = new DmaTable(options.maxDmaMaps());
+        this.thread = new Thread(this::run, "vfio-user session pid " + peer.pid());
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Ends the session from another thread and waits for its cleanup. */
+    void stop() {
+        stopping = true;
+        conn.shutdown();
+        if (Thread.currentThread() != thread) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void run() {
+        String reason = "client closed the connection";
+        boolean attached = false;
+        try {
+            listener.connected(peer);
+            if (!negotiate()) {
+                reason = "version negotiation failed";
+                return;
+            }
+            info = device.info();
+            device.attach(dma);
+            attached = true;
+            while (true) {
+                long size = receive();
+                if (size < 0) {
+                    reason = "stream can no longer be trusted";
+                    return;
+                }
+                if (size > 0) {
+                    serve(in.asSlice(0, size));
+                }
+            }
+        } catch (EOFException | ClosedException e) {
+            reason = stopping ? "server closing" : "client closed the connection";
+        } catch (IOException e) {
+            reason = stopping ? "server closing" : "I/O error: " + e.getMessage();
+        } catch (RuntimeException | Error e) {
+            reason = "internal error: " + e;
+        } finally {
+            closeFds();
+            if (attached) {
+                try {
+                    device.detach();
+                } catch (RuntimeException e) {
+                    listener.error("device.detach failed: " + e);
+                }
+            }
+            dma.close();
+            conn.close();
+            arena.close();
+            String why = reason;
+            quietly(() -> listener.disconnected(peer, why));
+            onEnd.run();
+        }
+    }
+
+    private static void quietly(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException ignored) {
+            // listeners must not break the server
+        }
+    }
+
+    /**
+     * Reads one whole message into {@code in}. Returns its size; 0 if it was consumed here
+     * (oversized and drained, answered with E2BIG); -1 if the stream cannot be resynchronised.
+     */
+    private long receive() throws IOException {
+        closeFds();
+        conn.receiveFully(in.asSlice(0, Header.SIZE), fds, options.maxMsgFds());
+        int dropped = conn.fdsDropped();
+        long size = Header.size(in);
+        int id = Header.id(in);
+        int command = Header.command(in);
+        if (size < Header.SIZE) {
+            listener.error("message size " + size + " below the header size; hanging up");
+            sendError(id, command, Errno.EINVAL);
+            return -1;
+        }
+        if (size > in.byteSize()) {
+            boolean quiet = Header.noReply(in);
+            if (size - Header.SIZE > DRAIN_LIMIT) {
+                listener.error("message of " + size + " bytes; hanging up");
+                sendError(id, command, Errno.E2BIG);
+                return -1;
+            }
+            long left = size - Header.SIZE;
+            while (left > 0) {
+                long n = Math.min(left, in.byteSize());
+                conn.receiveFully(in.asSlice(0, n), fds, 0);
+                left -= n;
+            }
+            listener.error("message of " + size + " bytes drained (" + Command.name(command) + ")");
+            closeFds();
+            if (!quiet) {
+                sendError(id, command, Errno.E2BIG);
+            }
+            return 0;
+        }
+        if (size > Header.SIZE) {
+            conn.receiveFully(in.asSlice(Header.SIZE, size - Header.SIZE), fds,
+                    options.maxMsgFds() - fds.size());
+            dropped += conn.fdsDropped();
+        }
+        if (dropped > 0) {
+            listener.error(dropped + " fds beyond max_msg_fds dropped (" + Command.name(command) + ")");
+            closeFds();
+            if (!Header.noReply(in)) {
+                sendError(id, command, Errno.EINVAL);
+            }
+            return 0;
+        }
+        return size;
+    }
+
+    private boolean negotiate() throws IOException {
+        long size = receive();
+        if (size <= 0) {
+            return false;
+        }
+        MemorySegment m = in.asSlice(0, size);
+        int id = Header.id(m);
+        int command = Header.command(m);
+        if (command != Command.VERSION || Header.type(m) != Header.TYPE_COMMAND) {
+            listener.error(Command.name(command) + " before VERSION; hanging up");
+            sendError(id, command, Errno.EINVAL);
+            return false;
+        }
+        if (!fds.isEmpty()) {
+            listener.error("fds with VERSION; hanging up");
+            sendError(id, command, Errno.EINVAL);
+            return false;
+        }
+        int errno = version.wrap(m);
+        if (errno != 0) {
+            listener.error("bad VERSION: " + version.problem());
+            sendError(id, command, errno);
+            return false;
+        }
+        if (version.major() != VersionMessage.MAJOR) {
+            listener.error("client proposes major " + version.major());
+            sendError(id, command, Errno.ENOTSUP);
+            return false;
+        }
+        Capabilities theirs = version.capabilities();
+        Capabilities ours = new Capabilities(options.maxMsgFds(), options.maxDataXferSize(),
+                options.maxDmaMaps(), DmaMapMessage.PAGE, theirs.writeMultiple(), false);
+        int n = VersionMessage.encode(out, id, true, VersionMessage.MAJOR,
+                Math.min(version.minor(), VersionMessage.MINOR), ours);
+        conn.send(out.asSlice(0, n));
+        return true;
+    }
+
+    private void serve(MemorySegment m) throws IOException {
+        int id = Header.id(m);
+        int command = Header.command(m);
+        boolean quiet = Header.noReply(m);
+        replyFd = null;
+        int type = Header.type(m);
+        if (type == Header.TYPE_REPLY) {
+            // We never send requests, so no reply can be expected; drop it without answering.
+            listener.error("unexpected reply " + Header.describe(m));
+            closeFds();
+            return;
+        }
+        int result;
+        if (type != Header.TYPE_COMMAND || (Header.flags(m) & ~Header.KNOWN_FLAGS) != 0) {
+            result = -Errno.EINVAL;
+        } else if (!fds.isEmpty() && command != Command.DMA_MAP && command != Command.DEVICE_SET_IRQS) {
+            result = -Errno.EINVAL;
+        } else {
+            result = dispatch(m, id, command);
+        }
+        closeFds();
+        if (result < 0) {
+            listener.error(Command.name(command) + " id " + id + " failed: " + Errno.name(-result));
+        }
+        if (quiet) {
+            return; // VU-8.8: posted (no-reply) commands get nothing back, not even errors
+        }
+        if (result < 0) {
+            sendError(id, command, -result);
+        } else if (replyFd != null) {
+            conn.send(out.asSlice(0, result), List.of(replyFd));
+        } else {
+            conn.send(out.asSlice(0, result));
+        }
+    }
+
+    /** Handles one command; returns the reply size in {@code out} or a negative errno. */
+    private int dispatch(MemorySegment m, int id, int command) {
+        try {
+            return switch (command) {
+                case Command.VERSION -> -Errno.EINVAL;
+                case Command.DMA_MAP -> dmaMap(m, id);
+                case Command.DMA_UNMAP -> dmaUnmap(m, id);
+                case Command.DEVICE_GET_INFO -> deviceInfo(m, id);
+                case Command.DEVICE_GET_REGION_INFO -> regionInfo(m, id);
+                case Command.DEVICE_GET_REGION_IO_FDS -> regionIoFds(m, id);
+                case Command.DEVICE_GET_IRQ_INFO -> irqInfo(m, id);
+                case Command.DEVICE_SET_IRQS -> setIrqs(m, id);
+                case Command.REGION_READ -> regionRead(m, id);
+                case Command.REGION_WRITE -> regionWrite(m, id);
+                case Command.REGION_WRITE_MULTI -> writeMulti(m, id);
+                case Command.DEVICE_RESET -> reset(m, id);
+                case Command.DIRTY_PAGES, Command.DEVICE_FEATURE, Command.MIG_DATA_READ,
+                     Command.MIG_DATA_WRITE -> -Errno.ENOTSUP;
+                default -> -Errno.EINVAL; // includes DMA_READ/WRITE, which only the server sends
+            };
+        } catch (VfioException e) {
+            return -e.errno();
+        } catch (RuntimeException e) {
+            listener.error(Command.name(command) + ": device threw " + e);
+            return -Errno.EIO;
+        }
+    }
+
+    private int bare(int id, int command) {
+        Header.reply(out, id, command, Header.SIZE);
+        return Header.SIZE;
+    }
+
+    private int dmaMap(MemorySegment m, int id) {
+        int errno = dmaMap.wrap(m);
+        if (errno != 0) {
+            return -errno;
+        }
+        if (fds.size() > 1) {
+            return -Errno.EINVAL;
+        }
+        MappedMemory memory = null;
+        if (fds.size() == 1) {
+            Fd fd = fds.removeFirst();
+            try {
+                if (dmaMap.fileOffset() % DmaMapMessage.PAGE != 0) {
+                    return -Errno.EINVAL;
+                }
+                long fileSize = regularFileSize(fd);
+                if (fileSize < 0 || Long.compareUnsigned(dmaMap.fileOffset() + dmaMap.size(), fileSize) > 0) {
+                    return -Errno.EINVAL; // mapping past the end of the file would SIGBUS on access
+                }
+                memory = MappedMemory.map(fd, dmaMap.fileOffset(), dmaMap.size(), dmaMap.writable());
+            } catch (NativeException e) {
+                return -(e.errno() != 0 ? e.errno() : Errno.EINVAL);
+            } finally {
+                fd.close(); // the mapping keeps the memory; the descriptor is no longer needed
+            }
+        }
+        errno = dma.map(dmaMap.address(), dmaMap.size(), dmaMap.readable(), dmaMap.writable(), memory);
+        if (errno != 0) {
+            if (memory != null) {
+                memory.close();
+            }
+            return -errno;
+        }
+        return bare(id, Command.DMA_MAP);
+    }
+
+    /** Size of the regular file behind fd, or -1 if it is not a regular file. */
+    private static long regularFileSize(Fd fd) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(Path.of("/proc/self/fd/" + fd.value()),
+                    BasicFileAttributes.class);
+            return a.isRegularFile() ? a.size() : -1;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private int dmaUnmap(MemorySegment m, int id) {
+        int errno = dmaUnmap.wrap(m);
+        if (errno != 0) {
+            return -errno;
+        }
+        if (dmaUnmap.all()) {
+            dma.unmapAll();
+        } else {
+            errno = dma.unmap(dmaUnmap.address(), dmaUnmap.size());
+            if (errno != 0) {
+                return -errno;
+            }
+        }
+        return DmaUnmapMessage.encodeReply(out, id, dmaUnmap.argsz(), dmaUnmap.flags(), dmaUnmap.address(),
+                dmaUnmap.size());
+    }
+
+    private int deviceInfo(MemorySegment m, int id) {
+        int errno = DeviceInfoMessage.check(m);
+        return errno != 0 ? -errno : DeviceInfoMessage.encodeReply(out, id, info);
+    }
+
+    private int regionInfo(MemorySegment m, int id) throws VfioException {
+        int errno = RegionInfoMessage.check(m);
+        if (errno != 0) {
+            return -errno;
+        }
+        long index = RegionInfoMessage.index(m);
+        if (index >= Integer.toUnsignedLong(info.numRegions())) {
+            return -Errno.EINVAL;
+        }
+        RegionInfo region = device.regionInfo((int) index);
+        long argsz = RegionInfoMessage.argsz(m);
+        int n = RegionInfoMessage.encodeReply(out, id, region, argsz);
+        if (n > 0 && RegionInfoMessage.complete(region, argsz) && region.mappable()) {
+            replyFd = region.file().fd();
+        }
+        return n;
+    }
+
+    private int regionIoFds(MemorySegment m, int id) {
+        int errno = RegionIoFdsMessage.check(m);
+        if (errno != 0) {
+            return -errno;
+        }
+        long index = RegionIoFdsMessage.index(m);
+        if (index >= Integer.toUnsignedLong(info.numRegions())) {
+            return -Errno.EINVAL;
+        }
+        return RegionIoFdsMessage.encodeEmptyReply(out, id, (int) index);
+    }
+
+    private int irqInfo(MemorySegment m, int id) throws VfioException {
+        int errno = IrqInfoMessage.check(m);
+        if (errno != 0) {
+            return -errno;
+        }
+        long index = IrqInfoMessage.index(m);
+        if (index >= Integer.toUnsignedLong(info.numIrqs())) {
+            return -Errno.EINVAL;
+        }
+        return IrqInfoMessage.encodeReply(out, id, device.irqInfo((int) index));
+    }
+
+    private int setIrqs(MemorySegment m, int id) throws VfioException {
+        int errno = setIrqs.wrap(m, fds.size());
+        if (errno != 0) {
+            return -errno;
+        }
+        long index = setIrqs.index();
+        if (index >= Integer.toUnsignedLong(info.numIrqs())) {
+            return -Errno.EINVAL;
+        }
+        List<Fd> eventfds = fds.isEmpty() ? List.of() : List.copyOf(fds);
+        IrqSet request = new IrqSet((int) index, setIrqs.flags(), setIrqs.start(), setIrqs.count(),
+                setIrqs.bools(), eventfds);
+        device.setIrqs(request);
+        fds.clear(); // the device owns them now (IrqSet javadoc); on a throw they stay ours to close
+        return bare(id, Command.DEVICE_SET_IRQS);
+    }
+
+    private int regionRead(MemorySegment m, int id) throws VfioException {
+        int errno = access.wrap(m, false, options.maxDataXferSize());
+        if (errno != 0) {
+            return -errno;
+        }
+        long region = access.region();
+        if (region >= Integer.toUnsignedLong(info.numRegions())) {
+            return -Errno.EINVAL;
+        }
+        int count = access.count();
+        long offset = access.offset();
+        int n = device.read((int) region, offset, out.asSlice(RegionAccessMessage.DATA, count));
+        if (n < 0 || n > count) {
+            return -Errno.EIO;
+        }
+        return RegionAccessMessage.encodeReadReply(out, id, offset, (int) region, n);
+    }
+
+    private int regionWrite(MemorySegment m, int id) throws VfioException {
+        int errno = access.wrap(m, true, options.maxDataXferSize());
+        if (errno != 0) {
+            return -errno;
+        }
+        long region = access.region();
+        if (region >= Integer.toUnsignedLong(info.numRegions())) {
+            return -Errno.EINVAL;
+        }
+        int count = access.count();
+        long offset = access.offset();
+        int n = device.write((int) region, offset, access.data());
+        if (n < 0 || n > count) {
+            return -Errno.EIO;
+        }
+        return RegionAccessMessage.encodeWriteReply(out, id, offset, (int) region, n);
+    }
+
+    private int writeMulti(MemorySegment m, int id) throws VfioException {
+        int errno = writeMulti.wrap(m);
+        if (errno != 0) {
+            return -errno;
+        }
+        for (int i = 0; i < writeMulti.entries(); i++) {
+            long region = writeMulti.region(i);
+            if (region >= Integer.toUnsignedLong(info.numRegions())) {
+                return -Errno.EINVAL;
+            }
+            device.write((int) region, writeMulti.offset(i), writeMulti.data(i));
+        }
+        return bare(id, Command.REGION_WRITE_MULTI);
+    }
+
+    private int reset(MemorySegment m, int id) throws VfioException {
+        if (m.byteSize() != Header.SIZE) {
+            return -Errno.EINVAL;
+        }
+        device.reset();
+        quietly(listener::reset);
+        return bare(id, Command.DEVICE_RESET);
+    }
+
+    private void sendError(int id, int command, int errno) throws IOException {
+        int n = Header.errorReply(out, id, command, errno);
+        conn.send(out.asSlice(0, n));
+    }
+
+    private void closeFds() {
+        for (Fd fd : fds) {
+            fd.close();
+        }
+        fds.clear();
+    }
+
+    /** DMA windows currently mapped (for tests). */
+    int dmaWindows() {
+        return dma.size();
+    }
+}

@@ -1,0 +1,200 @@
+package dev.jvfio.server;
+
+import dev.jvfio.device.Errno;
+import dev.jvfio.device.VfioDevice;
+import dev.jvfio.protocol.Command;
+import dev.jvfio.protocol.Header;
+import dev.jvfio.transport.ClosedException;
+import dev.jvfio.transport.PeerCredentials;
+import dev.jvfio.transport.UnixConnection;
+import dev.jvfio.transport.UnixServerSocket;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/**
+ * A vfio-user server for one device on one socket path. It serves one client at a time (the
+ * spec's model: one client per device); a second connection while one is attached gets an error
+ * reply with EBUSY to its VERSION and is closed. Peers whose uid is not allowed get EPERM. When a
+ * client leaves, the device is detached and every fd and mapping of that client is released,
+ * and the server waits for the next client (VU-1.4).
+ */
+public final class VfioUserServer implements AutoCloseable {
+    private final UnixServerSocket socket;
+    private final VfioDevice device;
+    private final ServerOptions options;
+    private final Thread acceptor;
+    private final Object lock = new Object();
+    private Session active;
+    private volatile boolean closed;
+
+    private VfioUserServer(UnixServerSocket socket, VfioDevice device, ServerOptions options) {
+        this.socket = socket;
+        this.device = device;
+        this.options = options;
+        this.acceptor = new Thread(this::acceptLoop, "vfio-user accept " + socket.path().getFileName());
+        this.acceptor.setDaemon(true);
+    }
+
+    /** Listens on {@code socketPath} and serves {@code device} until {@link #close()}. */
+    public static VfioUserServer start(Path socketPath, VfioDevice device, ServerOptions options) throws IOException {
+        UnixServerSocket socket = UnixServerSocket.listen(socketPath, options.access());
+        VfioUserServer server = new VfioUserServer(socket, device, options);
+        server.acceptor.start();
+        return server;
+    }
+
+    public Path socketPath() {
+        return socket.path();
+    }
+
+    public VfioDevice device() {
+        return device;
+    }
+
+    /** Whether a client is attached right now. */
+    public boolean clientAttached() {
+        synchronized (lock) {
+            return active != null;
+        }
+    }
+
+    /** DMA windows the attached client holds (0 without a client); for tests and diagnostics. */
+    public int dmaWindows() {
+        synchronized (lock) {
+            return active == null ? 0 : active.dmaWindows();
+        }
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            UnixConnection conn;
+            try {
+                conn = socket.accept();
+            } catch (ClosedException e) {
+                return;
+            } catch (IOException e) {
+                if (closed) {
+                    return;
+                }
+                options.listener().error("accept failed: " + e.getMessage());
+                continue;
+            }
+            PeerCredentials peer;
+            try {
+                peer = conn.peerCredentials();
+            } catch (IOException e) {
+                options.listener().error("SO_PEERCRED failed: " + e.getMessage());
+                conn.close();
+                continue;
+            }
+            if (!options.allowedUids().contains(peer.uid())) {
+                refuse(conn, peer, Errno.EPERM, "uid " + peer.uid() + " is not allowed");
+                continue;
+            }
+            synchronized (lock) {
+                if (closed) {
+                    conn.close();
+                    return;
+                }
+                if (active != null) {
+                    refuse(conn, peer, Errno.EBUSY, "another client is attached to " + device.name());
+                    continue;
+                }
+                Session[] self = new Session[1];
+                self[0] = new Session(conn, peer, device, options, () -> ended(self[0]));
+                active = self[0];
+                self[0].start();
+            }
+        }
+    }
+
+    private void ended(Session s) {
+        synchronized (lock) {
+            if (active == s) {
+                active = null;
+            }
+        }
+    }
+
+    /**
+     * Turns a connection away clearly: on a short-lived thread, reads the VERSION the client sends
+     * first (waiting at most {@link #REFUSAL_WAIT}), answers it with an error reply carrying
+     * {@code errno} and its id, then hangs up. The accept loop never blocks on a refused peer.
+     */
+    private void refuse(UnixConnection conn, PeerCredentials peer, int errno, String why) {
+        try {
+            options.listener().refused(peer, why);
+        } catch (RuntimeException ignored) {
+            // listeners must not break the server
+        }
+        Thread t = new Thread(() -> answerRefused(conn, errno), "vfio-user refuse pid " + peer.pid());
+        t.setDaemon(true);
+        t.start();
+    }
+
+    static final long REFUSAL_WAIT_MS = 5000;
+    private static final java.time.Duration REFUSAL_WAIT = java.time.Duration.ofMillis(REFUSAL_WAIT_MS);
+
+    private static void answerRefused(UnixConnection conn, int errno) {
+        Thread watchdog = Thread.ofVirtual().unstarted(() -> {
+            try {
+                Thread.sleep(REFUSAL_WAIT);
+                conn.shutdown();
+            } catch (InterruptedException ignored) {
+                // the refusal finished in time
+            }
+        });
+        watchdog.start();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(4096);
+            int id = 0;
+            int command = Command.VERSION;
+            try {
+                conn.receiveFully(buf.asSlice(0, Header.SIZE), null, 0);
+                id = Header.id(buf);
+                command = Header.command(buf);
+                long left = Math.min(Header.size(buf), 1 << 16) - Header.SIZE;
+                while (left > 0) {
+                    long n = Math.min(left, buf.byteSize());
+                    conn.receiveFully(buf.asSlice(0, n), null, 0);
+                    left -= n;
+                }
+            } catch (IOException | RuntimeException e) {
+                // no VERSION came; answer anyway
+            }
+            Header.errorReply(buf, id, command, errno);
+            conn.send(buf.asSlice(0, Header.SIZE));
+        } catch (IOException | RuntimeException ignored) {
+            // best effort: the client may already be gone
+        } finally {
+            watchdog.interrupt();
+            conn.close();
+        }
+    }
+
+    /** Stops listening, ends the client session (detaching the device), removes the socket file. */
+    @Override
+    public void close() {
+        Session s;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            s = active;
+        }
+        socket.close();
+        if (Thread.currentThread() != acceptor) {
+            try {
+                acceptor.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (s != null) {
+            s.stop();
+        }
+    }
+}
