@@ -240,7 +240,11 @@ public class VfioPciDevice implements VfioDevice {
         }
         if (region >= 0 && region <= Vfio.PCI_BAR5_REGION_INDEX) {
             PciBar bar = checkBar(region, offset, count);
-            return barAccess(bar, offset, dst, false);
+            try {
+                return barAccess(bar, offset, dst, false);
+            } catch (RuntimeException e) {
+                throw modelFailure(region, e);
+            }
         }
         if (region == Vfio.PCI_ROM_REGION_INDEX && rom != null) {
             checkRange(offset, count, rom.size(), "ROM");
@@ -259,9 +263,19 @@ public class VfioPciDevice implements VfioDevice {
         }
         if (region >= 0 && region <= Vfio.PCI_BAR5_REGION_INDEX) {
             PciBar bar = checkBar(region, offset, count);
-            return barAccess(bar, offset, src, true);
+            try {
+                return barAccess(bar, offset, src, true);
+            } catch (RuntimeException e) {
+                throw modelFailure(region, e);
+            }
         }
         throw VfioException.invalid("region " + region + " cannot be written");
+    }
+
+    /** A bug in a device model must not escape as anything but an errno to the client. */
+    private VfioException modelFailure(int region, RuntimeException e) {
+        LOG.log(Level.WARNING, name + ": BAR " + region + " backing failed", e);
+        return new VfioException(Errno.EIO, "BAR " + region + " backing failed: " + e);
     }
 
     private int checkConfig(long offset, long count) throws VfioException {
