@@ -25,14 +25,16 @@ public enum MemoryEnablePolicy {
     IGNORE,
     /**
      * What the GPU hardware does (NV-6.2): while memory decode is off, or a reset is in progress,
-     * trapped reads return all ones and trapped writes are dropped; no error. Mappings are still
+     * trapped reads return all ones and trapped writes are dropped; no error, and no EIO or wait
+     * after a reset either (the GPU's answer replaces the kernel's NV-4.5 gate). Mappings are still
      * offered (they cannot be revoked; a mapped access is the VMM's business, as upstream argues).
      */
     HARDWARE,
     /**
      * vfio-pci-core's rule for real BARs (NV-6.3): EIO while memory decode is off or the function
-     * is in D3hot. Because a vfio-user server cannot revoke a mapping it has handed out, this policy
-     * offers NO mmap areas, so every access is trapped and gated.
+     * is in D3hot, checked on the live command register (so it holds after a reset too, unlike the
+     * private flag of v15, NV-6.1). Because a vfio-user server cannot revoke a mapping it has handed
+     * out, this policy offers NO mmap areas, so every access is trapped and gated.
      */
     STRICT;
 

@@ -249,21 +249,38 @@ public final class NvGraceGpuDevice implements VfioDevice {
     }
 
     /**
-     * Applies the readiness check and the memory-enable policy before a trapped BAR access. Returns
+     * Applies the memory-enable policy and the readiness check before a trapped BAR access. Returns
      * true when the access must be answered as the hardware does with memory disabled (all ones /
      * dropped), false to go to memory; throws EIO/ETIME as the policy and NV-4.5 say.
+     *
+     * <p>IGNORE and STRICT keep the kernel's lazy readiness check (NV-4.5: EIO with decode off, else
+     * wait). HARDWARE replaces the kernel's EIO and wait by what the GPU itself answers while memory
+     * is disabled or a reset is in progress (NV-6.2, NV-7.3): all ones, writes dropped. Once decode
+     * is on and the GPU is ready, the pending reset is acknowledged as the kernel would.
      */
     private boolean gate() throws VfioException {
         boolean decode = core.memoryDecodeEnabled();
-        if (options.policy() == MemoryEnablePolicy.STRICT && (!decode || core.inD3Hot())) {
-            // NV-6.3: vfio-pci-core's rule for real BARs.
-            throw new VfioException(Errno.EIO, "memory decode disabled or function in D3hot");
+        switch (options.policy()) {
+            case STRICT -> {
+                if (!decode || core.inD3Hot()) {
+                    // NV-6.3: vfio-pci-core's rule for real BARs.
+                    throw new VfioException(Errno.EIO, "memory decode disabled or function in D3hot");
+                }
+                readiness.beforeAccess(true);
+                return false;
+            }
+            case HARDWARE -> {
+                if (!decode || hw.resetInProgress()) {
+                    return true;
+                }
+                readiness.beforeAccess(true);
+                return false;
+            }
+            default -> {
+                readiness.beforeAccess(decode); // NV-4.5 / NV-7.2 (Linux 6.19); NV-4.3 otherwise
+                return false;
+            }
         }
-        readiness.beforeAccess(decode); // NV-4.5 / NV-7.2, every policy (Linux 6.19)
-        if (options.policy() == MemoryEnablePolicy.HARDWARE) {
-            return !decode || hw.resetInProgress(); // NV-6.2: what the GPU itself answers
-        }
-        return false; // IGNORE: NV-4.3, the bit is never consulted
     }
 
     private MemorySegment slice(int region) {

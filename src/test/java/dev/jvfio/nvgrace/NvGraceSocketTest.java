@@ -431,6 +431,22 @@ class NvGraceSocketTest {
     }
 
     @Test
+    @DisplayName("NV-7.3 / NV-6.2 policy hardware during reset recovery: all ones, writes dropped, memory not scrubbed")
+    void nv_7_3_hardware_during_reset() throws Exception {
+        gh200(GpuOptions.defaults().withPolicy(MemoryEnablePolicy.HARDWARE).withNotReadyAfterReset(Duration.ofSeconds(3)));
+        memoryEnable(true);
+        client.write(4, 64, new byte[] {11});
+        client.reset();
+        assertThat(client.read(4, 64, 1)).as("decode off after reset: all ones, no EIO").containsExactly(-1);
+        memoryEnable(true);
+        assertThat(client.read(4, 64, 1)).as("reset in progress: all ones").containsExactly(-1);
+        assertThat(client.write(4, 64, new byte[] {12})).isEqualTo(1);
+        time.advance(Duration.ofSeconds(3));
+        assertThat(client.read(4, 64, 1)).as("ready: the old content, the write was dropped").containsExactly(11);
+        assertThat(dev.readiness().resetPending()).isFalse();
+    }
+
+    @Test
     @DisplayName("NV-6.1 / NV-6.3 policy strict: EIO from the real command register (also right after reset), no mmap areas")
     void nv_6_3_strict() throws Exception {
         gh200(GpuOptions.defaults().withPolicy(MemoryEnablePolicy.STRICT));
@@ -473,5 +489,24 @@ class NvGraceSocketTest {
         assertThat(fw.get(LE64, 16)).isEqualTo(2);
         assertThat(fw.get(LE64, 24)).isEqualTo(8);
         assertErrno(22, () -> client.write(10, 0, new byte[8]));
+    }
+
+    @Test
+    @DisplayName("several devices in one server process, each on its own socket, with separate memory")
+    void two_devices_two_sockets() throws Exception {
+        gh200(GpuOptions.defaults());
+        try (NvGraceGpuDevice other = DeviceProfiles.createGpu(GpuProfile.GB200,
+                GpuOptions.defaults().withProfile("gb200").withName("gpu1").withMemorySize(GiB), time, time);
+             VfioUserServer server2 = VfioUserServer.start(dir.resolve("s2"), other, ServerOptions.defaults());
+             VfioUserClient client2 = VfioUserClient.connect(dir.resolve("s2"))) {
+            client.write(4, 0, new byte[] {1});
+            client2.write(4, 0, new byte[] {2});
+            assertThat(client.read(4, 0, 1)).containsExactly(1);
+            assertThat(client2.read(4, 0, 1)).containsExactly(2);
+            assertThat(cfg32(0) >>> 16).isEqualTo(0x2342);
+            assertThat(MemorySegment.ofArray(client2.read(CFG, 0, 4)).get(LE32, 0) >>> 16).isEqualTo(0x2941);
+        } finally {
+            Files.deleteIfExists(dir.resolve("s2"));
+        }
     }
 }
