@@ -87,7 +87,7 @@ class SimulatedGraceGpuTest {
             for (long at = 0; at < 96 * GiB; at += 8 * GiB) {
                 assertThat(mem.get(ValueLayout.JAVA_LONG, at)).isEqualTo(at);
             }
-            assertThat(ResidentMemory.selfBytes() - before).isLessThan(64L << 20);
+            assertThat(ResidentMemory.selfBytes() - before).as("no 96 GiB commit").isLessThan(256L << 20);
         }
     }
 
