@@ -155,7 +155,7 @@ class BarRegisterTest {
                 cfgWrite(d, off, 4, 0xFFFF_FFFFL);
             }
             assertThat(cfg32(d, 0)).isEqualTo(0x0010_1b36);
-            assertThat(cfg32(d, 0x08)).isEqualTo(0x0108_0202);
+            assertThat(cfg32(d, 0x08)).isEqualTo(0x1200_0002);
             assertThat(cfg32(d, 0x0C) & 0x00FF_0000).isZero();   // header type 0
             assertThat(cfg32(d, 0x2C)).isEqualTo(0x1100_1af4);
             assertThat(cfg32(d, 0x34)).isEqualTo(before[0x34] & 0xFF);

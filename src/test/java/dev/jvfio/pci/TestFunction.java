@@ -21,7 +21,7 @@ final class TestFunction {
 
     static VfioPciDevice.Builder builder() {
         return VfioPciDevice.builder("test")
-                .ids(0x1b36, 0x0010).subsystem(0x1af4, 0x1100).revision(2).classCode(0x010802)
+                .ids(0x1b36, 0x0010).subsystem(0x1af4, 0x1100).revision(2).classCode(0x120000)
                 .intxPin(1)
                 .bar(PciBar.mem64(0, 0x10000, false, RamBacking.heap(0x10000)))
                 .bar(PciBar.mem32(2, 0x1000, true, RamBacking.heap(0x1000)))
