@@ -43,6 +43,25 @@ final class LspciCommand implements Callable<Integer> {
         return hexLevel >= 4 ? 4096 : hexLevel == 3 ? 256 : hexLevel > 0 ? 64 : 0;
     }
 
+    /**
+     * Reads config space the way a VMM does: the 64-byte header one dword at a time, the rest in one
+     * piece. Variant drivers emulate header registers per access; nvgrace-gpu, like the kernel, patches
+     * only the first emulated BAR an access overlaps (BAR2 before BAR4), so one big read would show
+     * BAR4's raw bytes instead of its emulated value.
+     */
+    static byte[] readConfig(DeviceView dev, int size) throws Exception {
+        byte[] config = new byte[size];
+        int header = Math.min(64, size);
+        for (int off = 0; off < header; off += 4) {
+            System.arraycopy(dev.read(Vfio.PCI_CONFIG_REGION_INDEX, off, 4), 0, config, off, 4);
+        }
+        if (size > header) {
+            byte[] rest = dev.read(Vfio.PCI_CONFIG_REGION_INDEX, header, size - header);
+            System.arraycopy(rest, 0, config, header, rest.length);
+        }
+        return config;
+    }
+
     @Override
     public Integer call() throws Exception {
         if (!Files.exists(socket)) {
@@ -51,7 +70,7 @@ final class LspciCommand implements Callable<Integer> {
         try (DeviceView dev = connector.apply(socket)) {
             RegionInfo cfgInfo = dev.regionInfo(Vfio.PCI_CONFIG_REGION_INDEX);
             int cfgSize = (int) Math.min(4096, cfgInfo.size());
-            byte[] config = dev.read(Vfio.PCI_CONFIG_REGION_INDEX, 0, cfgSize);
+            byte[] config = readConfig(dev, cfgSize);
             PrintWriter out = spec.commandLine().getOut();
             out.print(PciText.describe(config, verbose.length));
             int dump = Math.min(dumpLength(hex.length), config.length);

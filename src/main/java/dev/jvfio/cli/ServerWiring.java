@@ -1,12 +1,55 @@
 package dev.jvfio.cli;
 
 import dev.jvfio.device.VfioDevice;
+import dev.jvfio.server.ServerListener;
+import dev.jvfio.server.ServerOptions;
+import dev.jvfio.server.VfioUserServer;
+import dev.jvfio.transport.PeerCredentials;
 import java.io.IOException;
 
-/** Connects a device to the vfio-user server (package dev.jvfio.server). */
+/** Connects a device to the vfio-user server (package dev.jvfio.server) and its events to the log. */
 final class ServerWiring implements Endpoint.Starter {
     @Override
     public Endpoint start(DeviceSpec spec, VfioDevice device, ServeLog log) throws IOException {
-        throw new CommandFailure("the vfio-user server is not built into this jvfio yet");
+        ServerOptions options = ServerOptions.defaults().withListener(new LogListener(spec.name(), log));
+        VfioUserServer server;
+        try {
+            server = VfioUserServer.start(spec.socket(), device, options);
+        } catch (IOException e) {
+            throw new CommandFailure(spec.name() + ": cannot listen on " + spec.socket() + ": " + e.getMessage(), e);
+        }
+        return server::close;
+    }
+
+    /** Server events as log lines naming the device and the peer process. */
+    record LogListener(String device, ServeLog log) implements ServerListener {
+        private static String who(PeerCredentials p) {
+            return p == null ? "client" : "client pid " + p.pid() + " uid " + p.uid();
+        }
+
+        @Override
+        public void connected(PeerCredentials peer) {
+            log.event(device, who(peer) + " connected");
+        }
+
+        @Override
+        public void disconnected(PeerCredentials peer, String reason) {
+            log.event(device, who(peer) + " disconnected (" + reason + ")");
+        }
+
+        @Override
+        public void refused(PeerCredentials peer, String reason) {
+            log.event(device, who(peer) + " refused: " + reason);
+        }
+
+        @Override
+        public void reset() {
+            log.event(device, "device reset by the client");
+        }
+
+        @Override
+        public void error(String message) {
+            log.event(device, "request failed: " + message);
+        }
     }
 }

@@ -1,0 +1,120 @@
+package dev.jvfio.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jvfio.client.VfioUserClient;
+import dev.jvfio.device.Vfio;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** {@code jvfio serve} as a child process, used by a real vfio-user client, stopped with SIGTERM. */
+class ServeLiveTest {
+    Path dir;
+
+    @BeforeEach
+    void makeDir() throws IOException {
+        dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
+    }
+
+    @AfterEach
+    void removeDir() throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
+    @DisplayName("serve with no arguments: default gh200 on $XDG_RUNTIME_DIR/jvfio/gpu0.sock; logs; SIGTERM removes the socket")
+    void defaultServeLifecycle() throws Exception {
+        Path socket = dir.resolve("jvfio/gpu0.sock");
+        try (ServeProcess serve = new ServeProcess(dir, Map.of("XDG_RUNTIME_DIR", dir.toString()))) {
+            serve.awaitReady();
+            assertThat(serve.out()).contains("gpu0: gh200, 96 GiB, memory-enable ignore, layout bar on " + socket)
+                    .contains("attach with: -device '{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"" + socket
+                            + "\",\"type\":\"unix\"}}'");
+            assertThat(serve.err()).contains("jvfio: ready: serving 1 device");
+            assertThat(socket).exists();
+            assertThat(ServeCommand.isSocket(socket)).isTrue();
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())))
+                    .isEqualTo("rwx------");
+
+            try (VfioUserClient client = VfioUserClient.connect(socket)) {
+                assertThat(client.deviceInfo().flags() & Vfio.DEVICE_FLAGS_PCI).isNotZero();
+                byte[] id = client.read(Vfio.PCI_CONFIG_REGION_INDEX, 0, 4);
+                assertThat(id).containsExactly(0xde, 0x10, 0x42, 0x23);
+                serve.awaitErr(e -> e.contains("gpu0: client pid " + ProcessHandle.current().pid()), "connect log");
+                client.reset();
+                serve.awaitErr(e -> e.contains("gpu0: device reset by the client"), "reset log");
+            }
+            serve.awaitErr(e -> e.contains("gpu0: client pid " + ProcessHandle.current().pid() + " uid")
+                    && e.contains("disconnected"), "disconnect log");
+
+            int exit = serve.terminate();
+            assertThat(exit).as(serve.toString()).isIn(0, 143);
+            assertThat(serve.err()).as("exit " + exit).contains("jvfio: stopping").contains("jvfio: stopped");
+            assertThat(socket).doesNotExist();
+        }
+    }
+
+    @Test
+    @DisplayName("serve --gpus 2 --backing-file: two devices on two sockets, memory in files that stay")
+    void twoGpusWithBackingFiles() throws Exception {
+        try (ServeProcess serve = new ServeProcess(dir, Map.of("XDG_RUNTIME_DIR", dir.toString()), "--gpus", "2",
+                "--profile", "gb200", "--mem-size", "4G", "--backing-file", "m0", "--backing-file", "m1")) {
+            serve.awaitReady();
+            for (int g = 0; g < 2; g++) {
+                Path socket = dir.resolve("jvfio/gpu" + g + ".sock");
+                assertThat(serve.out()).contains("gpu" + g + ": gb200, 4 GiB, memory-enable ignore, layout bar, memory in "
+                        + dir.toRealPath().resolve("m" + g) + " on " + socket);
+                try (VfioUserClient client = VfioUserClient.connect(socket)) {
+                    assertThat(client.read(Vfio.PCI_CONFIG_REGION_INDEX, 2, 2)).containsExactly(0x41, 0x29);
+                }
+            }
+            assertThat(serve.err()).contains("jvfio: creating gpu1 (gb200, 4 GiB device memory in ")
+                    .contains("done in");
+            assertThat(serve.terminate()).isIn(0, 143);
+        }
+        assertThat(dir.resolve("m0")).exists();
+        assertThat(Files.size(dir.resolve("m1"))).isGreaterThanOrEqualTo(4L << 30);
+        assertThat(dir.resolve("jvfio/gpu0.sock")).doesNotExist();
+        assertThat(dir.resolve("jvfio/gpu1.sock")).doesNotExist();
+    }
+
+    @Test
+    @DisplayName("serve refuses a socket path that is a regular file, leaves it alone, exit 1")
+    void refusesNonSocketFile() throws Exception {
+        Path file = Files.writeString(dir.resolve("not-a-socket"), "keep me");
+        CliProcess.Result r = CliProcess.run(dir, Map.of(), "serve", "--socket", file.toString(), "--profile", "sample");
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+        assertThat(r.err()).contains(file + " exists and is not a socket");
+        assertThat(Files.readString(file)).isEqualTo("keep me");
+    }
+
+    @Test
+    @DisplayName("serve devices described in a JSON config file (relative socket path from the file's directory)")
+    void serveFromConfig() throws Exception {
+        Files.writeString(dir.resolve("devices.json"), "{\"devices\": [{\"name\": \"demo\", \"profile\": \"gh200-480gb\","
+                + " \"socket\": \"demo.sock\", \"mem-size\": \"2G\", \"memory-enable\": \"strict\"}]}");
+        try (ServeProcess serve = new ServeProcess(dir, Map.of(), "--config", "devices.json")) {
+            serve.awaitReady();
+            Path socket = dir.toRealPath().resolve("demo.sock");
+            assertThat(serve.out()).contains("demo: gh200-480gb, 2 GiB, memory-enable strict, layout bar on " + socket);
+            try (VfioUserClient client = VfioUserClient.connect(socket)) {
+                assertThat(client.deviceInfo().numRegions()).isGreaterThanOrEqualTo(9);
+                assertThat(client.read(Vfio.PCI_CONFIG_REGION_INDEX, 2, 2)).containsExactly(0x45, 0x23);
+                // NV-6.3 strict: no mmap areas are offered for the memory BAR
+                assertThat(client.regionInfo(4).sparseAreas()).isEmpty();
+            }
+            assertThat(serve.terminate()).isIn(0, 143);
+            assertThat(socket).doesNotExist();
+        }
+    }
+}
