@@ -72,7 +72,10 @@ final class LspciCommand implements Callable<Integer> {
             int cfgSize = (int) Math.min(4096, cfgInfo.size());
             byte[] config = readConfig(dev, cfgSize);
             PrintWriter out = spec.commandLine().getOut();
-            out.print(PciText.describe(config, verbose.length));
+            long[] barSizes = new long[6];
+            for (int i = 0; i < 6; i++) barSizes[i] = dev.regionInfo(i).size();
+            long romSize = dev.regionInfo(Vfio.PCI_ROM_REGION_INDEX).size();
+            out.print(PciText.describe(config, verbose.length, barSizes, romSize));
             int dump = Math.min(dumpLength(hex.length), config.length);
             if (dump > 0) out.print(HexDump.of(config, dump));
             out.println();

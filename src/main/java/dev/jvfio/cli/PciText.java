@@ -1,12 +1,19 @@
 package dev.jvfio.cli;
 
-/** Config space as lspci text: header line plus details by verbosity (the pci decoder once it is in). */
+import dev.jvfio.pci.ConfigDecoder;
+
+/**
+ * Config space as lspci text, by the pci layer's decoder (the numeric {@code lspci -n} style).
+ * Without -v only the header line is printed; any -v prints the full decode (the decoder knows
+ * one level of detail, the -vvv one).
+ */
 final class PciText {
     private PciText() {}
 
-    static String describe(byte[] config, int verbosity) {
-        StringBuilder sb = new StringBuilder(ConfigHeader.line(config)).append('\n');
-        if (verbosity > 0) sb.append(ConfigHeader.details(config));
-        return sb.toString();
+    static String describe(byte[] config, int verbosity, long[] barSizes, long romSize) {
+        String full = ConfigDecoder.decode(ConfigHeader.ADDRESS, config, barSizes, romSize);
+        if (verbosity > 0) return full.endsWith("\n") ? full : full + "\n";
+        int nl = full.indexOf('\n');
+        return (nl < 0 ? full : full.substring(0, nl)) + "\n";
     }
 }
