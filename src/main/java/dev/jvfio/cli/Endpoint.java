@@ -10,6 +10,6 @@ interface Endpoint extends AutoCloseable {
 
     /** Starts serving a device; events go to the log. */
     interface Starter {
-        Endpoint start(DeviceSpec spec, VfioDevice device, ServeLog log) throws IOException;
+        Endpoint start(DeviceSpec spec, VfioDevice device, SocketPolicy policy, ServeLog log) throws IOException;
     }
 }

@@ -61,6 +61,14 @@ final class ServeCommand implements Callable<Integer> {
             description = "Keep device memory in this file instead of a memfd (content survives restarts); repeat once per device.")
     List<Path> backingFiles = new ArrayList<>();
 
+    @Option(names = "--socket-group", paramLabel = "GROUP",
+            description = "Give the sockets this group (name or number) and mode 0660, e.g. the group QEMU runs in (default: mode 0600).")
+    String socketGroup;
+
+    @Option(names = "--allow-uid", paramLabel = "UID",
+            description = "Also accept clients running as this uid (repeatable; default: only this user and root).")
+    List<Integer> allowUids = new ArrayList<>();
+
     private final DeviceMaker maker;
     private final Endpoint.Starter starter;
 
@@ -127,6 +135,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<DeviceSpec> specs = specs(System.getenv());
+        SocketPolicy policy = SocketPolicy.of(socketGroup, allowUids);
         PrintWriter out = spec.commandLine().getOut();
         ServeLog log = new ServeLog(spec.commandLine().getErr());
         Progress progress = new Progress(spec.commandLine().getErr(), System.console() != null);
@@ -138,7 +147,7 @@ final class ServeCommand implements Callable<Integer> {
                 VfioDevice device = maker.create(s, progress);
                 serving.devices.add(device);
                 socketDirectory(s.socket().getParent());
-                serving.endpoints.add(starter.start(s, device, log));
+                serving.endpoints.add(starter.start(s, device, policy, log));
                 out.println(s.name() + ": " + s.summary() + " on " + s.socket());
                 out.println("  attach with: " + VfioUserPciJson.option(s.socket()));
                 out.flush();

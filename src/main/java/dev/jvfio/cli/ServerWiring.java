@@ -5,13 +5,22 @@ import dev.jvfio.server.ServerListener;
 import dev.jvfio.server.ServerOptions;
 import dev.jvfio.server.VfioUserServer;
 import dev.jvfio.transport.PeerCredentials;
+import dev.jvfio.transport.SocketAccess;
 import java.io.IOException;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** Connects a device to the vfio-user server (package dev.jvfio.server) and its events to the log. */
 final class ServerWiring implements Endpoint.Starter {
     @Override
-    public Endpoint start(DeviceSpec spec, VfioDevice device, ServeLog log) throws IOException {
+    public Endpoint start(DeviceSpec spec, VfioDevice device, SocketPolicy policy, ServeLog log) throws IOException {
         ServerOptions options = ServerOptions.defaults().withListener(new LogListener(spec.name(), log));
+        if (policy.groupId() != null) options = options.withAccess(SocketAccess.group(policy.groupId()));
+        if (!policy.extraUids().isEmpty()) {
+            Set<Integer> uids = new TreeSet<>(options.allowedUids());
+            uids.addAll(policy.extraUids());
+            options = options.withAllowedUids(uids);
+        }
         VfioUserServer server;
         try {
             server = VfioUserServer.start(spec.socket(), device, options);

@@ -89,6 +89,20 @@ class ServeLiveTest {
     }
 
     @Test
+    @DisplayName("VU-1.3 serve --socket-group: the socket file gets that group and mode 0660")
+    void vu_1_3_socketGroup() throws Exception {
+        int gid = (Integer) Files.getAttribute(dir, "unix:gid");
+        Path socket = dir.resolve("g.sock");
+        try (ServeProcess serve = new ServeProcess(dir, Map.of(), "--socket", socket.toString(), "--mem-size", "2G",
+                "--socket-group", Integer.toString(gid), "--allow-uid", "4242")) {
+            serve.awaitReady();
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-rw----");
+            assertThat(Files.getAttribute(socket, "unix:gid")).isEqualTo(gid);
+            assertThat(serve.terminate()).isIn(0, 143);
+        }
+    }
+
+    @Test
     @DisplayName("serve refuses a socket path that is a regular file, leaves it alone, exit 1")
     void refusesNonSocketFile() throws Exception {
         Path file = Files.writeString(dir.resolve("not-a-socket"), "keep me");
