@@ -112,6 +112,14 @@ public final class VfioUserClient implements AutoCloseable {
         serverMinor = v.minor();
     }
 
+    /**
+     * Busy-polls for replies instead of sleeping in the kernel (see
+     * {@link UnixConnection#busyPoll(boolean)}); used by the benchmark's {@code --spin}.
+     */
+    public void busyPoll(boolean on) {
+        conn.busyPoll(on);
+    }
+
     /** The server's capabilities from its VERSION reply. */
     public Capabilities serverCapabilities() {
         return server;

@@ -33,11 +33,15 @@ import java.util.List;
 public final class UnixConnection implements AutoCloseable {
     /** Staging for heap segments; larger messages go through it in chunks. */
     private static final long STAGING_BYTES = 64 * 1024;
+    /** recvmsg flag: return EAGAIN instead of sleeping (linux/socket.h). */
+    private static final int MSG_DONTWAIT = 0x40;
 
     private final SocketHandle handle;
     private final Direction out;
     private final Direction in;
     private volatile int fdsDropped;
+    /** Receive by polling (MSG_DONTWAIT in a loop) instead of sleeping in the kernel. */
+    private volatile boolean busyPoll;
     /** fds handed to the caller by the last receiveOnce (receiving thread only). */
     private int lastAccepted;
 
@@ -95,6 +99,16 @@ public final class UnixConnection implements AutoCloseable {
     public static UnixConnection[] pair() throws IOException {
         int[] fds = SocketCalls.socketpair();
         return new UnixConnection[] {new UnixConnection(Fd.adopt(fds[0])), new UnixConnection(Fd.adopt(fds[1]))};
+    }
+
+    /**
+     * Busy-polling receive: when on, receive calls spin on a non-blocking recvmsg instead of
+     * sleeping in the kernel until bytes arrive. This trades a CPU for the wake-up latency of a
+     * sleeping thread (the benchmark's {@code --spin}); sends and the socket's own flags are
+     * unchanged. Off by default.
+     */
+    public void busyPoll(boolean on) {
+        busyPoll = on;
     }
 
     /** The socket's descriptor, still owned by this connection. */
@@ -247,16 +261,22 @@ public final class UnixConnection implements AutoCloseable {
             d.iov.set(JAVA_LONG, 0, base);
             d.iov.set(JAVA_LONG, 8, want);
             long r;
+            boolean spin = busyPoll;
+            int flags = SocketCalls.MSG_CMSG_CLOEXEC | (spin ? MSG_DONTWAIT : 0);
             while (true) {
                 d.msghdr.set(JAVA_LONG, MSG_CONTROL, d.control.address());
                 d.msghdr.set(JAVA_LONG, MSG_CONTROLLEN, d.control.byteSize());
                 d.msghdr.set(JAVA_INT, MSG_FLAGS, 0);
-                r = SocketCalls.recvmsg(d.capture, sock, d.msghdr, SocketCalls.MSG_CMSG_CLOEXEC);
+                r = SocketCalls.recvmsg(d.capture, sock, d.msghdr, flags);
                 if (r >= 0) {
                     break;
                 }
                 int errno = SocketCalls.errno(d.capture);
                 if (errno == SocketCalls.EINTR) {
+                    continue;
+                }
+                if (spin && errno == SocketCalls.EAGAIN && !handle.isClosing()) {
+                    Thread.onSpinWait();
                     continue;
                 }
                 if (handle.isClosing()) {
