@@ -1,26 +1,122 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.bench.Bench;
+import dev.jvfio.bench.BenchOptions;
+import dev.jvfio.bench.BenchReport;
+import dev.jvfio.bench.JsonReport;
+import dev.jvfio.bench.Table;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Reserved for the benchmark command; it measures nothing yet and says so. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmarks the server against a floor measured in the same run (not built yet).")
+/** Measures the server against floors measured in the same run; see README "Benchmarks". */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Benchmarks a jvfio server (started as a child process) with the Java client: trapped round trips,",
+            "bulk REGION_READ/WRITE, BAR4 through the client's own mapping, and the server's footprint.",
+            "Every figure is printed beside a floor measured in the same run (an echo over the same transport,",
+            "or memory copies), alternating round by round, with the ratio between them.",
+            "Defaults take about a minute on 2 CPUs."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(hidden = true, arity = "0..*")
-    List<String> ignored;
+    @Option(names = "--duration", paramLabel = "DURATION", converter = Converters.Delay.class,
+            description = "Measuring time per row for each side (subject and floor), split into the rounds (default: 1500ms).")
+    Duration duration;
+
+    @Option(names = "--warmup", paramLabel = "DURATION", converter = Converters.Delay.class,
+            description = "Unmeasured time per row and side before the rounds (default: 400ms).")
+    Duration warmup;
+
+    @Option(names = "--rounds", paramLabel = "N",
+            description = "Rounds per side: the table shows their median and the best of the N (default: 5).")
+    Integer rounds;
+
+    @Option(names = "--sizes", paramLabel = "SIZE", split = ",", converter = Converters.Size.class,
+            description = "Bulk chunk sizes, comma-separated (default: 4K,64K,1M; larger than the negotiated max_data_xfer_size are skipped).")
+    List<ByteSize> sizes = new ArrayList<>();
+
+    @Option(names = "--clients", paramLabel = "N",
+            description = "Parallel clients, one per device, all devices in one server (default: 1).")
+    Integer clients;
+
+    @Option(names = "--spin", description = "Clients busy-poll for replies instead of sleeping in recvmsg (floor too).")
+    boolean spin;
+
+    @Option(names = "--pin", description = "Run every process (this one, the server, the echo) on CPU 0 with taskset.")
+    boolean pin;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results (every round) as JSON to FILE.")
+    Path json;
+
+    @Option(names = "--mapped-window", paramLabel = "SIZE", converter = Converters.Size.class,
+            description = "Bytes of BAR4 the mapped rows stream over (default: 256M).")
+    ByteSize mappedWindow;
+
+    @Option(names = "--touch", paramLabel = "SIZE", converter = Converters.Size.class,
+            description = "Bytes of BAR4 the client writes before the last footprint reading (default: 1G).")
+    ByteSize touch;
+
+    @Option(names = "--launches", paramLabel = "N",
+            description = "Launches of the 96 GiB server (and the echo) for the ready and idle rows (default: 3).")
+    Integer launches;
+
+    @Option(names = "--trapped-profile", paramLabel = "NAME",
+            description = "Device profile served for the trapped and bulk rows (default: sample).")
+    String trappedProfile;
+
+    @Option(names = "--child-java-option", paramLabel = "OPTION",
+            description = "Extra JVM option for the child processes, repeatable (e.g. -XX:StartFlightRecording=filename=server.jfr).")
+    List<String> childJavaOptions = new ArrayList<>();
+
+    BenchOptions options() {
+        BenchOptions o = BenchOptions.defaults();
+        try {
+            if (duration != null) o = o.withDuration(duration);
+            if (warmup != null) o = o.withWarmup(warmup);
+            if (rounds != null) o = o.withRounds(rounds);
+            if (!sizes.isEmpty()) o = o.withSizes(sizes.stream().map(ByteSize::bytes).toList());
+            if (clients != null) o = o.withClients(clients);
+            if (mappedWindow != null) o = o.withMappedWindow(mappedWindow.bytes());
+            if (touch != null) o = o.withTouchBytes(touch.bytes());
+            if (launches != null) o = o.withLaunches(launches);
+            if (trappedProfile != null) o = o.withTrappedProfile(trappedProfile);
+            return o.withSpin(spin).withPin(pin).withServerJavaOptions(childJavaOptions);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(e.getMessage());
+        }
+    }
 
     @Override
     public Integer call() {
-        spec.commandLine().getErr().println("jvfio bench: not built yet; no results are produced.");
-        spec.commandLine().getErr().flush();
-        return 1;
+        BenchOptions o = options();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        BenchReport report;
+        try {
+            report = Bench.run(o, err);
+        } catch (IOException e) {
+            throw new CommandFailure("benchmark failed: " + e.getMessage(), e);
+        }
+        Table.print(report, out);
+        if (json != null) {
+            try {
+                JsonReport.write(report, json);
+            } catch (IOException e) {
+                throw new CommandFailure("cannot write " + json + ": " + e.getMessage(), e);
+            }
+            out.println("results written to " + json);
+            out.flush();
+        }
+        return 0;
     }
 }

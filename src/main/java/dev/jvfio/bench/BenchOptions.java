@@ -1,0 +1,123 @@
+package dev.jvfio.bench;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What one benchmark run measures and for how long.
+ *
+ * @param duration          measuring time per row and side (subject and floor each get this much),
+ *                          split into {@code rounds} rounds that alternate with the other side
+ * @param warmup            time each side of a row runs unmeasured before its first round
+ * @param rounds            rounds per side (N of best-of-N; the median is over them too)
+ * @param sizes             bulk chunk sizes in bytes (those above the negotiated max_data_xfer_size
+ *                          are skipped and said so)
+ * @param clients           parallel clients, each on its own device (all devices in one server)
+ * @param spin              clients busy-poll for replies instead of sleeping in recvmsg
+ * @param pin               pin every process of the run (bench, server, echo) to CPU 0 with taskset
+ * @param serverJavaOptions extra JVM options for the child processes (e.g. -XX:StartFlightRecording=...)
+ * @param mappedWindow      bytes of BAR4 the mapped rows cycle over (and the copy floor's buffer)
+ * @param touchBytes        bytes of BAR4 the client writes before the second footprint reading
+ * @param launches          times the 96 GiB server (and the echo child) is launched for the ready row
+ * @param trappedProfile    device profile of the trapped/bulk server ("sample"; a small gh200 if
+ *                          the sample device cannot be created)
+ */
+public record BenchOptions(Duration duration, Duration warmup, int rounds, List<Long> sizes, int clients,
+                           boolean spin, boolean pin, List<String> serverJavaOptions, long mappedWindow,
+                           long touchBytes, int launches, String trappedProfile) {
+    public static final long KIB = 1L << 10;
+    public static final long MIB = 1L << 20;
+    public static final long GIB = 1L << 30;
+
+    public BenchOptions {
+        if (duration.isNegative() || duration.isZero()) throw new IllegalArgumentException("--duration must be positive");
+        if (warmup.isNegative()) throw new IllegalArgumentException("--warmup must not be negative");
+        if (rounds < 1 || rounds > 1000) throw new IllegalArgumentException("--rounds must be in [1, 1000]: " + rounds);
+        if (clients < 1 || clients > 64) throw new IllegalArgumentException("--clients must be in [1, 64]: " + clients);
+        if (sizes.isEmpty()) throw new IllegalArgumentException("--sizes needs at least one size");
+        for (long s : sizes) {
+            if (s < 1 || s > (64L << 20)) {
+                throw new IllegalArgumentException("--sizes: " + s + " is outside [1, 64 MiB]");
+            }
+        }
+        if (mappedWindow < MIB || (mappedWindow & (MIB - 1)) != 0) {
+            throw new IllegalArgumentException("mapped window must be a positive multiple of 1 MiB");
+        }
+        if (touchBytes < 0 || (touchBytes & 4095) != 0) {
+            throw new IllegalArgumentException("touch size must be a multiple of 4 KiB");
+        }
+        if (launches < 1 || launches > 20) throw new IllegalArgumentException("launches must be in [1, 20]");
+        sizes = List.copyOf(sizes);
+        serverJavaOptions = List.copyOf(serverJavaOptions);
+    }
+
+    /** About a minute on a 2-CPU machine: 1.5 s per side and row in 5 rounds, 0.4 s warm-up. */
+    public static BenchOptions defaults() {
+        return new BenchOptions(Duration.ofMillis(1500), Duration.ofMillis(400), 5,
+                List.of(4 * KIB, 64 * KIB, MIB), 1, false, false, List.of(), 256 * MIB, GIB, 3, "sample");
+    }
+
+    public Duration roundLength() {
+        return duration.dividedBy(rounds);
+    }
+
+    public BenchOptions withDuration(Duration d) {
+        return new BenchOptions(d, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
+                touchBytes, launches, trappedProfile);
+    }
+
+    public BenchOptions withWarmup(Duration d) {
+        return new BenchOptions(duration, d, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
+                touchBytes, launches, trappedProfile);
+    }
+
+    public BenchOptions withRounds(int n) {
+        return new BenchOptions(duration, warmup, n, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
+                touchBytes, launches, trappedProfile);
+    }
+
+    public BenchOptions withSizes(List<Long> s) {
+        return new BenchOptions(duration, warmup, rounds, s, clients, spin, pin, serverJavaOptions, mappedWindow,
+                touchBytes, launches, trappedProfile);
+    }
+
+    public BenchOptions withClients(int n) {
+        return new BenchOptions(duration, warmup, rounds, sizes, n, spin, pin, serverJavaOptions, mappedWindow,
+                touchBytes, launches, trappedProfile);
+    }
+
+    public BenchOptions withSpin(boolean on) {
+        return new BenchOptions(duration, warmup, rounds, sizes, clients, on, pin, serverJavaOptions, mappedWindow,
+                touchBytes, launches, trappedProfile);
+    }
+
+    public BenchOptions withPin(boolean on) {
+        return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, on, serverJavaOptions, mappedWindow,
+                touchBytes, launches, trappedProfile);
+    }
+
+    public BenchOptions withServerJavaOptions(List<String> o) {
+        return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, o, mappedWindow,
+                touchBytes, launches, trappedProfile);
+    }
+
+    public BenchOptions withMappedWindow(long bytes) {
+        return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, bytes,
+                touchBytes, launches, trappedProfile);
+    }
+
+    public BenchOptions withTouchBytes(long bytes) {
+        return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
+                bytes, launches, trappedProfile);
+    }
+
+    public BenchOptions withLaunches(int n) {
+        return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
+                touchBytes, n, trappedProfile);
+    }
+
+    public BenchOptions withTrappedProfile(String p) {
+        return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
+                touchBytes, launches, p);
+    }
+}

@@ -1,0 +1,35 @@
+package dev.jvfio.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Memory lines of /proc/PID/status (VmRSS and its anon/file/shmem parts), in bytes. */
+record ProcStatus(long vmRss, long rssAnon, long rssFile, long rssShmem) {
+    static ProcStatus of(long pid) throws IOException {
+        Map<String, Long> kib = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.endsWith(" kB")) {
+                String value = line.substring(colon + 1, line.length() - 3).strip();
+                try {
+                    kib.put(line.substring(0, colon), Long.parseLong(value));
+                } catch (NumberFormatException ignored) {
+                    // not a number: not one of ours
+                }
+            }
+        }
+        if (!kib.containsKey("VmRSS")) {
+            throw new IOException("no VmRSS in /proc/" + pid + "/status (has the process exited?)");
+        }
+        return new ProcStatus(kib.get("VmRSS") * 1024, kib.getOrDefault("RssAnon", 0L) * 1024,
+                kib.getOrDefault("RssFile", 0L) * 1024, kib.getOrDefault("RssShmem", 0L) * 1024);
+    }
+
+    String describe() {
+        return String.format(java.util.Locale.ROOT, "VmRSS %.1f MiB (anon %.1f, file %.1f, shmem %.1f)",
+                vmRss / 1048576.0, rssAnon / 1048576.0, rssFile / 1048576.0, rssShmem / 1048576.0);
+    }
+}

@@ -1,0 +1,28 @@
+package dev.jvfio.bench;
+
+/**
+ * One line of the result table: the subject's figure beside its floor's, measured in the same run.
+ *
+ * @param id             stable key for scripts, e.g. "trapped.config-read", "bulk.read.1MiB"
+ * @param group          trapped, bulk, mapped or footprint
+ * @param label          what was measured, for people
+ * @param unit           unit of subject and floor (rt/s, MB/s, GB/s, MiB, ms)
+ * @param higherIsBetter true for rates, false for times and memory
+ * @param subject        the jvfio figure
+ * @param floor          the floor's figure
+ * @param floorName      what the floor is
+ * @param ratio          subject's median relative to the floor's: subject/floor for rates,
+ *                       floor/subject for times and memory; 1.0 = as good as the floor
+ * @param ratioBest      the same for the best rounds
+ * @param subjectLatency p50/p99 per round trip (trapped rows), else null
+ * @param floorLatency   the floor's p50/p99, else null
+ * @param target         the issue's goal for this row, or null
+ */
+public record Row(String id, String group, String label, String unit, boolean higherIsBetter, Stat subject,
+                  Stat floor, String floorName, double ratio, double ratioBest, Latency subjectLatency,
+                  Latency floorLatency, Target target) {
+
+    static double ratio(double subject, double floor, boolean higherIsBetter) {
+        return higherIsBetter ? subject / floor : floor / subject;
+    }
+}

@@ -1,0 +1,101 @@
+package dev.jvfio.bench;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.Map;
+
+/** Prints a {@link BenchReport} as a fixed-width table for people. */
+public final class Table {
+    private static final String FORMAT = "%-10s %-32s %-5s %9s %9s   %9s %9s   %6s %6s   %s%n";
+
+    private Table() {}
+
+    public static void print(BenchReport report, PrintWriter out) {
+        out.println("jvfio bench: " + describe(report.machine()));
+        out.println("settings: " + describe(report.settings()));
+        out.println();
+        out.printf(Locale.ROOT, FORMAT, "group", "row", "unit", "subject", "best", "floor", "best", "ratio", "best",
+                "target");
+        String group = null;
+        for (Row r : report.rows()) {
+            if (group != null && !group.equals(r.group())) {
+                out.println();
+            }
+            String g = r.group().equals(group) ? "" : r.group();
+            group = r.group();
+            String target = r.target() == null ? ""
+                    : r.target().text() + (r.target().met() ? "  met" : "  MISSED");
+            out.printf(Locale.ROOT, FORMAT, g, r.label(), r.unit(), number(r.subject().median()),
+                    number(r.subject().best()), number(r.floor().median()), number(r.floor().best()),
+                    ratio(r.ratio()), ratio(r.ratioBest()), target);
+            if (r.subjectLatency() != null && r.floorLatency() != null) {
+                Latency s = r.subjectLatency();
+                Latency f = r.floorLatency();
+                out.printf(Locale.ROOT, FORMAT, "", "  latency p50 / p99", "us", number(s.p50Micros()),
+                        number(s.p99Micros()), number(f.p50Micros()), number(f.p99Micros()),
+                        ratio(f.p50Micros() / s.p50Micros()), "", "");
+            }
+        }
+        out.println();
+        out.println("floors: " + floors(report));
+        out.println("subject and floor alternate round by round; 'subject'/'floor' are medians over the rounds,"
+                + " 'best' the best round; ratio = subject/floor for rates, floor/subject for times and memory"
+                + " (1.00 = as good as the floor). The latency line shows p50 and p99 (ratio of the p50s).");
+        for (String n : report.notes()) {
+            out.println("note: " + n);
+        }
+        out.flush();
+    }
+
+    private static String floors(BenchReport report) {
+        java.util.Map<String, java.util.Set<String>> byGroup = new java.util.LinkedHashMap<>();
+        for (Row r : report.rows()) {
+            byGroup.computeIfAbsent(r.group(), g -> new java.util.LinkedHashSet<>()).add(r.floorName());
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, java.util.Set<String>> e : byGroup.entrySet()) {
+            sb.append(System.lineSeparator()).append("  ").append(e.getKey()).append(": ")
+                    .append(String.join("; ", e.getValue()));
+        }
+        return sb.toString();
+    }
+
+    private static String describe(Map<String, Object> m) {
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, Object> e : m.entrySet()) {
+            if (!sb.isEmpty()) {
+                sb.append(", ");
+            }
+            sb.append(e.getKey()).append(' ').append(e.getValue());
+        }
+        return sb.toString();
+    }
+
+    static String ratio(double r) {
+        return Double.isFinite(r) ? String.format(Locale.ROOT, "%.2f", r) : "-";
+    }
+
+    /** 3 significant digits, k and M for large values: 18.2k, 1234 -> 1.23k, 52.1, 0.93. */
+    static String number(double v) {
+        if (!Double.isFinite(v)) {
+            return "-";
+        }
+        double a = Math.abs(v);
+        if (a >= 1e7) {
+            return String.format(Locale.ROOT, "%.1fM", v / 1e6);
+        }
+        if (a >= 1e5) {
+            return String.format(Locale.ROOT, "%.0fk", v / 1e3);
+        }
+        if (a >= 1e4) {
+            return String.format(Locale.ROOT, "%.1fk", v / 1e3);
+        }
+        if (a >= 100) {
+            return String.format(Locale.ROOT, "%.0f", v);
+        }
+        if (a >= 10) {
+            return String.format(Locale.ROOT, "%.1f", v);
+        }
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+}
