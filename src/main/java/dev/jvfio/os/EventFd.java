@@ -4,6 +4,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -44,6 +47,19 @@ public final class EventFd implements AutoCloseable {
         long n = Libc.write(eventfd.value(), ONE, eventfd);
         if (n != 8) {
             throw new NativeException("write", 5 /* EIO */, "short write to eventfd " + eventfd);
+        }
+    }
+
+    /**
+     * Whether fd is an eventfd. A peer may pass any fd where an eventfd is expected; a pipe or
+     * socket whose reader never drains it would make {@link #signal(Fd)} block, so check first.
+     */
+    public static boolean isEventFd(Fd fd) {
+        try {
+            Path target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd.value()));
+            return target.toString().equals("anon_inode:[eventfd]");
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -83,6 +83,14 @@ final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle WRITE = downcallErrno("write",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    /** int fstat(int fd, struct stat *buf); struct stat is 144 bytes on x86-64. */
+    private static final MethodHandle FSTAT = downcallErrno("fstat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final long STAT_SIZE = 144;
+    private static final long STAT_MODE = 24;
+    private static final long STAT_SIZE_OFF = 48;
+    static final int S_IFMT = 0170000;
+    static final int S_IFREG = 0100000;
     /** struct pollfd { int fd; short events; short revents; } */
     private static final MethodHandle POLL = downcallErrno("poll",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
@@ -202,6 +210,30 @@ final class Libc {
             throw new NativeException("lseek", errno(capture), what);
         }
         return r;
+    }
+
+    /** What fstat says about a file: its type and permission bits, and its size. */
+    record FileStatus(int mode, long size) {
+        boolean isRegular() {
+            return (mode & S_IFMT) == S_IFREG;
+        }
+    }
+
+    static FileStatus fstat(int fd) throws NativeException {
+        MemorySegment capture = capture();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = arena.allocate(STAT_SIZE, 8);
+            int r;
+            try {
+                r = (int) FSTAT.invokeExact(capture, fd, st);
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+            if (r != 0) {
+                throw new NativeException("fstat", errno(capture), "fd " + fd);
+            }
+            return new FileStatus(st.get(JAVA_INT, STAT_MODE), st.get(JAVA_LONG, STAT_SIZE_OFF));
+        }
     }
 
     static long mmap(long length, int prot, int flags, int fd, long offset) throws NativeException {

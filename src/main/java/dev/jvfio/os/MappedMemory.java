@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
  * the mapping in place, while another thread is passing the segment to a native call.
  */
 public final class MappedMemory implements AutoCloseable {
+    private static final int EINVAL = 22;
     private final long address;
     private final long size;
     private final Arena arena;
@@ -31,6 +32,11 @@ public final class MappedMemory implements AutoCloseable {
     /**
      * Maps {@code size} bytes of fd starting at {@code fileOffset} (a multiple of the page size).
      * The fd may be closed afterwards; the mapping keeps the file alive.
+     *
+     * <p>A regular file (memfd included) must hold the whole range, else NativeException with
+     * EINVAL. If its owner shrinks it later, touching the lost pages throws InternalError
+     * ("a fault occurred in an unsafe memory access") rather than killing the process; code that
+     * maps files from an untrusted peer should catch it.
      */
     public static MappedMemory map(Fd fd, long fileOffset, long size, boolean writable) throws NativeException {
         if (size <= 0) {
@@ -38,6 +44,13 @@ public final class MappedMemory implements AutoCloseable {
         }
         if (fileOffset < 0) {
             throw new IllegalArgumentException("negative file offset " + fileOffset);
+        }
+        // Touching a page past the end of a file raises SIGBUS (the JVM turns it into an
+        // InternalError at best), so a mapping that starts out reaching past EOF is refused.
+        Libc.FileStatus st = Libc.fstat(fd.value());
+        if (st.isRegular() && (fileOffset > st.size() || size > st.size() - fileOffset)) {
+            throw new NativeException("mmap", EINVAL, "offset " + fileOffset + " + " + size
+                    + " bytes reaches past the end of the file (" + st.size() + " bytes)");
         }
         int prot = Libc.PROT_READ | (writable ? Libc.PROT_WRITE : 0);
         long address = Libc.mmap(size, prot, Libc.MAP_SHARED | Libc.MAP_NORESERVE, fd.value(), fileOffset);

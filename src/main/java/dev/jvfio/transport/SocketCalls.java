@@ -37,6 +37,7 @@ final class SocketCalls {
     static final int AF_UNIX = 1;
     static final int SOCK_STREAM = 1;
     static final int SOCK_CLOEXEC = 0x80000;
+    static final int SOCK_NONBLOCK = 0x800;
     static final int SOL_SOCKET = 1;
     static final int SCM_RIGHTS = 1;
     static final int SO_PEERCRED = 17;
@@ -174,9 +175,14 @@ final class SocketCalls {
 
     /** socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); throws naming the call. */
     static int socket() throws NativeException {
+        return socket(0);
+    }
+
+    /** socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | extraFlags, 0). */
+    static int socket(int extraFlags) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = allocateCapture(arena);
-            int r = (int) SOCKET.invokeExact(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            int r = (int) SOCKET.invokeExact(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | extraFlags, 0);
             if (r < 0) {
                 throw new NativeException("socket(AF_UNIX, SOCK_STREAM)", errno(capture), null);
             }

@@ -77,9 +77,11 @@ public final class UnixServerSocket implements AutoCloseable {
         if ((mode & S_IFMT) != S_IFSOCK) {
             throw new IOException(path + " exists and is not a socket; refusing to replace it");
         }
-        try (Fd probe = Fd.adopt(SocketCalls.socket())) {
+        // Non-blocking probe: a live server whose backlog is full would block a plain connect,
+        // and EAGAIN from it still means somebody is listening.
+        try (Fd probe = Fd.adopt(SocketCalls.socket(SocketCalls.SOCK_NONBLOCK))) {
             int r = SocketCalls.connect(probe.value(), pathBytes);
-            if (r == 0) {
+            if (r == 0 || r == -SocketCalls.EAGAIN) {
                 throw new IOException("another server is listening on " + path);
             }
             if (r != -SocketCalls.ECONNREFUSED) {

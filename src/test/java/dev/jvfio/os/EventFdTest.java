@@ -42,4 +42,32 @@ class EventFdTest {
             t.join();
         }
     }
+
+    @Test
+    void isEventFdTellsEventfdsFromOtherFiles() throws Exception {
+        try (EventFd e = EventFd.create(); Fd mem = Memfd.create("not-an-eventfd", 0)) {
+            assertThat(EventFd.isEventFd(e.fd())).isTrue();
+            assertThat(EventFd.isEventFd(mem)).isFalse();
+        }
+    }
+
+    @Test
+    void signalThroughAReceivedFdAllocatesNothing() throws Exception {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        try (EventFd e = EventFd.create()) {
+            Fd fd = e.fd();
+            long best = Long.MAX_VALUE;
+            long signals = 0;
+            for (int round = 0; round < 15 && best > 0; round++) { // best round: after JIT compilation
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 20_000; i++) {
+                    EventFd.signal(fd);
+                }
+                signals += 20_000;
+                best = Math.min(best, (threads.getCurrentThreadAllocatedBytes() - before) / 20_000);
+            }
+            assertThat(best).as("bytes allocated per signal, best round").isLessThan(8);
+            assertThat(e.take()).isEqualTo(signals);
+        }
+    }
 }

@@ -74,4 +74,26 @@ class MappedMemoryTest {
                     .hasMessageContaining("errno 22");
         }
     }
+
+    @Test
+    void aRangePastTheEndOfTheFileIsRefused() throws Exception {
+        try (Fd fd = Memfd.create("short", 8192)) {
+            assertThatThrownBy(() -> MappedMemory.map(fd, 4096, 8192, true))
+                    .isInstanceOf(NativeException.class)
+                    .hasMessageContaining("past the end of the file")
+                    .satisfies(e -> assertThat(((NativeException) e).errno()).isEqualTo(22));
+            assertThatThrownBy(() -> MappedMemory.map(fd, Long.MAX_VALUE - 4095, 8192, true))
+                    .isInstanceOf(NativeException.class);
+        }
+    }
+
+    @Test
+    @DisplayName("a file shrunk under a mapping gives InternalError on access, not a dead process")
+    void shrinkingTheFileUnderAMappingIsSurvivable() throws Exception {
+        try (Fd fd = Memfd.create("shrinks", 8192); MappedMemory m = MappedMemory.map(fd, 0, 8192, true)) {
+            m.segment().set(JAVA_LONG, 4096, 1L);
+            Libc.ftruncate(fd.value(), 0, "memfd");
+            assertThatThrownBy(() -> m.segment().get(JAVA_LONG, 4096)).isInstanceOf(InternalError.class);
+        }
+    }
 }

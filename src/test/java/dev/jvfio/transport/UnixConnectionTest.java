@@ -123,6 +123,21 @@ class UnixConnectionTest {
     }
 
     @Test
+    void closeUnblocksASenderStuckOnAPeerThatStoppedReading() throws Exception {
+        CompletableFuture<Throwable> sender = CompletableFuture.supplyAsync(() -> {
+            try {
+                a.send(MemorySegment.ofArray(new byte[16 << 20])); // far more than the socket buffers hold
+                return null;
+            } catch (Exception e) {
+                return e;
+            }
+        });
+        Thread.sleep(100); // give it a chance to block; the test holds either way
+        a.close();
+        assertThat(sender.get(60, TimeUnit.SECONDS)).isInstanceOf(ClosedException.class);
+    }
+
+    @Test
     void sendingToAClosedPeerFailsWithEpipeInsteadOfKillingTheProcess() throws Exception {
         b.close();
         assertThatThrownBy(() -> a.send(bytes("anyone there?")))

@@ -99,6 +99,28 @@ class UnixServerSocketTest {
     }
 
     @Test
+    void aLiveServerWithAFullBacklogIsRefusedWithoutHanging() throws Exception {
+        java.util.List<dev.jvfio.os.Fd> pending = new java.util.ArrayList<>();
+        try (UnixServerSocket live = UnixServerSocket.listen(sock, SocketAccess.ownerOnly())) {
+            byte[] path = SocketCalls.pathBytes(sock);
+            while (true) { // fill the backlog: the server never accepts
+                dev.jvfio.os.Fd c = dev.jvfio.os.Fd.adopt(SocketCalls.socket(SocketCalls.SOCK_NONBLOCK));
+                pending.add(c);
+                int r = SocketCalls.connect(c.value(), path);
+                if (r == -SocketCalls.EAGAIN) {
+                    break;
+                }
+                assertThat(r).isZero();
+                assertThat(pending).hasSizeLessThan(10_000);
+            }
+            assertThatThrownBy(() -> UnixServerSocket.listen(sock, SocketAccess.ownerOnly()))
+                    .hasMessage("another server is listening on " + sock);
+        } finally {
+            pending.forEach(dev.jvfio.os.Fd::close);
+        }
+    }
+
+    @Test
     void aRegularFileAtThePathIsRefusedAndLeftAlone() throws Exception {
         Files.writeString(sock, "precious");
         assertThatThrownBy(() -> UnixServerSocket.listen(sock, SocketAccess.ownerOnly()))
