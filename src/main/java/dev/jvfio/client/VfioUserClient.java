@@ -52,7 +52,8 @@ public final class VfioUserClient implements AutoCloseable {
     private Capabilities server;
     private int serverMinor;
     private int nextId = 1;
-    private boolean closed;
+    private final Object rawSendLock = new Object();
+    private volatile boolean closed;
 
     private VfioUserClient(UnixConnection conn) {
         this.conn = conn;
@@ -391,10 +392,16 @@ public final class VfioUserClient implements AutoCloseable {
 
     // ---------------------------------------------------------------- raw access for fuzzing
 
-    /** Sends bytes as they are (with copies of fds). */
-    public synchronized void sendRaw(MemorySegment message, List<Fd> fds) throws IOException {
-        checkOpen();
-        conn.send(message, fds);
+    /**
+     * Sends bytes as they are (with copies of fds). It does not wait for requests in flight, so
+     * a test may send from one thread while another blocks in {@link #receiveRaw()}; do not mix
+     * it with the request methods concurrently.
+     */
+    public void sendRaw(MemorySegment message, List<Fd> fds) throws IOException {
+        synchronized (rawSendLock) {
+            checkOpen();
+            conn.send(message, fds);
+        }
     }
 
     public void sendRaw(byte[] message) throws IOException {

@@ -98,6 +98,7 @@ public final class VfioUserServer implements AutoCloseable {
                     conn.close();
                     return;
                 }
+                awaitSessionEnd();
                 if (active != null) {
                     refuse(conn, peer, Errno.EBUSY, "another client is attached to " + device.name());
                     continue;
@@ -115,8 +116,31 @@ public final class VfioUserServer implements AutoCloseable {
             if (active == s) {
                 active = null;
             }
+            lock.notifyAll();
         }
     }
+
+    /**
+     * A client that closes and at once reconnects races with the cleanup of its old session; give
+     * an ending session a moment before calling the newcomer a second client. Holds {@code lock}.
+     */
+    private void awaitSessionEnd() {
+        long deadline = System.nanoTime() + RECONNECT_GRACE_NS;
+        while (active != null && !closed) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                lock.wait(Math.max(1, left / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static final long RECONNECT_GRACE_NS = 500_000_000L;
 
     /**
      * Turns a connection away clearly: on a short-lived thread, reads the VERSION the client sends

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** The Java client against the server in the same JVM, over a real socket. */
+@org.junit.jupiter.api.Timeout(120)
 class ServerClientTest {
     private Path dir;
     private RamDevice device;
