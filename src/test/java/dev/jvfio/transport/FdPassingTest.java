@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** SCM_RIGHTS: several fds per message, both ways; limits on how many a receiver accepts. */
@@ -81,7 +82,8 @@ class FdPassingTest {
     }
 
     @Test
-    void severalFdsInOneMessageReferToTheSameFilesBothWays() throws Exception {
+    @DisplayName("VU-1.1 several fds ride in one SCM_RIGHTS message, both ways, and are the same files")
+    void vu_1_1_severalFdsInOneMessageReferToTheSameFilesBothWays() throws Exception {
         passFourFds(a, b);
         passFourFds(b, a);
     }
@@ -138,14 +140,16 @@ class FdPassingTest {
     }
 
     @Test
-    void fdsRideWithTheFirstBytesOfALongMessageOnly() throws Exception {
+    @DisplayName("VU-1.1 fds ride with the message that needs them, not with the next one")
+    void vu_1_1_fdsRideWithTheFirstBytesOfTheirMessageOnly() throws Exception {
         try (EventFd e = EventFd.create()) {
             a.send(message(100), List.of(e.fd()));
             a.send(message(100));
             List<Fd> got = new ArrayList<>();
-            MemorySegment in = MemorySegment.ofArray(new byte[200]);
-            b.receiveFully(in, got, 4);
+            b.receiveFully(MemorySegment.ofArray(new byte[100]), got, 4);
             assertThat(got).hasSize(1);
+            b.receiveFully(MemorySegment.ofArray(new byte[100]), got, 4);
+            assertThat(got).as("the second message carried no fd").hasSize(1);
             got.forEach(Fd::close);
         }
     }

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 class UnixServerSocketTest {
@@ -42,7 +43,8 @@ class UnixServerSocketTest {
     }
 
     @Test
-    void clientAndServerExchangeBytesAndTheSocketFileIsOwnerOnly() throws Exception {
+    @DisplayName("VU-1.3 the socket file is created owner-only (0600) by default")
+    void vu_1_3_clientAndServerExchangeBytesAndTheSocketFileIsOwnerOnly() throws Exception {
         try (UnixServerSocket server = UnixServerSocket.listen(sock, SocketAccess.ownerOnly())) {
             assertThat(server.path()).isEqualTo(sock);
             assertThat(perms(sock)).isEqualTo("rw-------");
@@ -58,7 +60,8 @@ class UnixServerSocketTest {
     }
 
     @Test
-    void modeAndGroupComeFromSocketAccess() throws Exception {
+    @DisplayName("VU-1.3 the socket file's mode and group come from SocketAccess")
+    void vu_1_3_modeAndGroupComeFromSocketAccess() throws Exception {
         int gid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
         try (UnixServerSocket server = UnixServerSocket.listen(sock, new SocketAccess(0640, gid))) {
             assertThat(perms(sock)).isEqualTo("rw-r-----");
