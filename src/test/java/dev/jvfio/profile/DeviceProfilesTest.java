@@ -3,7 +3,11 @@ package dev.jvfio.profile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioDevice;
+import dev.jvfio.sample.SampleDevice;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import dev.jvfio.nvgrace.CarveRule;
 import dev.jvfio.nvgrace.MemoryEnablePolicy;
 import dev.jvfio.nvgrace.NvGraceGpuDevice;
@@ -76,6 +80,18 @@ class DeviceProfilesTest {
             b.read(4, 0, java.lang.foreign.MemorySegment.ofArray(out));
             assertThat(out[0]).isZero();
             assertThat(b.name()).isEqualTo("b");
+        }
+    }
+
+    @Test
+    void the_sample_profile_builds_the_pci_sample_device() throws Exception {
+        try (VfioDevice sample = DeviceProfiles.create(GpuOptions.defaults().withProfile("sample").withName("s0"))) {
+            assertThat(sample).isNotInstanceOf(NvGraceGpuDevice.class);
+            assertThat(sample.name()).isEqualTo("s0");
+            MemorySegment ids = MemorySegment.ofArray(new byte[4]);
+            sample.read(Vfio.PCI_CONFIG_REGION_INDEX, 0, ids);
+            assertThat(ids.get(ValueLayout.JAVA_INT_UNALIGNED, 0))
+                    .isEqualTo(SampleDevice.DEVICE_ID << 16 | SampleDevice.VENDOR_ID);
         }
     }
 }
