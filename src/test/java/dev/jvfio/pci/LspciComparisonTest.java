@@ -21,13 +21,19 @@ import org.junit.jupiter.api.io.TempDir;
  * (./mvnw installs it on CI); a missing lspci fails these tests.
  */
 class LspciComparisonTest {
-    static final Path H100 = Path.of("../shared/fixtures/h100-vm/h100-config.bin");
+    /** A copy of ../shared/fixtures/h100-vm/h100-config.bin (see h100-config.README.md beside it). */
+    static final String H100 = "h100-config.bin";
 
     @TempDir
     Path dir;
 
     static byte[] h100() throws IOException {
-        return Files.readAllBytes(H100);
+        try (var in = LspciComparisonTest.class.getResourceAsStream(H100)) {
+            if (in == null) {
+                throw new IOException("test resource " + H100 + " missing");
+            }
+            return in.readAllBytes();
+        }
     }
 
     /** Writes bytes in the "lspci -xxxx" format that "lspci -F" reads back. */
