@@ -380,6 +380,10 @@ public class VfioPciDevice implements VfioDevice {
                     // D1/D2 are not supported: the write of the power state is ignored (PCI-3.2).
                     config.setBits16(pmAt + 4, 3, false);
                     config.setBits16(pmAt + 4, oldPm & 3, true);
+                } else if ((oldPm & 3) == 3 && state == 0 && (oldPm & 0x8) == 0) {
+                    // D3hot -> D0 without No_Soft_Reset: the function comes back uninitialized (PCI-3.8).
+                    resetLocked();
+                    resets.add(ResetKind.PM_RESET);
                 }
             }
             if (msiAt >= 0 && overlaps(at, len, msiAt, 24)) {

@@ -87,6 +87,6 @@ public final class DeviceProfiles {
     }
 
     private static VfioDevice createSample(GpuOptions options) throws IOException {
-        throw new IllegalArgumentException("the sample device is not available yet");
+        return dev.jvfio.sample.SampleDevice.create(options.displayName());
     }
 }

@@ -154,4 +154,31 @@ class CapabilityTest {
             assertThat(cfg32(d, 0x10A)).isEqualTo(0x0FFF);
         }
     }
+
+    @Test
+    @DisplayName("PCI-3.8 D3hot to D0 resets the function without No_Soft_Reset and keeps it with No_Soft_Reset")
+    void pci_3_8_softReset() throws Exception {
+        for (boolean noSoftReset : new boolean[] {false, true}) {
+            try (VfioPciDevice d = VfioPciDevice.builder("pm").ids(1, 2)
+                    .bar(PciBar.mem32(0, 0x1000, false, BarBacking.zeros()))
+                    .capability(new Capability.PowerManagement(noSoftReset)).build()) {
+                java.util.List<ResetKind> seen = new java.util.ArrayList<>();
+                d.addResetListener(seen::add);
+                int pm = cap(d, PciHeader.CAP_ID_PM);
+                cfgWrite(d, 0x10, 4, 0xFEB0_0000L);
+                enableMemory(d);
+                cfgWrite(d, pm + 4, 2, 3);
+                cfgWrite(d, pm + 4, 2, 0);
+                if (noSoftReset) {
+                    assertThat(seen).isEmpty();
+                    assertThat(cfg32(d, 0x10)).isEqualTo(0xFEB0_0000);
+                    assertThat(d.memoryDecodeEnabled()).isTrue();
+                } else {
+                    assertThat(seen).containsExactly(ResetKind.PM_RESET);
+                    assertThat(cfg32(d, 0x10)).isZero();
+                    assertThat(d.memoryDecodeEnabled()).isFalse();
+                }
+            }
+        }
+    }
 }
