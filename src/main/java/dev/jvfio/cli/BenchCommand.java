@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
 
 /** Measures the server against floors measured in the same run; see README "Benchmarks". */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Benchmark a jvfio server against floors measured in the same run.",
         description = {
             "Benchmarks a jvfio server (started as a child process) with the Java client: trapped round trips,",
             "bulk REGION_READ/WRITE, BAR4 through the client's own mapping, and the server's footprint.",

@@ -12,10 +12,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "lspci", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Show a served device like lspci, plus its vfio-user regions and IRQs.",
         description = {
-            "Connects to a served device as a vfio-user client and prints it like lspci, then the",
-            "vfio-user view (regions with sizes, flags and sparse mmap areas; IRQ indexes).",
-            "The output of -xxxx can be read back by pciutils: lspci -F FILE -vvv."})
+            "Connects to a served device as a vfio-user client and prints it like",
+            "lspci -n, then the vfio-user view (regions with sizes, flags and sparse",
+            "mmap areas; IRQ indexes). pciutils reads the -xxxx output back:",
+            "jvfio lspci --socket S -xxxx > dump; lspci -F dump -vvv"})
 final class LspciCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -12,11 +12,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "qemu-args", mixinStandardHelpOptions = true,
+        header = "Print the QEMU options that attach served GPUs, NUMA nodes included.",
         description = {
-            "Prints the QEMU options that attach N served GPUs to a guest: shared guest RAM, one",
-            "vfio-user-pci per socket on its own PCIe root port, 64-bit windows large enough for the",
-            "BARs, and 8 NUMA nodes per GPU with an acpi-generic-initiator each.",
-            "Paste the output after the QEMU binary's name (needs QEMU 10.1 or later)."})
+            "Prints the QEMU options that attach N served GPUs to a guest: shared",
+            "guest RAM, one vfio-user-pci per socket on its own PCIe root port, 64-bit",
+            "windows large enough for the BARs, and 8 NUMA nodes per GPU with an",
+            "acpi-generic-initiator each. Paste the output after the QEMU binary's name",
+            "(QEMU 10.1 or later). See docs/qemu.md."})
 final class QemuArgsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

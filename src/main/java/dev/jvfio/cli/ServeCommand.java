@@ -20,9 +20,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Serve simulated GPUs (or the sample device) on vfio-user sockets.",
         description = {
-            "Serves simulated devices, each on its own vfio-user socket, until SIGINT/SIGTERM.",
-            "With no options: one GH200 on $XDG_RUNTIME_DIR/jvfio/gpu0.sock (else ./run/gpu0.sock)."})
+            "Serves simulated devices, each on its own vfio-user socket, until",
+            "SIGINT or SIGTERM. With no options: one GH200 on",
+            "$XDG_RUNTIME_DIR/jvfio/gpu0.sock (else ./run/gpu0.sock)."})
 final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -166,6 +168,8 @@ final class ServeCommand implements Callable<Integer> {
     private static String qemuArgsHint(List<DeviceSpec> specs) {
         StringBuilder sb = new StringBuilder();
         for (DeviceSpec s : specs) sb.append(" --socket ").append(ShellWords.quote(s.socket().toString()));
+        String profile = specs.getFirst().profile();
+        if (!profile.equals(DeviceSpec.DEFAULT_PROFILE)) sb.append(" --profile ").append(profile);
         Long mem = ProfileWiring.effectiveMemory(specs.getFirst());
         if (mem != null) sb.append(" --mem-size ").append(new ByteSize(mem).qemu());
         return sb.toString();
