@@ -32,11 +32,13 @@ class MainCommandTest {
     }
 
     @Test
-    @DisplayName("jvfio bench is reserved: says it is not built, produces no results, exit 1")
-    void benchNotBuilt() {
-        CliProcess.Result r = CliProcess.run("bench");
-        assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
-        assertThat(r.err()).contains("not built yet");
-        assertThat(r.out()).isEmpty();
+    @DisplayName("jvfio bench --help describes the floors, exit 0; a bad option is a usage error, exit 2")
+    void benchHelpAndBadOption() {
+        CliProcess.Result help = CliProcess.run("bench", "--help");
+        assertThat(help.exitCode()).as(help.toString()).isZero();
+        assertThat(help.out()).contains("floor");
+        CliProcess.Result bad = CliProcess.run("bench", "--rounds", "many");
+        assertThat(bad.exitCode()).as(bad.toString()).isEqualTo(2);
+        assertThat(bad.out()).isEmpty();
     }
 }
