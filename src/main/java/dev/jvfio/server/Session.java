@@ -174,7 +174,7 @@ final class Session {
             return -1;
         }
         if (size > in.byteSize()) {
-            boolean quiet = Header.noReply(in);
+            boolean quiet = unanswerable(in);
             if (size - Header.SIZE > DRAIN_LIMIT) {
                 listener.error("message of " + size + " bytes; hanging up");
                 sendError(id, command, Errno.E2BIG);
@@ -201,12 +201,21 @@ final class Session {
         if (dropped > 0) {
             listener.error(dropped + " fds beyond max_msg_fds dropped (" + Command.name(command) + ")");
             closeFds();
-            if (!Header.noReply(in)) {
+            if (!unanswerable(in)) {
                 sendError(id, command, Errno.EINVAL);
             }
             return 0;
         }
         return size;
+    }
+
+    /**
+     * Posted commands (VU-8.8) and stray replies from the client (VU-2.3: we never send requests)
+     * must get nothing back, also when they are refused before dispatch (oversized, too many fds):
+     * an unexpected reply desynchronises the client's stream.
+     */
+    private static boolean unanswerable(MemorySegment header) {
+        return Header.noReply(header) || Header.type(header) == Header.TYPE_REPLY;
     }
 
     private boolean negotiate() throws IOException {
