@@ -31,7 +31,7 @@ public final class FuzzCampaign {
         FuzzReport.Builder report = new FuzzReport.Builder(seed);
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "jvfuzz");
         GpuOptions gpu = GpuOptions.defaults().withMemorySize(MEMORY);
-        ServerOptions options = ServerOptions.defaults().withListener(ServerListener.NONE);
+        ServerOptions options = ServerOptions.defaults().withListener(oracle(report));
         try (VfioDevice target = DeviceProfiles.create(gpu.withName("fuzz-target"));
              VfioDevice other = DeviceProfiles.create(gpu.withName("fuzz-probe"));
              VfioUserServer targetServer = VfioUserServer.start(dir.resolve("target.sock"), target, options);
@@ -72,6 +72,28 @@ public final class FuzzCampaign {
             }
             Files.deleteIfExists(dir);
         }
+    }
+
+    /**
+     * Server events that mean a device model or the session broke its contract: a device that threw
+     * something other than VfioException, or a session that died of an internal error.
+     */
+    private static ServerListener oracle(FuzzReport.Builder report) {
+        return new ServerListener() {
+            @Override
+            public void error(String message) {
+                if (message.contains("device threw") || message.contains("detach failed")) {
+                    report.failure("server: " + message);
+                }
+            }
+
+            @Override
+            public void disconnected(dev.jvfio.transport.PeerCredentials peer, String reason) {
+                if (reason.startsWith("internal error")) {
+                    report.failure("session ended by " + reason);
+                }
+            }
+        };
     }
 
     /** One attach and detach on each device, so lazily opened files are open before we count. */

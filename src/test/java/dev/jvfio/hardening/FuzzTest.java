@@ -1,0 +1,34 @@
+package dev.jvfio.hardening;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jvfio.fuzz.FuzzCampaign;
+import dev.jvfio.fuzz.FuzzReport;
+import java.time.Duration;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fuzzing harness for a short bound (CI). A long run on demand:
+ * {@code jvfio fuzz --seconds 600} (or {@code -Djvfio.fuzz.seconds=600} on this test);
+ * {@code -Djvfio.seed=N} replays a seed.
+ */
+class FuzzTest {
+    @Test
+    @DisplayName("VU-2.2 VU-2.3 VU-1.4 hostile client on one device of a multi-device server: every message gets "
+            + "a well-formed reply or a clean close, a new client can attach, the other device keeps being "
+            + "served, no fd or DMA mapping leaks")
+    void vu_2_hostile_client_cannot_hurt_the_server() throws Exception {
+        long seconds = Long.getLong("jvfio.fuzz.seconds", 15);
+        long seed = Long.getLong("jvfio.seed", System.nanoTime());
+        FuzzReport report = FuzzCampaign.run(Duration.ofSeconds(seconds), seed);
+        System.out.println(report);
+        assertThat(report.failures()).as(report.toString()).isEmpty();
+        assertThat(report.messages()).as(report.toString()).isGreaterThan(100);
+        assertThat(report.replies()).as(report.toString()).isGreaterThan(100);
+        assertThat(report.probeChecks()).as(report.toString()).isPositive();
+        assertThat(report.attaches()).as(report.toString()).isGreaterThan(report.closedByServer());
+        assertThat(report.fdsAfter()).as(report.toString()).isEqualTo(report.fdsBefore());
+        assertThat(report.dmaMapsAfter()).as(report.toString()).isZero();
+    }
+}
