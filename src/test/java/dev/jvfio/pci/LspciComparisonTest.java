@@ -116,6 +116,23 @@ class LspciComparisonTest {
         }
     }
 
+    @Test
+    @DisplayName("PCI-8.1 the decoder matches lspci for the sample device, at power-on and configured")
+    void pci_8_1_sampleMatchesLspci() throws Exception {
+        try (VfioPciDevice d = dev.jvfio.sample.SampleDevice.create("sample")) {
+            byte[] config = d.config().bytes();
+            assertThat(lines(ConfigDecoder.decode("00:00.0", config, null, 0)))
+                    .containsExactlyElementsOf(normalizeLspci(lspci(config), config));
+            TestFunction.cfgWrite(d, 0x10, 8, 0x0000_0040_0000_0000L);
+            TestFunction.cfgWrite(d, PciHeader.COMMAND, 2, 0x406);
+            int msix = TestFunction.cap(d, PciHeader.CAP_ID_MSIX);
+            TestFunction.cfgWrite(d, msix + 2, 2, 0xC000);
+            config = d.config().bytes();
+            assertThat(lines(ConfigDecoder.decode("00:00.0", config, null, 0)))
+                    .containsExactlyElementsOf(normalizeLspci(lspci(config), config));
+        }
+    }
+
     @RepeatedTest(20)
     @DisplayName("PCI-8.1 the decoder matches lspci for random register values in the H100's capabilities")
     void pci_8_1_randomRegistersMatchLspci() throws Exception {
