@@ -94,4 +94,18 @@ class DeviceProfilesTest {
                     .isEqualTo(SampleDevice.DEVICE_ID << 16 | SampleDevice.VENDOR_ID);
         }
     }
+
+    @Test
+    @DisplayName("NV-7.3 a backing file keeps device memory across device restarts (GpuOptions.backingFile)")
+    void backing_file_survives_restart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        GpuOptions o = GpuOptions.defaults().withMemorySize(2 * GiB).withBackingFile(dir.resolve("gpu0.mem"));
+        try (VfioDevice gpu = DeviceProfiles.create(o)) {
+            assertThat(gpu.write(4, 12345, MemorySegment.ofArray(new byte[] {42, 43}))).isEqualTo(2);
+        }
+        try (VfioDevice gpu = DeviceProfiles.create(o)) {
+            byte[] back = new byte[2];
+            gpu.read(4, 12345, MemorySegment.ofArray(back));
+            assertThat(back).containsExactly(42, 43);
+        }
+    }
 }
