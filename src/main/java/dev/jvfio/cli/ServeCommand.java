@@ -63,6 +63,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "Keep device memory in this file instead of a memfd (content survives restarts); repeat once per device.")
     List<Path> backingFiles = new ArrayList<>();
 
+    @Option(names = "--prefault",
+            description = "Read each --backing-file once before serving, so its pages are in memory before the guest uses them (shows progress).")
+    boolean prefault;
+
     @Option(names = "--socket-group", paramLabel = "GROUP",
             description = "Give the sockets this group (name or number) and mode 0660, e.g. the group QEMU runs in (default: mode 0600).")
     String socketGroup;
@@ -138,6 +142,10 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<DeviceSpec> specs = specs(System.getenv());
         SocketPolicy policy = SocketPolicy.of(socketGroup, allowUids);
+        if (prefault && specs.stream().anyMatch(s -> s.backingFile() == null)) {
+            throw new UsageError("--prefault works on backing files: give every device a --backing-file "
+                    + "(memfd memory is created on first touch and needs no pre-faulting)");
+        }
         PrintWriter out = spec.commandLine().getOut();
         ServeLog log = new ServeLog(spec.commandLine().getErr());
         Progress progress = new Progress(spec.commandLine().getErr(), System.console() != null);
@@ -148,6 +156,7 @@ final class ServeCommand implements Callable<Integer> {
             for (DeviceSpec s : specs) {
                 VfioDevice device = maker.create(s, progress);
                 serving.devices.add(device);
+                if (prefault) Prefault.file(s.backingFile(), progress);
                 socketDirectory(s.socket().getParent());
                 serving.endpoints.add(starter.start(s, device, policy, log));
                 out.println(s.name() + ": " + s.summary() + " on " + s.socket());

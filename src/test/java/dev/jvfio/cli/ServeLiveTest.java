@@ -103,6 +103,18 @@ class ServeLiveTest {
     }
 
     @Test
+    @DisplayName("serve --backing-file --prefault shows progress while it reads the file, then serves")
+    void prefaultShowsProgress() throws Exception {
+        try (ServeProcess serve = new ServeProcess(dir, Map.of(), "--socket", dir.resolve("p.sock").toString(),
+                "--profile", "gb200", "--mem-size", "1G", "--backing-file", "mem", "--prefault")) {
+            serve.awaitReady();
+            assertThat(serve.err()).contains("jvfio: pre-faulting " + dir.toRealPath().resolve("mem") + " (1 GiB)")
+                    .contains("(50%)").contains("1 GiB of 1 GiB (100%)").containsPattern("pre-faulting .*: done in ");
+            assertThat(serve.terminate()).isIn(0, 143);
+        }
+    }
+
+    @Test
     @DisplayName("serve refuses a socket path that is a regular file, leaves it alone, exit 1")
     void refusesNonSocketFile() throws Exception {
         Path file = Files.writeString(dir.resolve("not-a-socket"), "keep me");
