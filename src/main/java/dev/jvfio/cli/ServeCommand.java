@@ -157,7 +157,7 @@ final class ServeCommand implements Callable<Integer> {
                 VfioDevice device = maker.create(s, progress);
                 serving.devices.add(device);
                 if (prefault) Prefault.file(s.backingFile(), progress);
-                socketDirectory(s.socket().getParent());
+                socketDirectory(s.socket().getParent(), policy);
                 serving.endpoints.add(starter.start(s, device, policy, log));
                 out.println(s.name() + ": " + s.summary() + " on " + s.socket());
                 out.println("  attach with: " + VfioUserPciJson.option(s.socket()));
@@ -212,10 +212,16 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    /** Creates the socket's directory, private to this user (0700) when we create it. */
-    private static void socketDirectory(Path dir) throws IOException {
+    /**
+     * Creates the socket's directory when missing: private to this user (0700), or passable but not
+     * listable by others (0711) when --socket-group opens the sockets to a group, so that group's
+     * processes can reach them.
+     */
+    private static void socketDirectory(Path dir, SocketPolicy policy) throws IOException {
         if (Files.isDirectory(dir)) return;
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        String mode = policy.groupId() == null ? "rwx------" : "rwx--x--x";
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(mode));
     }
 
     /** What is running, so the shutdown hook can take it down in order. */

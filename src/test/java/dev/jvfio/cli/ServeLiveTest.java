@@ -92,12 +92,15 @@ class ServeLiveTest {
     @DisplayName("VU-1.3 serve --socket-group: the socket file gets that group and mode 0660")
     void vu_1_3_socketGroup() throws Exception {
         int gid = (Integer) Files.getAttribute(dir, "unix:gid");
-        Path socket = dir.resolve("g.sock");
+        Path socket = dir.resolve("run/g.sock");
         try (ServeProcess serve = new ServeProcess(dir, Map.of(), "--socket", socket.toString(), "--mem-size", "2G",
                 "--socket-group", Integer.toString(gid), "--allow-uid", "4242")) {
             serve.awaitReady();
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-rw----");
             assertThat(Files.getAttribute(socket, "unix:gid")).isEqualTo(gid);
+            // the directory serve created lets the group's processes through to the socket
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())))
+                    .isEqualTo("rwx--x--x");
             assertThat(serve.terminate()).isIn(0, 143);
         }
     }
