@@ -47,7 +47,6 @@ public final class Bench implements AutoCloseable {
     static final String FALLBACK_MEMORY = "4G";
     static final long COPY_CHUNK = 1L << 20;
     static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
-    private static final List<String> GROUPS = List.of("trapped", "bulk", "mapped", "footprint");
 
     private final BenchOptions o;
     private final PrintWriter progress;
@@ -88,10 +87,18 @@ public final class Bench implements AutoCloseable {
         }
         Launched launched = launches();
         open.addAll(launched.gpuClients());
-        trappedAndBulk(launched.echoSockets());
-        mapped(launched.gpuClients());
-        touched(launched);
-        rows.sort(Comparator.comparingInt(r -> GROUPS.indexOf(r.group())));
+        if (o.measures("trapped") || o.measures("bulk")) {
+            trappedAndBulk(launched.echoSockets());
+        }
+        if (o.measures("mapped")) {
+            mapped(launched.gpuClients());
+        }
+        if (o.measures("footprint")) {
+            touched(launched);
+        } else {
+            rows.removeIf(r -> r.group().equals("footprint"));
+        }
+        rows.sort(Comparator.comparingInt(r -> BenchOptions.GROUPS.indexOf(r.group())));
         return new BenchReport(machine, settings(), rows, notes);
     }
 
@@ -107,6 +114,9 @@ public final class Bench implements AutoCloseable {
         s.put("mapped-window", size(o.mappedWindow()));
         s.put("touch", size(o.touchBytes()));
         s.put("launches", o.launches());
+        if (o.groups().size() < BenchOptions.GROUPS.size()) {
+            s.put("groups", BenchOptions.GROUPS.stream().filter(o::measures).toList());
+        }
         if (!o.serverJavaOptions().isEmpty()) {
             s.put("child-jvm-options", o.serverJavaOptions());
         }
@@ -244,14 +254,23 @@ public final class Bench implements AutoCloseable {
         DeviceTargets.Access w = DeviceTargets.trappedWrite(trappedClients.getFirst());
         DeviceTargets.Access bulkAt = DeviceTargets.bulk(bulkClients.getFirst(), largest);
         notes.add("trapped writes: " + w.describe() + "; bulk transfers: " + bulkAt.describe());
+        if (o.measures("trapped")) {
+            trappedRows(trappedClients, echoSockets, w);
+        }
+        if (o.measures("bulk")) {
+            bulkRows(bulkClients, echoSockets, sizes, bulkAt);
+        }
+    }
 
+    private void trappedRows(List<VfioUserClient> trappedClients, List<Path> echoSockets, DeviceTargets.Access w)
+            throws IOException, VfioException {
         int access = RegionAccessMessage.SIZE;
         say("trapped: 4-byte config-space reads");
         rows.add(trapped("trapped.config-read", "config read 4 B", access, access + 4, echoSockets, trappedClients,
                 c -> {
-            MemorySegment buf = Arena.ofAuto().allocate(4, 4);
-            return () -> expect(c.read(Vfio.PCI_CONFIG_REGION_INDEX, 0, buf), 4);
-        }));
+                    MemorySegment buf = Arena.ofAuto().allocate(4, 4);
+                    return () -> expect(c.read(Vfio.PCI_CONFIG_REGION_INDEX, 0, buf), 4);
+                }));
         say("trapped: 4-byte BAR writes");
         rows.add(trapped("trapped.bar-write", "BAR" + w.region() + " write 4 B", access + 4, access,
                 echoSockets, trappedClients, c -> {
@@ -259,6 +278,11 @@ public final class Bench implements AutoCloseable {
                     expect(c.read(w.region(), w.offset(), buf), 4); // write back what is there
                     return () -> expect(c.write(w.region(), w.offset(), buf), 4);
                 }));
+    }
+
+    private void bulkRows(List<VfioUserClient> bulkClients, List<Path> echoSockets, List<Long> sizes,
+                          DeviceTargets.Access bulkAt) throws IOException, VfioException {
+        int access = RegionAccessMessage.SIZE;
         for (long s : sizes) {
             int n = (int) s;
             say("bulk: " + size(s) + " reads and writes");

@@ -2,6 +2,7 @@ package dev.jvfio.bench;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What one benchmark run measures and for how long.
@@ -21,10 +22,14 @@ import java.util.List;
  * @param launches          times the 96 GiB server (and the echo child) is launched for the ready row
  * @param trappedProfile    device profile of the trapped/bulk server ("sample"; a small gh200 if
  *                          the sample device cannot be created)
+ * @param groups            which row groups to measure (all of {@link #GROUPS} by default)
  */
 public record BenchOptions(Duration duration, Duration warmup, int rounds, List<Long> sizes, int clients,
                            boolean spin, boolean pin, List<String> serverJavaOptions, long mappedWindow,
-                           long touchBytes, int launches, String trappedProfile) {
+                           long touchBytes, int launches, String trappedProfile, Set<String> groups) {
+    /** The row groups, in table order. */
+    public static final List<String> GROUPS = List.of("trapped", "bulk", "mapped", "footprint");
+
     public static final long KIB = 1L << 10;
     public static final long MIB = 1L << 20;
     public static final long GIB = 1L << 30;
@@ -47,6 +52,10 @@ public record BenchOptions(Duration duration, Duration warmup, int rounds, List<
             throw new IllegalArgumentException("touch size must be a multiple of 4 KiB");
         }
         if (launches < 1 || launches > 20) throw new IllegalArgumentException("launches must be in [1, 20]");
+        if (groups.isEmpty() || !GROUPS.containsAll(groups)) {
+            throw new IllegalArgumentException("groups must be among " + GROUPS + ": " + groups);
+        }
+        groups = Set.copyOf(groups);
         sizes = List.copyOf(sizes);
         serverJavaOptions = List.copyOf(serverJavaOptions);
     }
@@ -54,7 +63,8 @@ public record BenchOptions(Duration duration, Duration warmup, int rounds, List<
     /** About a minute on a 2-CPU machine: 1.5 s per side and row in 5 rounds, 0.4 s warm-up. */
     public static BenchOptions defaults() {
         return new BenchOptions(Duration.ofMillis(1500), Duration.ofMillis(400), 5,
-                List.of(4 * KIB, 64 * KIB, MIB), 1, false, false, List.of(), 256 * MIB, GIB, 3, "sample");
+                List.of(4 * KIB, 64 * KIB, MIB), 1, false, false, List.of(), 256 * MIB, GIB, 3, "sample",
+                Set.copyOf(GROUPS));
     }
 
     public Duration roundLength() {
@@ -63,61 +73,70 @@ public record BenchOptions(Duration duration, Duration warmup, int rounds, List<
 
     public BenchOptions withDuration(Duration d) {
         return new BenchOptions(d, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile);
+                touchBytes, launches, trappedProfile, groups);
     }
 
     public BenchOptions withWarmup(Duration d) {
         return new BenchOptions(duration, d, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile);
+                touchBytes, launches, trappedProfile, groups);
     }
 
     public BenchOptions withRounds(int n) {
         return new BenchOptions(duration, warmup, n, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile);
+                touchBytes, launches, trappedProfile, groups);
     }
 
     public BenchOptions withSizes(List<Long> s) {
         return new BenchOptions(duration, warmup, rounds, s, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile);
+                touchBytes, launches, trappedProfile, groups);
     }
 
     public BenchOptions withClients(int n) {
         return new BenchOptions(duration, warmup, rounds, sizes, n, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile);
+                touchBytes, launches, trappedProfile, groups);
     }
 
     public BenchOptions withSpin(boolean on) {
         return new BenchOptions(duration, warmup, rounds, sizes, clients, on, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile);
+                touchBytes, launches, trappedProfile, groups);
     }
 
     public BenchOptions withPin(boolean on) {
         return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, on, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile);
+                touchBytes, launches, trappedProfile, groups);
     }
 
     public BenchOptions withServerJavaOptions(List<String> o) {
         return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, o, mappedWindow,
-                touchBytes, launches, trappedProfile);
+                touchBytes, launches, trappedProfile, groups);
     }
 
     public BenchOptions withMappedWindow(long bytes) {
         return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, bytes,
-                touchBytes, launches, trappedProfile);
+                touchBytes, launches, trappedProfile, groups);
     }
 
     public BenchOptions withTouchBytes(long bytes) {
         return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                bytes, launches, trappedProfile);
+                bytes, launches, trappedProfile, groups);
     }
 
     public BenchOptions withLaunches(int n) {
         return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, n, trappedProfile);
+                touchBytes, n, trappedProfile, groups);
     }
 
     public BenchOptions withTrappedProfile(String p) {
         return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, p);
+                touchBytes, launches, p, groups);
+    }
+
+    public BenchOptions withGroups(Set<String> g) {
+        return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
+                touchBytes, launches, trappedProfile, g);
+    }
+
+    public boolean measures(String group) {
+        return groups.contains(group);
     }
 }

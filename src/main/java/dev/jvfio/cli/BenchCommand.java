@@ -75,6 +75,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Device profile served for the trapped and bulk rows (default: sample).")
     String trappedProfile;
 
+    @Option(names = "--only", paramLabel = "GROUP", split = ",",
+            description = "Measure only these row groups: trapped, bulk, mapped, footprint (default: all).")
+    List<String> only = new ArrayList<>();
+
     @Option(names = "--child-java-option", paramLabel = "OPTION",
             description = "Extra JVM option for the child processes, repeatable (e.g. -XX:StartFlightRecording=filename=server.jfr).")
     List<String> childJavaOptions = new ArrayList<>();
@@ -91,6 +95,7 @@ final class BenchCommand implements Callable<Integer> {
             if (touch != null) o = o.withTouchBytes(touch.bytes());
             if (launches != null) o = o.withLaunches(launches);
             if (trappedProfile != null) o = o.withTrappedProfile(trappedProfile);
+            if (!only.isEmpty()) o = o.withGroups(java.util.Set.copyOf(only));
             return o.withSpin(spin).withPin(pin).withServerJavaOptions(childJavaOptions);
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
