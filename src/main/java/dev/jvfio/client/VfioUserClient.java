@@ -20,6 +20,7 @@ import dev.jvfio.protocol.SetIrqsMessage;
 import dev.jvfio.protocol.VersionMessage;
 import dev.jvfio.protocol.WriteMultiMessage;
 import dev.jvfio.transport.UnixConnection;
+import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -145,25 +146,51 @@ public final class VfioUserClient implements AutoCloseable {
 
     /** Reads one whole message into {@code in}; fds go to replyFds. */
     private MemorySegment receive() throws IOException {
-        conn.receiveFully(in.asSlice(0, Header.SIZE), replyFds, 16);
+        return receive(Header.SIZE);
+    }
+
+    /**
+     * Reads one whole reply into {@code in}, asking the first recvmsg for up to {@code expected}
+     * bytes: a reply of the expected size then takes one system call instead of two (header, then
+     * body). The server answers one request at a time and sends nothing else meanwhile, so the
+     * read cannot reach into another message; if it did, the stream is not trusted any more.
+     */
+    private MemorySegment receive(long expected) throws IOException {
+        long want = Math.max(Header.SIZE, Math.min(expected, in.byteSize()));
+        long got = 0;
+        while (got < Header.SIZE) {
+            int n = conn.receive(in.asSlice(got, want - got), replyFds, Math.max(0, 16 - replyFds.size()));
+            if (n == 0) {
+                throw new EOFException("connection closed by the server after " + got + " bytes of a reply");
+            }
+            got += n;
+        }
         long size = Header.size(in);
         if (size < Header.SIZE || size > in.byteSize()) {
             throw new IOException("reply of " + size + " bytes: " + Header.describe(in));
         }
-        if (size > Header.SIZE) {
-            conn.receiveFully(in.asSlice(Header.SIZE, size - Header.SIZE), replyFds, 16 - replyFds.size());
+        if (got > size) {
+            throw new IOException("more bytes than the " + size + "-byte reply arrived: " + Header.describe(in));
+        }
+        if (size > got) {
+            conn.receiveFully(in.asSlice(got, size - got), replyFds, Math.max(0, 16 - replyFds.size()));
         }
         return in.asSlice(0, size);
     }
 
     /** Sends {@code out[0..size)} and returns the matching reply; error replies throw. */
     private MemorySegment call(int size, List<Fd> fds) throws IOException, VfioUserException {
+        return call(size, fds, Header.SIZE);
+    }
+
+    /** As {@link #call(int, List)}, when the reply is expected to be {@code expectedReply} bytes. */
+    private MemorySegment call(int size, List<Fd> fds, long expectedReply) throws IOException, VfioUserException {
         checkOpen();
         int id = Header.id(out);
         int command = Header.command(out);
         closeReplyFds();
         conn.send(out.asSlice(0, size), fds);
-        MemorySegment reply = receive();
+        MemorySegment reply = receive(expectedReply);
         if (!Header.isReply(reply) || Header.id(reply) != id || Header.command(reply) != command) {
             closeReplyFds();
             throw new IOException("reply does not match request id " + id + " " + Command.name(command)
@@ -253,7 +280,7 @@ public final class VfioUserClient implements AutoCloseable {
             throw new IllegalArgumentException("read of " + count + " bytes exceeds max_data_xfer_size");
         }
         int n = RegionAccessMessage.encodeReadRequest(out, id(), offset, region, (int) count);
-        MemorySegment reply = call(n, List.of());
+        MemorySegment reply = call(n, List.of(), RegionAccessMessage.SIZE + count);
         closeReplyFds();
         long got = RegionAccessMessage.replyCount(reply);
         if (got < 0 || got > count || reply.byteSize() != RegionAccessMessage.SIZE + got) {
@@ -277,7 +304,7 @@ public final class VfioUserClient implements AutoCloseable {
         int count = checkedCount(src);
         int n = RegionAccessMessage.encodeWriteRequest(out, id(), offset, region, count, false);
         MemorySegment.copy(src, 0, out, RegionAccessMessage.DATA, count);
-        MemorySegment reply = call(n, List.of());
+        MemorySegment reply = call(n, List.of(), RegionAccessMessage.SIZE);
         closeReplyFds();
         long done = RegionAccessMessage.replyCount(reply);
         if (done < 0) {

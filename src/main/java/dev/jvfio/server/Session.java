@@ -44,6 +44,8 @@ import java.util.List;
 final class Session {
     /** Room beyond max_data_xfer_size for the largest fixed part of any message we accept. */
     private static final int OVERHEAD = 8192;
+    /** Bytes one recvmsg asks for while the next message's size is unknown (see {@link #receive()}). */
+    private static final long SPECULATIVE_READ = 4096;
     /** Oversized messages up to this many bytes are read and discarded; beyond, we hang up. */
     private static final long DRAIN_LIMIT = 64L << 20;
 
@@ -57,6 +59,14 @@ final class Session {
     private final MemorySegment in;
     private final MemorySegment out;
     private final List<Fd> fds = new ArrayList<>(ServerOptions.MAX_MAX_MSG_FDS);
+    /** Fds received with bytes beyond the current message (they belong to a later one). */
+    private final List<Fd> laterFds = new ArrayList<>(ServerOptions.MAX_MAX_MSG_FDS);
+    /** Offset in {@code in} of the last byte of the read that brought {@link #laterFds}. */
+    private long laterFdsAt;
+    /** in[0, buffered) holds received bytes, starting with the current (or next) message. */
+    private long buffered;
+    /** Size of the message in {@code in} that has been served; dropped at the next receive. */
+    private long served;
     private final DmaTable dma;
     private final Thread thread;
 
@@ -133,6 +143,7 @@ final class Session {
             reason = "internal error: " + e;
         } finally {
             closeFds();
+            closeLaterFds();
             if (attached) {
                 try {
                     device.detach();
@@ -158,13 +169,33 @@ final class Session {
     }
 
     /**
-     * Reads one whole message into {@code in}. Returns its size; 0 if it was consumed here
-     * (oversized and drained, answered with E2BIG); -1 if the stream cannot be resynchronised.
+     * Reads one whole message into {@code in} (at offset 0). Returns its size; 0 if it was consumed
+     * here (oversized and drained, answered with E2BIG); -1 if the stream cannot be resynchronised.
+     *
+     * <p>While the size is unknown, one recvmsg asks for up to {@link #SPECULATIVE_READ} bytes, so
+     * a small message (every trapped access) arrives with one system call instead of two (header,
+     * then body). Bytes read beyond the message are kept for the next one. Fds come with the last
+     * socket buffer a recvmsg touched, so fds of a read that went past the message belong to the
+     * message holding that read's last byte; they wait in {@link #laterFds} until it is served.
      */
     private long receive() throws IOException {
         closeFds();
-        conn.receiveFully(in.asSlice(0, Header.SIZE), fds, options.maxMsgFds());
-        int dropped = conn.fdsDropped();
+        dropServedMessage();
+        int dropped = 0;
+        while (buffered < Header.SIZE) {
+            long end = Math.min(SPECULATIVE_READ, in.byteSize());
+            int before = laterFds.size();
+            int n = conn.receive(in.asSlice(buffered, end - buffered), laterFds,
+                    Math.max(0, options.maxMsgFds() - laterFds.size()));
+            if (n == 0) {
+                throw new EOFException("client closed the connection");
+            }
+            dropped += conn.fdsDropped();
+            if (laterFds.size() > before) {
+                laterFdsAt = buffered + n - 1;
+            }
+            buffered += n;
+        }
         long size = Header.size(in);
         int id = Header.id(in);
         int command = Header.command(in);
@@ -180,26 +211,35 @@ final class Session {
                 sendError(id, command, Errno.E2BIG);
                 return -1;
             }
-            long left = size - Header.SIZE;
+            long left = size - buffered; // buffered <= SPECULATIVE_READ < size: nothing beyond it was read
             while (left > 0) {
                 long n = Math.min(left, in.byteSize());
                 conn.receiveFully(in.asSlice(0, n), fds, 0);
                 left -= n;
             }
+            buffered = 0;
             listener.error("message of " + size + " bytes drained (" + Command.name(command) + ")");
             closeFds();
+            closeLaterFds();
             if (!quiet) {
                 sendError(id, command, Errno.E2BIG);
             }
             return 0;
         }
-        if (size > Header.SIZE) {
-            conn.receiveFully(in.asSlice(Header.SIZE, size - Header.SIZE), fds,
-                    options.maxMsgFds() - fds.size());
-            dropped += conn.fdsDropped();
+        if (!laterFds.isEmpty() && laterFdsAt < size) {
+            fds.addAll(laterFds); // their read ended inside this message: they are its fds
+            laterFds.clear();
         }
-        if (dropped > 0) {
-            listener.error(dropped + " fds beyond max_msg_fds dropped (" + Command.name(command) + ")");
+        if (buffered < size) {
+            conn.receiveFully(in.asSlice(buffered, size - buffered), fds,
+                    Math.max(0, options.maxMsgFds() - fds.size()));
+            dropped += conn.fdsDropped();
+            buffered = size;
+        }
+        served = size;
+        if (dropped > 0 || fds.size() > options.maxMsgFds()) {
+            listener.error(Math.max(dropped, fds.size() - options.maxMsgFds()) + " fds beyond max_msg_fds dropped ("
+                    + Command.name(command) + ")");
             closeFds();
             if (!unanswerable(in)) {
                 sendError(id, command, Errno.EINVAL);
@@ -216,6 +256,20 @@ final class Session {
      */
     private static boolean unanswerable(MemorySegment header) {
         return Header.noReply(header) || Header.type(header) == Header.TYPE_REPLY;
+    }
+
+    /** Moves the bytes read beyond the last served message to the front of {@code in}. */
+    private void dropServedMessage() {
+        if (served == 0) {
+            return;
+        }
+        long rest = buffered - served;
+        if (rest > 0) {
+            MemorySegment.copy(in, served, in, 0, rest);
+        }
+        laterFdsAt -= served;
+        buffered = rest;
+        served = 0;
     }
 
     private boolean negotiate() throws IOException {
@@ -523,6 +577,13 @@ final class Session {
             fd.close();
         }
         fds.clear();
+    }
+
+    private void closeLaterFds() {
+        for (Fd fd : laterFds) {
+            fd.close();
+        }
+        laterFds.clear();
     }
 
     /** DMA windows currently mapped (for tests). */
