@@ -41,6 +41,8 @@ final class SocketCalls {
     static final int SOL_SOCKET = 1;
     static final int SCM_RIGHTS = 1;
     static final int SO_PEERCRED = 17;
+    static final int SO_RCVTIMEO = 20;
+    static final int SO_SNDTIMEO = 21;
     static final int SHUT_RDWR = 2;
     static final int MSG_CTRUNC = 0x8;
     static final int MSG_NOSIGNAL = 0x4000;
@@ -119,6 +121,8 @@ final class SocketCalls {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle CHMOD = downcall("chmod",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle CHOWN = downcall("chown",
@@ -301,6 +305,25 @@ final class SocketCalls {
                 throw new NativeException("getsockopt(SO_PEERCRED)", errno(capture), "fd " + fd);
             }
             return new int[] {ucred.get(JAVA_INT, 0), ucred.get(JAVA_INT, 4), ucred.get(JAVA_INT, 8)};
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** setsockopt(SOL_SOCKET, option, struct timeval {long tv_sec; long tv_usec;}); 0/0 = no timeout. */
+    static void setTimeout(int fd, int option, long seconds, long micros) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = allocateCapture(arena);
+            MemorySegment tv = arena.allocate(16, 8);
+            tv.set(JAVA_LONG, 0, seconds);
+            tv.set(JAVA_LONG, 8, micros);
+            int r = (int) SETSOCKOPT.invokeExact(capture, fd, SOL_SOCKET, option, tv, 16);
+            if (r < 0) {
+                String name = option == SO_SNDTIMEO ? "SO_SNDTIMEO" : "SO_RCVTIMEO";
+                throw new NativeException("setsockopt(" + name + ")", errno(capture), "fd " + fd);
+            }
         } catch (NativeException e) {
             throw e;
         } catch (Throwable t) {

@@ -19,7 +19,9 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.net.SocketTimeoutException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -111,6 +113,41 @@ public final class UnixConnection implements AutoCloseable {
         busyPoll = on;
     }
 
+    /**
+     * Bounds how long one send may wait for the peer to make room (SO_SNDTIMEO): a peer that
+     * stops reading then costs a {@link SocketTimeoutException} instead of a thread forever.
+     * The message may have gone out in part, so the stream is no longer usable: close it.
+     * {@link Duration#ZERO} waits forever (the default).
+     */
+    public void sendTimeout(Duration timeout) throws IOException {
+        setTimeout(SocketCalls.SO_SNDTIMEO, timeout);
+    }
+
+    /**
+     * Bounds how long one receive waits for bytes (SO_RCVTIMEO); it then throws
+     * {@link SocketTimeoutException}. {@link Duration#ZERO} waits forever (the default).
+     * Busy-polling receives ignore it.
+     */
+    public void receiveTimeout(Duration timeout) throws IOException {
+        setTimeout(SocketCalls.SO_RCVTIMEO, timeout);
+    }
+
+    private void setTimeout(int option, Duration timeout) throws IOException {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("negative timeout " + timeout);
+        }
+        long micros = timeout.toNanos() / 1000;
+        if (!timeout.isZero() && micros == 0) {
+            micros = 1; // a timeval of 0 would mean "forever"
+        }
+        int sock = handle.acquire();
+        try {
+            SocketCalls.setTimeout(sock, option, micros / 1_000_000, micros % 1_000_000);
+        } finally {
+            handle.release();
+        }
+    }
+
     /** The socket's descriptor, still owned by this connection. */
     public Fd fd() {
         return handle.fd();
@@ -184,6 +221,10 @@ public final class UnixConnection implements AutoCloseable {
                     }
                     if (handle.isClosing()) {
                         throw new ClosedException("connection closed while sending");
+                    }
+                    if (errno == SocketCalls.EAGAIN) {
+                        throw new SocketTimeoutException("send timed out: the peer is not reading ("
+                                + sentSoFar(done, total) + ")");
                     }
                     throw new NativeException("sendmsg", errno, sentSoFar(done, total));
                 }
@@ -281,6 +322,9 @@ public final class UnixConnection implements AutoCloseable {
                 }
                 if (handle.isClosing()) {
                     throw new ClosedException("connection closed while receiving");
+                }
+                if (errno == SocketCalls.EAGAIN) {
+                    throw new SocketTimeoutException("receive timed out: nothing from the peer");
                 }
                 throw new NativeException("recvmsg", errno, null);
             }

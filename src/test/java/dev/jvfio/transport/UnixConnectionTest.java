@@ -9,7 +9,9 @@ import dev.jvfio.os.NativeException;
 import java.io.EOFException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.net.SocketTimeoutException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -135,6 +137,26 @@ class UnixConnectionTest {
         Thread.sleep(100); // give it a chance to block; the test holds either way
         a.close();
         assertThat(sender.get(60, TimeUnit.SECONDS)).isInstanceOf(ClosedException.class);
+    }
+
+    @Test
+    void aSendTimeoutTurnsAPeerThatStoppedReadingIntoAnException() throws Exception {
+        a.sendTimeout(Duration.ofMillis(50));
+        assertThatThrownBy(() -> a.send(MemorySegment.ofArray(new byte[16 << 20])))
+                .isInstanceOf(SocketTimeoutException.class)
+                .hasMessageContaining("not reading");
+    }
+
+    @Test
+    void aReceiveTimeoutEndsAWaitForBytesThatNeverCome() throws Exception {
+        b.receiveTimeout(Duration.ofMillis(20));
+        assertThatThrownBy(() -> b.receive(MemorySegment.ofArray(new byte[4]), null, 0))
+                .isInstanceOf(SocketTimeoutException.class);
+        b.receiveTimeout(Duration.ZERO); // back to waiting forever: data still flows
+        a.send(bytes("late"));
+        MemorySegment in = MemorySegment.ofArray(new byte[4]);
+        b.receiveFully(in, null, 0);
+        assertThat(new String(in.toArray(JAVA_BYTE))).isEqualTo("late");
     }
 
     @Test
