@@ -453,11 +453,20 @@ public final class VfioUserClient implements AutoCloseable {
 
     /** Closes the connection (the server then releases everything of ours) and received fds. */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        synchronized (rawSendLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
+        conn.shutdown(); // unblocks a thread waiting for a reply, so that we get the lock below
+        synchronized (this) {
+            release();
+        }
+    }
+
+    private void release() {
         conn.close();
         closeReplyFds();
         for (Fd fd : received) {

@@ -93,6 +93,9 @@ public final class RegionInfoMessage {
         MemorySegment p = out.asSlice(Header.SIZE, payload);
         boolean caps = needed > PAYLOAD;
         int flags = info.flags() & ~Vfio.REGION_INFO_FLAG_CAPS;
+        if (info.file() == null) {
+            flags &= ~Vfio.REGION_INFO_FLAG_MMAP; // no fd to send: a client must not try to mmap
+        }
         if (full && caps) {
             flags |= Vfio.REGION_INFO_FLAG_CAPS;
         }

@@ -118,7 +118,14 @@ final class Session {
         boolean attached = false;
         try {
             listener.connected(peer);
-            if (!negotiate()) {
+            boolean negotiated;
+            Thread watchdog = Thread.ofVirtual().start(this::hangUpWithoutVersion);
+            try {
+                negotiated = negotiate();
+            } finally {
+                watchdog.interrupt();
+            }
+            if (!negotiated) {
                 reason = "version negotiation failed";
                 return;
             }
@@ -272,6 +279,22 @@ final class Session {
         served = 0;
     }
 
+    /**
+     * A peer that connects and never completes VERSION would hold the device forever (one client
+     * at a time); hang up on it after {@link #VERSION_TIMEOUT}.
+     */
+    private void hangUpWithoutVersion() {
+        try {
+            Thread.sleep(VERSION_TIMEOUT);
+            listener.error("no VERSION within " + VERSION_TIMEOUT.toSeconds() + " s; hanging up");
+            conn.shutdown();
+        } catch (InterruptedException e) {
+            // negotiation finished in time
+        }
+    }
+
+    static final java.time.Duration VERSION_TIMEOUT = java.time.Duration.ofSeconds(10);
+
     private boolean negotiate() throws IOException {
         long size = receive();
         if (size <= 0) {
@@ -282,7 +305,9 @@ final class Session {
         int command = Header.command(m);
         if (command != Command.VERSION || Header.type(m) != Header.TYPE_COMMAND) {
             listener.error(Command.name(command) + " before VERSION; hanging up");
-            sendError(id, command, Errno.EINVAL);
+            if (Header.type(m) != Header.TYPE_REPLY) { // never answer a reply (VU-2.3)
+                sendError(id, command, Errno.EINVAL);
+            }
             return false;
         }
         if (!fds.isEmpty()) {

@@ -309,6 +309,19 @@ class HostileInputTest {
         }
     }
 
+    @Test
+    @DisplayName("VU-3.2 a peer that never sends VERSION is hung up on, and the next client is served")
+    void vu_3_2_silent_peer_hung_up() throws Exception {
+        try (UnixConnection c = raw()) {
+            assertThatThrownBy(() -> c.receiveFully(MemorySegment.ofArray(new byte[1]), null, 0))
+                    .isInstanceOf(EOFException.class);
+        }
+        waitDetached();
+        try (VfioUserClient c = VfioUserClient.connect(server.socketPath())) {
+            assertThat(c.deviceInfo().numRegions()).isEqualTo(10);
+        }
+    }
+
     private static void waitDetached() throws InterruptedException {
         ServerClientTest.awaitTrue(() -> !server.clientAttached());
     }
