@@ -21,6 +21,8 @@ public final class EventFd implements AutoCloseable {
         ONE.set(JAVA_LONG, 0, 1L);
     }
 
+    private static final Duration FOREVER = Duration.ofDays(365L * 100);
+
     private final Fd fd;
 
     private EventFd(Fd fd) {
@@ -81,7 +83,12 @@ public final class EventFd implements AutoCloseable {
      * read would make this read block.
      */
     public boolean await(Duration timeout) throws NativeException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("negative timeout " + timeout);
+        }
+        // Longer than ~292 years would overflow nanoTime arithmetic; that is "forever" anyway.
+        long nanos = timeout.compareTo(FOREVER) >= 0 ? FOREVER.toNanos() : timeout.toNanos();
+        long deadline = System.nanoTime() + nanos;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment pollfd = arena.allocate(8, 4);
             while (true) {

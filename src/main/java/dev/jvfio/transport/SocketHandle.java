@@ -28,11 +28,16 @@ final class SocketHandle {
     /** Marks the fd in use and returns its number; ClosedException once close() has begun. */
     int acquire() throws ClosedException {
         users.incrementAndGet();
-        if (closing.get()) {
+        if (closing.get() || !fd.isOpen()) {
             release();
             throw new ClosedException(what + " is closed");
         }
-        return fd.value();
+        try {
+            return fd.value();
+        } catch (IllegalStateException e) { // someone closed fd() itself, behind our back
+            release();
+            throw new ClosedException(what + " is closed");
+        }
     }
 
     void release() {
@@ -64,8 +69,12 @@ final class SocketHandle {
     void close() {
         users.incrementAndGet(); // hold the fd open across the shutdown below
         try {
-            if (closing.compareAndSet(false, true)) {
-                SocketCalls.shutdown(fd.value());
+            if (closing.compareAndSet(false, true) && fd.isOpen()) {
+                try {
+                    SocketCalls.shutdown(fd.value());
+                } catch (IllegalStateException e) {
+                    // fd() was closed directly; nothing left to shut down
+                }
             }
         } finally {
             release();

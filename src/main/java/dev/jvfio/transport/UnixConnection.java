@@ -249,6 +249,9 @@ public final class UnixConnection implements AutoCloseable {
      * @return bytes received; 0 when the peer closed the connection (or after {@link #shutdown()})
      */
     public int receive(MemorySegment buf, List<Fd> fdsOut, int maxFds) throws IOException {
+        if (buf.isReadOnly()) {
+            throw new IllegalArgumentException("cannot receive into a read-only segment");
+        }
         if (buf.byteSize() == 0) {
             throw new IllegalArgumentException("empty receive buffer");
         }
@@ -262,6 +265,9 @@ public final class UnixConnection implements AutoCloseable {
      * @throws EOFException the peer closed before buf was full
      */
     public void receiveFully(MemorySegment buf, List<Fd> fdsOut, int maxFds) throws IOException {
+        if (buf.isReadOnly()) {
+            throw new IllegalArgumentException("cannot receive into a read-only segment");
+        }
         long total = buf.byteSize();
         long done = 0;
         int accepted = 0;

@@ -23,7 +23,7 @@ class EventFdTest {
         try (EventFd e = EventFd.create(); Fd copy = e.fd().duplicate()) {
             assertThat(e.await(Duration.ZERO)).isFalse();
             EventFd.signal(copy);
-            assertThat(e.await(Duration.ofSeconds(30))).isTrue();
+            assertThat(e.await(Duration.ofSeconds(Long.MAX_VALUE))).as("no overflow").isTrue();
             assertThat(e.await(Duration.ZERO)).as("await drained the counter").isFalse();
         }
     }

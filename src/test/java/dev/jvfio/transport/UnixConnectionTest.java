@@ -177,6 +177,22 @@ class UnixConnectionTest {
     }
 
     @Test
+    void aReadOnlyBufferIsRefusedRatherThanWrittenThrough() {
+        MemorySegment ro = MemorySegment.ofArray(new byte[4]).asReadOnly();
+        assertThatThrownBy(() -> b.receive(ro, null, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.receiveFully(ro, null, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void closingTheRawFdBehindTheConnectionsBackGivesClosedException() throws Exception {
+        b.fd().close();
+        assertThatThrownBy(() -> b.receive(MemorySegment.ofArray(new byte[1]), null, 0))
+                .isInstanceOf(ClosedException.class);
+        b.shutdown();
+        b.close();
+    }
+
+    @Test
     void fdsWithoutDataAndTooManyFdsAreRefusedBeforeSending() throws Exception {
         try (Fd fd = a.fd().duplicate()) {
             assertThatThrownBy(() -> a.send(MemorySegment.ofArray(new byte[0]), List.of(fd)))
