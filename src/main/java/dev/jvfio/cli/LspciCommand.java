@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -31,13 +32,13 @@ final class LspciCommand implements Callable<Integer> {
     @Option(names = "-x", description = "Hex dump of config space: -x 64 bytes, -xxx 256, -xxxx 4096.")
     boolean[] hex = new boolean[0];
 
-    private final java.util.function.Function<Path, DeviceView> connector;
+    private final Function<Path, DeviceView> connector;
 
     LspciCommand() {
         this(ClientWiring::connect);
     }
 
-    LspciCommand(java.util.function.Function<Path, DeviceView> connector) {
+    LspciCommand(Function<Path, DeviceView> connector) {
         this.connector = connector;
     }
 

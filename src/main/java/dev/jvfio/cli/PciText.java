@@ -8,10 +8,13 @@ import dev.jvfio.pci.ConfigDecoder;
  * one level of detail, the -vvv one).
  */
 final class PciText {
+    /** The bus address we print: a served device has none, and pciutils' dump reader wants one. */
+    static final String ADDRESS = "00:00.0";
+
     private PciText() {}
 
     static String describe(byte[] config, int verbosity, long[] barSizes, long romSize) {
-        String full = ConfigDecoder.decode(ConfigHeader.ADDRESS, config, barSizes, romSize);
+        String full = ConfigDecoder.decode(ADDRESS, config, barSizes, romSize);
         if (verbosity > 0) return full.endsWith("\n") ? full : full + "\n";
         int nl = full.indexOf('\n');
         return (nl < 0 ? full : full.substring(0, nl)) + "\n";
