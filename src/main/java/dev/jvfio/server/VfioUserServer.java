@@ -153,10 +153,27 @@ public final class VfioUserServer implements AutoCloseable {
         } catch (RuntimeException ignored) {
             // listeners must not break the server
         }
-        Thread t = new Thread(() -> answerRefused(conn, errno), "vfio-user refuse pid " + peer.pid());
+        if (!refusals.tryAcquire()) {
+            conn.close(); // too many refusals in flight: hang up at once rather than start more threads
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                answerRefused(conn, errno);
+            } finally {
+                refusals.release();
+            }
+        }, "vfio-user refuse pid " + peer.pid());
         t.setDaemon(true);
         t.start();
     }
+
+    /**
+     * Refusals answered at once; each holds a thread for up to {@link #REFUSAL_WAIT}. Without a bound,
+     * a peer that may reach the socket but is not allowed could make us start threads without end.
+     */
+    static final int MAX_CONCURRENT_REFUSALS = 8;
+    private final java.util.concurrent.Semaphore refusals = new java.util.concurrent.Semaphore(MAX_CONCURRENT_REFUSALS);
 
     static final long REFUSAL_WAIT_MS = 5000;
     private static final java.time.Duration REFUSAL_WAIT = java.time.Duration.ofMillis(REFUSAL_WAIT_MS);
