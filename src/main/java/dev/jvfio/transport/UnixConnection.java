@@ -28,7 +28,7 @@ import java.util.List;
  * A connected AF_UNIX stream socket that carries file descriptors (SCM_RIGHTS) with its bytes.
  *
  * <p>One thread may send while another receives. Each direction owns preallocated native
- * scratch (msghdr, iovec, control buffer for {@value SocketCalls#SCM_MAX_FD} fds, errno capture),
+ * scratch (msghdr, iovec, control buffer for the kernel's maximum of 253 fds, errno capture),
  * so sending or receiving a message allocates nothing beyond the received {@link Fd} objects.
  * Heap segments work too; their bytes go through a per-direction native staging buffer.
  */
