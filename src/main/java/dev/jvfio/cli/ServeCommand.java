@@ -159,8 +159,9 @@ final class ServeCommand implements Callable<Integer> {
                 if (prefault) Prefault.file(s.backingFile(), progress);
                 socketDirectory(s.socket().getParent(), policy);
                 serving.endpoints.add(starter.start(s, device, policy, log));
-                out.println(s.name() + ": " + s.summary() + " on " + s.socket());
-                out.println("  attach with: " + VfioUserPciJson.option(s.socket()));
+                // one line per device: what it is, where, and the QEMU option that attaches it
+                out.println(s.name() + ": " + s.summary() + " on " + s.socket() + "; attach with: "
+                        + VfioUserPciJson.option(s.socket()));
                 out.flush();
             }
         } catch (Exception | Error e) {

@@ -37,9 +37,9 @@ class ServeLiveTest {
         Path socket = dir.resolve("jvfio/gpu0.sock");
         try (ServeProcess serve = new ServeProcess(dir, Map.of("XDG_RUNTIME_DIR", dir.toString()))) {
             serve.awaitReady();
-            assertThat(serve.out()).contains("gpu0: gh200, 96 GiB, memory-enable ignore, layout bar on " + socket)
-                    .contains("attach with: -device '{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"" + socket
-                            + "\",\"type\":\"unix\"}}'");
+            assertThat(serve.out().lines().toList()).containsExactly("gpu0: gh200, 96 GiB, memory-enable ignore, layout bar on "
+                    + socket + "; attach with: -device '{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"" + socket
+                    + "\",\"type\":\"unix\"}}'");
             assertThat(serve.err()).contains("jvfio: ready: serving 1 device");
             assertThat(socket).exists();
             assertThat(ServeCommand.isSocket(socket)).isTrue();
