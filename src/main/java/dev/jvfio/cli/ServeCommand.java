@@ -148,7 +148,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         ServeLog log = new ServeLog(spec.commandLine().getErr());
-        Progress progress = new Progress(spec.commandLine().getErr(), System.console() != null);
+        Progress progress = new Progress(spec.commandLine().getErr(), System.console() != null && System.console().isTerminal());
         preflight(specs);
 
         Serving serving = new Serving(log);
