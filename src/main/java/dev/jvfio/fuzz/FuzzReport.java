@@ -21,6 +21,7 @@ import java.util.TreeMap;
  * @param truncated       messages cut short, after which we hung up
  * @param split           messages sent in several pieces
  * @param strayReplies    reply-type messages slipped between requests
+ * @param handshakes      connections whose first message was hostile
  * @param fdsSent         file descriptors sent with messages
  * @param probeChecks     correct round trips of the probe client on the other device
  * @param fdsBefore       open fds of the server process before the run
@@ -30,6 +31,7 @@ import java.util.TreeMap;
  */
 public record FuzzReport(long seed, double seconds, long messages, long bytes, long replies, Map<String, Long> errnos,
                          long attaches, long closedByServer, long truncated, long split, long strayReplies,
+                         long handshakes,
                          long fdsSent, long probeChecks, int fdsBefore, int fdsAfter, int dmaMapsAfter,
                          List<String> failures) {
 
@@ -48,7 +50,8 @@ public record FuzzReport(long seed, double seconds, long messages, long bytes, l
                 bytes, seconds, messagesPerSecond()));
         sb.append(String.format("  replies checked %d; error replies %s%n", replies, errnos));
         sb.append(String.format("  attaches %d, sessions closed by the server %d, cut short by us %d, split %d, "
-                + "stray replies %d, fds sent %d%n", attaches, closedByServer, truncated, split, strayReplies, fdsSent));
+                + "stray replies %d, hostile handshakes %d, fds sent %d%n", attaches, closedByServer, truncated, split,
+                strayReplies, handshakes, fdsSent));
         sb.append(String.format("  probe device: %d correct round trips%n", probeChecks));
         sb.append(String.format("  server fds before %d, after %d; fuzzer DMA mappings left %d%n", fdsBefore, fdsAfter,
                 dmaMapsAfter));
@@ -68,6 +71,7 @@ public record FuzzReport(long seed, double seconds, long messages, long bytes, l
         private long truncated;
         private long split;
         private long strayReplies;
+        private long handshakes;
         private long fdsSent;
         private long probeChecks;
         private final List<String> failures = new ArrayList<>();
@@ -108,6 +112,10 @@ public record FuzzReport(long seed, double seconds, long messages, long bytes, l
             strayReplies++;
         }
 
+        synchronized void handshake() {
+            handshakes++;
+        }
+
         synchronized void fdsSent(int n) {
             fdsSent += n;
         }
@@ -132,7 +140,7 @@ public record FuzzReport(long seed, double seconds, long messages, long bytes, l
 
         public synchronized FuzzReport build(double seconds, int fdsBefore, int fdsAfter, int dmaMapsAfter) {
             return new FuzzReport(seed, seconds, messages, bytes, replies, Map.copyOf(errnos), attaches, closedByServer,
-                    truncated, split, strayReplies, fdsSent, probeChecks, fdsBefore, fdsAfter, dmaMapsAfter,
+                    truncated, split, strayReplies, handshakes, fdsSent, probeChecks, fdsBefore, fdsAfter, dmaMapsAfter,
                     List.copyOf(failures));
         }
     }

@@ -136,12 +136,68 @@ public final class Fuzzer {
     }
 
     private void attach() throws IOException {
+        if (r.nextInt(4) == 0) {
+            hostileHandshake();
+        }
         session = RawSession.attach(socket, ATTACH_PATIENCE);
         progress();
         // a new client must be served at once: its DEVICE_GET_INFO is the attach check
         Pending sync = sendSync();
         expect(List.of(sync));
         report.attached();
+    }
+
+    /**
+     * A connection whose first message is hostile (a malformed VERSION, another command, fds, a
+     * stray reply, cut short): the server answers it once, with a VERSION reply or an error reply
+     * followed by a hang-up, or hangs up; it never waits on it and the device stays attachable.
+     */
+    private void hostileHandshake() throws IOException {
+        try (RawSession s = RawSession.connectOnly(socket)) {
+            int id = id();
+            byte[] m = r.nextInt(3) == 0 ? gen.message(r, id) : gen.message(r, id, Command.VERSION);
+            List<Fd> fds = r.nextInt(8) == 0 ? List.of(eventfds.get(0)) : List.of();
+            report.message(m.length);
+            report.handshake();
+            if (r.nextInt(5) == 0) {
+                s.sendPart(m, 0, 1 + r.nextInt(m.length - 1), fds);
+                report.truncated();
+                return;
+            }
+            try {
+                s.send(m, fds);
+                MemorySegment reply = s.receive();
+                progress();
+                report.reply(Header.isError(reply) ? Header.error(reply) : 0);
+                int flags = Header.flags(reply);
+                if (Header.type(reply) != Header.TYPE_REPLY || (flags & ~(Header.TYPE_MASK | Header.FLAG_ERROR)) != 0
+                        || Header.id(reply) != id || Header.command(reply) != Wire.u16(MemorySegment.ofArray(m), 2)) {
+                    fail("bad answer to a hostile first message: " + Header.describe(reply));
+                    return;
+                }
+                if (Header.isError(reply)) {
+                    if (reply.byteSize() != Header.SIZE || Header.error(reply) <= 0) {
+                        fail("malformed error reply to a first message: " + Header.describe(reply));
+                        return;
+                    }
+                    try {
+                        MemorySegment more = s.receive();
+                        fail("the server kept talking after refusing a first message: " + Header.describe(more));
+                    } catch (EOFException expected) {
+                        report.sessionClosedByServer();
+                    }
+                } else if (new dev.jvfio.protocol.VersionMessage().wrap(reply) != 0) {
+                    fail("malformed VERSION reply to a hostile VERSION: " + Header.describe(reply));
+                }
+            } catch (EOFException e) {
+                report.sessionClosedByServer(); // hung up without an answer (e.g. a posted VERSION): clean
+            } catch (IOException e) {
+                if (!isPeerGone(e)) {
+                    throw e;
+                }
+                report.sessionClosedByServer();
+            }
+        }
     }
 
     private void reattach() throws IOException {

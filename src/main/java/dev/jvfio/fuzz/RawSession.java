@@ -50,6 +50,11 @@ public final class RawSession implements AutoCloseable {
         }
     }
 
+    /** Connects without negotiating: the first message is the caller's (hostile handshakes). */
+    public static RawSession connectOnly(Path socket) throws IOException {
+        return new RawSession(UnixConnection.connect(socket));
+    }
+
     /** Connects and negotiates VERSION once; {@link Refused} carries the server's errno. */
     public static RawSession attach(Path socket) throws IOException {
         RawSession s = new RawSession(UnixConnection.connect(socket));
