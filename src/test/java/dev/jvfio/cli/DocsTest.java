@@ -50,7 +50,7 @@ class DocsTest {
 
     @Test
     @DisplayName("NV-8.2 the libvirt example's <qemu:commandline> uses only QEMU names and the same numbering as qemu-args")
-    void libvirtExampleUsesQemuNames() throws Exception {
+    void nv_8_2_libvirtExampleUsesQemuNames() throws Exception {
         var factory = DocumentBuilderFactory.newInstance();
         factory.setNamespaceAware(true);
         var doc = factory.newDocumentBuilder().parse(ROOT.resolve("docs/examples/libvirt-domain.xml").toFile());

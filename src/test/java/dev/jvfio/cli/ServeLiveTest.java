@@ -146,7 +146,7 @@ class ServeLiveTest {
     }
 
     @Test
-    @DisplayName("serve devices described in a JSON config file (relative socket path from the file's directory)")
+    @DisplayName("NV-6.3 serve devices from a JSON config file (relative socket path; memory-enable strict offers no mmap)")
     void serveFromConfig() throws Exception {
         Files.writeString(dir.resolve("devices.json"), "{\"devices\": [{\"name\": \"demo\", \"profile\": \"gh200-480gb\","
                 + " \"socket\": \"demo.sock\", \"mem-size\": \"2G\", \"memory-enable\": \"strict\"}]}");
