@@ -134,6 +134,8 @@ public final class Bench implements AutoCloseable {
         List<Double> gpuReady = new ArrayList<>();
         List<Double> echoRss = new ArrayList<>();
         List<Double> gpuRss = new ArrayList<>();
+        List<Double> echoCpu = new ArrayList<>();
+        List<Double> gpuCpu = new ArrayList<>();
         ChildJvm echo = null;
         ChildJvm gpu = null;
         List<Path> echoSockets = null;
@@ -148,6 +150,7 @@ public final class Bench implements AutoCloseable {
             echo = child("echo", EchoServer.class.getName(), echoArgs);
             try (EchoLane lane = awaitEcho(echo, echoSockets)) {
                 echoReady.add(millisSince(echo.launchedNanos()));
+                echoCpu.add(ProcStatus.cpuMillis(echo.pid()));
             }
             echoRss.add(mib(ProcStatus.of(echo.pid()).vmRss()));
 
@@ -157,6 +160,7 @@ public final class Bench implements AutoCloseable {
             gpu = serve("gh200", List.of("--profile", "gh200", "--mem-size", GPU_MEMORY), gpuSockets);
             gpuClients = awaitServe(gpu, gpuSockets);
             gpuReady.add(millisSince(gpu.launchedNanos()));
+            gpuCpu.add(ProcStatus.cpuMillis(gpu.pid()));
             for (VfioUserClient c : gpuClients) {
                 c.regionInfo(Vfio.PCI_BAR4_REGION_INDEX); // the idle client holds BAR4's fd, as QEMU would
             }
@@ -167,6 +171,9 @@ public final class Bench implements AutoCloseable {
         rows.add(row("footprint.ready", "footprint", "launch to socket ready" + perDevices, "ms", false,
                 Stat.of(gpuReady, false), Stat.of(echoReady, false), "the echo child's launch to first echo",
                 null, null, r -> Target.below(1000, "ms", r.subject().median())));
+        rows.add(row("footprint.ready-cpu", "footprint", "CPU time used until ready" + perDevices, "ms", false,
+                Stat.of(gpuCpu, false), Stat.of(echoCpu, false), "the echo child's CPU time until its first echo",
+                null, null, r -> null));
         rows.add(row("footprint.rss-idle", "footprint", "RSS " + GPU_MEMORY + " gh200 idle" + perDevices, "MiB",
                 false, Stat.of(gpuRss, false), Stat.of(echoRss, false), BARE_JVM, null, null,
                 r -> Target.below(128, "MiB", r.subject().median())));

@@ -60,9 +60,9 @@ public record BenchOptions(Duration duration, Duration warmup, int rounds, List<
         serverJavaOptions = List.copyOf(serverJavaOptions);
     }
 
-    /** About a minute on a 2-CPU machine: 1.5 s per side and row in 5 rounds, 0.4 s warm-up. */
+    /** About a minute on a 2-CPU machine: 1.5 s per side and row in 10 rounds, 0.4 s warm-up. */
     public static BenchOptions defaults() {
-        return new BenchOptions(Duration.ofMillis(1500), Duration.ofMillis(400), 5,
+        return new BenchOptions(Duration.ofMillis(1500), Duration.ofMillis(400), 10,
                 List.of(4 * KIB, 64 * KIB, MIB), 1, false, false, List.of(), 256 * MIB, GIB, 3, "sample",
                 Set.copyOf(GROUPS));
     }

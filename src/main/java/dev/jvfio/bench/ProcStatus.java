@@ -28,6 +28,18 @@ record ProcStatus(long vmRss, long rssAnon, long rssFile, long rssShmem) {
                 kib.getOrDefault("RssFile", 0L) * 1024, kib.getOrDefault("RssShmem", 0L) * 1024);
     }
 
+    /** CPU time (user + system) the process has used so far, in milliseconds, from /proc/PID/stat. */
+    static double cpuMillis(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // after "pid (comm) ": state is field 3, utime field 14, stime field 15
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        return ticks * 1000.0 / CLOCK_TICKS;
+    }
+
+    /** USER_HZ: 100 on every Linux architecture the JDK runs on. */
+    private static final int CLOCK_TICKS = 100;
+
     String describe() {
         return String.format(java.util.Locale.ROOT, "VmRSS %.1f MiB (anon %.1f, file %.1f, shmem %.1f)",
                 vmRss / 1048576.0, rssAnon / 1048576.0, rssFile / 1048576.0, rssShmem / 1048576.0);

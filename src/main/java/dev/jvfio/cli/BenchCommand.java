@@ -39,7 +39,7 @@ final class BenchCommand implements Callable<Integer> {
     Duration warmup;
 
     @Option(names = "--rounds", paramLabel = "N",
-            description = "Rounds per side: the table shows their median and the best of the N (default: 5).")
+            description = "Rounds per side: the table shows their median and the best of the N (default: 10).")
     Integer rounds;
 
     @Option(names = "--sizes", paramLabel = "SIZE", split = ",", converter = Converters.Size.class,

@@ -24,7 +24,7 @@ class BenchSmokeTest {
     static final List<String> ROWS = List.of("trapped.config-read", "trapped.bar-write",
             "bulk.read.4KiB", "bulk.write.4KiB", "bulk.read.64KiB", "bulk.write.64KiB",
             "bulk.read.1MiB", "bulk.write.1MiB", "mapped.read", "mapped.write",
-            "footprint.ready", "footprint.rss-idle", "footprint.rss-touched");
+            "footprint.ready", "footprint.ready-cpu", "footprint.rss-idle", "footprint.rss-touched");
 
     @Test
     @Timeout(120)
@@ -37,7 +37,7 @@ class BenchSmokeTest {
         int exit;
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            exit = Main.run("bench", "--duration", "60ms", "--warmup", "20ms", "--rounds", "2", "--launches", "1",
+            exit = Main.run("bench", "--duration", "40ms", "--warmup", "10ms", "--rounds", "2", "--launches", "1",
                     "--mapped-window", "4M", "--touch", "8M", "--json", json.toString(),
                     "--child-java-option", "-XX:TieredStopAtLevel=1", "--child-java-option", "-Xshare:auto");
         } finally {
