@@ -396,6 +396,11 @@ final class Session {
         } catch (RuntimeException e) {
             listener.error(Command.name(command) + ": device threw " + e);
             return -Errno.EIO;
+        } catch (InternalError e) {
+            // HotSpot's form of SIGBUS: device memory in a file that someone shrank, e.g. a client
+            // through the region fd we gave it. That memory is gone; the session and device are not.
+            listener.error(Command.name(command) + ": device memory fault " + e.getMessage());
+            return -Errno.EIO;
         }
     }
 
