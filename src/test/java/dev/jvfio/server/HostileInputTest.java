@@ -107,6 +107,7 @@ class HostileInputTest {
             WriteMultiMessage.begin(s, 1, false);
             return WriteMultiMessage.add(s, 0x10, 1, MemorySegment.ofArray(new byte[4]));
         });
+        byte[] ioFds = build(64, s -> dev.jvfio.protocol.RegionIoFdsMessage.encodeRequest(s, 1, 0));
         byte[] bare = build(16, s -> {
             Header.request(s, 1, Command.DEVICE_GET_INFO, 16, false);
             return 16;
@@ -137,6 +138,11 @@ class HostileInputTest {
                 Arguments.of("VU-5.1 REGION_READ outside the region", patched(read, 16, 4094, 8), 0, Errno.EINVAL),
                 Arguments.of("VU-5.1 REGION_WRITE data shorter than count", resized(write, 34), 0, Errno.EINVAL),
                 Arguments.of("REGION_WRITE_MULTI misaligned", resized(multi, multi.length - 3), 0, Errno.EINVAL),
+                Arguments.of("REGION_WRITE_MULTI too many entries", patched(multi, 16, 201, 8), 0, Errno.E2BIG),
+                Arguments.of("REGION_WRITE_MULTI region out of range", patched(multi, 16 + 8 + 8, 99, 4), 0, Errno.EINVAL),
+                Arguments.of("VU-4.6 GET_REGION_IO_FDS truncated", resized(ioFds, 28), 0, Errno.EINVAL),
+                Arguments.of("VU-4.6 GET_REGION_IO_FDS index out of range", patched(ioFds, 24, 10, 4), 0, Errno.EINVAL),
+                Arguments.of("VU-4.6 GET_REGION_IO_FDS non-zero flags", patched(ioFds, 20, 1, 4), 0, Errno.EINVAL),
                 Arguments.of("VU-7.2 DEVICE_FEATURE is not supported", patched(resized(bare, 16), 0, 0x0010_0001, 4), 0, Errno.ENOTSUP),
                 Arguments.of("VU-7.2 MIG_DATA_READ is not supported", patched(resized(bare, 16), 0, 0x0011_0001, 4), 0, Errno.ENOTSUP),
                 Arguments.of("VU-2.4 DMA_READ from the client", patched(resized(bare, 16), 0, 0x000B_0001, 4), 0, Errno.EINVAL),
