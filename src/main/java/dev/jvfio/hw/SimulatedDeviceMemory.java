@@ -24,7 +24,7 @@ public final class SimulatedDeviceMemory implements DeviceMemory, AutoCloseable 
 
     /** A sparse memfd of {@code size} bytes. */
     public static SimulatedDeviceMemory anonymous(String name, long size) throws NativeException {
-        return over(Memfd.create(name, size), size);
+        return over(Memfd.createFixedSize(name, size), size); // clients get its fd: no ftruncate
     }
 
     /** The file at {@code path}, created or grown to {@code size} bytes (never shrunk). */

@@ -47,6 +47,11 @@ final class Libc {
     static final int O_CREAT = 0100;
     static final int O_CLOEXEC = 02000000;
     static final int MFD_CLOEXEC = 1;
+    static final int MFD_ALLOW_SEALING = 2;
+    static final int F_ADD_SEALS = 1033;
+    static final int F_SEAL_SEAL = 1;
+    static final int F_SEAL_SHRINK = 2;
+    static final int F_SEAL_GROW = 4;
     static final int EFD_CLOEXEC = 02000000;
     static final int PROT_READ = 1;
     static final int PROT_WRITE = 2;
@@ -154,6 +159,20 @@ final class Libc {
             throw new NativeException("memfd_create", errno(capture), name);
         }
         return r;
+    }
+
+    /** fcntl(F_ADD_SEALS) on a memfd created with MFD_ALLOW_SEALING. */
+    static void addSeals(int fd, int seals, String what) throws NativeException {
+        MemorySegment capture = capture();
+        int r;
+        try {
+            r = (int) FCNTL_INT.invokeExact(capture, fd, F_ADD_SEALS, seals);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (r < 0) {
+            throw new NativeException("fcntl(F_ADD_SEALS)", errno(capture), what);
+        }
     }
 
     static void ftruncate(int fd, long size, String what) throws NativeException {

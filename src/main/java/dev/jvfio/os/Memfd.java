@@ -23,4 +23,24 @@ public final class Memfd {
             throw e;
         }
     }
+
+    /**
+     * Like {@link #create}, but sealed against shrinking and growing (and against removing the
+     * seals): for memory whose fd is handed to other processes, which could otherwise ftruncate it
+     * under our mapping (every later access would fault, SIGBUS) or grow it without bound.
+     */
+    public static Fd createFixedSize(String name, long size) throws NativeException {
+        if (size < 0) {
+            throw new IllegalArgumentException("negative size " + size);
+        }
+        Fd fd = Fd.adopt(Libc.memfdCreate(name, Libc.MFD_CLOEXEC | Libc.MFD_ALLOW_SEALING));
+        try {
+            Libc.ftruncate(fd.value(), size, "memfd " + name);
+            Libc.addSeals(fd.value(), Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL, "memfd " + name);
+            return fd;
+        } catch (NativeException | RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+    }
 }

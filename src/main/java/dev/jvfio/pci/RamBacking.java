@@ -42,7 +42,7 @@ public final class RamBacking implements BarBacking {
         if (mappableSize < 0 || mappableSize > size || (mappableSize & 4095) != 0) {
             throw new IllegalArgumentException("mappable size must be page-aligned and within the memory");
         }
-        Fd fd = Memfd.create(name, size);
+        Fd fd = Memfd.createFixedSize(name, size); // clients get its fd: no ftruncate
         try {
             MappedMemory m = MappedMemory.map(fd, 0, size, true);
             return new RamBacking(m.segment(), m, fd, null, mappableSize);

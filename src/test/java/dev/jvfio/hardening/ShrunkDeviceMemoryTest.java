@@ -75,4 +75,29 @@ class ShrunkDeviceMemoryTest {
         }
         assertThat(internal).isEmpty();
     }
+
+    @Test
+    @DisplayName("VU-4.2 device memory in a memfd is sealed: a client cannot shrink or grow it through its region fd")
+    void vu_4_2_memfd_device_memory_cannot_be_resized_by_a_client() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
+        try (VfioDevice d = DeviceProfiles.create(GpuOptions.defaults().withMemorySize(MEMORY));
+             VfioUserServer s = VfioUserServer.start(dir.resolve("s"), d,
+                     ServerOptions.defaults().withListener(ServerListener.NONE));
+             VfioUserClient c = VfioUserClient.connect(s.socketPath())) {
+            c.write(Vfio.PCI_BAR4_REGION_INDEX, 0, new byte[] {1, 2, 3, 4});
+            RegionInfo bar4 = c.regionInfo(Vfio.PCI_BAR4_REGION_INDEX);
+            try (FileChannel ch = FileChannel.open(Path.of("/proc/self/fd/" + bar4.file().fd().value()),
+                    StandardOpenOption.WRITE)) {
+                long size = ch.size();
+                assertThatThrownBy(() -> ch.truncate(0)).isInstanceOf(java.io.IOException.class);
+                assertThatThrownBy(() -> ch.write(java.nio.ByteBuffer.wrap(new byte[1]), size + (1L << 30)))
+                        .as("growing").isInstanceOf(java.io.IOException.class);
+                assertThat(ch.size()).isEqualTo(size);
+            }
+            assertThat(c.read(Vfio.PCI_BAR4_REGION_INDEX, 0, 4)).isEqualTo(new byte[] {1, 2, 3, 4});
+        } finally {
+            Files.deleteIfExists(dir.resolve("s"));
+            Files.deleteIfExists(dir);
+        }
+    }
 }
