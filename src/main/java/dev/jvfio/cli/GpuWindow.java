@@ -21,13 +21,29 @@ public final class GpuWindow {
         return Math.max(MINIMUM, 2 * ByteSize.roundUpPow2(deviceMemory));
     }
 
-    /** q35 pci-hole64-size: room for every port's window plus the same again for alignment. */
+    /**
+     * q35 pci-hole64-size: every port's window, plus one more window of slack because the hole
+     * starts on a 1 GiB boundary while each window wants to be aligned to its own size.
+     */
     public static long q35Hole64(int gpus, long deviceMemory) {
-        return 2 * ByteSize.roundUpPow2(gpus * perGpu(deviceMemory));
+        return (gpus + 1L) * perGpu(deviceMemory);
     }
 
     /** arm virt highmem-mmio-size: a power of two, never below the machine's default. */
     public static long virtHighmemMmio(int gpus, long deviceMemory) {
-        return Math.max(VIRT_DEFAULT_HIGHMEM_MMIO, q35Hole64(gpus, deviceMemory));
+        return Math.max(VIRT_DEFAULT_HIGHMEM_MMIO, ByteSize.roundUpPow2(q35Hole64(gpus, deviceMemory)));
+    }
+
+    /**
+     * Guest physical address bits a q35 guest needs for RAM and the 64-bit hole above it (QEMU
+     * refuses to start with "phys-bits too low" otherwise): the hole starts above 4 GiB plus the RAM,
+     * on a 1 GiB boundary. With an AMD CPU model QEMU keeps clear of the HyperTransport range below
+     * 1 TiB (1 TiB - 12 GiB up) by moving high RAM, and so the hole, above 1 TiB; we assume the worst.
+     */
+    public static int q35PhysBits(long guestRam, int gpus, long deviceMemory) {
+        long hole = q35Hole64(gpus, deviceMemory);
+        long end = 4 * ByteSize.GIB + guestRam + ByteSize.GIB + hole;
+        if (end > ByteSize.TIB - 12 * ByteSize.GIB) end = ByteSize.TIB + guestRam + ByteSize.GIB + hole;
+        return 64 - Long.numberOfLeadingZeros(end - 1);
     }
 }

@@ -86,6 +86,11 @@ final class QemuArgsCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         err.println("# paste after: " + machine.binary() + " -accel kvm -cpu host"
                 + (machine == QemuMachine.VIRT ? " -bios <UEFI firmware, for ACPI>" : "") + " ...");
+        if (machine == QemuMachine.Q35) {
+            int bits = GpuWindow.q35PhysBits(ram.bytes(), layout.gpus(), deviceMemory);
+            err.println("# the 64-bit PCI hole needs " + bits + " guest physical address bits: -cpu host on a host with"
+                    + " at least that many (KVM), or -cpu max,phys-bits=" + bits + " (TCG)");
+        }
         err.flush();
         return 0;
     }

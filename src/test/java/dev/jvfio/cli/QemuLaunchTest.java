@@ -1,0 +1,91 @@
+package dev.jvfio.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Feeds {@code jvfio qemu-args} to a real QEMU when one is installed (skipped otherwise): the machine
+ * must come up (stopped, TCG) with every option accepted and all NUMA nodes present. The
+ * vfio-user-pci device needs a live server, so a plain PCI device with the same id, bus and addr
+ * stands in for it; acpi-generic-initiator objects are kept when this QEMU knows them (9.0+).
+ */
+class QemuLaunchTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static Path qemu() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path p = Path.of(dir, "qemu-system-x86_64");
+            if (Files.isExecutable(p)) return p;
+        }
+        return null;
+    }
+
+    static String run(List<String> cmd, String stdin) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        CompletableFuture<String> out = CliProcess.drain(p.getInputStream());
+        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("QEMU did not finish: " + cmd);
+        }
+        String text = out.join();
+        assertThat(p.exitValue()).as(String.join(" ", cmd) + "\n" + text).isZero();
+        return text;
+    }
+
+    @ParameterizedTest(name = "{0} GPU(s)")
+    @ValueSource(ints = {1, 2, 4})
+    @DisplayName("NV-8.2 NV-8.4 a real QEMU accepts qemu-args' options and creates every NUMA node")
+    void nv_8_2_qemuAcceptsTheOptions(int gpus) throws Exception {
+        Path qemu = qemu();
+        assumeTrue(qemu != null, "qemu-system-x86_64 is not installed");
+        String objects = run(List.of(qemu.toString(), "-object", "help"), "");
+        boolean hasGenericInitiator = objects.contains("acpi-generic-initiator");
+
+        CliProcess.Result r = CliProcess.run("qemu-args", "--gpus", Integer.toString(gpus), "--ram", "2G");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        Matcher bits = Pattern.compile("needs (\\d+) guest physical address bits").matcher(r.err());
+        assertThat(bits.find()).as(r.err()).isTrue();
+
+        List<String> cmd = new ArrayList<>(List.of(qemu.toString(), "-accel", "tcg",
+                "-cpu", "qemu64,phys-bits=" + bits.group(1), "-nodefaults", "-display", "none", "-S", "-monitor", "stdio"));
+        List<String> words = ShellTokens.split(r.out());
+        for (int i = 0; i < words.size(); i += 2) {
+            String opt = words.get(i), val = words.get(i + 1);
+            if (opt.equals("-device") && val.startsWith("{")) {
+                ObjectNode dev = (ObjectNode) JSON.readTree(val);
+                ObjectNode standIn = JSON.createObjectNode();
+                standIn.put("driver", "pci-testdev");
+                standIn.set("id", dev.get("id"));
+                standIn.set("bus", dev.get("bus"));
+                standIn.set("addr", dev.get("addr"));
+                val = standIn.toString();
+            } else if (opt.equals("-object") && val.startsWith("acpi-generic-initiator") && !hasGenericInitiator) {
+                continue;
+            }
+            cmd.add(opt);
+            cmd.add(val);
+        }
+        String out = run(cmd, "info numa\nquit\n");
+        assertThat(out).contains((2 + 8 * gpus) + " nodes");
+        assertThat(out).containsPattern("node 0 cpus: 0 1\\s").containsPattern("node 1 cpus: 2 3\\s");
+        assertThat(out).contains("node " + (1 + 8 * gpus) + " size: 0 MB");
+    }
+}
