@@ -36,7 +36,8 @@ final class DmaTable implements DmaSpace {
 
     /**
      * Adds a window; takes ownership of {@code memory} (may be null: no fd) only when it returns
-     * 0. EEXIST if it overlaps a window (VU-6.1), ENOSPC beyond max_dma_maps.
+     * 0. EEXIST if it overlaps a window (VU-6.1), ENOSPC beyond max_dma_maps or beyond the
+     * process's {@link #PROCESS_MAPPING_BUDGET}.
      */
     int map(long iova, long size, boolean readable, boolean writable, MappedMemory memory) {
         lock.writeLock().lock();
@@ -50,6 +51,10 @@ final class DmaTable implements DmaSpace {
                 return Errno.EEXIST;
             }
             if (windows.size() >= maxWindows) {
+                return Errno.ENOSPC;
+            }
+            if (memory != null && PROCESS_MAPPINGS.incrementAndGet() > PROCESS_MAPPING_BUDGET) {
+                PROCESS_MAPPINGS.decrementAndGet();
                 return Errno.ENOSPC;
             }
             windows.put(iova, new Window(iova, size, readable, writable, memory));
@@ -111,6 +116,28 @@ final class DmaTable implements DmaSpace {
     private static void release(Window w) {
         if (w.memory != null) {
             w.memory.close();
+            PROCESS_MAPPINGS.decrementAndGet();
+        }
+    }
+
+    /**
+     * Windows mmap'ed for all clients of this process together. Each is a kernel mapping, and a
+     * process has at most vm.max_map_count of them (65530 by default): a client that maps its
+     * max_dma_maps (65535) windows would leave the JVM unable to map memory, and the JVM aborts,
+     * taking every device of the process with it. Half the limit stays for the JVM.
+     */
+    static final int PROCESS_MAPPING_BUDGET = mappingBudget();
+    private static final java.util.concurrent.atomic.AtomicInteger PROCESS_MAPPINGS =
+            new java.util.concurrent.atomic.AtomicInteger();
+
+    private static int mappingBudget() {
+        try {
+            // readAllLines, not readString: the latter returns a single byte of this procfs file
+            long max = Long.parseLong(java.nio.file.Files.readAllLines(
+                    java.nio.file.Path.of("/proc/sys/vm/max_map_count")).getFirst().trim());
+            return (int) Math.max(256, Math.min(Integer.MAX_VALUE, max / 2));
+        } catch (java.io.IOException | RuntimeException e) {
+            return 32765;
         }
     }
 

@@ -1,0 +1,113 @@
+package dev.jvfio.hardening;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jvfio.client.VfioUserClient;
+import dev.jvfio.client.VfioUserException;
+import dev.jvfio.device.Errno;
+import dev.jvfio.device.Vfio;
+import dev.jvfio.os.Fd;
+import dev.jvfio.os.Memfd;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Found while hardening: one client mapping its announced max_dma_maps (65535) DMA windows pushed
+ * the server process past vm.max_map_count (65530 mappings); the JVM could then not commit memory
+ * and aborted ("Native memory allocation (mmap) failed"), taking every device of the process down.
+ * The server runs as a child process here, so a regression fails this test instead of the suite.
+ */
+class DmaMappingBudgetRegressionTest {
+    @Test
+    @DisplayName("VU-6.1 a client mapping DMA windows until refused gets ENOSPC; the server process and its other "
+            + "device live on, and the windows come back when the client leaves")
+    void vu_6_1_dma_windows_cannot_exhaust_the_process_mappings() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "jvmaps");
+        Path a = dir.resolve("a.sock");
+        Path b = dir.resolve("b.sock");
+        Process server = serve(dir, a, b);
+        try {
+            long pid = server.pid();
+            int mapsAtStart = maps(pid);
+            int mapped = 0;
+            int errno = 0;
+            try (Fd memfd = Memfd.create("budget", 1 << 16); VfioUserClient c = VfioUserClient.connect(a)) {
+                for (int i = 0; i < 65535; i++) {
+                    try {
+                        // same file offset every time, so the kernel cannot merge the mappings
+                        c.dmaMap(memfd, 0, (long) (i + 1) << 16, 4096, true, true);
+                        mapped++;
+                    } catch (VfioUserException e) {
+                        errno = e.errno();
+                        break;
+                    }
+                }
+                System.out.printf("DMA budget: %d windows mapped before errno %d; server mappings %d at start, %d now%n",
+                        mapped, errno, mapsAtStart, maps(pid));
+                assertThat(errno).as("the window that does not fit is refused").isEqualTo(Errno.ENOSPC);
+                try (VfioUserClient other = VfioUserClient.connect(b)) {
+                    other.write(Vfio.PCI_BAR4_REGION_INDEX, 0, new byte[] {1, 2, 3});
+                    assertThat(other.read(Vfio.PCI_BAR4_REGION_INDEX, 0, 3)).isEqualTo(new byte[] {1, 2, 3});
+                }
+                assertThat(c.deviceInfo().numRegions()).as("the mapping client is still served")
+                        .isGreaterThanOrEqualTo(Vfio.PCI_NUM_REGIONS);
+            }
+            assertThat(server.isAlive()).isTrue();
+            try (Fd memfd = Memfd.create("budget", 1 << 16); VfioUserClient other = connect(b)) {
+                other.dmaMap(memfd, 0, 1 << 20, 4096, true, true);
+            }
+            assertThat(server.isAlive()).isTrue();
+        } finally {
+            server.destroyForcibly();
+            server.waitFor();
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path p : files.toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    static VfioUserClient connect(Path socket) throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return VfioUserClient.connect(socket);
+            } catch (dev.jvfio.client.HandshakeException e) {
+                if (e.errno() != Errno.EBUSY || attempt > 2000) {
+                    throw e;
+                }
+                Thread.sleep(5);
+            }
+        }
+    }
+
+    static int maps(long pid) throws Exception {
+        try (Stream<String> l = Files.lines(Path.of("/proc/" + pid + "/maps"))) {
+            return (int) l.count();
+        }
+    }
+
+    static Process serve(Path dir, Path a, Path b) throws Exception {
+        Path log = dir.resolve("serve.log");
+        Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-XX:TieredStopAtLevel=1",
+                "-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=" + dir.resolve("hs_err.log"),
+                "-cp", System.getProperty("java.class.path"), dev.jvfio.cli.Main.class.getName(), "serve",
+                "--socket", a.toString(), "--socket", b.toString(), "--mem-size", "2816M")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        p.getOutputStream().close();
+        long deadline = System.nanoTime() + 90_000_000_000L;
+        while (!Files.exists(log) || !Files.readString(log).contains("ready")) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                p.destroyForcibly();
+                throw new AssertionError("serve did not start:\n" + Files.readString(log));
+            }
+            Thread.sleep(20);
+        }
+        return p;
+    }
+}
