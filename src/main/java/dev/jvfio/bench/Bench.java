@@ -167,7 +167,7 @@ public final class Bench implements AutoCloseable {
             gpuStatus = ProcStatus.of(gpu.pid());
             gpuRss.add(mib(gpuStatus.vmRss()));
         }
-        String perDevices = o.clients() == 1 ? "" : " (" + o.clients() + " devices)";
+        String perDevices = o.clients() == 1 ? "" : ", " + o.clients() + " dev";
         rows.add(row("footprint.ready", "footprint", "launch to socket ready" + perDevices, "ms", false,
                 Stat.of(gpuReady, false), Stat.of(echoReady, false), "the echo child's launch to first echo",
                 null, null, r -> Target.below(1000, "ms", r.subject().median())));
