@@ -56,7 +56,7 @@ public record BenchOptions(Duration duration, Duration warmup, int rounds, List<
             throw new IllegalArgumentException("groups must be among " + GROUPS + ": " + groups);
         }
         groups = Set.copyOf(groups);
-        sizes = List.copyOf(sizes);
+        sizes = List.copyOf(new java.util.LinkedHashSet<>(sizes)); // one row per size
         serverJavaOptions = List.copyOf(serverJavaOptions);
     }
 
