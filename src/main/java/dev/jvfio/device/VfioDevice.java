@@ -27,6 +27,17 @@ public interface VfioDevice extends AutoCloseable {
      */
     int read(int region, long offset, MemorySegment dst) throws VfioException;
 
+    /**
+     * Optional zero-copy read: when all {@code count} bytes at {@code offset} of {@code region} would
+     * be read from plain memory right now (no side effect, no fill, nothing clipped), returns that
+     * memory so the server can send it without copying it first; otherwise null, and the caller uses
+     * {@link #read}. Errors are those {@link #read} would raise for the same access. The segment is
+     * only read, at once, by the caller. Default: null (always copy).
+     */
+    default MemorySegment readView(int region, long offset, long count) throws VfioException {
+        return null;
+    }
+
     /** Writes {@code src} at {@code offset} of region {@code region}; returns the bytes consumed. */
     int write(int region, long offset, MemorySegment src) throws VfioException;
 

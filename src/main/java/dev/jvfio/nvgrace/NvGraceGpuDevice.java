@@ -215,6 +215,33 @@ public final class NvGraceGpuDevice implements VfioDevice {
         return TrappedMemory.read(r, slice(region), offset, dst, quirk(region));
     }
 
+    /**
+     * The BAR memory itself when a trapped read would copy all of it unchanged: BAR layout, an
+     * emulated memory BAR, the whole access inside device memory (nothing clipped, no all-ones
+     * tail) and the memory-enable policy letting it through (same checks, same errors as
+     * {@link #read}). Anything else returns null and goes through {@link #read}.
+     */
+    @Override
+    public MemorySegment readView(int region, long offset, long count) throws VfioException {
+        checkOpen();
+        if (layout == null || region == Vfio.PCI_CONFIG_REGION_INDEX || options.layout() != RegionLayout.BAR) {
+            return null;
+        }
+        Optional<MemRegion> mr = layout.forRegion(region);
+        if (mr.isEmpty()) {
+            return null;
+        }
+        MemRegion r = mr.get();
+        int clipped = TrappedMemory.clip(r, offset, count); // EINVAL beyond the BAR, as read()
+        if (clipped != count || offset + count > r.length()) {
+            return null; // clipped or partly beyond memory: read() fills and clips
+        }
+        if (gate()) {
+            return null; // all ones: read() answers
+        }
+        return slice(region).asSlice(offset, count);
+    }
+
     @Override
     public int write(int region, long offset, MemorySegment src) throws VfioException {
         checkOpen();

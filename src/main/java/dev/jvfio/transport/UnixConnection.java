@@ -52,7 +52,7 @@ public final class UnixConnection implements AutoCloseable {
         final Arena arena = Arena.ofAuto();
         final MemorySegment capture = SocketCalls.allocateCapture(arena);
         final MemorySegment msghdr = arena.allocate(SocketCalls.MSGHDR_SIZE, 8);
-        final MemorySegment iov = arena.allocate(SocketCalls.IOVEC_SIZE, 8);
+        final MemorySegment iov = arena.allocate(2 * SocketCalls.IOVEC_SIZE, 8); // room for send(head, body)
         final MemorySegment control = arena.allocate(SocketCalls.cmsgSpace(4L * SCM_MAX_FD), 8);
         private MemorySegment staging;
 
@@ -232,6 +232,57 @@ public final class UnixConnection implements AutoCloseable {
                 done += r;
             }
         } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * Sends {@code head} then {@code body} as one stream of bytes, gathered by the kernel from both
+     * (sendmsg with two iovecs), so a large body is not copied into a buffer first. Both must be
+     * native segments (else they are sent one after the other). No fds. Loops over partial writes.
+     */
+    public void send(MemorySegment head, MemorySegment body) throws IOException {
+        if (!head.isNative() || !body.isNative() || head.byteSize() == 0 || body.byteSize() == 0) {
+            send(head);
+            send(body);
+            return;
+        }
+        long headLen = head.byteSize();
+        long total = headLen + body.byteSize();
+        Direction d = out;
+        int sock = handle.acquire();
+        try {
+            long done = 0;
+            while (done < total) {
+                if (done < headLen) {
+                    d.iov.set(JAVA_LONG, 0, head.address() + done);
+                    d.iov.set(JAVA_LONG, 8, headLen - done);
+                    d.iov.set(JAVA_LONG, SocketCalls.IOVEC_SIZE, body.address());
+                    d.iov.set(JAVA_LONG, SocketCalls.IOVEC_SIZE + 8, body.byteSize());
+                    d.msghdr.set(JAVA_LONG, MSG_IOVLEN, 2L);
+                } else {
+                    d.iov.set(JAVA_LONG, 0, body.address() + (done - headLen));
+                    d.iov.set(JAVA_LONG, 8, total - done);
+                    d.msghdr.set(JAVA_LONG, MSG_IOVLEN, 1L);
+                }
+                d.msghdr.set(JAVA_LONG, MSG_CONTROL, 0L);
+                d.msghdr.set(JAVA_LONG, MSG_CONTROLLEN, 0L);
+                d.msghdr.set(JAVA_INT, MSG_FLAGS, 0);
+                long r = SocketCalls.sendmsg(d.capture, sock, d.msghdr, SocketCalls.MSG_NOSIGNAL);
+                if (r < 0) {
+                    int errno = SocketCalls.errno(d.capture);
+                    if (errno == SocketCalls.EINTR) {
+                        continue;
+                    }
+                    if (handle.isClosing()) {
+                        throw new ClosedException("connection closed while sending");
+                    }
+                    throw new NativeException("sendmsg", errno, sentSoFar(done, total));
+                }
+                done += r;
+            }
+        } finally {
+            d.msghdr.set(JAVA_LONG, MSG_IOVLEN, 1L); // the other send paths use one iovec
             handle.release();
         }
     }
