@@ -37,7 +37,7 @@ final class DmaTable implements DmaSpace {
     /**
      * Adds a window; takes ownership of {@code memory} (may be null: no fd) only when it returns
      * 0. EEXIST if it overlaps a window (VU-6.1), ENOSPC beyond max_dma_maps or beyond the
-     * process's {@link #PROCESS_MAPPING_BUDGET}.
+     * process's {@link #PROCESS_MAPPING_BUDGET}, ENOMEM beyond {@link #PROCESS_BYTES_BUDGET}.
      */
     int map(long iova, long size, boolean readable, boolean writable, MappedMemory memory) {
         lock.writeLock().lock();
@@ -56,6 +56,11 @@ final class DmaTable implements DmaSpace {
             if (memory != null && PROCESS_MAPPINGS.incrementAndGet() > PROCESS_MAPPING_BUDGET) {
                 PROCESS_MAPPINGS.decrementAndGet();
                 return Errno.ENOSPC;
+            }
+            if (memory != null && PROCESS_MAPPED_BYTES.addAndGet(size) > PROCESS_BYTES_BUDGET) {
+                PROCESS_MAPPED_BYTES.addAndGet(-size);
+                PROCESS_MAPPINGS.decrementAndGet();
+                return Errno.ENOMEM;
             }
             windows.put(iova, new Window(iova, size, readable, writable, memory));
             return 0;
@@ -117,6 +122,7 @@ final class DmaTable implements DmaSpace {
         if (w.memory != null) {
             w.memory.close();
             PROCESS_MAPPINGS.decrementAndGet();
+            PROCESS_MAPPED_BYTES.addAndGet(-w.size);
         }
     }
 
@@ -129,6 +135,16 @@ final class DmaTable implements DmaSpace {
     static final int PROCESS_MAPPING_BUDGET = mappingBudget();
     private static final java.util.concurrent.atomic.AtomicInteger PROCESS_MAPPINGS =
             new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * Bytes of address space all mmap'ed DMA windows of this process may take together. x86-64
+     * gives a process 128 TiB; a client that mapped ~1 TiB windows of a sparse memfd until mmap
+     * failed took it all, and the next thread the server started (another device's session) could
+     * not get a stack: that device's accept thread died. 64 TiB is far above any VM's RAM.
+     */
+    static final long PROCESS_BYTES_BUDGET = 64L << 40;
+    private static final java.util.concurrent.atomic.AtomicLong PROCESS_MAPPED_BYTES =
+            new java.util.concurrent.atomic.AtomicLong();
 
     private static int mappingBudget() {
         try {

@@ -100,8 +100,15 @@ final class Session {
         this.thread.setDaemon(true);
     }
 
+    /** Starts the session thread; if none can be started, releases the connection and buffers. */
     void start() {
-        thread.start();
+        try {
+            thread.start();
+        } catch (OutOfMemoryError e) {
+            conn.close();
+            arena.close();
+            throw e;
+        }
     }
 
     /** Ends the session from another thread and waits for its cleanup. */

@@ -104,9 +104,16 @@ public final class VfioUserServer implements AutoCloseable {
                     continue;
                 }
                 Session[] self = new Session[1];
-                self[0] = new Session(conn, peer, device, options, () -> ended(self[0]));
-                active = self[0];
-                self[0].start();
+                try {
+                    self[0] = new Session(conn, peer, device, options, () -> ended(self[0]));
+                    active = self[0];
+                    self[0].start();
+                } catch (OutOfMemoryError e) {
+                    // no thread or memory for a session right now: turn this client away, keep listening
+                    active = null;
+                    conn.close();
+                    options.listener().error("cannot start a session for pid " + peer.pid() + ": " + e.getMessage());
+                }
             }
         }
     }
@@ -165,7 +172,12 @@ public final class VfioUserServer implements AutoCloseable {
             }
         }, "vfio-user refuse pid " + peer.pid());
         t.setDaemon(true);
-        t.start();
+        try {
+            t.start();
+        } catch (OutOfMemoryError e) {
+            refusals.release();
+            conn.close();
+        }
     }
 
     /**

@@ -72,6 +72,60 @@ class DmaMappingBudgetRegressionTest {
         }
     }
 
+    /**
+     * Found next: a client that mapped ~1 TiB windows of a sparse memfd, then smaller ones, until
+     * mmap failed, used up the process's 128 TiB of address space; the next session thread of the
+     * OTHER device could not get a stack, its accept thread died of OutOfMemoryError and that
+     * device never answered again.
+     */
+    @Test
+    @DisplayName("VU-6.1 DMA windows cannot use up the server's address space: the other device still takes clients")
+    void vu_6_1_dma_windows_cannot_exhaust_the_address_space() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "jvva");
+        Path a = dir.resolve("a.sock");
+        Path b = dir.resolve("b.sock");
+        Process server = serve(dir, a, b);
+        try {
+            long tib = 1L << 40;
+            int mapped = 0;
+            long iova = 0;
+            try (Fd memfd = Memfd.create("va", tib); VfioUserClient c = VfioUserClient.connect(a)) {
+                for (int shift = 40; shift >= 12; shift--) {
+                    for (int k = 0; k < 200; k++) {
+                        try {
+                            c.dmaMap(memfd, 0, iova, 1L << shift, true, true);
+                            iova += 2 * tib;
+                            mapped++;
+                        } catch (VfioUserException e) {
+                            break;
+                        }
+                    }
+                }
+                System.out.printf("address space: %d DMA windows mapped%n", mapped);
+                java.util.concurrent.CompletableFuture<byte[]> other = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try (VfioUserClient o = VfioUserClient.connect(b)) {
+                        o.write(Vfio.PCI_BAR4_REGION_INDEX, 0, new byte[] {7});
+                        return o.read(Vfio.PCI_BAR4_REGION_INDEX, 0, 1);
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+                // generous: only a dead accept thread takes this long
+                assertThat(other.get(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(new byte[] {7});
+            }
+            assertThat(server.isAlive()).isTrue();
+        } finally {
+            server.destroyForcibly();
+            server.waitFor();
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path p : files.toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
     static VfioUserClient connect(Path socket) throws Exception {
         for (int attempt = 0; ; attempt++) {
             try {
