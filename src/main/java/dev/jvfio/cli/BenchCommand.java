@@ -21,11 +21,12 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Benchmark a jvfio server against floors measured in the same run.",
         description = {
-            "Benchmarks a jvfio server (started as a child process) with the Java client: trapped round trips,",
-            "bulk REGION_READ/WRITE, BAR4 through the client's own mapping, and the server's footprint.",
-            "Every figure is printed beside a floor measured in the same run (an echo over the same transport,",
-            "or memory copies), alternating round by round, with the ratio between them.",
-            "Defaults take about a minute on 2 CPUs."})
+            "Starts servers as child processes and measures them with the Java client:",
+            "trapped round trips, bulk REGION_READ/WRITE, BAR4 through the client's own",
+            "mapping, and the server's footprint. Each figure is printed beside a floor",
+            "measured in the same run (an echo over the same transport, or memory copies),",
+            "alternating round by round, with the ratio between them (1.00 = as good as",
+            "the floor). Defaults take about a minute on 2 CPUs; see README, Benchmarks."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
