@@ -23,12 +23,16 @@ final class FuzzCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", description = "Seed to replay (default: random, printed).")
     Long seed;
 
+    @Option(names = "--profile", paramLabel = "NAME", description = "Profile of the fuzzed device (default: gh200).")
+    String profile = "gh200";
+
     @Override
     public Integer call() throws Exception {
         if (seconds < 1) {
             throw new UsageError("--seconds must be at least 1");
         }
-        FuzzReport report = FuzzCampaign.run(Duration.ofSeconds(seconds), seed != null ? seed : System.nanoTime());
+        FuzzReport report = FuzzCampaign.run(Duration.ofSeconds(seconds), seed != null ? seed : System.nanoTime(),
+                profile);
         spec.commandLine().getOut().println(report);
         spec.commandLine().getOut().flush();
         return report.passed() ? 0 : Main.EXIT_FAILURE;

@@ -14,8 +14,9 @@ import java.time.Duration;
 import java.util.stream.Stream;
 
 /**
- * One fuzzing run against a multi-device server in this process: two simulated GH200 GPUs (small
- * sparse memory), each served by its own {@link VfioUserServer} on its own socket. The
+ * One fuzzing run against a multi-device server in this process: the target device (a simulated
+ * GH200 with small sparse memory by default, or any profile) and a GH200 for the probe, each served
+ * by its own {@link VfioUserServer} on its own socket. The
  * {@link Fuzzer} attacks the first while a {@link Probe} keeps using the second. Before and after,
  * the process's open fds are counted (they must match once every client has left) and the
  * fuzzer's DMA memfd mappings are looked for in /proc/self/maps (none may be left).
@@ -26,13 +27,21 @@ public final class FuzzCampaign {
 
     private FuzzCampaign() {}
 
-    /** Fuzzes for {@code duration} with {@code seed}; never throws for what the server does wrong. */
+    /** Fuzzes a GH200 for {@code duration} with {@code seed}; never throws for what the server does wrong. */
     public static FuzzReport run(Duration duration, long seed) throws IOException {
+        return run(duration, seed, GpuOptions.DEFAULT_PROFILE);
+    }
+
+    /**
+     * Fuzzes a device of profile {@code targetProfile} ("gh200", "sample", ...) while the probe
+     * uses a GH200 served by the same process.
+     */
+    public static FuzzReport run(Duration duration, long seed, String targetProfile) throws IOException {
         FuzzReport.Builder report = new FuzzReport.Builder(seed);
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "jvfuzz");
         GpuOptions gpu = GpuOptions.defaults().withMemorySize(MEMORY);
         ServerOptions options = ServerOptions.defaults().withListener(oracle(report));
-        try (VfioDevice target = DeviceProfiles.create(gpu.withName("fuzz-target"));
+        try (VfioDevice target = DeviceProfiles.create(gpu.withProfile(targetProfile).withName("fuzz-target"));
              VfioDevice other = DeviceProfiles.create(gpu.withName("fuzz-probe"));
              VfioUserServer targetServer = VfioUserServer.start(dir.resolve("target.sock"), target, options);
              VfioUserServer otherServer = VfioUserServer.start(dir.resolve("probe.sock"), other, options)) {

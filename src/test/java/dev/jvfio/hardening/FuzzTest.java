@@ -19,7 +19,7 @@ class FuzzTest {
             + "a well-formed reply or a clean close, a new client can attach, the other device keeps being "
             + "served, no fd or DMA mapping leaks")
     void vu_2_hostile_client_cannot_hurt_the_server() throws Exception {
-        long seconds = Long.getLong("jvfio.fuzz.seconds", 15);
+        long seconds = Long.getLong("jvfio.fuzz.seconds", 12);
         long seed = Long.getLong("jvfio.seed", System.nanoTime());
         FuzzReport report = FuzzCampaign.run(Duration.ofSeconds(seconds), seed);
         System.out.println(report);
@@ -30,5 +30,18 @@ class FuzzTest {
         assertThat(report.attaches()).as(report.toString()).isGreaterThan(report.closedByServer());
         assertThat(report.fdsAfter()).as(report.toString()).isEqualTo(report.fdsBefore());
         assertThat(report.dmaMapsAfter()).as(report.toString()).isZero();
+    }
+
+    @Test
+    @DisplayName("VU-2.2 VU-2.3 the PCI sample device under the same hostile client, next to a GPU probe")
+    void vu_2_hostile_client_against_the_sample_device() throws Exception {
+        long seed = Long.getLong("jvfio.seed", System.nanoTime());
+        FuzzReport report = FuzzCampaign.run(Duration.ofSeconds(Long.getLong("jvfio.fuzz.sample.seconds", 5)), seed,
+                "sample");
+        System.out.println(report);
+        assertThat(report.failures()).as(report.toString()).isEmpty();
+        assertThat(report.replies()).as(report.toString()).isGreaterThan(100);
+        assertThat(report.probeChecks()).as(report.toString()).isPositive();
+        assertThat(report.fdsAfter()).as(report.toString()).isEqualTo(report.fdsBefore());
     }
 }
