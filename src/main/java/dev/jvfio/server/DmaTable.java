@@ -28,6 +28,9 @@ final class DmaTable implements DmaSpace {
     private final TreeMap<Long, Window> windows = new TreeMap<>(Long::compareUnsigned);
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final int maxWindows;
+    /** This client's mmap'ed windows and their bytes, held to a quarter of the process budgets. */
+    private int mappedWindows;
+    private long mappedBytes;
     private boolean closed;
 
     DmaTable(int maxWindows) {
@@ -53,6 +56,9 @@ final class DmaTable implements DmaSpace {
             if (windows.size() >= maxWindows) {
                 return Errno.ENOSPC;
             }
+            if (memory != null && (mappedWindows >= SESSION_MAPPING_SHARE || size > SESSION_BYTES_SHARE - mappedBytes)) {
+                return mappedWindows >= SESSION_MAPPING_SHARE ? Errno.ENOSPC : Errno.ENOMEM;
+            }
             if (memory != null && PROCESS_MAPPINGS.incrementAndGet() > PROCESS_MAPPING_BUDGET) {
                 PROCESS_MAPPINGS.decrementAndGet();
                 return Errno.ENOSPC;
@@ -61,6 +67,10 @@ final class DmaTable implements DmaSpace {
                 PROCESS_MAPPED_BYTES.addAndGet(-size);
                 PROCESS_MAPPINGS.decrementAndGet();
                 return Errno.ENOMEM;
+            }
+            if (memory != null) {
+                mappedWindows++;
+                mappedBytes += size;
             }
             windows.put(iova, new Window(iova, size, readable, writable, memory));
             return 0;
@@ -118,9 +128,11 @@ final class DmaTable implements DmaSpace {
         }
     }
 
-    private static void release(Window w) {
+    private void release(Window w) {
         if (w.memory != null) {
             w.memory.close();
+            mappedWindows--;
+            mappedBytes -= w.size;
             PROCESS_MAPPINGS.decrementAndGet();
             PROCESS_MAPPED_BYTES.addAndGet(-w.size);
         }
@@ -145,6 +157,13 @@ final class DmaTable implements DmaSpace {
     static final long PROCESS_BYTES_BUDGET = 64L << 40;
     private static final java.util.concurrent.atomic.AtomicLong PROCESS_MAPPED_BYTES =
             new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * What one client may take of the process budgets: a quarter, so that a hostile client of one
+     * device cannot starve the DMA maps of the other devices served by the same process.
+     */
+    static final int SESSION_MAPPING_SHARE = PROCESS_MAPPING_BUDGET / 4;
+    static final long SESSION_BYTES_SHARE = PROCESS_BYTES_BUDGET / 4;
 
     private static int mappingBudget() {
         try {
