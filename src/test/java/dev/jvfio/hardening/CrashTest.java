@@ -36,7 +36,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Client processes killed with SIGKILL at random points, 200 sessions in all: each child JVM
  * attaches to every device of a multi-device server in this JVM and drives each session to its
- * own random point (see {@link CrashClient}) before it is killed. After every kill: each device
+ * own random point (see {@link CrashClient}) before it is killed; every other child is killed at
+ * a random moment while it is still connecting and driving its sessions. After every kill: each device
  * takes a new client that works, the server's open fds and its mappings of the clients' DMA
  * memfds are back at baseline, and a checksum of the device memory written before (and targeted
  * by the cut-off writes) is unchanged.
@@ -44,10 +45,13 @@ import org.junit.jupiter.api.Test;
 class CrashTest {
     static final long MEMORY = (2L << 30) + (768L << 20);
     static final int DEVICES = 8;
-    static final int CHILDREN = 25; // 8 sessions killed per child: 200 kills
+    /** Sessions to kill; a child killed at its points takes 8 down, one killed at a random moment 0..8. */
+    static final int KILLS = 200;
+    static final int MAX_CHILDREN = 80;
     static final long SEED = Long.getLong("jvfio.seed", System.nanoTime());
 
     final List<String> internalErrors = new CopyOnWriteArrayList<>();
+    final java.util.concurrent.atomic.AtomicInteger sessionsStarted = new java.util.concurrent.atomic.AtomicInteger();
 
     @Test
     @DisplayName("VU-1.4 200 client sessions killed (SIGKILL) mid-header, mid-payload, holding DMA maps and IRQ "
@@ -58,6 +62,11 @@ class CrashTest {
         List<VfioUserServer> servers = new ArrayList<>();
         List<MappedMemory> guarded = new ArrayList<>();
         ServerOptions options = ServerOptions.defaults().withListener(new ServerListener() {
+            @Override
+            public void connected(PeerCredentials peer) {
+                sessionsStarted.incrementAndGet();
+            }
+
             @Override
             public void disconnected(PeerCredentials peer, String reason) {
                 if (reason.startsWith("internal error")) {
@@ -100,15 +109,28 @@ class CrashTest {
             int baselineMaps = -1;
             int kills = 0;
             Process current = spawn(sockets);
-            for (int child = 0; child <= CHILDREN; child++) {
+            int child;
+            int randomMoment = 0;
+            for (child = 0; child <= MAX_CHILDREN && kills < KILLS; child++) {
                 long childSeed = r.nextLong();
-                String points = go(current, childSeed);
+                int started = sessionsStarted.get();
+                String points;
+                if (child % 2 == 1) {
+                    // killed at a random moment while it attaches and drives its sessions
+                    int delay = 50 + r.nextInt(450);
+                    start(current, childSeed);
+                    Thread.sleep(delay);
+                    points = "a random moment (" + delay + " ms after go)";
+                } else {
+                    points = go(current, childSeed);
+                }
                 next = spawn(sockets); // boots while we kill and check
                 current.destroyForcibly(); // SIGKILL
                 current.waitFor();
                 closeStreams(current);
                 String where = "seed " + SEED + " child " + child + " (seed " + childSeed + ") at " + points;
                 awaitIdle(servers);
+                int killed = sessionsStarted.get() - started;
                 for (VfioUserServer s : servers) {
                     newClientWorks(s, where);
                 }
@@ -119,6 +141,7 @@ class CrashTest {
                 }
                 int fds = settledFds(baselineFds);
                 int maps = dmaMappings();
+                randomMoment += child % 2 == 1 && child > 0 ? killed : 0;
                 if (child == 0) {
                     // the first kill warms everything up; its state is the baseline for the next 200
                     baselineFds = fds;
@@ -126,7 +149,7 @@ class CrashTest {
                     System.out.printf("crash test: baseline %d open fds, %d client DMA mappings, %d mappings in all%n",
                             fds, maps, totalMappings());
                 } else {
-                    kills += DEVICES;
+                    kills += killed;
                     assertThat(fds).as(where + ": server open fds").isEqualTo(baselineFds);
                     assertThat(maps).as(where + ": client DMA mappings in the server").isEqualTo(baselineMaps);
                 }
@@ -135,10 +158,10 @@ class CrashTest {
                 next = null;
             }
             next = current;
-            System.out.printf("crash test: %d sessions killed in %d child JVMs; after: %d open fds, %d client DMA "
-                    + "mappings, %d mappings in all; seed %d%n", kills, CHILDREN, OpenFiles.count(), dmaMappings(),
-                    totalMappings(), SEED);
-            assertThat(kills).isEqualTo(CHILDREN * DEVICES);
+            System.out.printf("crash test: %d sessions killed in %d child JVMs (%d of them at a random moment); after: "
+                    + "%d open fds, %d client DMA mappings, %d mappings in all; seed %d%n", kills, child - 1, randomMoment,
+                    OpenFiles.count(), dmaMappings(), totalMappings(), SEED);
+            assertThat(kills).isGreaterThanOrEqualTo(KILLS);
         } finally {
             if (next != null) {
                 next.destroyForcibly();
@@ -167,13 +190,17 @@ class CrashTest {
 
     /** Tells the booted child to attack; returns the points it reached. */
     static String go(Process p, long seed) throws IOException {
-        OutputStream in = p.getOutputStream();
-        in.write(("go " + seed + "\n").getBytes(StandardCharsets.UTF_8));
-        in.flush();
+        start(p, seed);
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();
         assertThat(line).as("child with seed " + seed + " reached its kill points").startsWith("ready");
         return line.substring("ready ".length());
+    }
+
+    static void start(Process p, long seed) throws IOException {
+        OutputStream in = p.getOutputStream();
+        in.write(("go " + seed + "\n").getBytes(StandardCharsets.UTF_8));
+        in.flush();
     }
 
     static void closeStreams(Process p) throws IOException {
