@@ -1,6 +1,7 @@
 package dev.jvfio.bench;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A child JVM started the way production starts jvfio: this JVM's own java binary and classpath,
- * {@code --enable-native-access=ALL-UNNAMED}, optionally under {@code taskset -c 0}. Its output goes
+ * {@code --enable-native-access=ALL-UNNAMED}, the launcher's AOT cache options when this JVM was
+ * started with them (see {@link #launcherOptions}), optionally under {@code taskset -c 0}. Its output goes
  * to a log file, whose tail explains a child that died. {@link #close()} sends SIGTERM (the serve
  * command's clean shutdown), then SIGKILL if it lingers.
  */
@@ -27,6 +29,20 @@ final class ChildJvm implements AutoCloseable {
         this.what = what;
     }
 
+    private static final List<String> LAUNCHER_OPTIONS = launcherOptions(
+            ManagementFactory.getRuntimeMXBean().getInputArguments());
+
+    /**
+     * The options of {@code args} (this JVM's own) that the {@code ./jvfio} launcher adds for its AOT
+     * cache ({@code -XX:AOTCache=} and the {@code -Xlog} options that keep a mismatched cache quiet),
+     * so the children start as fast as {@code jvfio serve} does for a user. The cache was trained
+     * for the same jar, so it fits the children's classpath too.
+     */
+    static List<String> launcherOptions(List<String> args) {
+        return args.stream().filter(a -> a.startsWith("-XX:AOTCache=") || a.equals("-Xlog:aot=off")
+                || a.equals("-Xlog:cds=off")).toList();
+    }
+
     /** The command line of a child running {@code mainClass args}. */
     static List<String> command(String mainClass, List<String> args, List<String> jvmOptions, boolean pin) {
         List<String> cmd = new ArrayList<>();
@@ -36,6 +52,7 @@ final class ChildJvm implements AutoCloseable {
         cmd.add(ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.addAll(LAUNCHER_OPTIONS);
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
