@@ -27,7 +27,7 @@ final class DmaTable implements DmaSpace {
 
     private final TreeMap<Long, Window> windows = new TreeMap<>(Long::compareUnsigned);
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    private final int maxWindows;
+    private int maxWindows;
     /** This client's mmap'ed windows and their bytes, held to a quarter of the process budgets. */
     private int mappedWindows;
     private long mappedBytes;
@@ -35,6 +35,25 @@ final class DmaTable implements DmaSpace {
 
     DmaTable(int maxWindows) {
         this.maxWindows = maxWindows;
+    }
+
+    /**
+     * The most windows one client can count on holding: the configured max_dma_maps, but never
+     * more than {@link #SESSION_MAPPING_SHARE} (beyond it an fd-backed map fails anyway). This is
+     * what VERSION announces, so the announced max_dma_maps is the cap actually enforced.
+     */
+    static int perClientCap(int configuredMaxWindows) {
+        return Math.min(configuredMaxWindows, SESSION_MAPPING_SHARE);
+    }
+
+    /** Lowers the window cap (to what VERSION announced); never raises it. */
+    void limitWindows(int max) {
+        lock.writeLock().lock();
+        try {
+            maxWindows = Math.max(0, Math.min(maxWindows, max));
+        } finally {
+            lock.writeLock().unlock();
+        }
     }
 
     /**

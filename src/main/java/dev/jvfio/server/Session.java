@@ -95,7 +95,7 @@ final class Session {
         long buffer = (long) options.maxDataXferSize() + OVERHEAD;
         this.in = arena.allocate(buffer, 8);
         this.out = arena.allocate(buffer, 8);
-        this.dma = new DmaTable(options.maxDmaMaps());
+        this.dma = new DmaTable(DmaTable.perClientCap(options.maxDmaMaps()));
         this.thread = new Thread(this::run, "vfio-user session pid " + peer.pid());
         this.thread.setDaemon(true);
     }
@@ -338,8 +338,13 @@ final class Session {
             return false;
         }
         Capabilities theirs = version.capabilities();
+        // VU-3.2/VU-3.3: announce the window cap this session will enforce (the configured
+        // max_dma_maps, held to this client's share of the process's mapping budget), and no more
+        // than the client proposed; the table is held to exactly that.
+        long maps = Math.max(0, Math.min(DmaTable.perClientCap(options.maxDmaMaps()), theirs.maxDmaMaps()));
+        dma.limitWindows((int) maps);
         Capabilities ours = new Capabilities(options.maxMsgFds(), options.maxDataXferSize(),
-                options.maxDmaMaps(), DmaMapMessage.PAGE, theirs.writeMultiple(), false);
+                maps, DmaMapMessage.PAGE, theirs.writeMultiple(), false);
         int n = VersionMessage.encode(out, id, true, VersionMessage.MAJOR,
                 Math.min(version.minor(), VersionMessage.MINOR), ours);
         conn.send(out.asSlice(0, n));
