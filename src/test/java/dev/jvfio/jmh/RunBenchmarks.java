@@ -30,8 +30,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * "Microbenchmarks (JMH)").
  *
  * <p>Arguments are JMH's own command line ({@code -h} lists them); unset ones get short defaults
- * (1 fork, 2 warmup and 3 measurement iterations of 1 s, JMH's output silenced), so the default run
- * takes about a minute. Every benchmark method named {@code floor} is the floor of the other methods
+ * (1 fork, 2 warmup and 5 measurement iterations of 1 s, JMH's output silenced), so the default run
+ * takes about 90 s. Every benchmark method named {@code floor} is the floor of the other methods
  * of its class with the same {@code @Param} values.
  */
 public final class RunBenchmarks {
@@ -70,7 +70,7 @@ public final class RunBenchmarks {
             opts.warmupTime(TimeValue.seconds(1));
         }
         if (!cmd.getMeasurementIterations().hasValue()) {
-            opts.measurementIterations(3);
+            opts.measurementIterations(5);
         }
         if (!cmd.getMeasurementTime().hasValue()) {
             opts.measurementTime(TimeValue.seconds(1));
@@ -96,7 +96,7 @@ public final class RunBenchmarks {
         sb.append(String.format("%-44s %14s %10s %14s %8s %14s%n",
                 "benchmark", "subject", "+/-", "floor", "ratio", "over floor"));
         for (Map.Entry<String, List<RunResult>> g : groups.entrySet()) {
-            Result floor = null;
+            Result<?> floor = null;
             for (RunResult r : g.getValue()) {
                 if (method(r.getParams()).equals(FLOOR)) {
                     floor = r.getPrimaryResult();
@@ -105,7 +105,7 @@ public final class RunBenchmarks {
             List<RunResult> rows = new ArrayList<>(g.getValue());
             rows.sort((a, b) -> Boolean.compare(method(a.getParams()).equals(FLOOR), method(b.getParams()).equals(FLOOR)));
             for (RunResult r : rows) {
-                Result s = r.getPrimaryResult();
+                Result<?> s = r.getPrimaryResult();
                 String unit = s.getScoreUnit();
                 String name = g.getKey() + "." + method(r.getParams());
                 boolean isFloor = method(r.getParams()).equals(FLOOR);
