@@ -15,10 +15,21 @@ final class SocketHandle {
     private final String what;
     private final AtomicInteger users = new AtomicInteger();
     private final AtomicBoolean closing = new AtomicBoolean();
+    private final AtomicBoolean released = new AtomicBoolean();
+    private final Runnable onClosed;
 
     SocketHandle(Fd fd, String what) {
+        this(fd, what, () -> {});
+    }
+
+    /**
+     * @param onClosed runs once, right after the fd is closed: no thread is inside a call then,
+     *                 and none can enter one again, so it may free what the calls use
+     */
+    SocketHandle(Fd fd, String what, Runnable onClosed) {
         this.fd = fd;
         this.what = what;
+        this.onClosed = onClosed;
     }
 
     Fd fd() {
@@ -43,6 +54,9 @@ final class SocketHandle {
     void release() {
         if (users.decrementAndGet() == 0 && closing.get()) {
             fd.close();
+            if (released.compareAndSet(false, true)) {
+                onClosed.run();
+            }
         }
     }
 

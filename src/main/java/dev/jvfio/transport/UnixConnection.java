@@ -19,10 +19,12 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
 import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A connected AF_UNIX stream socket that carries file descriptors (SCM_RIGHTS) with its bytes.
@@ -47,9 +49,14 @@ public final class UnixConnection implements AutoCloseable {
     /** fds handed to the caller by the last receiveOnce (receiving thread only). */
     private int lastAccepted;
 
-    /** Native scratch for one direction. The auto arena frees it once the connection is garbage. */
+    /**
+     * Native scratch for one direction. Only touched between {@code handle.acquire()} and
+     * {@code release()}, so it is freed as soon as the connection is closed and the last call has
+     * left it (not whenever the garbage collector gets to it: a client that connects and closes in
+     * a loop would otherwise pile up native memory, 64 KiB of staging per direction).
+     */
     private static final class Direction {
-        final Arena arena = Arena.ofAuto();
+        final Arena arena = Arena.ofShared();
         final MemorySegment capture = SocketCalls.allocateCapture(arena);
         final MemorySegment msghdr = arena.allocate(SocketCalls.MSGHDR_SIZE, 8);
         final MemorySegment iov = arena.allocate(2 * SocketCalls.IOVEC_SIZE, 8); // room for send(head, body)
@@ -71,9 +78,32 @@ public final class UnixConnection implements AutoCloseable {
     }
 
     UnixConnection(Fd fd) {
-        this.handle = new SocketHandle(fd, "connection");
         this.out = new Direction();
         this.in = new Direction();
+        LIVE_SCRATCH.incrementAndGet();
+        // close() frees the scratch once no call is inside; the cleaner is the safety net for a
+        // connection dropped without close() (as the auto arena used to be)
+        Cleaner.Cleanable scratch = CLEANER.register(this, new FreeScratch(out.arena, in.arena));
+        this.handle = new SocketHandle(fd, "connection", scratch::clean);
+    }
+
+    /** True once this connection's native scratch has been freed (for leak tests). */
+    boolean scratchFreed() {
+        return !out.arena.scope().isAlive() && !in.arena.scope().isAlive();
+    }
+
+    /** Connections whose native scratch has not been freed yet (for leak tests). */
+    static final AtomicInteger LIVE_SCRATCH = new AtomicInteger();
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    /** Frees both directions' scratch, once (a Cleanable runs its action at most once). */
+    private record FreeScratch(Arena out, Arena in) implements Runnable {
+        @Override
+        public void run() {
+            LIVE_SCRATCH.decrementAndGet();
+            out.close();
+            in.close();
+        }
     }
 
     /** Connects to a listening socket at path. */
