@@ -61,44 +61,76 @@ final class Libc {
     static final short POLLIN = 0x1;
     static final long MAP_FAILED = -1L;
 
-    private static final MethodHandle CLOSE = downcall("close",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle FCNTL_INT = downcallErrno("fcntl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle STRERROR = downcall("strerror",
-            FunctionDescriptor.of(ADDRESS.withTargetLayout(
-                    MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE)), JAVA_INT));
-    private static final MethodHandle MEMFD_CREATE = downcallErrno("memfd_create",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle FTRUNCATE = downcallErrno("ftruncate",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle OPEN = downcallErrno("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle LSEEK = downcallErrno("lseek",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle MMAP = downcallErrno("mmap",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle MUNMAP = downcallErrno("munmap",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle EVENTFD = downcallErrno("eventfd",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle READ = downcallErrno("read",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle WRITE = downcallErrno("write",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    // Each downcall lives in its own holder class, so it is linked on first use: linking costs
+    // ~8 ms of CPU per function even with the AOT cache, and most of these are not needed before
+    // the server is ready (found measuring launch-to-ready). A holder's field is still a
+    // constant to the JIT, so the hot path (sendmsg/recvmsg) costs the same.
+    private static final class CloseCall {
+        static final MethodHandle H = downcall("close",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class FcntlIntCall {
+        static final MethodHandle H = downcallErrno("fcntl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+                Linker.Option.firstVariadicArg(2));
+    }
+    private static final class StrerrorCall {
+        static final MethodHandle H = downcall("strerror",
+                FunctionDescriptor.of(ADDRESS.withTargetLayout(
+                        MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE)), JAVA_INT));
+    }
+    private static final class MemfdCreateCall {
+        static final MethodHandle H = downcallErrno("memfd_create",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class FtruncateCall {
+        static final MethodHandle H = downcallErrno("ftruncate",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    }
+    private static final class OpenCall {
+        static final MethodHandle H = downcallErrno("open",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+                Linker.Option.firstVariadicArg(2));
+    }
+    private static final class LseekCall {
+        static final MethodHandle H = downcallErrno("lseek",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+    }
+    private static final class MmapCall {
+        static final MethodHandle H = downcallErrno("mmap",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    }
+    private static final class MunmapCall {
+        static final MethodHandle H = downcallErrno("munmap",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    }
+    private static final class EventfdCall {
+        static final MethodHandle H = downcallErrno("eventfd",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class ReadCall {
+        static final MethodHandle H = downcallErrno("read",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    }
+    private static final class WriteCall {
+        static final MethodHandle H = downcallErrno("write",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    }
     /** int fstat(int fd, struct stat *buf); struct stat is 144 bytes on x86-64. */
-    private static final MethodHandle FSTAT = downcallErrno("fstat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final class FstatCall {
+        static final MethodHandle H = downcallErrno("fstat",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    }
     private static final long STAT_SIZE = 144;
     private static final long STAT_MODE = 24;
     private static final long STAT_SIZE_OFF = 48;
     static final int S_IFMT = 0170000;
     static final int S_IFREG = 0100000;
     /** struct pollfd { int fd; short events; short revents; } */
-    private static final MethodHandle POLL = downcallErrno("poll",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final class PollCall {
+        static final MethodHandle H = downcallErrno("poll",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    }
 
     static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
         MemorySegment symbol = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
@@ -127,7 +159,7 @@ final class Libc {
 
     static void closeQuietly(int fd) {
         try {
-            int ignored = (int) CLOSE.invokeExact(fd);
+            int ignored = (int) CloseCall.H.invokeExact(fd);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -137,7 +169,7 @@ final class Libc {
         MemorySegment capture = capture();
         int r;
         try {
-            r = (int) FCNTL_INT.invokeExact(capture, fd, F_DUPFD_CLOEXEC, 0);
+            r = (int) FcntlIntCall.H.invokeExact(capture, fd, F_DUPFD_CLOEXEC, 0);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -151,7 +183,7 @@ final class Libc {
         MemorySegment capture = capture();
         int r;
         try (Arena arena = Arena.ofConfined()) {
-            r = (int) MEMFD_CREATE.invokeExact(capture, cString(arena, name), flags);
+            r = (int) MemfdCreateCall.H.invokeExact(capture, cString(arena, name), flags);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -166,7 +198,7 @@ final class Libc {
         MemorySegment capture = capture();
         int r;
         try {
-            r = (int) FCNTL_INT.invokeExact(capture, fd, F_ADD_SEALS, seals);
+            r = (int) FcntlIntCall.H.invokeExact(capture, fd, F_ADD_SEALS, seals);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -180,7 +212,7 @@ final class Libc {
         while (true) {
             int r;
             try {
-                r = (int) FTRUNCATE.invokeExact(capture, fd, size);
+                r = (int) FtruncateCall.H.invokeExact(capture, fd, size);
             } catch (Throwable t) {
                 throw new AssertionError(t);
             }
@@ -201,7 +233,7 @@ final class Libc {
             while (true) {
                 int r;
                 try {
-                    r = (int) OPEN.invokeExact(capture, cpath, flags, mode);
+                    r = (int) OpenCall.H.invokeExact(capture, cpath, flags, mode);
                 } catch (Throwable t) {
                     throw new AssertionError(t);
                 }
@@ -221,7 +253,7 @@ final class Libc {
         MemorySegment capture = capture();
         long r;
         try {
-            r = (long) LSEEK.invokeExact(capture, fd, 0L, SEEK_END);
+            r = (long) LseekCall.H.invokeExact(capture, fd, 0L, SEEK_END);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -244,7 +276,7 @@ final class Libc {
             MemorySegment st = arena.allocate(STAT_SIZE, 8);
             int r;
             try {
-                r = (int) FSTAT.invokeExact(capture, fd, st);
+                r = (int) FstatCall.H.invokeExact(capture, fd, st);
             } catch (Throwable t) {
                 throw new AssertionError(t);
             }
@@ -259,7 +291,7 @@ final class Libc {
         MemorySegment capture = capture();
         long r;
         try {
-            r = (long) MMAP.invokeExact(capture, 0L, length, prot, flags, fd, offset);
+            r = (long) MmapCall.H.invokeExact(capture, 0L, length, prot, flags, fd, offset);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -274,7 +306,7 @@ final class Libc {
         MemorySegment capture = capture();
         int r;
         try {
-            r = (int) MUNMAP.invokeExact(capture, address, length);
+            r = (int) MunmapCall.H.invokeExact(capture, address, length);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -288,7 +320,7 @@ final class Libc {
         MemorySegment capture = capture();
         int r;
         try {
-            r = (int) EVENTFD.invokeExact(capture, initval, flags);
+            r = (int) EventfdCall.H.invokeExact(capture, initval, flags);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -304,7 +336,7 @@ final class Libc {
         while (true) {
             long r;
             try {
-                r = (long) READ.invokeExact(capture, fd, buf, buf.byteSize());
+                r = (long) ReadCall.H.invokeExact(capture, fd, buf, buf.byteSize());
             } catch (Throwable t) {
                 throw new AssertionError(t);
             }
@@ -324,7 +356,7 @@ final class Libc {
         while (true) {
             long r;
             try {
-                r = (long) WRITE.invokeExact(capture, fd, buf, buf.byteSize());
+                r = (long) WriteCall.H.invokeExact(capture, fd, buf, buf.byteSize());
             } catch (Throwable t) {
                 throw new AssertionError(t);
             }
@@ -349,7 +381,7 @@ final class Libc {
         MemorySegment capture = capture();
         int r;
         try {
-            r = (int) POLL.invokeExact(capture, pollfd, 1L, timeoutMillis);
+            r = (int) PollCall.H.invokeExact(capture, pollfd, 1L, timeoutMillis);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -365,7 +397,7 @@ final class Libc {
 
     static String strerror(int errno) {
         try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment s = (MemorySegment) StrerrorCall.H.invokeExact(errno);
             return s.equals(MemorySegment.NULL) ? "errno " + errno : s.getString(0);
         } catch (Throwable t) {
             return "errno " + errno;

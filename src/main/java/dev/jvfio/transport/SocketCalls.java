@@ -101,34 +101,66 @@ final class SocketCalls {
         return CMSG_HDR + cmsgAlign(dataBytes);
     }
 
-    private static final MethodHandle SOCKET = downcall("socket",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SOCKETPAIR = downcall("socketpair",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle BIND = downcall("bind",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle LISTEN = downcall("listen",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle ACCEPT4 = downcall("accept4",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-    private static final MethodHandle CONNECT = downcall("connect",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SENDMSG = downcall("sendmsg",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle RECVMSG = downcall("recvmsg",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SHUTDOWN = downcall("shutdown",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle CHMOD = downcall("chmod",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle CHOWN = downcall("chown",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle UNLINK = downcall("unlink",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    // Each downcall lives in its own holder class, so it is linked on first use: linking costs
+    // ~8 ms of CPU per function even with the AOT cache, and most of these are not needed before
+    // the server is ready (found measuring launch-to-ready). A holder's field is still a
+    // constant to the JIT, so the hot path (sendmsg/recvmsg) costs the same.
+    private static final class SocketCall {
+        static final MethodHandle H = downcall("socket",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class SocketpairCall {
+        static final MethodHandle H = downcall("socketpair",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    }
+    private static final class BindCall {
+        static final MethodHandle H = downcall("bind",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class ListenCall {
+        static final MethodHandle H = downcall("listen",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class Accept4Call {
+        static final MethodHandle H = downcall("accept4",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    }
+    private static final class ConnectCall {
+        static final MethodHandle H = downcall("connect",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class SendmsgCall {
+        static final MethodHandle H = downcall("sendmsg",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class RecvmsgCall {
+        static final MethodHandle H = downcall("recvmsg",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class ShutdownCall {
+        static final MethodHandle H = downcall("shutdown",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class GetsockoptCall {
+        static final MethodHandle H = downcall("getsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
+    private static final class SetsockoptCall {
+        static final MethodHandle H = downcall("setsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class ChmodCall {
+        static final MethodHandle H = downcall("chmod",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class ChownCall {
+        static final MethodHandle H = downcall("chown",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    }
+    private static final class UnlinkCall {
+        static final MethodHandle H = downcall("unlink",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
 
     private static MethodHandle downcall(String name, FunctionDescriptor fd) {
         MemorySegment symbol = LINKER.defaultLookup().find(name)
@@ -186,7 +218,7 @@ final class SocketCalls {
     static int socket(int extraFlags) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = allocateCapture(arena);
-            int r = (int) SOCKET.invokeExact(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | extraFlags, 0);
+            int r = (int) SocketCall.H.invokeExact(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | extraFlags, 0);
             if (r < 0) {
                 throw new NativeException("socket(AF_UNIX, SOCK_STREAM)", errno(capture), null);
             }
@@ -203,7 +235,7 @@ final class SocketCalls {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = allocateCapture(arena);
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            int r = (int) SOCKETPAIR.invokeExact(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds);
+            int r = (int) SocketpairCall.H.invokeExact(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds);
             if (r < 0) {
                 throw new NativeException("socketpair(AF_UNIX, SOCK_STREAM)", errno(capture), null);
             }
@@ -218,7 +250,7 @@ final class SocketCalls {
     static void bind(int fd, byte[] pathBytes, Path path) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = allocateCapture(arena);
-            int r = (int) BIND.invokeExact(capture, fd, sockaddr(arena, pathBytes), SOCKADDR_UN_SIZE);
+            int r = (int) BindCall.H.invokeExact(capture, fd, sockaddr(arena, pathBytes), SOCKADDR_UN_SIZE);
             if (r < 0) {
                 throw new NativeException("bind", errno(capture), path.toString());
             }
@@ -232,7 +264,7 @@ final class SocketCalls {
     static void listen(int fd, int backlog, Path path) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = allocateCapture(arena);
-            int r = (int) LISTEN.invokeExact(capture, fd, backlog);
+            int r = (int) ListenCall.H.invokeExact(capture, fd, backlog);
             if (r < 0) {
                 throw new NativeException("listen", errno(capture), path.toString());
             }
@@ -247,7 +279,7 @@ final class SocketCalls {
     static int accept(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = allocateCapture(arena);
-            int r = (int) ACCEPT4.invokeExact(capture, fd, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
+            int r = (int) Accept4Call.H.invokeExact(capture, fd, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
             return r >= 0 ? r : -errno(capture);
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -259,7 +291,7 @@ final class SocketCalls {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = allocateCapture(arena);
             MemorySegment addr = sockaddr(arena, pathBytes);
-            int r = (int) CONNECT.invokeExact(capture, fd, addr, SOCKADDR_UN_SIZE);
+            int r = (int) ConnectCall.H.invokeExact(capture, fd, addr, SOCKADDR_UN_SIZE);
             return r == 0 ? 0 : -errno(capture);
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -268,7 +300,7 @@ final class SocketCalls {
 
     static long sendmsg(MemorySegment capture, int fd, MemorySegment msghdr, int flags) {
         try {
-            return (long) SENDMSG.invokeExact(capture, fd, msghdr, flags);
+            return (long) SendmsgCall.H.invokeExact(capture, fd, msghdr, flags);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -276,7 +308,7 @@ final class SocketCalls {
 
     static long recvmsg(MemorySegment capture, int fd, MemorySegment msghdr, int flags) {
         try {
-            return (long) RECVMSG.invokeExact(capture, fd, msghdr, flags);
+            return (long) RecvmsgCall.H.invokeExact(capture, fd, msghdr, flags);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -286,7 +318,7 @@ final class SocketCalls {
     static int shutdown(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = allocateCapture(arena);
-            int r = (int) SHUTDOWN.invokeExact(capture, fd, SHUT_RDWR);
+            int r = (int) ShutdownCall.H.invokeExact(capture, fd, SHUT_RDWR);
             return r == 0 ? 0 : -errno(capture);
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -300,7 +332,7 @@ final class SocketCalls {
             MemorySegment ucred = arena.allocate(UCRED_SIZE, 4);
             MemorySegment len = arena.allocate(JAVA_INT);
             len.set(JAVA_INT, 0, UCRED_SIZE);
-            int r = (int) GETSOCKOPT.invokeExact(capture, fd, SOL_SOCKET, SO_PEERCRED, ucred, len);
+            int r = (int) GetsockoptCall.H.invokeExact(capture, fd, SOL_SOCKET, SO_PEERCRED, ucred, len);
             if (r < 0) {
                 throw new NativeException("getsockopt(SO_PEERCRED)", errno(capture), "fd " + fd);
             }
@@ -319,7 +351,7 @@ final class SocketCalls {
             MemorySegment tv = arena.allocate(16, 8);
             tv.set(JAVA_LONG, 0, seconds);
             tv.set(JAVA_LONG, 8, micros);
-            int r = (int) SETSOCKOPT.invokeExact(capture, fd, SOL_SOCKET, option, tv, 16);
+            int r = (int) SetsockoptCall.H.invokeExact(capture, fd, SOL_SOCKET, option, tv, 16);
             if (r < 0) {
                 String name = option == SO_SNDTIMEO ? "SO_SNDTIMEO" : "SO_RCVTIMEO";
                 throw new NativeException("setsockopt(" + name + ")", errno(capture), "fd " + fd);
@@ -334,7 +366,7 @@ final class SocketCalls {
     static void chmod(byte[] pathBytes, int mode, Path path) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = allocateCapture(arena);
-            int r = (int) CHMOD.invokeExact(capture, cPath(arena, pathBytes), mode);
+            int r = (int) ChmodCall.H.invokeExact(capture, cPath(arena, pathBytes), mode);
             if (r < 0) {
                 throw new NativeException("chmod(0" + Integer.toOctalString(mode) + ")", errno(capture), path.toString());
             }
@@ -349,7 +381,7 @@ final class SocketCalls {
     static void chgrp(byte[] pathBytes, int gid, Path path) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = allocateCapture(arena);
-            int r = (int) CHOWN.invokeExact(capture, cPath(arena, pathBytes), -1, gid);
+            int r = (int) ChownCall.H.invokeExact(capture, cPath(arena, pathBytes), -1, gid);
             if (r < 0) {
                 throw new NativeException("chown(-1, " + gid + ")", errno(capture), path.toString());
             }
@@ -364,7 +396,7 @@ final class SocketCalls {
     static int unlink(byte[] pathBytes) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = allocateCapture(arena);
-            int r = (int) UNLINK.invokeExact(capture, cPath(arena, pathBytes));
+            int r = (int) UnlinkCall.H.invokeExact(capture, cPath(arena, pathBytes));
             return r == 0 ? 0 : -errno(capture);
         } catch (Throwable t) {
             throw new AssertionError(t);
