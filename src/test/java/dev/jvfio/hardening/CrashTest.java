@@ -2,6 +2,7 @@ package dev.jvfio.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.Seeds;
 import dev.jvfio.client.HandshakeException;
 import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.Errno;
@@ -48,7 +49,7 @@ class CrashTest {
     /** Sessions to kill; a child killed at its points takes 8 down, one killed at a random moment 0..8. */
     static final int KILLS = 200;
     static final int MAX_CHILDREN = 80;
-    static final long SEED = Long.getLong("jvfio.seed", System.nanoTime());
+    static final long SEED = Seeds.of(0xC2A5L);
 
     final List<String> internalErrors = new CopyOnWriteArrayList<>();
     final java.util.concurrent.atomic.AtomicInteger sessionsStarted = new java.util.concurrent.atomic.AtomicInteger();
@@ -161,7 +162,7 @@ class CrashTest {
             System.out.printf("crash test: %d sessions killed in %d child JVMs (%d of them at a random moment); after: "
                     + "%d open fds, %d client DMA mappings, %d mappings in all; seed %d%n", kills, child - 1, randomMoment,
                     OpenFiles.count(), dmaMappings(), totalMappings(), SEED);
-            assertThat(kills).isGreaterThanOrEqualTo(KILLS);
+            assertThat(kills).as("sessions killed in %d children, seed %d", child - 1, SEED).isGreaterThanOrEqualTo(KILLS);
         } finally {
             if (next != null) {
                 next.destroyForcibly();
@@ -239,7 +240,7 @@ class CrashTest {
     /** The open fd count, given a moment to settle on the baseline (a closing thread may lag). */
     static int settledFds(int baseline) throws InterruptedException {
         int n = OpenFiles.count();
-        for (int i = 0; i < 200 && baseline >= 0 && n != baseline; i++) {
+        for (int i = 0; i < 1000 && baseline >= 0 && n != baseline; i++) { // up to 10 s on a loaded machine
             Thread.sleep(10);
             n = OpenFiles.count();
         }

@@ -2,6 +2,7 @@ package dev.jvfio.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.Seeds;
 import dev.jvfio.cli.Main;
 import dev.jvfio.client.HandshakeException;
 import dev.jvfio.client.VfioUserClient;
@@ -42,7 +43,8 @@ class DataSafetyTest {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "jvsafe");
         Path socket = dir.resolve("gpu.sock");
         Path backing = dir.resolve("gpu.mem");
-        Random r = new Random(Long.getLong("jvfio.seed", 0xDA7AL));
+        long seed = Seeds.of(0xDA7AL);
+        Random r = new Random(seed);
         Process server = null;
         try {
             server = serve(socket, backing, dir);
@@ -54,13 +56,13 @@ class DataSafetyTest {
             stop(server, false);
             server = serve(socket, backing, dir);
             try (VfioUserClient c = connect(socket)) {
-                check(c, written, untouched, "after a restart (SIGTERM)");
+                check(c, written, untouched, "seed " + seed + ", after a restart (SIGTERM)");
                 written = writePattern(c, r, untouched);
             }
             stop(server, true); // SIGKILL: no shutdown hook, no unmap, nothing flushed by us
             server = serve(socket, backing, dir);
             try (VfioUserClient c = connect(socket)) {
-                check(c, written, untouched, "after a SIGKILL of the server");
+                check(c, written, untouched, "seed " + seed + ", after a SIGKILL of the server");
             }
             assertThat(Files.size(backing)).isEqualTo((2L << 30) + (768L << 20));
         } finally {

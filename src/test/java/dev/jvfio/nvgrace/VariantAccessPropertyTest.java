@@ -2,6 +2,7 @@ package dev.jvfio.nvgrace;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.Seeds;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioException;
@@ -39,7 +40,7 @@ class VariantAccessPropertyTest {
     static final long MiB = 1L << 20;
     static final long GiB = 1L << 30;
     static final long MEMORY = 2 * GiB + 768 * MiB;
-    static final long BASE_SEED = Long.getLong("jvfio.seed", 0x6E_6AC3L);
+    static final long BASE_SEED = Seeds.of(0x6E_6AC3L);
     static final int ROUNDS = 4000;
     static final int CFG = Vfio.PCI_CONFIG_REGION_INDEX;
     static final int WINDOW = 64 * 1024;

@@ -2,6 +2,7 @@ package dev.jvfio.pci;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.Seeds;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioException;
 import dev.jvfio.fuzz.MessageGenerator;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.RepetitionInfo;
  * Replay with {@code -Djvfio.seed=N}; the seed is in every failure message.
  */
 class AccessPropertyTest {
-    static final long BASE_SEED = Long.getLong("jvfio.seed", 0xC0F1_6000L);
+    static final long BASE_SEED = Seeds.of(0xC0F1_6000L);
     static final int ROUNDS = 5000;
     int barWrites;
     int configWrites;

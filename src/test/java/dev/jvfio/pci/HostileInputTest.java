@@ -2,6 +2,7 @@ package dev.jvfio.pci;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.Seeds;
 import dev.jvfio.device.IrqSet;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioException;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
 
 /**
  * Random requests as a hostile client would send them: every answer is a value or a VfioException
@@ -34,8 +36,8 @@ class HostileInputTest {
 
     @RepeatedTest(10)
     @DisplayName("PCI-1.4 PCI-2.7 PCI-6.7 hostile region accesses and SET_IRQS get a value or an errno; nothing leaks")
-    void pci_1_4_pci_2_7_pci_6_7_hostileRequests() throws Exception {
-        long seed = System.nanoTime();
+    void pci_1_4_pci_2_7_pci_6_7_hostileRequests(RepetitionInfo rep) throws Exception {
+        long seed = Seeds.of(0x4057L + rep.getCurrentRepetition());
         Random r = new Random(seed);
         int fdsBefore = OpenFiles.count();
         try (VfioPciDevice d = TestFunction.build(); Arena arena = Arena.ofConfined()) {

@@ -2,6 +2,7 @@ package dev.jvfio.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.Seeds;
 import dev.jvfio.device.Errno;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.fuzz.MessageGenerator;
@@ -26,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>Replay a failure with {@code -Djvfio.seed=N} (the seed is in every failure message).
  */
 class DecoderPropertyTest {
-    static final long BASE_SEED = Long.getLong("jvfio.seed", 0x5EED_2026L);
+    static final long BASE_SEED = Seeds.of(0x5EED_2026L);
     static final int ROUNDS = 2500;
     static final Set<Integer> ERRNOS = Set.of(Errno.EINVAL, Errno.E2BIG, Errno.EOVERFLOW, Errno.ENOTSUP);
 

@@ -2,6 +2,7 @@ package dev.jvfio.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.Seeds;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -16,7 +17,7 @@ class GatherSendTest {
     @Test
     @Timeout(30)
     void headThenBodyArriveInOrderThroughPartialWrites() throws Exception {
-        long seed = System.nanoTime();
+        long seed = Seeds.of(0x6A7E5L);
         Random random = new Random(seed);
         UnixConnection[] pair = UnixConnection.pair();
         try (UnixConnection a = pair[0]; UnixConnection b = pair[1]; Arena arena = Arena.ofShared()) {
