@@ -82,9 +82,9 @@ class ServeArgumentsTest {
                 Arguments.of(List.of("--mem-size", "big"), List.of("--mem-size", "96G")),
                 Arguments.of(List.of("--ready-delay", "later"), List.of("--ready-delay", "2s")),
                 Arguments.of(List.of("--gpus", "0"), List.of("--gpus must be at least 1")),
-                Arguments.of(List.of("--gpus", "2", "--socket", "/tmp/jv-x.sock"), List.of("2 --socket options")),
+                Arguments.of(List.of("--gpus", "2", "--socket", "jv-x.sock"), List.of("2 --socket options")),
                 Arguments.of(List.of("--gpus", "2", "--backing-file", "mem0"), List.of("2 --backing-file options")),
-                Arguments.of(List.of("--socket", "/tmp/jv-y.sock", "--socket", "/tmp/jv-y.sock"), List.of("same socket")),
+                Arguments.of(List.of("--socket", "jv-y.sock", "--socket", "jv-y.sock"), List.of("same socket")),
                 Arguments.of(List.of("--config", "devices.json", "--gpus", "2"), List.of("--config describes the devices")),
                 Arguments.of(List.of("--config", "missing.json"), List.of("missing.json: no such file")),
                 Arguments.of(List.of("--socket", "/tmp/" + "s".repeat(120)), List.of("too long for AF_UNIX")),
@@ -114,7 +114,5 @@ class ServeArgumentsTest {
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files.filter(p -> !p.equals(keep)).toList()).as("files created in " + dir).isEmpty();
         }
-        assertThat(Path.of("/tmp/jv-x.sock")).doesNotExist();
-        assertThat(Path.of("/tmp/jv-y.sock")).doesNotExist();
     }
 }
