@@ -1,11 +1,11 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.ChildJava;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -23,16 +23,7 @@ final class CliProcess {
     private CliProcess() {}
 
     static ProcessBuilder builder(Path workDir, Map<String, String> env, String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElseThrow());
-        cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.add("-Xshare:auto");
-        cmd.add("-XX:TieredStopAtLevel=1");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(Main.class.getName());
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+        ProcessBuilder pb = ChildJava.builder(List.of("-Xshare:auto", "-XX:TieredStopAtLevel=1"), Main.class, args);
         if (workDir != null) pb.directory(workDir.toFile());
         pb.environment().remove("XDG_RUNTIME_DIR");
         pb.environment().putAll(env);

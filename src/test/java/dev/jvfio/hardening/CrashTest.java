@@ -2,6 +2,7 @@ package dev.jvfio.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.ChildJava;
 import dev.jvfio.Seeds;
 import dev.jvfio.client.HandshakeException;
 import dev.jvfio.client.VfioUserClient;
@@ -21,7 +22,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -182,10 +182,8 @@ class CrashTest {
     }
 
     static Process spawn(List<String> sockets) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-Xmx64m", "-cp", System.getProperty("java.class.path"), CrashClient.class.getName()));
-        cmd.addAll(sockets);
+        List<String> cmd = ChildJava.command(
+                List.of("-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m"), CrashClient.class, sockets);
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     }
 

@@ -2,8 +2,8 @@ package dev.jvfio.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.ChildJava;
 import dev.jvfio.Seeds;
-import dev.jvfio.cli.Main;
 import dev.jvfio.client.HandshakeException;
 import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.RegionInfo;
@@ -132,23 +132,8 @@ class DataSafetyTest {
     }
 
     static Process serve(Path socket, Path backing, Path dir) throws Exception {
-        Path log = dir.resolve("serve.log");
-        Files.deleteIfExists(log);
-        List<String> cmd = List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "serve", "--socket", socket.toString(), "--backing-file", backing.toString(), "--mem-size", MEM_SIZE);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        p.getOutputStream().close();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (!Files.exists(log) || !Files.readString(log).contains("ready")) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                p.destroyForcibly();
-                throw new AssertionError("serve did not become ready:\n" + (Files.exists(log) ? Files.readString(log) : ""));
-            }
-            Thread.sleep(20);
-        }
-        return p;
+        return ChildJava.serveUntilReady(dir.resolve("serve.log"), List.of(),
+                "--socket", socket.toString(), "--backing-file", backing.toString(), "--mem-size", MEM_SIZE);
     }
 
     static void stop(Process p, boolean kill) throws Exception {

@@ -2,6 +2,7 @@ package dev.jvfio.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.ChildJava;
 import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.client.VfioUserException;
 import dev.jvfio.device.Errno;
@@ -10,6 +11,7 @@ import dev.jvfio.os.Fd;
 import dev.jvfio.os.Memfd;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -152,22 +154,8 @@ class DmaMappingBudgetRegressionTest {
     }
 
     static Process serve(Path dir, Path a, Path b) throws Exception {
-        Path log = dir.resolve("serve.log");
-        Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-XX:TieredStopAtLevel=1",
-                "-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=" + dir.resolve("hs_err.log"),
-                "-cp", System.getProperty("java.class.path"), dev.jvfio.cli.Main.class.getName(), "serve",
-                "--socket", a.toString(), "--socket", b.toString(), "--mem-size", "2816M")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        p.getOutputStream().close();
-        long deadline = System.nanoTime() + 90_000_000_000L;
-        while (!Files.exists(log) || !Files.readString(log).contains("ready")) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                p.destroyForcibly();
-                throw new AssertionError("serve did not start:\n" + Files.readString(log));
-            }
-            Thread.sleep(20);
-        }
-        return p;
+        return ChildJava.serveUntilReady(dir.resolve("serve.log"),
+                List.of("-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=" + dir.resolve("hs_err.log")),
+                "--socket", a.toString(), "--socket", b.toString(), "--mem-size", "2816M");
     }
 }

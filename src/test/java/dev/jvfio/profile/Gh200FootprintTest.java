@@ -2,6 +2,7 @@ package dev.jvfio.profile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.ChildJava;
 import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.SparseArea;
@@ -35,11 +36,8 @@ class Gh200FootprintTest {
     void footprint_96g() throws Exception {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
         Path socket = dir.resolve("gpu.sock");
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"),
-                GpuServerProcess.class.getName(), socket.toString(), "gh200"));
-        Process server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process server = ChildJava.builder(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+                GpuServerProcess.class, socket.toString(), "gh200").redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
             String ready = out.readLine();

@@ -3,6 +3,7 @@ package dev.jvfio.transport;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.ChildJava;
 import dev.jvfio.os.EventFd;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
@@ -27,9 +28,7 @@ class CrossProcessTest {
         Process child = null;
         try (UnixServerSocket server = UnixServerSocket.listen(sock, SocketAccess.ownerOnly());
                 Arena arena = Arena.ofConfined()) {
-            child = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    PeerProcess.class.getName(), sock.toString())
+            child = ChildJava.builder(List.of(), PeerProcess.class, sock.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("child.log").toFile())
                     .start();
