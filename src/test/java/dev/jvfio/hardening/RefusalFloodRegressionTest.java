@@ -2,8 +2,8 @@ package dev.jvfio.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.server.RamServer;
 import dev.jvfio.client.VfioUserClient;
-import dev.jvfio.server.RamDevice;
 import dev.jvfio.server.ServerListener;
 import dev.jvfio.server.ServerOptions;
 import dev.jvfio.server.VfioUserServer;
@@ -28,12 +28,11 @@ class RefusalFloodRegressionTest {
     @Test
     @DisplayName("VU-1.3 a flood of refused connections that never send anything cannot exhaust server threads")
     void vu_1_3_refused_connection_flood_is_bounded() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
         int other = AccessControlTest.ownUid() == 0 ? 65534 : 0;
         List<UnixConnection> flood = new ArrayList<>();
-        try (RamDevice device = new RamDevice();
-             VfioUserServer s = VfioUserServer.start(dir.resolve("s"), device,
-                     ServerOptions.defaults().withListener(ServerListener.NONE).withAllowedUids(Set.of(other)))) {
+        try (RamServer ram = RamServer.start(
+                ServerOptions.defaults().withListener(ServerListener.NONE).withAllowedUids(Set.of(other)))) {
+            VfioUserServer s = ram.server();
             int threadsBefore = threads();
             int peak = threadsBefore;
             for (int i = 0; i < CONNECTIONS; i++) {
@@ -68,8 +67,6 @@ class RefusalFloodRegressionTest {
                     e -> assertThat(e.errno()).isEqualTo(dev.jvfio.device.Errno.EPERM));
         } finally {
             flood.forEach(UnixConnection::close);
-            Files.deleteIfExists(dir.resolve("s"));
-            Files.deleteIfExists(dir);
         }
     }
 

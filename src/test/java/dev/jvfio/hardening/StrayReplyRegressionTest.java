@@ -2,6 +2,7 @@ package dev.jvfio.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.server.RamServer;
 import dev.jvfio.fuzz.MessageGenerator;
 import dev.jvfio.fuzz.RawSession;
 import dev.jvfio.os.EventFd;
@@ -15,8 +16,6 @@ import dev.jvfio.server.ServerListener;
 import dev.jvfio.server.ServerOptions;
 import dev.jvfio.server.VfioUserServer;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,24 +30,21 @@ import org.junit.jupiter.api.Test;
  * a reply. The client then sees a reply it never asked for and its stream desynchronises.
  */
 class StrayReplyRegressionTest {
-    Path dir;
+    RamServer ram;
     RamDevice device;
     VfioUserServer server;
 
     @BeforeEach
     void start() throws Exception {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
-        device = new RamDevice();
-        server = VfioUserServer.start(dir.resolve("s"), device, ServerOptions.defaults()
+        ram = RamServer.start(ServerOptions.defaults()
                 .withListener(ServerListener.NONE).withMaxMsgFds(4).withMaxDataXferSize(4096));
+        device = ram.device();
+        server = ram.server();
     }
 
     @AfterEach
     void stop() throws Exception {
-        server.close();
-        device.close();
-        Files.deleteIfExists(dir.resolve("s"));
-        Files.deleteIfExists(dir);
+        ram.close();
     }
 
     @Test

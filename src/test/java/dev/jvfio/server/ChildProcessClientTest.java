@@ -2,6 +2,7 @@ package dev.jvfio.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.ChildJava;
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.sample.SampleDevice;
 import java.io.ByteArrayOutputStream;
@@ -21,9 +22,7 @@ import org.junit.jupiter.api.Timeout;
 class ChildProcessClientTest {
 
     private static String runChild(Path socket, String mode) throws Exception {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        Process p = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx128m",
-                "-cp", System.getProperty("java.class.path"), ClientDriver.class.getName(), socket.toString(), mode))
+        Process p = ChildJava.builder(List.of("-Xmx128m"), ClientDriver.class, socket.toString(), mode)
                 .redirectErrorStream(true).start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         p.getInputStream().transferTo(out);
@@ -40,10 +39,9 @@ class ChildProcessClientTest {
     @Test
     @DisplayName("VU-1.1 VU-4.2 VU-6.1 a client in another process drives the RAM device, fds passed both ways")
     void vu_1_1_child_process_ram_device() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
-        try (RamDevice device = new RamDevice();
-             VfioUserServer server = VfioUserServer.start(dir.resolve("s"), device,
-                     ServerOptions.defaults().withListener(ServerListener.NONE))) {
+        try (RamServer ram = RamServer.start()) {
+            RamDevice device = ram.device();
+            VfioUserServer server = ram.server();
             String out = runChild(server.socketPath(), "ram");
             assertThat(out).contains("PASS VU-4.2 VU-5.1 server fd received",
                     "PASS VU-6.1 VU-4.5 client memfd and eventfd passed", "PASS VU-8.8", "PASS VU-7.1", "DONE");
@@ -53,8 +51,6 @@ class ChildProcessClientTest {
             assertThat(device.detaches()).isEqualTo(1);
             assertThat(device.eventfdsHeld()).isZero();
             assertThat(server.dmaWindows()).isZero();
-        } finally {
-            Files.deleteIfExists(dir);
         }
     }
 

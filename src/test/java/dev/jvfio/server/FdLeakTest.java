@@ -10,8 +10,6 @@ import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.os.Memfd;
 import dev.jvfio.os.OpenFiles;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -45,11 +43,10 @@ class FdLeakTest {
     @Test
     @DisplayName("VU-1.4 no fd leaks after 200 connect/disconnect cycles (counted in /proc/self/fd)")
     void vu_1_4_no_fd_leak_after_200_cycles() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
-        try (RamDevice device = new RamDevice();
-             VfioUserServer server = VfioUserServer.start(dir.resolve("s"), device,
-                     ServerOptions.defaults().withListener(ServerListener.NONE));
+        try (RamServer ram = RamServer.start();
              Fd guest = Memfd.create("guest", 1 << 16)) {
+            RamDevice device = ram.device();
+            VfioUserServer server = ram.server();
             for (int i = 0; i < 5; i++) {
                 cycle(server, guest, i); // warm up lazily opened JDK files
             }
@@ -61,8 +58,6 @@ class FdLeakTest {
             assertThat(after).as("open fds before %d, after %d", before, after).isEqualTo(before);
             assertThat(device.eventfdsHeld()).isZero();
             assertThat(device.detaches()).isEqualTo(205);
-        } finally {
-            Files.deleteIfExists(dir);
         }
     }
 }

@@ -29,8 +29,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -49,22 +47,20 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @org.junit.jupiter.api.Timeout(120)
 class HostileInputTest {
-    private static Path dir;
+    private static RamServer ram;
     private static RamDevice device;
     private static VfioUserServer server;
 
     @BeforeAll
     static void start() throws Exception {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
-        device = new RamDevice();
-        server = VfioUserServer.start(dir.resolve("s"), device, ServerOptions.defaults().withListener(ServerListener.NONE));
+        ram = RamServer.start();
+        device = ram.device();
+        server = ram.server();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        server.close();
-        device.close();
-        Files.deleteIfExists(dir);
+        ram.close();
     }
 
     private static byte[] build(int capacity, Function<MemorySegment, Integer> encoder) {

@@ -12,8 +12,6 @@ import dev.jvfio.protocol.DmaMapMessage;
 import dev.jvfio.protocol.RegionAccessMessage;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,23 +26,20 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class PipelinedMessagesTest {
-    private Path dir;
+    private RamServer ram;
     private RamDevice device;
     private VfioUserServer server;
 
     @BeforeEach
     void start() throws Exception {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
-        device = new RamDevice();
-        server = VfioUserServer.start(dir.resolve("s"), device, ServerOptions.defaults());
+        ram = RamServer.start(ServerOptions.defaults());
+        device = ram.device();
+        server = ram.server();
     }
 
     @AfterEach
     void stop() throws Exception {
-        server.close();
-        device.close();
-        Files.deleteIfExists(dir.resolve("s"));
-        Files.deleteIfExists(dir);
+        ram.close();
     }
 
     @Test

@@ -6,8 +6,6 @@ import dev.jvfio.client.VfioUserClient;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -29,12 +27,9 @@ class SessionAllocationTest {
     @DisplayName("VU-5.1 serving REGION_READ/WRITE allocates no per-message buffers")
     void vu_5_1_no_per_message_buffers() throws Exception {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
         Set<Thread> earlier = sessionThreads(); // sessions of other tests that may still be ending
-        try (RamDevice device = new RamDevice();
-             VfioUserServer server = VfioUserServer.start(dir.resolve("s"), device,
-                     ServerOptions.defaults().withListener(ServerListener.NONE));
-             VfioUserClient c = VfioUserClient.connect(server.socketPath());
+        try (RamServer ram = RamServer.start();
+             VfioUserClient c = VfioUserClient.connect(ram.socket());
              Arena arena = Arena.ofConfined()) {
             MemorySegment data = arena.allocate(2048);
             Set<Thread> ours = sessionThreads();
@@ -62,8 +57,6 @@ class SessionAllocationTest {
             System.out.println("session allocation per message: " + best + " bytes (best window)");
             // 2 KiB of data per message: a copy per message would show up as >= 2048 bytes
             assertThat(best).as("bytes allocated per message, best window").isLessThan(BOUND);
-        } finally {
-            Files.deleteIfExists(dir);
         }
     }
 

@@ -130,12 +130,11 @@ class TraceReplayTest {
     @DisplayName("VU-2.2 VU-8 replayed client sessions get well-formed replies; discovery succeeds where it did")
     void vu_2_2_replay(Path trace) throws Exception {
         Map<String, Connection> conns = parse(trace);
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
         int checkedSuccess = 0;
         int replies = 0;
-        try (RamDevice device = new RamDevice();
-             VfioUserServer server = VfioUserServer.start(dir.resolve("s"), device,
-                     ServerOptions.defaults().withListener(ServerListener.NONE))) {
+        try (RamServer ram = RamServer.start()) {
+            RamDevice device = ram.device();
+            VfioUserServer server = ram.server();
             for (Map.Entry<String, Connection> entry : conns.entrySet()) {
                 Map<Long, ArrayDeque<Message>> original = new HashMap<>();
                 for (Message r : entry.getValue().replies()) {
@@ -205,8 +204,6 @@ class TraceReplayTest {
             }
             assertThat(server.dmaWindows()).isZero();
             assertThat(device.eventfdsHeld()).isZero();
-        } finally {
-            Files.deleteIfExists(dir);
         }
         assertThat(replies).isPositive();
         assertThat(checkedSuccess).as("handshake/discovery replies compared").isGreaterThanOrEqualTo(5);
