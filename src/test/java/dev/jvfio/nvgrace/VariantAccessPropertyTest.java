@@ -1,5 +1,8 @@
 package dev.jvfio.nvgrace;
 
+import static dev.jvfio.RandomAccess.read;
+import static dev.jvfio.RandomAccess.width;
+import static dev.jvfio.RandomAccess.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvfio.Seeds;
@@ -12,7 +15,6 @@ import dev.jvfio.profile.DeviceProfiles;
 import dev.jvfio.profile.GpuOptions;
 import dev.jvfio.profile.GpuProfile;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -199,28 +201,5 @@ class VariantAccessPropertyTest {
             }
         }
         return overlapped;
-    }
-
-    static int width(Random r) {
-        return switch (r.nextInt(8)) {
-            case 0 -> r.nextInt(300);
-            case 1 -> 4096 + r.nextInt(3) - 1;
-            case 2 -> 0;
-            case 3 -> 8;
-            default -> 1 << r.nextInt(3);
-        };
-    }
-
-    static void write(NvGraceGpuDevice d, int region, long off, byte[] data, Arena arena) throws VfioException {
-        MemorySegment s = arena.allocate(Math.max(1, data.length)).asSlice(0, data.length);
-        MemorySegment.copy(data, 0, s, ValueLayout.JAVA_BYTE, 0, data.length);
-        d.write(region, off, s);
-    }
-
-    static byte[] read(NvGraceGpuDevice d, int region, long off, int len, Arena arena) throws VfioException {
-        MemorySegment s = arena.allocate(Math.max(1, len)).asSlice(0, len);
-        int n = d.read(region, off, s);
-        assertThat(n).isBetween(0, len);
-        return s.toArray(ValueLayout.JAVA_BYTE);
     }
 }

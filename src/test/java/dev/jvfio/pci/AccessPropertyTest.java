@@ -1,5 +1,8 @@
 package dev.jvfio.pci;
 
+import static dev.jvfio.RandomAccess.read;
+import static dev.jvfio.RandomAccess.width;
+import static dev.jvfio.RandomAccess.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvfio.Seeds;
@@ -179,28 +182,5 @@ class AccessPropertyTest {
             case 2 -> TestFunction.MSIX_TABLE + r.nextInt(160) - 16;
             default -> r.nextLong(Math.max(1, size));
         };
-    }
-
-    static int width(Random r) {
-        return switch (r.nextInt(8)) {
-            case 0 -> r.nextInt(300);
-            case 1 -> 4096 + r.nextInt(3) - 1;
-            case 2 -> 0;
-            case 3 -> 8;
-            default -> 1 << r.nextInt(3);
-        };
-    }
-
-    static void write(VfioPciDevice d, int region, long off, byte[] data, Arena arena) throws VfioException {
-        MemorySegment s = arena.allocate(Math.max(1, data.length)).asSlice(0, data.length);
-        MemorySegment.copy(data, 0, s, ValueLayout.JAVA_BYTE, 0, data.length);
-        d.write(region, off, s);
-    }
-
-    static byte[] read(VfioPciDevice d, int region, long off, int len, Arena arena) throws VfioException {
-        MemorySegment s = arena.allocate(Math.max(1, len)).asSlice(0, len);
-        int n = d.read(region, off, s);
-        assertThat(n).isBetween(0, len);
-        return s.toArray(ValueLayout.JAVA_BYTE);
     }
 }
