@@ -25,10 +25,6 @@ public final class ResetTiming {
         this.readyAt = nanoClock.getAsLong();
     }
 
-    public static ResetTiming realTime(Duration notReady) {
-        return new ResetTiming(notReady, System::nanoTime);
-    }
-
     /** A reset started now: not ready until now + the configured time. */
     public void reset() {
         readyAt = nanoClock.getAsLong() + notReadyNanos;

@@ -42,10 +42,6 @@ public final class EmulatedBars {
         return new EmulatedBars(null, true);
     }
 
-    public boolean isMasked() {
-        return masked;
-    }
-
     /** NV-3.2: zero both shadows (device open and DEVICE_RESET; never on FLR). */
     public synchronized void clear() {
         resShadow.fill((byte) 0);

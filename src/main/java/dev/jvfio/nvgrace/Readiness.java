@@ -36,11 +36,6 @@ public final class Readiness {
         this.clock = clock;
     }
 
-    /** The driver's constants: 1 s quantum, 30 s timeout, real time. */
-    public static Readiness withDriverTiming(LongToIntFunction bar0) {
-        return new Readiness(bar0, NvGraceConstants.POLL_QUANTUM, NvGraceConstants.POLL_TIMEOUT, ReadinessClock.SYSTEM);
-    }
-
     /** NV-7.1: both registers read the ready value right now. */
     public boolean registersReady() {
         return bar0.applyAsInt(NvGraceConstants.C2C_LINK_BAR0_OFFSET) == NvGraceConstants.STATUS_READY
