@@ -43,9 +43,6 @@ final class ProfileWiring implements DeviceMaker {
             throw new UsageError(spec.name() + ": " + e.getMessage());
         } catch (IOException e) {
             throw new CommandFailure(spec.name() + ": cannot create the device: " + e.getMessage(), e);
-        } catch (UnsupportedOperationException e) {
-            throw new CommandFailure(spec.name() + ": the " + spec.profile()
-                    + " device model is not built into this jvfio yet (" + e.getMessage() + ")", e);
         }
     }
 }
