@@ -32,8 +32,10 @@ public final class ServeConfig {
     public static final List<String> DEVICE_FIELDS = List.of("name", "profile", "socket", "mem-size", "memory-enable",
             "layout", "ready-delay", "backing-file");
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** In a holder: only a --config needs Jackson's tree model, and setting it up costs startup time. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    }
 
     private ServeConfig() {}
 
@@ -55,7 +57,7 @@ public final class ServeConfig {
     static List<DeviceSpec> parse(String source, String text, Defaults defaults, Map<String, String> env, Path baseDir) {
         JsonNode root;
         try {
-            root = JSON.readTree(text);
+            root = Json.MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
