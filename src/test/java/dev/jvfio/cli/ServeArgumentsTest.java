@@ -2,6 +2,7 @@ package dev.jvfio.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.TempDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,14 +27,12 @@ class ServeArgumentsTest {
 
     @BeforeEach
     void makeDir() throws IOException {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
+        dir = TempDirs.create();
     }
 
     @AfterEach
     void removeDir() throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
-        }
+        TempDirs.delete(dir);
     }
 
     static Stream<Arguments> badConfigs() {

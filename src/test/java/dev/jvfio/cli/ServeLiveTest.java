@@ -2,6 +2,7 @@ package dev.jvfio.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.TempDirs;
 import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.Vfio;
 import java.io.IOException;
@@ -9,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -21,14 +21,12 @@ class ServeLiveTest {
 
     @BeforeEach
     void makeDir() throws IOException {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
+        dir = TempDirs.create();
     }
 
     @AfterEach
     void removeDir() throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
-        }
+        TempDirs.delete(dir);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jvfio.TempDirs;
 import dev.jvfio.os.OpenFiles;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -11,11 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -27,15 +26,13 @@ class UnixServerSocketTest {
 
     @BeforeEach
     void dir() throws IOException {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
+        dir = TempDirs.create();
         sock = dir.resolve("s");
     }
 
     @AfterEach
     void cleanup() throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        TempDirs.delete(dir);
     }
 
     private static String perms(Path p) throws IOException {
