@@ -6,7 +6,6 @@ import dev.jvfio.ChildJava;
 import dev.jvfio.Seeds;
 import dev.jvfio.client.HandshakeException;
 import dev.jvfio.client.VfioUserClient;
-import dev.jvfio.device.Errno;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioDevice;
@@ -209,20 +208,17 @@ class CrashTest {
     }
 
     static void newClientWorks(VfioUserServer s, String where) throws Exception {
-        for (int attempt = 0; ; attempt++) {
-            try (VfioUserClient c = VfioUserClient.connect(s.socketPath())) {
-                assertThat(c.deviceInfo().numRegions()).as(where).isGreaterThanOrEqualTo(Vfio.PCI_NUM_REGIONS);
-                byte[] data = {1, 2, 3, 4, 5, 6, 7, 8};
-                c.write(Vfio.PCI_BAR4_REGION_INDEX, CrashClient.SCRATCH + 64, data);
-                assertThat(c.read(Vfio.PCI_BAR4_REGION_INDEX, CrashClient.SCRATCH + 64, 8)).as(where).isEqualTo(data);
-                return;
-            } catch (HandshakeException e) {
-                // the dead client's session may still be closing: EBUSY for a moment
-                if (e.errno() != Errno.EBUSY || attempt > 2000) {
-                    throw new AssertionError(where + ": a new client cannot attach to " + s.socketPath(), e);
-                }
-                Thread.sleep(5);
-            }
+        VfioUserClient client;
+        try {
+            client = Reconnect.whenFree(s.socketPath()); // the dead client's session may still be closing
+        } catch (HandshakeException e) {
+            throw new AssertionError(where + ": a new client cannot attach to " + s.socketPath(), e);
+        }
+        try (VfioUserClient c = client) {
+            assertThat(c.deviceInfo().numRegions()).as(where).isGreaterThanOrEqualTo(Vfio.PCI_NUM_REGIONS);
+            byte[] data = {1, 2, 3, 4, 5, 6, 7, 8};
+            c.write(Vfio.PCI_BAR4_REGION_INDEX, CrashClient.SCRATCH + 64, data);
+            assertThat(c.read(Vfio.PCI_BAR4_REGION_INDEX, CrashClient.SCRATCH + 64, 8)).as(where).isEqualTo(data);
         }
     }
 

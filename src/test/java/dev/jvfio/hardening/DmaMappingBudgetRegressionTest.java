@@ -63,7 +63,7 @@ class DmaMappingBudgetRegressionTest {
                         .isGreaterThanOrEqualTo(Vfio.PCI_NUM_REGIONS);
             }
             assertThat(server.isAlive()).isTrue();
-            try (Fd memfd = Memfd.create("budget", 1 << 16); VfioUserClient other = connect(b)) {
+            try (Fd memfd = Memfd.create("budget", 1 << 16); VfioUserClient other = Reconnect.whenFree(b)) {
                 other.dmaMap(memfd, 0, 1 << 20, 4096, true, true);
             }
             assertThat(server.isAlive()).isTrue();
@@ -131,19 +131,6 @@ class DmaMappingBudgetRegressionTest {
                 }
             }
             Files.deleteIfExists(dir);
-        }
-    }
-
-    static VfioUserClient connect(Path socket) throws Exception {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return VfioUserClient.connect(socket);
-            } catch (dev.jvfio.client.HandshakeException e) {
-                if (e.errno() != Errno.EBUSY || attempt > 2000) {
-                    throw e;
-                }
-                Thread.sleep(5);
-            }
         }
     }
 

@@ -206,16 +206,7 @@ class LimitsTest {
     }
 
     static VfioUserClient connect(VfioUserServer s) throws Exception {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return VfioUserClient.connect(s.socketPath());
-            } catch (dev.jvfio.client.HandshakeException e) {
-                if (e.errno() != Errno.EBUSY || attempt > 2000) {
-                    throw e;
-                }
-                Thread.sleep(5);
-            }
-        }
+        return Reconnect.whenFree(s.socketPath());
     }
 
     /** A REGION_WRITE to region 0 claiming count bytes and carrying data bytes. */
