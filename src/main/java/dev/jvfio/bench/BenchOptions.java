@@ -60,9 +60,14 @@ public record BenchOptions(Duration duration, Duration warmup, int rounds, List<
         serverJavaOptions = List.copyOf(serverJavaOptions);
     }
 
-    /** About a minute on a 2-CPU machine: 1.5 s per side and row in 10 rounds, 0.4 s warm-up. */
+    /**
+     * About a minute and a half on a 2-CPU machine: 2.4 s per side and row in 4 rounds of 600 ms,
+     * 0.4 s warm-up. Rounds are that long because a side that has just started runs fast for
+     * ~150 ms and then settles; with 150 ms rounds the median fell between the two states and
+     * trapped ratios swung from 0.70 to 1.01 between runs (README, "What remains").
+     */
     public static BenchOptions defaults() {
-        return new BenchOptions(Duration.ofMillis(1500), Duration.ofMillis(400), 10,
+        return new BenchOptions(Duration.ofMillis(2400), Duration.ofMillis(400), 4,
                 List.of(4 * KIB, 64 * KIB, MIB), 1, false, false, List.of(), 256 * MIB, GIB, 3, "sample",
                 Set.copyOf(GROUPS));
     }

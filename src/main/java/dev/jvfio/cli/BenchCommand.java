@@ -32,7 +32,7 @@ final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--duration", paramLabel = "DURATION", converter = Converters.Delay.class,
-            description = "Measuring time per row for each side (subject and floor), split into the rounds (default: 1500ms).")
+            description = "Measuring time per row for each side (subject and floor), split into the rounds (default: 2400ms).")
     Duration duration;
 
     @Option(names = "--warmup", paramLabel = "DURATION", converter = Converters.Delay.class,
@@ -40,7 +40,7 @@ final class BenchCommand implements Callable<Integer> {
     Duration warmup;
 
     @Option(names = "--rounds", paramLabel = "N",
-            description = "Rounds per side: the table shows their median and the best of the N (default: 10).")
+            description = "Rounds per side: the table shows their median and the best of the N (default: 4).")
     Integer rounds;
 
     @Option(names = "--sizes", paramLabel = "SIZE", split = ",", converter = Converters.Size.class,
