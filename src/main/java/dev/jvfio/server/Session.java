@@ -503,7 +503,7 @@ final class Session {
             return -errno;
         }
         long index = RegionInfoMessage.index(m);
-        if (index >= Integer.toUnsignedLong(info.numRegions())) {
+        if (!hasRegion(index)) {
             return -Errno.EINVAL;
         }
         RegionInfo region = device.regionInfo((int) index);
@@ -521,7 +521,7 @@ final class Session {
             return -errno;
         }
         long index = RegionIoFdsMessage.index(m);
-        if (index >= Integer.toUnsignedLong(info.numRegions())) {
+        if (!hasRegion(index)) {
             return -Errno.EINVAL;
         }
         return RegionIoFdsMessage.encodeEmptyReply(out, id, (int) index);
@@ -556,15 +556,26 @@ final class Session {
         return bare(id, Command.DEVICE_SET_IRQS);
     }
 
+    /** Whether {@code index} (unsigned, from the wire) names one of the device's regions. */
+    private boolean hasRegion(long index) {
+        return index >= 0 && index < Integer.toUnsignedLong(info.numRegions());
+    }
+
+    /** Decodes a REGION_READ/WRITE into {@code access} and checks its region; 0 or an errno. */
+    private int checkAccess(MemorySegment m, boolean write) {
+        int errno = access.wrap(m, write, options.maxDataXferSize());
+        if (errno != 0) {
+            return errno;
+        }
+        return hasRegion(access.region()) ? 0 : Errno.EINVAL;
+    }
+
     private int regionRead(MemorySegment m, int id) throws VfioException {
-        int errno = access.wrap(m, false, options.maxDataXferSize());
+        int errno = checkAccess(m, false);
         if (errno != 0) {
             return -errno;
         }
         long region = access.region();
-        if (region >= Integer.toUnsignedLong(info.numRegions())) {
-            return -Errno.EINVAL;
-        }
         int count = access.count();
         long offset = access.offset();
         if (count >= ZERO_COPY_READ) {
@@ -582,14 +593,11 @@ final class Session {
     }
 
     private int regionWrite(MemorySegment m, int id) throws VfioException {
-        int errno = access.wrap(m, true, options.maxDataXferSize());
+        int errno = checkAccess(m, true);
         if (errno != 0) {
             return -errno;
         }
         long region = access.region();
-        if (region >= Integer.toUnsignedLong(info.numRegions())) {
-            return -Errno.EINVAL;
-        }
         int count = access.count();
         long offset = access.offset();
         int n = device.write((int) region, offset, access.data());
@@ -606,7 +614,7 @@ final class Session {
         }
         for (int i = 0; i < writeMulti.entries(); i++) {
             long region = writeMulti.region(i);
-            if (region >= Integer.toUnsignedLong(info.numRegions())) {
+            if (!hasRegion(region)) {
                 return -Errno.EINVAL;
             }
             device.write((int) region, writeMulti.offset(i), writeMulti.data(i));
