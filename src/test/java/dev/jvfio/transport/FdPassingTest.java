@@ -14,29 +14,11 @@ import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** SCM_RIGHTS: several fds per message, both ways; limits on how many a receiver accepts. */
-class FdPassingTest {
-    private UnixConnection a;
-    private UnixConnection b;
-
-    @BeforeEach
-    void pair() throws Exception {
-        UnixConnection[] p = UnixConnection.pair();
-        a = p[0];
-        b = p[1];
-    }
-
-    @AfterEach
-    void close() {
-        a.close();
-        b.close();
-    }
-
+class FdPassingTest extends ConnectedPairTest {
     private static MemorySegment message(int n) {
         byte[] m = new byte[n];
         for (int i = 0; i < n; i++) {

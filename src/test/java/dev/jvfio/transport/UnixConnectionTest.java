@@ -19,27 +19,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class UnixConnectionTest {
-    private UnixConnection a;
-    private UnixConnection b;
-
-    @BeforeEach
-    void pair() throws Exception {
-        UnixConnection[] p = UnixConnection.pair();
-        a = p[0];
-        b = p[1];
-    }
-
-    @AfterEach
-    void close() {
-        a.close();
-        b.close();
-    }
-
+class UnixConnectionTest extends ConnectedPairTest {
     private static MemorySegment bytes(String s) {
         return MemorySegment.ofArray(s.getBytes());
     }
