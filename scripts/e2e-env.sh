@@ -73,7 +73,7 @@ url=$(archive_url) || cannot "no Debian archive (a URI ending in /debian) in /et
 
 mkdir -p "$cache" "$x86"
 need_host=()
-for tool in debootstrap:debootstrap cpio:cpio xz:xz-utils gcc:gcc make:make; do
+for tool in debootstrap:debootstrap cpio:cpio xz:xz-utils gcc:gcc make:make lspci:pciutils; do
   command -v "${tool%%:*}" >/dev/null || need_host+=("${tool#*:}")
 done
 if [ ${#need_host[@]} -gt 0 ]; then
