@@ -27,3 +27,15 @@ config_dump() {
   echo "$(basename "$1" | cut -d: -f2-) x"
   hexdump -v -e '"%03_ax: " 16/1 "%02x " "\n"' "$1/config" | sed 's/^0\([0-9a-f][0-9a-f]\):/\1:/'
 }
+# Config space through the sysfs config file. cfg_bytes DEV OFFSET COUNT: the bytes as hex in address
+# order (cfg_bytes $dev 4 2 -> "0601"); cfg_rd16 DEV OFFSET: a 16-bit register (decimal);
+# cfg_wr16 DEV OFFSET VALUE; mem_enable DEV: sets Command.Memory (bit 1) if it is clear.
+cfg_bytes() { hexdump -s $(( $2 )) -n $(( $3 )) -v -e '1/1 "%02x"' "$1/config"; }
+cfg_rd16() { local b; b=$(cfg_bytes "$1" "$2" 2); echo $(( 0x${b#??}${b%??} )); }
+cfg_wr16() {
+  printf "$(printf '\\%03o\\%03o' $(( $3 & 255 )) $(( ($3 >> 8) & 255 )))" |
+    dd of="$1/config" bs=1 seek=$(( $2 )) count=2 conv=notrunc 2>/dev/null
+}
+mem_enable() { local c; c=$(cfg_rd16 "$1" 4); [ $(( c & 2 )) -ne 0 ] || cfg_wr16 "$1" 4 $(( c | 2 )); }
+# uptime_cs: time since boot in centiseconds (busybox has no sub-second date)
+uptime_cs() { local u; read -r u _ </proc/uptime; u=$(echo "$u" | tr -d . | sed 's/^0*//'); echo "${u:-0}"; }

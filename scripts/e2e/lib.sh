@@ -92,6 +92,38 @@ guest_results() { # NAME CONSOLE
     esac
   done < <(grep -a '^E2E ' "$2" 2>/dev/null)
 }
+# guest_run_bg NAME SCRIPT [extra QEMU options...]: guest_run in the background, with the QARGS and
+# PHYS_BITS of now (concurrent guests, or a host that acts while the guest runs); its result lines
+# wait in $WORK/NAME.results until guest_wait counts them here (a subshell's counters are lost).
+E2E_BG=()
+guest_run_bg() {
+  ( guest_run "$@" ) >"$WORK/$1.results" 2>&1 </dev/null &
+  E2E_BG+=("$!:$1")
+}
+guest_wait() { # waits for every guest_run_bg guest and replays its results
+  local e line rest
+  for e in "${E2E_BG[@]}"; do
+    wait "${e%%:*}"
+    while IFS= read -r line; do
+      case "$line" in
+        "PASS "*) pass "${line#PASS }" ;;
+        "FAIL "*) rest=${line#FAIL }; fail "${rest%%: *}" "${rest#*: }" ;;
+        "SKIP "*) rest=${line#SKIP }; skip "${rest%%: *}" "${rest#*: }" ;;
+        *) echo "$line" ;;
+      esac
+    done <"$WORK/${e#*:}.results"
+  done
+  E2E_BG=()
+}
+# console_wait NAME TEXT SECONDS: waits until the guest console has a line starting with TEXT
+console_wait() {
+  local i
+  for i in $(seq $(( $3 * 10 ))); do
+    grep -aq "^$2" "$WORK/$1.console" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
 # guest_lines NAME PREFIX: the guest console lines starting with PREFIX (after "E2E INFO ")
 guest_info() { grep -a "^E2E INFO $2" "$WORK/$1.console" | sed "s/^E2E INFO $2//" | tr -d '\r'; }
 
