@@ -115,12 +115,14 @@ guest_wait() { # waits for every guest_run_bg guest and replays its results
   done
   E2E_BG=()
 }
-# console_wait NAME TEXT SECONDS: waits until the guest console has a line starting with TEXT
+# console_wait NAME TEXT SECONDS: waits until the guest console has a line starting with TEXT;
+# fails after SECONDS or as soon as the guest has ended (E2E END) without it
 console_wait() {
-  local i
-  for i in $(seq $(( $3 * 10 ))); do
-    grep -aq "^$2" "$WORK/$1.console" 2>/dev/null && return 0
-    sleep 0.1
+  local end=$(( SECONDS + $3 )) c=$WORK/$1.console
+  while [ "$SECONDS" -lt "$end" ]; do
+    grep -aq "^$2" "$c" 2>/dev/null && return 0
+    grep -aq '^E2E END' "$c" 2>/dev/null && return 1
+    sleep 0.2
   done
   return 1
 }
