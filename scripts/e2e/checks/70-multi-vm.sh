@@ -8,8 +8,13 @@ count=0x10000
 socks=()
 for i in 0 1 2 3; do socks+=(--socket "$WORK/$n$i.sock"); done
 if serve_start "$n" --gpus 4 --mem-size 4G "${socks[@]}"; then
+  # all four command lines first (a JVM each), then the four boots back to back
   for i in 0 1 2 3; do
     qemu_args --socket "$WORK/$n$i.sock" --mem-size 4G --ram 512M --cpus 1 || { fail "$n$i/qemu-args" "failed"; continue; }
+    declare -n qa=multi_qargs$i; qa=("${QARGS[@]}"); unset -n qa
+  done
+  for i in 0 1 2 3; do
+    declare -n qa=multi_qargs$i; QARGS=("${qa[@]}"); unset -n qa
     script=$(guest_script "$n$i" <<GUEST
 set -- \$(pci_devs 0x10de 0x2342)
 check one-gpu test \$# -eq 1
@@ -25,9 +30,9 @@ GUEST
 )
     E2E_TIMEOUT=${E2E_TIMEOUT:-400} guest_run_bg "$n$i" "$script"
   done
-  t0=$SECONDS
+  multi_t0=$SECONDS
   guest_wait
-  note "$n: four concurrent guests done in $(( SECONDS - t0 )) s"
+  note "$n: four concurrent guests done in $(( SECONDS - multi_t0 )) s"
   # one client per GPU, each a different QEMU (counted before peek connects as a client of its own)
   pids=""
   for i in 0 1 2 3; do
