@@ -55,7 +55,9 @@ GUEST
   fi
   guest_wait
   note "$g: QEMU exit code $(cat "$WORK/$g.qemu-rc" 2>/dev/null); guest reached E2E END: $(grep -aq '^E2E END' "$WORK/$g.console" && echo yes || echo no)"
-  sed 's/^/  '"$g"': qemu: /' "$WORK/$g.qemu.log"
+  # QEMU's messages, each kind once with its count (offsets folded): a line per guest access
+  note "$g: QEMU's stderr, $(wc -l <"$WORK/$g.qemu.log") lines, the first: $(head -1 "$WORK/$g.qemu.log")"
+  sed -E 's/0x[0-9a-f]+/0x.../g' "$WORK/$g.qemu.log" | sort | uniq -c | sort -rn | sed -E 's/^ *([0-9]+) /  '"$g"': qemu: \1x /'
   check "$g/behaviour-recorded" test -s "$WORK/$g.qemu-rc"
   # the restart on the same socket path and backing file
   serve_start "$n" --mem-size 4G --backing-file "$gone_mem" || { fail "$g/restart" "jvfio serve did not restart on $gone_mem: $(tail -2 "$WORK/$n.serve.log")"; return 1; }
