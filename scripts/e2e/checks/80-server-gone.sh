@@ -51,9 +51,12 @@ GUEST
     note "$g: QEMU still running $gone_wait s after the server died; the host stops it"
     for pid in $(ps -o pid= --ppid "$sub"); do kill -TERM "$pid" 2>/dev/null; done
   else
-    note "$g: QEMU ended by itself within ${waited} s of the server's death"
+    note "$g: QEMU ended by itself $waited s after the server's death"
   fi
   guest_wait
+  if grep -aq '^E2E END' "$WORK/$g.console"; then
+    note "$g: QEMU kept running without its server: the guest went on to its end and powered off"
+  fi
   note "$g: QEMU exit code $(cat "$WORK/$g.qemu-rc" 2>/dev/null); guest reached E2E END: $(grep -aq '^E2E END' "$WORK/$g.console" && echo yes || echo no)"
   # QEMU's messages, each kind once with its count (offsets folded): a line per guest access
   note "$g: QEMU's stderr, $(wc -l <"$WORK/$g.qemu.log") lines, the first: $(head -1 "$WORK/$g.qemu.log")"
