@@ -38,9 +38,9 @@ GUEST
   for i in 0 1 2 3; do
     c=$(grep -cE "gpu$i: .* connected$" "$WORK/$n.serve.log")
     pids="$pids $(grep -E "gpu$i: .* connected$" "$WORK/$n.serve.log" | sed -E 's/.* pid ([0-9]+) .*/\1/')"
-    check "$n$i/one-client" sh -c "[ $c -eq 1 ] || echo 'gpu$i: $c connections'"
+    check "$n$i/one-client" sh -c "[ $c -eq 1 ] || { echo 'gpu$i: $c connections'; false; }"
   done
-  check "$n/four-qemus" sh -c "[ \$(echo $pids | tr ' ' '\n' | sort -u | wc -l) -eq 4 ] || echo 'client pids:$pids'"
+  check "$n/four-qemus" sh -c "[ \$(echo $pids | tr ' ' '\n' | sort -u | wc -l) -eq 4 ] || { echo 'client pids:$pids'; false; }"
   grep -E ' connected$' "$WORK/$n.serve.log" | sed "s/^/  $n: serve: /"
   declare -A sha=()
   for i in 0 1 2 3; do sha[$i]=$(guest_info "$n$i" "sha256 "); done
@@ -48,7 +48,7 @@ GUEST
     got=$("$JVFIO" peek --socket "$WORK/$n$i.sock" --region 4 --offset 0 --count $count --sha256 2>&1)
     whose=""
     for j in 0 1 2 3; do [ -n "${sha[$j]}" ] && [ "$got" = "${sha[$j]}" ] && whose="$whose $j"; done
-    check "$n$i/host-sees-own-pattern-only" sh -c "[ -n '${sha[$i]}' ] && [ '$whose' = ' $i' ] || echo 'gpu$i holds the pattern of guest(s):${whose:- none} (peek: $got)'"
+    check "$n$i/host-sees-own-pattern-only" sh -c "[ -n '${sha[$i]}' ] && [ '$whose' = ' $i' ] || { echo 'gpu$i holds the pattern of guest(s):${whose:- none} (peek: $got)'; false; }"
   done
   serve_stop "$n"
 else

@@ -68,7 +68,7 @@ GUEST
   local want got
   want=$(guest_info "$g" "sha256 ")
   got=$("$JVFIO" peek --socket "$WORK/$n.sock" --region 4 --offset 0 --count $gone_len --sha256 2>&1)
-  check "$g/bytes-survive-restart" sh -c "[ -n '$want' ] && [ '$got' = '$want' ] || echo 'guest $want, host peek $got'"
+  check "$g/bytes-survive-restart" sh -c "[ -n '$want' ] && [ '$got' = '$want' ] || { echo 'guest $want, host peek $got'; false; }"
 }
 
 if serve_start "$n" --mem-size 4G --backing-file "$gone_mem"; then
