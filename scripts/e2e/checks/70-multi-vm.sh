@@ -4,7 +4,7 @@
 # SHA-256; after the guests have exited the host reads each GPU's memory with jvfio peek: GPU i holds
 # guest i's pattern and no other guest's. The serve log shows one client per socket.
 n=multi
-count=0x10000
+count=65536 # decimal: peek --count takes a size (65536, 64K), not 0x hex
 socks=()
 for i in 0 1 2 3; do socks+=(--socket "$WORK/$n$i.sock"); done
 if serve_start "$n" --gpus 4 --mem-size 4G "${socks[@]}"; then
@@ -45,10 +45,11 @@ GUEST
   declare -A sha=()
   for i in 0 1 2 3; do sha[$i]=$(guest_info "$n$i" "sha256 "); done
   for i in 0 1 2 3; do
-    got=$("$JVFIO" peek --socket "$WORK/$n$i.sock" --region 4 --offset 0 --count $count --sha256 2>&1)
+    got=$("$JVFIO" peek --socket "$WORK/$n$i.sock" --region 4 --offset 0 --count $count --sha256 2>&1 | tr '\n' ' ' | sed 's/ *$//')
     whose=""
     for j in 0 1 2 3; do [ -n "${sha[$j]}" ] && [ "$got" = "${sha[$j]}" ] && whose="$whose $j"; done
-    check "$n$i/host-sees-own-pattern-only" sh -c "[ -n '${sha[$i]}' ] && [ '$whose' = ' $i' ] || { echo 'gpu$i holds the pattern of guest(s):${whose:- none} (peek: $got)'; false; }"
+    if [ -n "${sha[$i]}" ] && [ "$whose" = " $i" ]; then pass "$n$i/host-sees-own-pattern-only"
+    else fail "$n$i/host-sees-own-pattern-only" "gpu$i holds the pattern of guest(s):${whose:- none} (peek: $got)"; fi
   done
   serve_stop "$n"
 else
