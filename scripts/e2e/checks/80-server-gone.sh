@@ -51,7 +51,7 @@ GUEST
     note "$g: QEMU still running $gone_wait s after the server died; the host stops it"
     for pid in $(ps -o pid= --ppid "$sub"); do kill -TERM "$pid" 2>/dev/null; done
   else
-    note "$g: QEMU ended by itself $waited s after the server's death"
+    note "$g: QEMU ended $waited s after the server's death, without the host stopping it"
   fi
   guest_wait
   if grep -aq '^E2E END' "$WORK/$g.console"; then
