@@ -69,7 +69,7 @@ class PeekCommandTest {
 
             Path out = dir.resolve("bytes");
             r = CliProcess.run(dir, Map.of(), "peek", "--socket", socket.toString(), "--region", "4",
-                    "--offset", "65536", "--count", String.valueOf(data.length), "--out", out.toString());
+                    "--offset", "65536", "--count", "0x" + Integer.toHexString(data.length), "--out", out.toString());
             assertThat(r.exitCode()).as(r.toString()).isZero();
             assertThat(Files.readAllBytes(out)).isEqualTo(data);
 
