@@ -166,7 +166,6 @@ static int srat_nodes(struct pci_dev *pdev, int *nodes, int max)
 {
 	struct acpi_table_header *tbl;
 	u16 seg = pci_domain_nr(pdev->bus);
-	u16 bdf = (u16)pdev->bus->number << 8 | pdev->devfn;
 	u8 *p, *end;
 	int n = 0, i, j;
 
@@ -180,11 +179,15 @@ static int srat_nodes(struct pci_dev *pdev, int *nodes, int max)
 
 		if (h->length < sizeof(*h) || p + h->length > end)
 			break;
+		if (h->type == ACPI_SRAT_TYPE_GENERIC_AFFINITY && h->length >= sizeof(*gi))
+			pci_dbg(pdev, "SRAT generic initiator: pxm %u type %u handle %*ph flags %#x\n",
+				gi->proximity_domain, gi->device_handle_type, 4, gi->device_handle, gi->flags);
 		if (h->type == ACPI_SRAT_TYPE_GENERIC_AFFINITY && h->length >= sizeof(*gi) &&
 		    (gi->flags & ACPI_SRAT_GENERIC_AFFINITY_ENABLED) &&
 		    gi->device_handle_type == 1 /* PCI */ &&
 		    get_unaligned_le16(&gi->device_handle[0]) == seg &&
-		    get_unaligned_le16(&gi->device_handle[2]) == bdf) {
+		    /* ACPI 6.3 table 5-80: byte 2 is the bus, byte 3 the device/function (not a LE u16) */
+		    gi->device_handle[2] == pdev->bus->number && gi->device_handle[3] == pdev->devfn) {
 			int nid = pxm_to_node(gi->proximity_domain);
 
 			if (nid != NUMA_NO_NODE && n < max)
