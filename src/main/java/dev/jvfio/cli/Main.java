@@ -8,7 +8,8 @@ import picocli.CommandLine.ParameterException;
 /** Entry point of the jvfio command: a picocli tree of subcommands. Exit 0 ok, 1 failure, 2 bad usage. */
 @Command(name = "jvfio", mixinStandardHelpOptions = true, version = "jvfio 0.1.0",
         description = "A vfio-user PCI device server with a simulated NVIDIA Grace Hopper GPU.",
-        subcommands = {ServeCommand.class, LspciCommand.class, PeekCommand.class, QemuArgsCommand.class, BenchCommand.class, FuzzCommand.class,
+        subcommands = {ServeCommand.class, LspciCommand.class, QemuArgsCommand.class, BenchCommand.class, FuzzCommand.class,
+            PeekCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_FAILURE = 1;

@@ -1,133 +1,117 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.RegionInfo;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+/**
+ * Reads bytes of a served device's region through the socket, as a client: what a guest wrote into
+ * device memory can be checked from the host after the VM is gone (the memory lives in the server).
+ */
 @Command(name = "peek", mixinStandardHelpOptions = true, sortOptions = false,
-        header = "Read bytes of a served device's region (e.g. BAR4 device memory) and print them.",
+        header = "Read bytes of a served device's region (e.g. BAR4 memory) through its socket.",
         description = {
-            "Connects to a served device as a vfio-user client (only one client at a",
-            "time: stop the VMM first) and reads COUNT bytes of region N from OFFSET",
-            "through REGION_READ, as a hex dump with the region offset and ASCII, or",
-            "the bytes themselves with --raw. Region indexes: BAR0..5 = 0..5, ROM 6,",
-            "config 7. Device memory lives in the server, so what a guest wrote into",
-            "BAR4 is still there after the guest is gone. See docs/guest-memory.md."})
+            "Connects as a vfio-user client (only one client at a time: stop the VM first)",
+            "and reads COUNT bytes of region INDEX at OFFSET with REGION_READ, in chunks",
+            "of the negotiated max_data_xfer_size. Prints a hex dump, or writes the raw",
+            "bytes to --out, or prints their SHA-256 with --sha256."})
 final class PeekCommand implements Callable<Integer> {
-    /** Largest read per message; the client splits larger counts. */
-    static final int CHUNK = 4096;
-    /** Upper bound of --count, to keep a typo from dumping gigabytes. */
-    static final long MAX_COUNT = 64L << 20;
-
     @Spec
     CommandSpec spec;
 
     @Option(names = "--socket", paramLabel = "PATH", required = true, description = "Socket of the served device.")
     Path socket;
 
-    @Option(names = "--region", paramLabel = "N", defaultValue = "4", description = "Region index (default: ${DEFAULT-VALUE}, BAR4).")
+    @Option(names = "--region", paramLabel = "INDEX", required = true,
+            description = "Region index: BAR0..5 = 0..5, ROM 6, config 7, device-specific regions 9 and up.")
     int region;
 
-    @Option(names = "--offset", paramLabel = "OFFSET", converter = PeekCommand.Offset.class, defaultValue = "0",
-            description = "Byte offset in the region: decimal, 0x hex or with a unit (default: 0).")
-    ByteSize offset;
+    @Option(names = "--offset", paramLabel = "OFFSET", defaultValue = "0",
+            description = "Byte offset in the region: decimal, 0x hex, or a size such as 1G (default: 0).")
+    String offset;
 
-    @Option(names = "--count", paramLabel = "COUNT", converter = PeekCommand.Offset.class, defaultValue = "64",
-            description = "Bytes to read: decimal, 0x hex or with a unit (default: ${DEFAULT-VALUE}, at most 64M).")
+    @Option(names = "--count", paramLabel = "SIZE", defaultValue = "256", converter = Converters.Size.class,
+            description = "Bytes to read, e.g. 4096 or 1M (default: 256; at most 1G).")
     ByteSize count;
 
-    @Option(names = "--raw", description = "Write the bytes to standard output instead of a hex dump.")
-    boolean raw;
+    @Option(names = "--out", paramLabel = "FILE", description = "Write the raw bytes to FILE instead of a hex dump.")
+    Path out;
 
-    private final Function<Path, DeviceView> connector;
-
-    PeekCommand() {
-        this(ClientWiring::connect);
-    }
-
-    PeekCommand(Function<Path, DeviceView> connector) {
-        this.connector = connector;
-    }
+    @Option(names = "--sha256", description = "Print only the SHA-256 of the bytes (lowercase hex).")
+    boolean sha256;
 
     @Override
     public Integer call() throws Exception {
-        long off = offset.bytes();
+        long start = parseOffset(offset);
         long n = count.bytes();
-        if (region < 0) throw new UsageError("--region must not be negative");
-        if (off < 0) throw new UsageError("--offset must not be negative");
-        if (n <= 0 || n > MAX_COUNT) throw new UsageError("--count must be between 1 and 64M, not " + n);
-        if (!Files.exists(socket)) {
-            throw new CommandFailure(socket + ": no such socket (is 'jvfio serve' running? it prints its socket paths)");
-        }
-        try (DeviceView dev = connector.apply(socket)) {
-            RegionInfo info = dev.regionInfo(region);
-            if (off >= info.size() || n > info.size() - off) {
-                throw new CommandFailure("region " + region + " has " + info.size() + " bytes: [" + hex(off) + ", "
-                        + hex(off + n) + ") is outside it");
+        if (n <= 0 || n > ByteSize.GIB) throw new UsageError("--count must be 1 byte to 1G, not " + n);
+        if (region < 0 || region > 99) throw new UsageError("--region must be 0 to 99, not " + region);
+        PrintWriter stdout = spec.commandLine().getOut();
+        try (VfioUserClient client = connect()) {
+            RegionInfo info = client.regionInfo(region);
+            if (info.size() == 0) throw new CommandFailure("region " + region + " does not exist on this device (size 0)");
+            if (start < 0 || start > info.size() || n > info.size() - start) {
+                throw new UsageError("offset " + start + " + count " + n + " is past the end of region " + region
+                        + " (" + info.size() + " bytes)");
             }
-            byte[] data = new byte[(int) n];
-            for (int done = 0; done < n; ) {
-                int step = (int) Math.min(CHUNK, n - done);
-                byte[] part = dev.read(region, off + done, step);
-                System.arraycopy(part, 0, data, done, step);
-                done += step;
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            int chunk = (int) Math.min(client.maxTransfer(), 1 << 20);
+            try (OutputStream file = out == null ? null : Files.newOutputStream(out)) {
+                for (long done = 0; done < n; ) {
+                    int len = (int) Math.min(chunk, n - done);
+                    byte[] bytes = client.read(region, start + done, len);
+                    if (sha256) digest.update(bytes);
+                    else if (file != null) file.write(bytes);
+                    else stdout.print(dump(start + done, bytes));
+                    done += len;
+                }
             }
-            if (raw) {
-                OutputStream os = System.out;
-                os.write(data);
-                os.flush();
-            } else {
-                PrintWriter out = spec.commandLine().getOut();
-                out.print(dump(off, data));
-                out.flush();
-            }
+            if (sha256) stdout.println(HexFormat.of().formatHex(digest.digest()));
+            stdout.flush();
+        } catch (IOException e) {
+            throw new CommandFailure("reading region " + region + " through " + socket + ": " + e.getMessage(), e);
         }
         return 0;
     }
 
-    /** A byte count or offset: 0x hex (what guest tools print) or a size like 4096, 2M. */
-    static final class Offset implements picocli.CommandLine.ITypeConverter<ByteSize> {
-        @Override
-        public ByteSize convert(String value) {
-            String t = value.strip();
-            try {
-                if (t.startsWith("0x") || t.startsWith("0X")) {
-                    return new ByteSize(Long.parseUnsignedLong(t.substring(2), 16));
-                }
-                return ByteSize.parse(t);
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a byte offset (e.g. 0x1000, 4096, 2M)");
-            }
+    private VfioUserClient connect() {
+        try {
+            return VfioUserClient.connect(socket);
+        } catch (IOException e) {
+            throw new CommandFailure("cannot connect to " + socket + ": " + e.getMessage()
+                    + " (is 'jvfio serve' running there, and is no other client attached?)", e);
         }
     }
 
-    private static String hex(long v) {
-        return "0x" + Long.toHexString(v);
+    static long parseOffset(String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        try {
+            if (t.startsWith("0x")) return Long.parseUnsignedLong(t.substring(2), 16);
+            return ByteSize.parse(t).bytes();
+        } catch (IllegalArgumentException e) {
+            throw new UsageError("--offset '" + text + "' is not an offset (decimal, 0x hex or a size such as 1G)");
+        }
     }
 
-    /** 16 bytes a line: region offset, hex bytes, printable ASCII ('.' for the rest), like hexdump -C. */
-    static String dump(long base, byte[] data) {
+    /** 16 bytes a line, the absolute offset in hex first. */
+    static String dump(long base, byte[] bytes) {
         StringBuilder sb = new StringBuilder();
-        for (int line = 0; line < data.length; line += 16) {
-            int end = Math.min(line + 16, data.length);
-            sb.append(String.format("%010x:", base + line));
-            for (int i = line; i < line + 16; i++) {
-                sb.append(i < end ? String.format(" %02x", data[i] & 0xff) : "   ");
-            }
-            sb.append("  |");
-            for (int i = line; i < end; i++) {
-                int c = data[i] & 0xff;
-                sb.append(c >= 0x20 && c < 0x7f ? (char) c : '.');
-            }
-            sb.append("|\n");
+        for (int line = 0; line < bytes.length; line += 16) {
+            sb.append(String.format("%012x:", base + line));
+            for (int i = line; i < Math.min(line + 16, bytes.length); i++) sb.append(String.format(" %02x", bytes[i] & 0xff));
+            sb.append('\n');
         }
         return sb.toString();
     }
