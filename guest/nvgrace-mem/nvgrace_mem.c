@@ -70,6 +70,7 @@ MODULE_PARM_DESC(allow_trapped, "hot-add even if BAR4 looks trapped by the VMM (
 
 struct part {
 	int nid;
+	int pxm; /* -1 when the node did not come from the SRAT */
 	u64 start;
 	u64 size;
 };
@@ -159,10 +160,12 @@ static int probe_trapped(struct pci_dev *pdev, u64 start, u64 *median_ns)
 
 /*
  * The generic-initiator nodes whose SRAT entry names this PCI function (segment, bus, devfn), in
- * ascending order. Linux 6.1 parses those entries at boot (they create the nodes and set
- * N_GENERIC_INITIATOR) but keeps no device link, so read the table again.
+ * ascending proximity-domain order (the order the VMM and the vendor driver count MIG instances in;
+ * Linux numbers nodes in the order it meets their domains in the SRAT, so node ids can be a
+ * permutation of the domains). Linux 6.1 parses those entries at boot (they create the nodes and
+ * set N_GENERIC_INITIATOR) but keeps no device link, so read the table again.
  */
-static int srat_nodes(struct pci_dev *pdev, int *nodes, int max)
+static int srat_nodes(struct pci_dev *pdev, int *nodes, int *pxms, int max)
 {
 	struct acpi_table_header *tbl;
 	u16 seg = pci_domain_nr(pdev->bus);
@@ -190,26 +193,32 @@ static int srat_nodes(struct pci_dev *pdev, int *nodes, int max)
 		    gi->device_handle[2] == pdev->bus->number && gi->device_handle[3] == pdev->devfn) {
 			int nid = pxm_to_node(gi->proximity_domain);
 
-			if (nid != NUMA_NO_NODE && n < max)
+			if (nid != NUMA_NO_NODE && n < max) {
+				pxms[n] = gi->proximity_domain;
 				nodes[n++] = nid;
+			}
 		}
 		p += h->length;
 	}
 	acpi_put_table(tbl);
 	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && nodes[j - 1] > nodes[j]; j--)
+		for (j = i; j > 0 && pxms[j - 1] > pxms[j]; j--) {
+			swap(pxms[j - 1], pxms[j]);
 			swap(nodes[j - 1], nodes[j]);
+		}
 	return n;
 }
 
 /* Fallback: the first generic-initiator nodes no other bound GPU uses. */
-static int unclaimed_gi_nodes(int *nodes, int max)
+static int unclaimed_gi_nodes(int *nodes, int *pxms, int max)
 {
 	int nid, n = 0;
 
 	for_each_node_state(nid, N_GENERIC_INITIATOR) {
-		if (n < max && !node_isset(nid, claimed_nodes))
+		if (n < max && !node_isset(nid, claimed_nodes)) {
+			pxms[n] = -1;
 			nodes[n++] = nid;
+		}
 	}
 	return n;
 }
@@ -240,7 +249,7 @@ static void remove_parts(struct nvmem *m)
 
 static int nvmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	int nodes[MAX_NUMNODES < 64 ? MAX_NUMNODES : 64];
+	int nodes[MAX_NUMNODES < 64 ? MAX_NUMNODES : 64], pxms[ARRAY_SIZE(nodes)];
 	u64 bar, barlen, len, block, start, end, each, median;
 	int nnodes, want, i, rc;
 	const char *how;
@@ -296,25 +305,29 @@ static int nvmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 			 start, end - 1);
 
 	mutex_lock(&claim_lock);
-	nnodes = srat_nodes(pdev, nodes, ARRAY_SIZE(nodes));
+	nnodes = srat_nodes(pdev, nodes, pxms, ARRAY_SIZE(nodes));
 	how = "SRAT generic initiator";
 	if (!nnodes) {
-		nnodes = unclaimed_gi_nodes(nodes, ARRAY_SIZE(nodes));
+		nnodes = unclaimed_gi_nodes(nodes, pxms, ARRAY_SIZE(nodes));
 		how = "first unclaimed generic-initiator node (SRAT names none for this function)";
 	}
 	if (node != NUMA_NO_NODE) {
 		/* node=N: N and the GPU's nodes after it, else N and the nodes numbered after it */
 		int k = 0, j;
 
-		for (j = 0; j < nnodes && nodes[j] < node; j++)
+		for (j = 0; j < nnodes && nodes[j] != node; j++)
 			;
-		if (j == nnodes || nodes[j] != node) {
-			for (k = 0; k < MAX_PARTS; k++)
+		if (j == nnodes) {
+			for (k = 0; k < MAX_PARTS; k++) {
 				nodes[k] = node + k;
+				pxms[k] = -1;
+			}
 			nnodes = MAX_PARTS;
 		} else {
-			for (k = 0; j < nnodes; j++)
-				nodes[k++] = nodes[j];
+			for (k = 0; j < nnodes; j++, k++) {
+				nodes[k] = nodes[j];
+				pxms[k] = pxms[j];
+			}
 			nnodes = k;
 		}
 		how = "node= parameter";
@@ -350,6 +363,7 @@ static int nvmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		struct part *pt = &m->parts[i];
 
 		pt->nid = nodes[i];
+		pt->pxm = pxms[i];
 		pt->start = start + i * each;
 		pt->size = i == want - 1 ? end - pt->start : each;
 		if (!node_possible(pt->nid)) {
@@ -371,8 +385,8 @@ static int nvmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		mutex_lock(&claim_lock);
 		node_set(pt->nid, claimed_nodes);
 		mutex_unlock(&claim_lock);
-		pci_info(pdev, "node %d: added [%#llx-%#llx] (%llu MiB) as " RES_NAME "\n", pt->nid, pt->start,
-			 pt->start + pt->size - 1, pt->size >> 20);
+		pci_info(pdev, "node %d: added [%#llx-%#llx] (%llu MiB) as " RES_NAME ", PXM %d\n", pt->nid,
+			 pt->start, pt->start + pt->size - 1, pt->size >> 20, pt->pxm);
 	}
 	pci_set_drvdata(pdev, m);
 	return 0;
