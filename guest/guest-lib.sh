@@ -27,3 +27,15 @@ config_dump() {
   echo "$(basename "$1" | cut -d: -f2-) x"
   hexdump -v -e '"%03_ax: " 16/1 "%02x " "\n"' "$1/config" | sed 's/^0\([0-9a-f][0-9a-f]\):/\1:/'
 }
+# cfg_write DEV OFFSET BYTE...: writes bytes (decimal or 0x hex) into config space through sysfs
+cfg_write() {
+  local dev=$1 off=$2 b s=""; shift 2
+  for b in "$@"; do s="$s$(printf '\\%03o' $(( b )))"; done
+  printf "$s" | dd of="$dev/config" bs=1 seek=$(( off )) conv=notrunc 2>/dev/null
+}
+# cfg_read16 DEV OFFSET: a 16-bit config register, as a decimal number
+cfg_read16() { echo $(( $(hexdump -s $(( $2 )) -n 2 -e '1/2 "%u"' "$1/config") )); }
+# mem_enable DEV: sets Command.Memory (bit 1) so the BARs decode (no driver did it)
+mem_enable() { local c; c=$(cfg_read16 "$1" 4); cfg_write "$1" 4 $(( (c | 2) & 255 )) $(( (c >> 8) & 255 )); }
+# expect NAME ACTUAL EXPECTED: PASS if the two strings are equal, else FAIL naming both
+expect() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', want '$3'"; fi; }

@@ -65,10 +65,19 @@ guest_run() {
   local name=$1 script=$2; shift 2
   local console=$WORK/$name.console
   rm -f "$console"
-  timeout --kill-after=5 "${E2E_TIMEOUT:-180}" "$E2E_QEMU_X86" -accel tcg -cpu "max,phys-bits=$PHYS_BITS" \
-    -nodefaults -no-user-config -display none -no-reboot \
-    -serial "file:$console" -kernel "$E2E_KERNEL_X86" -initrd "$WORK/initramfs.cpio.gz" \
-    -append "console=ttyS0 quiet panic=-1 ${GUEST_APPEND:-}" \
+  local machine_opts
+  if [ "${ARCH:-x86_64}" = aarch64 ]; then
+    # arm virt: UEFI firmware for ACPI (and so SRAT generic initiators); pauth-impdef is faster under TCG
+    machine_opts=("$E2E_QEMU_AA64" -accel tcg -cpu max,pauth-impdef=on -bios "$E2E_FIRMWARE_AA64"
+      -kernel "$E2E_KERNEL_AA64" -initrd "$WORK/initramfs-aarch64.cpio.gz"
+      -append "console=ttyAMA0 quiet panic=-1 ${GUEST_APPEND:-}")
+  else
+    machine_opts=("$E2E_QEMU_X86" -accel tcg -cpu "max,phys-bits=$PHYS_BITS"
+      -kernel "$E2E_KERNEL_X86" -initrd "$WORK/initramfs-x86_64.cpio.gz"
+      -append "console=ttyS0 quiet panic=-1 ${GUEST_APPEND:-}")
+  fi
+  timeout --kill-after=5 "${E2E_TIMEOUT:-180}" "${machine_opts[@]}" \
+    -nodefaults -no-user-config -display none -no-reboot -serial "file:$console" \
     -fw_cfg "name=opt/jvfio/test,file=$script" "${QARGS[@]}" "$@" \
     >"$WORK/$name.qemu.log" 2>&1 </dev/null
   local rc=$?
@@ -96,32 +105,36 @@ guest_results() { # NAME CONSOLE
 guest_info() { grep -a "^E2E INFO $2" "$WORK/$1.console" | sed "s/^E2E INFO $2//" | tr -d '\r'; }
 
 # ---- initramfs ----
-# Builds $WORK/initramfs.cpio.gz: busybox, /init, the guest library, the static helpers of
-# guest/helpers/*.c, the kernel modules the tests load and the guest modules under guest/*/Kbuild.
+# build_initramfs ARCH: builds $WORK/initramfs-ARCH.cpio.gz: busybox, /init, the guest library, the
+# static helpers of guest/helpers/*.c, the kernel modules the tests load and (x86_64) the guest
+# modules under guest/*/Kbuild, built against the guest kernel's headers.
 build_initramfs() {
-  local root=$WORK/initramfs
+  local arch=${1:-x86_64} root=$WORK/initramfs-${1:-x86_64} cc=gcc busybox=$E2E_BUSYBOX_X86 modules=$E2E_MODULES_X86
+  if [ "$arch" = aarch64 ]; then cc=$E2E_CC_AA64 busybox=$E2E_BUSYBOX_AA64 modules=$E2E_MODULES_AA64; fi
   rm -rf "$root"; mkdir -p "$root"/{bin,sbin,lib/jvfio,proc,sys,dev,tmp}
-  cp "$E2E_BUSYBOX_X86" "$root/bin/busybox"
+  cp "$busybox" "$root/bin/busybox"
   cp "$E2E_REPO/guest/init" "$root/init"
   cp "$E2E_REPO/guest/guest-lib.sh" "$root/lib/jvfio/guest-lib.sh"
-  cp "$E2E_MODULES_X86"/*.ko "$root/lib/jvfio/"
+  cp "$modules"/*.ko "$root/lib/jvfio/"
   local c
   for c in "$E2E_REPO"/guest/helpers/*.c; do
-    gcc -O2 -static -Wall -o "$root/bin/$(basename "$c" .c)" "$c" || return 1
+    "$cc" -O2 -static -Wall -o "$root/bin/$(basename "$c" .c)" "$c" || return 1
   done
   local k out
-  for k in "$E2E_REPO"/guest/*/Kbuild; do
-    [ -f "$k" ] || continue
-    out=$WORK/kbuild/$(basename "$(dirname "$k")")
-    rm -rf "$out"; mkdir -p "$out"; cp -r "$(dirname "$k")"/. "$out/"
-    if [ -x "$(dirname "$k")/build.sh" ]; then # the module's own build script: build.sh KDIR OUTDIR
-      "$(dirname "$k")/build.sh" "$E2E_KDIR_X86" "$out" >"$out.log" 2>&1 || { echo "building $k failed: $(tail -5 "$out.log")" >&2; return 1; }
-    else
-      make -s -C "$E2E_KDIR_X86" M="$out" modules >"$out.log" 2>&1 || { echo "building $k failed: $(tail -5 "$out.log")" >&2; return 1; }
-    fi
-    cp "$out"/*.ko "$root/lib/jvfio/"
-  done
-  (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$WORK/initramfs.cpio.gz"
+  if [ "$arch" = x86_64 ]; then
+    for k in "$E2E_REPO"/guest/*/Kbuild; do
+      [ -f "$k" ] || continue
+      out=$WORK/kbuild/$(basename "$(dirname "$k")")
+      rm -rf "$out"; mkdir -p "$out"; cp -r "$(dirname "$k")"/. "$out/"
+      if [ -x "$(dirname "$k")/build.sh" ]; then # the module's own build script: build.sh KDIR OUTDIR
+        "$(dirname "$k")/build.sh" "$E2E_KDIR_X86" "$out" >"$out.log" 2>&1 || { echo "building $k failed: $(tail -5 "$out.log")" >&2; return 1; }
+      else
+        make -s -C "$E2E_KDIR_X86" M="$out" modules >"$out.log" 2>&1 || { echo "building $k failed: $(tail -5 "$out.log")" >&2; return 1; }
+      fi
+      cp "$out"/*.ko "$root/lib/jvfio/"
+    done
+  fi
+  (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$WORK/initramfs-$arch.cpio.gz"
 }
 
 # guest_script NAME: writes stdin to $WORK/NAME.sh and prints its path
