@@ -120,7 +120,7 @@ check split8-removed eval "t=0; for nd in \$(gi_nodes); do t=\$((t + \$(node_kb 
 GUEST
 } | guest_script "$n")
   # QEMU has exited (one client per socket); the device memory is still in the server
-  guest_run "$n" "$script" && { numa_readback "$n" g0 "$WORK/$n.sock"; numa_readback "$n" g0n9 "$WORK/$n.sock"; }
+  E2E_TIMEOUT=${E2E_TIMEOUT:-300} guest_run "$n" "$script" && { numa_readback "$n" g0 "$WORK/$n.sock"; numa_readback "$n" g0n9 "$WORK/$n.sock"; }
   serve_stop "$n"
 else
   fail "$n/serve" "jvfio serve did not start"
