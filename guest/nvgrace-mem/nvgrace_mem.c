@@ -64,6 +64,10 @@ static uint trap_threshold_ns = 5000;
 module_param(trap_threshold_ns, uint, 0444);
 MODULE_PARM_DESC(trap_threshold_ns, "median BAR4 read time above which BAR4 counts as trapped (default 5000)");
 
+static bool request_bar4;
+module_param(request_bar4, bool, 0444);
+MODULE_PARM_DESC(request_bar4, "request BAR4 like an ordinary driver first (shows why the module does not: the hot-add then fails)");
+
 static bool allow_trapped;
 module_param(allow_trapped, bool, 0444);
 MODULE_PARM_DESC(allow_trapped, "hot-add even if BAR4 looks trapped by the VMM (slow; may hang or kill a guest)");
@@ -252,6 +256,7 @@ static int nvmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	int nodes[MAX_NUMNODES < 64 ? MAX_NUMNODES : 64], pxms[ARRAY_SIZE(nodes)];
 	u64 bar, barlen, len, block, start, end, each, median;
 	int nnodes, want, i, rc;
+	bool bar4_requested = false;
 	const char *how;
 	struct nvmem *m;
 
@@ -358,6 +363,15 @@ static int nvmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!m->res_name)
 		return -ENOMEM;
 	pci_info(pdev, "usemem [%#llx-%#llx] into %d node(s) from the %s\n", start, end - 1, want, how);
+	if (request_bar4) {
+		rc = pci_request_region(pdev, USEMEM_BAR, DRV_NAME);
+		if (rc) {
+			pci_err(pdev, "request_bar4=1: cannot request BAR4: %d\n", rc);
+			goto undo;
+		}
+		bar4_requested = true;
+		pci_warn(pdev, "request_bar4=1: BAR4 requested (busy); the hot-add below is expected to fail\n");
+	}
 
 	for (i = 0; i < want; i++) {
 		struct part *pt = &m->parts[i];
@@ -388,9 +402,13 @@ static int nvmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		pci_info(pdev, "node %d: added [%#llx-%#llx] (%llu MiB) as " RES_NAME ", PXM %d\n", pt->nid,
 			 pt->start, pt->start + pt->size - 1, pt->size >> 20, pt->pxm);
 	}
+	if (bar4_requested)
+		pci_release_region(pdev, USEMEM_BAR);
 	pci_set_drvdata(pdev, m);
 	return 0;
 undo:
+	if (bar4_requested)
+		pci_release_region(pdev, USEMEM_BAR);
 	remove_parts(m);
 	kfree(m->res_name);
 	return rc;
