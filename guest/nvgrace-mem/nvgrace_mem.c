@@ -380,14 +380,15 @@ static int nvmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		pt->pxm = pxms[i];
 		pt->start = start + i * each;
 		pt->size = i == want - 1 ? end - pt->start : each;
-		if (!node_possible(pt->nid)) {
+		if (pt->nid < 0 || pt->nid >= MAX_NUMNODES || !node_possible(pt->nid)) {
 			pci_err(pdev, "node %d does not exist\n", pt->nid);
 			rc = -EINVAL;
 			goto undo;
 		}
 		/*
 		 * BAR4's resource is not requested (not busy), so the System RAM resource nests
-		 * under it in /proc/iomem; pci_request_region() would make this fail with -EBUSY.
+		 * under it in /proc/iomem; with BAR4 requested (busy) this fails with -EEXIST
+		 * ("Unable to reserve System RAM region", see request_bar4).
 		 */
 		rc = add_memory_driver_managed(pt->nid, pt->start, pt->size, m->res_name, MHP_NONE);
 		if (rc) {
