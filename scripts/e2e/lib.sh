@@ -165,7 +165,11 @@ build_initramfs() {
       [ -f "$k" ] || continue
       out=$WORK/kbuild/$(basename "$(dirname "$k")")
       rm -rf "$out"; mkdir -p "$out"; cp -r "$(dirname "$k")"/. "$out/"
-      make -s -C "$E2E_KDIR_X86" M="$out" modules >"$out.log" 2>&1 || { echo "building $k failed: $(tail -5 "$out.log")" >&2; return 1; }
+      if [ -x "$(dirname "$k")/build.sh" ]; then # the module's own build script: build.sh KDIR OUTDIR
+        "$(dirname "$k")/build.sh" "$E2E_KDIR_X86" "$out" >"$out.log" 2>&1 || { echo "building $k failed: $(tail -5 "$out.log")" >&2; return 1; }
+      else
+        make -s -C "$E2E_KDIR_X86" M="$out" modules >"$out.log" 2>&1 || { echo "building $k failed: $(tail -5 "$out.log")" >&2; return 1; }
+      fi
       cp "$out"/*.ko "$root/lib/jvfio/"
     done
   fi
