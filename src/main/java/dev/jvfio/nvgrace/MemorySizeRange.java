@@ -7,7 +7,7 @@ import java.util.Optional;
  * The device-memory sizes (firmware {@code nvidia,gpu-mem-size}, NV-2.1) a Grace GPU can report and
  * still be served as a working device, from the driver's carving rules (NV-2.4, NV-2.5). Front ends
  * check a size the user asked for against it before creating anything; {@link MemoryLayout#carve}
- * itself stays permissive above its own hard limit so tests can model odd firmware.
+ * itself accepts every size it can carve, so tests can model odd firmware.
  *
  * <ul>
  *   <li>Minimum with the carve-out (Grace Hopper): 1.5 GiB. The driver takes 1 GiB for resmem and
