@@ -26,6 +26,27 @@ public record DeviceSpec(String name, String profile, Path socket, Long memSize,
     public static final String DEFAULT_MEMORY_ENABLE = "ignore";
     public static final String DEFAULT_LAYOUT = "bar";
     public static final Duration DEFAULT_READY_DELAY = Duration.ZERO;
+    /** Longest --ready-delay: the simulated GPU's own limit. */
+    public static final Duration MAX_READY_DELAY = dev.jvfio.hw.GpuSpec.MAX_NOT_READY_AFTER_RESET;
+    /**
+     * Most devices one serve process takes: each holds a socket, a thread and a memory file, and QEMU
+     * attaches at most 15 GPUs to one VM (NUMA node ids below 128, 8 per GPU), so 256 already covers
+     * 17 full VMs; a larger count is more likely a typo than a plan.
+     */
+    public static final int MAX_DEVICES = 256;
+    /**
+     * Most device memory one serve process maps: 64 TiB, half the 128 TiB user address space of
+     * x86-64 Linux, leaving the rest for the JVM and the guest RAM that clients map into it (DMA).
+     */
+    public static final long MAX_SERVED_MEMORY = 64L << 40;
+
+    /** "0" to "60m": why {@code delay} is no ready delay, or null. */
+    static String readyDelayProblem(Duration delay) {
+        if (delay.compareTo(MAX_READY_DELAY) <= 0) return null;
+        long ms = delay.toMillis();
+        String given = ms % 60_000 == 0 ? ms / 60_000 + "m" : ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+        return given + " is longer than the simulated GPU allows; allowed: 0 to " + MAX_READY_DELAY.toMinutes() + "m";
+    }
 
     /** "gh200, 96 GiB, memory-enable ignore, layout bar" for the serve banner. */
     public String summary() {

@@ -8,6 +8,7 @@ import dev.jvfio.profile.GpuOptions;
 import dev.jvfio.profile.GpuProfile;
 import java.io.IOException;
 import java.util.Locale;
+import java.util.Optional;
 
 /** Connects {@link DeviceSpec} to the device profiles (package dev.jvfio.profile). */
 final class ProfileWiring implements DeviceMaker {
@@ -26,6 +27,16 @@ final class ProfileWiring implements DeviceMaker {
     static Long effectiveMemory(DeviceSpec spec) {
         if (spec.memSize() != null) return spec.memSize();
         return GpuProfile.byName(spec.profile()).map(GpuProfile::defaultMemorySize).orElse(null);
+    }
+
+    /**
+     * Why a device of {@code profile} cannot have {@code bytes} of device memory, or empty: the chip's
+     * own rule ({@link GpuProfile#memorySizes()}), and the sample device has no device memory at all.
+     */
+    static Optional<String> memorySizeProblem(String profile, long bytes) {
+        Optional<GpuProfile> gpu = GpuProfile.byName(profile);
+        if (gpu.isEmpty()) return Optional.of("the " + profile + " profile has no device memory to size");
+        return gpu.get().memorySizes().problem(bytes).map(why -> profile + " device memory of " + why);
     }
 
     @Override

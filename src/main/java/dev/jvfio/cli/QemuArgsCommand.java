@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,6 +50,13 @@ final class QemuArgsCommand implements Callable<Integer> {
     @Option(names = "--cpus", paramLabel = "N", defaultValue = "4", description = "vCPUs (default: ${DEFAULT-VALUE}).")
     int cpus;
 
+    /** QEMU's limits (hw/i386/pc_q35.c max_cpus; hw/arm/virt.c with GICv3). */
+    static final int MAX_CPUS_Q35 = 4096, MAX_CPUS_VIRT = 512;
+    /** The widest guest physical address QEMU's CPUs offer (x86 and arm64 alike). */
+    static final int MAX_PHYS_BITS = 52;
+    /** Half of that address space: the rest is for the 64-bit PCI windows. */
+    static final long MAX_GUEST_RAM = 1L << (MAX_PHYS_BITS - 1);
+
     @Override
     public Integer call() {
         int count;
@@ -69,16 +77,34 @@ final class QemuArgsCommand implements Callable<Integer> {
         long deviceMemory;
         if (memSize != null) {
             deviceMemory = memSize.bytes();
+            ProfileWiring.memorySizeProblem(profile, deviceMemory).ifPresent(why -> {
+                throw new UsageError("--mem-size: " + why);
+            });
         } else {
             deviceMemory = GpuProfile.byName(profile).map(GpuProfile::defaultMemorySize).orElse(GpuWindow.MINIMUM / 2);
         }
         if (deviceMemory <= 0) throw new UsageError("--mem-size must be positive");
+        int maxCpus = machine == QemuMachine.VIRT ? MAX_CPUS_VIRT : MAX_CPUS_Q35;
+        if (cpus < 1 || cpus > maxCpus) {
+            throw new UsageError("--cpus " + cpus + " is not a vCPU count QEMU's " + machine.name().toLowerCase(Locale.ROOT)
+                    + " machine takes; allowed: 1 to " + maxCpus);
+        }
+        if (ram.bytes() > MAX_GUEST_RAM) {
+            throw new UsageError("--ram " + ram.human() + " does not fit a guest's physical address space; allowed: up to "
+                    + new ByteSize(MAX_GUEST_RAM).human());
+        }
         VmLayout layout;
         try {
             layout = new VmLayout(machine, SocketPaths.resolve(sockets, count, System.getenv()), ram.bytes(), cpus,
                     deviceMemory);
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
+        }
+        int bits = GpuWindow.q35PhysBits(ram.bytes(), layout.gpus(), deviceMemory);
+        if (machine == QemuMachine.Q35 && bits > MAX_PHYS_BITS) {
+            throw new UsageError("RAM and the 64-bit PCI hole for " + layout.gpus() + " GPU(s) need " + bits
+                    + " guest physical address bits, more than QEMU's x86 CPUs have (" + MAX_PHYS_BITS
+                    + "); use less --ram or --mem-size, or fewer --gpus");
         }
         PrintWriter out = spec.commandLine().getOut();
         out.print(layout.render());
@@ -87,7 +113,6 @@ final class QemuArgsCommand implements Callable<Integer> {
         err.println("# paste after: " + machine.binary() + " -accel kvm -cpu host"
                 + (machine == QemuMachine.VIRT ? " -bios <UEFI firmware, for ACPI>" : "") + " ...");
         if (machine == QemuMachine.Q35) {
-            int bits = GpuWindow.q35PhysBits(ram.bytes(), layout.gpus(), deviceMemory);
             err.println("# the 64-bit PCI hole needs " + bits + " guest physical address bits: -cpu host on a host with"
                     + " at least that many (KVM), or -cpu max,phys-bits=" + bits + " (TCG)");
         }

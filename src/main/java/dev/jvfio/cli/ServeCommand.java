@@ -40,11 +40,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "JSON file describing the devices (see docs/profiles.md).")
     Path config;
 
-    @Option(names = "--gpus", paramLabel = "N", description = "Number of devices (default: one per --socket, else 1).")
+    @Option(names = "--gpus", paramLabel = "N", description = "Number of devices, 1 to 256 (default: one per --socket, else 1).")
     Integer gpus;
 
     @Option(names = "--mem-size", paramLabel = "SIZE", converter = Converters.Size.class,
-            description = "Device memory per GPU, e.g. 96G (default: the profile's).")
+            description = "Device memory per GPU, e.g. 96G (default: the profile's): 1.5G to 64T for the GH200 profiles, 512M to 64T for gb200/gb300, in multiples of 64K; 64T per server in all.")
     ByteSize memSize;
 
     @Option(names = "--memory-enable", paramLabel = "POLICY",
@@ -56,7 +56,7 @@ final class ServeCommand implements Callable<Integer> {
     String layout;
 
     @Option(names = "--ready-delay", paramLabel = "DURATION", converter = Converters.Delay.class,
-            description = "Time the simulated GPU needs to be ready after a reset, e.g. 2s (default: 0).")
+            description = "Time the simulated GPU needs to be ready after a reset, e.g. 2s; 0 to 60m (default: 0).")
     Duration readyDelay;
 
     @Option(names = "--backing-file", paramLabel = "PATH",
@@ -93,8 +93,14 @@ final class ServeCommand implements Callable<Integer> {
         String me = allowed("--memory-enable", memoryEnable, DeviceSpec.MEMORY_ENABLE, DeviceSpec.DEFAULT_MEMORY_ENABLE);
         String lay = allowed("--layout", layout, DeviceSpec.LAYOUTS, DeviceSpec.DEFAULT_LAYOUT);
         Duration delay = readyDelay == null ? DeviceSpec.DEFAULT_READY_DELAY : readyDelay;
-        if (memSize != null && memSize.bytes() == 0) throw new UsageError("--mem-size must be positive");
+        String delayProblem = DeviceSpec.readyDelayProblem(delay);
+        if (delayProblem != null) throw new UsageError("--ready-delay: " + delayProblem);
         Long mem = memSize == null ? null : memSize.bytes();
+        if (mem != null && config == null) {
+            ProfileWiring.memorySizeProblem(p, mem).ifPresent(why -> {
+                throw new UsageError("--mem-size: " + why);
+            });
+        }
         List<DeviceSpec> out;
         if (config != null) {
             if (!sockets.isEmpty() || gpus != null || !backingFiles.isEmpty()) {
@@ -105,6 +111,10 @@ final class ServeCommand implements Callable<Integer> {
         } else {
             int count = gpus != null ? gpus : Math.max(1, Math.max(sockets.size(), backingFiles.size()));
             if (count < 1) throw new UsageError("--gpus must be at least 1, not " + count);
+            if (count > DeviceSpec.MAX_DEVICES) {
+                throw new UsageError("--gpus " + count + " is too many for one server; allowed: 1 to "
+                        + DeviceSpec.MAX_DEVICES + " (run several servers for more)");
+            }
             if (!sockets.isEmpty() && sockets.size() != count) {
                 throw new UsageError(count + " devices need " + count + " --socket options (one per device), got "
                         + sockets.size());
@@ -120,6 +130,20 @@ final class ServeCommand implements Callable<Integer> {
                 out.add(new DeviceSpec("gpu" + i, p, socks.get(i), mem, me, lay, delay, bf));
             }
             ServeConfig.checkUnique(null, out);
+        }
+        if (out.size() > DeviceSpec.MAX_DEVICES) {
+            throw new UsageError(out.size() + " devices are too many for one server; allowed: 1 to "
+                    + DeviceSpec.MAX_DEVICES + " (run several servers for more)");
+        }
+        long served = 0;
+        for (DeviceSpec s : out) {
+            Long m = ProfileWiring.effectiveMemory(s);
+            if (m != null) served += m; // each at most 64 TiB, at most 256 of them: no overflow
+        }
+        if (served > DeviceSpec.MAX_SERVED_MEMORY) {
+            throw new UsageError((config == null ? "" : "config " + config + ": ") + out.size() + " devices with " + new ByteSize(served).human()
+                    + " of device memory in all are more than one server can map; allowed: up to "
+                    + new ByteSize(DeviceSpec.MAX_SERVED_MEMORY).human() + " per server (run several servers)");
         }
         for (DeviceSpec s : out) {
             if (s.socket().toString().getBytes(StandardCharsets.UTF_8).length >= 108) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jvfio.profile.GpuProfile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -94,11 +95,12 @@ public final class ServeConfig {
         String profile = choice(source, at, node, "profile", DeviceSpec.PROFILES, d.profile());
         String socketText = text(source, at, node, "socket");
         Path socket = socketText == null ? SocketPaths.defaultSocket(env, index) : resolve(baseDir, socketText);
-        Long memSize = d.memSize();
+        // --mem-size is a default for the GPUs; the sample device has no device memory to size
+        Long memSize = GpuProfile.byName(profile).isPresent() ? d.memSize() : null;
         JsonNode ms = node.get("mem-size");
         if (ms != null) {
             try {
-                memSize = ms.isIntegralNumber() ? new ByteSize(ms.longValue()).bytes()
+                memSize = ms.isIntegralNumber() && ms.canConvertToLong() ? new ByteSize(ms.longValue()).bytes()
                         : ms.isTextual() ? ByteSize.parse(ms.textValue()).bytes() : -1L;
             } catch (IllegalArgumentException e) {
                 memSize = -1L;
@@ -106,6 +108,13 @@ public final class ServeConfig {
             if (memSize <= 0) {
                 throw new UsageError("config " + source + ": " + at + ".mem-size: " + ms
                         + " is not a positive size; write it like \"96G\" or \"512M\"");
+            }
+            String why = ProfileWiring.memorySizeProblem(profile, memSize).orElse(null);
+            if (why != null) throw new UsageError("config " + source + ": " + at + ".mem-size: " + why);
+        } else if (memSize != null) {
+            String why = ProfileWiring.memorySizeProblem(profile, memSize).orElse(null);
+            if (why != null) {
+                throw new UsageError("--mem-size: " + why + " (" + at + " of config " + source + " is a " + profile + ")");
             }
         }
         String memoryEnable = choice(source, at, node, "memory-enable", DeviceSpec.MEMORY_ENABLE, d.memoryEnable());
@@ -118,6 +127,8 @@ public final class ServeConfig {
             } catch (IllegalArgumentException e) {
                 throw new UsageError("config " + source + ": " + at + ".ready-delay: " + e.getMessage());
             }
+            String why = DeviceSpec.readyDelayProblem(readyDelay);
+            if (why != null) throw new UsageError("config " + source + ": " + at + ".ready-delay: " + why);
         }
         String bf = text(source, at, node, "backing-file");
         Path backing = bf == null ? null : resolve(baseDir, bf);

@@ -25,9 +25,18 @@ public record GpuSpec(int deviceId, int subsystemId, boolean migHardwareBugFixed
     public static final long DEFAULT_MEM_BASE_PA = 0x4000_0000_0000L;
     /** GPU memory nodes follow the CPU's node 0 and the second socket's node 1. */
     public static final long DEFAULT_PXM_START = 2;
+    /**
+     * Longest not-ready time after a reset: an hour. Past the driver's 30 s wait (NV-7.1) every
+     * access after a reset already fails with ETIME; the bound keeps the clock arithmetic exact.
+     */
+    public static final Duration MAX_NOT_READY_AFTER_RESET = Duration.ofHours(1);
 
     public GpuSpec {
         Objects.requireNonNull(notReadyAfterReset, "notReadyAfterReset");
+        if (notReadyAfterReset.isNegative() || notReadyAfterReset.compareTo(MAX_NOT_READY_AFTER_RESET) > 0) {
+            throw new IllegalArgumentException("not-ready time after reset must be 0 to "
+                    + MAX_NOT_READY_AFTER_RESET.toMinutes() + " minutes: " + notReadyAfterReset);
+        }
         if (memorySize < 0) {
             throw new IllegalArgumentException("negative memory size");
         }

@@ -1,5 +1,5 @@
 /**
- * The nvgrace-gpu vfio-pci variant (reference {@code shared/reference/nvgrace-gpu.md}) on top of the
+ * The nvgrace-gpu vfio-pci variant (reference {@code docs/reference/nvgrace-gpu.md}) on top of the
  * PCI core: {@link dev.jvfio.nvgrace.NvGraceGpuDevice} wraps a {@link dev.jvfio.pci.VfioPciDevice}
  * and overrides what the Linux driver overrides. Pure pieces, each testable alone:
  * {@link dev.jvfio.nvgrace.MemoryLayout} (carving, NV-2.4/2.5), {@link dev.jvfio.nvgrace.EmulatedBars}

@@ -1,5 +1,6 @@
 package dev.jvfio.profile;
 
+import dev.jvfio.nvgrace.MemorySizeRange;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -54,6 +55,11 @@ public enum GpuProfile {
      */
     public boolean needsCarveOut() {
         return needsCarveOut;
+    }
+
+    /** The device-memory sizes this chip can have, by its carve-out rule (NV-2.4, NV-2.5). */
+    public MemorySizeRange memorySizes() {
+        return MemorySizeRange.forChip(needsCarveOut);
     }
 
     public String marketingName() {

@@ -1,5 +1,6 @@
 /**
- * The vfio-user server: {@link dev.jvfio.server.VfioUserServer} listens on a socket path and
+ * The vfio-user server (reference {@code docs/reference/vfio-user.md}, VU-1, VU-3, VU-8):
+ * {@link dev.jvfio.server.VfioUserServer} listens on a socket path and
  * serves one {@link dev.jvfio.device.VfioDevice} to one client at a time, each client on its own
  * platform thread (a {@code Session}): VERSION first, then requests answered in order, DMA windows
  * mapped from client fds (a {@code DmaTable} that is the device's {@link dev.jvfio.device.DmaSpace}),

@@ -33,12 +33,13 @@ class DocsTest {
     }
 
     @Test
-    @DisplayName("every relative link in README.md and docs/*.md points to an existing file")
+    @DisplayName("every relative link in README.md and docs/**/*.md points to an existing file")
     void linksResolve() throws Exception {
         List<Path> pages = new ArrayList<>(List.of(ROOT.resolve("README.md")));
-        try (var s = Files.list(ROOT.resolve("docs"))) {
-            s.filter(p -> p.toString().endsWith(".md")).forEach(pages::add);
+        try (var s = Files.walk(ROOT.resolve("docs"))) {
+            s.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
         }
+        assertThat(pages).contains(ROOT.resolve("docs/reference/vfio-user.md"), ROOT.resolve("docs/benchmarks.md"));
         Pattern link = Pattern.compile("\\]\\(([^)#:]+)(#[^)]*)?\\)");
         for (Path page : pages) {
             Matcher m = link.matcher(Files.readString(page));
@@ -46,6 +47,106 @@ class DocsTest {
                 assertThat(page.getParent().resolve(m.group(1))).as("link in " + page).exists();
             }
         }
+    }
+
+    @Test
+    @DisplayName("README stays an overview (at most 150 lines); the benchmark method, runs and findings live in docs/benchmarks.md")
+    void readmeIsShortAndBenchmarksHaveTheirPage() throws Exception {
+        List<String> readme = Files.readAllLines(ROOT.resolve("README.md"));
+        assertThat(readme.size()).as("README.md lines").isLessThanOrEqualTo(150);
+        String text = String.join("\n", readme);
+        assertThat(text).contains("## Benchmarks", "](docs/benchmarks.md)", "| trapped config read 4 B |");
+        String bench = Files.readString(ROOT.resolve("docs/benchmarks.md"));
+        assertThat(bench).contains("## jvfio bench", "## One run", "What was found and fixed with this bench",
+                "What remains, and why", "## Microbenchmarks (JMH)", "floor measured in the same run");
+        // the recorded run's table is there, row for row
+        assertThat(bench).containsPattern("trapped +config read 4 B +rt/s");
+        assertThat(bench).containsPattern("footprint +launch to socket ready +ms");
+    }
+
+    @Test
+    @DisplayName("README's commands table names every jvfio command (hidden ones too) and nothing else")
+    void readmeCommandsTableMatchesTheCli() throws Exception {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        int start = readme.indexOf("## Commands");
+        int end = readme.indexOf("\n## ", start + 1);
+        Matcher row = Pattern.compile("(?m)^\\| `jvfio ([a-z-]+)").matcher(readme.substring(start, end));
+        List<String> documented = new ArrayList<>();
+        while (row.find()) documented.add(row.group(1));
+        List<String> commands = Main.commandLine().getSubcommands().keySet().stream()
+                .filter(name -> !name.equals("help")).toList();
+        assertThat(documented).containsExactlyInAnyOrderElementsOf(commands);
+    }
+
+    @Test
+    @DisplayName("README describes the guest suite with its scripts and links docs/e2e.md")
+    void readmeDescribesTheGuestSuite() throws Exception {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        assertThat(readme).contains("sudo scripts/e2e-env.sh", "JVFIO_E2E_CACHE", "scripts/e2e.sh [--qemu PATH]",
+                "`.ci/run` runs `./mvnw -B verify` then the guest suite", "[docs/e2e.md](docs/e2e.md)");
+    }
+
+    @Test
+    @DisplayName("VU-9.2 troubleshooting quotes serve's connect, reset, disconnect and refusal lines as ServeLog prints them")
+    void vu_9_2_troubleshootingQuotesTheServeLog() throws Exception {
+        String doc = Files.readString(ROOT.resolve("docs/troubleshooting.md"));
+        java.io.StringWriter out = new java.io.StringWriter();
+        var listener = new ServerWiring.LogListener("gpu0", new ServeLog(new java.io.PrintWriter(out)));
+        var peer = new dev.jvfio.transport.PeerCredentials(4317, 1000, 1000);
+        listener.connected(peer);
+        listener.reset();
+        listener.disconnected(peer, "client closed the connection");
+        listener.refused(peer, "another client is attached to gpu0");
+        List<String> lines = out.toString().lines().toList();
+        assertThat(lines).hasSize(4);
+        for (String line : lines) {
+            // "2026-12-04T17:41:05.877Z gpu0: ..." : the doc has the same text after its own timestamp
+            String text = Pattern.quote(line.substring(line.indexOf(' ') + 1))
+                    .replace("4317", "\\E\\d+\\Q").replace("1000", "\\E\\d+\\Q");
+            assertThat(line).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z .*");
+            assertThat(doc).containsPattern("(?m)^\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z " + text + "$");
+        }
+    }
+
+    @Test
+    @DisplayName("docs/writing-a-device.md: its Maven coordinates are pom.xml's and its Java example compiles against jvfio")
+    void writingADeviceExampleCompiles() throws Exception {
+        String guide = Files.readString(ROOT.resolve("docs/writing-a-device.md"));
+        var pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(ROOT.resolve("pom.xml").toFile())
+                .getDocumentElement();
+        for (String field : List.of("groupId", "artifactId", "version")) {
+            String value = direct(pom, field);
+            assertThat(guide).as(field).contains("<" + field + ">" + value + "</" + field + ">");
+        }
+        Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(guide);
+        assertThat(block.find()).as("a ```java block").isTrue();
+        String source = block.group(1);
+        Matcher type = Pattern.compile("public final class (\\w+)").matcher(source);
+        assertThat(type.find()).isTrue();
+        Path dir = Files.createTempDirectory("jvfio-guide");
+        try {
+            Path file = dir.resolve(type.group(1) + ".java");
+            Files.writeString(file, source);
+            var compiler = javax.tools.ToolProvider.getSystemJavaCompiler();
+            java.io.StringWriter errors = new java.io.StringWriter();
+            try (var files = compiler.getStandardFileManager(null, null, null)) {
+                boolean ok = compiler.getTask(errors, files, null,
+                        List.of("-proc:none", "-d", dir.toString(), "-cp", ROOT.resolve("target/classes").toString()),
+                        null, files.getJavaFileObjects(file)).call();
+                assertThat(ok).as(errors.toString()).isTrue();
+            }
+        } finally {
+            try (var s = Files.walk(dir)) {
+                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+            }
+        }
+    }
+
+    private static String direct(Element parent, String tag) {
+        for (var n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && e.getTagName().equals(tag)) return e.getTextContent().strip();
+        }
+        throw new AssertionError("pom.xml has no <" + tag + ">");
     }
 
     @Test

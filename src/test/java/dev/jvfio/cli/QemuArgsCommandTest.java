@@ -293,7 +293,9 @@ class QemuArgsCommandTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"--gpus 0", "--gpus 2 --socket /tmp/a.sock", "--machine pc", "--mem-size lots",
-        "--ram 3M", "--gpus 16", "--frobnicate"})
+        "--ram 3M", "--gpus 16", "--frobnicate", "--mem-size 100", "--profile gb200 --mem-size 256M",
+        "--mem-size 2097156K", "--cpus 0", "--cpus 4097", "--machine virt --cpus 513", "--ram 3000T",
+        "--ram 2048T --gpus 15 --mem-size 64T", "--profile sample --mem-size 2G"})
     @DisplayName("qemu-args rejects bad arguments with a clear message and exit code 2")
     void badArgumentsExitTwo(String args) {
         List<String> argv = new ArrayList<>(List.of("qemu-args"));

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (./mvnw installs it on CI); a missing lspci fails these tests.
  */
 class LspciComparisonTest {
-    /** A copy of ../shared/fixtures/h100-vm/h100-config.bin (see h100-config.README.md beside it). */
+    /** A real H100's config space, beside this class in the test resources (see h100-config.README.md there). */
     static final String H100 = "h100-config.bin";
 
     @TempDir

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** DESIGN.md layers for the GPU packages, checked on the import lines of the sources. */
+/** docs/design.md layers for the GPU packages, checked on the import lines of the sources. */
 class GpuLayeringTest {
     static final Path MAIN = Path.of("src/main/java/dev/jvfio");
 

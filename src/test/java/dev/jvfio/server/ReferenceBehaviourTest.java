@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Reference behaviours of ../shared/reference/vfio-user.md that are about the server as a whole
+ * Reference behaviours of docs/reference/vfio-user.md that are about the server as a whole
  * (as opposed to one codec or one device), each checked over a real socket.
  */
 @Timeout(120)

@@ -13,6 +13,8 @@ import dev.jvfio.protocol.Wire;
 import dev.jvfio.transport.UnixConnection;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +45,9 @@ class TraceReplayTest {
             Command.DEVICE_GET_REGION_INFO, Command.DEVICE_GET_IRQ_INFO, Command.DMA_MAP, Command.DMA_UNMAP,
             Command.DEVICE_SET_IRQS, Command.DEVICE_RESET);
 
+    /** The captured sessions, beside this class in the test resources (see the README there). */
+    private static final String TRACES = "traces";
+
     private record Message(byte[] bytes, List<String> fdKinds) {
         MemorySegment segment() {
             return MemorySegment.ofArray(bytes);
@@ -51,8 +56,10 @@ class TraceReplayTest {
 
     private record Connection(List<Message> requests, List<Message> replies) {}
 
-    static Stream<Path> traces() throws IOException {
-        Path dir = Path.of(System.getProperty("jvfio.shared", "../shared"), "fixtures", "vfio-user-traces");
+    static Stream<Path> traces() throws IOException, URISyntaxException {
+        URL traces = TraceReplayTest.class.getResource(TRACES);
+        assertThat(traces).as("test resource directory " + TRACES).isNotNull();
+        Path dir = Path.of(traces.toURI());
         try (Stream<Path> s = Files.list(dir)) {
             List<Path> l = s.filter(p -> p.toString().endsWith(".jsonl")).sorted().toList();
             assertThat(l).isNotEmpty();
