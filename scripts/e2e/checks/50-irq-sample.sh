@@ -1,0 +1,184 @@
+# Interrupts into guest drivers on the sample device (1234:5a31): INTx through uio_pci_generic,
+# MSI-X and MSI through the test module guest/irqtest. The sample's DOORBELL register (BAR0 0x2000)
+# raises vector N when written N (MSI-X if enabled, else MSI, else INTx). Checked: N doorbells give
+# N interrupts on the right vector and no others, the sample's DOORBELLS counter agrees, INTx sets
+# and clears Status.Interrupt (VU-8.6) and is held while Command.INTx-disable is set, and a masked
+# MSI-X or MSI vector stays pending (PBA bit, MSI pending bit) until unmasked, then fires once.
+#
+# QEMU options: `jvfio qemu-args --profile sample` attaches the served socket with the GPU layout
+# (the device on its own PCIe root port, plus NUMA nodes and acpi-generic-initiators meant for GPU
+# memory, which are harmless here); qemu-args cannot leave those out, nor take --gpus 0.
+n=irq
+serve_start "$n" --profile sample || { fail "$n/serve" "jvfio serve did not start"; return 0 2>/dev/null || exit 0; }
+qemu_args --profile sample --socket "$WORK/$n.sock" --ram 512M --cpus 1 || { fail "$n/qemu-args" "failed"; serve_stop "$n"; return 0 2>/dev/null || exit 0; }
+script=$(guest_script "$n" <<'GUEST'
+N=5                 # doorbells per vector
+DOORBELL=0x2000 INTX_ACK=0x2004 DOORBELLS=0x2014 PBA=0x3800
+dev=$(pci_devs 0x1234 0x5a31 | head -1)
+if [ -z "$dev" ]; then fail sample-present "no 1234:5a31 function: $(ls /sys/bus/pci/devices)"; return 0 2>/dev/null || exit 0; fi
+pass sample-present
+res=$dev/resource0 cfg=$dev/config slot=$(basename "$dev")
+check sample-id sh -c "[ \$(bar-io $res rd32 0x2008) = 0x504d4153 ] || bar-io $res rd32 0x2008"
+
+# until TENTHS COMMAND...: retries the command every 50 ms for up to TENTHS tenths of a second
+until_ok() { local t=$(( $1 * 2 )); shift; while ! "$@" >/dev/null 2>&1; do t=$((t - 1)); [ $t -gt 0 ] || return 1; sleep 0.05; done; }
+# proc_irqs NAME-OR-NUMBER: the interrupts /proc/interrupts counts for the line (all CPUs)
+proc_irqs() {
+  awk -v k="$1" '($1 == k ":" || $NF == k) { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s; exit }' /proc/interrupts
+}
+doorbells() { echo $(( $(bar-io $res rd32 $DOORBELLS) )); }
+cfg16() { echo $(( $(pci-cfg $cfg rd16 $1) )); }
+status_int() { echo $(( ($(cfg16 6) >> 3) & 1 )); }      # Status.Interrupt
+intx_disabled() { echo $(( ($(cfg16 4) >> 10) & 1 )); }  # Command.INTx-disable
+# cap_at ID: config offset of the capability with that id (empty if absent)
+cap_at() {
+  local at=$(( $(pci-cfg $cfg rd8 0x34) & 0xfc )) hops=0
+  while [ $at -ne 0 ] && [ $hops -lt 48 ]; do
+    [ $(( $(pci-cfg $cfg rd8 $at) )) -eq $1 ] && { echo $at; return 0; }
+    at=$(( $(pci-cfg $cfg rd8 $((at + 1))) & 0xfc )); hops=$((hops + 1))
+  done
+  return 1
+}
+
+# ---------------------------------------------------------------- INTx (uio_pci_generic, E2E-7)
+insmod /lib/jvfio/uio.ko; insmod /lib/jvfio/uio_pci_generic.ko
+echo "1234 5a31" >/sys/bus/pci/drivers/uio_pci_generic/new_id
+uio=$(ls "$dev/uio" 2>/dev/null | head -1)
+if [ -z "$uio" ]; then
+  fail intx-bound "uio_pci_generic did not bind: $(dmesg | tail -3 | tr '\n' ' ')"
+else
+  pass intx-bound
+  line=$(cat "$dev/irq")
+  info "INTx: /dev/$uio, irq $line, pin $(pci-cfg $cfg rd8 0x3d)"
+  check intx-status-clear-at-start test "$(status_int)" = 0
+  ev0=$(cat /sys/class/uio/$uio/event) p0=$(proc_irqs "$line") d0=$(doorbells)
+  bad_wait="" bad_status="" bad_masked="" bad_ack="" last=""
+  i=0
+  while [ $i -lt $N ]; do
+    i=$((i + 1))
+    # the handler sees Status.Interrupt, sets Command.INTx-disable; the read returns the event count
+    if last=$(uio-wait /dev/$uio 5000 $res $DOORBELL 0); then :; else bad_wait="$bad_wait #$i:$last"; fi
+    [ "$(status_int)" = 1 ] || bad_status="$bad_status #$i"
+    [ "$(intx_disabled)" = 1 ] || bad_masked="$bad_masked #$i"
+    bar-io $res wr32 $INTX_ACK 1                             # deassert: Status.Interrupt clears
+    [ "$(status_int)" = 0 ] || bad_ack="$bad_ack #$i"
+    pci-cfg $cfg clr16 4 0x400                               # re-arm
+  done
+  sleep 0.3
+  ev=$(cat /sys/class/uio/$uio/event) p=$(proc_irqs "$line") d=$(doorbells)
+  check intx-wait sh -c "[ -z '$bad_wait' ] || echo 'no interrupt after doorbell$bad_wait'"
+  check intx-count sh -c "[ $((ev - ev0)) -eq $N ] && [ '$last' = '$ev' ] || echo '$N doorbells, $((ev - ev0)) uio events (last read $last, sysfs $ev)'"
+  check intx-proc-interrupts sh -c "[ '$((p - p0))' -eq $N ] || echo '$N doorbells, /proc/interrupts line $line counted $((p - p0))'"
+  check intx-doorbells-register sh -c "[ $((d - d0)) -eq $N ] || echo 'DOORBELLS advanced by $((d - d0))'"
+  check intx-status-set-while-asserted sh -c "[ -z '$bad_status' ] || echo 'Status.Interrupt clear after doorbell$bad_status'"
+  check intx-handler-masked sh -c "[ -z '$bad_masked' ] || echo 'Command.INTx-disable not set by the handler$bad_masked'"
+  check intx-status-clear-after-ack sh -c "[ -z '$bad_ack' ] || echo 'Status.Interrupt still set after INTX_ACK$bad_ack'"
+
+  # Command.INTx-disable set: a doorbell sets Status.Interrupt but interrupts nobody; clearing the
+  # bit delivers the interrupt that was held.
+  pci-cfg $cfg set16 4 0x400
+  ev0=$(cat /sys/class/uio/$uio/event)
+  out=$(uio-wait /dev/$uio 1500 $res $DOORBELL 0)
+  check intx-disabled-no-interrupt sh -c "[ '$out' = timeout ] && [ $(cat /sys/class/uio/$uio/event) -eq $ev0 ] || echo 'interrupt while Command.INTx-disable set: $out'"
+  check intx-disabled-status-pending test "$(status_int)" = 1
+  uio-wait /dev/$uio 5000 >/tmp/held 2>&1 &
+  waiter=$!
+  sleep 0.5
+  pci-cfg $cfg clr16 4 0x400
+  wait $waiter; rc=$?
+  check intx-held-delivered-on-enable sh -c "[ $rc -eq 0 ] && [ $(cat /sys/class/uio/$uio/event) -eq $((ev0 + 1)) ] || echo 'rc $rc: $(cat /tmp/held), events $(cat /sys/class/uio/$uio/event) from $ev0'"
+  bar-io $res wr32 $INTX_ACK 1
+  pci-cfg $cfg clr16 4 0x400
+  echo "$slot" >/sys/bus/pci/drivers/uio_pci_generic/unbind
+  echo "1234 5a31" >/sys/bus/pci/drivers/uio_pci_generic/remove_id
+fi
+
+# ---------------------------------------------------------------- MSI-X and MSI (guest/irqtest)
+count() { cut -d' ' -f$(( $1 + 1 )) "$dev/irqtest_counts"; }
+# vectors_test KIND NVEC: N doorbells per vector, each waited for, then exact counts everywhere
+vectors_test() {
+  local kind=$1 nv=$2 v=0 w i before c0 d0 d bad all0 all
+  while [ $v -lt $nv ]; do
+    all0=$(cat "$dev/irqtest_counts") d0=$(doorbells) p0=$(proc_irqs irqtest-$v) bad=""
+    i=0
+    while [ $i -lt $N ]; do
+      i=$((i + 1)); before=$(count $v)
+      bar-io $res wr32 $DOORBELL $v
+      until_ok 50 test "$(count $v)" -gt "$before" || bad="$bad #$i"
+    done
+    sleep 0.3
+    all=$(cat "$dev/irqtest_counts") d=$(doorbells) p=$(proc_irqs irqtest-$v)
+    # expected: vector v advanced by N, every other vector unchanged
+    want=$(w=0; for c in $all0; do [ $w -eq $v ] && echo -n "$((c + N)) " || echo -n "$c "; w=$((w + 1)); done)
+    check $kind-vector-$v sh -c "[ -z '$bad' ] && [ '$want' = '$all ' ] || echo '$N doorbells on vector $v: counts $all0 -> $all (want $want)${bad:+, timed out at$bad}'"
+    check $kind-vector-$v-proc-interrupts sh -c "[ $((p - p0)) -eq $N ] || echo '/proc/interrupts irqtest-$v advanced by $((p - p0))'"
+    check $kind-vector-$v-doorbells-register sh -c "[ $((d - d0)) -eq $N ] || echo 'DOORBELLS advanced by $((d - d0))'"
+    v=$((v + 1))
+  done
+}
+
+# MSI-X: 4 vectors; vector 2 masked in its table entry: two doorbells set its PBA bit and interrupt
+# nobody, vector 1 meanwhile still works; unmasking delivers one interrupt and clears the PBA bit.
+insmod /lib/jvfio/irqtest.ko mode=msix nvec=4
+if [ ! -e "$dev/irqtest_mode" ]; then
+  fail msix-bound "irqtest did not bind: $(dmesg | tail -3 | tr '\n' ' ')"
+else
+  set -- $(cat "$dev/irqtest_mode")
+  check msix-bound test "$1 $2" = "msix 4"
+  vectors_test msix "$2"
+  m=2
+  echo $m >"$dev/irqtest_mask"
+  c0=$(count $m) c1=$(count 1)
+  pba0=$(( $(bar-io $res rd32 $PBA) ))
+  bar-io $res wr32 $DOORBELL $m; bar-io $res wr32 $DOORBELL $m
+  bar-io $res wr32 $DOORBELL 1
+  until_ok 30 test "$(count 1)" -gt "$c1"
+  sleep 0.5
+  pba=$(( $(bar-io $res rd32 $PBA) ))
+  check msix-masked-no-interrupt sh -c "[ $(count $m) -eq $c0 ] || echo 'masked vector $m counted $(( $(count $m) - c0 ))'"
+  check msix-masked-pending sh -c "[ $(( (pba0 >> m) & 1 )) -eq 0 ] && [ $(( (pba >> m) & 1 )) -eq 1 ] || printf 'PBA %#x before, %#x after the doorbells\n' $pba0 $pba"
+  check msix-other-vector-unaffected sh -c "[ $(count 1) -eq $((c1 + 1)) ] || echo 'vector 1: $c1 -> $(count 1)'"
+  echo $m >"$dev/irqtest_unmask"
+  until_ok 50 test "$(count $m)" -gt "$c0"
+  sleep 0.3
+  pba=$(( $(bar-io $res rd32 $PBA) ))
+  check msix-unmask-delivers-once sh -c "[ $(count $m) -eq $((c0 + 1)) ] || echo 'vector $m: $c0 -> $(count $m) after unmask'"
+  check msix-pending-cleared sh -c "[ $(( (pba >> m) & 1 )) -eq 0 ] || printf 'PBA %#x after unmask\n' $pba"
+  rmmod irqtest
+fi
+
+# MSI: x86 without interrupt remapping grants one vector; its mask bit holds a doorbell pending
+# (the MSI pending bits) until cleared.
+insmod /lib/jvfio/irqtest.ko mode=msi nvec=4
+if [ ! -e "$dev/irqtest_mode" ]; then
+  fail msi-bound "irqtest did not bind: $(dmesg | tail -3 | tr '\n' ' ')"
+else
+  set -- $(cat "$dev/irqtest_mode")
+  check msi-bound test "$1" = msi
+  info "MSI: $2 vector(s) granted"
+  vectors_test msi "$2"
+  msi=$(cap_at 5)
+  ctl=$(cfg16 $((msi + 2)))
+  maskreg=$(( msi + ((ctl & 0x80) ? 0x10 : 0x0c) ))
+  check msi-per-vector-masking test $(( ctl & 0x100 )) -ne 0
+  c0=$(count 0)
+  echo 0 >"$dev/irqtest_mask"
+  mask=$(( $(pci-cfg $cfg rd32 $maskreg) )) pend0=$(( $(pci-cfg $cfg rd32 $((maskreg + 4))) ))
+  bar-io $res wr32 $DOORBELL 0; bar-io $res wr32 $DOORBELL 0
+  sleep 0.5
+  pend=$(( $(pci-cfg $cfg rd32 $((maskreg + 4))) ))
+  check msi-mask-bit-set sh -c "[ $(( mask & 1 )) -eq 1 ] || printf 'mask bits %#x\n' $mask"
+  check msi-masked-no-interrupt sh -c "[ $(count 0) -eq $c0 ] || echo 'masked vector 0 counted $(( $(count 0) - c0 ))'"
+  check msi-masked-pending sh -c "[ $(( pend0 & 1 )) -eq 0 ] && [ $(( pend & 1 )) -eq 1 ] || printf 'pending bits %#x before, %#x after the doorbells\n' $pend0 $pend"
+  echo 0 >"$dev/irqtest_unmask"
+  until_ok 50 test "$(count 0)" -gt "$c0"
+  sleep 0.3
+  pend=$(( $(pci-cfg $cfg rd32 $((maskreg + 4))) ))
+  check msi-unmask-delivers-once sh -c "[ $(count 0) -eq $((c0 + 1)) ] || echo 'vector 0: $c0 -> $(count 0) after unmask'"
+  check msi-pending-cleared sh -c "[ $(( pend & 1 )) -eq 0 ] || printf 'pending bits %#x after unmask\n' $pend"
+  rmmod irqtest
+fi
+GUEST
+)
+guest_run "$n" "$script"
+serve_stop "$n"
