@@ -26,6 +26,7 @@ until_ok() { local t=$(( $1 * 2 )); shift; while ! "$@" >/dev/null 2>&1; do t=$(
 proc_irqs() {
   awk -v k="$1" '($1 == k ":" || $NF == k) { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s; exit }' /proc/interrupts
 }
+stamp() { info "$1 at $(cut -d' ' -f1 /proc/uptime) s"; }   # where a slow guest spends its time
 doorbells() { echo $(( $(bar-io $res rd32 $DOORBELLS) )); }
 cfg16() { echo $(( $(pci-cfg $cfg rd16 $1) )); }
 status_int() { echo $(( ($(cfg16 6) >> 3) & 1 )); }      # Status.Interrupt
@@ -41,7 +42,7 @@ cap_at() {
 }
 
 # ---------------------------------------------------------------- INTx (uio_pci_generic, E2E-7)
-info "INTx part at $(cut -d' ' -f1 /proc/uptime) s"
+stamp "INTx part"
 insmod /lib/jvfio/uio.ko; insmod /lib/jvfio/uio_pci_generic.ko
 echo "1234 5a31" >/sys/bus/pci/drivers/uio_pci_generic/new_id
 uio=$(ls "$dev/uio" 2>/dev/null | head -1)
@@ -101,8 +102,9 @@ else
 fi
 
 # ---------------------------------------------------------------- MSI-X and MSI (guest/irqtest)
-info "MSI-X and MSI part at $(cut -d' ' -f1 /proc/uptime) s"
+stamp "MSI-X and MSI part"
 count() { cut -d' ' -f$(( $1 + 1 )) "$dev/irqtest_counts"; }
+above() { [ "$(count $1)" -gt "$2" ]; }   # above VECTOR N: the vector counted more than N
 # vectors_test KIND NVEC: N doorbells per vector, each waited for, then exact counts everywhere
 vectors_test() {
   local kind=$1 nv=$2 v=0 w i before c0 d0 d bad all0 all
@@ -112,7 +114,7 @@ vectors_test() {
     while [ $i -lt $N ]; do
       i=$((i + 1)); before=$(count $v)
       bar-io $res wr32 $DOORBELL $v
-      until_ok 50 test "$(count $v)" -gt "$before" || bad="$bad #$i"
+      until_ok 50 above $v $before || bad="$bad #$i"
     done
     sleep 0.3
     all=$(cat "$dev/irqtest_counts") d=$(doorbells) p=$(proc_irqs irqtest-$v)
@@ -121,6 +123,7 @@ vectors_test() {
     check $kind-vector-$v sh -c "[ -z '$bad' ] && [ '$want' = '$all ' ] || echo '$N doorbells on vector $v: counts $all0 -> $all (want $want)${bad:+, timed out at$bad}'"
     check $kind-vector-$v-proc-interrupts sh -c "[ $((p - p0)) -eq $N ] || echo '/proc/interrupts irqtest-$v advanced by $((p - p0))'"
     check $kind-vector-$v-doorbells-register sh -c "[ $((d - d0)) -eq $N ] || echo 'DOORBELLS advanced by $((d - d0))'"
+    stamp "$kind vector $v"
     v=$((v + 1))
   done
 }
@@ -133,6 +136,7 @@ if [ ! -e "$dev/irqtest_mode" ]; then
 else
   set -- $(cat "$dev/irqtest_mode")
   check msix-bound test "$1 $2" = "msix 4"
+  stamp "MSI-X bound"
   vectors_test msix "$2"
   m=2
   echo $m >"$dev/irqtest_mask"
@@ -141,7 +145,7 @@ else
   bar-io $res wr32 $DOORBELL $m; bar-io $res wr32 $DOORBELL $m
   bar-io $res wr32 $DOORBELL 1
   # the interrupts arrive asynchronously: wait for vector 1's and for the PBA bit, then a little more
-  until_ok 50 test "$(count 1)" -gt "$c1"
+  until_ok 50 above 1 $c1
   until_ok 50 sh -c "[ \$(( (\$(bar-io $res rd32 $PBA) >> $m) & 1 )) -eq 1 ]"
   sleep 0.3
   pba=$(( $(bar-io $res rd32 $PBA) ))
@@ -149,13 +153,14 @@ else
   check msix-masked-pending sh -c "[ $(( (pba0 >> m) & 1 )) -eq 0 ] && [ $(( (pba >> m) & 1 )) -eq 1 ] || printf 'PBA %#x before, %#x after the doorbells\n' $pba0 $pba"
   check msix-other-vector-unaffected sh -c "[ $(count 1) -eq $((c1 + 1)) ] || echo 'vector 1: $c1 -> $(count 1)'"
   echo $m >"$dev/irqtest_unmask"
-  until_ok 50 test "$(count $m)" -gt "$c0"
+  until_ok 50 above $m $c0
   sleep 0.3
   pba=$(( $(bar-io $res rd32 $PBA) ))
   check msix-unmask-delivers-once sh -c "[ $(count $m) -eq $((c0 + 1)) ] || echo 'vector $m: $c0 -> $(count $m) after unmask'"
   check msix-pending-cleared sh -c "[ $(( (pba >> m) & 1 )) -eq 0 ] || printf 'PBA %#x after unmask\n' $pba"
   rmmod irqtest
 fi
+stamp "MSI-X done"
 
 # MSI: x86 without interrupt remapping grants one vector; its mask bit holds a doorbell pending
 # (the MSI pending bits) until cleared.
@@ -182,14 +187,14 @@ else
   check msi-masked-no-interrupt sh -c "[ $(count 0) -eq $c0 ] || echo 'masked vector 0 counted $(( $(count 0) - c0 ))'"
   check msi-masked-pending sh -c "[ $(( pend0 & 1 )) -eq 0 ] && [ $(( pend & 1 )) -eq 1 ] || printf 'pending bits %#x before, %#x after the doorbells\n' $pend0 $pend"
   echo 0 >"$dev/irqtest_unmask"
-  until_ok 50 test "$(count 0)" -gt "$c0"
+  until_ok 50 above 0 $c0
   sleep 0.3
   pend=$(( $(pci-cfg $cfg rd32 $((maskreg + 4))) ))
   check msi-unmask-delivers-once sh -c "[ $(count 0) -eq $((c0 + 1)) ] || echo 'vector 0: $c0 -> $(count 0) after unmask'"
   check msi-pending-cleared sh -c "[ $(( pend & 1 )) -eq 0 ] || printf 'pending bits %#x after unmask\n' $pend"
   rmmod irqtest
 fi
-info "done at $(cut -d' ' -f1 /proc/uptime) s"
+stamp "done"
 GUEST
 )
 # a loaded 2-core host stretches the guest's ~40 s (several hundred trapped accesses, E2E-8)
