@@ -14,14 +14,26 @@ qemu_args --profile sample --socket "$WORK/$n.sock" --ram 512M --cpus 1 || { fai
 script=$(guest_script "$n" <<'GUEST'
 N=5                 # doorbells per vector
 DOORBELL=0x2000 INTX_ACK=0x2004 DOORBELLS=0x2014 PBA=0x3800
+# expect NAME CONDITION DETAIL: PASS if the condition (shell code, evaluated here with this script's
+# functions and variables) holds, else FAIL with the detail. (Not guest-lib's `check sh -c "[ … ] ||
+# echo …"`: the echo succeeds, so such a check passes whatever the condition.)
+expect() { if eval "$2"; then pass "$1"; else fail "$1" "$3"; fi; }
 dev=$(pci_devs 0x1234 0x5a31 | head -1)
 if [ -z "$dev" ]; then fail sample-present "no 1234:5a31 function: $(ls /sys/bus/pci/devices)"; return 0 2>/dev/null || exit 0; fi
 pass sample-present
 res=$dev/resource0 cfg=$dev/config slot=$(basename "$dev")
-check sample-id sh -c "[ \$(bar-io $res rd32 0x2008) = 0x504d4153 ] || bar-io $res rd32 0x2008"
+id=$(bar-io $res rd32 0x2008)
+expect sample-id '[ "$id" = 0x504d4153 ]' "ID register $id"
 
-# until TENTHS COMMAND...: retries the command every 50 ms for up to TENTHS tenths of a second
-until_ok() { local t=$(( $1 * 2 )); shift; while ! "$@" >/dev/null 2>&1; do t=$((t - 1)); [ $t -gt 0 ] || return 1; sleep 0.05; done; }
+# until_ok TENTHS COMMAND...: retries the command every 50 ms or so for up to TENTHS tenths of a second
+until_ok() {
+  local end=$(( $(cut -d. -f1 /proc/uptime) * 10 + $1 )) now; shift
+  while ! "$@" >/dev/null 2>&1; do
+    now=$(cut -d' ' -f1 /proc/uptime); now=$(( ${now%.*} * 10 + $(echo ${now#*.} | cut -c1) ))
+    [ $now -lt $end ] || return 1
+    sleep 0.05
+  done
+}
 # proc_irqs NAME-OR-NUMBER: the interrupts /proc/interrupts counts for the line (all CPUs)
 proc_irqs() {
   awk -v k="$1" '($1 == k ":" || $NF == k) { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s; exit }' /proc/interrupts
@@ -51,16 +63,18 @@ if [ -z "$uio" ]; then
 else
   pass intx-bound
   line=$(cat "$dev/irq")
+  events() { cat /sys/class/uio/$uio/event; }
   info "INTx: /dev/$uio, irq $line, pin $(pci-cfg $cfg rd8 0x3d)"
-  check intx-status-clear-at-start test "$(status_int)" = 0
-  ev0=$(cat /sys/class/uio/$uio/event) p0=$(proc_irqs "$line") d0=$(doorbells)
+  st=$(status_int)
+  expect intx-status-clear-at-start '[ "$st" = 0 ]' "Status.Interrupt set before any doorbell"
+  ev0=$(events) p0=$(proc_irqs "$line") d0=$(doorbells)
   evall0=$ev0 pall0=$p0
   bad_wait="" bad_status="" bad_masked="" bad_ack="" last=""
   i=0
   while [ $i -lt $N ]; do
     i=$((i + 1))
     # the handler sees Status.Interrupt, sets Command.INTx-disable; the read returns the event count
-    if last=$(uio-wait /dev/$uio 5000 $res $DOORBELL 0); then :; else bad_wait="$bad_wait #$i:$last"; fi
+    last=$(uio-wait /dev/$uio 5000 $res $DOORBELL 0) || bad_wait="$bad_wait #$i:$last"
     [ "$(status_int)" = 1 ] || bad_status="$bad_status #$i"
     [ "$(intx_disabled)" = 1 ] || bad_masked="$bad_masked #$i"
     bar-io $res wr32 $INTX_ACK 1                             # deassert: Status.Interrupt clears
@@ -68,35 +82,37 @@ else
     pci-cfg $cfg clr16 4 0x400                               # re-arm
   done
   sleep 0.3
-  ev=$(cat /sys/class/uio/$uio/event) p=$(proc_irqs "$line") d=$(doorbells)
-  check intx-wait sh -c "[ -z '$bad_wait' ] || echo 'no interrupt after doorbell$bad_wait'"
-  check intx-count sh -c "[ $((ev - ev0)) -eq $N ] && [ '$last' = '$ev' ] || echo '$N doorbells, $((ev - ev0)) uio events (last read $last, sysfs $ev)'"
-  check intx-proc-interrupts sh -c "[ '$((p - p0))' -eq $N ] || echo '$N doorbells, /proc/interrupts line $line counted $((p - p0))'"
-  check intx-doorbells-register sh -c "[ $((d - d0)) -eq $N ] || echo 'DOORBELLS advanced by $((d - d0))'"
-  check intx-status-set-while-asserted sh -c "[ -z '$bad_status' ] || echo 'Status.Interrupt clear after doorbell$bad_status'"
-  check intx-handler-masked sh -c "[ -z '$bad_masked' ] || echo 'Command.INTx-disable not set by the handler$bad_masked'"
-  check intx-status-clear-after-ack sh -c "[ -z '$bad_ack' ] || echo 'Status.Interrupt still set after INTX_ACK$bad_ack'"
+  ev=$(events) p=$(proc_irqs "$line") d=$(doorbells)
+  expect intx-wait '[ -z "$bad_wait" ]' "no interrupt within 5 s of doorbell$bad_wait"
+  expect intx-count '[ $((ev - ev0)) -eq $N ] && [ "$last" = "$ev" ]' "$N doorbells, $((ev - ev0)) uio events (last read $last, sysfs $ev)"
+  expect intx-proc-interrupts '[ $((p - p0)) -eq $N ]' "$N doorbells, /proc/interrupts line $line counted $((p - p0))"
+  expect intx-doorbells-register '[ $((d - d0)) -eq $N ]' "DOORBELLS advanced by $((d - d0))"
+  expect intx-status-set-while-asserted '[ -z "$bad_status" ]' "Status.Interrupt clear after doorbell$bad_status"
+  expect intx-handler-masked '[ -z "$bad_masked" ]' "Command.INTx-disable not set by the handler$bad_masked"
+  expect intx-status-clear-after-ack '[ -z "$bad_ack" ]' "Status.Interrupt still set after INTX_ACK$bad_ack"
 
   # Command.INTx-disable set: a doorbell sets Status.Interrupt but interrupts nobody; clearing the
   # bit delivers the interrupt that was held.
   pci-cfg $cfg set16 4 0x400
-  ev0=$(cat /sys/class/uio/$uio/event)
+  ev0=$(events)
   out=$(uio-wait /dev/$uio 1500 $res $DOORBELL 0)
-  check intx-disabled-no-interrupt sh -c "[ '$out' = timeout ] && [ $(cat /sys/class/uio/$uio/event) -eq $ev0 ] || echo 'interrupt while Command.INTx-disable set: $out'"
-  check intx-disabled-status-pending test "$(status_int)" = 1
+  ev=$(events) st=$(status_int)
+  expect intx-disabled-no-interrupt '[ "$out" = timeout ] && [ $ev -eq $ev0 ]' "interrupt while Command.INTx-disable set: $out, events $ev0 -> $ev"
+  expect intx-disabled-status-pending '[ "$st" = 1 ]' "Status.Interrupt clear while the doorbell's INTx is held"
   uio-wait /dev/$uio 5000 >/tmp/held 2>&1 &
   waiter=$!
   sleep 0.5
   pci-cfg $cfg clr16 4 0x400
   wait $waiter; rc=$?
-  check intx-held-delivered-on-enable sh -c "[ $rc -eq 0 ] && [ $(cat /sys/class/uio/$uio/event) -eq $((ev0 + 1)) ] || echo 'rc $rc: $(cat /tmp/held), events $(cat /sys/class/uio/$uio/event) from $ev0'"
+  ev=$(events)
+  expect intx-held-delivered-on-enable '[ $rc -eq 0 ] && [ $ev -eq $((ev0 + 1)) ]' "uio-wait exit $rc ($(cat /tmp/held)), events $ev0 -> $ev"
   bar-io $res wr32 $INTX_ACK 1
   pci-cfg $cfg clr16 4 0x400
   sleep 0.3
   # every interrupt the line took was one of the device's: a device that raises INTx without
   # Status.Interrupt (VU-8.6) shows up as handler calls without events, or the kernel's "nobody cared"
-  ev=$(cat /sys/class/uio/$uio/event) p=$(proc_irqs "$line")
-  check intx-no-spurious sh -c "[ $((p - pall0)) -eq $((ev - evall0)) ] && ! dmesg | grep -q 'irq $line: nobody cared' || echo 'irq $line taken $((p - pall0)) times for $((ev - evall0)) uio events; $(dmesg | grep -c 'nobody cared') nobody-cared'"
+  ev=$(events) p=$(proc_irqs "$line") nc=$(dmesg | grep -c "irq $line: nobody cared")
+  expect intx-no-spurious '[ $((p - pall0)) -eq $((ev - evall0)) ] && [ $nc -eq 0 ]' "irq $line taken $((p - pall0)) times for $((ev - evall0)) uio events; nobody cared: $nc"
   echo "$slot" >/sys/bus/pci/drivers/uio_pci_generic/unbind
   echo "1234 5a31" >/sys/bus/pci/drivers/uio_pci_generic/remove_id
 fi
@@ -104,10 +120,12 @@ fi
 # ---------------------------------------------------------------- MSI-X and MSI (guest/irqtest)
 stamp "MSI-X and MSI part"
 count() { cut -d' ' -f$(( $1 + 1 )) "$dev/irqtest_counts"; }
-above() { [ "$(count $1)" -gt "$2" ]; }   # above VECTOR N: the vector counted more than N
+above() { [ "$(count $1)" -gt "$2" ]; }                                    # above VECTOR N
+pba_bit() { [ $(( ($(bar-io $res rd32 $PBA) >> $1) & 1 )) -eq 1 ]; }        # pba_bit VECTOR: MSI-X pending
+msi_pending_bit() { [ $(( $(pci-cfg $cfg rd32 $1) & 1 )) -eq 1 ]; }          # msi_pending_bit OFFSET: vector 0
 # vectors_test KIND NVEC: N doorbells per vector, each waited for, then exact counts everywhere
 vectors_test() {
-  local kind=$1 nv=$2 v=0 w i before c0 d0 d bad all0 all
+  local kind=$1 nv=$2 v=0 i before d0 d p0 p bad all0 all want
   while [ $v -lt $nv ]; do
     all0=$(cat "$dev/irqtest_counts") d0=$(doorbells) p0=$(proc_irqs irqtest-$v) bad=""
     i=0
@@ -119,10 +137,11 @@ vectors_test() {
     sleep 0.3
     all=$(cat "$dev/irqtest_counts") d=$(doorbells) p=$(proc_irqs irqtest-$v)
     # expected: vector v advanced by N, every other vector unchanged
-    want=$(w=0; for c in $all0; do [ $w -eq $v ] && echo -n "$((c + N)) " || echo -n "$c "; w=$((w + 1)); done)
-    check $kind-vector-$v sh -c "[ -z '$bad' ] && [ '$want' = '$all ' ] || echo '$N doorbells on vector $v: counts $all0 -> $all (want $want)${bad:+, timed out at$bad}'"
-    check $kind-vector-$v-proc-interrupts sh -c "[ $((p - p0)) -eq $N ] || echo '/proc/interrupts irqtest-$v advanced by $((p - p0))'"
-    check $kind-vector-$v-doorbells-register sh -c "[ $((d - d0)) -eq $N ] || echo 'DOORBELLS advanced by $((d - d0))'"
+    want=$(i=0; for c in $all0; do [ $i -eq $v ] && c=$((c + N)); echo -n "$c "; i=$((i + 1)); done)
+    want=${want% }
+    expect $kind-vector-$v '[ -z "$bad" ] && [ "$want" = "$all" ]' "$N doorbells on vector $v: counts $all0 -> $all (want $want)${bad:+, none within 5 s at$bad}"
+    expect $kind-vector-$v-proc-interrupts '[ $((p - p0)) -eq $N ]' "/proc/interrupts irqtest-$v advanced by $((p - p0))"
+    expect $kind-vector-$v-doorbells-register '[ $((d - d0)) -eq $N ]' "DOORBELLS advanced by $((d - d0))"
     stamp "$kind vector $v"
     v=$((v + 1))
   done
@@ -134,10 +153,9 @@ insmod /lib/jvfio/irqtest.ko mode=msix nvec=4
 if [ ! -e "$dev/irqtest_mode" ]; then
   fail msix-bound "irqtest did not bind: $(dmesg | tail -3 | tr '\n' ' ')"
 else
-  set -- $(cat "$dev/irqtest_mode")
-  check msix-bound test "$1 $2" = "msix 4"
-  stamp "MSI-X bound"
-  vectors_test msix "$2"
+  got=$(cat "$dev/irqtest_mode")
+  expect msix-bound '[ "$got" = "msix 4" ]' "irqtest got $got"
+  vectors_test msix "${got#* }"
   m=2
   echo $m >"$dev/irqtest_mask"
   c0=$(count $m) c1=$(count 1)
@@ -146,18 +164,18 @@ else
   bar-io $res wr32 $DOORBELL 1
   # the interrupts arrive asynchronously: wait for vector 1's and for the PBA bit, then a little more
   until_ok 50 above 1 $c1
-  until_ok 50 sh -c "[ \$(( (\$(bar-io $res rd32 $PBA) >> $m) & 1 )) -eq 1 ]"
+  until_ok 50 pba_bit $m
   sleep 0.3
-  pba=$(( $(bar-io $res rd32 $PBA) ))
-  check msix-masked-no-interrupt sh -c "[ $(count $m) -eq $c0 ] || echo 'masked vector $m counted $(( $(count $m) - c0 ))'"
-  check msix-masked-pending sh -c "[ $(( (pba0 >> m) & 1 )) -eq 0 ] && [ $(( (pba >> m) & 1 )) -eq 1 ] || printf 'PBA %#x before, %#x after the doorbells\n' $pba0 $pba"
-  check msix-other-vector-unaffected sh -c "[ $(count 1) -eq $((c1 + 1)) ] || echo 'vector 1: $c1 -> $(count 1)'"
+  pba=$(( $(bar-io $res rd32 $PBA) )) cm=$(count $m) cn=$(count 1)
+  expect msix-masked-no-interrupt '[ $cm -eq $c0 ]' "masked vector $m counted $((cm - c0))"
+  expect msix-masked-pending '[ $(( (pba0 >> m) & 1 )) -eq 0 ] && [ $(( (pba >> m) & 1 )) -eq 1 ]' "$(printf 'PBA %#x before, %#x after the doorbells' $pba0 $pba)"
+  expect msix-other-vector-unaffected '[ $cn -eq $((c1 + 1)) ]' "vector 1: $c1 -> $cn"
   echo $m >"$dev/irqtest_unmask"
   until_ok 50 above $m $c0
   sleep 0.3
-  pba=$(( $(bar-io $res rd32 $PBA) ))
-  check msix-unmask-delivers-once sh -c "[ $(count $m) -eq $((c0 + 1)) ] || echo 'vector $m: $c0 -> $(count $m) after unmask'"
-  check msix-pending-cleared sh -c "[ $(( (pba >> m) & 1 )) -eq 0 ] || printf 'PBA %#x after unmask\n' $pba"
+  pba=$(( $(bar-io $res rd32 $PBA) )) cm=$(count $m)
+  expect msix-unmask-delivers-once '[ $cm -eq $((c0 + 1)) ]' "vector $m: $c0 -> $cm after unmask"
+  expect msix-pending-cleared '[ $(( (pba >> m) & 1 )) -eq 0 ]' "$(printf 'PBA %#x after unmask' $pba)"
   rmmod irqtest
 fi
 stamp "MSI-X done"
@@ -168,30 +186,30 @@ insmod /lib/jvfio/irqtest.ko mode=msi nvec=4
 if [ ! -e "$dev/irqtest_mode" ]; then
   fail msi-bound "irqtest did not bind: $(dmesg | tail -3 | tr '\n' ' ')"
 else
-  set -- $(cat "$dev/irqtest_mode")
-  check msi-bound test "$1" = msi
-  info "MSI: $2 vector(s) granted"
-  vectors_test msi "$2"
+  got=$(cat "$dev/irqtest_mode")
+  expect msi-bound '[ "${got% *}" = msi ]' "irqtest got $got"
+  info "MSI: ${got#* } vector(s) granted"
+  vectors_test msi "${got#* }"
   msi=$(cap_at 5)
   ctl=$(cfg16 $((msi + 2)))
   maskreg=$(( msi + ((ctl & 0x80) ? 0x10 : 0x0c) ))
-  check msi-per-vector-masking test $(( ctl & 0x100 )) -ne 0
+  expect msi-per-vector-masking '[ $((ctl & 0x100)) -ne 0 ]' "$(printf 'MSI control %#x' $ctl)"
   c0=$(count 0)
   echo 0 >"$dev/irqtest_mask"
   mask=$(( $(pci-cfg $cfg rd32 $maskreg) )) pend0=$(( $(pci-cfg $cfg rd32 $((maskreg + 4))) ))
   bar-io $res wr32 $DOORBELL 0; bar-io $res wr32 $DOORBELL 0
-  until_ok 50 sh -c "[ \$(( \$(pci-cfg $cfg rd32 $((maskreg + 4))) & 1 )) -eq 1 ]"
+  until_ok 50 msi_pending_bit $((maskreg + 4))
   sleep 0.3
-  pend=$(( $(pci-cfg $cfg rd32 $((maskreg + 4))) ))
-  check msi-mask-bit-set sh -c "[ $(( mask & 1 )) -eq 1 ] || printf 'mask bits %#x\n' $mask"
-  check msi-masked-no-interrupt sh -c "[ $(count 0) -eq $c0 ] || echo 'masked vector 0 counted $(( $(count 0) - c0 ))'"
-  check msi-masked-pending sh -c "[ $(( pend0 & 1 )) -eq 0 ] && [ $(( pend & 1 )) -eq 1 ] || printf 'pending bits %#x before, %#x after the doorbells\n' $pend0 $pend"
+  pend=$(( $(pci-cfg $cfg rd32 $((maskreg + 4))) )) cm=$(count 0)
+  expect msi-mask-bit-set '[ $((mask & 1)) -eq 1 ]' "$(printf 'mask bits %#x' $mask)"
+  expect msi-masked-no-interrupt '[ $cm -eq $c0 ]' "masked vector 0 counted $((cm - c0))"
+  expect msi-masked-pending '[ $((pend0 & 1)) -eq 0 ] && [ $((pend & 1)) -eq 1 ]' "$(printf 'pending bits %#x before, %#x after the doorbells' $pend0 $pend)"
   echo 0 >"$dev/irqtest_unmask"
   until_ok 50 above 0 $c0
   sleep 0.3
-  pend=$(( $(pci-cfg $cfg rd32 $((maskreg + 4))) ))
-  check msi-unmask-delivers-once sh -c "[ $(count 0) -eq $((c0 + 1)) ] || echo 'vector 0: $c0 -> $(count 0) after unmask'"
-  check msi-pending-cleared sh -c "[ $(( pend & 1 )) -eq 0 ] || printf 'pending bits %#x after unmask\n' $pend"
+  pend=$(( $(pci-cfg $cfg rd32 $((maskreg + 4))) )) cm=$(count 0)
+  expect msi-unmask-delivers-once '[ $cm -eq $((c0 + 1)) ]' "vector 0: $c0 -> $cm after unmask"
+  expect msi-pending-cleared '[ $((pend & 1)) -eq 0 ]' "$(printf 'pending bits %#x after unmask' $pend)"
   rmmod irqtest
 fi
 stamp "done"
