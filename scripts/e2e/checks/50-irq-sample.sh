@@ -216,5 +216,9 @@ stamp "done"
 GUEST
 )
 # a loaded 2-core host stretches the guest's ~40 s (several hundred trapped accesses, E2E-8)
-E2E_TIMEOUT=${E2E_TIMEOUT:-300} guest_run "$n" "$script"
+# QEMU's vfio traces go to $WORK/irq.qemu.log (a few dozen lines): they show which side held a
+# masked vector (MSI-X: QEMU, vfio_msix_pba_enable on each masked fire; MSI: the server, which
+# sees the mask bits and fires nothing until they clear) and every SET_IRQS.
+E2E_TIMEOUT=${E2E_TIMEOUT:-300} guest_run "$n" "$script" -trace vfio_msi_interrupt -trace 'vfio_msix_pba_*' \
+  -trace 'vfio_msix_vector_*' -trace vfio_user_set_irqs
 serve_stop "$n"
