@@ -149,6 +149,12 @@ vectors_test() {
 
 # MSI-X: 4 vectors; vector 2 masked in its table entry: two doorbells set its PBA bit and interrupt
 # nobody, vector 1 meanwhile still works; unmasking delivers one interrupt and clears the PBA bit.
+# Measured with QEMU 11.1.3: the interrupt is held and delivered once on unmask, but the PBA bit
+# the guest reads stays 0: QEMU emulates the table (no mask reaches the server), takes the masked
+# fire into its own PBA (trace vfio_msix_pba_enable), yet the guest's PBA reads still arrive at the
+# server as REGION reads of 0x3800, and the server's PBA knows no mask. Same for MSI below, the
+# other way round: the server sees the mask bits and holds the doorbell, but QEMU answers the
+# Pending Bits register from its own copy. Hence msix-masked-pending and msi-masked-pending FAIL.
 insmod /lib/jvfio/irqtest.ko mode=msix nvec=4
 if [ ! -e "$dev/irqtest_mode" ]; then
   fail msix-bound "irqtest did not bind: $(dmesg | tail -3 | tr '\n' ' ')"
@@ -168,7 +174,7 @@ else
   sleep 0.3
   pba=$(( $(bar-io $res rd32 $PBA) )) cm=$(count $m) cn=$(count 1)
   expect msix-masked-no-interrupt '[ $cm -eq $c0 ]' "masked vector $m counted $((cm - c0))"
-  expect msix-masked-pending '[ $(( (pba0 >> m) & 1 )) -eq 0 ] && [ $(( (pba >> m) & 1 )) -eq 1 ]' "$(printf 'PBA %#x before, %#x after the doorbells' $pba0 $pba)"
+  expect msix-masked-pending '[ $(( (pba0 >> m) & 1 )) -eq 0 ] && [ $(( (pba >> m) & 1 )) -eq 1 ]' "$(printf 'PBA %#x before, %#x after the doorbells' $pba0 $pba) (QEMU 11.1 holds masked MSI-X fires in its own PBA but sends the guest's PBA reads to the server: see irq.qemu.log)"
   expect msix-other-vector-unaffected '[ $cn -eq $((c1 + 1)) ]' "vector 1: $c1 -> $cn"
   echo $m >"$dev/irqtest_unmask"
   until_ok 50 above $m $c0
@@ -203,7 +209,7 @@ else
   pend=$(( $(pci-cfg $cfg rd32 $((maskreg + 4))) )) cm=$(count 0)
   expect msi-mask-bit-set '[ $((mask & 1)) -eq 1 ]' "$(printf 'mask bits %#x' $mask)"
   expect msi-masked-no-interrupt '[ $cm -eq $c0 ]' "masked vector 0 counted $((cm - c0))"
-  expect msi-masked-pending '[ $((pend0 & 1)) -eq 0 ] && [ $((pend & 1)) -eq 1 ]' "$(printf 'pending bits %#x before, %#x after the doorbells' $pend0 $pend)"
+  expect msi-masked-pending '[ $((pend0 & 1)) -eq 0 ] && [ $((pend & 1)) -eq 1 ]' "$(printf 'pending bits %#x before, %#x after the doorbells' $pend0 $pend) (the server holds the masked MSI, QEMU 11.1 answers Pending Bits reads from its own config copy)"
   echo 0 >"$dev/irqtest_unmask"
   until_ok 50 above 0 $c0
   sleep 0.3
