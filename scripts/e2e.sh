@@ -50,13 +50,18 @@ trap 'exit 130' INT TERM
 started=$(date +%s)
 echo "e2e: $("$E2E_QEMU_X86" --version | head -1); guest kernel $E2E_KVER_X86; work dir $WORK"
 "$JVFIO" --version >/dev/null 2>&1 || { echo "e2e: ./jvfio does not run" >&2; exit 1; }
-build_initramfs || { fail "setup/initramfs" "see above"; echo "0 passed, 1 failed"; exit 1; }
+build_initramfs x86_64 || { fail "setup/initramfs" "see above"; echo "0 passed, 1 failed"; exit 1; }
+if [ -n "${E2E_KERNEL_AA64:-}" ]; then
+  build_initramfs aarch64 || { fail "setup/initramfs-aarch64" "see above"; echo "0 passed, 1 failed"; exit 1; }
+  echo "e2e: arm64 leg: $("$E2E_QEMU_AA64" --version | head -1); guest kernel $E2E_KVER_AA64"
+fi
 
 for check in "$E2E_REPO"/scripts/e2e/checks/*.sh; do
   name=$(basename "$check" .sh)
   if [ -n "$only" ] && ! [[ $name =~ $only ]]; then continue; fi
   echo "== $name"
   t0=$(date +%s)
+  ARCH=x86_64
   . "$check"
   cleanup; E2E_PIDS=()
   echo "   ($name: $(( $(date +%s) - t0 )) s)"

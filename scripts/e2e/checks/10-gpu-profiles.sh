@@ -20,16 +20,17 @@ dev=\$(pci_devs $vendor $device | head -1)
 if [ -z "\$dev" ]; then fail gpu-present "no $ids function in the guest: \$(ls /sys/bus/pci/devices)"; return 0 2>/dev/null || exit 0; fi
 pass gpu-present
 info "device \$(basename \$dev) class \$(cat \$dev/class)"
-check devfn-0 sh -c "case \$(basename \$dev) in *:00.0) true;; *) echo \$(basename \$dev); false;; esac"
-check root-port sh -c "[ \$(cat \$(dirname \$dev)/class 2>/dev/null || cat \$dev/../class) = 0x060400 ] || { readlink -f \$dev; false; }"
-check class-0302 sh -c "[ \$(cat \$dev/class) = 0x030200 ] || cat \$dev/class"
+expect devfn-0 "\$(basename \$dev | cut -d: -f3)" 00.0
+expect behind-root-port "\$(cat \$dev/../class)" 0x060400
+expect class-0302 "\$(cat \$dev/class)" 0x030200
 b=0
 for want in "\$@"; do
   got=\$(bar_size \$dev \$b)
-  check "bar\$b-size" sh -c "[ \$(( got )) -eq \$(( want )) ] || echo 'guest \$got, server \$want'"
+  expect "bar\$b-size" "\$(( got ))" "\$(( want ))"
   b=\$((b + 1))
 done
-check bar0-64bit-nonpref sh -c "f=\$(bar_flags \$dev 0); [ \\\$(( f & 0x100000 )) -ne 0 ] && [ \\\$(( f & 0x2000 )) -eq 0 ] || echo flags \$(bar_flags \$dev 0)"
+f=\$(bar_flags \$dev 0)
+expect bar0-64bit-nonprefetchable "\$(( f & 0x100000 )) \$(( f & 0x2000 ))" "1048576 0"
 check bar4-64bit-prefetchable is_mem64_pref \$dev 4
 if [ \$(( \$3 )) -ne 0 ]; then check bar2-64bit-prefetchable is_mem64_pref \$dev 2; fi
 info "bars: \$(head -6 \$dev/resource | tr '\n' ' ')"

@@ -42,9 +42,9 @@ final class PeekCommand implements Callable<Integer> {
             description = "Byte offset in the region: decimal, 0x hex, or a size such as 1G (default: 0).")
     String offset;
 
-    @Option(names = "--count", paramLabel = "SIZE", defaultValue = "256", converter = Converters.Size.class,
-            description = "Bytes to read, e.g. 4096 or 1M (default: 256; at most 1G).")
-    ByteSize count;
+    @Option(names = "--count", paramLabel = "SIZE", defaultValue = "256",
+            description = "Bytes to read: decimal, 0x hex or a size such as 1M (default: 256; at most 1G).")
+    String count;
 
     @Option(names = "--out", paramLabel = "FILE", description = "Write the raw bytes to FILE instead of a hex dump.")
     Path out;
@@ -54,8 +54,8 @@ final class PeekCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        long start = parseOffset(offset);
-        long n = count.bytes();
+        long start = parseOffset("--offset", offset);
+        long n = parseOffset("--count", count);
         if (n <= 0 || n > ByteSize.GIB) throw new UsageError("--count must be 1 byte to 1G, not " + n);
         if (region < 0 || region > 99) throw new UsageError("--region must be 0 to 99, not " + region);
         PrintWriter stdout = spec.commandLine().getOut();
@@ -96,12 +96,17 @@ final class PeekCommand implements Callable<Integer> {
     }
 
     static long parseOffset(String text) {
+        return parseOffset("--offset", text);
+    }
+
+    /** A byte offset or count: decimal, 0x hex, or a size such as 1G. */
+    static long parseOffset(String option, String text) {
         String t = text.strip().toLowerCase(Locale.ROOT);
         try {
             if (t.startsWith("0x")) return Long.parseUnsignedLong(t.substring(2), 16);
             return ByteSize.parse(t).bytes();
         } catch (IllegalArgumentException e) {
-            throw new UsageError("--offset '" + text + "' is not an offset (decimal, 0x hex or a size such as 1G)");
+            throw new UsageError(option + " '" + text + "' is not a number of bytes (decimal, 0x hex or a size such as 1G)");
         }
     }
 

@@ -6,7 +6,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * The simulated GPU's BAR0 register space (16 MiB). Only what a host driver looks at is modelled:
  * the boot register at 0 (chip identification) and the two readiness registers of NV-7, which read
- * 0xFF when ready and 0 while the GPU recovers from a reset. Every other register reads 0 and writes
+ * 0xFF when ready and 0 while the GPU recovers from a reset, plus jvfio's own read-only guest-info
+ * block ({@link GuestInfoRegisters}, usemem length for guest drivers). Every other register reads 0 and writes
  * to it are ignored. Any access width and alignment is served byte by byte from the 32-bit registers.
  */
 public final class Bar0Registers {
@@ -21,10 +22,16 @@ public final class Bar0Registers {
 
     private final int boot0;
     private final ResetTiming timing;
+    private final GuestInfoRegisters guestInfo; // null: the block reads 0 like any unmodelled register
 
     public Bar0Registers(int boot0, ResetTiming timing) {
+        this(boot0, timing, null);
+    }
+
+    public Bar0Registers(int boot0, ResetTiming timing, GuestInfoRegisters guestInfo) {
         this.boot0 = boot0;
         this.timing = timing;
+        this.guestInfo = guestInfo;
     }
 
     /** The 32-bit register at a 4-byte aligned offset (an unaligned offset reads the containing register). */
@@ -35,6 +42,9 @@ public final class Bar0Registers {
         }
         if (reg == C2C_LINK_STATUS || reg == HBM_TRAINING_STATUS) {
             return timing.ready() ? STATUS_READY : STATUS_NOT_READY;
+        }
+        if (guestInfo != null && GuestInfoRegisters.contains(reg)) {
+            return guestInfo.read32(reg);
         }
         return 0;
     }

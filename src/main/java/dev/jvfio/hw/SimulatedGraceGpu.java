@@ -20,7 +20,7 @@ public final class SimulatedGraceGpu implements GpuHardware {
     private SimulatedGraceGpu(GpuSpec spec, ResetTiming timing, SimulatedDeviceMemory memory) {
         this.spec = spec;
         this.timing = timing;
-        this.bar0 = new Bar0Registers(bootId(spec.deviceId()), timing);
+        this.bar0 = new Bar0Registers(bootId(spec.deviceId()), timing, GuestInfoRegisters.of(spec));
         this.memory = memory;
     }
 
