@@ -14,16 +14,16 @@ qemu_args --profile sample --socket "$WORK/$n.sock" --ram 512M --cpus 1 || { fai
 script=$(guest_script "$n" <<'GUEST'
 N=5                 # doorbells per vector
 DOORBELL=0x2000 INTX_ACK=0x2004 DOORBELLS=0x2014 PBA=0x3800
-# expect NAME CONDITION DETAIL: PASS if the condition (shell code, evaluated here with this script's
-# functions and variables) holds, else FAIL with the detail. (Not guest-lib's `check sh -c "[ … ] ||
-# echo …"`: the echo succeeds, so such a check passes whatever the condition.)
-expect() { if eval "$2"; then pass "$1"; else fail "$1" "$3"; fi; }
+# holds NAME CONDITION DETAIL: PASS if the condition (shell code, evaluated here with this script's
+# functions and variables) holds, else FAIL with the detail. (Not `check NAME sh -c "[ … ] || echo …"`:
+# the echo succeeds, so such a check passes whatever the condition.)
+holds() { if eval "$2"; then pass "$1"; else fail "$1" "$3"; fi; }
 dev=$(pci_devs 0x1234 0x5a31 | head -1)
 if [ -z "$dev" ]; then fail sample-present "no 1234:5a31 function: $(ls /sys/bus/pci/devices)"; return 0 2>/dev/null || exit 0; fi
 pass sample-present
 res=$dev/resource0 cfg=$dev/config slot=$(basename "$dev")
 id=$(bar-io $res rd32 0x2008)
-expect sample-id '[ "$id" = 0x504d4153 ]' "ID register $id"
+holds sample-id '[ "$id" = 0x504d4153 ]' "ID register $id"
 
 # until_ok TENTHS COMMAND...: retries the command every 50 ms or so for up to TENTHS tenths of a second
 until_ok() {
@@ -66,7 +66,7 @@ else
   events() { cat /sys/class/uio/$uio/event; }
   info "INTx: /dev/$uio, irq $line, pin $(pci-cfg $cfg rd8 0x3d)"
   st=$(status_int)
-  expect intx-status-clear-at-start '[ "$st" = 0 ]' "Status.Interrupt set before any doorbell"
+  holds intx-status-clear-at-start '[ "$st" = 0 ]' "Status.Interrupt set before any doorbell"
   ev0=$(events) p0=$(proc_irqs "$line") d0=$(doorbells)
   evall0=$ev0 pall0=$p0
   bad_wait="" bad_status="" bad_masked="" bad_ack="" last=""
@@ -83,13 +83,13 @@ else
   done
   sleep 0.3
   ev=$(events) p=$(proc_irqs "$line") d=$(doorbells)
-  expect intx-wait '[ -z "$bad_wait" ]' "no interrupt within 5 s of doorbell$bad_wait"
-  expect intx-count '[ $((ev - ev0)) -eq $N ] && [ "$last" = "$ev" ]' "$N doorbells, $((ev - ev0)) uio events (last read $last, sysfs $ev)"
-  expect intx-proc-interrupts '[ $((p - p0)) -eq $N ]' "$N doorbells, /proc/interrupts line $line counted $((p - p0))"
-  expect intx-doorbells-register '[ $((d - d0)) -eq $N ]' "DOORBELLS advanced by $((d - d0))"
-  expect intx-status-set-while-asserted '[ -z "$bad_status" ]' "Status.Interrupt clear after doorbell$bad_status"
-  expect intx-handler-masked '[ -z "$bad_masked" ]' "Command.INTx-disable not set by the handler$bad_masked"
-  expect intx-status-clear-after-ack '[ -z "$bad_ack" ]' "Status.Interrupt still set after INTX_ACK$bad_ack"
+  holds intx-wait '[ -z "$bad_wait" ]' "no interrupt within 5 s of doorbell$bad_wait"
+  holds intx-count '[ $((ev - ev0)) -eq $N ] && [ "$last" = "$ev" ]' "$N doorbells, $((ev - ev0)) uio events (last read $last, sysfs $ev)"
+  holds intx-proc-interrupts '[ $((p - p0)) -eq $N ]' "$N doorbells, /proc/interrupts line $line counted $((p - p0))"
+  holds intx-doorbells-register '[ $((d - d0)) -eq $N ]' "DOORBELLS advanced by $((d - d0))"
+  holds intx-status-set-while-asserted '[ -z "$bad_status" ]' "Status.Interrupt clear after doorbell$bad_status"
+  holds intx-handler-masked '[ -z "$bad_masked" ]' "Command.INTx-disable not set by the handler$bad_masked"
+  holds intx-status-clear-after-ack '[ -z "$bad_ack" ]' "Status.Interrupt still set after INTX_ACK$bad_ack"
 
   # Command.INTx-disable set: a doorbell sets Status.Interrupt but interrupts nobody; clearing the
   # bit delivers the interrupt that was held.
@@ -97,22 +97,22 @@ else
   ev0=$(events)
   out=$(uio-wait /dev/$uio 1500 $res $DOORBELL 0)
   ev=$(events) st=$(status_int)
-  expect intx-disabled-no-interrupt '[ "$out" = timeout ] && [ $ev -eq $ev0 ]' "interrupt while Command.INTx-disable set: $out, events $ev0 -> $ev"
-  expect intx-disabled-status-pending '[ "$st" = 1 ]' "Status.Interrupt clear while the doorbell's INTx is held"
+  holds intx-disabled-no-interrupt '[ "$out" = timeout ] && [ $ev -eq $ev0 ]' "interrupt while Command.INTx-disable set: $out, events $ev0 -> $ev"
+  holds intx-disabled-status-pending '[ "$st" = 1 ]' "Status.Interrupt clear while the doorbell's INTx is held"
   uio-wait /dev/$uio 5000 >/tmp/held 2>&1 &
   waiter=$!
   sleep 0.5
   pci-cfg $cfg clr16 4 0x400
   wait $waiter; rc=$?
   ev=$(events)
-  expect intx-held-delivered-on-enable '[ $rc -eq 0 ] && [ $ev -eq $((ev0 + 1)) ]' "uio-wait exit $rc ($(cat /tmp/held)), events $ev0 -> $ev"
+  holds intx-held-delivered-on-enable '[ $rc -eq 0 ] && [ $ev -eq $((ev0 + 1)) ]' "uio-wait exit $rc ($(cat /tmp/held)), events $ev0 -> $ev"
   bar-io $res wr32 $INTX_ACK 1
   pci-cfg $cfg clr16 4 0x400
   sleep 0.3
   # every interrupt the line took was one of the device's: a device that raises INTx without
   # Status.Interrupt (VU-8.6) shows up as handler calls without events, or the kernel's "nobody cared"
   ev=$(events) p=$(proc_irqs "$line") nc=$(dmesg | grep -c "irq $line: nobody cared")
-  expect intx-no-spurious '[ $((p - pall0)) -eq $((ev - evall0)) ] && [ $nc -eq 0 ]' "irq $line taken $((p - pall0)) times for $((ev - evall0)) uio events; nobody cared: $nc"
+  holds intx-no-spurious '[ $((p - pall0)) -eq $((ev - evall0)) ] && [ $nc -eq 0 ]' "irq $line taken $((p - pall0)) times for $((ev - evall0)) uio events; nobody cared: $nc"
   echo "$slot" >/sys/bus/pci/drivers/uio_pci_generic/unbind
   echo "1234 5a31" >/sys/bus/pci/drivers/uio_pci_generic/remove_id
 fi
@@ -139,9 +139,9 @@ vectors_test() {
     # expected: vector v advanced by N, every other vector unchanged
     want=$(i=0; for c in $all0; do [ $i -eq $v ] && c=$((c + N)); echo -n "$c "; i=$((i + 1)); done)
     want=${want% }
-    expect $kind-vector-$v '[ -z "$bad" ] && [ "$want" = "$all" ]' "$N doorbells on vector $v: counts $all0 -> $all (want $want)${bad:+, none within 5 s at$bad}"
-    expect $kind-vector-$v-proc-interrupts '[ $((p - p0)) -eq $N ]' "/proc/interrupts irqtest-$v advanced by $((p - p0))"
-    expect $kind-vector-$v-doorbells-register '[ $((d - d0)) -eq $N ]' "DOORBELLS advanced by $((d - d0))"
+    holds $kind-vector-$v '[ -z "$bad" ] && [ "$want" = "$all" ]' "$N doorbells on vector $v: counts $all0 -> $all (want $want)${bad:+, none within 5 s at$bad}"
+    holds $kind-vector-$v-proc-interrupts '[ $((p - p0)) -eq $N ]' "/proc/interrupts irqtest-$v advanced by $((p - p0))"
+    holds $kind-vector-$v-doorbells-register '[ $((d - d0)) -eq $N ]' "DOORBELLS advanced by $((d - d0))"
     stamp "$kind vector $v"
     v=$((v + 1))
   done
@@ -160,7 +160,7 @@ if [ ! -e "$dev/irqtest_mode" ]; then
   fail msix-bound "irqtest did not bind: $(dmesg | tail -3 | tr '\n' ' ')"
 else
   got=$(cat "$dev/irqtest_mode")
-  expect msix-bound '[ "$got" = "msix 4" ]' "irqtest got $got"
+  holds msix-bound '[ "$got" = "msix 4" ]' "irqtest got $got"
   vectors_test msix "${got#* }"
   m=2
   echo $m >"$dev/irqtest_mask"
@@ -173,15 +173,15 @@ else
   until_ok 50 pba_bit $m
   sleep 0.3
   pba=$(( $(bar-io $res rd32 $PBA) )) cm=$(count $m) cn=$(count 1)
-  expect msix-masked-no-interrupt '[ $cm -eq $c0 ]' "masked vector $m counted $((cm - c0))"
-  expect msix-masked-pending '[ $(( (pba0 >> m) & 1 )) -eq 0 ] && [ $(( (pba >> m) & 1 )) -eq 1 ]' "$(printf 'PBA %#x before, %#x after the doorbells' $pba0 $pba) (QEMU 11.1 holds masked MSI-X fires in its own PBA but sends the guest's PBA reads to the server: see irq.qemu.log)"
-  expect msix-other-vector-unaffected '[ $cn -eq $((c1 + 1)) ]' "vector 1: $c1 -> $cn"
+  holds msix-masked-no-interrupt '[ $cm -eq $c0 ]' "masked vector $m counted $((cm - c0))"
+  holds msix-masked-pending '[ $(( (pba0 >> m) & 1 )) -eq 0 ] && [ $(( (pba >> m) & 1 )) -eq 1 ]' "$(printf 'PBA %#x before, %#x after the doorbells' $pba0 $pba) (QEMU 11.1 holds masked MSI-X fires in its own PBA but sends the guest's PBA reads to the server: see irq.qemu.log)"
+  holds msix-other-vector-unaffected '[ $cn -eq $((c1 + 1)) ]' "vector 1: $c1 -> $cn"
   echo $m >"$dev/irqtest_unmask"
   until_ok 50 above $m $c0
   sleep 0.3
   pba=$(( $(bar-io $res rd32 $PBA) )) cm=$(count $m)
-  expect msix-unmask-delivers-once '[ $cm -eq $((c0 + 1)) ]' "vector $m: $c0 -> $cm after unmask"
-  expect msix-pending-cleared '[ $(( (pba >> m) & 1 )) -eq 0 ]' "$(printf 'PBA %#x after unmask' $pba)"
+  holds msix-unmask-delivers-once '[ $cm -eq $((c0 + 1)) ]' "vector $m: $c0 -> $cm after unmask"
+  holds msix-pending-cleared '[ $(( (pba >> m) & 1 )) -eq 0 ]' "$(printf 'PBA %#x after unmask' $pba)"
   rmmod irqtest
 fi
 stamp "MSI-X done"
@@ -193,13 +193,13 @@ if [ ! -e "$dev/irqtest_mode" ]; then
   fail msi-bound "irqtest did not bind: $(dmesg | tail -3 | tr '\n' ' ')"
 else
   got=$(cat "$dev/irqtest_mode")
-  expect msi-bound '[ "${got% *}" = msi ]' "irqtest got $got"
+  holds msi-bound '[ "${got% *}" = msi ]' "irqtest got $got"
   info "MSI: ${got#* } vector(s) granted"
   vectors_test msi "${got#* }"
   msi=$(cap_at 5)
   ctl=$(cfg16 $((msi + 2)))
   maskreg=$(( msi + ((ctl & 0x80) ? 0x10 : 0x0c) ))
-  expect msi-per-vector-masking '[ $((ctl & 0x100)) -ne 0 ]' "$(printf 'MSI control %#x' $ctl)"
+  holds msi-per-vector-masking '[ $((ctl & 0x100)) -ne 0 ]' "$(printf 'MSI control %#x' $ctl)"
   c0=$(count 0)
   echo 0 >"$dev/irqtest_mask"
   mask=$(( $(pci-cfg $cfg rd32 $maskreg) )) pend0=$(( $(pci-cfg $cfg rd32 $((maskreg + 4))) ))
@@ -207,15 +207,15 @@ else
   until_ok 50 msi_pending_bit $((maskreg + 4))
   sleep 0.3
   pend=$(( $(pci-cfg $cfg rd32 $((maskreg + 4))) )) cm=$(count 0)
-  expect msi-mask-bit-set '[ $((mask & 1)) -eq 1 ]' "$(printf 'mask bits %#x' $mask)"
-  expect msi-masked-no-interrupt '[ $cm -eq $c0 ]' "masked vector 0 counted $((cm - c0))"
-  expect msi-masked-pending '[ $((pend0 & 1)) -eq 0 ] && [ $((pend & 1)) -eq 1 ]' "$(printf 'pending bits %#x before, %#x after the doorbells' $pend0 $pend) (the server holds the masked MSI, QEMU 11.1 answers Pending Bits reads from its own config copy)"
+  holds msi-mask-bit-set '[ $((mask & 1)) -eq 1 ]' "$(printf 'mask bits %#x' $mask)"
+  holds msi-masked-no-interrupt '[ $cm -eq $c0 ]' "masked vector 0 counted $((cm - c0))"
+  holds msi-masked-pending '[ $((pend0 & 1)) -eq 0 ] && [ $((pend & 1)) -eq 1 ]' "$(printf 'pending bits %#x before, %#x after the doorbells' $pend0 $pend) (the server holds the masked MSI, QEMU 11.1 answers Pending Bits reads from its own config copy)"
   echo 0 >"$dev/irqtest_unmask"
   until_ok 50 above 0 $c0
   sleep 0.3
   pend=$(( $(pci-cfg $cfg rd32 $((maskreg + 4))) )) cm=$(count 0)
-  expect msi-unmask-delivers-once '[ $cm -eq $((c0 + 1)) ]' "vector 0: $c0 -> $cm after unmask"
-  expect msi-pending-cleared '[ $((pend & 1)) -eq 0 ]' "$(printf 'pending bits %#x after unmask' $pend)"
+  holds msi-unmask-delivers-once '[ $cm -eq $((c0 + 1)) ]' "vector 0: $c0 -> $cm after unmask"
+  holds msi-pending-cleared '[ $((pend & 1)) -eq 0 ]' "$(printf 'pending bits %#x after unmask' $pend)"
   rmmod irqtest
 fi
 stamp "done"
