@@ -14,30 +14,29 @@ import java.util.logging.Logger;
 final class BarAccess {
     private static final Logger LOG = Logger.getLogger(VfioPciDevice.class.getName());
 
-    private final VfioPciDevice device;
     private final PciBar[] bars;
     private final Capability.Msix msix;
     private final PciInterrupts interrupts;
 
-    BarAccess(VfioPciDevice device, PciBar[] bars, Capability.Msix msix, PciInterrupts interrupts) {
-        this.device = device;
+    BarAccess(PciBar[] bars, Capability.Msix msix, PciInterrupts interrupts) {
         this.bars = bars;
         this.msix = msix;
         this.interrupts = interrupts;
     }
 
-    /** Reads or writes BAR region at offset; returns the bytes done. */
-    int access(int region, long offset, MemorySegment data, boolean write) throws VfioException {
-        PciBar bar = checkBar(region, offset, data.byteSize());
+    /** Reads or writes BAR region of device at offset; returns the bytes done. */
+    int access(VfioPciDevice device, int region, long offset, MemorySegment data, boolean write)
+            throws VfioException {
+        PciBar bar = checkBar(device, region, offset, data.byteSize());
         try {
-            return split(bar, offset, data, write);
+            return split(device, bar, offset, data, write);
         } catch (RuntimeException e) {
-            throw modelFailure(region, e);
+            throw modelFailure(device, region, e);
         }
     }
 
     /** A bug in a device model must not escape as anything but an errno to the client. */
-    private VfioException modelFailure(int region, RuntimeException e) {
+    private static VfioException modelFailure(VfioPciDevice device, int region, RuntimeException e) {
         LOG.log(Level.WARNING, device.name() + ": BAR " + region + " backing failed", e);
         return new VfioException(Errno.EIO, "BAR " + region + " backing failed: " + e);
     }
@@ -48,7 +47,7 @@ final class BarAccess {
         }
     }
 
-    private PciBar checkBar(int region, long offset, long count) throws VfioException {
+    private PciBar checkBar(VfioPciDevice device, int region, long offset, long count) throws VfioException {
         PciBar bar = bars[region];
         if (bar == null) {
             throw VfioException.invalid("BAR " + region + " is not implemented");
@@ -63,7 +62,7 @@ final class BarAccess {
     }
 
     /** Splits an access at the MSI-X table/PBA boundaries and serves each piece. */
-    private int split(PciBar bar, long offset, MemorySegment data, boolean write) throws VfioException {
+    private int split(VfioPciDevice device, PciBar bar, long offset, MemorySegment data, boolean write) throws VfioException {
         long len = data.byteSize();
         if (msix == null || (msix.tableBar() != bar.index() && msix.pbaBar() != bar.index())) {
             return write ? bar.backing().write(offset, data) : bar.backing().read(offset, data);

@@ -81,7 +81,7 @@ public class VfioPciDevice implements VfioDevice {
         this.setIrqs = new SetIrqs(interrupts);
         this.reset = new PciReset(config, interrupts, bars);
         this.configWrites = new PciConfigWrites(config, interrupts, reset, pmAt, msiAt, msixAt, expAt);
-        this.barAccess = new BarAccess(this, bars, msix, interrupts);
+        this.barAccess = new BarAccess(bars, msix, interrupts);
     }
 
     /**
@@ -204,7 +204,7 @@ public class VfioPciDevice implements VfioDevice {
             return (int) count;
         }
         if (region >= 0 && region <= Vfio.PCI_BAR5_REGION_INDEX) {
-            return barAccess.access(region, offset, dst, false);
+            return barAccess.access(this, region, offset, dst, false);
         }
         if (region == Vfio.PCI_ROM_REGION_INDEX && rom != null) {
             BarAccess.checkRange(offset, count, rom.size(), "ROM");
@@ -228,7 +228,7 @@ public class VfioPciDevice implements VfioDevice {
             return (int) count;
         }
         if (region >= 0 && region <= Vfio.PCI_BAR5_REGION_INDEX) {
-            return barAccess.access(region, offset, src, true);
+            return barAccess.access(this, region, offset, src, true);
         }
         throw VfioException.invalid("region " + region + " cannot be written");
     }
