@@ -15,8 +15,11 @@ import java.util.concurrent.TimeUnit;
  * started with them (see {@link #launcherOptions}), optionally under {@code taskset -c 0}. Its output goes
  * to a log file, whose tail explains a child that died. {@link #close()} sends SIGTERM (the serve
  * command's clean shutdown), then SIGKILL if it lingers.
+ *
+ * <p>The one way jvfio starts a child JVM: the benchmark's servers and the tests' child processes
+ * ({@link #builder}) share {@link #command}.
  */
-final class ChildJvm implements AutoCloseable {
+public final class ChildJvm implements AutoCloseable {
     private final Process process;
     private final long launchedNanos;
     private final Path log;
@@ -43,8 +46,8 @@ final class ChildJvm implements AutoCloseable {
                 || a.equals("-Xlog:cds=off")).toList();
     }
 
-    /** The command line of a child running {@code mainClass args}. */
-    static List<String> command(String mainClass, List<String> args, List<String> jvmOptions, boolean pin) {
+    /** The command line of a child running {@code mainClass args}, optionally pinned to CPU 0. */
+    public static List<String> command(String mainClass, List<String> args, List<String> jvmOptions, boolean pin) {
         List<String> cmd = new ArrayList<>();
         if (pin) {
             cmd.addAll(List.of("taskset", "-c", "0"));
@@ -59,6 +62,11 @@ final class ChildJvm implements AutoCloseable {
         cmd.add(mainClass);
         cmd.addAll(args);
         return cmd;
+    }
+
+    /** A process builder for a child running {@code mainClass args} with {@code jvmOptions} (not pinned). */
+    public static ProcessBuilder builder(List<String> jvmOptions, Class<?> mainClass, String... args) {
+        return new ProcessBuilder(command(mainClass.getName(), List.of(args), jvmOptions, false));
     }
 
     static ChildJvm start(String what, String mainClass, List<String> args, List<String> jvmOptions, boolean pin,

@@ -17,16 +17,12 @@ import dev.jvfio.protocol.IrqInfoMessage;
 import dev.jvfio.protocol.RegionAccessMessage;
 import dev.jvfio.protocol.RegionInfoMessage;
 import dev.jvfio.protocol.SetIrqsMessage;
-import dev.jvfio.protocol.VersionMessage;
 import dev.jvfio.protocol.WriteMultiMessage;
 import dev.jvfio.transport.UnixConnection;
-import java.io.EOFException;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -38,11 +34,11 @@ import java.util.List;
  * <p>Fds: region fds received with {@link #regionInfo} belong to this client and are closed by
  * {@link #close()} (callers may close them earlier). Fds passed to {@link #dmaMap} and
  * {@link #setIrqs} stay the caller's: copies travel on the socket.
+ *
+ * <p>One method per vfio-user command (VU-4.x); the connection, handshake and reply matching live in
+ * {@code ClientConnection}.
  */
 public final class VfioUserClient implements AutoCloseable {
-    /** What we announce: QEMU 10.2's values (VU-8.1), so the server sees a realistic client. */
-    private static final Capabilities OURS = new Capabilities(16, 1 << 20, 65535, 4096, true, false);
-    private static final int OVERHEAD = 8192;
     /**
      * From this many bytes on, REGION_READ/WRITE data moves between the socket and the caller's
      * (native) segment directly instead of through this client's buffers: one 1 MiB copy less
@@ -50,23 +46,11 @@ public final class VfioUserClient implements AutoCloseable {
      */
     private static final long DIRECT_TRANSFER = 64 * 1024;
 
-    private final UnixConnection conn;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment out;
-    private final MemorySegment in;
-    private final List<Fd> received = new ArrayList<>();
-    private final List<Fd> replyFds = new ArrayList<>();
-    private Capabilities server;
-    private int serverMinor;
-    private int nextId = 1;
+    private final ClientConnection ch;
     private final Object rawSendLock = new Object();
-    private volatile boolean closed;
 
     private VfioUserClient(UnixConnection conn) {
-        this.conn = conn;
-        long buffer = (long) OURS.maxDataXferSize() + OVERHEAD;
-        this.out = arena.allocate(buffer, 8);
-        this.in = arena.allocate(buffer, 8);
+        this.ch = new ClientConnection(conn);
     }
 
     /** Connects to the server at {@code socket} and negotiates the protocol version. */
@@ -74,7 +58,7 @@ public final class VfioUserClient implements AutoCloseable {
         UnixConnection conn = UnixConnection.connect(socket);
         VfioUserClient client = new VfioUserClient(conn);
         try {
-            client.negotiate();
+            client.ch.negotiate();
             return client;
         } catch (IOException | RuntimeException e) {
             client.close();
@@ -82,175 +66,33 @@ public final class VfioUserClient implements AutoCloseable {
         }
     }
 
-    private void negotiate() throws IOException {
-        int id = id();
-        int n = VersionMessage.encode(out, id, false, VersionMessage.MAJOR, 0, OURS);
-        IOException sendFailure = null;
-        try {
-            conn.send(out.asSlice(0, n));
-        } catch (IOException e) {
-            sendFailure = e; // a refusing server may have answered and hung up already: read it
-        }
-        MemorySegment reply;
-        try {
-            reply = receive();
-        } catch (IOException e) {
-            if (sendFailure != null) {
-                sendFailure.addSuppressed(e);
-                throw sendFailure;
-            }
-            throw e;
-        }
-        closeReplyFds();
-        if (Header.isError(reply)) {
-            throw new HandshakeException(Header.error(reply), "server refused VERSION");
-        }
-        if (Header.command(reply) != Command.VERSION || Header.id(reply) != id || !Header.isReply(reply)) {
-            throw new HandshakeException(0, "unexpected answer to VERSION: " + Header.describe(reply));
-        }
-        VersionMessage v = new VersionMessage();
-        int errno = v.wrap(reply);
-        if (errno != 0) {
-            throw new HandshakeException(errno, "malformed VERSION reply: " + v.problem());
-        }
-        if (v.major() != VersionMessage.MAJOR || v.minor() > 0) {
-            throw new HandshakeException(0, "incompatible server version " + v.major() + "." + v.minor());
-        }
-        server = v.capabilities();
-        serverMinor = v.minor();
-    }
-
     /**
      * Busy-polls for replies instead of sleeping in the kernel (see
      * {@link UnixConnection#busyPoll(boolean)}); used by the benchmark's {@code --spin}.
      */
     public void busyPoll(boolean on) {
-        conn.busyPoll(on);
+        ch.conn.busyPoll(on);
     }
 
     /** The server's capabilities from its VERSION reply. */
     public Capabilities serverCapabilities() {
-        return server;
+        return ch.server;
     }
 
     public int serverMinor() {
-        return serverMinor;
+        return ch.serverMinor;
     }
-
-    private int id() {
-        int id = nextId & 0xFFFF;
-        nextId++;
-        return id;
-    }
-
     /** Largest count one read or write may carry (the smaller of both sides' limits). */
     public long maxTransfer() {
-        return Math.min(server.maxDataXferSize(), OURS.maxDataXferSize());
+        return ch.maxTransfer();
     }
 
-    // ---------------------------------------------------------------- plumbing
-
-    /** Reads one whole message into {@code in}; fds go to replyFds. */
-    private MemorySegment receive() throws IOException {
-        return receive(Header.SIZE);
-    }
-
-    /**
-     * Reads one whole reply into {@code in}, asking the first recvmsg for up to {@code expected}
-     * bytes: a reply of the expected size then takes one system call instead of two (header, then
-     * body). The server answers one request at a time and sends nothing else meanwhile, so the
-     * read cannot reach into another message; if it did, the stream is not trusted any more.
-     */
-    private MemorySegment receive(long expected) throws IOException {
-        return finishReceive(receiveStart(expected));
-    }
-
-    /** Reads at least a header and at most {@code want} bytes into {@code in}; returns the count read. */
-    private long receiveStart(long want) throws IOException {
-        long limit = Math.max(Header.SIZE, Math.min(want, in.byteSize()));
-        long got = 0;
-        while (got < Header.SIZE) {
-            int n = conn.receive(in.asSlice(got, limit - got), replyFds, Math.max(0, 16 - replyFds.size()));
-            if (n == 0) {
-                throw new EOFException("connection closed by the server after " + got + " bytes of a reply");
-            }
-            got += n;
-        }
-        long size = Header.size(in);
-        if (size < Header.SIZE || size > in.byteSize()) {
-            throw new IOException("reply of " + size + " bytes: " + Header.describe(in));
-        }
-        if (got > size) {
-            throw new IOException("more bytes than the " + size + "-byte reply arrived: " + Header.describe(in));
-        }
-        return got;
-    }
-
-    /** Completes {@code in[0, upTo)} of a reply whose first {@code got} bytes are there. */
-    private MemorySegment finishReceiveUpTo(long got, long upTo) throws IOException {
-        if (upTo > got) {
-            conn.receiveFully(in.asSlice(got, upTo - got), replyFds, Math.max(0, 16 - replyFds.size()));
-        }
-        return in.asSlice(0, upTo);
-    }
-
-    /** Reads the rest of the reply whose first {@code got} bytes are in {@code in}. */
-    private MemorySegment finishReceive(long got) throws IOException {
-        long size = Header.size(in);
-        if (size > got) {
-            conn.receiveFully(in.asSlice(got, size - got), replyFds, Math.max(0, 16 - replyFds.size()));
-        }
-        return in.asSlice(0, size);
-    }
-
-    /** Sends {@code out[0..size)} and returns the matching reply; error replies throw. */
-    private MemorySegment call(int size, List<Fd> fds) throws IOException, VfioUserException {
-        return call(size, fds, Header.SIZE);
-    }
-
-    /** As {@link #call(int, List)}, when the reply is expected to be {@code expectedReply} bytes. */
-    private MemorySegment call(int size, List<Fd> fds, long expectedReply) throws IOException, VfioUserException {
-        checkOpen();
-        int id = Header.id(out);
-        int command = Header.command(out);
-        closeReplyFds();
-        conn.send(out.asSlice(0, size), fds);
-        return checkReply(receive(expectedReply), id, command);
-    }
-
-    /** The reply if it answers request {@code id}; error replies throw VfioUserException. */
-    private MemorySegment checkReply(MemorySegment reply, int id, int command) throws IOException, VfioUserException {
-        if (!Header.isReply(reply) || Header.id(reply) != id || Header.command(reply) != command) {
-            closeReplyFds();
-            throw new IOException("reply does not match request id " + id + " " + Command.name(command)
-                    + ": " + Header.describe(reply));
-        }
-        if (Header.isError(reply)) {
-            closeReplyFds();
-            throw new VfioUserException(command, Header.error(reply));
-        }
-        return reply;
-    }
-
-    private void closeReplyFds() {
-        for (Fd fd : replyFds) {
-            fd.close();
-        }
-        replyFds.clear();
-    }
-
-    private void checkOpen() throws IOException {
-        if (closed) {
-            throw new IOException("client closed");
-        }
-    }
-
-    // ---------------------------------------------------------------- device
+        // ---------------------------------------------------------------- device
 
     public synchronized DeviceInfo deviceInfo() throws IOException, VfioUserException {
-        int n = DeviceInfoMessage.encodeRequest(out, id());
-        DeviceInfo info = DeviceInfoMessage.decodeReply(call(n, List.of()));
-        closeReplyFds();
+        int n = DeviceInfoMessage.encodeRequest(ch.out, ch.id());
+        DeviceInfo info = DeviceInfoMessage.decodeReply(ch.call(n, List.of()));
+        ch.closeReplyFds();
         if (info == null) {
             throw new IOException("short DEVICE_GET_INFO reply");
         }
@@ -264,12 +106,12 @@ public final class VfioUserClient implements AutoCloseable {
     public synchronized RegionInfo regionInfo(int index) throws IOException, VfioUserException {
         int argsz = RegionInfoMessage.PAYLOAD;
         for (int attempt = 0; attempt < 3; attempt++) {
-            int n = RegionInfoMessage.encodeRequest(out, id(), index, argsz);
-            MemorySegment reply = call(n, List.of());
+            int n = RegionInfoMessage.encodeRequest(ch.out, ch.id(), index, argsz);
+            MemorySegment reply = ch.call(n, List.of());
             long needed = RegionInfoMessage.replyArgsz(reply);
             if (needed > argsz) {
-                closeReplyFds();
-                if (needed > in.byteSize() - Header.SIZE) {
+                ch.closeReplyFds();
+                if (needed > ch.in.byteSize() - Header.SIZE) {
                     throw new IOException("region info needs argsz " + needed);
                 }
                 argsz = (int) needed;
@@ -277,25 +119,25 @@ public final class VfioUserClient implements AutoCloseable {
             }
             RegionInfoMessage.Reply r = RegionInfoMessage.decodeReply(reply);
             if (r == null) {
-                closeReplyFds();
+                ch.closeReplyFds();
                 throw new IOException("malformed region info reply for region " + index);
             }
             MappableFile file = null;
-            if (!replyFds.isEmpty()) {
-                Fd fd = replyFds.removeFirst();
-                received.add(fd);
+            if (!ch.replyFds.isEmpty()) {
+                Fd fd = ch.replyFds.removeFirst();
+                ch.received.add(fd);
                 file = new MappableFile(fd, r.fileOffset());
             }
-            closeReplyFds();
+            ch.closeReplyFds();
             return r.toRegionInfo(file);
         }
         throw new IOException("region info argsz keeps growing for region " + index);
     }
 
     public synchronized IrqInfo irqInfo(int index) throws IOException, VfioUserException {
-        int n = IrqInfoMessage.encodeRequest(out, id(), index);
-        IrqInfo info = IrqInfoMessage.decodeReply(call(n, List.of()));
-        closeReplyFds();
+        int n = IrqInfoMessage.encodeRequest(ch.out, ch.id(), index);
+        IrqInfo info = IrqInfoMessage.decodeReply(ch.call(n, List.of()));
+        ch.closeReplyFds();
         if (info == null) {
             throw new IOException("short GET_IRQ_INFO reply");
         }
@@ -308,30 +150,30 @@ public final class VfioUserClient implements AutoCloseable {
         if (count > maxTransfer()) {
             throw new IllegalArgumentException("read of " + count + " bytes exceeds max_data_xfer_size");
         }
-        int n = RegionAccessMessage.encodeReadRequest(out, id(), offset, region, (int) count);
+        int n = RegionAccessMessage.encodeReadRequest(ch.out, ch.id(), offset, region, (int) count);
         MemorySegment reply;
         if (count >= DIRECT_TRANSFER && dst.isNative()) {
-            checkOpen();
-            int id = Header.id(out);
-            closeReplyFds();
-            conn.send(out.asSlice(0, n));
-            long start = receiveStart(RegionAccessMessage.SIZE);
-            if (Header.size(in) == RegionAccessMessage.SIZE + count && Header.isReply(in) && !Header.isError(in)
-                    && Header.id(in) == id && Header.command(in) == Command.REGION_READ) {
+            ch.checkOpen();
+            int id = Header.id(ch.out);
+            ch.closeReplyFds();
+            ch.conn.send(ch.out.asSlice(0, n));
+            long start = ch.receiveStart(RegionAccessMessage.SIZE);
+            if (Header.size(ch.in) == RegionAccessMessage.SIZE + count && Header.isReply(ch.in) && !Header.isError(ch.in)
+                    && Header.id(ch.in) == id && Header.command(ch.in) == Command.REGION_READ) {
                 // the whole count is coming: the data goes from the socket straight into dst
-                MemorySegment head = finishReceiveUpTo(start, RegionAccessMessage.SIZE);
-                conn.receiveFully(dst, replyFds, Math.max(0, 16 - replyFds.size()));
-                closeReplyFds();
+                MemorySegment head = ch.finishReceiveUpTo(start, RegionAccessMessage.SIZE);
+                ch.conn.receiveFully(dst, ch.replyFds, Math.max(0, 16 - ch.replyFds.size()));
+                ch.closeReplyFds();
                 if (RegionAccessMessage.replyCount(head) != count) {
                     throw new IOException("malformed REGION_READ reply: " + Header.describe(head));
                 }
                 return (int) count;
             }
-            reply = checkReply(finishReceive(start), id, Command.REGION_READ); // an error or a short read
+            reply = ch.checkReply(ch.finishReceive(start), id, Command.REGION_READ); // an error or a short read
         } else {
-            reply = call(n, List.of(), RegionAccessMessage.SIZE + count);
+            reply = ch.call(n, List.of(), RegionAccessMessage.SIZE + count);
         }
-        closeReplyFds();
+        ch.closeReplyFds();
         long got = RegionAccessMessage.replyCount(reply);
         if (got < 0 || got > count || reply.byteSize() != RegionAccessMessage.SIZE + got) {
             throw new IOException("malformed REGION_READ reply: " + Header.describe(reply));
@@ -352,20 +194,20 @@ public final class VfioUserClient implements AutoCloseable {
     /** Writes src; returns the count the server reported. */
     public synchronized int write(int region, long offset, MemorySegment src) throws IOException, VfioUserException {
         int count = checkedCount(src);
-        int n = RegionAccessMessage.encodeWriteRequest(out, id(), offset, region, count, false);
+        int n = RegionAccessMessage.encodeWriteRequest(ch.out, ch.id(), offset, region, count, false);
         MemorySegment reply;
         if (count >= DIRECT_TRANSFER && src.isNative()) {
-            checkOpen();
-            int id = Header.id(out);
-            closeReplyFds();
-            conn.send(out.asSlice(0, RegionAccessMessage.DATA)); // header and fixed part, then the data
-            conn.send(src);                                     // straight from the caller's memory
-            reply = checkReply(receive(RegionAccessMessage.SIZE), id, Command.REGION_WRITE);
+            ch.checkOpen();
+            int id = Header.id(ch.out);
+            ch.closeReplyFds();
+            ch.conn.send(ch.out.asSlice(0, RegionAccessMessage.DATA)); // header and fixed part, then the data
+            ch.conn.send(src);                                     // straight from the caller's memory
+            reply = ch.checkReply(ch.receive(RegionAccessMessage.SIZE), id, Command.REGION_WRITE);
         } else {
-            MemorySegment.copy(src, 0, out, RegionAccessMessage.DATA, count);
-            reply = call(n, List.of(), RegionAccessMessage.SIZE);
+            MemorySegment.copy(src, 0, ch.out, RegionAccessMessage.DATA, count);
+            reply = ch.call(n, List.of(), RegionAccessMessage.SIZE);
         }
-        closeReplyFds();
+        ch.closeReplyFds();
         long done = RegionAccessMessage.replyCount(reply);
         if (done < 0) {
             throw new IOException("short REGION_WRITE reply");
@@ -379,24 +221,24 @@ public final class VfioUserClient implements AutoCloseable {
 
     /** A posted write (no-reply flag, VU-8.8): nothing comes back, errors are not reported. */
     public synchronized void writePosted(int region, long offset, byte[] data) throws IOException {
-        checkOpen();
+        ch.checkOpen();
         MemorySegment src = MemorySegment.ofArray(data);
         int count = checkedCount(src);
-        int n = RegionAccessMessage.encodeWriteRequest(out, id(), offset, region, count, true);
-        MemorySegment.copy(src, 0, out, RegionAccessMessage.DATA, count);
-        conn.send(out.asSlice(0, n));
+        int n = RegionAccessMessage.encodeWriteRequest(ch.out, ch.id(), offset, region, count, true);
+        MemorySegment.copy(src, 0, ch.out, RegionAccessMessage.DATA, count);
+        ch.conn.send(ch.out.asSlice(0, n));
     }
 
     /** One REGION_WRITE_MULTI with the no-reply flag; each entry carries at most 8 bytes. */
     public record SmallWrite(int region, long offset, byte[] data) {}
 
     public synchronized void writeMultiple(List<SmallWrite> writes) throws IOException {
-        checkOpen();
-        int n = WriteMultiMessage.begin(out, id(), true);
+        ch.checkOpen();
+        int n = WriteMultiMessage.begin(ch.out, ch.id(), true);
         for (SmallWrite w : writes) {
-            n = WriteMultiMessage.add(out, w.offset(), w.region(), MemorySegment.ofArray(w.data()));
+            n = WriteMultiMessage.add(ch.out, w.offset(), w.region(), MemorySegment.ofArray(w.data()));
         }
-        conn.send(out.asSlice(0, n));
+        ch.conn.send(ch.out.asSlice(0, n));
     }
 
     private int checkedCount(MemorySegment src) {
@@ -412,9 +254,9 @@ public final class VfioUserClient implements AutoCloseable {
      */
     public synchronized void setIrqs(int index, int flags, int start, int count, byte[] bools, List<Fd> eventfds)
             throws IOException, VfioUserException {
-        int n = SetIrqsMessage.encode(out, id(), flags, index, start, count, bools);
-        call(n, eventfds == null ? List.of() : eventfds);
-        closeReplyFds();
+        int n = SetIrqsMessage.encode(ch.out, ch.id(), flags, index, start, count, bools);
+        ch.call(n, eventfds == null ? List.of() : eventfds);
+        ch.closeReplyFds();
     }
 
     /** Assigns one eventfd per vector from {@code start} as the TRIGGER of index. */
@@ -433,9 +275,9 @@ public final class VfioUserClient implements AutoCloseable {
     }
 
     public synchronized void reset() throws IOException, VfioUserException {
-        Header.request(out, id(), Command.DEVICE_RESET, Header.SIZE, false);
-        call(Header.SIZE, List.of());
-        closeReplyFds();
+        Header.request(ch.out, ch.id(), Command.DEVICE_RESET, Header.SIZE, false);
+        ch.call(Header.SIZE, List.of());
+        ch.closeReplyFds();
     }
 
     // ---------------------------------------------------------------- DMA
@@ -447,22 +289,22 @@ public final class VfioUserClient implements AutoCloseable {
     public synchronized void dmaMap(Fd fd, long fileOffset, long iova, long size, boolean readable, boolean writable)
             throws IOException, VfioUserException {
         int flags = (readable ? DmaMapMessage.FLAG_READ : 0) | (writable ? DmaMapMessage.FLAG_WRITE : 0);
-        int n = DmaMapMessage.encode(out, id(), flags, fileOffset, iova, size);
-        call(n, fd == null ? List.of() : List.of(fd));
-        closeReplyFds();
+        int n = DmaMapMessage.encode(ch.out, ch.id(), flags, fileOffset, iova, size);
+        ch.call(n, fd == null ? List.of() : List.of(fd));
+        ch.closeReplyFds();
     }
 
     public synchronized void dmaUnmap(long iova, long size) throws IOException, VfioUserException {
-        int n = DmaUnmapMessage.encode(out, id(), 0, iova, size);
-        call(n, List.of());
-        closeReplyFds();
+        int n = DmaUnmapMessage.encode(ch.out, ch.id(), 0, iova, size);
+        ch.call(n, List.of());
+        ch.closeReplyFds();
     }
 
     /** Drops every DMA window (QEMU's unmap-all flag). */
     public synchronized void dmaUnmapAll() throws IOException, VfioUserException {
-        int n = DmaUnmapMessage.encode(out, id(), DmaUnmapMessage.FLAG_ALL, 0, 0);
-        call(n, List.of());
-        closeReplyFds();
+        int n = DmaUnmapMessage.encode(ch.out, ch.id(), DmaUnmapMessage.FLAG_ALL, 0, 0);
+        ch.call(n, List.of());
+        ch.closeReplyFds();
     }
 
     /**
@@ -486,8 +328,8 @@ public final class VfioUserClient implements AutoCloseable {
      */
     public void sendRaw(MemorySegment message, List<Fd> fds) throws IOException {
         synchronized (rawSendLock) {
-            checkOpen();
-            conn.send(message, fds);
+            ch.checkOpen();
+            ch.conn.send(message, fds);
         }
     }
 
@@ -497,42 +339,32 @@ public final class VfioUserClient implements AutoCloseable {
 
     /** Receives one whole message as it comes (blocking); the caller owns its fds. */
     public synchronized RawMessage receiveRaw() throws IOException {
-        checkOpen();
-        closeReplyFds();
-        MemorySegment m = receive();
-        List<Fd> fds = List.copyOf(replyFds);
-        replyFds.clear();
+        ch.checkOpen();
+        ch.closeReplyFds();
+        MemorySegment m = ch.receive();
+        List<Fd> fds = List.copyOf(ch.replyFds);
+        ch.replyFds.clear();
         return new RawMessage(Header.id(m), Header.command(m), Header.size(m), Header.flags(m), Header.error(m),
                 m.asSlice(Header.SIZE).toArray(ValueLayout.JAVA_BYTE), fds);
     }
 
     /** A fresh message id for hand-built messages. */
     public synchronized int nextMessageId() {
-        return id();
+        return ch.id();
     }
 
     /** Closes the connection (the server then releases everything of ours) and received fds. */
     @Override
     public void close() {
         synchronized (rawSendLock) {
-            if (closed) {
+            if (ch.closed) {
                 return;
             }
-            closed = true;
+            ch.closed = true;
         }
-        conn.shutdown(); // unblocks a thread waiting for a reply, so that we get the lock below
+        ch.conn.shutdown(); // unblocks a thread waiting for a reply, so that we get the lock below
         synchronized (this) {
-            release();
+            ch.release();
         }
-    }
-
-    private void release() {
-        conn.close();
-        closeReplyFds();
-        for (Fd fd : received) {
-            fd.close();
-        }
-        received.clear();
-        arena.close();
     }
 }

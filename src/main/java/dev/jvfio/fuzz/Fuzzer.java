@@ -1,25 +1,17 @@
 package dev.jvfio.fuzz;
 
 import dev.jvfio.device.DeviceInfo;
-import dev.jvfio.device.Vfio;
-import dev.jvfio.os.EventFd;
 import dev.jvfio.os.Fd;
-import dev.jvfio.os.Memfd;
-import dev.jvfio.os.NativeException;
 import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.DeviceInfoMessage;
 import dev.jvfio.protocol.Header;
 import dev.jvfio.protocol.Wire;
-import dev.jvfio.transport.UnixConnection;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
@@ -49,17 +41,11 @@ public final class Fuzzer {
     private final Random r;
     private final MessageGenerator gen;
     private final FuzzReport.Builder report;
-    private final List<Fd> eventfds = new ArrayList<>();
-    private final List<Fd> memfds = new ArrayList<>();
-    private final List<Fd> others = new ArrayList<>();
-    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final FdPool fdPool = new FdPool();
     private final AtomicLong lastProgress = new AtomicLong(System.nanoTime());
     private volatile RawSession session;
     private DeviceInfo expectedInfo;
     private int nextId = 1;
-
-    /** What the sender of one message expects back. */
-    private record Pending(int id, int command, boolean wantsReply, int requestedCount, int flags, int length) {}
 
     public Fuzzer(Path socket, long seed, FuzzReport.Builder report) {
         this.socket = socket;
@@ -71,7 +57,7 @@ public final class Fuzzer {
 
     /** Fuzzes until {@code deadlineNanos} (System.nanoTime) or until too many failures. */
     public void run(long deadlineNanos) throws IOException {
-        openFdPool();
+        fdPool.open();
         Thread watchdog = Thread.ofPlatform().daemon().name("fuzz watchdog").start(this::watch);
         try {
             attach();
@@ -99,7 +85,7 @@ public final class Fuzzer {
             if (s != null) {
                 s.close();
             }
-            closePool();
+            fdPool.close();
         }
     }
 
@@ -142,7 +128,7 @@ public final class Fuzzer {
         session = RawSession.attach(socket, ATTACH_PATIENCE);
         progress();
         // a new client must be served at once: its DEVICE_GET_INFO is the attach check
-        Pending sync = sendSync();
+        ExpectedReply sync = sendSync();
         expect(List.of(sync));
         report.attached();
     }
@@ -156,7 +142,7 @@ public final class Fuzzer {
         try (RawSession s = RawSession.connectOnly(socket)) {
             int id = id();
             byte[] m = r.nextInt(3) == 0 ? gen.message(r, id) : gen.message(r, id, Command.VERSION);
-            List<Fd> fds = r.nextInt(8) == 0 ? List.of(eventfds.get(0)) : List.of();
+            List<Fd> fds = r.nextInt(8) == 0 ? List.of(fdPool.eventfd()) : List.of();
             report.message(m.length);
             report.handshake();
             if (r.nextInt(5) == 0) {
@@ -215,19 +201,19 @@ public final class Fuzzer {
     }
 
     private void batch() throws IOException {
-        ArrayDeque<Pending> pending = new ArrayDeque<>();
+        ArrayDeque<ExpectedReply> pending = new ArrayDeque<>();
         int n = 1 + r.nextInt(4);
         for (int i = 0; i < n; i++) {
             if (r.nextInt(12) == 0) {
                 strayReply();
             }
             int id = id();
-            byte[] m = r.nextInt(8) == 0 ? wellFormedWithFds(id) : gen.message(r, id);
+            byte[] m = r.nextInt(8) == 0 ? MessageGenerator.wellFormedWithFds(r, id) : gen.message(r, id);
             if (m.length > 64 * 1024 && i < n - 1) {
                 // big messages go last in a batch so that no reply can block our sending
                 m = gen.message(r, id, Command.DEVICE_GET_INFO);
             }
-            List<Fd> fds = fdsFor(m);
+            List<Fd> fds = fdPool.fdsFor(r, m);
             int flags = Wire.u32(MemorySegment.ofArray(m), 8);
             int command = Wire.u16(MemorySegment.ofArray(m), 2);
             boolean wantsReply = (flags & Header.FLAG_NO_REPLY) == 0 && (flags & Header.TYPE_MASK) != Header.TYPE_REPLY;
@@ -254,7 +240,7 @@ public final class Fuzzer {
             if (!fds.isEmpty()) {
                 report.fdsSent(fds.size());
             }
-            pending.add(new Pending(id, command, wantsReply, count, flags, m.length));
+            pending.add(new ExpectedReply(id, command, wantsReply, count, flags, m.length));
         }
         pending.add(sendSync());
         expect(pending);
@@ -270,28 +256,28 @@ public final class Fuzzer {
         report.strayReply();
     }
 
-    private Pending sendSync() throws IOException {
+    private ExpectedReply sendSync() throws IOException {
         int id = id();
         byte[] m = new byte[DeviceInfoMessage.SIZE];
         DeviceInfoMessage.encodeRequest(MemorySegment.ofArray(m), id);
         session.send(m, List.of());
-        return new Pending(id, Command.DEVICE_GET_INFO, true, -1, 0, DeviceInfoMessage.SIZE);
+        return new ExpectedReply(id, Command.DEVICE_GET_INFO, true, -1, 0, DeviceInfoMessage.SIZE);
     }
 
     /** Reads replies until every pending message that wants one has its reply, checking each. */
-    private void expect(Iterable<Pending> pending) throws IOException {
-        Pending last = null;
-        for (Pending p : pending) {
+    private void expect(Iterable<ExpectedReply> pending) throws IOException {
+        ExpectedReply last = null;
+        for (ExpectedReply p : pending) {
             last = p;
         }
-        for (Pending p : pending) {
+        for (ExpectedReply p : pending) {
             if (!p.wantsReply()) {
                 continue;
             }
             MemorySegment reply = session.receive();
             progress();
             report.reply(Header.isError(reply) ? Header.error(reply) : 0);
-            String bad = check(reply, p);
+            String bad = p.problemWith(reply, session.receivedFds().size());
             if (bad != null) {
                 fail(bad + " (expected the reply to " + p + "; batch " + pending + ")");
                 throw new RawSession.MalformedReply(bad);
@@ -307,148 +293,9 @@ public final class Fuzzer {
         }
     }
 
-    /** Null if the reply is a well-formed answer to p, else what is wrong. */
-    private String check(MemorySegment reply, Pending p) {
-        long size = reply.byteSize();
-        int flags = Header.flags(reply);
-        if (Header.type(reply) != Header.TYPE_REPLY || (flags & ~(Header.TYPE_MASK | Header.FLAG_ERROR)) != 0) {
-            return "not a reply: " + Header.describe(reply);
-        }
-        if (Header.id(reply) != p.id() || Header.command(reply) != p.command()) {
-            return "reply out of order or to the wrong request: " + Header.describe(reply);
-        }
-        int fds = session.receivedFds().size();
-        if (Header.isError(reply)) {
-            int errno = Header.error(reply);
-            if (size != Header.SIZE || errno <= 0 || errno > 4095 || fds != 0) {
-                return "malformed error reply: " + Header.describe(reply) + " fds " + fds;
-            }
-            return null;
-        }
-        if (fds > (p.command() == Command.DEVICE_GET_REGION_INFO ? 1 : 0)) {
-            return fds + " fds on a " + Command.name(p.command()) + " reply";
-        }
-        long want = switch (p.command()) {
-            case Command.DEVICE_GET_INFO, Command.DEVICE_GET_IRQ_INFO, Command.DEVICE_GET_REGION_IO_FDS,
-                 Command.REGION_WRITE -> 32;
-            case Command.DMA_MAP, Command.DEVICE_SET_IRQS, Command.DEVICE_RESET, Command.REGION_WRITE_MULTI -> 16;
-            case Command.DMA_UNMAP -> 40;
-            case Command.REGION_READ -> size >= 32 ? 32 + Integer.toUnsignedLong(Wire.u32(reply, 28)) : 32;
-            case Command.DEVICE_GET_REGION_INFO -> size >= 48 ? size : 48;
-            default -> -1; // everything else must have failed
-        };
-        if (want < 0) {
-            return "success reply to " + Command.name(p.command()) + ", which must fail";
-        }
-        if (size != want) {
-            return "reply of " + size + " bytes, expected " + want + ": " + Header.describe(reply);
-        }
-        if (p.command() == Command.REGION_READ && Integer.toUnsignedLong(Wire.u32(reply, 28))
-                != Integer.toUnsignedLong(p.requestedCount())) {
-            return "REGION_READ reply count differs from the request (VU-5.2, VU-8.7)";
-        }
-        return null;
-    }
-
     private int id() {
         int id = nextId & 0xFFFF;
         nextId++;
         return id;
-    }
-
-    /**
-     * A request that passes the decoders (so the device is reached) and carries fds: a DMA_MAP of
-     * a memfd page or SET_IRQS with eventfds, sometimes with one field mutated.
-     */
-    private byte[] wellFormedWithFds(int id) {
-        ByteBuffer b;
-        int command;
-        if (r.nextBoolean()) {
-            command = Command.DMA_MAP;
-            long iova = (long) r.nextInt(64) << 16;
-            long size = r.nextBoolean() ? 4096 : 65536;
-            b = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN).putInt(32).putInt(r.nextInt(4))
-                    .putLong(r.nextInt(4) == 0 ? 4096 : 0).putLong(iova).putLong(size);
-        } else if (r.nextInt(4) == 0) {
-            command = Command.DMA_UNMAP;
-            b = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putInt(24).putInt(r.nextInt(3) == 0 ? 2 : 0)
-                    .putLong(r.nextInt(3) == 0 ? 0 : (long) r.nextInt(64) << 16).putLong(r.nextInt(3) == 0 ? 0 : 4096);
-        } else {
-            command = Command.DEVICE_SET_IRQS;
-            int index = r.nextInt(5);
-            int count = r.nextInt(4);
-            int data = r.nextInt(3) == 0 ? Vfio.IRQ_SET_DATA_NONE : Vfio.IRQ_SET_DATA_EVENTFD;
-            b = ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN).putInt(20)
-                    .putInt(data | Vfio.IRQ_SET_ACTION_TRIGGER).putInt(index).putInt(r.nextInt(3)).putInt(count);
-        }
-        byte[] payload = b.array();
-        if (r.nextInt(4) == 0) {
-            payload[r.nextInt(payload.length)] ^= (byte) (1 << r.nextInt(8));
-        }
-        return MessageGenerator.withHeader(id, command, Header.TYPE_COMMAND, 0, payload);
-    }
-
-    /** fds to attach: mostly what the command expects, sometimes too many or on any command. */
-    private List<Fd> fdsFor(byte[] m) {
-        int command = Wire.u16(MemorySegment.ofArray(m), 2);
-        int n;
-        List<Fd> kind;
-        if (command == Command.DMA_MAP) {
-            n = r.nextInt(8) == 0 ? r.nextInt(3) : 1;
-            kind = memfds;
-        } else if (command == Command.DEVICE_SET_IRQS) {
-            n = m.length >= 36 && r.nextInt(3) != 0 ? Math.min(20, Math.max(0, Wire.u32(MemorySegment.ofArray(m), 32)))
-                    : r.nextInt(4);
-            kind = eventfds;
-        } else {
-            n = r.nextInt(20) == 0 ? 1 + r.nextInt(3) : 0;
-            kind = others;
-        }
-        if (r.nextInt(30) == 0) {
-            n = 17 + r.nextInt(8); // beyond max_msg_fds: all of them must be closed
-        }
-        if (n == 0 || m.length == 0) {
-            return List.of();
-        }
-        List<Fd> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            out.add(kind.get(r.nextInt(kind.size())));
-        }
-        return out;
-    }
-
-    private void openFdPool() throws IOException {
-        try {
-            for (int i = 0; i < 4; i++) {
-                EventFd e = EventFd.create();
-                owned.add(e);
-                eventfds.add(e.fd());
-            }
-            for (int i = 0; i < 2; i++) {
-                Fd m = Memfd.create("jvfio-fuzz-dma", 1 << 17);
-                owned.add(m);
-                memfds.add(m);
-            }
-            UnixConnection[] pair = UnixConnection.pair();
-            owned.add(pair[0]);
-            owned.add(pair[1]);
-            others.add(pair[0].fd());
-            others.addAll(eventfds);
-            others.addAll(memfds);
-        } catch (NativeException e) {
-            closePool();
-            throw e;
-        }
-    }
-
-    private void closePool() {
-        for (AutoCloseable c : owned) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
-        owned.clear();
     }
 }

@@ -285,4 +285,36 @@ public final class MessageGenerator {
     private static ByteBuffer le(int n) {
         return ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
     }
+
+    /**
+     * A request that passes the decoders (so the device is reached) and carries fds: a DMA_MAP of
+     * a memfd page or SET_IRQS with eventfds, sometimes with one field mutated.
+     */
+    static byte[] wellFormedWithFds(Random r, int id) {
+        ByteBuffer b;
+        int command;
+        if (r.nextBoolean()) {
+            command = Command.DMA_MAP;
+            long iova = (long) r.nextInt(64) << 16;
+            long size = r.nextBoolean() ? 4096 : 65536;
+            b = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN).putInt(32).putInt(r.nextInt(4))
+                    .putLong(r.nextInt(4) == 0 ? 4096 : 0).putLong(iova).putLong(size);
+        } else if (r.nextInt(4) == 0) {
+            command = Command.DMA_UNMAP;
+            b = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putInt(24).putInt(r.nextInt(3) == 0 ? 2 : 0)
+                    .putLong(r.nextInt(3) == 0 ? 0 : (long) r.nextInt(64) << 16).putLong(r.nextInt(3) == 0 ? 0 : 4096);
+        } else {
+            command = Command.DEVICE_SET_IRQS;
+            int index = r.nextInt(5);
+            int count = r.nextInt(4);
+            int data = r.nextInt(3) == 0 ? Vfio.IRQ_SET_DATA_NONE : Vfio.IRQ_SET_DATA_EVENTFD;
+            b = ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN).putInt(20)
+                    .putInt(data | Vfio.IRQ_SET_ACTION_TRIGGER).putInt(index).putInt(r.nextInt(3)).putInt(count);
+        }
+        byte[] payload = b.array();
+        if (r.nextInt(4) == 0) {
+            payload[r.nextInt(payload.length)] ^= (byte) (1 << r.nextInt(8));
+        }
+        return MessageGenerator.withHeader(id, command, Header.TYPE_COMMAND, 0, payload);
+    }
 }

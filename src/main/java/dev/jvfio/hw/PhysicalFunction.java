@@ -5,6 +5,7 @@ import dev.jvfio.pci.BarBacking;
 import dev.jvfio.pci.Capability;
 import dev.jvfio.pci.ExtendedCapability;
 import dev.jvfio.pci.PciBar;
+import dev.jvfio.pci.PciDeviceBuilder;
 import dev.jvfio.pci.VfioPciDevice;
 import java.lang.foreign.MemorySegment;
 
@@ -31,7 +32,7 @@ public final class PhysicalFunction {
     public static final int DVSEC_PAYLOAD = 6;
 
     /** A builder for the function; the caller (the host side) builds its PCI core from it. */
-    public static VfioPciDevice.Builder describe(String name, GpuSpec spec, Bar0Registers bar0) {
+    public static PciDeviceBuilder describe(String name, GpuSpec spec, Bar0Registers bar0) {
         byte[] dvsec = new byte[DVSEC_PAYLOAD];
         // +0xA from the DVSEC start = payload byte 0: the capability bitmap, bit 0 = MIG with cached resmem.
         dvsec[0] = (byte) (spec.migHardwareBugFixed() ? 1 : 0);

@@ -1,6 +1,7 @@
 package dev.jvfio.hw;
 
 import dev.jvfio.os.NativeException;
+import dev.jvfio.pci.PciDeviceBuilder;
 import dev.jvfio.pci.VfioPciDevice;
 import java.time.Duration;
 import java.util.Optional;
@@ -41,7 +42,7 @@ public final class SimulatedGraceGpu implements GpuHardware {
     }
 
     /** The host's view of the PCI function, to build its PCI core from. */
-    public VfioPciDevice.Builder physicalFunction(String name) {
+    public PciDeviceBuilder physicalFunction(String name) {
         return PhysicalFunction.describe(name, spec, bar0);
     }
 

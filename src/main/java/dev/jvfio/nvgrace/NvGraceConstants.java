@@ -38,6 +38,6 @@ public final class NvGraceConstants {
     public static final int PCI_BASE_ADDRESS_2 = 0x18;
     public static final int PCI_BASE_ADDRESS_4 = 0x20;
 
-    /** Region offsets inside the kernel's VFIO device file are index << 40 (vfio-user has no use for it). */
+    /** Region offsets inside the kernel's VFIO device file are {@code index << 40} (vfio-user has no use for it). */
     public static final int VFIO_PCI_OFFSET_SHIFT = 40;
 }

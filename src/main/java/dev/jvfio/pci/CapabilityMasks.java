@@ -5,7 +5,7 @@ import static dev.jvfio.pci.PciHeader.*;
 /**
  * The standard guest permissions of the type-0 header and of each capability we know (PCI-1.1, PCI-3.x),
  * derived from the space itself so that a template from a dump gets the same as a built function.
- * BAR and ROM registers are not touched here: their masks depend on sizes ({@link VfioPciDevice.Builder}).
+ * BAR and ROM registers are not touched here: their masks depend on sizes ({@link PciDeviceBuilder}).
  */
 public final class CapabilityMasks {
     private CapabilityMasks() {}

@@ -1,18 +1,5 @@
 package dev.jvfio.transport;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static dev.jvfio.transport.SocketCalls.CMSG_HDR;
-import static dev.jvfio.transport.SocketCalls.CMSG_LEN_OFF;
-import static dev.jvfio.transport.SocketCalls.CMSG_LEVEL_OFF;
-import static dev.jvfio.transport.SocketCalls.CMSG_TYPE_OFF;
-import static dev.jvfio.transport.SocketCalls.MSG_CONTROL;
-import static dev.jvfio.transport.SocketCalls.MSG_CONTROLLEN;
-import static dev.jvfio.transport.SocketCalls.MSG_FLAGS;
-import static dev.jvfio.transport.SocketCalls.MSG_IOV;
-import static dev.jvfio.transport.SocketCalls.MSG_IOVLEN;
-import static dev.jvfio.transport.SocketCalls.SCM_MAX_FD;
-
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.NativeException;
 import java.io.EOFException;
@@ -33,58 +20,28 @@ import java.util.concurrent.atomic.AtomicInteger;
  * scratch (msghdr, iovec, control buffer for the kernel's maximum of 253 fds, errno capture),
  * so sending or receiving a message allocates nothing beyond the received {@link Fd} objects.
  * Heap segments work too; their bytes go through a per-direction native staging buffer.
+ *
+ * <p>The transport of libvfio-user's {@code tran_sock.c}: this file opens, configures and closes the
+ * socket; {@link SocketSender} and {@link SocketReceiver} move the bytes and fds, each over its own
+ * {@link MessageScratch}.
  */
 public final class UnixConnection implements AutoCloseable {
-    /** Staging for heap segments; larger messages go through it in chunks. */
-    private static final long STAGING_BYTES = 64 * 1024;
-    /** recvmsg flag: return EAGAIN instead of sleeping (linux/socket.h). */
-    private static final int MSG_DONTWAIT = 0x40;
-
     private final SocketHandle handle;
-    private final Direction out;
-    private final Direction in;
-    private volatile int fdsDropped;
-    /** Receive by polling (MSG_DONTWAIT in a loop) instead of sleeping in the kernel. */
-    private volatile boolean busyPoll;
-    /** fds handed to the caller by the last receiveOnce (receiving thread only). */
-    private int lastAccepted;
-
-    /**
-     * Native scratch for one direction. Only touched between {@code handle.acquire()} and
-     * {@code release()}, so it is freed as soon as the connection is closed and the last call has
-     * left it (not whenever the garbage collector gets to it: a client that connects and closes in
-     * a loop would otherwise pile up native memory, 64 KiB of staging per direction).
-     */
-    private static final class Direction {
-        final Arena arena = Arena.ofShared();
-        final MemorySegment capture = SocketCalls.allocateCapture(arena);
-        final MemorySegment msghdr = arena.allocate(SocketCalls.MSGHDR_SIZE, 8);
-        final MemorySegment iov = arena.allocate(2 * SocketCalls.IOVEC_SIZE, 8); // room for send(head, body)
-        final MemorySegment control = arena.allocate(SocketCalls.cmsgSpace(4L * SCM_MAX_FD), 8);
-        private MemorySegment staging;
-
-        Direction() {
-            // msg_name stays NULL (connected socket); one iovec.
-            msghdr.set(JAVA_LONG, MSG_IOV, iov.address());
-            msghdr.set(JAVA_LONG, MSG_IOVLEN, 1L);
-        }
-
-        MemorySegment staging() {
-            if (staging == null) {
-                staging = arena.allocate(STAGING_BYTES, 8);
-            }
-            return staging;
-        }
-    }
+    private final MessageScratch out;
+    private final MessageScratch in;
+    private final SocketSender sender;
+    private final SocketReceiver receiver;
 
     UnixConnection(Fd fd) {
-        this.out = new Direction();
-        this.in = new Direction();
+        this.out = new MessageScratch();
+        this.in = new MessageScratch();
         LIVE_SCRATCH.incrementAndGet();
         // close() frees the scratch once no call is inside; the cleaner is the safety net for a
         // connection dropped without close() (as the auto arena used to be)
         Cleaner.Cleanable scratch = CLEANER.register(this, new FreeScratch(out.arena, in.arena));
         this.handle = new SocketHandle(fd, "connection", scratch::clean);
+        this.sender = new SocketSender(handle, out);
+        this.receiver = new SocketReceiver(handle, in);
     }
 
     /** True once this connection's native scratch has been freed (for leak tests). */
@@ -140,7 +97,7 @@ public final class UnixConnection implements AutoCloseable {
      * unchanged. Off by default.
      */
     public void busyPoll(boolean on) {
-        busyPoll = on;
+        receiver.busyPoll(on);
     }
 
     /**
@@ -196,74 +153,7 @@ public final class UnixConnection implements AutoCloseable {
      * @throws IllegalArgumentException more than 253 fds, or fds without at least one data byte
      */
     public void send(MemorySegment data, List<Fd> fds) throws IOException {
-        int nfds = fds.size();
-        if (nfds > SCM_MAX_FD) {
-            throw new IllegalArgumentException(nfds + " fds in one message; the kernel allows at most " + SCM_MAX_FD);
-        }
-        long total = data.byteSize();
-        if (total == 0) {
-            if (nfds > 0) {
-                throw new IllegalArgumentException("fds need at least one data byte to ride with");
-            }
-            return;
-        }
-        Direction d = out;
-        int sock = handle.acquire();
-        try {
-            boolean heap = !data.isNative();
-            boolean fdsPending = nfds > 0;
-            long done = 0;
-            while (done < total) {
-                long base;
-                long len;
-                if (heap) {
-                    MemorySegment staging = d.staging();
-                    len = Math.min(total - done, staging.byteSize());
-                    MemorySegment.copy(data, done, staging, 0, len);
-                    base = staging.address();
-                } else {
-                    len = total - done;
-                    base = data.address() + done;
-                }
-                d.iov.set(JAVA_LONG, 0, base);
-                d.iov.set(JAVA_LONG, 8, len);
-                if (fdsPending) {
-                    long dataBytes = 4L * nfds;
-                    MemorySegment c = d.control;
-                    c.set(JAVA_LONG, CMSG_LEN_OFF, SocketCalls.cmsgLen(dataBytes));
-                    c.set(JAVA_INT, CMSG_LEVEL_OFF, SocketCalls.SOL_SOCKET);
-                    c.set(JAVA_INT, CMSG_TYPE_OFF, SocketCalls.SCM_RIGHTS);
-                    for (int i = 0; i < nfds; i++) {
-                        c.set(JAVA_INT, CMSG_HDR + 4L * i, fds.get(i).value());
-                    }
-                    d.msghdr.set(JAVA_LONG, MSG_CONTROL, c.address());
-                    d.msghdr.set(JAVA_LONG, MSG_CONTROLLEN, SocketCalls.cmsgSpace(dataBytes));
-                } else {
-                    d.msghdr.set(JAVA_LONG, MSG_CONTROL, 0L);
-                    d.msghdr.set(JAVA_LONG, MSG_CONTROLLEN, 0L);
-                }
-                d.msghdr.set(JAVA_INT, MSG_FLAGS, 0);
-                long r = SocketCalls.sendmsg(d.capture, sock, d.msghdr, SocketCalls.MSG_NOSIGNAL);
-                if (r < 0) {
-                    int errno = SocketCalls.errno(d.capture);
-                    if (errno == SocketCalls.EINTR) {
-                        continue;
-                    }
-                    if (handle.isClosing()) {
-                        throw new ClosedException("connection closed while sending");
-                    }
-                    if (errno == SocketCalls.EAGAIN) {
-                        throw new SocketTimeoutException("send timed out: the peer is not reading ("
-                                + sentSoFar(done, total) + ")");
-                    }
-                    throw new NativeException("sendmsg", errno, sentSoFar(done, total));
-                }
-                fdsPending = false; // the kernel attached them to the bytes just sent
-                done += r;
-            }
-        } finally {
-            handle.release();
-        }
+        sender.send(data, fds);
     }
 
     /**
@@ -272,53 +162,7 @@ public final class UnixConnection implements AutoCloseable {
      * native segments (else they are sent one after the other). No fds. Loops over partial writes.
      */
     public void send(MemorySegment head, MemorySegment body) throws IOException {
-        if (!head.isNative() || !body.isNative() || head.byteSize() == 0 || body.byteSize() == 0) {
-            send(head);
-            send(body);
-            return;
-        }
-        long headLen = head.byteSize();
-        long total = headLen + body.byteSize();
-        Direction d = out;
-        int sock = handle.acquire();
-        try {
-            long done = 0;
-            while (done < total) {
-                if (done < headLen) {
-                    d.iov.set(JAVA_LONG, 0, head.address() + done);
-                    d.iov.set(JAVA_LONG, 8, headLen - done);
-                    d.iov.set(JAVA_LONG, SocketCalls.IOVEC_SIZE, body.address());
-                    d.iov.set(JAVA_LONG, SocketCalls.IOVEC_SIZE + 8, body.byteSize());
-                    d.msghdr.set(JAVA_LONG, MSG_IOVLEN, 2L);
-                } else {
-                    d.iov.set(JAVA_LONG, 0, body.address() + (done - headLen));
-                    d.iov.set(JAVA_LONG, 8, total - done);
-                    d.msghdr.set(JAVA_LONG, MSG_IOVLEN, 1L);
-                }
-                d.msghdr.set(JAVA_LONG, MSG_CONTROL, 0L);
-                d.msghdr.set(JAVA_LONG, MSG_CONTROLLEN, 0L);
-                d.msghdr.set(JAVA_INT, MSG_FLAGS, 0);
-                long r = SocketCalls.sendmsg(d.capture, sock, d.msghdr, SocketCalls.MSG_NOSIGNAL);
-                if (r < 0) {
-                    int errno = SocketCalls.errno(d.capture);
-                    if (errno == SocketCalls.EINTR) {
-                        continue;
-                    }
-                    if (handle.isClosing()) {
-                        throw new ClosedException("connection closed while sending");
-                    }
-                    throw new NativeException("sendmsg", errno, sentSoFar(done, total));
-                }
-                done += r;
-            }
-        } finally {
-            d.msghdr.set(JAVA_LONG, MSG_IOVLEN, 1L); // the other send paths use one iovec
-            handle.release();
-        }
-    }
-
-    private static String sentSoFar(long done, long total) {
-        return "after " + done + " of " + total + " bytes";
+        sender.send(head, body);
     }
 
     /**
@@ -326,152 +170,33 @@ public final class UnixConnection implements AutoCloseable {
      * to fdsOut as owned Fd objects, up to maxFds of them; any beyond are closed at once and
      * counted by {@link #fdsDropped()}, as is a truncated control message (MSG_CTRUNC).
      *
+     * @param buf where the bytes go
      * @param fdsOut where received fds go; may be null when maxFds is 0
+     * @param maxFds how many fds to hand over at most
      * @return bytes received; 0 when the peer closed the connection (or after {@link #shutdown()})
+     * @throws IOException the socket failed, timed out or was closed meanwhile
      */
     public int receive(MemorySegment buf, List<Fd> fdsOut, int maxFds) throws IOException {
-        if (buf.isReadOnly()) {
-            throw new IllegalArgumentException("cannot receive into a read-only segment");
-        }
-        if (buf.byteSize() == 0) {
-            throw new IllegalArgumentException("empty receive buffer");
-        }
-        return receiveOnce(buf, 0, buf.byteSize(), fdsOut, maxFds);
+        return receiver.receive(buf, fdsOut, maxFds);
     }
 
     /**
      * Fills buf completely, over as many recvmsg calls as it takes. Up to maxFds fds in all are
      * appended to fdsOut; {@link #fdsDropped()} then counts the fds dropped over the whole call.
      *
+     * @param buf where the bytes go
+     * @param fdsOut where received fds go; may be null when maxFds is 0
+     * @param maxFds how many fds to hand over at most
      * @throws EOFException the peer closed before buf was full
+     * @throws IOException the socket failed, timed out or was closed meanwhile
      */
     public void receiveFully(MemorySegment buf, List<Fd> fdsOut, int maxFds) throws IOException {
-        if (buf.isReadOnly()) {
-            throw new IllegalArgumentException("cannot receive into a read-only segment");
-        }
-        long total = buf.byteSize();
-        long done = 0;
-        int accepted = 0;
-        int dropped = 0;
-        while (done < total) {
-            int n = receiveOnce(buf, done, total - done, fdsOut, maxFds - accepted);
-            accepted += lastAccepted;
-            dropped += fdsDropped;
-            fdsDropped = dropped;
-            if (n == 0) {
-                throw new EOFException("connection closed by peer after " + done + " of " + total + " bytes");
-            }
-            done += n;
-        }
-    }
-
-    private int receiveOnce(MemorySegment buf, long offset, long length, List<Fd> fdsOut, int maxFds)
-            throws IOException {
-        if (maxFds < 0) {
-            throw new IllegalArgumentException("negative maxFds " + maxFds);
-        }
-        if (maxFds > 0 && fdsOut == null) {
-            throw new IllegalArgumentException("maxFds " + maxFds + " but nowhere to put fds");
-        }
-        Direction d = in;
-        int sock = handle.acquire();
-        try {
-            boolean heap = !buf.isNative();
-            long want = Math.min(length, Integer.MAX_VALUE);
-            long base;
-            if (heap) {
-                MemorySegment staging = d.staging();
-                want = Math.min(want, staging.byteSize());
-                base = staging.address();
-            } else {
-                base = buf.address() + offset;
-            }
-            d.iov.set(JAVA_LONG, 0, base);
-            d.iov.set(JAVA_LONG, 8, want);
-            long r;
-            boolean spin = busyPoll;
-            int flags = SocketCalls.MSG_CMSG_CLOEXEC | (spin ? MSG_DONTWAIT : 0);
-            while (true) {
-                d.msghdr.set(JAVA_LONG, MSG_CONTROL, d.control.address());
-                d.msghdr.set(JAVA_LONG, MSG_CONTROLLEN, d.control.byteSize());
-                d.msghdr.set(JAVA_INT, MSG_FLAGS, 0);
-                r = SocketCalls.recvmsg(d.capture, sock, d.msghdr, flags);
-                if (r >= 0) {
-                    break;
-                }
-                int errno = SocketCalls.errno(d.capture);
-                if (errno == SocketCalls.EINTR) {
-                    continue;
-                }
-                if (spin && errno == SocketCalls.EAGAIN && !handle.isClosing()) {
-                    Thread.onSpinWait();
-                    continue;
-                }
-                if (handle.isClosing()) {
-                    throw new ClosedException("connection closed while receiving");
-                }
-                if (errno == SocketCalls.EAGAIN) {
-                    throw new SocketTimeoutException("receive timed out: nothing from the peer");
-                }
-                throw new NativeException("recvmsg", errno, null);
-            }
-            takeFds(d, fdsOut, maxFds);
-            if (heap && r > 0) {
-                MemorySegment.copy(d.staging(), 0, buf, offset, r);
-            }
-            return (int) r;
-        } finally {
-            handle.release();
-        }
-    }
-
-    /** Moves fds from the control buffer of the last recvmsg into fdsOut, closing the excess. */
-    private void takeFds(Direction d, List<Fd> fdsOut, int maxFds) {
-        long controlLen = Math.min(d.msghdr.get(JAVA_LONG, MSG_CONTROLLEN), d.control.byteSize());
-        int accepted = 0;
-        int dropped = 0;
-        long off = 0;
-        RuntimeException failure = null;
-        while (off + CMSG_HDR <= controlLen) {
-            long cmsgLen = d.control.get(JAVA_LONG, off + CMSG_LEN_OFF);
-            if (cmsgLen < CMSG_HDR || off + cmsgLen > controlLen) {
-                break; // malformed; the kernel never produces this
-            }
-            int level = d.control.get(JAVA_INT, off + CMSG_LEVEL_OFF);
-            int type = d.control.get(JAVA_INT, off + CMSG_TYPE_OFF);
-            if (level == SocketCalls.SOL_SOCKET && type == SocketCalls.SCM_RIGHTS) {
-                long count = (cmsgLen - CMSG_HDR) / 4;
-                for (long i = 0; i < count; i++) {
-                    int raw = d.control.get(JAVA_INT, off + CMSG_HDR + 4 * i);
-                    Fd fd = Fd.adopt(raw);
-                    if (accepted < maxFds && failure == null) {
-                        try {
-                            fdsOut.add(fd);
-                            accepted++;
-                            continue;
-                        } catch (RuntimeException e) {
-                            failure = e; // e.g. an unmodifiable list: close everything from here on
-                        }
-                    }
-                    fd.close();
-                    dropped++;
-                }
-            }
-            off += SocketCalls.cmsgAlign(cmsgLen);
-        }
-        if ((d.msghdr.get(JAVA_INT, MSG_FLAGS) & SocketCalls.MSG_CTRUNC) != 0) {
-            dropped++; // the kernel closed fds that did not fit; at least one was lost
-        }
-        lastAccepted = accepted;
-        fdsDropped = dropped;
-        if (failure != null) {
-            throw failure;
-        }
+        receiver.receiveFully(buf, fdsOut, maxFds);
     }
 
     /** How many received fds the last receive (or receiveFully) closed instead of handing over. */
     public int fdsDropped() {
-        return fdsDropped;
+        return receiver.fdsDropped();
     }
 
     /** The peer's pid, uid and gid as of connect time (SO_PEERCRED). */

@@ -1,6 +1,6 @@
 package dev.jvfio.cli;
 
-import dev.jvfio.ChildJava;
+import dev.jvfio.bench.ChildJvm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,7 +23,7 @@ final class CliProcess {
     private CliProcess() {}
 
     static ProcessBuilder builder(Path workDir, Map<String, String> env, String... args) {
-        ProcessBuilder pb = ChildJava.builder(List.of("-Xshare:auto", "-XX:TieredStopAtLevel=1"), Main.class, args);
+        ProcessBuilder pb = ChildJvm.builder(List.of("-Xshare:auto", "-XX:TieredStopAtLevel=1"), Main.class, args);
         if (workDir != null) pb.directory(workDir.toFile());
         pb.environment().remove("XDG_RUNTIME_DIR");
         pb.environment().putAll(env);

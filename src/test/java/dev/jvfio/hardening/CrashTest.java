@@ -2,7 +2,7 @@ package dev.jvfio.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jvfio.ChildJava;
+import dev.jvfio.bench.ChildJvm;
 import dev.jvfio.Seeds;
 import dev.jvfio.client.HandshakeException;
 import dev.jvfio.client.VfioUserClient;
@@ -181,8 +181,8 @@ class CrashTest {
     }
 
     static Process spawn(List<String> sockets) throws IOException {
-        List<String> cmd = ChildJava.command(
-                List.of("-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m"), CrashClient.class, sockets);
+        List<String> cmd = ChildJvm.command(CrashClient.class.getName(), sockets,
+                List.of("-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m"), false);
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     }
 

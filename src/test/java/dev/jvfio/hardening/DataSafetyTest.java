@@ -2,7 +2,7 @@ package dev.jvfio.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jvfio.ChildJava;
+import dev.jvfio.ServeChild;
 import dev.jvfio.Seeds;
 import dev.jvfio.client.HandshakeException;
 import dev.jvfio.client.VfioUserClient;
@@ -132,7 +132,7 @@ class DataSafetyTest {
     }
 
     static Process serve(Path socket, Path backing, Path dir) throws Exception {
-        return ChildJava.serveUntilReady(dir.resolve("serve.log"), List.of(),
+        return ServeChild.serveUntilReady(dir.resolve("serve.log"), List.of(),
                 "--socket", socket.toString(), "--backing-file", backing.toString(), "--mem-size", MEM_SIZE);
     }
 

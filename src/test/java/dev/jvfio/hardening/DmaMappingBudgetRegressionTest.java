@@ -2,7 +2,7 @@ package dev.jvfio.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jvfio.ChildJava;
+import dev.jvfio.ServeChild;
 import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.client.VfioUserException;
 import dev.jvfio.device.Errno;
@@ -141,7 +141,7 @@ class DmaMappingBudgetRegressionTest {
     }
 
     static Process serve(Path dir, Path a, Path b) throws Exception {
-        return ChildJava.serveUntilReady(dir.resolve("serve.log"),
+        return ServeChild.serveUntilReady(dir.resolve("serve.log"),
                 List.of("-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=" + dir.resolve("hs_err.log")),
                 "--socket", a.toString(), "--socket", b.toString(), "--mem-size", "2816M");
     }

@@ -19,7 +19,7 @@ final class TestFunction {
     static final int MSIX_TABLE = 0x8000;
     static final int MSIX_PBA = 0x9000;
 
-    static VfioPciDevice.Builder builder() {
+    static PciDeviceBuilder builder() {
         return VfioPciDevice.builder("test")
                 .ids(0x1b36, 0x0010).subsystem(0x1af4, 0x1100).revision(2).classCode(0x120000)
                 .intxPin(1)

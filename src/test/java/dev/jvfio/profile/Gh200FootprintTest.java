@@ -2,7 +2,7 @@ package dev.jvfio.profile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jvfio.ChildJava;
+import dev.jvfio.bench.ChildJvm;
 import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.SparseArea;
@@ -36,7 +36,7 @@ class Gh200FootprintTest {
     void footprint_96g() throws Exception {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
         Path socket = dir.resolve("gpu.sock");
-        Process server = ChildJava.builder(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+        Process server = ChildJvm.builder(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
                 GpuServerProcess.class, socket.toString(), "gh200").redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));

@@ -2,7 +2,7 @@ package dev.jvfio.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jvfio.ChildJava;
+import dev.jvfio.bench.ChildJvm;
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.sample.SampleDevice;
 import java.io.ByteArrayOutputStream;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
 class ChildProcessClientTest {
 
     private static String runChild(Path socket, String mode) throws Exception {
-        Process p = ChildJava.builder(List.of("-Xmx128m"), ClientDriver.class, socket.toString(), mode)
+        Process p = ChildJvm.builder(List.of("-Xmx128m"), ClientDriver.class, socket.toString(), mode)
                 .redirectErrorStream(true).start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         p.getInputStream().transferTo(out);

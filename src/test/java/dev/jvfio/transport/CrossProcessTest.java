@@ -3,7 +3,7 @@ package dev.jvfio.transport;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jvfio.ChildJava;
+import dev.jvfio.bench.ChildJvm;
 import dev.jvfio.os.EventFd;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
@@ -28,7 +28,7 @@ class CrossProcessTest {
         Process child = null;
         try (UnixServerSocket server = UnixServerSocket.listen(sock, SocketAccess.ownerOnly());
                 Arena arena = Arena.ofConfined()) {
-            child = ChildJava.builder(List.of(), PeerProcess.class, sock.toString())
+            child = ChildJvm.builder(List.of(), PeerProcess.class, sock.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("child.log").toFile())
                     .start();

@@ -1,5 +1,6 @@
 package dev.jvfio;
 
+import dev.jvfio.bench.ChildJvm;
 import dev.jvfio.cli.Main;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,28 +10,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Child JVMs for tests that need "a separate process": this JVM's own java binary and classpath,
- * {@code --enable-native-access=ALL-UNNAMED}, the given JVM options, then a main class and its arguments.
+ * A {@code jvfio serve} child process for tests, started through {@link ChildJvm} (the one way jvfio
+ * starts a child JVM) and awaited until it says it is ready.
  */
-public final class ChildJava {
-    private ChildJava() {
-    }
-
-    /** The command line of a child JVM running {@code mainClass args}. */
-    public static List<String> command(List<String> jvmOptions, Class<?> mainClass, List<String> args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElseThrow());
-        cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.addAll(jvmOptions);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(mainClass.getName());
-        cmd.addAll(args);
-        return cmd;
-    }
-
-    public static ProcessBuilder builder(List<String> jvmOptions, Class<?> mainClass, String... args) {
-        return new ProcessBuilder(command(jvmOptions, mainClass, List.of(args)));
+public final class ServeChild {
+    private ServeChild() {
     }
 
     /**
@@ -44,7 +28,7 @@ public final class ChildJava {
         options.addAll(jvmOptions);
         List<String> serve = new ArrayList<>(List.of("serve"));
         serve.addAll(List.of(args));
-        Process p = new ProcessBuilder(command(options, Main.class, serve))
+        Process p = ChildJvm.builder(options, Main.class, serve.toArray(String[]::new))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         p.getOutputStream().close();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);

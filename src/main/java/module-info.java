@@ -1,0 +1,32 @@
+/**
+ * jvfio as a library: the VFIO device model, the PCI core and the Grace Hopper variant to build
+ * devices with, the vfio-user server to serve them and the Java client to drive them.
+ *
+ * <p>Exported: {@code device} (the {@code vfio_device_ops} contract), {@code pci} (the PCI core:
+ * config space, BARs, capabilities, interrupts, the builder), {@code server} (serve a device on a
+ * socket), {@code client} (a vfio-user client), {@code os} (the fds and memory those APIs pass
+ * around), {@code nvgrace}, {@code hw} and {@code profile} (the Grace Hopper variant, its simulated
+ * hardware and GPU profiles), {@code sample} (the sample device). Internal: the wire format
+ * ({@code protocol}), sockets ({@code transport}), the command line ({@code cli}), the fuzzer and the
+ * benchmark.
+ */
+module dev.jvfio {
+    requires java.logging;
+    requires java.management;
+    requires info.picocli;
+    requires com.fasterxml.jackson.databind;
+
+    exports dev.jvfio.device;
+    exports dev.jvfio.pci;
+    exports dev.jvfio.server;
+    exports dev.jvfio.client;
+    exports dev.jvfio.os;
+    exports dev.jvfio.nvgrace;
+    exports dev.jvfio.hw;
+    exports dev.jvfio.profile;
+    exports dev.jvfio.sample;
+
+    // picocli builds commands and sets options by reflection; Jackson writes the bench report.
+    opens dev.jvfio.cli to info.picocli;
+    opens dev.jvfio.bench to com.fasterxml.jackson.databind;
+}
