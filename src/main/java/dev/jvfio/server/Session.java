@@ -29,9 +29,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -443,7 +440,7 @@ final class Session {
                 if (dmaMap.fileOffset() % DmaMapMessage.PAGE != 0) {
                     return -Errno.EINVAL;
                 }
-                long fileSize = regularFileSize(fd);
+                long fileSize = fd.regularFileSize();
                 if (fileSize < 0 || Long.compareUnsigned(dmaMap.fileOffset() + dmaMap.size(), fileSize) > 0) {
                     return -Errno.EINVAL; // mapping past the end of the file would SIGBUS on access
                 }
@@ -462,17 +459,6 @@ final class Session {
             return -errno;
         }
         return bare(id, Command.DMA_MAP);
-    }
-
-    /** Size of the regular file behind fd, or -1 if it is not a regular file. */
-    private static long regularFileSize(Fd fd) {
-        try {
-            BasicFileAttributes a = Files.readAttributes(Path.of("/proc/self/fd/" + fd.value()),
-                    BasicFileAttributes.class);
-            return a.isRegularFile() ? a.size() : -1;
-        } catch (IOException e) {
-            return -1;
-        }
     }
 
     private int dmaUnmap(MemorySegment m, int id) {
