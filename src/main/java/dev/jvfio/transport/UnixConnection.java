@@ -37,8 +37,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class UnixConnection implements AutoCloseable {
     /** Staging for heap segments; larger messages go through it in chunks. */
     private static final long STAGING_BYTES = 64 * 1024;
-    /** recvmsg flag: return EAGAIN instead of sleeping (linux/socket.h). */
-    private static final int MSG_DONTWAIT = 0x40;
 
     private final SocketHandle handle;
     private final Direction out;
@@ -390,7 +388,7 @@ public final class UnixConnection implements AutoCloseable {
             d.iov.set(JAVA_LONG, 8, want);
             long r;
             boolean spin = busyPoll;
-            int flags = SocketCalls.MSG_CMSG_CLOEXEC | (spin ? MSG_DONTWAIT : 0);
+            int flags = SocketCalls.MSG_CMSG_CLOEXEC | (spin ? SocketCalls.MSG_DONTWAIT : 0);
             while (true) {
                 d.msghdr.set(JAVA_LONG, MSG_CONTROL, d.control.address());
                 d.msghdr.set(JAVA_LONG, MSG_CONTROLLEN, d.control.byteSize());
