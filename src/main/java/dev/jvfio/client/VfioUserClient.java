@@ -41,7 +41,12 @@ import java.util.List;
  */
 public final class VfioUserClient implements AutoCloseable {
     /** What we announce: QEMU 10.2's values (VU-8.1), so the server sees a realistic client. */
-    private static final Capabilities OURS = new Capabilities(16, 1 << 20, 65535, 4096, true, false);
+    /**
+     * What QEMU proposes (VU-8.1), pgsizes included: the protocol's default 4 KiB. The server's
+     * reply decides the DMA granule (on a 64 KiB host jvfio answers 65536, see Session); callers
+     * read it from {@link #serverCapabilities()}.
+     */
+    private static final Capabilities OURS = new Capabilities(16, 1 << 20, 65535, Capabilities.DEFAULT_PGSIZES, true, false);
     private static final int OVERHEAD = 8192;
     /**
      * From this many bytes on, REGION_READ/WRITE data moves between the socket and the caller's

@@ -72,7 +72,7 @@ class AnnouncedLimitsTest {
     void vu_3_2_reply_max_dma_maps_at_most_the_proposal() throws Exception {
         try (Arena arena = Arena.ofConfined(); UnixConnection conn = UnixConnection.connect(server.socketPath())) {
             MemorySegment buf = arena.allocate(4096, 8);
-            Capabilities proposal = new Capabilities(1, 1 << 20, 3, DmaMapMessage.PAGE, false, false);
+            Capabilities proposal = new Capabilities(1, 1 << 20, 3, Capabilities.DEFAULT_PGSIZES, false, false);
             conn.send(buf.asSlice(0, VersionMessage.encode(buf, 1, false, VersionMessage.MAJOR, 0, proposal)));
             MemorySegment reply = receive(conn, buf);
             VersionMessage version = new VersionMessage();
