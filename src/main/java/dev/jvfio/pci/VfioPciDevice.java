@@ -8,6 +8,7 @@ import dev.jvfio.device.Errno;
 import dev.jvfio.device.IrqInfo;
 import dev.jvfio.device.IrqSet;
 import dev.jvfio.device.MappableFile;
+import dev.jvfio.os.PageSize;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.SparseArea;
 import dev.jvfio.device.Vfio;
@@ -53,7 +54,16 @@ public class VfioPciDevice implements VfioDevice {
     private boolean intxLevel;
     private boolean closed;
 
+    private final PageSize pageSize;
+
     protected VfioPciDevice(String name, ConfigSpace config, List<PciBar> barList, PciRom rom, InterruptSignal signal) {
+        this(name, config, barList, rom, signal, PageSize.system());
+    }
+
+    /** As above, with the page size the MSI-X holes of mmap-able BARs are cut in (tests: 16, 64 KiB). */
+    protected VfioPciDevice(String name, ConfigSpace config, List<PciBar> barList, PciRom rom, InterruptSignal signal,
+                            PageSize pageSize) {
+        this.pageSize = Objects.requireNonNull(pageSize);
         this.name = name;
         this.config = config;
         this.rom = rom;
@@ -161,6 +171,11 @@ public class VfioPciDevice implements VfioDevice {
         return new DeviceInfo(Vfio.DEVICE_FLAGS_RESET | Vfio.DEVICE_FLAGS_PCI, Vfio.PCI_NUM_REGIONS, Vfio.PCI_NUM_IRQS);
     }
 
+    /** The host page size this device cuts its mmap-able areas to; variants on top use the same. */
+    public PageSize pageSize() {
+        return pageSize;
+    }
+
     @Override
     public RegionInfo regionInfo(int index) throws VfioException {
         if (index < 0 || index >= Vfio.PCI_NUM_REGIONS) {
@@ -189,7 +204,11 @@ public class VfioPciDevice implements VfioDevice {
         return RegionInfo.absent(index);
     }
 
-    /** The backing's sparse areas minus the pages holding the MSI-X table and PBA (as vfio-pci does). */
+    /**
+     * The backing's sparse areas minus the pages holding the MSI-X table and PBA (as vfio-pci
+     * does), pages of the host's size: on a 64 KiB host a BAR smaller than 64 KiB that holds the
+     * table is not mmap-able at all, as with the kernel's vfio-pci there.
+     */
     private List<SparseArea> mappableAreas(PciBar bar) {
         List<SparseArea> areas = bar.backing().sparseAreas();
         if (areas.isEmpty()) {
@@ -199,7 +218,7 @@ public class VfioPciDevice implements VfioDevice {
             return areas;
         }
         List<long[]> holes = new ArrayList<>();
-        long page = 4096;
+        long page = pageSize.bytes();
         if (msix.tableBar() == bar.index()) {
             long s = msix.tableOffset() & -page;
             holes.add(new long[] {s, ((msix.tableOffset() + msix.tableBytes() + page - 1) & -page) - s});
@@ -759,6 +778,7 @@ public class VfioPciDevice implements VfioDevice {
         private final List<long[]> writable = new ArrayList<>();
         private final List<long[]> w1c = new ArrayList<>();
         private InterruptSignal signal = Builder::eventfdSignal;
+        private PageSize pageSize = PageSize.system();
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name);
@@ -851,6 +871,12 @@ public class VfioPciDevice implements VfioDevice {
             return this;
         }
 
+        /** The host page size mmap-able areas are cut to (default: {@link PageSize#system()}). */
+        public Builder pageSize(PageSize p) {
+            this.pageSize = Objects.requireNonNull(p);
+            return this;
+        }
+
         /** How interrupts reach eventfds (tests may count instead). */
         public Builder signal(InterruptSignal s) {
             this.signal = Objects.requireNonNull(s);
@@ -899,7 +925,7 @@ public class VfioPciDevice implements VfioDevice {
 
         public VfioPciDevice build() {
             ConfigSpace cs = buildConfigSpace();
-            return new VfioPciDevice(name, cs, bars, rom, signal);
+            return new VfioPciDevice(name, cs, bars, rom, signal, pageSize);
         }
 
         private ConfigSpace fromTemplate() {
