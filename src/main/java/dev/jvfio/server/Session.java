@@ -41,7 +41,7 @@ import java.util.List;
 final class Session {
     /** Room beyond max_data_xfer_size for the largest fixed part of any message we accept. */
     private static final int OVERHEAD = 8192;
-    /** Bytes one recvmsg asks for while the next message's size is unknown (see {@link #receive()}). */
+    /** Bytes one recvmsg asks for while the next message's size is unknown (see {@link #receive()}); not a page. */
     private static final long SPECULATIVE_READ = 4096;
     /** REGION_READs of this many bytes or more ask the device for a zero-copy view first. */
     private static final int ZERO_COPY_READ = 64 * 1024;
