@@ -1,8 +1,8 @@
 package dev.jvfio.cli;
 
-import dev.jvfio.pci.ConfigSpace;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.Vfio;
+import dev.jvfio.pci.ConfigSpace;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

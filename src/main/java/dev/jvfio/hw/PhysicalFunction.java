@@ -1,9 +1,9 @@
 package dev.jvfio.hw;
 
 import dev.jvfio.device.VfioException;
-import dev.jvfio.pci.ConfigSpace;
 import dev.jvfio.pci.BarBacking;
 import dev.jvfio.pci.Capability;
+import dev.jvfio.pci.ConfigSpace;
 import dev.jvfio.pci.ExtendedCapability;
 import dev.jvfio.pci.PciBar;
 import dev.jvfio.pci.VfioPciDevice;
