@@ -14,6 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Fd implements AutoCloseable {
     private static final int CLOSED = -1;
+    /** asm-generic/errno-base.h, the same on x86-64 and aarch64. */
+    private static final int EIO = 5;
+    private static final int EBADF = 9;
     private final AtomicInteger fd;
 
     private Fd(int fd) {
@@ -66,10 +69,6 @@ public final class Fd implements AutoCloseable {
             throw new NativeException("stat(/proc/self/fd/" + v + ")", EIO, e.toString());
         }
     }
-
-    /** asm-generic/errno-base.h, the same on x86-64 and aarch64. */
-    private static final int EIO = 5;
-    private static final int EBADF = 9;
 
     @Override
     public void close() {
