@@ -8,6 +8,7 @@ import dev.jvfio.device.VfioException;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.os.Memfd;
+import dev.jvfio.os.PageSize;
 import dev.jvfio.protocol.RegionAccessMessage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -419,7 +420,8 @@ public final class Bench implements AutoCloseable {
             List<Op> floorLanes = new ArrayList<>();
             List<Op> subjectLanes = new ArrayList<>();
             for (int i = 0; i < windows.size(); i++) {
-                MemorySegment local = arena.allocate(COPY_CHUNK, 4096); // the same small buffer for both sides
+                // the same small page-aligned buffer for both sides
+                MemorySegment local = arena.allocate(COPY_CHUNK, PageSize.system().bytes());
                 floorLanes.add(new CopyLane(plain.get(i), local, read));
                 subjectLanes.add(new CopyLane(windows.get(i), local, read));
             }
@@ -447,7 +449,7 @@ public final class Bench implements AutoCloseable {
         VfioUserClient c = l.gpuClients().getFirst();
         RegionInfo bar4 = c.regionInfo(Vfio.PCI_BAR4_REGION_INDEX);
         SparseArea area = mappableArea(bar4);
-        long bytes = Math.min(o.touchBytes(), area.size() / 4096 * 4096);
+        long bytes = Math.min(o.touchBytes(), PageSize.system().roundDown(area.size()));
         if (bytes < o.touchBytes()) {
             notes.add("only " + size(bytes) + " of BAR4 can be mapped; touched that much");
         }

@@ -1,5 +1,6 @@
 package dev.jvfio.bench;
 
+import dev.jvfio.os.PageSize;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -48,8 +49,8 @@ public record BenchOptions(Duration duration, Duration warmup, int rounds, List<
         if (mappedWindow < MIB || (mappedWindow & (MIB - 1)) != 0) {
             throw new IllegalArgumentException("mapped window must be a positive multiple of 1 MiB");
         }
-        if (touchBytes < 0 || (touchBytes & 4095) != 0) {
-            throw new IllegalArgumentException("touch size must be a multiple of 4 KiB");
+        if (touchBytes < 0 || !PageSize.system().isAligned(touchBytes)) {
+            throw new IllegalArgumentException("touch size must be a multiple of the page size (" + PageSize.system() + ")");
         }
         if (launches < 1 || launches > 20) throw new IllegalArgumentException("launches must be in [1, 20]");
         if (groups.isEmpty() || !GROUPS.containsAll(groups)) {

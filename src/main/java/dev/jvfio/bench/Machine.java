@@ -18,6 +18,8 @@ final class Machine {
         m.put("cpu", cpuModel());
         m.put("cpus", Runtime.getRuntime().availableProcessors());
         m.put("kernel", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        m.put("arch", System.getProperty("os.arch"));
+        m.put("page", dev.jvfio.os.PageSize.system().toString()); // 4 KiB on x86-64, 4/16/64 KiB on arm64
         m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         m.put("load", read("/proc/loadavg").split(" ").length >= 3
                 ? String.join(" ", java.util.List.of(read("/proc/loadavg").split(" ")).subList(0, 3)) : "?");

@@ -4,6 +4,7 @@ import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.DeviceInfo;
 import dev.jvfio.device.IrqInfo;
 import dev.jvfio.device.RegionInfo;
+import dev.jvfio.protocol.Capabilities;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -27,6 +28,11 @@ final class ClientWiring implements DeviceView {
     @Override
     public DeviceInfo deviceInfo() throws Exception {
         return client.deviceInfo();
+    }
+
+    @Override
+    public Capabilities serverCapabilities() {
+        return client.serverCapabilities();
     }
 
     @Override

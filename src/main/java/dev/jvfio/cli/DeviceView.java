@@ -3,10 +3,16 @@ package dev.jvfio.cli;
 import dev.jvfio.device.DeviceInfo;
 import dev.jvfio.device.IrqInfo;
 import dev.jvfio.device.RegionInfo;
+import dev.jvfio.protocol.Capabilities;
 
 /** What {@code jvfio lspci} needs from a served device: the vfio-user client's view of it. */
 interface DeviceView extends AutoCloseable {
     DeviceInfo deviceInfo() throws Exception;
+
+    /** What the server announced in VERSION (VU-3.3), or null if not known. */
+    default Capabilities serverCapabilities() {
+        return null;
+    }
 
     RegionInfo regionInfo(int index) throws Exception;
 

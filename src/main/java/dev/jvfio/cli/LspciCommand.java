@@ -2,6 +2,7 @@ package dev.jvfio.cli;
 
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.Vfio;
+import dev.jvfio.pci.ConfigSpace;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ final class LspciCommand implements Callable<Integer> {
     }
 
     static int dumpLength(int hexLevel) {
-        return hexLevel >= 4 ? 4096 : hexLevel == 3 ? 256 : hexLevel > 0 ? 64 : 0;
+        return hexLevel >= 4 ? ConfigSpace.EXTENDED_SIZE : hexLevel == 3 ? 256 : hexLevel > 0 ? 64 : 0;
     }
 
     /**
@@ -72,7 +73,7 @@ final class LspciCommand implements Callable<Integer> {
         }
         try (DeviceView dev = connector.apply(socket)) {
             RegionInfo cfgInfo = dev.regionInfo(Vfio.PCI_CONFIG_REGION_INDEX);
-            int cfgSize = (int) Math.min(4096, cfgInfo.size());
+            int cfgSize = (int) Math.min(ConfigSpace.EXTENDED_SIZE, cfgInfo.size());
             byte[] config = readConfig(dev, cfgSize);
             PrintWriter out = spec.commandLine().getOut();
             long[] barSizes = new long[6];

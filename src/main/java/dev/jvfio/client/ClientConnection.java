@@ -21,7 +21,12 @@ import java.util.List;
  */
 final class ClientConnection {
     /** What we announce: QEMU 10.2's values (VU-8.1), so the server sees a realistic client. */
-    static final Capabilities OURS = new Capabilities(16, 1 << 20, 65535, 4096, true, false);
+    /**
+     * What QEMU proposes (VU-8.1), pgsizes included: the protocol's default 4 KiB. The server's
+     * reply decides the DMA granule (on a 64 KiB host jvfio answers 65536, see Session); callers
+     * read it from {@link VfioUserClient#serverCapabilities()}.
+     */
+    static final Capabilities OURS = new Capabilities(16, 1 << 20, 65535, Capabilities.DEFAULT_PGSIZES, true, false);
     private static final int OVERHEAD = 8192;
 
     final UnixConnection conn;

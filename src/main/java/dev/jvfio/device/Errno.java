@@ -1,6 +1,10 @@
 package dev.jvfio.device;
 
-/** Linux errno values that travel in vfio-user error replies. */
+/**
+ * Linux errno values that travel in vfio-user error replies. The protocol fixes them as Linux's
+ * numbers, and they are also what the host's libc returns on x86-64 and aarch64, which both use
+ * asm-generic/errno-base.h and asm-generic/errno.h (alpha, mips, parisc and sparc differ).
+ */
 public final class Errno {
     private Errno() {}
 

@@ -3,6 +3,7 @@ package dev.jvfio.hw;
 import dev.jvfio.device.VfioException;
 import dev.jvfio.pci.BarBacking;
 import dev.jvfio.pci.Capability;
+import dev.jvfio.pci.ConfigSpace;
 import dev.jvfio.pci.ExtendedCapability;
 import dev.jvfio.pci.PciBar;
 import dev.jvfio.pci.PciDeviceBuilder;
@@ -42,7 +43,7 @@ public final class PhysicalFunction {
                 .revision(0xa1)
                 .classCode(CLASS_3D_CONTROLLER)
                 .intxPin(1)
-                .configSize(4096)
+                .configSize(ConfigSpace.EXTENDED_SIZE)
                 .bar(PciBar.mem64(0, Bar0Registers.SIZE, false, registers(bar0)))
                 .bar(PciBar.mem64(2, PHYSICAL_BAR1_SIZE, true, BarBacking.zeros()))
                 .capability(new Capability.PowerManagement(true))

@@ -181,7 +181,7 @@ public final class NvGraceGpuDevice implements VfioDevice {
         Optional<MemRegion> region = layout.forRegion(index);
         if (region.isPresent()) {
             return RegionInfos.memoryBar(index, region.get(), memory.fd(), memory.fileOffset(),
-                    options.policy().allowsMmap());
+                    options.policy().allowsMmap(), core.pageSize());
         }
         return core.regionInfo(index);
     }

@@ -3,6 +3,7 @@ package dev.jvfio.nvgrace;
 import dev.jvfio.device.MappableFile;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.SparseArea;
+import dev.jvfio.os.PageSize;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.hw.FirmwareProperties;
 import dev.jvfio.os.Fd;
@@ -18,14 +19,21 @@ public final class RegionInfos {
      * NV-5.1: an emulated memory BAR: size = BAR size, flags READ|WRITE|MMAP|CAPS (0xF), one sparse
      * area {0, length}, the memory file at the slice's offset. Without mmap (policy STRICT): flags
      * READ|WRITE, no areas, no file.
+     *
+     * <p>The area is cut to whole pages of {@code page}: a firmware memory size that is not a page
+     * multiple leaves its last partial page trapped (the kernel refuses a mapping that ends past
+     * memlength, NV-5.2, and a mapping always ends on a page). The carve-out's offsets are whole
+     * 512 MiB blocks, multiples of every page size. Nothing is left to map: as STRICT.
      */
-    public static RegionInfo memoryBar(int index, MemRegion region, Fd memoryFile, long memoryFileOffset, boolean mmap) {
-        if (!mmap) {
+    public static RegionInfo memoryBar(int index, MemRegion region, Fd memoryFile, long memoryFileOffset, boolean mmap,
+                                       PageSize page) {
+        long mappable = page.roundDown(region.length());
+        if (!mmap || mappable == 0 || !page.isAligned(memoryFileOffset + region.fileOffset())) {
             return new RegionInfo(index, region.barSize(), READ_WRITE, List.of(), null, null);
         }
         return new RegionInfo(index, region.barSize(),
                 READ_WRITE | Vfio.REGION_INFO_FLAG_MMAP | Vfio.REGION_INFO_FLAG_CAPS,
-                List.of(new SparseArea(0, region.length())), null,
+                List.of(new SparseArea(0, mappable)), null,
                 new MappableFile(memoryFile, memoryFileOffset + region.fileOffset()));
     }
 

@@ -1,5 +1,10 @@
 package dev.jvfio.os;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -9,6 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Fd implements AutoCloseable {
     private static final int CLOSED = -1;
+    /** asm-generic/errno-base.h, the same on x86-64 and aarch64. */
+    private static final int EIO = 5;
+    private static final int EBADF = 9;
     private final AtomicInteger fd;
 
     private Fd(int fd) {
@@ -39,6 +47,27 @@ public final class Fd implements AutoCloseable {
     /** A new owned descriptor for the same open file (dup(2) with O_CLOEXEC). */
     public Fd duplicate() throws NativeException {
         return adopt(Libc.dupCloexec(value()));
+    }
+
+    /**
+     * The size of the open file if it is a regular file (memfds are), else -1 (socket, pipe,
+     * eventfd, device). The JDK stats {@code /proc/self/fd/N}, which the kernel resolves to the
+     * open file itself, unlinked or anonymous: so we need no {@code struct stat} of our own, whose
+     * layout differs between x86-64 (st_mode at 24 of 144 bytes) and aarch64 (16 of 128).
+     *
+     * @throws NativeException EBADF if the descriptor is not open, EIO if /proc cannot tell
+     */
+    public long regularFileSize() throws NativeException {
+        int v = value();
+        try {
+            BasicFileAttributes a = Files.readAttributes(Path.of("/proc/self/fd", Integer.toString(v)),
+                    BasicFileAttributes.class);
+            return a.isRegularFile() ? a.size() : -1;
+        } catch (NoSuchFileException e) {
+            throw new NativeException("stat(/proc/self/fd/" + v + ")", EBADF, e.getMessage());
+        } catch (IOException e) {
+            throw new NativeException("stat(/proc/self/fd/" + v + ")", EIO, e.toString());
+        }
     }
 
     @Override

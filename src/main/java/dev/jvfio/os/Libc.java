@@ -39,27 +39,55 @@ final class Libc {
     private static final ThreadLocal<MemorySegment> CAPTURE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
-    // Linux x86-64 constants
+    // Every constant below has the same value on x86-64 and aarch64 Linux (glibc): both
+    // architectures take them from the kernel's generic headers, and none of them is one that
+    // an architecture overrides. The header each comes from is named; docs/arm64.md lists them
+    // all, with the struct layouts and why nothing here is chosen per architecture.
+    /** asm-generic/errno-base.h (x86 and arm64 both use the generic errno numbers). */
     static final int EINTR = 4;
+    /** asm-generic/errno-base.h. */
     static final int EAGAIN = 11;
+    /** linux/fcntl.h: F_LINUX_SPECIFIC_BASE (1024) + 6. */
     private static final int F_DUPFD_CLOEXEC = 1030;
+    /** asm-generic/fcntl.h (arm64 overrides only O_DIRECTORY, O_NOFOLLOW, O_DIRECT, O_LARGEFILE). */
     static final int O_RDWR = 02;
+    /** asm-generic/fcntl.h. */
     static final int O_CREAT = 0100;
+    /** asm-generic/fcntl.h. */
     static final int O_CLOEXEC = 02000000;
+    /** linux/memfd.h. */
     static final int MFD_CLOEXEC = 1;
+    /** linux/memfd.h. */
     static final int MFD_ALLOW_SEALING = 2;
+    /** linux/fcntl.h: F_LINUX_SPECIFIC_BASE + 9. */
     static final int F_ADD_SEALS = 1033;
+    /** linux/fcntl.h. */
     static final int F_SEAL_SEAL = 1;
+    /** linux/fcntl.h. */
     static final int F_SEAL_SHRINK = 2;
+    /** linux/fcntl.h. */
     static final int F_SEAL_GROW = 4;
+    /** linux/eventfd.h: EFD_CLOEXEC is O_CLOEXEC (asm-generic/fcntl.h). */
     static final int EFD_CLOEXEC = 02000000;
+    /** asm-generic/mman-common.h. */
     static final int PROT_READ = 1;
+    /** asm-generic/mman-common.h. */
     static final int PROT_WRITE = 2;
+    /** linux/mman.h (uapi). */
     static final int MAP_SHARED = 0x01;
+    /** asm-generic/mman.h (x86 and arm64 both include it; other architectures differ). */
     static final int MAP_NORESERVE = 0x4000;
+    /** linux/fs.h / unistd.h. */
     static final int SEEK_END = 2;
+    /** asm-generic/poll.h; struct pollfd {int fd; short events; short revents;} is 8 bytes on both. */
     static final short POLLIN = 0x1;
+    /** sys/mman.h: (void *) -1. */
     static final long MAP_FAILED = -1L;
+    /**
+     * glibc bits/confname.h: _SC_PAGESIZE is 30 in glibc's single, architecture-independent enum
+     * (musl's unistd.h has 30 too).
+     */
+    static final int SC_PAGESIZE = 30;
 
     // Each downcall lives in its own holder class, so it is linked on first use: linking costs
     // ~8 ms of CPU per function even with the AOT cache, and most of these are not needed before
@@ -116,16 +144,11 @@ final class Libc {
         static final MethodHandle H = downcallErrno("write",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     }
-    /** int fstat(int fd, struct stat *buf); struct stat is 144 bytes on x86-64. */
-    private static final class FstatCall {
-        static final MethodHandle H = downcallErrno("fstat",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    /** long sysconf(int name). */
+    private static final class SysconfCall {
+        static final MethodHandle H = downcallErrno("sysconf",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
     }
-    private static final long STAT_SIZE = 144;
-    private static final long STAT_MODE = 24;
-    private static final long STAT_SIZE_OFF = 48;
-    static final int S_IFMT = 0170000;
-    static final int S_IFREG = 0100000;
     /** struct pollfd { int fd; short events; short revents; } */
     private static final class PollCall {
         static final MethodHandle H = downcallErrno("poll",
@@ -263,28 +286,19 @@ final class Libc {
         return r;
     }
 
-    /** What fstat says about a file: its type and permission bits, and its size. */
-    record FileStatus(int mode, long size) {
-        boolean isRegular() {
-            return (mode & S_IFMT) == S_IFREG;
-        }
-    }
-
-    static FileStatus fstat(int fd) throws NativeException {
+    /** sysconf(name), for names that always have a value (-1 throws: unknown name or no value). */
+    static long sysconf(int name) throws NativeException {
         MemorySegment capture = capture();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = arena.allocate(STAT_SIZE, 8);
-            int r;
-            try {
-                r = (int) FstatCall.H.invokeExact(capture, fd, st);
-            } catch (Throwable t) {
-                throw new AssertionError(t);
-            }
-            if (r != 0) {
-                throw new NativeException("fstat", errno(capture), "fd " + fd);
-            }
-            return new FileStatus(st.get(JAVA_INT, STAT_MODE), st.get(JAVA_LONG, STAT_SIZE_OFF));
+        long r;
+        try {
+            r = (long) SysconfCall.H.invokeExact(capture, name);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
         }
+        if (r < 0) {
+            throw new NativeException("sysconf", errno(capture), "name " + name);
+        }
+        return r;
     }
 
     static long mmap(long length, int prot, int flags, int fd, long offset) throws NativeException {

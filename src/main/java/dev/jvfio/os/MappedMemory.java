@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
  * the mapping in place, while another thread is passing the segment to a native call.
  */
 public final class MappedMemory implements AutoCloseable {
+    /** asm-generic/errno-base.h, the same on x86-64 and aarch64. */
     private static final int EINVAL = 22;
     private final long address;
     private final long size;
@@ -46,11 +47,13 @@ public final class MappedMemory implements AutoCloseable {
             throw new IllegalArgumentException("negative file offset " + fileOffset);
         }
         // Touching a page past the end of a file raises SIGBUS (the JVM turns it into an
-        // InternalError at best), so a mapping that starts out reaching past EOF is refused.
-        Libc.FileStatus st = Libc.fstat(fd.value());
-        if (st.isRegular() && (fileOffset > st.size() || size > st.size() - fileOffset)) {
+        // InternalError at best), so a mapping that starts out reaching past EOF is refused. The
+        // check must not depend on a struct layout (issue 15: on arm64 the x86-64 struct stat read
+        // st_uid as the mode, so the check never ran).
+        long fileSize = fd.regularFileSize();
+        if (fileSize >= 0 && (fileOffset > fileSize || size > fileSize - fileOffset)) {
             throw new NativeException("mmap", EINVAL, "offset " + fileOffset + " + " + size
-                    + " bytes reaches past the end of the file (" + st.size() + " bytes)");
+                    + " bytes reaches past the end of the file (" + fileSize + " bytes)");
         }
         int prot = Libc.PROT_READ | (writable ? Libc.PROT_WRITE : 0);
         long address = Libc.mmap(size, prot, Libc.MAP_SHARED | Libc.MAP_NORESERVE, fd.value(), fileOffset);

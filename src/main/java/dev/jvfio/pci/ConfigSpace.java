@@ -27,7 +27,7 @@ import java.util.Arrays;
 public final class ConfigSpace {
     /** Conventional PCI configuration space size. */
     public static final int LEGACY_SIZE = 256;
-    /** PCI Express configuration space size (extended capabilities from 0x100). */
+    /** PCI Express configuration space size (extended capabilities from 0x100): 4 KiB by the PCI spec, not a page. */
     public static final int EXTENDED_SIZE = 4096;
 
     private final byte[] value;

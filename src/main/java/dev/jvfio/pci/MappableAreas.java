@@ -1,6 +1,7 @@
 package dev.jvfio.pci;
 
 import dev.jvfio.device.SparseArea;
+import dev.jvfio.os.PageSize;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,12 +10,15 @@ import java.util.List;
  * table and PBA, which stay trapped (as vfio-pci's region-info sparse-mmap capability does; PCI-3.4).
  */
 final class MappableAreas {
-    private static final long PAGE = 4096;
-
     private MappableAreas() {
     }
 
-    static List<SparseArea> of(PciBar bar, Capability.Msix msix) {
+    /**
+     * The areas, cut in pages of the host's size: on a 64 KiB host a BAR smaller than 64 KiB that
+     * holds the table is not mmap-able at all, as with the kernel's vfio-pci there.
+     */
+    static List<SparseArea> of(PciBar bar, Capability.Msix msix, PageSize pageSize) {
+        final long PAGE = pageSize.bytes();
         List<SparseArea> areas = bar.backing().sparseAreas();
         if (areas.isEmpty()) {
             areas = List.of(new SparseArea(0, bar.size()));

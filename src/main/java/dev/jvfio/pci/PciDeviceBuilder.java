@@ -3,6 +3,7 @@ package dev.jvfio.pci;
 import static dev.jvfio.pci.PciHeader.*;
 
 import dev.jvfio.os.Fd;
+import dev.jvfio.os.PageSize;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -31,6 +32,7 @@ public final class PciDeviceBuilder {
     private final List<long[]> writable = new ArrayList<>();
     private final List<long[]> w1c = new ArrayList<>();
     private InterruptSignal signal = PciDeviceBuilder::eventfdSignal;
+    private PageSize pageSize = PageSize.system();
 
     PciDeviceBuilder(String name) {
         this.name = Objects.requireNonNull(name);
@@ -169,9 +171,20 @@ public final class PciDeviceBuilder {
         return cs;
     }
 
+    /**
+     * The host page size mmap-able areas are cut to (default: {@link PageSize#system()}).
+     *
+     * @param p the page size
+     * @return this builder
+     */
+    public PciDeviceBuilder pageSize(PageSize p) {
+        this.pageSize = Objects.requireNonNull(p);
+        return this;
+    }
+
     public VfioPciDevice build() {
         ConfigSpace cs = buildConfigSpace();
-        return new VfioPciDevice(name, cs, bars, rom, signal);
+        return new VfioPciDevice(name, cs, bars, rom, signal, pageSize);
     }
 
     private ConfigSpace fromTemplate() {

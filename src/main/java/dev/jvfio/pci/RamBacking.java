@@ -7,6 +7,7 @@ import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.os.Memfd;
 import dev.jvfio.os.NativeException;
+import dev.jvfio.os.PageSize;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -37,11 +38,24 @@ public final class RamBacking implements BarBacking {
         return new RamBacking(a.allocate(size, 8), null, null, a, 0);
     }
 
-    /** Memory in a new memfd of {@code size} bytes, of which the first {@code mappableSize} may be mmapped. */
+    /**
+     * Memory in a new memfd of {@code size} bytes, of which the first {@code mappableSize} may be
+     * mmapped, in whole pages of the system's page size (see the overload).
+     */
     public static RamBacking memfd(String name, long size, long mappableSize) throws NativeException {
-        if (mappableSize < 0 || mappableSize > size || (mappableSize & 4095) != 0) {
-            throw new IllegalArgumentException("mappable size must be page-aligned and within the memory");
+        return memfd(name, size, mappableSize, PageSize.system());
+    }
+
+    /**
+     * Memory in a new memfd of {@code size} bytes whose first {@code mappableSize} bytes are offered
+     * for mmap as far as they are whole pages of {@code page}: 8 KiB of RAM is mmap-able on a 4 KiB
+     * host and trapped only on a 16 or 64 KiB one (a client cannot map part of a page).
+     */
+    public static RamBacking memfd(String name, long size, long mappableSize, PageSize page) throws NativeException {
+        if (mappableSize < 0 || mappableSize > size) {
+            throw new IllegalArgumentException("mappable size must be within the memory");
         }
+        mappableSize = page.roundDown(mappableSize);
         Fd fd = Memfd.createFixedSize(name, size); // clients get its fd: no ftruncate
         try {
             MappedMemory m = MappedMemory.map(fd, 0, size, true);

@@ -12,8 +12,10 @@ import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.device.VfioException;
+import dev.jvfio.os.PageSize;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -47,6 +49,7 @@ public class VfioPciDevice implements VfioDevice {
     private final BarAccess barAccess;
     private volatile DmaSpace dma = DmaSpace.NONE;
     private boolean closed;
+    private final PageSize pageSize;
 
     /**
      * A function over a config space laid out by {@link PciDeviceBuilder}.
@@ -58,6 +61,22 @@ public class VfioPciDevice implements VfioDevice {
      * @param signal how interrupts reach eventfds
      */
     protected VfioPciDevice(String name, ConfigSpace config, List<PciBar> barList, PciRom rom, InterruptSignal signal) {
+        this(name, config, barList, rom, signal, PageSize.system());
+    }
+
+    /**
+     * As above, with the host page size the mmap-able areas (MSI-X holes) are cut in (tests: 16, 64 KiB).
+     *
+     * @param name the device name (logs, {@link #toString()})
+     * @param config the config space
+     * @param barList the declared BARs
+     * @param rom the expansion ROM, or null
+     * @param signal how interrupts reach eventfds
+     * @param pageSize the host page size
+     */
+    protected VfioPciDevice(String name, ConfigSpace config, List<PciBar> barList, PciRom rom, InterruptSignal signal,
+                            PageSize pageSize) {
+        this.pageSize = Objects.requireNonNull(pageSize);
         this.name = name;
         this.config = config;
         this.rom = rom;
@@ -167,6 +186,15 @@ public class VfioPciDevice implements VfioDevice {
         return new DeviceInfo(Vfio.DEVICE_FLAGS_RESET | Vfio.DEVICE_FLAGS_PCI, Vfio.PCI_NUM_REGIONS, Vfio.PCI_NUM_IRQS);
     }
 
+    /**
+     * The host page size this device cuts its mmap-able areas to; variants on top use the same.
+     *
+     * @return the page size
+     */
+    public PageSize pageSize() {
+        return pageSize;
+    }
+
     @Override
     public RegionInfo regionInfo(int index) throws VfioException {
         if (index < 0 || index >= Vfio.PCI_NUM_REGIONS) {
@@ -183,7 +211,7 @@ public class VfioPciDevice implements VfioDevice {
                 return new RegionInfo(index, bar.size(), rw, List.of(), null, null);
             }
             return new RegionInfo(index, bar.size(), rw | Vfio.REGION_INFO_FLAG_MMAP,
-                    MappableAreas.of(bar, msix), null, file);
+                    MappableAreas.of(bar, msix, pageSize), null, file);
         }
         if (index == Vfio.PCI_ROM_REGION_INDEX) {
             return rom == null ? RegionInfo.absent(index)

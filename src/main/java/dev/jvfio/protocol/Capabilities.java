@@ -30,6 +30,7 @@ public record Capabilities(long maxMsgFds, long maxDataXferSize, long maxDmaMaps
     public static final long DEFAULT_MAX_MSG_FDS = 1;
     public static final long DEFAULT_MAX_DATA_XFER_SIZE = 1 << 20;
     public static final long DEFAULT_MAX_DMA_MAPS = 65535;
+    /** VU-3.3: the value when pgsizes is absent; a protocol constant, not this host's page (os.PageSize). */
     public static final long DEFAULT_PGSIZES = 4096;
     /** We refuse capability JSON longer than this (QEMU's is about 200 bytes). */
     public static final int MAX_JSON_BYTES = 4096;

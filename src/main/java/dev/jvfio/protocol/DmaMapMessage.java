@@ -12,8 +12,6 @@ public final class DmaMapMessage {
     public static final int SIZE = Header.SIZE + PAYLOAD;
     public static final int FLAG_READ = 1;
     public static final int FLAG_WRITE = 2;
-    /** The only page size we accept (we announce pgsizes 4096). */
-    public static final long PAGE = 4096;
 
     private static final int OFF_ARGSZ = Header.SIZE;
     private static final int OFF_FLAGS = Header.SIZE + 4;
@@ -25,10 +23,10 @@ public final class DmaMapMessage {
 
     /**
      * Checks the message: the 32-byte struct present, argsz covering it, only known flag bits,
-     * a non-empty page-aligned window that does not wrap, and a file offset that does not wrap.
-     * Returns 0 or an errno.
+     * a non-empty window aligned to {@code pageSize} (the pgsizes the server announced, VU-3.3)
+     * that does not wrap, and a file offset that does not wrap. Returns 0 or an errno.
      */
-    public int wrap(MemorySegment msg) {
+    public int wrap(MemorySegment msg, long pageSize) {
         this.msg = msg;
         if (msg.byteSize() < SIZE) {
             return Errno.EINVAL;
@@ -45,7 +43,7 @@ public final class DmaMapMessage {
         if (size == 0 || Wire.addOverflows(address, size) || Wire.addOverflows(fileOffset(), size)) {
             return Errno.EINVAL;
         }
-        if ((address | size) % PAGE != 0) {
+        if (((address | size) & (pageSize - 1)) != 0) {
             return Errno.EINVAL;
         }
         return 0;

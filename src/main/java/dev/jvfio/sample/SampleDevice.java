@@ -26,6 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   0x2014         DOORBELLS   (R)  doorbell writes so far
  *   0x3000         MSI-X table (4 vectors), 0x3800 PBA (emulated by the PCI core)
  * </pre>
+ * The RAM is offered for mmap in whole host pages only: on a 4 KiB-page host it is one 8 KiB
+ * sparse area; on a 16 or 64 KiB-page host (arm64) the BAR is smaller than a page beside the
+ * MSI-X table, so all of it is trapped (REGION_READ/WRITE), as vfio-pci would do there.
  * Capabilities: Power Management, MSI (4 vectors, 64-bit, maskable), MSI-X, PCI Express endpoint
  * with FLR; INTx pin A. Ids 1234:5a31 (an unassigned id under the vendor id QEMU uses for test devices).
  */

@@ -3,6 +3,7 @@ package dev.jvfio.server;
 import dev.jvfio.device.DmaSpace;
 import dev.jvfio.device.Errno;
 import dev.jvfio.device.VfioException;
+import dev.jvfio.os.AddressSpace;
 import dev.jvfio.os.MappedMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
@@ -168,12 +169,13 @@ final class DmaTable implements DmaSpace {
             new java.util.concurrent.atomic.AtomicInteger();
 
     /**
-     * Bytes of address space all mmap'ed DMA windows of this process may take together. x86-64
-     * gives a process 128 TiB; a client that mapped ~1 TiB windows of a sparse memfd until mmap
-     * failed took it all, and the next thread the server started (another device's session) could
-     * not get a stack: that device's accept thread died. 64 TiB is far above any VM's RAM.
+     * Bytes of address space all mmap'ed DMA windows of this process may take together: half of
+     * it. A client that mapped ~1 TiB windows of a sparse memfd until mmap failed took it all, and
+     * the next thread the server started (another device's session) could not get a stack: that
+     * device's accept thread died. The size is the kernel's, not x86-64's 128 TiB (then 64 TiB
+     * here, far above any VM's RAM): an arm64 kernel with 39-bit VA has only 512 GiB.
      */
-    static final long PROCESS_BYTES_BUDGET = 64L << 40;
+    static final long PROCESS_BYTES_BUDGET = AddressSpace.userBytes() / 2;
     private static final java.util.concurrent.atomic.AtomicLong PROCESS_MAPPED_BYTES =
             new java.util.concurrent.atomic.AtomicLong();
 

@@ -1,5 +1,6 @@
 package dev.jvfio.server;
 
+import dev.jvfio.os.PageSize;
 import dev.jvfio.protocol.Capabilities;
 import dev.jvfio.transport.SocketAccess;
 import java.io.IOException;
@@ -18,16 +19,21 @@ import java.util.Set;
  * @param access          mode and group of the socket file (VU-1.3: the only access control)
  * @param allowedUids     peer uids (SO_PEERCRED) allowed to connect; others are refused and logged
  * @param listener        connect/disconnect/reset/error events
+ * @param pageSize        the granule of every mapping: announced as VERSION pgsizes (VU-3.3),
+ *                        required of DMA_MAP addresses, sizes and file offsets (VU-6.1), and of the
+ *                        sparse areas and file offsets of mmap-able regions
  */
 public record ServerOptions(int maxDataXferSize, int maxMsgFds, int maxDmaMaps, SocketAccess access,
-                            Set<Integer> allowedUids, ServerListener listener) {
+                            Set<Integer> allowedUids, ServerListener listener, PageSize pageSize) {
 
     public static final int MAX_MAX_DATA_XFER_SIZE = 64 << 20;
+    /** Not a page: a whole PCIe configuration space (4 KiB, PCI spec) must fit one REGION_READ. */
+    public static final int MIN_MAX_DATA_XFER_SIZE = 4096;
     public static final int MAX_MAX_MSG_FDS = 16;
     public static final int MAX_MAX_DMA_MAPS = 65535;
 
     public ServerOptions {
-        if (maxDataXferSize < 4096 || maxDataXferSize > MAX_MAX_DATA_XFER_SIZE) {
+        if (maxDataXferSize < MIN_MAX_DATA_XFER_SIZE || maxDataXferSize > MAX_MAX_DATA_XFER_SIZE) {
             throw new IllegalArgumentException("maxDataXferSize must be in [4096, 64 MiB]: " + maxDataXferSize);
         }
         if (maxMsgFds < 1 || maxMsgFds > MAX_MAX_MSG_FDS) {
@@ -37,16 +43,16 @@ public record ServerOptions(int maxDataXferSize, int maxMsgFds, int maxDmaMaps, 
             throw new IllegalArgumentException("maxDmaMaps must be in [1, 65535]: " + maxDmaMaps);
         }
         allowedUids = Set.copyOf(allowedUids);
-        if (access == null || listener == null) {
-            throw new IllegalArgumentException("access and listener are required");
+        if (access == null || listener == null || pageSize == null) {
+            throw new IllegalArgumentException("access, listener and page size are required");
         }
     }
 
-    /** 1 MiB transfers, 16 fds, 65535 maps, socket 0600, own uid and root, logging listener. */
+    /** 1 MiB transfers, 16 fds, 65535 maps, socket 0600, own uid and root, logging listener, the system's page size. */
     public static ServerOptions defaults() {
         return new ServerOptions((int) Capabilities.DEFAULT_MAX_DATA_XFER_SIZE, MAX_MAX_MSG_FDS,
                 MAX_MAX_DMA_MAPS, SocketAccess.ownerOnly(), Set.copyOf(java.util.List.of(ownUid(), 0)),
-                ServerListener.LOGGING);
+                ServerListener.LOGGING, PageSize.system());
     }
 
     /** The uid of this process. */
@@ -59,26 +65,31 @@ public record ServerOptions(int maxDataXferSize, int maxMsgFds, int maxDmaMaps, 
     }
 
     public ServerOptions withMaxDataXferSize(int v) {
-        return new ServerOptions(v, maxMsgFds, maxDmaMaps, access, allowedUids, listener);
+        return new ServerOptions(v, maxMsgFds, maxDmaMaps, access, allowedUids, listener, pageSize);
     }
 
     public ServerOptions withMaxMsgFds(int v) {
-        return new ServerOptions(maxDataXferSize, v, maxDmaMaps, access, allowedUids, listener);
+        return new ServerOptions(maxDataXferSize, v, maxDmaMaps, access, allowedUids, listener, pageSize);
     }
 
     public ServerOptions withMaxDmaMaps(int v) {
-        return new ServerOptions(maxDataXferSize, maxMsgFds, v, access, allowedUids, listener);
+        return new ServerOptions(maxDataXferSize, maxMsgFds, v, access, allowedUids, listener, pageSize);
     }
 
     public ServerOptions withAccess(SocketAccess v) {
-        return new ServerOptions(maxDataXferSize, maxMsgFds, maxDmaMaps, v, allowedUids, listener);
+        return new ServerOptions(maxDataXferSize, maxMsgFds, maxDmaMaps, v, allowedUids, listener, pageSize);
     }
 
     public ServerOptions withAllowedUids(Set<Integer> v) {
-        return new ServerOptions(maxDataXferSize, maxMsgFds, maxDmaMaps, access, v, listener);
+        return new ServerOptions(maxDataXferSize, maxMsgFds, maxDmaMaps, access, v, listener, pageSize);
     }
 
     public ServerOptions withListener(ServerListener v) {
-        return new ServerOptions(maxDataXferSize, maxMsgFds, maxDmaMaps, access, allowedUids, v);
+        return new ServerOptions(maxDataXferSize, maxMsgFds, maxDmaMaps, access, allowedUids, v, pageSize);
+    }
+
+    /** Another page size (tests of 16 and 64 KiB logic on a 4 KiB machine; must be a multiple of the kernel's to map). */
+    public ServerOptions withPageSize(PageSize v) {
+        return new ServerOptions(maxDataXferSize, maxMsgFds, maxDmaMaps, access, allowedUids, listener, v);
     }
 }

@@ -185,6 +185,8 @@ public final class VfioUserServer implements AutoCloseable {
      * a peer that may reach the socket but is not allowed could make us start threads without end.
      */
     static final int MAX_CONCURRENT_REFUSALS = 8;
+    /** Bytes a refused client's first message is read into (room for a VERSION with its JSON; not a page). */
+    private static final long REFUSAL_BUFFER = 4096;
     private final java.util.concurrent.Semaphore refusals = new java.util.concurrent.Semaphore(MAX_CONCURRENT_REFUSALS);
 
     static final long REFUSAL_WAIT_MS = 5000;
@@ -201,7 +203,7 @@ public final class VfioUserServer implements AutoCloseable {
         });
         watchdog.start();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(4096);
+            MemorySegment buf = arena.allocate(REFUSAL_BUFFER);
             int id = 0;
             int command = Command.VERSION;
             try {

@@ -24,7 +24,12 @@ import java.nio.file.Path;
  * plumbing: each wrapper takes the capture segment so that callers on the message path can pass
  * preallocated memory, and returns the raw result (callers read errno on failure).
  *
- * <p>Struct layouts are those of x86-64 Linux (LP64).
+ * <p>Constants and struct layouts are those of glibc on LP64 Linux, and each is the same on x86-64
+ * and aarch64: both architectures take the socket constants from the generic kernel headers
+ * (asm-generic/socket.h; it is powerpc, sparc, mips, alpha and parisc that override them) and
+ * glibc's generic bits/socket.h, and both are little-endian LP64 with 8-byte pointers, size_t and
+ * long. The header of each is named below; docs/arm64.md lists them all. Nothing here is chosen
+ * per architecture.
  */
 final class SocketCalls {
     private SocketCalls() {}
@@ -33,24 +38,39 @@ final class SocketCalls {
     static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-    // <sys/socket.h>, <linux/un.h>
+    /** bits/socket.h (PF_LOCAL). */
     static final int AF_UNIX = 1;
+    /** bits/socket_type.h (glibc's generic one; only mips swaps SOCK_STREAM and SOCK_DGRAM). */
     static final int SOCK_STREAM = 1;
+    /** bits/socket_type.h: SOCK_CLOEXEC is O_CLOEXEC (asm-generic/fcntl.h, 02000000). */
     static final int SOCK_CLOEXEC = 0x80000;
+    /** bits/socket_type.h: SOCK_NONBLOCK is O_NONBLOCK (asm-generic/fcntl.h, 04000). */
     static final int SOCK_NONBLOCK = 0x800;
+    /** asm-generic/socket.h. */
     static final int SOL_SOCKET = 1;
+    /** linux/socket.h (bits/socket.h). */
     static final int SCM_RIGHTS = 1;
+    /** asm-generic/socket.h. */
     static final int SO_PEERCRED = 17;
+    /** asm-generic/socket.h: SO_RCVTIMEO_OLD, the 64-bit struct timeval option on LP64. */
     static final int SO_RCVTIMEO = 20;
+    /** asm-generic/socket.h: SO_SNDTIMEO_OLD. */
     static final int SO_SNDTIMEO = 21;
+    /** sys/socket.h. */
     static final int SHUT_RDWR = 2;
+    /** linux/socket.h (bits/socket.h). */
     static final int MSG_CTRUNC = 0x8;
+    /** linux/socket.h (bits/socket.h). */
+    static final int MSG_DONTWAIT = 0x40;
+    /** linux/socket.h (bits/socket.h). */
     static final int MSG_NOSIGNAL = 0x4000;
+    /** linux/socket.h (bits/socket.h). */
     static final int MSG_CMSG_CLOEXEC = 0x40000000;
-    /** The kernel refuses more than this many fds in one SCM_RIGHTS message. */
+    /** include/net/scm.h: the kernel refuses more than this many fds in one SCM_RIGHTS message. */
     static final int SCM_MAX_FD = 253;
 
-    // errno values
+    // errno values: asm-generic/errno-base.h (1-34) and asm-generic/errno.h (35-133); x86 and
+    // arm64 both use the generic numbers (alpha, mips, parisc and sparc do not).
     static final int EINTR = 4;
     static final int EAGAIN = 11;
     static final int EINVAL = 22;
@@ -59,15 +79,16 @@ final class SocketCalls {
     static final int EISCONN = 106;
     static final int ECONNREFUSED = 111;
 
-    /** struct sockaddr_un { sa_family_t sun_family; char sun_path[108]; } */
+    /** linux/un.h: struct sockaddr_un { sa_family_t sun_family; char sun_path[108]; } (u16 family). */
     static final int SUN_PATH_SIZE = 108;
     static final int SOCKADDR_UN_SIZE = 2 + SUN_PATH_SIZE;
     /** Longest path that fits sun_path with its terminating NUL. */
     static final int MAX_PATH_BYTES = SUN_PATH_SIZE - 1;
 
     /**
-     * struct msghdr { void *msg_name; socklen_t msg_namelen; (pad 4) struct iovec *msg_iov;
-     * size_t msg_iovlen; void *msg_control; size_t msg_controllen; int msg_flags; (pad 4) } = 56 bytes.
+     * glibc bits/socket.h, LP64: struct msghdr { void *msg_name; socklen_t msg_namelen; (pad 4)
+     * struct iovec *msg_iov; size_t msg_iovlen; void *msg_control; size_t msg_controllen;
+     * int msg_flags; (pad 4) } = 56 bytes on x86-64 and aarch64 alike.
      */
     static final long MSGHDR_SIZE = 56;
     static final long MSG_NAME = 0;
@@ -77,15 +98,20 @@ final class SocketCalls {
     static final long MSG_CONTROL = 32;
     static final long MSG_CONTROLLEN = 40;
     static final long MSG_FLAGS = 48;
-    /** struct iovec { void *iov_base; size_t iov_len; } = 16 bytes. */
+    /** bits/types/struct_iovec.h: struct iovec { void *iov_base; size_t iov_len; } = 16 bytes. */
     static final long IOVEC_SIZE = 16;
-    /** struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } = 16 bytes, then data. */
+    /**
+     * glibc bits/socket.h, LP64: struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; }
+     * = 16 bytes, then data; CMSG_ALIGN rounds to sizeof(size_t) = 8.
+     */
     static final long CMSG_HDR = 16;
     static final long CMSG_LEN_OFF = 0;
     static final long CMSG_LEVEL_OFF = 8;
     static final long CMSG_TYPE_OFF = 12;
-    /** struct ucred { pid_t pid; uid_t uid; gid_t gid; } */
+    /** bits/socket.h: struct ucred { pid_t pid; uid_t uid; gid_t gid; } = three 32-bit ints. */
     static final int UCRED_SIZE = 12;
+    /** bits/types/struct_timeval.h, LP64: struct timeval { long tv_sec; long tv_usec; } = 16 bytes. */
+    static final int TIMEVAL_SIZE = 16;
 
     static long cmsgAlign(long n) {
         return (n + 7) & ~7L;
@@ -348,10 +374,10 @@ final class SocketCalls {
     static void setTimeout(int fd, int option, long seconds, long micros) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = allocateCapture(arena);
-            MemorySegment tv = arena.allocate(16, 8);
+            MemorySegment tv = arena.allocate(TIMEVAL_SIZE, 8);
             tv.set(JAVA_LONG, 0, seconds);
             tv.set(JAVA_LONG, 8, micros);
-            int r = (int) SetsockoptCall.H.invokeExact(capture, fd, SOL_SOCKET, option, tv, 16);
+            int r = (int) SetsockoptCall.H.invokeExact(capture, fd, SOL_SOCKET, option, tv, TIMEVAL_SIZE);
             if (r < 0) {
                 String name = option == SO_SNDTIMEO ? "SO_SNDTIMEO" : "SO_RCVTIMEO";
                 throw new NativeException("setsockopt(" + name + ")", errno(capture), "fd " + fd);

@@ -25,8 +25,6 @@ import java.util.List;
  * at a time.
  */
 final class SocketReceiver {
-    /** recvmsg flag: return EAGAIN instead of sleeping (linux/socket.h). */
-    private static final int MSG_DONTWAIT = 0x40;
 
     private final SocketHandle handle;
     private final MessageScratch in;
@@ -118,7 +116,7 @@ final class SocketReceiver {
             d.iov.set(JAVA_LONG, 8, want);
             long r;
             boolean spin = busyPoll;
-            int flags = SocketCalls.MSG_CMSG_CLOEXEC | (spin ? MSG_DONTWAIT : 0);
+            int flags = SocketCalls.MSG_CMSG_CLOEXEC | (spin ? SocketCalls.MSG_DONTWAIT : 0);
             while (true) {
                 d.msghdr.set(JAVA_LONG, MSG_CONTROL, d.control.address());
                 d.msghdr.set(JAVA_LONG, MSG_CONTROLLEN, d.control.byteSize());

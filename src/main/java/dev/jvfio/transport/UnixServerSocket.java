@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * (and group) of a {@link SocketAccess}, which is AF_UNIX's access control.
  */
 public final class UnixServerSocket implements AutoCloseable {
+    /** linux/stat.h (uapi), the same on every Linux architecture; the mode comes from the JDK. */
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
     private static final int BACKLOG = 16;

@@ -61,7 +61,9 @@ class LspciLiveTest {
             assertThat(r.out().lines()).allSatisfy(l -> assertThat(l.length()).isLessThan(255));
             assertThat(r.out()).contains("vfio-user view of " + socket)
                     .contains("Region 4 (BAR4): size 8 GiB (0x200000000), flags READ|WRITE|MMAP|CAPS (0xf)")
-                    .contains("mmap area [0x0-");
+                    .contains("mmap area [0x0-")
+                    // VU-3.3: the server announces the host's page size (issue 15)
+                    .contains("Server: pgsizes 0x" + Long.toHexString(dev.jvfio.os.PageSize.system().bytes()) + ",");
             Path dump = Files.writeString(dir.resolve("dump.txt"), r.out());
 
             String ids = LspciDumpFormatTest.pciutils(dump, "-n");

@@ -3,6 +3,7 @@ package dev.jvfio.os;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 class FdTest {
@@ -23,5 +24,19 @@ class FdTest {
                 .isInstanceOf(NativeException.class)
                 .hasMessageContaining("fcntl")
                 .hasMessageContaining("errno 9");
+    }
+
+    @Test
+    @DisplayName("issue 15: a file's type and size come from the JDK, not from an x86-64 struct stat")
+    void regularFileSizeOfAMemfdAndOfNonFiles() throws Exception {
+        try (Fd memfd = Memfd.create("sized", 12345); EventFd ev = EventFd.create()) {
+            assertThat(memfd.regularFileSize()).isEqualTo(12345);
+            assertThat(ev.fd().regularFileSize()).isEqualTo(-1);
+            Libc.ftruncate(memfd.value(), 3 * 65536L, "memfd");
+            assertThat(memfd.regularFileSize()).isEqualTo(3 * 65536L);
+            Fd copy = memfd.duplicate();
+            copy.close();
+            assertThatThrownBy(copy::regularFileSize).isInstanceOf(IllegalStateException.class);
+        }
     }
 }

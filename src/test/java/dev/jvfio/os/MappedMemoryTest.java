@@ -67,8 +67,9 @@ class MappedMemoryTest {
 
     @Test
     void failedMmapNamesTheCall() throws Exception {
-        try (Fd fd = Memfd.create("misaligned", 8192)) {
-            assertThatThrownBy(() -> MappedMemory.map(fd, 100, 4096, true))
+        long page = PageSize.system().bytes();
+        try (Fd fd = Memfd.create("misaligned", 2 * page)) {
+            assertThatThrownBy(() -> MappedMemory.map(fd, 100, page, true))
                     .isInstanceOf(NativeException.class)
                     .hasMessageContaining("mmap")
                     .hasMessageContaining("errno 22");
@@ -76,24 +77,33 @@ class MappedMemoryTest {
     }
 
     @Test
+    @DisplayName("issue 15: a range past the end of a memfd is refused on every architecture (no struct stat)")
     void aRangePastTheEndOfTheFileIsRefused() throws Exception {
-        try (Fd fd = Memfd.create("short", 8192)) {
-            assertThatThrownBy(() -> MappedMemory.map(fd, 4096, 8192, true))
+        long page = PageSize.system().bytes();
+        try (Fd fd = Memfd.create("short", 2 * page)) {
+            assertThatThrownBy(() -> MappedMemory.map(fd, page, 2 * page, true))
                     .isInstanceOf(NativeException.class)
                     .hasMessageContaining("past the end of the file")
                     .satisfies(e -> assertThat(((NativeException) e).errno()).isEqualTo(22));
-            assertThatThrownBy(() -> MappedMemory.map(fd, Long.MAX_VALUE - 4095, 8192, true))
+            assertThatThrownBy(() -> MappedMemory.map(fd, 0, 3 * page, true))
+                    .isInstanceOf(NativeException.class)
+                    .hasMessageContaining("past the end of the file");
+            assertThatThrownBy(() -> MappedMemory.map(fd, Long.MAX_VALUE - (page - 1), 2 * page, true))
                     .isInstanceOf(NativeException.class);
+            try (MappedMemory whole = MappedMemory.map(fd, page, page, true)) {
+                assertThat(whole.size()).isEqualTo(page);
+            }
         }
     }
 
     @Test
     @DisplayName("a file shrunk under a mapping gives InternalError on access, not a dead process")
     void shrinkingTheFileUnderAMappingIsSurvivable() throws Exception {
-        try (Fd fd = Memfd.create("shrinks", 8192); MappedMemory m = MappedMemory.map(fd, 0, 8192, true)) {
-            m.segment().set(JAVA_LONG, 4096, 1L);
+        long page = PageSize.system().bytes();
+        try (Fd fd = Memfd.create("shrinks", 2 * page); MappedMemory m = MappedMemory.map(fd, 0, 2 * page, true)) {
+            m.segment().set(JAVA_LONG, page, 1L);
             Libc.ftruncate(fd.value(), 0, "memfd");
-            assertThatThrownBy(() -> m.segment().get(JAVA_LONG, 4096)).isInstanceOf(InternalError.class);
+            assertThatThrownBy(() -> m.segment().get(JAVA_LONG, page)).isInstanceOf(InternalError.class);
         }
     }
 }

@@ -9,8 +9,11 @@ import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.SparseArea;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioException;
+import dev.jvfio.os.PageSize;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class BarRegisterTest {
 
@@ -95,12 +98,52 @@ class BarRegisterTest {
     void pci_2_5_sparseAreasSkipMsix() throws Exception {
         try (VfioPciDevice d = VfioPciDevice.builder("m")
                 .ids(1, 2)
-                .bar(PciBar.mem64(0, 0x10000, false, RamBacking.memfd("t", 0x10000, 0x10000)))
+                .bar(PciBar.mem64(0, 0x10000, false, RamBacking.memfd("t", 0x10000, 0x10000, PageSize.SIZE_4K)))
                 .capability(new Capability.Msix(4, 0, 0x8000, 0, 0x9000))
+                .pageSize(PageSize.SIZE_4K)
                 .build()) {
             RegionInfo r = d.regionInfo(0);
             assertThat(r.mappable()).isTrue();
             assertThat(r.sparseAreas()).containsExactly(new SparseArea(0, 0x8000), new SparseArea(0xA000, 0x6000));
+        }
+    }
+
+    @ParameterizedTest(name = "page {0}")
+    @ValueSource(longs = {4096, 16384, 65536})
+    @DisplayName("PCI-2.5 the MSI-X holes are whole host pages: 4 KiB pages keep 48 KiB of a 64 KiB BAR, 16 KiB pages 48 KiB, 64 KiB pages none")
+    void pci_2_5_msixHolesAreHostPages(long page) throws Exception {
+        PageSize p = PageSize.of(page);
+        try (VfioPciDevice d = VfioPciDevice.builder("m")
+                .ids(1, 2)
+                .bar(PciBar.mem64(0, 0x20000, false, RamBacking.memfd("t", 0x20000, 0x20000, p)))
+                .capability(new Capability.Msix(4, 0, 0x8000, 0, 0x9000))
+                .pageSize(p)
+                .build()) {
+            RegionInfo r = d.regionInfo(0);
+            assertThat(d.pageSize()).isEqualTo(p);
+            java.util.List<SparseArea> expected = switch ((int) page) {
+                case 4096 -> java.util.List.of(new SparseArea(0, 0x8000), new SparseArea(0xA000, 0x16000));
+                case 16384 -> java.util.List.of(new SparseArea(0, 0x8000), new SparseArea(0xC000, 0x14000));
+                default -> java.util.List.of(new SparseArea(0x10000, 0x10000));
+            };
+            assertThat(r.sparseAreas()).containsExactlyElementsOf(expected);
+            for (SparseArea a : r.sparseAreas()) {
+                assertThat(p.isAligned(a.offset()) && p.isAligned(a.size())).as(a.toString()).isTrue();
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "page {0}")
+    @ValueSource(longs = {4096, 16384, 65536})
+    @DisplayName("PCI-2.5 RAM offers only whole pages for mmap: 8 KiB of RAM is mmap-able at 4 KiB pages, trapped at 16 and 64 KiB")
+    void pci_2_5_ramOffersWholePages(long page) throws Exception {
+        RamBacking ram = RamBacking.memfd("r", 0x2000, 0x2000, PageSize.of(page));
+        try {
+            assertThat(ram.sparseAreas()).isEqualTo(page == 4096
+                    ? java.util.List.of(new SparseArea(0, 0x2000)) : java.util.List.of());
+            assertThat(ram.mappableFile() != null).isEqualTo(page == 4096);
+        } finally {
+            ram.close();
         }
     }
 

@@ -154,7 +154,7 @@ class DecoderPropertyTest {
                 assertThat(version.capabilities().pgsizes()).as(where).isPositive();
             }
 
-            e = dmaMap.wrap(m);
+            e = dmaMap.wrap(m, 4096);
             errnoOrZero(where, "DMA_MAP", e);
             if (e == 0) {
                 assertThat(dmaMap.size()).as(where).isNotZero();

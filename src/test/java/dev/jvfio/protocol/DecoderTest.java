@@ -19,6 +19,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every decoder against truncated, oversized, misaligned and out-of-range input. */
 class DecoderTest {
@@ -84,7 +86,7 @@ class DecoderTest {
     void vu_6_1_dma_map_fields() {
         int n = DmaMapMessage.encode(buf, 3, 3, 0x2000, 0x10_0000, 0x4000);
         DmaMapMessage m = new DmaMapMessage();
-        assertThat(m.wrap(msg(n))).isZero();
+        assertThat(m.wrap(msg(n), 4096)).isZero();
         assertThat(m.readable()).isTrue();
         assertThat(m.writable()).isTrue();
         assertThat(m.fileOffset()).isEqualTo(0x2000);
@@ -97,23 +99,38 @@ class DecoderTest {
     void vu_6_1_dma_map_rejects() {
         DmaMapMessage m = new DmaMapMessage();
         DmaMapMessage.encode(buf, 1, 1, 0, 0x1000, 0x1000);
-        assertThat(m.wrap(msg(47))).isEqualTo(Errno.EINVAL);
+        assertThat(m.wrap(msg(47), 4096)).isEqualTo(Errno.EINVAL);
         Wire.putU32(buf, 16, 16);
-        assertThat(m.wrap(msg(48))).isEqualTo(Errno.EINVAL);
+        assertThat(m.wrap(msg(48), 4096)).isEqualTo(Errno.EINVAL);
         Wire.putU32(buf, 16, 64);
-        assertThat(m.wrap(msg(48))).isEqualTo(Errno.EINVAL);
+        assertThat(m.wrap(msg(48), 4096)).isEqualTo(Errno.EINVAL);
         DmaMapMessage.encode(buf, 1, 4, 0, 0x1000, 0x1000);
-        assertThat(m.wrap(msg(48))).isEqualTo(Errno.EINVAL);
+        assertThat(m.wrap(msg(48), 4096)).isEqualTo(Errno.EINVAL);
         DmaMapMessage.encode(buf, 1, 1, 0, 0x1001, 0x1000);
-        assertThat(m.wrap(msg(48))).isEqualTo(Errno.EINVAL);
+        assertThat(m.wrap(msg(48), 4096)).isEqualTo(Errno.EINVAL);
         DmaMapMessage.encode(buf, 1, 1, 0, 0x1000, 0x800);
-        assertThat(m.wrap(msg(48))).isEqualTo(Errno.EINVAL);
+        assertThat(m.wrap(msg(48), 4096)).isEqualTo(Errno.EINVAL);
         DmaMapMessage.encode(buf, 1, 1, 0, 0x1000, 0);
-        assertThat(m.wrap(msg(48))).isEqualTo(Errno.EINVAL);
+        assertThat(m.wrap(msg(48), 4096)).isEqualTo(Errno.EINVAL);
         DmaMapMessage.encode(buf, 1, 1, 0, -0x1000L, 0x2000);
-        assertThat(m.wrap(msg(48))).isEqualTo(Errno.EINVAL);
+        assertThat(m.wrap(msg(48), 4096)).isEqualTo(Errno.EINVAL);
         DmaMapMessage.encode(buf, 1, 1, -1L, 0x1000, 0x2000);
-        assertThat(m.wrap(msg(48))).isEqualTo(Errno.EINVAL);
+        assertThat(m.wrap(msg(48), 4096)).isEqualTo(Errno.EINVAL);
+    }
+
+    @ParameterizedTest(name = "page {0}")
+    @ValueSource(longs = {4096, 16384, 65536})
+    @DisplayName("VU-3.3/VU-6.1 DMA_MAP address and size must be multiples of the announced page size (4, 16, 64 KiB)")
+    void vu_6_1_dma_map_alignment_follows_the_page_size(long page) {
+        DmaMapMessage m = new DmaMapMessage();
+        DmaMapMessage.encode(buf, 1, 1, 0, 3 * page, 2 * page);
+        assertThat(m.wrap(msg(48), page)).isZero();
+        DmaMapMessage.encode(buf, 1, 1, 0, 3 * page + 4096, 2 * page);
+        assertThat(m.wrap(msg(48), page)).isEqualTo(page == 4096 ? 0 : Errno.EINVAL);
+        DmaMapMessage.encode(buf, 1, 1, 0, 3 * page, 2 * page - 4096);
+        assertThat(m.wrap(msg(48), page)).isEqualTo(page == 4096 ? 0 : Errno.EINVAL);
+        DmaMapMessage.encode(buf, 1, 1, 0, 3 * page, page / 2);
+        assertThat(m.wrap(msg(48), page)).isEqualTo(Errno.EINVAL);
     }
 
     @Test
@@ -350,7 +367,7 @@ class DecoderTest {
             MemorySegment.copy(junk, 0, m, ValueLayout.JAVA_BYTE, 0, size);
             try {
                 v.wrap(m);
-                map.wrap(m);
+                map.wrap(m, 4096);
                 unmap.wrap(m);
                 irqs.wrap(m, rnd.nextInt(3));
                 rw.wrap(m, rnd.nextBoolean(), 1 << 20);

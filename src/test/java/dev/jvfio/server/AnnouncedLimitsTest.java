@@ -8,6 +8,7 @@ import dev.jvfio.client.VfioUserException;
 import dev.jvfio.device.Errno;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.Memfd;
+import dev.jvfio.os.PageSize;
 import dev.jvfio.protocol.Capabilities;
 import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.DmaMapMessage;
@@ -54,14 +55,15 @@ class AnnouncedLimitsTest {
     @DisplayName("VU-3.3 the announced max_dma_maps is the per-client cap: that many fd-backed maps succeed, one more is ENOSPC")
     void vu_3_3_announced_max_dma_maps_is_enforced_exactly() throws Exception {
         long expected = Math.min(ServerOptions.MAX_MAX_DMA_MAPS, DmaTable.SESSION_MAPPING_SHARE);
-        try (Fd memfd = Memfd.create("announced", 4096); VfioUserClient c = VfioUserClient.connect(server.socketPath())) {
+        long page = PageSize.system().bytes();
+        try (Fd memfd = Memfd.create("announced", page); VfioUserClient c = VfioUserClient.connect(server.socketPath())) {
             long announced = c.serverCapabilities().maxDmaMaps();
             assertThat(announced).isEqualTo(expected);
             for (long i = 0; i < announced; i++) {
-                c.dmaMap(memfd, 0, (i + 1) << 12, 4096, true, true);
+                c.dmaMap(memfd, 0, (i + 1) * page, page, true, true);
             }
             assertThat(server.dmaWindows()).isEqualTo((int) announced);
-            assertThatThrownBy(() -> c.dmaMap(memfd, 0, (announced + 1) << 12, 4096, true, true))
+            assertThatThrownBy(() -> c.dmaMap(memfd, 0, (announced + 1) * page, page, true, true))
                     .isInstanceOfSatisfying(VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
             c.dmaUnmapAll();
         }
@@ -72,7 +74,7 @@ class AnnouncedLimitsTest {
     void vu_3_2_reply_max_dma_maps_at_most_the_proposal() throws Exception {
         try (Arena arena = Arena.ofConfined(); UnixConnection conn = UnixConnection.connect(server.socketPath())) {
             MemorySegment buf = arena.allocate(4096, 8);
-            Capabilities proposal = new Capabilities(1, 1 << 20, 3, DmaMapMessage.PAGE, false, false);
+            Capabilities proposal = new Capabilities(1, 1 << 20, 3, Capabilities.DEFAULT_PGSIZES, false, false);
             conn.send(buf.asSlice(0, VersionMessage.encode(buf, 1, false, VersionMessage.MAJOR, 0, proposal)));
             MemorySegment reply = receive(conn, buf);
             VersionMessage version = new VersionMessage();
@@ -80,7 +82,7 @@ class AnnouncedLimitsTest {
             assertThat(version.capabilities().maxDmaMaps()).isEqualTo(3);
 
             for (int i = 0; i < 4; i++) {
-                int n = DmaMapMessage.encode(buf, 2 + i, DmaMapMessage.FLAG_READ, 0, (long) (i + 1) << 12, 4096);
+                int n = DmaMapMessage.encode(buf, 2 + i, DmaMapMessage.FLAG_READ, 0, (long) (i + 1) << 16, 1 << 16);
                 conn.send(buf.asSlice(0, n));
                 MemorySegment r = receive(conn, buf);
                 assertThat(Header.command(r)).isEqualTo(Command.DMA_MAP);

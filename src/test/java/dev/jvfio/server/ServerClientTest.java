@@ -187,11 +187,12 @@ class ServerClientTest {
             for (int i = 0; i < 64; i++) {
                 assertThat(guest.segment().get(ValueLayout.JAVA_BYTE, 0x10040 + i)).isEqualTo((byte) (i * 3));
             }
-            assertThatThrownBy(() -> c.dmaMap(mem, 0, 0x8000_8000L, 0x10000, true, true))
+            // overlaps the window at 0x8000_0000; 64 KiB-aligned so that only the overlap is wrong on any page size
+            assertThatThrownBy(() -> c.dmaMap(mem, 0, 0x7FFF_0000L, 0x20000, true, true))
                     .isInstanceOfSatisfying(VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EEXIST));
             assertThatThrownBy(() -> c.dmaUnmap(0x8000_0000L, 0x1000))
                     .isInstanceOfSatisfying(VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
-            c.dmaMap(null, 0, 0x1_0000_0000L, 0x1000, true, false);  // no fd: message DMA, recorded only
+            c.dmaMap(null, 0, 0x1_0000_0000L, 0x10000, true, false);  // no fd: message DMA, recorded only
             assertThat(server.dmaWindows()).isEqualTo(2);
             c.dmaUnmap(0x8000_0000L, 0x10000);
             c.write(1, 0, new byte[] {1});
