@@ -41,9 +41,10 @@ final class LibvirtDomain {
                 "that user; AppArmor and SELinux must allow the socket too. See docs/qemu.md, section libvirt.",
                 "",
                 "Without KVM (TCG): <domain type='qemu'> and <cpu mode='maximum'>"
-                        + (virt ? "; keep the UEFI firmware (ACPI carries the NUMA affinity)."
-                                : " with <maxphysaddr mode='emulate' bits='" + bits + "'/>")
-                        + (virt ? "" : "; the 64-bit PCI hole needs " + bits + " physical address bits."));
+                        + (virt ? "; keep the UEFI firmware (ACPI carries" : " with"),
+                virt ? "the NUMA affinity and the expander bridges to the guest)."
+                        : "<maxphysaddr mode='emulate' bits='" + bits + "'/> in it: the 64-bit PCI hole needs " + bits
+                                + " address bits.");
         x.open("domain", "type", "kvm", "xmlns:qemu", QEMU_NS);
         x.leaf("name", "jvfio-guest");
         x.leaf("memory", Long.toString(layout.guestRam() / ByteSize.MIB), "unit", "MiB");

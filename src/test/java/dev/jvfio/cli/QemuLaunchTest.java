@@ -17,7 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Feeds {@code jvfio qemu-args} to a real QEMU when one is installed (skipped otherwise): the machine
@@ -57,17 +57,18 @@ class QemuLaunchTest {
         return text;
     }
 
-    @ParameterizedTest(name = "{0} GPU(s)")
-    @ValueSource(ints = {1, 2, 4})
-    @DisplayName("NV-8.2 NV-8.4 a real QEMU accepts qemu-args' options and creates every NUMA node")
-    void nv_8_2_qemuAcceptsTheOptions(int gpus) throws Exception {
+    @ParameterizedTest(name = "{0} GPU(s), {1}")
+    @CsvSource({"1, flat", "2, flat", "4, flat", "2, grace"})
+    @DisplayName("NV-8.2 NV-8.4 a real QEMU accepts qemu-args' options, creates every NUMA node and does not warn")
+    void nv_8_2_qemuAcceptsTheOptions(int gpus, String topology) throws Exception {
         assumeTrue(enabled(), "real-QEMU test not enabled (-Djvfio.qemu.test=true or JVFIO_QEMU_TEST=1)");
         Path qemu = qemu();
         assumeTrue(qemu != null, "qemu-system-x86_64 is not installed");
         String objects = run(List.of(qemu.toString(), "-object", "help"), "");
         boolean hasGenericInitiator = objects.contains("acpi-generic-initiator");
 
-        CliProcess.Result r = CliProcess.run("qemu-args", "--gpus", Integer.toString(gpus), "--ram", "2G");
+        CliProcess.Result r = CliProcess.run("qemu-args", "--gpus", Integer.toString(gpus), "--ram", "2G",
+                "--topology", topology);
         assertThat(r.exitCode()).as(r.toString()).isZero();
         Matcher bits = Pattern.compile("needs (\\d+) guest physical address bits").matcher(r.err());
         assertThat(bits.find()).as(r.err()).isTrue();
@@ -77,7 +78,7 @@ class QemuLaunchTest {
         List<String> words = ShellTokens.split(r.out());
         for (int i = 0; i < words.size(); i += 2) {
             String opt = words.get(i), val = words.get(i + 1);
-            if (opt.equals("-device") && val.startsWith("{")) {
+            if (opt.equals("-device") && val.contains("\"vfio-user-pci\"")) {
                 ObjectNode dev = (ObjectNode) JSON.readTree(val);
                 ObjectNode standIn = JSON.createObjectNode();
                 standIn.put("driver", "pci-testdev");
@@ -92,8 +93,10 @@ class QemuLaunchTest {
             cmd.add(val);
         }
         String out = run(cmd, "info numa\nquit\n");
-        assertThat(out).contains((2 + 8 * gpus) + " nodes");
+        int cpuNodes = topology.equals("flat") ? 2 : gpus;
+        assertThat(out).contains((cpuNodes + 8 * gpus) + " nodes");
         assertThat(out).containsPattern("node 0 cpus: 0 1\\s").containsPattern("node 1 cpus: 2 3\\s");
-        assertThat(out).contains("node " + (1 + 8 * gpus) + " size: 0 MB");
+        assertThat(out).contains("node " + (cpuNodes - 1 + 8 * gpus) + " size: 0 MB");
+        assertThat(out).doesNotContain("warning"); // e.g. "CPU-0 and CPU-1 in socket-0 ... associated with node-0 and node-1"
     }
 }
