@@ -198,6 +198,12 @@ public record VmLayout(QemuMachine machine, QemuTopology topology, List<Path> so
             port.put("chassis", FIRST_CHASSIS + g);
             port.put("slot", g + 1);
             port.put("pref64-reserve", perGpu);
+            if (topology == QemuTopology.GRACE) {
+                // A pxb gets no I/O port window from the firmware (the GPU needs none), and Linux tries to
+                // reserve one for every hotplug-capable port: "bridge window [io size 0x1000]: can't
+                // assign; no space" twice per port. The GPUs are not hot-plugged; say so.
+                port.put("hotplug", false);
+            }
             out.add(new QemuOption("-device", QemuJson.object(port)));
             out.add(new QemuOption("-device", VfioUserPciJson.device(sockets.get(g), deviceId(g), portId(g))));
             for (int k = 0; k < NODES_PER_GPU; k++) {

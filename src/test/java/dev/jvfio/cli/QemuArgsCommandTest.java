@@ -417,6 +417,7 @@ class QemuArgsCommandTest {
             JsonNode pxb = pxbsById.get(port.get("bus").asText());
             assertThat(pxb).as("pxb-pcie of GPU %d", g).isNotNull();
             assertThat(pxb.get("numa_node").asInt()).isEqualTo(g);
+            assertThat(port.get("hotplug").isBoolean()).as("hotplug is a JSON boolean").isTrue();
             busNumbers.add(pxb.get("bus_nr").asInt());
         }
         // bus_nr: unique, each pxb keeps its own bus and its root port's secondary bus, all below 256
