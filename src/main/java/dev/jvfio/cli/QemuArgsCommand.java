@@ -43,16 +43,16 @@ final class QemuArgsCommand implements Callable<Integer> {
     ByteSize memSize;
 
     @Option(names = "--ram", paramLabel = "SIZE", converter = Converters.Size.class, defaultValue = "16G",
-            description = "Guest RAM (default: ${DEFAULT-VALUE}), split over NUMA nodes 0 and 1.")
+            description = "Guest RAM (default: ${DEFAULT-VALUE}), split evenly over the CPU NUMA nodes.")
     ByteSize ram;
 
     @Option(names = "--cpus", paramLabel = "N", defaultValue = "4", description = "vCPUs (default: ${DEFAULT-VALUE}).")
     int cpus;
 
     @Option(names = "--topology", paramLabel = "flat|grace", converter = Converters.Topology.class, defaultValue = "flat",
-            description = {"NUMA layout (default: ${DEFAULT-VALUE}). flat: CPUs and RAM on nodes 0 and 1, GPUs on the main",
-                "host bridge. grace: one CPU+RAM node per GPU, as on a GH200 NVL2 / GB200 NVL4 node, each GPU",
-                "behind a pxb-pcie of its node, so the guest sees each GPU's numa_node."})
+            description = "NUMA layout (default: ${DEFAULT-VALUE}). flat: CPUs and RAM on nodes 0 and 1, GPUs on the main"
+                    + " host bridge. grace: one CPU+RAM node per GPU, as on a GH200 NVL2 / GB200 NVL4 node, each GPU"
+                    + " behind a pxb-pcie of its node, so the guest sees each GPU's numa_node.")
     QemuTopology topology;
 
     @Option(names = "--libvirt",
