@@ -1,0 +1,137 @@
+# Host side of the guest suite, sourced by scripts/e2e.sh and by each scripts/e2e/checks/*.sh.
+# A check serves devices with ./jvfio serve, asks ./jvfio qemu-args for the QEMU options, boots a
+# guest whose /init runs a test script (passed with -fw_cfg), and turns the "E2E PASS|FAIL|SKIP"
+# lines of the guest console into suite results. Host-side checks call pass/fail/skip directly.
+
+E2E_PASSED=0 E2E_FAILED=0 E2E_SKIPPED=0
+E2E_PIDS=()
+declare -A E2E_SERVE=()
+
+pass() { echo "PASS $1"; E2E_PASSED=$((E2E_PASSED + 1)); }
+fail() { echo "FAIL $1: $2"; E2E_FAILED=$((E2E_FAILED + 1)); }
+skip() { echo "SKIP $1: $2"; E2E_SKIPPED=$((E2E_SKIPPED + 1)); }
+note() { echo "  $*"; }
+# check NAME COMMAND...: PASS if the command succeeds, else FAIL with (the start of) its output
+check() {
+  local name=$1 out; shift
+  if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$(echo "$out" | tr '\n' ' ' | cut -c1-300)"; fi
+}
+
+# ---- jvfio serve ----
+# serve_start NAME [serve options...]: serves on $WORK/NAME.sock (unless the options name sockets or
+# a --config), waits until ready; E2E_SERVE[NAME] is its PID. Log: $WORK/NAME.serve.log
+serve_start() {
+  local name=$1; shift
+  local log=$WORK/$name.serve.log args=("$@")
+  case " ${args[*]} " in *" --socket "*|*" --config "*|*" --gpus "*) ;; *) args+=(--socket "$WORK/$name.sock") ;; esac
+  "$JVFIO" serve "${args[@]}" >"$log" 2>&1 </dev/null &
+  local pid=$!
+  E2E_PIDS+=("$pid")
+  E2E_SERVE[$name]=$pid
+  local i
+  for i in $(seq 600); do
+    grep -q 'jvfio: ready' "$log" && return 0
+    kill -0 "$pid" 2>/dev/null || { echo "serve $name exited early: $(tail -3 "$log")" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "serve $name not ready after 60 s: $(tail -3 "$log")" >&2
+  return 1
+}
+serve_stop() { # NAME: SIGTERM and wait
+  local pid=${E2E_SERVE[$1]:-}
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# ---- QEMU options from jvfio qemu-args ----
+# qemu_args [qemu-args options...]: fills the array QARGS with the printed options and PHYS_BITS
+# with the guest address width the hint line asks for.
+qemu_args() {
+  local out
+  out=$("$JVFIO" qemu-args "$@" 2>"$WORK/qemu-args.hint") || { echo "jvfio qemu-args $* failed: $(cat "$WORK/qemu-args.hint")" >&2; return 1; }
+  echo "$out" >"$WORK/last-qemu-args.txt"
+  eval "QARGS=( $(echo "$out" | grep -v '^#' | sed 's/\\$//') )"
+  # the address width comes from qemu-args' hint on stderr (TCG: -cpu max,phys-bits=N)
+  PHYS_BITS=$(cat "$WORK/qemu-args.hint" | grep -o 'phys-bits=[0-9]*' | head -1 | cut -d= -f2)
+  PHYS_BITS=${PHYS_BITS:-40}
+}
+
+# ---- guests ----
+# guest_run NAME SCRIPT_FILE [extra QEMU options...]: boots the test guest with QARGS plus the extras,
+# the script passed in fw_cfg; console in $WORK/NAME.console; turns the guest's result lines into
+# results named NAME/...; fails NAME/boot if the guest did not reach E2E END within E2E_TIMEOUT.
+guest_run() {
+  local name=$1 script=$2; shift 2
+  local console=$WORK/$name.console
+  rm -f "$console"
+  local machine_opts
+  if [ "${ARCH:-x86_64}" = aarch64 ]; then
+    # arm virt: UEFI firmware for ACPI (and so SRAT generic initiators); pauth-impdef is faster under TCG
+    machine_opts=("$E2E_QEMU_AA64" -accel tcg -cpu max,pauth-impdef=on -bios "$E2E_FIRMWARE_AA64"
+      -kernel "$E2E_KERNEL_AA64" -initrd "$WORK/initramfs-aarch64.cpio.gz"
+      -append "console=ttyAMA0 quiet panic=-1 ${GUEST_APPEND:-}")
+  else
+    machine_opts=("$E2E_QEMU_X86" -accel tcg -cpu "max,phys-bits=$PHYS_BITS"
+      -kernel "$E2E_KERNEL_X86" -initrd "$WORK/initramfs-x86_64.cpio.gz"
+      -append "console=ttyS0 quiet panic=-1 ${GUEST_APPEND:-}")
+  fi
+  timeout --kill-after=5 "${E2E_TIMEOUT:-180}" "${machine_opts[@]}" \
+    -nodefaults -no-user-config -display none -no-reboot -serial "file:$console" \
+    -fw_cfg "name=opt/jvfio/test,file=$script" "${QARGS[@]}" "$@" \
+    >"$WORK/$name.qemu.log" 2>&1 </dev/null
+  local rc=$?
+  guest_results "$name" "$console"
+  if ! grep -q '^E2E END' "$console" 2>/dev/null; then
+    fail "$name/boot" "guest did not finish (QEMU exit $rc): $(tail -c 600 "$WORK/$name.qemu.log" "$console" 2>/dev/null | tr '\n' ' ')"
+    return 1
+  fi
+  return 0
+}
+guest_results() { # NAME CONSOLE
+  local line
+  while IFS= read -r line; do
+    line=${line%$'\r'}
+    case "$line" in
+      "E2E PASS "*) pass "$1/${line#E2E PASS }" ;;
+      "E2E FAIL "*) fail "$1/${line#E2E FAIL }" "" ;;
+      "E2E SKIP "*) skip "$1/${line#E2E SKIP }" "" ;;
+      "E2E INFO "*) note "$1: ${line#E2E INFO }" ;;
+      "E2E BOOTED "*) note "$1: guest ${line#E2E BOOTED }" ;;
+    esac
+  done < <(grep -a '^E2E ' "$2" 2>/dev/null)
+}
+# guest_lines NAME PREFIX: the guest console lines starting with PREFIX (after "E2E INFO ")
+guest_info() { grep -a "^E2E INFO $2" "$WORK/$1.console" | sed "s/^E2E INFO $2//" | tr -d '\r'; }
+
+# ---- initramfs ----
+# build_initramfs ARCH: builds $WORK/initramfs-ARCH.cpio.gz: busybox, /init, the guest library, the
+# static helpers of guest/helpers/*.c, the kernel modules the tests load and (x86_64) the guest
+# modules under guest/*/Kbuild, built against the guest kernel's headers.
+build_initramfs() {
+  local arch=${1:-x86_64} root=$WORK/initramfs-${1:-x86_64} cc=gcc busybox=$E2E_BUSYBOX_X86 modules=$E2E_MODULES_X86
+  if [ "$arch" = aarch64 ]; then cc=$E2E_CC_AA64 busybox=$E2E_BUSYBOX_AA64 modules=$E2E_MODULES_AA64; fi
+  rm -rf "$root"; mkdir -p "$root"/{bin,sbin,lib/jvfio,proc,sys,dev,tmp}
+  cp "$busybox" "$root/bin/busybox"
+  cp "$E2E_REPO/guest/init" "$root/init"
+  cp "$E2E_REPO/guest/guest-lib.sh" "$root/lib/jvfio/guest-lib.sh"
+  cp "$modules"/*.ko "$root/lib/jvfio/"
+  local c
+  for c in "$E2E_REPO"/guest/helpers/*.c; do
+    "$cc" -O2 -static -Wall -o "$root/bin/$(basename "$c" .c)" "$c" || return 1
+  done
+  local k out
+  if [ "$arch" = x86_64 ]; then
+    for k in "$E2E_REPO"/guest/*/Kbuild; do
+      [ -f "$k" ] || continue
+      out=$WORK/kbuild/$(basename "$(dirname "$k")")
+      rm -rf "$out"; mkdir -p "$out"; cp -r "$(dirname "$k")"/. "$out/"
+      make -s -C "$E2E_KDIR_X86" M="$out" modules >"$out.log" 2>&1 || { echo "building $k failed: $(tail -5 "$out.log")" >&2; return 1; }
+      cp "$out"/*.ko "$root/lib/jvfio/"
+    done
+  fi
+  (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$WORK/initramfs-$arch.cpio.gz"
+}
+
+# guest_script NAME: writes stdin to $WORK/NAME.sh and prints its path
+guest_script() { cat >"$WORK/$1.sh"; echo "$WORK/$1.sh"; }
