@@ -198,12 +198,11 @@ public record VmLayout(QemuMachine machine, QemuTopology topology, List<Path> so
             port.put("chassis", FIRST_CHASSIS + g);
             port.put("slot", g + 1);
             port.put("pref64-reserve", perGpu);
-            if (topology == QemuTopology.GRACE) {
-                // A pxb gets no I/O port window from the firmware (the GPU needs none), and Linux tries to
-                // reserve one for every hotplug-capable port: "bridge window [io size 0x1000]: can't
-                // assign; no space" twice per port. The GPUs are not hot-plugged; say so.
-                port.put("hotplug", false);
-            }
+            // Root ports stay hotplug-capable, also behind a pxb: UEFI (EDK2) honours pref64-reserve only
+            // on hotplug-capable ports, and a pxb's ACPI window is what the firmware programmed. With
+            // "hotplug":false the window was exactly the BARs and Linux, sizing the port's window larger,
+            // left BAR2/BAR4 unassigned (arm virt, QEMU 11.1). The price is harmless guest log noise:
+            // "bridge window [io size 0x1000]: can't assign; no space" (a pxb gets no I/O ports).
             out.add(new QemuOption("-device", QemuJson.object(port)));
             out.add(new QemuOption("-device", VfioUserPciJson.device(sockets.get(g), deviceId(g), portId(g))));
             for (int k = 0; k < NODES_PER_GPU; k++) {

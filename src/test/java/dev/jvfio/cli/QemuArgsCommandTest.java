@@ -417,7 +417,8 @@ class QemuArgsCommandTest {
             JsonNode pxb = pxbsById.get(port.get("bus").asText());
             assertThat(pxb).as("pxb-pcie of GPU %d", g).isNotNull();
             assertThat(pxb.get("numa_node").asInt()).isEqualTo(g);
-            assertThat(port.get("hotplug").isBoolean()).as("hotplug is a JSON boolean").isTrue();
+            // hotplug-capable, or UEFI ignores pref64-reserve and the BARs do not fit behind the pxb
+            assertThat(port.has("hotplug")).as("root port %d keeps QEMU's default hotplug=on", g).isFalse();
             busNumbers.add(pxb.get("bus_nr").asInt());
         }
         // bus_nr: unique, each pxb keeps its own bus and its root port's secondary bus, all below 256
