@@ -1,5 +1,6 @@
 package dev.jvfio.server;
 
+import dev.jvfio.device.DmaFault;
 import dev.jvfio.device.DmaSpace;
 import dev.jvfio.device.Errno;
 import dev.jvfio.device.VfioException;
@@ -16,7 +17,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * implement: accesses there fail with EFAULT (VU-8.4, VU-8.5).
  *
  * <p>Device threads read and write under the read lock; map and unmap take the write lock, so an
- * unmap reply is sent only after every in-flight access to that window finished (VU-6.2).
+ * unmap reply is sent only after every in-flight access to that window finished (VU-6.2). One
+ * access may span adjacent windows; a fault names the first address it could not reach.
  */
 final class DmaTable implements DmaSpace {
     private record Window(long iova, long size, boolean readable, boolean writable, MappedMemory memory) {
@@ -27,6 +29,7 @@ final class DmaTable implements DmaSpace {
 
     private final TreeMap<Long, Window> windows = new TreeMap<>(Long::compareUnsigned);
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final ReplyGate gate = new ReplyGate();
     private int maxWindows;
     /** This client's mmap'ed windows and their bytes, held to a quarter of the process budgets. */
     private int mappedWindows;
@@ -197,25 +200,51 @@ final class DmaTable implements DmaSpace {
 
     @Override
     public void read(long iova, MemorySegment dst) throws VfioException {
-        lock.readLock().lock();
-        try {
-            Window w = find(iova, dst.byteSize(), false);
-            MemorySegment.copy(w.memory.segment(), iova - w.iova, dst, 0, dst.byteSize());
-        } catch (InternalError e) {
-            throw truncated(iova, e);
-        } finally {
-            lock.readLock().unlock();
-        }
+        transfer(iova, dst, false);
     }
 
     @Override
     public void write(long iova, MemorySegment src) throws VfioException {
+        transfer(iova, src, true);
+    }
+
+    @Override
+    public void awaitReplySent() throws InterruptedException {
+        gate.awaitReplySent();
+    }
+
+    /** Held by the session thread while it serves one request (from receipt to reply). */
+    ReplyGate gate() {
+        return gate;
+    }
+
+    /**
+     * Moves {@code data} to ({@code write}) or from guest memory at {@code iova}, window by window,
+     * under the read lock: an unmap waits until the call is over, and no byte moves after it.
+     */
+    private void transfer(long iova, MemorySegment data, boolean write) throws VfioException {
+        long n = data.byteSize();
+        long done = 0;
         lock.readLock().lock();
         try {
-            Window w = find(iova, src.byteSize(), true);
-            MemorySegment.copy(src, 0, w.memory.segment(), iova - w.iova, src.byteSize());
-        } catch (InternalError e) {
-            throw truncated(iova, e);
+            while (done < n) {
+                long at = iova + done;
+                if (done > 0 && Long.compareUnsigned(at, iova) < 0) {
+                    throw new DmaFault(DmaFault.Kind.NOT_MAPPED, at, "DMA range wraps past the top of the address space");
+                }
+                Window w = find(at, write);
+                long take = Math.min(n - done, w.size - (at - w.iova));
+                try {
+                    if (write) {
+                        MemorySegment.copy(data, done, w.memory.segment(), at - w.iova, take);
+                    } else {
+                        MemorySegment.copy(w.memory.segment(), at - w.iova, data, done, take);
+                    }
+                } catch (InternalError e) {
+                    throw truncated(at, e);
+                }
+                done += take;
+            }
         } finally {
             lock.readLock().unlock();
         }
@@ -223,31 +252,32 @@ final class DmaTable implements DmaSpace {
 
     /**
      * HotSpot turns the SIGBUS of an access past the end of a file that the client truncated
-     * after mapping into an InternalError; that is the client's fault, so report EFAULT.
+     * after mapping into an InternalError; that is the client's fault: the memory is gone.
      */
-    private static VfioException truncated(long iova, InternalError e) {
-        return new VfioException(Errno.EFAULT, "DMA at 0x" + Long.toHexString(iova) + " faulted: " + e.getMessage());
+    private static DmaFault truncated(long iova, InternalError e) {
+        return new DmaFault(DmaFault.Kind.NOT_MAPPED, iova, "DMA at 0x" + Long.toHexString(iova)
+                + " faulted (client shrank the file): " + e.getMessage());
     }
 
-    private Window find(long iova, long length, boolean write) throws VfioException {
+    /** The window holding {@code iova}, usable for the access; DmaFault at iova otherwise. */
+    private Window find(long iova, boolean write) throws DmaFault {
+        String at = "0x" + Long.toHexString(iova);
         if (closed) {
-            throw new VfioException(Errno.EFAULT, "no client attached");
+            throw new DmaFault(DmaFault.Kind.NOT_MAPPED, iova, "no client attached");
         }
         Map.Entry<Long, Window> e = windows.floorEntry(iova);
         Window w = e == null ? null : e.getValue();
-        if (w == null || length < 0 || Long.compareUnsigned(iova - w.iova, w.size) >= 0
-                || Long.compareUnsigned(length, w.size - (iova - w.iova)) > 0) {
-            throw new VfioException(Errno.EFAULT, "no DMA window covers 0x" + Long.toHexString(iova)
-                    + "+" + length);
+        if (w == null || Long.compareUnsigned(iova - w.iova, w.size) >= 0) {
+            throw new DmaFault(DmaFault.Kind.NOT_MAPPED, iova, "no DMA window covers " + at);
         }
         if (write ? !w.writable : !w.readable) {
-            throw new VfioException(Errno.EFAULT, "DMA window at 0x" + Long.toHexString(w.iova)
-                    + " is not " + (write ? "writable" : "readable"));
+            throw new DmaFault(write ? DmaFault.Kind.NOT_WRITABLE : DmaFault.Kind.NOT_READABLE, iova,
+                    "DMA window at 0x" + Long.toHexString(w.iova) + " is not " + (write ? "writable" : "readable"));
         }
         if (w.memory == null) {
             // Message DMA (DMA_READ/WRITE over the socket) is not implemented: QEMU 10.2's layout
             // differs from the spec and it must never be sent while a request is in flight (VU-8.5).
-            throw new VfioException(Errno.EFAULT, "DMA window at 0x" + Long.toHexString(w.iova)
+            throw new DmaFault(DmaFault.Kind.NOT_MAPPED, iova, "DMA window at 0x" + Long.toHexString(w.iova)
                     + " has no fd; message DMA is not supported");
         }
         return w;

@@ -150,7 +150,12 @@ final class Session {
                     return;
                 }
                 if (size > 0) {
-                    serve(in.asSlice(0, size));
+                    dma.gate().enter(); // device work a request starts waits for its reply (VU-8.5)
+                    try {
+                        serve(in.asSlice(0, size));
+                    } finally {
+                        dma.gate().leave();
+                    }
                 }
             }
         } catch (EOFException | ClosedException e) {
