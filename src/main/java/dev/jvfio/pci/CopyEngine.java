@@ -50,6 +50,7 @@ public final class CopyEngine implements ResetListener {
     public static final int STATUS_NOT_WRITABLE = 0x85;
 
     public static final long MAX_LENGTH = 256L << 20;
+    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
     /** Bytes per DmaSpace call: what a DMA_UNMAP or a reset waits for at most. */
     public static final long CHUNK = 2L << 20;
 
@@ -153,16 +154,6 @@ public final class CopyEngine implements ResetListener {
         }
     }
 
-    /** Fills dst with the block's bytes from {@code offset}; any width and alignment. */
-    public int read(long offset, MemorySegment dst) {
-        for (long i = 0; i < dst.byteSize(); i++) {
-            long at = offset + i;
-            int v = at >= 0 && at < BLOCK_SIZE ? read32((int) at) : 0;
-            dst.set(ValueLayout.JAVA_BYTE, i, (byte) (v >>> (8 * (at & 3))));
-        }
-        return (int) dst.byteSize();
-    }
-
     /**
      * Writes the block from {@code offset}: whole aligned dwords, in address order (so one 8-byte
      * write sets a LO/HI pair, one 24-byte write programs SRC to CTRL). Other writes are dropped.
@@ -171,7 +162,7 @@ public final class CopyEngine implements ResetListener {
         long n = src.byteSize();
         if ((offset & 3) == 0 && (n & 3) == 0 && offset >= 0 && offset + n <= BLOCK_SIZE) {
             for (long i = 0; i < n; i += 4) {
-                write32((int) (offset + i), src.get(ValueLayout.JAVA_INT_UNALIGNED, i));
+                write32((int) (offset + i), src.get(LE32, i));
             }
         }
         return (int) n;
