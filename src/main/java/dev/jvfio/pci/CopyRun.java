@@ -46,7 +46,7 @@ final class CopyRun {
         boolean srcDevice = (ctrl & CopyEngine.CTRL_SRC_DEVICE) != 0;
         boolean dstDevice = (ctrl & CopyEngine.CTRL_DST_DEVICE) != 0;
         MemorySegment memory = engine.memory();
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) { // shared: message DMA fills it from the session thread
             MemorySegment bounce = srcDevice || dstDevice ? null : arena.allocate(Math.min(CopyEngine.CHUNK, length), 64);
             for (long off = 0; off < length; off += CopyEngine.CHUNK) {
                 long n = Math.min(CopyEngine.CHUNK, length - off);

@@ -13,8 +13,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /**
  * The DMA windows one client mapped (VU-6), keyed by I/O virtual address (unsigned). Windows
  * that came with an fd are mmap'ed and serve {@link DmaSpace} reads and writes; windows without
- * an fd would need message DMA (DMA_READ/WRITE to the client), which this server does not
- * implement: accesses there fail with EFAULT (VU-8.4, VU-8.5).
+ * an fd are reached by DMA_READ/WRITE messages to the client ({@link MessageDma}, VU-8.4, VU-8.5).
  *
  * <p>Device threads read and write under the read lock; map and unmap take the write lock, so an
  * unmap reply is sent only after every in-flight access to that window finished (VU-6.2). One
@@ -30,6 +29,7 @@ final class DmaTable implements DmaSpace {
     private final TreeMap<Long, Window> windows = new TreeMap<>(Long::compareUnsigned);
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final ReplyGate gate = new ReplyGate();
+    private volatile MessageDma messages;
     private int maxWindows;
     /** This client's mmap'ed windows and their bytes, held to a quarter of the process budgets. */
     private int mappedWindows;
@@ -132,6 +132,10 @@ final class DmaTable implements DmaSpace {
 
     /** Unmaps everything and refuses all later use (the client went away, VU-1.4). */
     void close() {
+        MessageDma m = messages;
+        if (m != null) {
+            m.close(); // first, outside the lock: a device thread waiting for a reply gives up now
+        }
         lock.writeLock().lock();
         try {
             closed = true;
@@ -225,29 +229,57 @@ final class DmaTable implements DmaSpace {
     private void transfer(long iova, MemorySegment data, boolean write) throws VfioException {
         long n = data.byteSize();
         long done = 0;
-        lock.readLock().lock();
-        try {
-            while (done < n) {
-                long at = iova + done;
-                if (done > 0 && Long.compareUnsigned(at, iova) < 0) {
-                    throw new DmaFault(DmaFault.Kind.NOT_MAPPED, at, "DMA range wraps past the top of the address space");
-                }
-                Window w = find(at, write);
-                long take = Math.min(n - done, w.size - (at - w.iova));
-                try {
-                    if (write) {
-                        MemorySegment.copy(data, done, w.memory.segment(), at - w.iova, take);
-                    } else {
-                        MemorySegment.copy(w.memory.segment(), at - w.iova, data, done, take);
-                    }
-                } catch (InternalError e) {
-                    throw truncated(at, e);
-                }
-                done += take;
+        while (done < n) {
+            long at = iova + done;
+            if (done > 0 && Long.compareUnsigned(at, iova) < 0) {
+                throw new DmaFault(DmaFault.Kind.NOT_MAPPED, at, "DMA range wraps past the top of the address space");
             }
-        } finally {
-            lock.readLock().unlock();
+            long take;
+            lock.readLock().lock();
+            try {
+                Window w = find(at, write);
+                take = Math.min(n - done, w.size - (at - w.iova));
+                if (w.memory != null) {
+                    try {
+                        if (write) {
+                            MemorySegment.copy(data, done, w.memory.segment(), at - w.iova, take);
+                        } else {
+                            MemorySegment.copy(w.memory.segment(), at - w.iova, data, done, take);
+                        }
+                    } catch (InternalError e) {
+                        throw truncated(at, e);
+                    }
+                    done += take;
+                    continue;
+                }
+            } finally {
+                lock.readLock().unlock();
+            }
+            // No fd: DMA_READ/WRITE messages, outside the lock: the client answers them, and an
+            // unmap it sends meanwhile must not wait for its own answer (the server touches nothing).
+            MessageDma m = messages;
+            if (m == null) {
+                throw new DmaFault(DmaFault.Kind.NOT_MAPPED, at, "DMA window at 0x" + Long.toHexString(at)
+                        + " has no fd and the session has no message channel");
+            }
+            if (write) {
+                m.write(at, data.asSlice(done, take));
+            } else {
+                m.read(at, data.asSlice(done, take));
+            }
+            done += take;
         }
+    }
+
+    /** Windows without an fd are served through {@code m} from now on (set once VERSION is done). */
+    void messages(MessageDma m) {
+        messages = m;
+    }
+
+    /** A reply from the client: true if it answered a DMA_READ/WRITE of ours. */
+    boolean acceptReply(MemorySegment reply) {
+        MessageDma m = messages;
+        return m != null && m.accept(reply);
     }
 
     /**
@@ -273,12 +305,6 @@ final class DmaTable implements DmaSpace {
         if (write ? !w.writable : !w.readable) {
             throw new DmaFault(write ? DmaFault.Kind.NOT_WRITABLE : DmaFault.Kind.NOT_READABLE, iova,
                     "DMA window at 0x" + Long.toHexString(w.iova) + " is not " + (write ? "writable" : "readable"));
-        }
-        if (w.memory == null) {
-            // Message DMA (DMA_READ/WRITE over the socket) is not implemented: QEMU 10.2's layout
-            // differs from the spec and it must never be sent while a request is in flight (VU-8.5).
-            throw new DmaFault(DmaFault.Kind.NOT_MAPPED, iova, "DMA window at 0x" + Long.toHexString(w.iova)
-                    + " has no fd; message DMA is not supported");
         }
         return w;
     }

@@ -348,6 +348,7 @@ final class Session {
         // than the client proposed; the table is held to exactly that.
         long maps = Math.max(0, Math.min(DmaTable.perClientCap(options.maxDmaMaps()), theirs.maxDmaMaps()));
         dma.limitWindows((int) maps);
+        dma.messages(new MessageDma(conn, dma.gate(), Math.min(theirs.maxDataXferSize(), options.maxDataXferSize())));
         Capabilities ours = new Capabilities(options.maxMsgFds(), options.maxDataXferSize(),
                 maps, DmaMapMessage.PAGE, theirs.writeMultiple(), false);
         int n = VersionMessage.encode(out, id, true, VersionMessage.MAJOR,
@@ -364,7 +365,11 @@ final class Session {
         replyData = null;
         int type = Header.type(m);
         if (type == Header.TYPE_REPLY) {
-            // We never send requests, so no reply can be expected; drop it without answering.
+            // Only our DMA_READ/WRITE (message DMA) expect replies; any other is dropped unanswered.
+            if (dma.acceptReply(m)) {
+                closeFds();
+                return;
+            }
             listener.error("unexpected reply " + Header.describe(m));
             closeFds();
             return;
@@ -638,7 +643,12 @@ final class Session {
 
     private void sendError(int id, int command, int errno) throws IOException {
         int n = Header.errorReply(out, id, command, errno);
-        conn.send(out.asSlice(0, n));
+        dma.gate().enter(); // also outside serve(): one sender at a time with message DMA
+        try {
+            conn.send(out.asSlice(0, n));
+        } finally {
+            dma.gate().leave();
+        }
     }
 
     private void closeFds() {

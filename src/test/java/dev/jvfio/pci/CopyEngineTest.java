@@ -144,14 +144,18 @@ class CopyEngineTest {
                 throw new AssertionError(e);
             }
         });
-        dma.permits.release(1); // let the chunk in flight finish: the reset waits for it
+        // the reset cleared the registers (and stopped the engine) before it waits for the chunk in flight
+        for (int i = 0; i < 30_000 && engine.read32(LEN) != 0; i++) {
+            Thread.sleep(1);
+        }
+        dma.permits.release(2); // the chunk in flight (and one that began before the reset) may finish
         reset.join();
         dma.stopped.set(true);
         for (int reg = 0; reg < BLOCK_SIZE; reg += 4) {
             assertThat(engine.read32(reg)).as("register 0x%x", reg).isZero();
         }
         dma.permits.release(10);
-        // a new copy runs to its end; the stopped one never touched memory again
+        // a new copy runs to its end; the stopped one never touched memory after the reset returned
         TestFunction.cfgWrite(device, PciHeader.COMMAND, 2, PciHeader.COMMAND_MEMORY | PciHeader.COMMAND_MASTER);
         program(0x1000, 0, 16, CTRL_DST_DEVICE);
         engine.write32(DOORBELL, 1);

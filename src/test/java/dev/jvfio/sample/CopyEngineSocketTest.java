@@ -159,14 +159,6 @@ class CopyEngineSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11: a window mapped without an fd (message DMA) is not reachable: 0x81")
-    void messageDmaWindow() throws Exception {
-        client.dmaMap(null, 0, 0x8000_0000L, 0x1000, true, true);
-        assertThat(engine.copy(0x8000_0000L, 0, 16, CTRL_DST_DEVICE)).isEqualTo(STATUS_NOT_MAPPED);
-        assertThat(engine.read64(FAULT_LO)).isEqualTo(0x8000_0000L);
-    }
-
-    @Test
     @DisplayName("issue 11: Bus Master clear at the doorbell gives 0x82 and no memory is touched")
     void busMasterOff() throws Exception {
         fillGuest(0, 64, 0x77);
