@@ -6,11 +6,12 @@ import java.lang.foreign.MemorySegment;
  * The client's memory as the device reaches it (bus-master DMA), by I/O virtual address.
  * Implemented by the server from the DMA_MAP table. Safe to call from any thread.
  *
- * <p>A range may span several adjacent windows. Each call is atomic with respect to DMA_UNMAP: the
- * server does not answer an unmap of a window while a call that uses it is running, and no call
- * touches a window after its unmap was answered. Long transfers should therefore be made of
- * several calls of bounded size (a DMA engine copies in chunks), so an unmap waits for one chunk.
- * A call that fails may have moved the bytes before the fault.
+ * <p>A range may span several adjacent windows. The server does not answer an unmap of a window
+ * while a call is copying through its mapping, and no call touches a window after its unmap was
+ * answered. Long transfers should therefore be made of several calls of bounded size (a DMA engine
+ * copies in chunks), so an unmap waits for one chunk. Windows without an fd are reached by
+ * messages to the client, which may take as long as the client takes to answer. A call that fails
+ * may have moved the bytes before the fault.
  */
 public interface DmaSpace {
     /**

@@ -258,6 +258,12 @@ final class DmaTable implements DmaSpace {
             // No fd: DMA_READ/WRITE messages, outside the lock: the client answers them, and an
             // unmap it sends meanwhile must not wait for its own answer (the server touches nothing).
             MessageDma m = messages;
+            if (gate.servingOnThisThread()) {
+                // a device reaching client memory while it handles a request: a message now would
+                // go out while a reply is pending, and its answer could only come through this thread
+                throw new DmaFault(DmaFault.Kind.NOT_MAPPED, at, "DMA window at 0x" + Long.toHexString(at)
+                        + " has no fd; message DMA is not served while a request is (VU-8.5)");
+            }
             if (m == null) {
                 throw new DmaFault(DmaFault.Kind.NOT_MAPPED, at, "DMA window at 0x" + Long.toHexString(at)
                         + " has no fd and the session has no message channel");

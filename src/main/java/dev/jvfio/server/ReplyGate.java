@@ -20,6 +20,11 @@ final class ReplyGate {
         serving.unlock();
     }
 
+    /** True on the session thread while it serves a request. */
+    boolean servingOnThisThread() {
+        return serving.isHeldByCurrentThread();
+    }
+
     /** Waits until no request is being served; never call on the session thread. */
     void awaitReplySent() throws InterruptedException {
         if (serving.isHeldByCurrentThread()) {
