@@ -17,10 +17,13 @@
  *        prints one line per copy and "ok" or the first mismatch; exit 0 only if all of it held
  * ENGINE is the engine block's offset in BAR0 (GPU 0x100000, sample 0x2100). WAIT:
  *   poll                    read STATUS until it is not 1 (busy)
- *   count:FILE:IDX[:VEC]    completion interrupt on vector VEC (default IDX): wait until field IDX
+ *   count,FILE,IDX[,VEC]    completion interrupt on vector VEC (default IDX): wait until field IDX
  *                           of FILE (irqtest_counts) grows, then read STATUS; CTRL gets 0x100|VEC<<16
- *   uio:DEV:CONFIG          INTx through uio_pci_generic (E2E-7): block in a read of DEV, write
- *                           STATUS (which deasserts INTx), then clear Command.INTx-disable in CONFIG
+ *   uio,DEV,CONFIG          INTx through uio_pci_generic (E2E-7): block in a read of DEV, write
+ *                           STATUS (which deasserts INTx), then clear Command.INTx-disable in CONFIG.
+ *                           DEV stays open until the helper exits: uio_pci_generic's release()
+ *                           clears Bus Master, so the caller sets it again after each run
+ * (commas, not colons: sysfs paths hold colons)
  * After every copy STATUS is written 0 (back to idle). Numbers are decimal or 0x hex.
  */
 #include <errno.h>
@@ -97,19 +100,20 @@ static int field(const char *file, int idx) {
 static uint32_t copy(uint64_t src, uint64_t dst, uint32_t len, uint32_t ctrl, const char *wait, const char *tag) {
     char spec[256];
     snprintf(spec, sizeof spec, "%s", wait);
-    char *kind = strtok(spec, ":"), *a1 = strtok(NULL, ":"), *a2 = strtok(NULL, ":"), *a3 = strtok(NULL, ":");
+    char *kind = strtok(spec, ","), *a1 = strtok(NULL, ","), *a2 = strtok(NULL, ","), *a3 = strtok(NULL, ",");
+    static int uio_fd = -1;
     int uio = -1, idx = 0, before = 0;
     if (!strcmp(kind, "count")) {
-        if (!a1 || !a2) { fprintf(stderr, "count:FILE:IDX[:VEC]\n"); exit(2); }
+        if (!a1 || !a2) { fprintf(stderr, "count,FILE,IDX[,VEC]\n"); exit(2); }
         idx = atoi(a2);
         ctrl |= 0x100 | (uint32_t)(a3 ? atoi(a3) : idx) << 16;
         before = field(a1, idx);
     } else if (!strcmp(kind, "uio")) {
-        if (!a1 || !a2) { fprintf(stderr, "uio:DEV:CONFIG\n"); exit(2); }
-        uio = open(a1, O_RDONLY);
-        if (uio < 0) die(a1);
+        if (!a1 || !a2) { fprintf(stderr, "uio,DEV,CONFIG\n"); exit(2); }
+        if (uio_fd < 0 && (uio_fd = open(a1, O_RDONLY)) < 0) die(a1);
+        uio = uio_fd;
         ctrl |= 0x100;
-    } else if (strcmp(kind, "poll")) { fprintf(stderr, "WAIT: poll, count:..., uio:...\n"); exit(2); }
+    } else if (strcmp(kind, "poll")) { fprintf(stderr, "WAIT: poll, count,..., uio,...\n"); exit(2); }
     wr(SRC_LO, (uint32_t)src); wr(SRC_HI, src >> 32);
     wr(DST_LO, (uint32_t)dst); wr(DST_HI, dst >> 32);
     wr(LEN, len); wr(CTRL, ctrl);
@@ -148,7 +152,6 @@ static uint32_t copy(uint64_t src, uint64_t dst, uint32_t len, uint32_t ctrl, co
         cmd &= ~0x400;
         if (pwrite(cfg, &cmd, 2, 4) != 2) die(a2);
         close(cfg);
-        close(uio);
     }
     return st;
 }

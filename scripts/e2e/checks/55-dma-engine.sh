@@ -69,8 +69,8 @@ expect irqtest-bound "\$got" "msix 9"
 counts0=\$(cat \$dev/irqtest_counts)
 t=0
 for size in 4096 $((1 << 20)) $((64 << 20)); do
-  for wait in poll count:\$dev/irqtest_counts:0; do
-    w=\${wait%%:*}; t=\$((t + 1))
+  for wait in poll count,\$dev/irqtest_counts,0; do
+    w=\${wait%%,*}; t=\$((t + 1))
     out=\$(dma-copy roundtrip \$res 0x100000 $A $B \$size \$((t << 26)) \$t \$wait \$dev/resource4 2>&1)
     rc=\$?
     echo "\$out" | while read -r l; do info "roundtrip \$size \$w: \$l"; done
@@ -107,14 +107,14 @@ insmod /lib/jvfio/uio.ko; insmod /lib/jvfio/uio_pci_generic.ko
 echo "1234 5a31" >/sys/bus/pci/drivers/uio_pci_generic/new_id
 uio=\$(ls \$dev/uio 2>/dev/null | head -1)
 [ -n "\$uio" ] || fail uio-bound "uio_pci_generic did not bind"
-pci-cfg \$cfg set16 4 6                       # memory decode, Bus Master
 line=\$(cat \$dev/irq)
 irqs() { awk -v k="\$line:" '\$1 == k { s = 0; for (i = 2; i <= NF && \$i ~ /^[0-9]+\$/; i++) s += \$i; print s }' /proc/interrupts; }
 ev0=\$(cat /sys/class/uio/\$uio/event) p0=\$(irqs)
 t=0
 for size in 4096 8192; do
-  for wait in poll uio:/dev/\$uio:\$cfg; do
-    w=\${wait%%:*}; t=\$((t + 1))
+  for wait in poll uio,/dev/\$uio,\$cfg; do
+    w=\${wait%%,*}; t=\$((t + 1))
+    pci-cfg \$cfg set16 4 6                   # uio_pci_generic's release() cleared Bus Master
     out=\$(dma-copy roundtrip \$res 0x2100 $A $B \$size 0 \$t \$wait \$res 2>&1)
     rc=\$?
     echo "\$out" | while read -r l; do info "roundtrip \$size \$w: \$l"; done
@@ -124,6 +124,7 @@ done
 ev=\$(cat /sys/class/uio/\$uio/event) p=\$(irqs)
 info "INTx: uio events \$ev0 -> \$ev, /proc/interrupts line \$line \$p0 -> \$p"
 expect intx-one-per-copy "\$((ev - ev0)) \$((p - p0))" "4 4"
+pci-cfg \$cfg set16 4 6
 # device memory is 8 KiB: 1 MiB does not fit (0x83, nothing moved)
 out=\$(dma-copy copy \$res 0x2100 $A 0 $((1 << 20)) 2 poll)
 info "too-long: \$out"
