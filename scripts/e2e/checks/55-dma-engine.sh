@@ -77,6 +77,8 @@ for size in 4096 $((1 << 20)) $((64 << 20)); do
     if [ \$rc -eq 0 ]; then pass "roundtrip-\$size-\$w"; else fail "roundtrip-\$size-\$w" "\$(echo "\$out" | tr '\n' ' ')"; fi
   done
 done
+# the 64 MiB interrupt round trip (t=6) left its bytes at usemem 6 << 26: the host reads them after the VM
+info "sha usemem \$(bar-io \$dev/resource4 dump $((6 << 26)) $((64 << 20)) | sha256sum | cut -d' ' -f1)"
 counts=\$(cat \$dev/irqtest_counts)
 info "MSI-X counts \$counts0 -> \$counts"
 # vector 0: one interrupt per interrupt-mode copy (3 sizes x 2 directions), no other vector touched
@@ -90,6 +92,11 @@ expect counters "\$(field "\$pf" done) \$(field "\$pf" errors)" "15 4"
 GUEST
 )
   E2E_TIMEOUT=${E2E_TIMEOUT:-300} GUEST_APPEND="memmap=$RESV_SIZE\$$(printf '0x%x' $RESV)" guest_run "$n" "$script"
+  # QEMU has exited; the device memory the engine wrote outlives it: same SHA-256 from the host
+  g=$(guest_info "$n" "sha usemem ")
+  h=$("$JVFIO" peek --socket "$WORK/$n.sock" --region 4 --offset $((6 << 26)) --count 64M --sha256 2>&1)
+  note "$n: usemem 64 MiB sha256 guest $g, host $h"
+  check "$n/host-sees-engine-bytes" test -n "$g" -a "$g" = "$h"
 else
   fail "$n/setup" "serve or qemu-args failed"
 fi
