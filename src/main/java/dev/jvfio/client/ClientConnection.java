@@ -20,9 +20,8 @@ import java.util.List;
  * each command on top and guards this object with its monitor.
  */
 final class ClientConnection {
-    /** What we announce: QEMU 10.2's values (VU-8.1), so the server sees a realistic client. */
     /**
-     * What QEMU proposes (VU-8.1), pgsizes included: the protocol's default 4 KiB. The server's
+     * What we announce: QEMU's values (VU-8.1), so the server sees a realistic client: what QEMU proposes (VU-8.1), pgsizes included: the protocol's default 4 KiB. The server's
      * reply decides the DMA granule (on a 64 KiB host jvfio answers 65536, see Session); callers
      * read it from {@link VfioUserClient#serverCapabilities()}.
      */
@@ -46,7 +45,7 @@ final class ClientConnection {
 
     ClientConnection(UnixConnection conn) {
         this.conn = conn;
-        long buffer = (long) OURS.maxDataXferSize() + OVERHEAD;
+        long buffer = OURS.maxDataXferSize() + OVERHEAD;
         this.out = arena.allocate(buffer, 8);
         this.in = arena.allocate(buffer, 8);
     }
