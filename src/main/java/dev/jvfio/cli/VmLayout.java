@@ -278,6 +278,7 @@ public record VmLayout(QemuMachine machine, QemuTopology topology, List<Path> so
             port.put("bus", "pcie.0");
             port.put("chassis", FIRST_CHASSIS + gpus() + s);
             port.put("slot", gpus() + s + 1);
+            port.put("mem-reserve", GpuWindow.HOTPLUG_MEM_RESERVE);
             port.put("pref64-reserve", GpuWindow.perGpu(deviceMemory));
             out.add(new QemuOption("-device", QemuJson.object(port)));
         }

@@ -459,6 +459,8 @@ class QemuArgsCommandTest {
             // pcie.0 refuses hot-plugging (VU-9.4): the spare ports sit on it, the GPU goes into them
             assertThat(p.get("bus").asText()).isEqualTo("pcie.0");
             assertThat(p.get("pref64-reserve").asLong()).isEqualTo(perGpu);
+            // BAR0 (16 MiB, non-prefetchable) needs a 32-bit window the firmware would not size for an empty port
+            assertThat(p.get("mem-reserve").asLong()).isEqualTo(32 * ByteSize.MIB);
             assertThat(p.has("hotplug")).as("hotplug stays on (QEMU's default)").isFalse();
         }
         Set<String> chassisSlots = new TreeSet<>();
