@@ -22,6 +22,9 @@ lv_cleanup() {
   fi
   for (( m=${#lv_mounts[@]}-1; m>=0; m-- )); do umount "${lv_mounts[$m]}" 2>/dev/null || umount -l "${lv_mounts[$m]}" 2>/dev/null || true; done
   lv_mounts=()
+  # what this run left in the root: the mount point of $WORK, the domains' QEMU logs (copied to $lv)
+  rmdir "$lv_root$WORK" 2>/dev/null || true
+  rm -f "$lv_root/var/log/libvirt/qemu/$n-dom"*.log
 }
 lv_mount() { # SRC DST [options]: bind mount, remembered for lv_cleanup
   local src=$1 dst=$2; shift 2
@@ -46,11 +49,10 @@ else
   kvm_gid=$(awk -F: '$1=="kvm" {print $3}' "$lv_root/etc/group")
   note "$n: libvirt-qemu in the trixie root: uid $qemu_uid gid $qemu_gid, group kvm $kvm_gid"
   # the chroot: /proc /sys /dev /dev/pts, $WORK at the same path; qemu.conf of the suite bound over
-  # the root's (run QEMU as libvirt-qemu, its stdio to a file since no virtlogd runs, no cgroups or
-  # mount namespace: there is no systemd and no cgroup filesystem in the chroot)
+  # the root's: user and group stay trixie's defaults (libvirt-qemu), QEMU's stdio goes to a file
+  # since no virtlogd runs, no cgroups or mount namespace (no systemd, no cgroup filesystem in the
+  # chroot)
   cat >"$lv/qemu.conf" <<CONF
-user = "libvirt-qemu"
-group = "libvirt-qemu"
 stdio_handler = "file"
 cgroup_controllers = [ ]
 namespaces = [ ]
@@ -111,6 +113,10 @@ GUEST
         local pid; pid=$(cat "$lv_root/run/libvirt/qemu/$1.pid" 2>/dev/null)
         [ -n "$pid" ] && awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$pid/status"
       }
+      lv_qemu_ids() { # NAME: the Uid, Gid and Groups lines of the domain's QEMU
+        local pid; pid=$(cat "$lv_root/run/libvirt/qemu/$1.pid" 2>/dev/null)
+        [ -n "$pid" ] && grep -E '^(Uid|Gid|Groups):' "/proc/$pid/status" | tr '\t\n' '  '
+      }
       lv_wait_console() { # NAME TEXT SECONDS
         local end=$(( SECONDS + $3 ))
         while [ "$SECONDS" -lt "$end" ]; do grep -aq "^$2" "$lv/$1.console" && return 0; sleep 0.5; done
@@ -122,7 +128,7 @@ GUEST
       if virsh_ create "$lv/$d1.xml" >"$lv/$d1.create" 2>&1; then
         pass "$d1/domain-starts"
         uid=$(lv_qemu_uid "$d1")
-        note "$d1: QEMU pid $(cat "$lv_root/run/libvirt/qemu/$d1.pid") Uid (real effective saved fs): $uid"
+        note "$d1: QEMU pid $(cat "$lv_root/run/libvirt/qemu/$d1.pid"): $(lv_qemu_ids "$d1")"
         check "$d1/qemu-not-root" sh -c "set -- $uid; [ \"\${1:-0}\" != 0 ] && [ \"\${2:-0}\" = $qemu_uid ] || { echo 'Uid: $uid'; false; }"
         if lv_wait_console "$d1" "E2E INFO holding" 120; then
           lv_results "$d1"
