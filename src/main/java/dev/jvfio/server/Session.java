@@ -147,7 +147,12 @@ final class Session {
                     return;
                 }
                 if (size > 0) {
-                    serve(in.asSlice(0, size));
+                    dma.gate().enter(); // device work a request starts waits for its reply (VU-8.5)
+                    try {
+                        serve(in.asSlice(0, size));
+                    } finally {
+                        dma.gate().leave();
+                    }
                 }
             }
         } catch (EOFException | ClosedException e) {
@@ -340,6 +345,7 @@ final class Session {
         // than the client proposed; the table is held to exactly that.
         long maps = Math.max(0, Math.min(DmaTable.perClientCap(options.maxDmaMaps()), theirs.maxDmaMaps()));
         dma.limitWindows((int) maps);
+        dma.messages(new MessageDma(conn, dma.gate(), Math.min(theirs.maxDataXferSize(), options.maxDataXferSize())));
         // pgsizes (VU-3.3): we announce our page size alone, even where the client proposed
         // smaller pages. The spec wants the reply's capabilities to be a subset of the proposal,
         // but QEMU 10.2 and 11.1 always propose 4096 (VU-8.1), so on a 16 or 64 KiB host no
@@ -362,7 +368,11 @@ final class Session {
         replyData = null;
         int type = Header.type(m);
         if (type == Header.TYPE_REPLY) {
-            // We never send requests, so no reply can be expected; drop it without answering.
+            // Only our DMA_READ/WRITE (message DMA) expect replies; any other is dropped unanswered.
+            if (dma.acceptReply(m)) {
+                closeFds();
+                return;
+            }
             listener.error("unexpected reply " + Header.describe(m));
             closeFds();
             return;
@@ -625,7 +635,12 @@ final class Session {
 
     private void sendError(int id, int command, int errno) throws IOException {
         int n = Header.errorReply(out, id, command, errno);
-        conn.send(out.asSlice(0, n));
+        dma.gate().enter(); // also outside serve(): one sender at a time with message DMA
+        try {
+            conn.send(out.asSlice(0, n));
+        } finally {
+            dma.gate().leave();
+        }
     }
 
     private void closeFds() {

@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import javax.xml.parsers.DocumentBuilderFactory;
 import org.w3c.dom.Element;
 
 /** The README and docs stay true: quick start, links, and the QEMU options in the examples. */
