@@ -6,6 +6,8 @@
 #   - a test guest: Debian's bookworm kernel (6.1) as an uncompressed vmlinux (a bzImage decompresses
 #     slowly under TCG), the few modules the tests load, its headers (to build guest test modules)
 #     and busybox-static for the initramfs;
+#   - the libvirt leg: trixie-backports' libvirt-daemon, libvirt-daemon-driver-qemu and libvirt-clients
+#     in the same root (the suite starts libvirtd there in a chroot, as root);
 #   - the arm64 leg (Grace hosts run arm64 guests): qemu-system-aarch64 and UEFI (qemu-efi-aarch64)
 #     from the same root, bookworm's arm64 kernel Image, modules and busybox (dpkg architecture
 #     arm64), and gcc-aarch64-linux-gnu on the host for the static guest helpers.
@@ -38,6 +40,7 @@ cannot() { say "cannot provision the guest environment: $*"; exit 3; }
 
 # The kernel series of the test guest: bookworm's, built with the same gcc-12 as this Debian's, so
 # guest modules build with the host compiler.
+kernel_meta=linux-image-amd64
 case "$arch" in
   x86_64) legs=(x86_64) ;;
   aarch64) legs=(aarch64) ;;
@@ -46,13 +49,18 @@ case "$arch" in
 esac
 want_leg() { local l; for l in "${legs[@]}"; do [ "$l" = "$1" ] && return 0; done; return 1; }
 qemu_packages=(qemu-system-x86 seabios)
+# the libvirt leg (scripts/e2e/checks/88-libvirt.sh): libvirtd and virsh, run by the suite in a chroot
+# of the root (no systemd there); QEMU under libvirt is the same qemu-system-x86
+want_leg x86_64 && qemu_packages+=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients)
 want_leg aarch64 && qemu_packages+=(qemu-system-arm qemu-efi-aarch64)
 root=$cache/trixie-root
 x86=$cache/x86
 aa64=$cache/aarch64
 
 ready_stamp=$cache/.ready-$arch
-if [ -f "$ready_stamp" ] && [ -z "$qemu_given" ] && [ -f "$cache/env.sh" ]; then
+# (ready only if the root has this package list: a list that grew since, e.g. the libvirt leg, is installed below)
+if [ -f "$ready_stamp" ] && [ -z "$qemu_given" ] && [ -f "$cache/env.sh" ] \
+    && [ "$(cat "$root/.jvfio-packages" 2>/dev/null)" = "${qemu_packages[*]}" ]; then
   . "$cache/env.sh"
   if [ -x "$E2E_QEMU_X86" ] && [ -f "$E2E_KERNEL_X86" ]; then
     say "ready (cached in $cache): $("$E2E_QEMU_X86" --version | head -1)${E2E_KERNEL_AA64:+; arm64 leg too}"

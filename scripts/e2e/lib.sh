@@ -178,3 +178,36 @@ build_initramfs() {
 
 # guest_script NAME: writes stdin to $WORK/NAME.sh and prints its path
 guest_script() { cat >"$WORK/$1.sh"; echo "$WORK/$1.sh"; }
+
+# ---- QMP ----
+# qmp SOCKET COMMAND-JSON...: connects to a QEMU started with -qmp unix:SOCKET,server=on,wait=off,
+# negotiates (qmp_capabilities) and sends each command; prints one line per command: QEMU's
+# "return" or "error" object as JSON (events in between are skipped). Exit 1 if it cannot connect.
+# python3 because the host has no socat and bash cannot open unix sockets.
+qmp() {
+  python3 - "$@" <<'PY'
+import json, socket, sys, time
+path, cmds = sys.argv[1], sys.argv[2:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+for _ in range(100):
+    try:
+        s.connect(path); break
+    except OSError:
+        time.sleep(0.1)
+else:
+    print("qmp: cannot connect to " + path, file=sys.stderr); sys.exit(1)
+f = s.makefile("rw")
+def reply():
+    while True:
+        line = f.readline()
+        if not line: raise SystemExit("qmp: connection closed")
+        m = json.loads(line)
+        if "return" in m or "error" in m: return m
+json.loads(f.readline())  # greeting
+f.write('{"execute":"qmp_capabilities"}\n'); f.flush(); reply()
+for c in cmds:
+    f.write(c + "\n"); f.flush()
+    m = reply()
+    print(json.dumps(m["return"] if "return" in m else {"error": m["error"]}))
+PY
+}

@@ -13,6 +13,15 @@ public final class GpuWindow {
     /** arm virt refuses a highmem-mmio-size below its default of 512 GiB (hw/arm/virt.c). */
     static final long VIRT_DEFAULT_HIGHMEM_MMIO = 512 * ByteSize.GIB;
 
+    /**
+     * mem-reserve (32-bit non-prefetchable window) of an empty root port a GPU may be hot-added into:
+     * twice BAR0 (16 MiB), so a 16 MiB-aligned BAR0 fits wherever the firmware puts the window. A
+     * port whose GPU is there at boot needs none (the firmware sizes its window from the BARs), but an
+     * empty one gets too little from SeaBIOS: the hot-added GPU's BAR0 was left unassigned ("can't
+     * assign; no space", QEMU 11.1, Linux 6.1) while BAR2/BAR4 fit in pref64-reserve.
+     */
+    public static final long HOTPLUG_MEM_RESERVE = 2 * dev.jvfio.hw.Bar0Registers.SIZE;
+
     private GpuWindow() {}
 
     /** pref64-reserve for the GPU's root port. */

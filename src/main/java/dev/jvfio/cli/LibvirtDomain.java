@@ -24,7 +24,7 @@ final class LibvirtDomain {
     static String render(VmLayout layout) {
         XmlLines x = new XmlLines();
         boolean virt = layout.machine() == QemuMachine.VIRT;
-        int bits = GpuWindow.q35PhysBits(layout.guestRam(), layout.gpus(), layout.deviceMemory());
+        int bits = layout.q35PhysBits();
         x.comment(
                 "A libvirt domain with " + layout.gpus() + " jvfio GPU" + (layout.gpus() == 1 ? "" : "s") + " ("
                         + layout.topology().optionName() + " topology), made by jvfio qemu-args with its libvirt",
@@ -80,10 +80,10 @@ final class LibvirtDomain {
         x.open("qemu:commandline");
         if (virt) {
             args(x, List.of(new QemuOption("-machine", "highmem-mmio-size="
-                    + new ByteSize(GpuWindow.virtHighmemMmio(layout.gpus(), layout.deviceMemory())).qemu())));
+                    + new ByteSize(layout.virtHighmemMmio()).qemu())));
         } else {
             args(x, List.of(new QemuOption("-global", "q35-pcihost.pci-hole64-size="
-                    + new ByteSize(GpuWindow.q35Hole64(layout.gpus(), layout.deviceMemory())).qemu())));
+                    + new ByteSize(layout.q35Hole64()).qemu())));
         }
         x.comment("the GPUs' memory-less NUMA nodes, " + layout.firstNode(0) + " to " + (layout.nodes() - 1)
                 + ": 8 per GPU, after the CPU+RAM cells above");
@@ -98,6 +98,13 @@ final class LibvirtDomain {
                     + "root port, device, generic initiators for nodes " + layout.firstNode(g) + " to "
                     + (layout.firstNode(g) + VmLayout.NODES_PER_GPU - 1));
             args(x, gpu.subList(g * perGpu, (g + 1) * perGpu));
+        }
+        if (layout.sparePorts() > 0) {
+            x.comment("spare root ports " + VmLayout.sparePortId(0) + (layout.sparePorts() > 1
+                    ? " to " + VmLayout.sparePortId(layout.sparePorts() - 1) : "")
+                    + ": empty, hot-pluggable, sized for one GPU each; add a GPU later with QMP device_add",
+                    "(virsh qemu-monitor-command), bus = the port's id, addr 0");
+            args(x, layout.sparePortOptions());
         }
         x.close("qemu:commandline");
         x.close("domain");

@@ -62,6 +62,12 @@ final class QemuArgsCommand implements Callable<Integer> {
                     + " behind a pxb-pcie of its node, so the guest sees each GPU's numa_node.")
     QemuTopology topology;
 
+    @Option(names = "--spare-ports", paramLabel = "N", defaultValue = "0",
+            description = "Empty hot-pluggable PCIe root ports to add (0 to " + VmLayout.MAX_SPARE_PORTS
+                    + ", default: ${DEFAULT-VALUE}), each with a window for one GPU of --mem-size: a GPU served later"
+                    + " joins the running guest with QMP device_add into one (bus spareN-port, addr 0).")
+    int sparePorts;
+
     @Option(names = "--libvirt",
             description = "Print a libvirt domain (XML: memoryBacking, cpu topology and NUMA cells, qemu:commandline) instead of QEMU options.")
     boolean libvirt;
@@ -105,16 +111,21 @@ final class QemuArgsCommand implements Callable<Integer> {
             throw new UsageError("--ram " + ram.human() + " does not fit a guest's physical address space; allowed: up to "
                     + new ByteSize(MAX_GUEST_RAM).human());
         }
+        if (sparePorts < 0 || sparePorts > VmLayout.MAX_SPARE_PORTS) {
+            throw new UsageError("--spare-ports " + sparePorts + " is out of range; allowed: 0 to "
+                    + VmLayout.MAX_SPARE_PORTS + " (empty root ports on pcie.0, one GPU window each)");
+        }
         VmLayout layout;
         try {
             layout = new VmLayout(machine, topology, SocketPaths.resolve(sockets, count, System.getenv()), ram.bytes(),
-                    cpus, deviceMemory);
+                    cpus, deviceMemory, sparePorts);
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }
-        int bits = GpuWindow.q35PhysBits(ram.bytes(), layout.gpus(), deviceMemory);
+        int bits = layout.q35PhysBits();
         if (machine == QemuMachine.Q35 && bits > MAX_PHYS_BITS) {
-            throw new UsageError("RAM and the 64-bit PCI hole for " + layout.gpus() + " GPU(s) need " + bits
+            throw new UsageError("RAM and the 64-bit PCI hole for " + layout.gpus() + " GPU(s)"
+                    + (sparePorts > 0 ? " and " + sparePorts + " spare port(s)" : "") + " need " + bits
                     + " guest physical address bits, more than QEMU's x86 CPUs have (" + MAX_PHYS_BITS
                     + "); use less --ram or --mem-size, or fewer --gpus");
         }
@@ -127,13 +138,18 @@ final class QemuArgsCommand implements Callable<Integer> {
         } else {
             pasteHints(err, layout);
         }
+        if (sparePorts > 0) {
+            err.println("# hot-add a served GPU into a spare port (QMP): {\"execute\":\"device_add\",\"arguments\":"
+                    + "{\"driver\":\"vfio-user-pci\",\"id\":\"gpuN\",\"bus\":\"" + VmLayout.sparePortId(0)
+                    + "\",\"addr\":\"0\",\"socket\":{\"type\":\"unix\",\"path\":\"/path/to/gpuN.sock\"}}}");
+        }
         err.flush();
         return 0;
     }
 
     private void pasteHints(PrintWriter err, VmLayout layout) {
         if (machine == QemuMachine.Q35) {
-            int bits = GpuWindow.q35PhysBits(ram.bytes(), layout.gpus(), layout.deviceMemory());
+            int bits = layout.q35PhysBits();
             err.println("# paste after: qemu-system-x86_64 -accel kvm -cpu host ...");
             err.println("# without KVM (TCG): qemu-system-x86_64 -accel tcg -cpu max,phys-bits=" + bits + " ...");
             err.println("# the 64-bit PCI hole needs " + bits + " guest physical address bits: -cpu host on a host with"

@@ -30,7 +30,7 @@ import java.util.Map;
  * the short form reads better; {@code -numa}, {@code -machine} and {@code -global} have no JSON form.
  */
 public record VmLayout(QemuMachine machine, QemuTopology topology, List<Path> sockets, long guestRam, int cpus,
-        long deviceMemory) {
+        long deviceMemory, int sparePorts) {
     public static final int NODES_PER_GPU = 8;
     /** QEMU's MAX_NODES (include/sysemu/numa.h): node ids must stay below it. */
     public static final int QEMU_MAX_NODES = 128;
@@ -49,9 +49,26 @@ public record VmLayout(QemuMachine machine, QemuTopology topology, List<Path> so
      * libvirt numbers its own root ports' chassis from 1 (slot 0), so ours start above any it uses.
      */
     static final int FIRST_CHASSIS = 101;
+    /**
+     * The most empty hot-pluggable root ports {@code --spare-ports} adds. They sit on pcie.0, which has
+     * 32 slots: q35 itself takes 0 (host bridge) and 31 (ICH9 LPC, SATA, SMBus), libvirt's own devices
+     * and the GPUs' ports take more; 16 leaves room for those, and each spare port's window also
+     * grows the 64-bit hole and so the guest address width.
+     */
+    public static final int MAX_SPARE_PORTS = 16;
+
+    /** A layout without spare ports. */
+    public VmLayout(QemuMachine machine, QemuTopology topology, List<Path> sockets, long guestRam, int cpus,
+            long deviceMemory) {
+        this(machine, topology, sockets, guestRam, cpus, deviceMemory, 0);
+    }
 
     public VmLayout {
         sockets = List.copyOf(sockets);
+        if (sparePorts < 0 || sparePorts > MAX_SPARE_PORTS) {
+            throw new IllegalArgumentException("--spare-ports " + sparePorts + " is out of range; allowed: 0 to "
+                    + MAX_SPARE_PORTS);
+        }
         if (sockets.isEmpty()) throw new IllegalArgumentException("at least one GPU is needed");
         if (cpus < 1) throw new IllegalArgumentException("--cpus must be at least 1");
         if (guestRam < 2 * ByteSize.MIB || guestRam % (2 * ByteSize.MIB) != 0) {
@@ -71,6 +88,35 @@ public record VmLayout(QemuMachine machine, QemuTopology topology, List<Path> so
 
     public int gpus() {
         return sockets.size();
+    }
+
+    /**
+     * How many GPU-sized 64-bit windows the machine's 64-bit PCI hole must hold: one per GPU and one
+     * per spare port (a GPU hot-added later gets the window its port reserved at boot; the firmware
+     * and the guest cannot grow the hole at run time).
+     */
+    public int windows() {
+        return gpus() + sparePorts;
+    }
+
+    /** Guest physical address bits for the RAM and the 64-bit hole (q35; see {@link GpuWindow#q35PhysBits}). */
+    public int q35PhysBits() {
+        return GpuWindow.q35PhysBits(guestRam, windows(), deviceMemory);
+    }
+
+    /** q35's pci-hole64-size. */
+    public long q35Hole64() {
+        return GpuWindow.q35Hole64(windows(), deviceMemory);
+    }
+
+    /** arm virt's highmem-mmio-size. */
+    public long virtHighmemMmio() {
+        return GpuWindow.virtHighmemMmio(windows(), deviceMemory);
+    }
+
+    /** The id of spare root port {@code spare} (0-based): the bus to {@code device_add} a GPU into. */
+    public static String sparePortId(int spare) {
+        return "spare" + spare + "-port";
     }
 
     private static int cpuNodes(QemuTopology topology, int gpus) {
@@ -151,10 +197,10 @@ public record VmLayout(QemuMachine machine, QemuTopology topology, List<Path> so
             case Q35 -> {
                 out.add(new QemuOption("-machine", "q35"));
                 out.add(new QemuOption("-global", "q35-pcihost.pci-hole64-size="
-                        + new ByteSize(GpuWindow.q35Hole64(gpus(), deviceMemory)).qemu()));
+                        + new ByteSize(q35Hole64()).qemu()));
             }
             case VIRT -> out.add(new QemuOption("-machine", "virt,highmem-mmio-size="
-                    + new ByteSize(GpuWindow.virtHighmemMmio(gpus(), deviceMemory)).qemu()));
+                    + new ByteSize(virtHighmemMmio()).qemu()));
         }
         out.add(new QemuOption("-m", new ByteSize(guestRam).qemu()));
         out.add(new QemuOption("-smp", smp()));
@@ -169,6 +215,7 @@ public record VmLayout(QemuMachine machine, QemuTopology topology, List<Path> so
             out.add(new QemuOption("-numa", "node,nodeid=" + node));
         }
         out.addAll(gpuOptions());
+        out.addAll(sparePortOptions());
         return out;
     }
 
@@ -210,6 +257,30 @@ public record VmLayout(QemuMachine machine, QemuTopology topology, List<Path> so
                 out.add(new QemuOption("-object", "acpi-generic-initiator,id=gi" + node + ",pci-dev=" + deviceId(g)
                         + ",node=" + node));
             }
+        }
+        return out;
+    }
+
+    /**
+     * {@code --spare-ports}: empty root ports on pcie.0 (pcie.0 itself refuses hot-plugging, VU-9.4)
+     * with a GPU-sized prefetchable window each, so a GPU served later can be added to the running
+     * guest with QMP {@code device_add} (bus = the port's id, addr 0). They are hotplug-capable like
+     * every pcie-root-port; the guest's pciehp driver sees the new device through the slot's
+     * presence-detect interrupt. A hot-added GPU gets no generic-initiator nodes: QEMU builds the
+     * SRAT at boot, from the devices present then.
+     */
+    public List<QemuOption> sparePortOptions() {
+        List<QemuOption> out = new ArrayList<>();
+        for (int s = 0; s < sparePorts; s++) {
+            Map<String, Object> port = new LinkedHashMap<>();
+            port.put("driver", "pcie-root-port");
+            port.put("id", sparePortId(s));
+            port.put("bus", "pcie.0");
+            port.put("chassis", FIRST_CHASSIS + gpus() + s);
+            port.put("slot", gpus() + s + 1);
+            port.put("mem-reserve", GpuWindow.HOTPLUG_MEM_RESERVE);
+            port.put("pref64-reserve", GpuWindow.perGpu(deviceMemory));
+            out.add(new QemuOption("-device", QemuJson.object(port)));
         }
         return out;
     }

@@ -433,6 +433,65 @@ class QemuArgsCommandTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} GPU(s), {1} spare port(s), {2}")
+    @org.junit.jupiter.params.provider.CsvSource({"1, 1, flat", "2, 3, flat", "2, 2, grace", "1, 16, flat"})
+    @DisplayName("VU-9.4 qemu-args --spare-ports N: N empty hot-pluggable root ports on pcie.0, a GPU window each, in the 64-bit hole and the address width")
+    void vu_9_4_sparePorts(int gpus, int spares, String topology) throws Exception {
+        String[] base = {"qemu-args", "--gpus", Integer.toString(gpus), "--mem-size", "96G", "--topology", topology};
+        CliProcess.Result without = CliProcess.run(base);
+        List<String> argv = new ArrayList<>(List.of(base));
+        argv.addAll(List.of("--spare-ports", Integer.toString(spares)));
+        CliProcess.Result r = CliProcess.run(argv.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        Parsed parsed = parse(r.out());
+        List<JsonNode> devices = checkNames(parsed);
+        assertThat(devices).as("spare ports hold no device").hasSize(gpus);
+
+        List<JsonNode> ports = parsed.devices("pcie-root-port");
+        assertThat(ports).hasSize(gpus + spares);
+        Set<String> used = new TreeSet<>();
+        devices.forEach(d -> used.add(d.get("bus").asText()));
+        List<JsonNode> spare = ports.stream().filter(p -> !used.contains(p.get("id").asText())).toList();
+        assertThat(spare).extracting(p -> p.get("id").asText())
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, spares).mapToObj(i -> "spare" + i + "-port").toList());
+        long perGpu = GpuWindow.perGpu(96 * ByteSize.GIB);
+        for (JsonNode p : spare) {
+            // pcie.0 refuses hot-plugging (VU-9.4): the spare ports sit on it, the GPU goes into them
+            assertThat(p.get("bus").asText()).isEqualTo("pcie.0");
+            assertThat(p.get("pref64-reserve").asLong()).isEqualTo(perGpu);
+            // BAR0 (16 MiB, non-prefetchable) needs a 32-bit window the firmware would not size for an empty port
+            assertThat(p.get("mem-reserve").asLong()).isEqualTo(32 * ByteSize.MIB);
+            assertThat(p.has("hotplug")).as("hotplug stays on (QEMU's default)").isFalse();
+        }
+        Set<String> chassisSlots = new TreeSet<>();
+        ports.forEach(p -> chassisSlots.add(p.get("chassis") + "/" + p.get("slot")));
+        assertThat(chassisSlots).as("chassis/slot pairs must be unique").hasSize(gpus + spares);
+
+        // the 64-bit hole holds every window, spare ones included, and the address width grows with it
+        long hole = size(parsed.values("-global").getFirst().split("=")[1]);
+        long holeWithout = size(parse(without.out()).values("-global").getFirst().split("=")[1]);
+        assertThat(hole).isEqualTo(holeWithout + spares * perGpu).isGreaterThanOrEqualTo((gpus + spares) * perGpu);
+        String bits = "phys-bits=" + GpuWindow.q35PhysBits(16 * ByteSize.GIB, gpus + spares, 96 * ByteSize.GIB);
+        assertThat(r.err()).contains(bits).contains("device_add").contains("spare0-port");
+    }
+
+    @Test
+    @DisplayName("VU-9.4 qemu-args --libvirt --spare-ports: the spare ports go into <qemu:commandline>, counted in the hole and maxphysaddr")
+    void sparePortsLibvirt() throws Exception {
+        CliProcess.Result r = CliProcess.run("qemu-args", "--libvirt", "--spare-ports", "2", "--mem-size", "4G",
+                "--socket", "/run/jvfio/gpu0.sock");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        Parsed parsed = LibvirtDomainTest.commandline(LibvirtDomainTest.parseXml(r.out()));
+        checkNames(parsed);
+        assertThat(parsed.devices("pcie-root-port")).extracting(p -> p.get("id").asText())
+                .containsExactly("gpu0-port", "spare0-port", "spare1-port");
+        long perGpu = GpuWindow.perGpu(4 * ByteSize.GIB);
+        assertThat(parsed.values("-global")).containsExactly("q35-pcihost.pci-hole64-size="
+                + new ByteSize(GpuWindow.q35Hole64(3, 4 * ByteSize.GIB)).qemu());
+        assertThat(perGpu).isEqualTo(GpuWindow.MINIMUM);
+        assertThat(r.out()).contains("bits='" + GpuWindow.q35PhysBits(16 * ByteSize.GIB, 3, 4 * ByteSize.GIB) + "'");
+    }
+
     @Test
     @DisplayName("qemu-args --topology grace refuses more GPUs than 128 NUMA nodes hold (9 nodes per GPU: 14 at most)")
     void graceTopologyNodeLimit() {
@@ -485,7 +544,8 @@ class QemuArgsCommandTest {
     @ValueSource(strings = {"--gpus 0", "--gpus 2 --socket /tmp/a.sock", "--machine pc", "--mem-size lots",
         "--ram 3M", "--gpus 16", "--frobnicate", "--mem-size 100", "--profile gb200 --mem-size 256M",
         "--mem-size 2097156K", "--cpus 0", "--cpus 4097", "--machine virt --cpus 513", "--ram 3000T",
-        "--ram 2048T --gpus 15 --mem-size 64T", "--profile sample --mem-size 2G"})
+        "--ram 2048T --gpus 15 --mem-size 64T", "--profile sample --mem-size 2G", "--spare-ports -1",
+        "--spare-ports 17", "--spare-ports many", "--ram 2048T --mem-size 64T --spare-ports 16"})
     @DisplayName("qemu-args rejects bad arguments with a clear message and exit code 2")
     void badArgumentsExitTwo(String args) {
         List<String> argv = new ArrayList<>(List.of("qemu-args"));
