@@ -70,9 +70,10 @@ arm64_host_leg() {
   }
 
   local t0=$SECONDS rc
+  rm -rf "$repo/target/arm64-host/reports"
   note "arm64-host: $(in_root "$java -version 2>&1 | head -1") on $(in_root 'uname -m') ($("$dir/qemu-aarch64" --version | head -1))"
   in_root "$java --enable-native-access=ALL-UNNAMED -Xmx1g -cp '$cp' org.junit.platform.console.ConsoleLauncher execute \
-      --disable-banner --details=tree --reports-dir=target/arm64-host/reports \
+      --disable-banner --disable-ansi-colors --details=tree --reports-dir=target/arm64-host/reports \
       --select-package=dev.jvfio.os --select-package=dev.jvfio.transport --select-package=dev.jvfio.server \
       ${excludes[*]}" >"$out/tests.log" 2>&1
   rc=$?
@@ -89,7 +90,7 @@ arm64_host_leg() {
   fi
   # MappedMemoryTest on its own line: its past-the-end guard failed under emulation before issue 15.
   local xml=$repo/target/arm64-host/reports/TEST-junit-jupiter.xml mm_all mm_bad
-  mm_all=$(grep -c 'classname="dev.jvfio.os.MappedMemoryTest"' "$xml" 2>/dev/null || echo 0)
+  mm_all=$(grep -c 'classname="dev.jvfio.os.MappedMemoryTest"' "$xml" 2>/dev/null); mm_all=${mm_all:-0}
   mm_bad=$(awk '/<testcase / {inmm = /classname="dev.jvfio.os.MappedMemoryTest"/; name=$0; sub(/.*name="/, "", name); sub(/".*/, "", name)}
                 inmm && /<(failure|error|skipped)/ {print name}' "$xml" 2>/dev/null | sort -u | tr '\n' ' ')
   if [ "$mm_all" -gt 0 ] && [ -z "$mm_bad" ] && grep -q 'name="aRangePastTheEndOfTheFileIsRefused' "$xml"; then
