@@ -98,6 +98,10 @@ arm64_host_leg() {
   else
     fail "arm64-host/tests" "$what: ${ok:-?} passed, ${failed:-?} failed of ${total:-?} (exit $rc), see $out/tests.log: $(grep -E '✘|JUnit Jupiter:.*MethodSource' "$out/tests.log" | head -5 | tr '\n' ' ' | cut -c1-400)"
   fi
+  # the slowest classes of this run, to keep ARM64_HOST_SLOW honest
+  note "arm64-host: slowest classes: $(awk -F'"' '/<testcase /{for(i=1;i<NF;i++){if($i~/classname=$/)c=$(i+1); if($i~/ time=$/)t=$(i+1)}; s[c]+=t}
+      END{for(k in s) printf "%.0f %s\n", s[k], k}' "$repo/target/arm64-host/reports/TEST-junit-jupiter.xml" 2>/dev/null \
+      | sort -rn | head -5 | awk '{sub(/.*\./, "", $2); printf "%s %s s, ", $2, $1}')"
   # MappedMemoryTest on its own line: its past-the-end guard failed under emulation before issue 15.
   local xml=$repo/target/arm64-host/reports/TEST-junit-jupiter.xml mm_all mm_bad
   mm_all=$(grep -c 'classname="dev.jvfio.os.MappedMemoryTest"' "$xml" 2>/dev/null); mm_all=${mm_all:-0}
