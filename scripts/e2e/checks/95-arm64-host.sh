@@ -56,6 +56,7 @@ arm64_host_leg() {
     dev.jvfio.server.SessionAllocationTest     # 2.0 s: allocation counts after JIT warm-up
     dev.jvfio.transport.MessagePathAllocationTest # 1.5 s: same
     dev.jvfio.transport.ConcurrentTrafficTest  # 1.0 s: threads hammering one connection
+    dev.jvfio.server.TraceReplayTest           # 1.4 s natively but 77 s of 235 emulated: replays recorded QEMU sessions, protocol logic only
   )
   local excludes=() c
   if [ -z "${JVFIO_ARM64_HOST_FULL:-}" ]; then
