@@ -2,7 +2,7 @@
 /*
  * irqtest: a test driver for the jvfio sample device (1234:5a31) in the e2e guest.
  *
- * insmod irqtest.ko mode=msix|msi [nvec=N]  allocates up to N vectors of that kind (MSI-X: the
+ * insmod irqtest.ko mode=msix|msi [nvec=N] [ids=sample|gpu]  allocates up to N vectors of that kind (MSI-X: the
  * device has 4; MSI: x86 without interrupt remapping grants one), requests each, enables bus
  * mastering (QEMU drops MSI writes of a function that is not a bus master) and counts interrupts
  * per vector. Files in the device's sysfs directory:
@@ -12,6 +12,8 @@
  *                    mask bit) through disable_irq; IRQ_DISABLE_UNLAZY makes that immediate rather
  *                    than on the next interrupt, so the device, not Linux, must hold it pending
  *   irqtest_unmask   write a vector index: enable_irq, which clears the mask bit again
+ * ids=gpu binds the simulated NVIDIA GPUs (10de:*, 9 MSI-X vectors) instead of the sample device:
+ * the DMA check (55-dma-engine.sh) counts the copy engine's completion interrupts with it.
  * The driver claims no BAR: the test script writes the doorbell through the sysfs resource file,
  * which a claimed region would forbid (IO_STRICT_DEVMEM).
  */
@@ -26,6 +28,9 @@
 static char *mode = "msix";
 module_param(mode, charp, 0444);
 MODULE_PARM_DESC(mode, "msix or msi");
+static char *ids = "sample";
+module_param(ids, charp, 0444);
+MODULE_PARM_DESC(ids, "sample (1234:5a31, default) or gpu (10de:*)");
 static int nvec = 4;
 module_param(nvec, int, 0444);
 MODULE_PARM_DESC(nvec, "vectors to ask for (at most 32)");
@@ -119,6 +124,8 @@ static int irqtest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	unsigned int type;
 	int i, n, err;
 
+	if (strcmp(ids, pdev->vendor == 0x10de ? "gpu" : "sample"))
+		return -ENODEV;
 	if (!strcmp(mode, "msix"))
 		type = PCI_IRQ_MSIX;
 	else if (!strcmp(mode, "msi"))
@@ -185,6 +192,7 @@ static void irqtest_remove(struct pci_dev *pdev)
 
 static const struct pci_device_id irqtest_ids[] = {
 	{ PCI_DEVICE(0x1234, 0x5a31) },
+	{ PCI_DEVICE(0x10de, PCI_ANY_ID) },	/* only with ids=gpu */
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, irqtest_ids);
@@ -197,5 +205,5 @@ static struct pci_driver irqtest_driver = {
 };
 module_pci_driver(irqtest_driver);
 
-MODULE_DESCRIPTION("MSI/MSI-X interrupt test driver for the jvfio sample device (e2e guest)");
+MODULE_DESCRIPTION("MSI/MSI-X interrupt test driver for the jvfio sample device and GPUs (e2e guest)");
 MODULE_LICENSE("GPL");

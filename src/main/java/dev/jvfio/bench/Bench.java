@@ -101,6 +101,9 @@ public final class Bench implements AutoCloseable {
         } else {
             rows.removeIf(r -> r.group().equals("footprint"));
         }
+        if (o.measures("dma")) { // after the footprint rows: engine copies add to the server's RSS
+            new DmaGroup(this, open).measure(launched.gpuClients(), rows, notes);
+        }
         rows.sort(Comparator.comparingInt(r -> BenchOptions.GROUPS.indexOf(r.group())));
         return new BenchReport(machine, settings(), rows, notes);
     }
@@ -470,7 +473,7 @@ public final class Bench implements AutoCloseable {
     // ---------------------------------------------------------------- measuring
 
     /** Warms both sides up, then runs their rounds alternately (floor first in even rounds). */
-    private void alternate(Side floor, Side subject) throws IOException, VfioException {
+    void alternate(Side floor, Side subject) throws IOException, VfioException {
         long warm = o.warmup().toNanos();
         long round = o.roundLength().toNanos();
         floor.warmUp(warm);
@@ -483,7 +486,7 @@ public final class Bench implements AutoCloseable {
         }
     }
 
-    private static Row row(String id, String group, String label, String unit, boolean higher, Stat subject,
+    static Row row(String id, String group, String label, String unit, boolean higher, Stat subject,
                            Stat floor, String floorName, Latency sl, Latency fl, Function<Row, Target> target) {
         double ratio = Row.ratio(subject.median(), floor.median(), higher);
         double ratioBest = Row.ratio(subject.best(), floor.best(), higher);
@@ -629,7 +632,7 @@ public final class Bench implements AutoCloseable {
 
     // ---------------------------------------------------------------- small things
 
-    private void say(String line) {
+    void say(String line) {
         progress.println("bench: " + line);
         progress.flush();
     }

@@ -1,10 +1,10 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.client.ServerCapabilities;
 import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.DeviceInfo;
 import dev.jvfio.device.IrqInfo;
 import dev.jvfio.device.RegionInfo;
-import dev.jvfio.protocol.Capabilities;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -31,7 +31,7 @@ final class ClientWiring implements DeviceView {
     }
 
     @Override
-    public Capabilities serverCapabilities() {
+    public ServerCapabilities serverCapabilities() {
         return client.serverCapabilities();
     }
 

@@ -31,6 +31,17 @@ final class Converters {
         }
     }
 
+    static final class Topology implements ITypeConverter<QemuTopology> {
+        @Override
+        public QemuTopology convert(String value) {
+            try {
+                return QemuTopology.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     static final class Delay implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {

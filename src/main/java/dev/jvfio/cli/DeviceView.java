@@ -3,14 +3,14 @@ package dev.jvfio.cli;
 import dev.jvfio.device.DeviceInfo;
 import dev.jvfio.device.IrqInfo;
 import dev.jvfio.device.RegionInfo;
-import dev.jvfio.protocol.Capabilities;
+import dev.jvfio.client.ServerCapabilities;
 
 /** What {@code jvfio lspci} needs from a served device: the vfio-user client's view of it. */
 interface DeviceView extends AutoCloseable {
     DeviceInfo deviceInfo() throws Exception;
 
     /** What the server announced in VERSION (VU-3.3), or null if not known. */
-    default Capabilities serverCapabilities() {
+    default ServerCapabilities serverCapabilities() {
         return null;
     }
 

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
             "guest RAM, one vfio-user-pci per socket on its own PCIe root port, 64-bit",
             "windows large enough for the BARs, and 8 NUMA nodes per GPU with an",
             "acpi-generic-initiator each. Paste the output after the QEMU binary's name",
-            "(QEMU 10.1 or later). See docs/qemu.md."})
+            "(QEMU 10.1 or later), or with --libvirt get a libvirt domain. See docs/qemu.md."})
 final class QemuArgsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -44,7 +44,7 @@ final class QemuArgsCommand implements Callable<Integer> {
     ByteSize memSize;
 
     @Option(names = "--ram", paramLabel = "SIZE", converter = Converters.Size.class, defaultValue = "16G",
-            description = "Guest RAM (default: ${DEFAULT-VALUE}), split over NUMA nodes 0 and 1.")
+            description = "Guest RAM (default: ${DEFAULT-VALUE}), split evenly over the CPU NUMA nodes.")
     ByteSize ram;
 
     @Option(names = "--cpus", paramLabel = "N", defaultValue = "4", description = "vCPUs (default: ${DEFAULT-VALUE}).")
@@ -56,6 +56,18 @@ final class QemuArgsCommand implements Callable<Integer> {
     static final int MAX_PHYS_BITS = 52;
     /** Half of that address space: the rest is for the 64-bit PCI windows. */
     static final long MAX_GUEST_RAM = 1L << (MAX_PHYS_BITS - 1);
+    @Option(names = "--topology", paramLabel = "flat|grace", converter = Converters.Topology.class, defaultValue = "flat",
+            description = "NUMA layout (default: ${DEFAULT-VALUE}). flat: CPUs and RAM on nodes 0 and 1, GPUs on the main"
+                    + " host bridge. grace: one CPU+RAM node per GPU, as on a GH200 NVL2 / GB200 NVL4 node, each GPU"
+                    + " behind a pxb-pcie of its node, so the guest sees each GPU's numa_node.")
+    QemuTopology topology;
+
+    @Option(names = "--libvirt",
+            description = "Print a libvirt domain (XML: memoryBacking, cpu topology and NUMA cells, qemu:commandline) instead of QEMU options.")
+    boolean libvirt;
+
+    /** Debian's qemu-efi-aarch64 installs the UEFI firmware here. */
+    static final String AARCH64_UEFI = "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd";
 
     @Override
     public Integer call() {
@@ -95,8 +107,8 @@ final class QemuArgsCommand implements Callable<Integer> {
         }
         VmLayout layout;
         try {
-            layout = new VmLayout(machine, SocketPaths.resolve(sockets, count, System.getenv()), ram.bytes(), cpus,
-                    deviceMemory);
+            layout = new VmLayout(machine, topology, SocketPaths.resolve(sockets, count, System.getenv()), ram.bytes(),
+                    cpus, deviceMemory);
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }
@@ -107,16 +119,47 @@ final class QemuArgsCommand implements Callable<Integer> {
                     + "); use less --ram or --mem-size, or fewer --gpus");
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.print(layout.render());
+        out.print(libvirt ? LibvirtDomain.render(layout) : layout.render());
         out.flush();
         PrintWriter err = spec.commandLine().getErr();
-        err.println("# paste after: " + machine.binary() + " -accel kvm -cpu host"
-                + (machine == QemuMachine.VIRT ? " -bios <UEFI firmware, for ACPI>" : "") + " ...");
-        if (machine == QemuMachine.Q35) {
-            err.println("# the 64-bit PCI hole needs " + bits + " guest physical address bits: -cpu host on a host with"
-                    + " at least that many (KVM), or -cpu max,phys-bits=" + bits + " (TCG)");
+        if (libvirt) {
+            libvirtHints(err, layout);
+        } else {
+            pasteHints(err, layout);
         }
         err.flush();
         return 0;
+    }
+
+    private void pasteHints(PrintWriter err, VmLayout layout) {
+        if (machine == QemuMachine.Q35) {
+            int bits = GpuWindow.q35PhysBits(ram.bytes(), layout.gpus(), layout.deviceMemory());
+            err.println("# paste after: qemu-system-x86_64 -accel kvm -cpu host ...");
+            err.println("# without KVM (TCG): qemu-system-x86_64 -accel tcg -cpu max,phys-bits=" + bits + " ...");
+            err.println("# the 64-bit PCI hole needs " + bits + " guest physical address bits: -cpu host on a host with"
+                    + " at least that many (KVM), or -cpu max,phys-bits=" + bits + " (TCG)");
+        } else {
+            err.println("# paste after: qemu-system-aarch64 -accel kvm -cpu host -bios " + AARCH64_UEFI + " ...");
+            err.println("# without KVM (TCG): qemu-system-aarch64 -accel tcg -cpu max,pauth-impdef=on -bios "
+                    + AARCH64_UEFI + " ...");
+            err.println("# -bios: UEFI firmware (Debian: qemu-efi-aarch64), for ACPI: the NUMA affinity"
+                    + (topology == QemuTopology.GRACE ? " and the pxb-pcie bridges reach" : " reaches")
+                    + " the guest only through ACPI");
+        }
+    }
+
+    private static void libvirtHints(PrintWriter err, VmLayout layout) {
+        StringBuilder socketArgs = new StringBuilder();
+        boolean userRuntimeDir = false;
+        for (Path s : layout.sockets()) {
+            socketArgs.append(" --socket ").append(ShellWords.quote(s.toString()));
+            if (s.startsWith("/run/user")) userRuntimeDir = true;
+        }
+        if (userRuntimeDir) {
+            err.println("# warning: libvirt's QEMU cannot reach sockets under /run/user (mode 0700): serve on e.g."
+                    + " /run/jvfio/gpuN.sock and pass the same --socket options here");
+        }
+        err.println("# serve for libvirt's QEMU user (Debian/Ubuntu: libvirt-qemu, group kvm; Fedora/RHEL: qemu, group qemu):");
+        err.println("#   jvfio serve --gpus " + layout.gpus() + socketArgs + " --socket-group kvm --allow-uid $(id -u libvirt-qemu)");
     }
 }

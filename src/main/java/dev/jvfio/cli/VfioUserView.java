@@ -1,11 +1,11 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.client.ServerCapabilities;
 import dev.jvfio.device.DeviceInfo;
 import dev.jvfio.device.IrqInfo;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.SparseArea;
 import dev.jvfio.device.Vfio;
-import dev.jvfio.protocol.Capabilities;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,7 +27,7 @@ final class VfioUserView {
         sb.append("vfio-user view of ").append(socket).append('\n');
         sb.append("\tDevice: flags ").append(deviceFlags(info.flags())).append(", ").append(info.numRegions())
                 .append(" regions, ").append(info.numIrqs()).append(" IRQ indexes\n");
-        Capabilities caps = dev.serverCapabilities();
+        ServerCapabilities caps = dev.serverCapabilities();
         if (caps != null) {
             // pgsizes is the server's page size: what every DMA_MAP and mmap area is a multiple of
             sb.append(String.format("\tServer: pgsizes 0x%x, max_data_xfer_size %d, max_msg_fds %d, max_dma_maps %d\n",

@@ -7,7 +7,6 @@ import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
-import dev.jvfio.protocol.Capabilities;
 import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.DeviceInfoMessage;
 import dev.jvfio.protocol.DmaMapMessage;
@@ -75,8 +74,8 @@ public final class VfioUserClient implements AutoCloseable {
     }
 
     /** The server's capabilities from its VERSION reply. */
-    public Capabilities serverCapabilities() {
-        return ch.server;
+    public ServerCapabilities serverCapabilities() {
+        return ServerCapabilities.of(ch.server);
     }
 
     public int serverMinor() {

@@ -5,24 +5,47 @@ import java.lang.foreign.MemorySegment;
 /**
  * The client's memory as the device reaches it (bus-master DMA), by I/O virtual address.
  * Implemented by the server from the DMA_MAP table. Safe to call from any thread.
+ *
+ * <p>A range may span several adjacent windows. The server does not answer an unmap of a window
+ * while a call is copying through its mapping, and no call touches a window after its unmap was
+ * answered. Long transfers should therefore be made of several calls of bounded size (a DMA engine
+ * copies in chunks), so an unmap waits for one chunk. Windows without an fd are reached by
+ * messages to the client, which may take as long as the client takes to answer. A call that fails
+ * may have moved the bytes before the fault.
  */
 public interface DmaSpace {
-    /** Copies {@code dst.byteSize()} bytes at {@code iova} into dst. EFAULT if not mapped readable. */
+    /**
+     * Copies {@code dst.byteSize()} bytes at {@code iova} into dst.
+     *
+     * @throws DmaFault at the first byte not mapped, or mapped without READ
+     */
     void read(long iova, MemorySegment dst) throws VfioException;
 
-    /** Copies src to {@code iova}. EFAULT if not mapped writeable. */
+    /**
+     * Copies src to {@code iova}.
+     *
+     * @throws DmaFault at the first byte not mapped, or mapped without WRITE
+     */
     void write(long iova, MemorySegment src) throws VfioException;
+
+    /**
+     * Returns once the request the server is handling now (if any) has been answered: device work
+     * that a register write starts (a DMA engine's doorbell) runs only after that write's reply, as
+     * a vfio-user client may be unable to serve anything while it waits for a reply (VU-8.5).
+     * Must not be called by the thread that handles requests. Default: returns at once.
+     */
+    default void awaitReplySent() throws InterruptedException {}
 
     /** No client memory at all (no client attached). */
     DmaSpace NONE = new DmaSpace() {
         @Override
         public void read(long iova, MemorySegment dst) throws VfioException {
-            throw new VfioException(Errno.EFAULT, "no DMA mapping at 0x" + Long.toHexString(iova));
+            throw new DmaFault(DmaFault.Kind.NOT_MAPPED, iova, "no DMA mapping at 0x" + Long.toHexString(iova));
         }
 
         @Override
         public void write(long iova, MemorySegment src) throws VfioException {
-            throw new VfioException(Errno.EFAULT, "no DMA mapping at 0x" + Long.toHexString(iova));
+            throw new DmaFault(DmaFault.Kind.NOT_MAPPED, iova, "no DMA mapping at 0x" + Long.toHexString(iova));
         }
     };
 }

@@ -1,5 +1,6 @@
 package dev.jvfio.hw;
 
+import dev.jvfio.pci.CopyEngine;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -9,6 +10,8 @@ import java.lang.foreign.ValueLayout;
  * 0xFF when ready and 0 while the GPU recovers from a reset, plus jvfio's own read-only guest-info
  * block ({@link GuestInfoRegisters}, usemem length for guest drivers). Every other register reads 0 and writes
  * to it are ignored. Any access width and alignment is served byte by byte from the 32-bit registers.
+ * The block at {@link #COPY_ENGINE} is the simulation's DMA copy engine (issue 11,
+ * {@code docs/dma-engine.md}) once the host side connected one with {@link #connectEngine}.
  */
 public final class Bar0Registers {
     /** BAR0 size of the physical function: 16 MiB. */
@@ -19,10 +22,13 @@ public final class Bar0Registers {
     public static final long HBM_TRAINING_STATUS = 0x200BC;
     public static final int STATUS_READY = 0xFF;
     public static final int STATUS_NOT_READY = 0x00;
+    /** BAR0 offset of the copy engine's register block ({@link CopyEngine#BLOCK_SIZE} bytes). */
+    public static final long COPY_ENGINE = 0x10_0000;
 
     private final int boot0;
     private final ResetTiming timing;
     private final GuestInfoRegisters guestInfo; // null: the block reads 0 like any unmodelled register
+    private volatile CopyEngine engine;
 
     public Bar0Registers(int boot0, ResetTiming timing) {
         this(boot0, timing, null);
@@ -34,9 +40,18 @@ public final class Bar0Registers {
         this.guestInfo = guestInfo;
     }
 
+    /** Serves the copy engine's block from now on (its memory is the usable device memory). */
+    public void connectEngine(CopyEngine e) {
+        engine = e;
+    }
+
     /** The 32-bit register at a 4-byte aligned offset (an unaligned offset reads the containing register). */
     public int read32(long offset) {
         long reg = offset & ~3L;
+        CopyEngine e = engine;
+        if (e != null && inEngine(reg, 4)) {
+            return e.read32((int) (reg - COPY_ENGINE));
+        }
         if (reg == BOOT_0) {
             return boot0;
         }
@@ -59,8 +74,16 @@ public final class Bar0Registers {
         return (int) n;
     }
 
-    /** Register writes are ignored by the model; returns the clipped count. */
+    /** Writes reach the copy engine's block; other register writes are ignored. Returns the clipped count. */
     public int write(long offset, MemorySegment src) {
+        CopyEngine e = engine;
+        if (e != null && inEngine(offset, src.byteSize())) {
+            return e.write(offset - COPY_ENGINE, src);
+        }
         return (int) Math.max(0, Math.min(src.byteSize(), SIZE - offset));
+    }
+
+    private static boolean inEngine(long offset, long length) {
+        return offset >= COPY_ENGINE && offset + length <= COPY_ENGINE + CopyEngine.BLOCK_SIZE;
     }
 }

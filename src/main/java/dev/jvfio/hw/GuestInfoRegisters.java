@@ -10,6 +10,7 @@ package dev.jvfio.hw;
  * the guest module guest/nvgrace-mem reads it.
  *
  * <table>
+ *   <caption>The guest-info registers (32-bit, read-only)</caption>
  *   <tr><th>offset</th><th>name</th><th>value</th></tr>
  *   <tr><td>0xE00000</td><td>MAGIC</td><td>0x6d666a76 ("vjfm" as little-endian bytes)</td></tr>
  *   <tr><td>0xE00004</td><td>VERSION</td><td>1</td></tr>

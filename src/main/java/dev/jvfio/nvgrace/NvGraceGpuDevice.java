@@ -26,7 +26,10 @@ import java.util.Optional;
  *   <li>region info of BAR2 (resmem, if carved) and BAR4 (usemem): size = BAR size, one sparse mmap
  *       area of the real memory, the memory file for zero-copy mapping; regions 3 and 5 size 0 (NV-5);</li>
  *   <li>trapped read/write of those BARs (NV-4, {@link TrappedMemory}), gated by the
- *       {@link MemoryEnablePolicy} and, after any reset, by the readiness check (NV-4.5, NV-7);</li>
+ *       {@link MemoryEnablePolicy} and, after any reset, by the readiness check (NV-4.5, NV-7;
+ *       {@link MemoryGate});</li>
+ *   <li>in the {@link RegionLayout#REGION} alternative, BARs 2-5 masked and the memory served as
+ *       device regions instead ({@link RegionLayoutAccess});</li>
  *   <li>shadows cleared at attach (open) and DEVICE_RESET, not FLR (NV-3.2).</li>
  * </ul>
  *
@@ -44,8 +47,11 @@ public final class NvGraceGpuDevice implements VfioDevice {
     /** Null in pass-through mode (NV-2.2). */
     private final MemoryLayout layout;
     private final EmulatedBars bars;
+    /** The memory-enable policy and readiness check of trapped BAR access; null in pass-through mode. */
+    private final MemoryGate gate;
+    /** The rejected alternative's regions (NV-6.4); null unless emulating with {@link RegionLayout#REGION}. */
+    private final RegionLayoutAccess regionLayout;
     private final DeviceMemory memory;
-    private final FirmwareProperties firmware;
     private final MemorySegment usemem;
     private final MemorySegment resmem;
     private volatile boolean closed;
@@ -58,12 +64,15 @@ public final class NvGraceGpuDevice implements VfioDevice {
         this.readiness = readiness;
         this.layout = layout;
         this.memory = memory;
-        this.firmware = firmware;
         if (layout == null) {
             bars = null;
+            gate = null;
+            regionLayout = null;
             usemem = null;
             resmem = null;
         } else {
+            gate = new MemoryGate(core, hw, options.policy(), readiness);
+            regionLayout = options.layout() == RegionLayout.REGION ? new RegionLayoutAccess(core, memory, firmware) : null;
             bars = options.layout() == RegionLayout.REGION ? EmulatedBars.masked() : EmulatedBars.over(layout);
             MemorySegment all = memory.segment();
             usemem = all.asSlice(layout.usemem().fileOffset(), layout.usemem().length());
@@ -163,17 +172,8 @@ public final class NvGraceGpuDevice implements VfioDevice {
         if (layout == null) {
             return core.regionInfo(index);
         }
-        if (options.layout() == RegionLayout.REGION) {
-            switch (index) {
-                case 2, 3, 4, 5:
-                    return RegionInfo.absent(index);
-                case DeviceRegions.DEVICE_MEMORY:
-                    return RegionInfos.deviceMemory(firmware.memSize(), memory.fd(), memory.fileOffset());
-                case DeviceRegions.FIRMWARE_PROPERTIES:
-                    return RegionInfos.firmwareProperties();
-                default:
-                    return core.regionInfo(index);
-            }
+        if (regionLayout != null) {
+            return regionLayout.regionInfo(index);
         }
         if (index == 3 || index == 5) {
             return RegionInfo.absent(index); // NV-5.1: the upper halves of the emulated 64-bit BARs
@@ -197,8 +197,8 @@ public final class NvGraceGpuDevice implements VfioDevice {
             bars.overlayRead(offset, dst.asSlice(0, n));
             return n;
         }
-        if (options.layout() == RegionLayout.REGION) {
-            return readRegionLayout(region, offset, dst);
+        if (regionLayout != null) {
+            return regionLayout.read(region, offset, dst);
         }
         Optional<MemRegion> mr = layout.forRegion(region);
         if (mr.isEmpty()) {
@@ -209,7 +209,7 @@ public final class NvGraceGpuDevice implements VfioDevice {
         }
         MemRegion r = mr.get();
         TrappedMemory.clip(r, offset, dst.byteSize()); // EINVAL beyond the BAR before anything else
-        if (gate()) {
+        if (gate.answersAsDisabled()) {
             return TrappedMemory.readAllOnes(r, offset, dst);
         }
         return TrappedMemory.read(r, slice(region), offset, dst, quirk(region));
@@ -236,7 +236,7 @@ public final class NvGraceGpuDevice implements VfioDevice {
         if (clipped != count || offset + count > r.length()) {
             return null; // clipped or partly beyond memory: read() fills and clips
         }
-        if (gate()) {
+        if (gate.answersAsDisabled()) {
             return null; // all ones: read() answers
         }
         return slice(region).asSlice(offset, count);
@@ -257,8 +257,8 @@ public final class NvGraceGpuDevice implements VfioDevice {
             }
             return core.write(region, offset, src);
         }
-        if (options.layout() == RegionLayout.REGION) {
-            return writeRegionLayout(region, offset, src);
+        if (regionLayout != null) {
+            return regionLayout.write(region, offset, src);
         }
         Optional<MemRegion> mr = layout.forRegion(region);
         if (mr.isEmpty()) {
@@ -269,45 +269,10 @@ public final class NvGraceGpuDevice implements VfioDevice {
         }
         MemRegion r = mr.get();
         TrappedMemory.clip(r, offset, src.byteSize());
-        if (gate()) {
+        if (gate.answersAsDisabled()) {
             return TrappedMemory.dropWrite(r, offset, src);
         }
         return TrappedMemory.write(r, slice(region), offset, src, quirk(region));
-    }
-
-    /**
-     * Applies the memory-enable policy and the readiness check before a trapped BAR access. Returns
-     * true when the access must be answered as the hardware does with memory disabled (all ones /
-     * dropped), false to go to memory; throws EIO/ETIME as the policy and NV-4.5 say.
-     *
-     * <p>IGNORE and STRICT keep the kernel's lazy readiness check (NV-4.5: EIO with decode off, else
-     * wait). HARDWARE replaces the kernel's EIO and wait by what the GPU itself answers while memory
-     * is disabled or a reset is in progress (NV-6.2, NV-7.3): all ones, writes dropped. Once decode
-     * is on and the GPU is ready, the pending reset is acknowledged as the kernel would.
-     */
-    private boolean gate() throws VfioException {
-        boolean decode = core.memoryDecodeEnabled();
-        switch (options.policy()) {
-            case STRICT -> {
-                if (!decode || core.inD3Hot()) {
-                    // NV-6.3: vfio-pci-core's rule for real BARs.
-                    throw new VfioException(Errno.EIO, "memory decode disabled or function in D3hot");
-                }
-                readiness.beforeAccess(true);
-                return false;
-            }
-            case HARDWARE -> {
-                if (!decode || hw.resetInProgress()) {
-                    return true;
-                }
-                readiness.beforeAccess(true);
-                return false;
-            }
-            default -> {
-                readiness.beforeAccess(decode); // NV-4.5 / NV-7.2 (Linux 6.19); NV-4.3 otherwise
-                return false;
-            }
-        }
     }
 
     private MemorySegment slice(int region) {
@@ -316,34 +281,6 @@ public final class NvGraceGpuDevice implements VfioDevice {
 
     private boolean quirk(int region) {
         return options.kernelExactQuirks() && region == Vfio.PCI_BAR2_REGION_INDEX;
-    }
-
-    private int readRegionLayout(int region, long offset, MemorySegment dst) throws VfioException {
-        switch (region) {
-            case 2, 3, 4, 5 -> throw VfioException.invalid("BAR " + region + " is masked in the region layout");
-            case DeviceRegions.DEVICE_MEMORY -> throw VfioException.invalid("the device memory region is mmap-only");
-            case DeviceRegions.FIRMWARE_PROPERTIES -> {
-                if (offset < 0 || offset >= FirmwareProperties.ENCODED_SIZE) {
-                    throw VfioException.invalid("offset " + offset + " beyond the firmware properties");
-                }
-                int n = (int) Math.min(dst.byteSize(), FirmwareProperties.ENCODED_SIZE - offset);
-                MemorySegment all = MemorySegment.ofArray(firmware.encode());
-                MemorySegment.copy(all, offset, dst, 0, n);
-                return n;
-            }
-            default -> {
-                return core.read(region, offset, dst);
-            }
-        }
-    }
-
-    private int writeRegionLayout(int region, long offset, MemorySegment src) throws VfioException {
-        return switch (region) {
-            case 2, 3, 4, 5 -> throw VfioException.invalid("BAR " + region + " is masked in the region layout");
-            case DeviceRegions.DEVICE_MEMORY -> throw VfioException.invalid("the device memory region is mmap-only");
-            case DeviceRegions.FIRMWARE_PROPERTIES -> throw VfioException.invalid("the firmware properties are read-only");
-            default -> core.write(region, offset, src);
-        };
     }
 
     @Override

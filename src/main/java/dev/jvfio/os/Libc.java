@@ -24,6 +24,10 @@ import java.nio.charset.StandardCharsets;
  * <p>Each wrapper returns the raw result of the call; on failure it throws a
  * {@link NativeException} that names the call. errno is captured into a per-thread segment, so
  * a call allocates nothing unless it has to pass a string.
+ *
+ * <p>Here: the linker and errno capture every downcall of the package uses, and the calls on
+ * file descriptors (close, dup, open, lseek, ftruncate, read, write, poll, eventfd), sysconf and
+ * strerror. memfd_create, its seals, mmap and munmap are in {@link MemoryCalls}.
  */
 final class Libc {
     private Libc() {}
@@ -55,34 +59,12 @@ final class Libc {
     static final int O_CREAT = 0100;
     /** asm-generic/fcntl.h. */
     static final int O_CLOEXEC = 02000000;
-    /** linux/memfd.h. */
-    static final int MFD_CLOEXEC = 1;
-    /** linux/memfd.h. */
-    static final int MFD_ALLOW_SEALING = 2;
-    /** linux/fcntl.h: F_LINUX_SPECIFIC_BASE + 9. */
-    static final int F_ADD_SEALS = 1033;
-    /** linux/fcntl.h. */
-    static final int F_SEAL_SEAL = 1;
-    /** linux/fcntl.h. */
-    static final int F_SEAL_SHRINK = 2;
-    /** linux/fcntl.h. */
-    static final int F_SEAL_GROW = 4;
     /** linux/eventfd.h: EFD_CLOEXEC is O_CLOEXEC (asm-generic/fcntl.h). */
     static final int EFD_CLOEXEC = 02000000;
-    /** asm-generic/mman-common.h. */
-    static final int PROT_READ = 1;
-    /** asm-generic/mman-common.h. */
-    static final int PROT_WRITE = 2;
-    /** linux/mman.h (uapi). */
-    static final int MAP_SHARED = 0x01;
-    /** asm-generic/mman.h (x86 and arm64 both include it; other architectures differ). */
-    static final int MAP_NORESERVE = 0x4000;
     /** linux/fs.h / unistd.h. */
     static final int SEEK_END = 2;
     /** asm-generic/poll.h; struct pollfd {int fd; short events; short revents;} is 8 bytes on both. */
     static final short POLLIN = 0x1;
-    /** sys/mman.h: (void *) -1. */
-    static final long MAP_FAILED = -1L;
     /**
      * glibc bits/confname.h: _SC_PAGESIZE is 30 in glibc's single, architecture-independent enum
      * (musl's unistd.h has 30 too).
@@ -97,7 +79,7 @@ final class Libc {
         static final MethodHandle H = downcall("close",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     }
-    private static final class FcntlIntCall {
+    static final class FcntlIntCall {
         static final MethodHandle H = downcallErrno("fcntl",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
                 Linker.Option.firstVariadicArg(2));
@@ -106,10 +88,6 @@ final class Libc {
         static final MethodHandle H = downcall("strerror",
                 FunctionDescriptor.of(ADDRESS.withTargetLayout(
                         MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE)), JAVA_INT));
-    }
-    private static final class MemfdCreateCall {
-        static final MethodHandle H = downcallErrno("memfd_create",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     }
     private static final class FtruncateCall {
         static final MethodHandle H = downcallErrno("ftruncate",
@@ -123,14 +101,6 @@ final class Libc {
     private static final class LseekCall {
         static final MethodHandle H = downcallErrno("lseek",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
-    }
-    private static final class MmapCall {
-        static final MethodHandle H = downcallErrno("mmap",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-    }
-    private static final class MunmapCall {
-        static final MethodHandle H = downcallErrno("munmap",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
     }
     private static final class EventfdCall {
         static final MethodHandle H = downcallErrno("eventfd",
@@ -172,11 +142,11 @@ final class Libc {
         return (int) ERRNO.get(capture, 0L);
     }
 
-    private static MemorySegment capture() {
+    static MemorySegment capture() {
         return CAPTURE.get();
     }
 
-    private static MemorySegment cString(Arena arena, String s) {
+    static MemorySegment cString(Arena arena, String s) {
         return arena.allocateFrom(s, StandardCharsets.UTF_8);
     }
 
@@ -200,34 +170,6 @@ final class Libc {
             throw new NativeException("fcntl(F_DUPFD_CLOEXEC)", errno(capture), "fd " + fd);
         }
         return r;
-    }
-
-    static int memfdCreate(String name, int flags) throws NativeException {
-        MemorySegment capture = capture();
-        int r;
-        try (Arena arena = Arena.ofConfined()) {
-            r = (int) MemfdCreateCall.H.invokeExact(capture, cString(arena, name), flags);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (r < 0) {
-            throw new NativeException("memfd_create", errno(capture), name);
-        }
-        return r;
-    }
-
-    /** fcntl(F_ADD_SEALS) on a memfd created with MFD_ALLOW_SEALING. */
-    static void addSeals(int fd, int seals, String what) throws NativeException {
-        MemorySegment capture = capture();
-        int r;
-        try {
-            r = (int) FcntlIntCall.H.invokeExact(capture, fd, F_ADD_SEALS, seals);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (r < 0) {
-            throw new NativeException("fcntl(F_ADD_SEALS)", errno(capture), what);
-        }
     }
 
     static void ftruncate(int fd, long size, String what) throws NativeException {
@@ -299,35 +241,6 @@ final class Libc {
             throw new NativeException("sysconf", errno(capture), "name " + name);
         }
         return r;
-    }
-
-    static long mmap(long length, int prot, int flags, int fd, long offset) throws NativeException {
-        MemorySegment capture = capture();
-        long r;
-        try {
-            r = (long) MmapCall.H.invokeExact(capture, 0L, length, prot, flags, fd, offset);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (r == MAP_FAILED) {
-            throw new NativeException("mmap", errno(capture),
-                    "fd " + fd + ", offset " + offset + ", " + length + " bytes");
-        }
-        return r;
-    }
-
-    static void munmap(long address, long length) throws NativeException {
-        MemorySegment capture = capture();
-        int r;
-        try {
-            r = (int) MunmapCall.H.invokeExact(capture, address, length);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (r != 0) {
-            throw new NativeException("munmap", errno(capture),
-                    "0x" + Long.toHexString(address) + ", " + length + " bytes");
-        }
     }
 
     static int eventfd(int initval, int flags) throws NativeException {

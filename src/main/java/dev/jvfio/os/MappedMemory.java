@@ -55,8 +55,8 @@ public final class MappedMemory implements AutoCloseable {
             throw new NativeException("mmap", EINVAL, "offset " + fileOffset + " + " + size
                     + " bytes reaches past the end of the file (" + fileSize + " bytes)");
         }
-        int prot = Libc.PROT_READ | (writable ? Libc.PROT_WRITE : 0);
-        long address = Libc.mmap(size, prot, Libc.MAP_SHARED | Libc.MAP_NORESERVE, fd.value(), fileOffset);
+        int prot = MemoryCalls.PROT_READ | (writable ? MemoryCalls.PROT_WRITE : 0);
+        long address = MemoryCalls.mmap(size, prot, MemoryCalls.MAP_SHARED | MemoryCalls.MAP_NORESERVE, fd.value(), fileOffset);
         return new MappedMemory(address, size, writable);
     }
 
@@ -78,7 +78,7 @@ public final class MappedMemory implements AutoCloseable {
         arena.close(); // throws if the segment is in use by a native call; then we stay mapped
         closed = true;
         try {
-            Libc.munmap(address, size);
+            MemoryCalls.munmap(address, size);
         } catch (NativeException e) {
             // Only EINVAL is possible, for an address we got from mmap itself: a bug, not a state.
             throw new IllegalStateException(e);

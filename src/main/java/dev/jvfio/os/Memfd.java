@@ -14,7 +14,7 @@ public final class Memfd {
         if (size < 0) {
             throw new IllegalArgumentException("negative size " + size);
         }
-        Fd fd = Fd.adopt(Libc.memfdCreate(name, Libc.MFD_CLOEXEC));
+        Fd fd = Fd.adopt(MemoryCalls.memfdCreate(name, MemoryCalls.MFD_CLOEXEC));
         try {
             Libc.ftruncate(fd.value(), size, "memfd " + name);
             return fd;
@@ -33,10 +33,10 @@ public final class Memfd {
         if (size < 0) {
             throw new IllegalArgumentException("negative size " + size);
         }
-        Fd fd = Fd.adopt(Libc.memfdCreate(name, Libc.MFD_CLOEXEC | Libc.MFD_ALLOW_SEALING));
+        Fd fd = Fd.adopt(MemoryCalls.memfdCreate(name, MemoryCalls.MFD_CLOEXEC | MemoryCalls.MFD_ALLOW_SEALING));
         try {
             Libc.ftruncate(fd.value(), size, "memfd " + name);
-            Libc.addSeals(fd.value(), Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL, "memfd " + name);
+            MemoryCalls.addSeals(fd.value(), MemoryCalls.F_SEAL_SHRINK | MemoryCalls.F_SEAL_GROW | MemoryCalls.F_SEAL_SEAL, "memfd " + name);
             return fd;
         } catch (NativeException | RuntimeException e) {
             fd.close();

@@ -7,8 +7,10 @@ import dev.jvfio.hw.SimulatedGraceGpu;
 import dev.jvfio.nvgrace.NvGraceGpuDevice;
 import dev.jvfio.nvgrace.NvGraceOptions;
 import dev.jvfio.nvgrace.ReadinessClock;
+import dev.jvfio.pci.CopyEngine;
 import dev.jvfio.pci.VfioPciDevice;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -60,7 +62,9 @@ public final class DeviceProfiles {
             core = gpu.physicalFunction(name).build();
             NvGraceOptions nv = new NvGraceOptions(options.policy(), options.layout(), options.carveRule(),
                     options.kernelExactQuirks(), options.readinessPoll(), options.readinessTimeout(), clock);
-            return NvGraceGpuDevice.probe(core, gpu, nv);
+            NvGraceGpuDevice device = NvGraceGpuDevice.probe(core, gpu, nv);
+            gpu.bar0().connectEngine(CopyEngine.of(core, usemem(gpu, device)));
+            return device;
         } catch (VfioException e) {
             closeQuietly(core, gpu);
             throw new IOException("cannot create " + profile.profileName() + " device '" + name + "': " + e.getMessage(), e);
@@ -68,6 +72,16 @@ public final class DeviceProfiles {
             closeQuietly(core, gpu);
             throw e;
         }
+    }
+
+    /**
+     * The device memory the copy engine works on: usemem (BAR4's memory, issue 11), or nothing
+     * when the variant emulates no memory (every device-memory copy then fails with 0x83).
+     */
+    private static MemorySegment usemem(SimulatedGraceGpu gpu, NvGraceGpuDevice device) {
+        return device.memoryLayout().flatMap(layout -> gpu.deviceMemory().map(m -> m.segment()
+                        .asSlice(layout.usemem().fileOffset(), layout.usemem().length())))
+                .orElse(MemorySegment.NULL);
     }
 
     /** The simulated hardware a profile and options describe. */

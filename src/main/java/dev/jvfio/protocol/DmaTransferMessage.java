@@ -9,8 +9,8 @@ import java.lang.foreign.MemorySegment;
  * data at 16, but QEMU is the client we must satisfy, so QEMU wins. A DMA_WRITE reply from QEMU
  * is a bare header; a DMA_READ reply repeats the fields and carries the data.
  *
- * <p>Our server does not send these yet (it serves DMA only through fd-mapped memory); the codec
- * exists so that message DMA can be added without guessing the layout again.
+ * <p>The server sends these for DMA windows mapped without an fd ({@code server.MessageDma},
+ * issue 11), chunked to the client's max_data_xfer_size.
  */
 public final class DmaTransferMessage {
     public static final int PAYLOAD = 12;

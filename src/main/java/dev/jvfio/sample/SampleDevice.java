@@ -4,6 +4,7 @@ import dev.jvfio.device.VfioException;
 import dev.jvfio.os.NativeException;
 import dev.jvfio.pci.BarBacking;
 import dev.jvfio.pci.Capability;
+import dev.jvfio.pci.CopyEngine;
 import dev.jvfio.pci.PciBar;
 import dev.jvfio.pci.RamBacking;
 import dev.jvfio.pci.ResetKind;
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   0x200C         SCRATCH     (RW) cleared by FLR and device reset
  *   0x2010         RESETS      (R)  resets seen so far (FLR and DEVICE_RESET)
  *   0x2014         DOORBELLS   (R)  doorbell writes so far
+ *   0x2100-0x213F  copy engine (DMA between client memory and the RAM above; docs/dma-engine.md)
  *   0x3000         MSI-X table (4 vectors), 0x3800 PBA (emulated by the PCI core)
  * </pre>
  * The RAM is offered for mmap in whole host pages only: on a 4 KiB-page host it is one 8 KiB
@@ -44,6 +46,8 @@ public final class SampleDevice {
     public static final int SCRATCH = REGS + 0x0C;
     public static final int RESETS = REGS + 0x10;
     public static final int DOORBELLS = REGS + 0x14;
+    /** The {@link CopyEngine} block; its device memory is the RAM at BAR0 offset 0. */
+    public static final int ENGINE = REGS + 0x100;
     public static final int ID_VALUE = 0x504D_4153;
     public static final int MSIX_VECTORS = 4;
     public static final int MSIX_TABLE = 0x3000;
@@ -66,6 +70,7 @@ public final class SampleDevice {
                 .capability(Capability.PciExpress.endpoint())
                 .build();
         regs.device = device;
+        regs.engine = CopyEngine.of(device, ram.segment());
         device.addResetListener(regs::onReset);
         return device;
     }
@@ -90,6 +95,9 @@ public final class SampleDevice {
             long len = src.byteSize();
             if (offset + len <= RAM_SIZE) {
                 return ram.write(offset, src);
+            }
+            if (offset >= ENGINE && offset + len <= ENGINE + CopyEngine.BLOCK_SIZE) {
+                return regs.engine.write(offset - ENGINE, src);
             }
             if (offset >= REGS && len == 4 && (offset & 3) == 0) {
                 regs.write32((int) offset, src.get(ValueLayout.JAVA_INT_UNALIGNED, 0));
@@ -118,6 +126,7 @@ public final class SampleDevice {
     /** The register file at {@link #REGS}. */
     private static final class Registers {
         volatile VfioPciDevice device;
+        volatile CopyEngine engine;
         private volatile int scratch;
         private final AtomicInteger resets = new AtomicInteger();
         private final AtomicInteger doorbells = new AtomicInteger();
@@ -133,6 +142,9 @@ public final class SampleDevice {
         }
 
         byte readByte(long at) {
+            if (at >= ENGINE && at < ENGINE + CopyEngine.BLOCK_SIZE) {
+                return (byte) (engine.read32((int) (at - ENGINE)) >>> (8 * (at & 3)));
+            }
             return (byte) (read32((int) (at & ~3L)) >>> (8 * (at & 3)));
         }
 

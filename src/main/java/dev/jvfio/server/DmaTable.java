@@ -1,5 +1,6 @@
 package dev.jvfio.server;
 
+import dev.jvfio.device.DmaFault;
 import dev.jvfio.device.DmaSpace;
 import dev.jvfio.device.Errno;
 import dev.jvfio.device.VfioException;
@@ -13,11 +14,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /**
  * The DMA windows one client mapped (VU-6), keyed by I/O virtual address (unsigned). Windows
  * that came with an fd are mmap'ed and serve {@link DmaSpace} reads and writes; windows without
- * an fd would need message DMA (DMA_READ/WRITE to the client), which this server does not
- * implement: accesses there fail with EFAULT (VU-8.4, VU-8.5).
+ * an fd are reached by DMA_READ/WRITE messages to the client ({@link MessageDma}, VU-8.4, VU-8.5).
  *
  * <p>Device threads read and write under the read lock; map and unmap take the write lock, so an
- * unmap reply is sent only after every in-flight access to that window finished (VU-6.2).
+ * unmap reply is sent only after every in-flight access to that window finished (VU-6.2). One
+ * access may span adjacent windows; a fault names the first address it could not reach.
  */
 final class DmaTable implements DmaSpace {
     private record Window(long iova, long size, boolean readable, boolean writable, MappedMemory memory) {
@@ -28,6 +29,8 @@ final class DmaTable implements DmaSpace {
 
     private final TreeMap<Long, Window> windows = new TreeMap<>(Long::compareUnsigned);
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final ReplyGate gate = new ReplyGate();
+    private volatile MessageDma messages;
     private int maxWindows;
     /** This client's mmap'ed windows and their bytes, held to a quarter of the process budgets. */
     private int mappedWindows;
@@ -130,6 +133,10 @@ final class DmaTable implements DmaSpace {
 
     /** Unmaps everything and refuses all later use (the client went away, VU-1.4). */
     void close() {
+        MessageDma m = messages;
+        if (m != null) {
+            m.close(); // first, outside the lock: a device thread waiting for a reply gives up now
+        }
         lock.writeLock().lock();
         try {
             closed = true;
@@ -199,58 +206,113 @@ final class DmaTable implements DmaSpace {
 
     @Override
     public void read(long iova, MemorySegment dst) throws VfioException {
-        lock.readLock().lock();
-        try {
-            Window w = find(iova, dst.byteSize(), false);
-            MemorySegment.copy(w.memory.segment(), iova - w.iova, dst, 0, dst.byteSize());
-        } catch (InternalError e) {
-            throw truncated(iova, e);
-        } finally {
-            lock.readLock().unlock();
-        }
+        transfer(iova, dst, false);
     }
 
     @Override
     public void write(long iova, MemorySegment src) throws VfioException {
-        lock.readLock().lock();
-        try {
-            Window w = find(iova, src.byteSize(), true);
-            MemorySegment.copy(src, 0, w.memory.segment(), iova - w.iova, src.byteSize());
-        } catch (InternalError e) {
-            throw truncated(iova, e);
-        } finally {
-            lock.readLock().unlock();
+        transfer(iova, src, true);
+    }
+
+    @Override
+    public void awaitReplySent() throws InterruptedException {
+        gate.awaitReplySent();
+    }
+
+    /** Held by the session thread while it serves one request (from receipt to reply). */
+    ReplyGate gate() {
+        return gate;
+    }
+
+    /**
+     * Moves {@code data} to ({@code write}) or from guest memory at {@code iova}, window by window,
+     * under the read lock: an unmap waits until the call is over, and no byte moves after it.
+     */
+    private void transfer(long iova, MemorySegment data, boolean write) throws VfioException {
+        long n = data.byteSize();
+        long done = 0;
+        while (done < n) {
+            long at = iova + done;
+            if (done > 0 && Long.compareUnsigned(at, iova) < 0) {
+                throw new DmaFault(DmaFault.Kind.NOT_MAPPED, at, "DMA range wraps past the top of the address space");
+            }
+            long take;
+            lock.readLock().lock();
+            try {
+                Window w = find(at, write);
+                take = Math.min(n - done, w.size - (at - w.iova));
+                if (w.memory != null) {
+                    try {
+                        if (write) {
+                            MemorySegment.copy(data, done, w.memory.segment(), at - w.iova, take);
+                        } else {
+                            MemorySegment.copy(w.memory.segment(), at - w.iova, data, done, take);
+                        }
+                    } catch (InternalError e) {
+                        throw truncated(at, e);
+                    }
+                    done += take;
+                    continue;
+                }
+            } finally {
+                lock.readLock().unlock();
+            }
+            // No fd: DMA_READ/WRITE messages, outside the lock: the client answers them, and an
+            // unmap it sends meanwhile must not wait for its own answer (the server touches nothing).
+            MessageDma m = messages;
+            if (gate.servingOnThisThread()) {
+                // a device reaching client memory while it handles a request: a message now would
+                // go out while a reply is pending, and its answer could only come through this thread
+                throw new DmaFault(DmaFault.Kind.NOT_MAPPED, at, "DMA window at 0x" + Long.toHexString(at)
+                        + " has no fd; message DMA is not served while a request is (VU-8.5)");
+            }
+            if (m == null) {
+                throw new DmaFault(DmaFault.Kind.NOT_MAPPED, at, "DMA window at 0x" + Long.toHexString(at)
+                        + " has no fd and the session has no message channel");
+            }
+            if (write) {
+                m.write(at, data.asSlice(done, take));
+            } else {
+                m.read(at, data.asSlice(done, take));
+            }
+            done += take;
         }
+    }
+
+    /** Windows without an fd are served through {@code m} from now on (set once VERSION is done). */
+    void messages(MessageDma m) {
+        messages = m;
+    }
+
+    /** A reply from the client: true if it answered a DMA_READ/WRITE of ours. */
+    boolean acceptReply(MemorySegment reply) {
+        MessageDma m = messages;
+        return m != null && m.accept(reply);
     }
 
     /**
      * HotSpot turns the SIGBUS of an access past the end of a file that the client truncated
-     * after mapping into an InternalError; that is the client's fault, so report EFAULT.
+     * after mapping into an InternalError; that is the client's fault: the memory is gone.
      */
-    private static VfioException truncated(long iova, InternalError e) {
-        return new VfioException(Errno.EFAULT, "DMA at 0x" + Long.toHexString(iova) + " faulted: " + e.getMessage());
+    private static DmaFault truncated(long iova, InternalError e) {
+        return new DmaFault(DmaFault.Kind.NOT_MAPPED, iova, "DMA at 0x" + Long.toHexString(iova)
+                + " faulted (client shrank the file): " + e.getMessage());
     }
 
-    private Window find(long iova, long length, boolean write) throws VfioException {
+    /** The window holding {@code iova}, usable for the access; DmaFault at iova otherwise. */
+    private Window find(long iova, boolean write) throws DmaFault {
+        String at = "0x" + Long.toHexString(iova);
         if (closed) {
-            throw new VfioException(Errno.EFAULT, "no client attached");
+            throw new DmaFault(DmaFault.Kind.NOT_MAPPED, iova, "no client attached");
         }
         Map.Entry<Long, Window> e = windows.floorEntry(iova);
         Window w = e == null ? null : e.getValue();
-        if (w == null || length < 0 || Long.compareUnsigned(iova - w.iova, w.size) >= 0
-                || Long.compareUnsigned(length, w.size - (iova - w.iova)) > 0) {
-            throw new VfioException(Errno.EFAULT, "no DMA window covers 0x" + Long.toHexString(iova)
-                    + "+" + length);
+        if (w == null || Long.compareUnsigned(iova - w.iova, w.size) >= 0) {
+            throw new DmaFault(DmaFault.Kind.NOT_MAPPED, iova, "no DMA window covers " + at);
         }
         if (write ? !w.writable : !w.readable) {
-            throw new VfioException(Errno.EFAULT, "DMA window at 0x" + Long.toHexString(w.iova)
-                    + " is not " + (write ? "writable" : "readable"));
-        }
-        if (w.memory == null) {
-            // Message DMA (DMA_READ/WRITE over the socket) is not implemented: QEMU 10.2's layout
-            // differs from the spec and it must never be sent while a request is in flight (VU-8.5).
-            throw new VfioException(Errno.EFAULT, "DMA window at 0x" + Long.toHexString(w.iova)
-                    + " has no fd; message DMA is not supported");
+            throw new DmaFault(write ? DmaFault.Kind.NOT_WRITABLE : DmaFault.Kind.NOT_READABLE, iova,
+                    "DMA window at 0x" + Long.toHexString(w.iova) + " is not " + (write ? "writable" : "readable"));
         }
         return w;
     }

@@ -5,7 +5,6 @@ import dev.jvfio.device.VfioDevice;
 import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.Header;
 import dev.jvfio.transport.ClosedException;
-import dev.jvfio.transport.PeerCredentials;
 import dev.jvfio.transport.UnixConnection;
 import dev.jvfio.transport.UnixServerSocket;
 import java.io.IOException;
@@ -39,7 +38,7 @@ public final class VfioUserServer implements AutoCloseable {
 
     /** Listens on {@code socketPath} and serves {@code device} until {@link #close()}. */
     public static VfioUserServer start(Path socketPath, VfioDevice device, ServerOptions options) throws IOException {
-        UnixServerSocket socket = UnixServerSocket.listen(socketPath, options.access());
+        UnixServerSocket socket = UnixServerSocket.listen(socketPath, socketAccess(options.access()));
         VfioUserServer server = new VfioUserServer(socket, device, options);
         server.acceptor.start();
         return server;
@@ -83,7 +82,8 @@ public final class VfioUserServer implements AutoCloseable {
             }
             PeerCredentials peer;
             try {
-                peer = conn.peerCredentials();
+                var c = conn.peerCredentials();
+                peer = new PeerCredentials(c.pid(), c.uid(), c.gid());
             } catch (IOException e) {
                 options.listener().error("SO_PEERCRED failed: " + e.getMessage());
                 conn.close();
@@ -116,6 +116,11 @@ public final class VfioUserServer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The transport's form of the access the options ask for (transport knows no server types). */
+    private static dev.jvfio.transport.SocketAccess socketAccess(SocketAccess a) {
+        return new dev.jvfio.transport.SocketAccess(a.mode(), a.groupId());
     }
 
     private void ended(Session s) {

@@ -1,9 +1,9 @@
 package dev.jvfio.transport;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static dev.jvfio.transport.SocketCalls.MSG_IOV;
-import static dev.jvfio.transport.SocketCalls.MSG_IOVLEN;
-import static dev.jvfio.transport.SocketCalls.SCM_MAX_FD;
+import static dev.jvfio.transport.MsgHdr.MSG_IOV;
+import static dev.jvfio.transport.MsgHdr.MSG_IOVLEN;
+import static dev.jvfio.transport.MsgHdr.SCM_MAX_FD;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -22,9 +22,9 @@ final class MessageScratch {
 
     final Arena arena = Arena.ofShared();
     final MemorySegment capture = SocketCalls.allocateCapture(arena);
-    final MemorySegment msghdr = arena.allocate(SocketCalls.MSGHDR_SIZE, 8);
-    final MemorySegment iov = arena.allocate(2 * SocketCalls.IOVEC_SIZE, 8); // room for send(head, body)
-    final MemorySegment control = arena.allocate(SocketCalls.cmsgSpace(4L * SCM_MAX_FD), 8);
+    final MemorySegment msghdr = arena.allocate(MsgHdr.MSGHDR_SIZE, 8);
+    final MemorySegment iov = arena.allocate(2 * MsgHdr.IOVEC_SIZE, 8); // room for send(head, body)
+    final MemorySegment control = arena.allocate(MsgHdr.cmsgSpace(4L * SCM_MAX_FD), 8);
     private MemorySegment staging;
 
     MessageScratch() {

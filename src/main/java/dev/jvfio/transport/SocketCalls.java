@@ -24,7 +24,8 @@ import java.nio.file.Path;
  * plumbing: each wrapper takes the capture segment so that callers on the message path can pass
  * preallocated memory, and returns the raw result (callers read errno on failure).
  *
- * <p>Constants and struct layouts are those of glibc on LP64 Linux, and each is the same on x86-64
+ * <p>The msghdr, iovec and cmsghdr layouts that sendmsg and recvmsg take are in {@link MsgHdr}.
+ * Constants and struct layouts are those of glibc on LP64 Linux, and each is the same on x86-64
  * and aarch64: both architectures take the socket constants from the generic kernel headers
  * (asm-generic/socket.h; it is powerpc, sparc, mips, alpha and parisc that override them) and
  * glibc's generic bits/socket.h, and both are little-endian LP64 with 8-byte pointers, size_t and
@@ -48,8 +49,6 @@ final class SocketCalls {
     static final int SOCK_NONBLOCK = 0x800;
     /** asm-generic/socket.h. */
     static final int SOL_SOCKET = 1;
-    /** linux/socket.h (bits/socket.h). */
-    static final int SCM_RIGHTS = 1;
     /** asm-generic/socket.h. */
     static final int SO_PEERCRED = 17;
     /** asm-generic/socket.h: SO_RCVTIMEO_OLD, the 64-bit struct timeval option on LP64. */
@@ -59,15 +58,9 @@ final class SocketCalls {
     /** sys/socket.h. */
     static final int SHUT_RDWR = 2;
     /** linux/socket.h (bits/socket.h). */
-    static final int MSG_CTRUNC = 0x8;
-    /** linux/socket.h (bits/socket.h). */
     static final int MSG_DONTWAIT = 0x40;
     /** linux/socket.h (bits/socket.h). */
     static final int MSG_NOSIGNAL = 0x4000;
-    /** linux/socket.h (bits/socket.h). */
-    static final int MSG_CMSG_CLOEXEC = 0x40000000;
-    /** include/net/scm.h: the kernel refuses more than this many fds in one SCM_RIGHTS message. */
-    static final int SCM_MAX_FD = 253;
 
     // errno values: asm-generic/errno-base.h (1-34) and asm-generic/errno.h (35-133); x86 and
     // arm64 both use the generic numbers (alpha, mips, parisc and sparc do not).
@@ -85,47 +78,10 @@ final class SocketCalls {
     /** Longest path that fits sun_path with its terminating NUL. */
     static final int MAX_PATH_BYTES = SUN_PATH_SIZE - 1;
 
-    /**
-     * glibc bits/socket.h, LP64: struct msghdr { void *msg_name; socklen_t msg_namelen; (pad 4)
-     * struct iovec *msg_iov; size_t msg_iovlen; void *msg_control; size_t msg_controllen;
-     * int msg_flags; (pad 4) } = 56 bytes on x86-64 and aarch64 alike.
-     */
-    static final long MSGHDR_SIZE = 56;
-    static final long MSG_NAME = 0;
-    static final long MSG_NAMELEN = 8;
-    static final long MSG_IOV = 16;
-    static final long MSG_IOVLEN = 24;
-    static final long MSG_CONTROL = 32;
-    static final long MSG_CONTROLLEN = 40;
-    static final long MSG_FLAGS = 48;
-    /** bits/types/struct_iovec.h: struct iovec { void *iov_base; size_t iov_len; } = 16 bytes. */
-    static final long IOVEC_SIZE = 16;
-    /**
-     * glibc bits/socket.h, LP64: struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; }
-     * = 16 bytes, then data; CMSG_ALIGN rounds to sizeof(size_t) = 8.
-     */
-    static final long CMSG_HDR = 16;
-    static final long CMSG_LEN_OFF = 0;
-    static final long CMSG_LEVEL_OFF = 8;
-    static final long CMSG_TYPE_OFF = 12;
     /** bits/socket.h: struct ucred { pid_t pid; uid_t uid; gid_t gid; } = three 32-bit ints. */
     static final int UCRED_SIZE = 12;
     /** bits/types/struct_timeval.h, LP64: struct timeval { long tv_sec; long tv_usec; } = 16 bytes. */
     static final int TIMEVAL_SIZE = 16;
-
-    static long cmsgAlign(long n) {
-        return (n + 7) & ~7L;
-    }
-
-    /** CMSG_LEN: header plus data, unpadded; what goes into cmsg_len. */
-    static long cmsgLen(long dataBytes) {
-        return CMSG_HDR + dataBytes;
-    }
-
-    /** CMSG_SPACE: header plus padded data; what one control message occupies in the buffer. */
-    static long cmsgSpace(long dataBytes) {
-        return CMSG_HDR + cmsgAlign(dataBytes);
-    }
 
     // Each downcall lives in its own holder class, so it is linked on first use: linking costs
     // ~8 ms of CPU per function even with the AOT cache, and most of these are not needed before

@@ -2,13 +2,13 @@ package dev.jvfio.transport;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static dev.jvfio.transport.SocketCalls.CMSG_HDR;
-import static dev.jvfio.transport.SocketCalls.CMSG_LEN_OFF;
-import static dev.jvfio.transport.SocketCalls.CMSG_LEVEL_OFF;
-import static dev.jvfio.transport.SocketCalls.CMSG_TYPE_OFF;
-import static dev.jvfio.transport.SocketCalls.MSG_CONTROL;
-import static dev.jvfio.transport.SocketCalls.MSG_CONTROLLEN;
-import static dev.jvfio.transport.SocketCalls.MSG_FLAGS;
+import static dev.jvfio.transport.MsgHdr.CMSG_HDR;
+import static dev.jvfio.transport.MsgHdr.CMSG_LEN_OFF;
+import static dev.jvfio.transport.MsgHdr.CMSG_LEVEL_OFF;
+import static dev.jvfio.transport.MsgHdr.CMSG_TYPE_OFF;
+import static dev.jvfio.transport.MsgHdr.MSG_CONTROL;
+import static dev.jvfio.transport.MsgHdr.MSG_CONTROLLEN;
+import static dev.jvfio.transport.MsgHdr.MSG_FLAGS;
 
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.NativeException;
@@ -116,7 +116,7 @@ final class SocketReceiver {
             d.iov.set(JAVA_LONG, 8, want);
             long r;
             boolean spin = busyPoll;
-            int flags = SocketCalls.MSG_CMSG_CLOEXEC | (spin ? SocketCalls.MSG_DONTWAIT : 0);
+            int flags = MsgHdr.MSG_CMSG_CLOEXEC | (spin ? SocketCalls.MSG_DONTWAIT : 0);
             while (true) {
                 d.msghdr.set(JAVA_LONG, MSG_CONTROL, d.control.address());
                 d.msghdr.set(JAVA_LONG, MSG_CONTROLLEN, d.control.byteSize());
@@ -165,7 +165,7 @@ final class SocketReceiver {
             }
             int level = d.control.get(JAVA_INT, off + CMSG_LEVEL_OFF);
             int type = d.control.get(JAVA_INT, off + CMSG_TYPE_OFF);
-            if (level == SocketCalls.SOL_SOCKET && type == SocketCalls.SCM_RIGHTS) {
+            if (level == SocketCalls.SOL_SOCKET && type == MsgHdr.SCM_RIGHTS) {
                 long count = (cmsgLen - CMSG_HDR) / 4;
                 for (long i = 0; i < count; i++) {
                     int raw = d.control.get(JAVA_INT, off + CMSG_HDR + 4 * i);
@@ -183,9 +183,9 @@ final class SocketReceiver {
                     dropped++;
                 }
             }
-            off += SocketCalls.cmsgAlign(cmsgLen);
+            off += MsgHdr.cmsgAlign(cmsgLen);
         }
-        if ((d.msghdr.get(JAVA_INT, MSG_FLAGS) & SocketCalls.MSG_CTRUNC) != 0) {
+        if ((d.msghdr.get(JAVA_INT, MSG_FLAGS) & MsgHdr.MSG_CTRUNC) != 0) {
             dropped++; // the kernel closed fds that did not fit; at least one was lost
         }
         lastAccepted = accepted;

@@ -2,15 +2,15 @@ package dev.jvfio.transport;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static dev.jvfio.transport.SocketCalls.CMSG_HDR;
-import static dev.jvfio.transport.SocketCalls.CMSG_LEN_OFF;
-import static dev.jvfio.transport.SocketCalls.CMSG_LEVEL_OFF;
-import static dev.jvfio.transport.SocketCalls.CMSG_TYPE_OFF;
-import static dev.jvfio.transport.SocketCalls.MSG_CONTROL;
-import static dev.jvfio.transport.SocketCalls.MSG_CONTROLLEN;
-import static dev.jvfio.transport.SocketCalls.MSG_FLAGS;
-import static dev.jvfio.transport.SocketCalls.MSG_IOVLEN;
-import static dev.jvfio.transport.SocketCalls.SCM_MAX_FD;
+import static dev.jvfio.transport.MsgHdr.CMSG_HDR;
+import static dev.jvfio.transport.MsgHdr.CMSG_LEN_OFF;
+import static dev.jvfio.transport.MsgHdr.CMSG_LEVEL_OFF;
+import static dev.jvfio.transport.MsgHdr.CMSG_TYPE_OFF;
+import static dev.jvfio.transport.MsgHdr.MSG_CONTROL;
+import static dev.jvfio.transport.MsgHdr.MSG_CONTROLLEN;
+import static dev.jvfio.transport.MsgHdr.MSG_FLAGS;
+import static dev.jvfio.transport.MsgHdr.MSG_IOVLEN;
+import static dev.jvfio.transport.MsgHdr.SCM_MAX_FD;
 
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.NativeException;
@@ -75,14 +75,14 @@ final class SocketSender {
                 if (fdsPending) {
                     long dataBytes = 4L * nfds;
                     MemorySegment c = d.control;
-                    c.set(JAVA_LONG, CMSG_LEN_OFF, SocketCalls.cmsgLen(dataBytes));
+                    c.set(JAVA_LONG, CMSG_LEN_OFF, MsgHdr.cmsgLen(dataBytes));
                     c.set(JAVA_INT, CMSG_LEVEL_OFF, SocketCalls.SOL_SOCKET);
-                    c.set(JAVA_INT, CMSG_TYPE_OFF, SocketCalls.SCM_RIGHTS);
+                    c.set(JAVA_INT, CMSG_TYPE_OFF, MsgHdr.SCM_RIGHTS);
                     for (int i = 0; i < nfds; i++) {
                         c.set(JAVA_INT, CMSG_HDR + 4L * i, fds.get(i).value());
                     }
                     d.msghdr.set(JAVA_LONG, MSG_CONTROL, c.address());
-                    d.msghdr.set(JAVA_LONG, MSG_CONTROLLEN, SocketCalls.cmsgSpace(dataBytes));
+                    d.msghdr.set(JAVA_LONG, MSG_CONTROLLEN, MsgHdr.cmsgSpace(dataBytes));
                 } else {
                     d.msghdr.set(JAVA_LONG, MSG_CONTROL, 0L);
                     d.msghdr.set(JAVA_LONG, MSG_CONTROLLEN, 0L);
@@ -132,8 +132,8 @@ final class SocketSender {
                 if (done < headLen) {
                     d.iov.set(JAVA_LONG, 0, head.address() + done);
                     d.iov.set(JAVA_LONG, 8, headLen - done);
-                    d.iov.set(JAVA_LONG, SocketCalls.IOVEC_SIZE, body.address());
-                    d.iov.set(JAVA_LONG, SocketCalls.IOVEC_SIZE + 8, body.byteSize());
+                    d.iov.set(JAVA_LONG, MsgHdr.IOVEC_SIZE, body.address());
+                    d.iov.set(JAVA_LONG, MsgHdr.IOVEC_SIZE + 8, body.byteSize());
                     d.msghdr.set(JAVA_LONG, MSG_IOVLEN, 2L);
                 } else {
                     d.iov.set(JAVA_LONG, 0, body.address() + (done - headLen));

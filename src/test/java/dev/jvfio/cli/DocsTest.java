@@ -13,7 +13,6 @@ import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Element;
-import org.w3c.dom.NodeList;
 
 /** The README and docs stay true: quick start, links, and the QEMU options in the examples. */
 class DocsTest {
@@ -47,6 +46,20 @@ class DocsTest {
                 assertThat(page.getParent().resolve(m.group(1))).as("link in " + page).exists();
             }
         }
+    }
+
+    /** How docs/examples/libvirt-domain.xml is made; the test below regenerates and compares. */
+    static final String[] LIBVIRT_EXAMPLE_ARGS = {"qemu-args", "--libvirt", "--gpus", "2",
+        "--socket", "/run/jvfio/gpu0.sock", "--socket", "/run/jvfio/gpu1.sock"};
+
+    @Test
+    @DisplayName("issue 16: docs/examples/libvirt-domain.xml is exactly what qemu-args --libvirt prints for it")
+    void libvirtExampleIsGenerated() throws Exception {
+        CliProcess.Result r = CliProcess.run(LIBVIRT_EXAMPLE_ARGS);
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        String example = Files.readString(ROOT.resolve("docs/examples/libvirt-domain.xml"));
+        assertThat(example).as("regenerate with: ./jvfio " + String.join(" ", LIBVIRT_EXAMPLE_ARGS)
+                + " > docs/examples/libvirt-domain.xml").isEqualTo(r.out());
     }
 
     @Test
@@ -92,7 +105,7 @@ class DocsTest {
         String doc = Files.readString(ROOT.resolve("docs/troubleshooting.md"));
         java.io.StringWriter out = new java.io.StringWriter();
         var listener = new ServerWiring.LogListener("gpu0", new ServeLog(new java.io.PrintWriter(out)));
-        var peer = new dev.jvfio.transport.PeerCredentials(4317, 1000, 1000);
+        var peer = new dev.jvfio.server.PeerCredentials(4317, 1000, 1000);
         listener.connected(peer);
         listener.reset();
         listener.disconnected(peer, "client closed the connection");
@@ -152,18 +165,34 @@ class DocsTest {
     @Test
     @DisplayName("NV-8.2 the libvirt example's <qemu:commandline> uses only QEMU names and the same numbering as qemu-args")
     void nv_8_2_libvirtExampleUsesQemuNames() throws Exception {
-        var factory = DocumentBuilderFactory.newInstance();
-        factory.setNamespaceAware(true);
-        var doc = factory.newDocumentBuilder().parse(ROOT.resolve("docs/examples/libvirt-domain.xml").toFile());
-        NodeList args = doc.getElementsByTagNameNS("http://libvirt.org/schemas/domain/qemu/1.0", "arg");
-        StringBuilder words = new StringBuilder();
-        for (int i = 0; i < args.getLength(); i++) {
-            words.append(ShellWords.quote(((Element) args.item(i)).getAttribute("value"))).append(' ');
-        }
-        QemuArgsCommandTest.Parsed parsed = QemuArgsCommandTest.parse(words.toString());
-        assertThat(QemuArgsCommandTest.checkNames(parsed)).hasSize(1);
+        var doc = LibvirtDomainTest.parseXml(Files.readString(ROOT.resolve("docs/examples/libvirt-domain.xml")));
+        QemuArgsCommandTest.Parsed parsed = LibvirtDomainTest.commandline(doc);
+        assertThat(QemuArgsCommandTest.checkNames(parsed)).hasSize(2);
         List<Map<String, String>> gi = parsed.objects("acpi-generic-initiator");
-        assertThat(gi).extracting(m -> m.get("node")).containsExactly("2", "3", "4", "5", "6", "7", "8", "9");
-        assertThat(parsed.numaNodes()).extracting(m -> m.get("nodeid")).containsExactly("2", "3", "4", "5", "6", "7", "8", "9");
+        assertThat(gi).extracting(m -> m.get("node")).containsExactly("2", "3", "4", "5", "6", "7", "8", "9",
+                "10", "11", "12", "13", "14", "15", "16", "17");
+        assertThat(parsed.numaNodes()).extracting(m -> m.get("nodeid")).containsExactly("2", "3", "4", "5", "6", "7",
+                "8", "9", "10", "11", "12", "13", "14", "15", "16", "17");
+    }
+
+    @Test
+    @DisplayName("issue 16: every -device the README and docs show is JSON (QEMU creates key=value devices first)")
+    void documentedDevicesAreJson() throws Exception {
+        List<Path> pages = new ArrayList<>(List.of(ROOT.resolve("README.md")));
+        try (var s = Files.walk(ROOT.resolve("docs"))) {
+            s.filter(Files::isRegularFile).forEach(pages::add);
+        }
+        // "-device DRIVER,key=value" (optionally quoted); "-device help" and "-device '{...}'" pass
+        Pattern keyValue = Pattern.compile("-device[ =]+'?[a-z][a-z0-9_-]*,");
+        Pattern xmlArg = Pattern.compile("<qemu:arg value='-device'/>\\s*<qemu:arg value='(?!\\{)");
+        for (Path page : pages) {
+            String text = Files.readString(page);
+            Matcher m = keyValue.matcher(text);
+            if (m.find()) {
+                throw new AssertionError("key=value -device in " + page + ": "
+                        + text.substring(m.start(), Math.min(text.length(), m.start() + 80)));
+            }
+            assertThat(xmlArg.matcher(text).find()).as("key=value -device in %s", page).isFalse();
+        }
     }
 }

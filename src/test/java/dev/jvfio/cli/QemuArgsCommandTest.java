@@ -45,6 +45,15 @@ class QemuArgsCommandTest {
     static final Set<String> PCIE_ROOT_PORT = union(QDEV_COMMON, Set.of("bus-reserve", "io-reserve", "mem-reserve",
             "pref32-reserve", "pref64-reserve", "port", "chassis", "slot", "hotplug"));
 
+    /* hw/pci-bridge/pci_expander_bridge.c pxb_dev_properties: "bus_nr" (uint8, 0 is illegal),
+     * "numa_node" (uint16, must be an existing node), "bypass_iommu"; pxb-pcie inherits them from pxb. */
+    static final Set<String> PXB_PCIE = union(QDEV_COMMON, Set.of("bus_nr", "numa_node", "bypass_iommu"));
+
+    /* qapi/machine.json SMPConfiguration: "cpus", "drawers", "books", "sockets", "dies", "clusters",
+     * "modules", "cores", "threads", "maxcpus" (-smp's implied first key is "cpus"). */
+    static final Set<String> SMP = Set.of("cpus", "drawers", "books", "sockets", "dies", "clusters", "modules", "cores",
+            "threads", "maxcpus");
+
     /* backends/hostmem.c ("size", "share", "merge", "dump", "prealloc", "policy", "host-nodes", "reserve")
      * and backends/hostmem-memfd.c ("hugetlb", "hugetlbsize", "seal"); "id" names any -object. */
     static final Set<String> MEMORY_BACKEND_MEMFD = Set.of("qom-type", "id", "size", "share", "merge", "dump",
@@ -81,6 +90,28 @@ class QemuArgsCommandTest {
 
         List<Map<String, String>> numaNodes() {
             return values("-numa").stream().map(v -> keyval(v, "type")).toList();
+        }
+
+        /** The JSON -devices of one driver. */
+        List<JsonNode> devices(String driver) {
+            List<JsonNode> out = new ArrayList<>();
+            for (String v : values("-device")) {
+                JsonNode d = json(v);
+                if (driver.equals(d.get("driver").asText())) out.add(d);
+            }
+            return out;
+        }
+
+        Map<String, String> smp() {
+            return keyval(values("-smp").getFirst(), "cpus");
+        }
+    }
+
+    static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (Exception e) {
+            throw new AssertionError("not JSON: " + text, e);
         }
     }
 
@@ -131,13 +162,19 @@ class QemuArgsCommandTest {
             switch (e.getKey()) {
                 case "-machine" -> {
                     Map<String, String> kv = keyval(v, "type");
-                    assertThat(kv.get("type")).isIn("q35", "virt");
-                    assertThat(kv.keySet()).isSubsetOf(kv.get("type").equals("virt") ? MACHINE_VIRT : MACHINE_Q35);
+                    // no type: properties merged into the machine libvirt chose (QEMU merges -machine options)
+                    String type = kv.getOrDefault("type", "virt");
+                    assertThat(type).isIn("q35", "virt");
+                    assertThat(kv.keySet()).isSubsetOf(type.equals("virt") ? MACHINE_VIRT : MACHINE_Q35);
                     assertThat(kv).doesNotContainKey("memory-backend"); // exclusive with -numa memdev (hw/core/numa.c)
                 }
                 case "-global" -> assertThat(v.substring(0, v.indexOf('='))).isIn(GLOBALS);
                 case "-m" -> assertThat(size(v)).isPositive();
-                case "-smp" -> assertThat(Integer.parseInt(v)).isPositive();
+                case "-smp" -> {
+                    Map<String, String> kv = keyval(v, "cpus");
+                    assertThat(kv.keySet()).isSubsetOf(SMP);
+                    assertThat(Integer.parseInt(kv.get("cpus"))).isPositive();
+                }
                 case "-numa" -> assertThat(keyval(v, "type").keySet()).isSubsetOf(NUMA_NODE);
                 case "-object" -> {
                     Map<String, String> kv = keyval(v, "qom-type");
@@ -148,17 +185,30 @@ class QemuArgsCommandTest {
                     }
                 }
                 case "-device" -> {
-                    if (v.startsWith("{")) {
-                        JsonNode dev = JSON.readTree(v);
-                        assertThat(dev.get("driver").asText()).isEqualTo("vfio-user-pci");
-                        assertThat(fieldNames(dev)).isSubsetOf(VFIO_USER_PCI);
-                        assertThat(fieldNames(dev.get("socket"))).isSubsetOf(SOCKET_ADDRESS_UNIX);
-                        assertThat(dev.get("socket").get("type").asText()).isEqualTo("unix");
-                        gpus.add(dev);
-                    } else {
-                        Map<String, String> kv = keyval(v, "driver");
-                        assertThat(kv.get("driver")).isEqualTo("pcie-root-port");
-                        assertThat(kv.keySet()).isSubsetOf(PCIE_ROOT_PORT);
+                    // every -device is JSON, so it composes with libvirt's JSON devices (issue 16)
+                    assertThat(v).as("-device %s", v).startsWith("{");
+                    JsonNode dev = json(v);
+                    switch (dev.get("driver").asText()) {
+                        case "vfio-user-pci" -> {
+                            assertThat(fieldNames(dev)).isSubsetOf(VFIO_USER_PCI);
+                            assertThat(fieldNames(dev.get("socket"))).isSubsetOf(SOCKET_ADDRESS_UNIX);
+                            assertThat(dev.get("socket").get("type").asText()).isEqualTo("unix");
+                            gpus.add(dev);
+                        }
+                        case "pcie-root-port" -> {
+                            assertThat(fieldNames(dev)).isSubsetOf(PCIE_ROOT_PORT);
+                            for (String number : List.of("chassis", "slot", "pref64-reserve")) {
+                                assertThat(dev.get(number).isIntegralNumber()).as("%s is a JSON number in %s", number, v).isTrue();
+                            }
+                        }
+                        case "pxb-pcie" -> {
+                            assertThat(fieldNames(dev)).isSubsetOf(PXB_PCIE);
+                            assertThat(dev.get("bus").asText()).as("pxb devices attach only to the root bus").isEqualTo("pcie.0");
+                            assertThat(dev.get("bus_nr").isIntegralNumber()).isTrue();
+                            assertThat(dev.get("bus_nr").asInt()).isBetween(1, 255);
+                            assertThat(dev.get("numa_node").isIntegralNumber()).isTrue();
+                        }
+                        default -> throw new AssertionError("unexpected device " + v);
                     }
                 }
                 default -> throw new AssertionError(e.getKey());
@@ -227,14 +277,14 @@ class QemuArgsCommandTest {
         assertThat(initiators.stream().map(m -> m.get("id")).distinct().count()).isEqualTo(8L * gpus);
 
         // NV-8.5: each GPU alone on its own root port, at addr 0
-        List<Map<String, String>> ports = parsed.values("-device").stream().filter(v -> !v.startsWith("{"))
-                .map(v -> keyval(v, "driver")).toList();
+        List<JsonNode> ports = parsed.devices("pcie-root-port");
         assertThat(ports).hasSize(gpus);
         Set<String> portIds = new TreeSet<>();
         Set<String> chassisSlots = new TreeSet<>();
-        for (Map<String, String> p : ports) {
-            portIds.add(p.get("id"));
+        for (JsonNode p : ports) {
+            portIds.add(p.get("id").asText());
             chassisSlots.add(p.get("chassis") + "/" + p.get("slot"));
+            assertThat(p.get("bus").asText()).isEqualTo("pcie.0"); // flat: on the main host bridge
         }
         assertThat(portIds).hasSize(gpus);
         assertThat(chassisSlots).as("chassis/slot pairs must be unique").hasSize(gpus);
@@ -253,12 +303,152 @@ class QemuArgsCommandTest {
             if (g.startsWith("q35-pcihost.pci-hole64-size=")) hole = size(g.substring(g.indexOf('=') + 1));
         }
         long sum = 0;
-        for (Map<String, String> p : ports) {
-            long reserve = size(p.get("pref64-reserve"));
+        for (JsonNode p : ports) {
+            long reserve = p.get("pref64-reserve").asLong();
             assertThat(reserve).isGreaterThanOrEqualTo(128 * ByteSize.GIB + 2 * ByteSize.GIB);
             sum += reserve;
         }
         assertThat(hole).isGreaterThanOrEqualTo(sum);
+    }
+
+    /** CPU id ranges "0-1" or "3" as a set. */
+    static Set<Integer> cpuSet(String ranges) {
+        Set<Integer> out = new TreeSet<>();
+        for (String r : ranges.split(",")) {
+            String[] ends = r.split("-");
+            int from = Integer.parseInt(ends[0]), to = Integer.parseInt(ends[ends.length - 1]);
+            for (int c = from; c <= to; c++) out.add(c);
+        }
+        return out;
+    }
+
+    /**
+     * Issue 14: every CPU+RAM node's vCPUs lie in one socket of their own (QEMU 11 warns "CPU-0 and
+     * CPU-1 in socket-0-cluster-0 have been associated with node-0 and node-1" otherwise), all possible
+     * vCPUs belong to a node, and the nodes' RAM adds up to -m.
+     */
+    static void checkCpuNodes(Parsed parsed, int cpuNodes) {
+        Map<String, String> smp = parsed.smp();
+        int cpus = Integer.parseInt(smp.get("cpus"));
+        int sockets = Integer.parseInt(smp.get("sockets"));
+        int cores = Integer.parseInt(smp.get("cores"));
+        int threads = Integer.parseInt(smp.getOrDefault("threads", "1"));
+        int maxCpus = Integer.parseInt(smp.getOrDefault("maxcpus", smp.get("cpus")));
+        assertThat(sockets).isEqualTo(cpuNodes);
+        assertThat(sockets * cores * threads).as("sockets * cores * threads = maxcpus").isEqualTo(maxCpus);
+        assertThat(maxCpus).isGreaterThanOrEqualTo(cpus);
+        List<Map<String, String>> withCpus = parsed.numaNodes().stream().filter(m -> m.containsKey("cpus")).toList();
+        assertThat(withCpus).hasSize(cpuNodes);
+        Set<Integer> socketsSeen = new TreeSet<>();
+        Set<Integer> cpusSeen = new TreeSet<>();
+        for (Map<String, String> node : withCpus) {
+            Set<Integer> nodeSockets = new TreeSet<>();
+            for (int cpu : cpuSet(node.get("cpus"))) {
+                nodeSockets.add(cpu / (cores * threads)); // QEMU numbers CPUs socket by socket
+                assertThat(cpusSeen.add(cpu)).as("cpu %d in one node only", cpu).isTrue();
+            }
+            assertThat(nodeSockets).as("sockets of node %s", node.get("nodeid")).hasSize(1);
+            assertThat(socketsSeen.addAll(nodeSockets)).as("a socket per node").isTrue();
+            assertThat(node.get("memdev")).isNotNull();
+        }
+        assertThat(cpusSeen).hasSize(maxCpus);
+        long ramTotal = parsed.objects("memory-backend-memfd").stream().mapToLong(m -> size(m.get("size"))).sum();
+        assertThat(ramTotal).isEqualTo(size(parsed.values("-m").getFirst()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"flat 1", "flat 3", "flat 4", "flat 7", "grace 2 --gpus 2", "grace 3 --gpus 2",
+        "grace 8 --gpus 4", "grace 4 --gpus 3 --machine virt"})
+    @DisplayName("qemu-args gives each CPU+RAM NUMA node its own socket (no socket spans two nodes)")
+    void eachCpuNodeIsItsOwnSocket(String args) {
+        String[] a = args.split(" ");
+        List<String> argv = new ArrayList<>(List.of("qemu-args", "--topology", a[0], "--cpus", a[1]));
+        argv.addAll(List.of(a).subList(2, a.length));
+        CliProcess.Result r = CliProcess.run(argv.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        Parsed parsed = parse(r.out());
+        int gpus = argv.contains("--gpus") ? Integer.parseInt(argv.get(argv.indexOf("--gpus") + 1)) : 1;
+        checkCpuNodes(parsed, a[0].equals("flat") ? 2 : gpus);
+    }
+
+    @ParameterizedTest(name = "{0} GPU(s) on {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"1, q35", "2, q35", "4, q35", "2, virt", "14, q35"})
+    @DisplayName("NV-8.2 NV-8.5 qemu-args --topology grace: a CPU+RAM node per GPU, each GPU's root port on a pxb-pcie of its node")
+    void graceTopology(int gpus, String machine) throws Exception {
+        CliProcess.Result r = CliProcess.run("qemu-args", "--topology", "grace", "--gpus", Integer.toString(gpus),
+                "--machine", machine, "--cpus", Integer.toString(2 * gpus), "--ram", "32G");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        Parsed parsed = parse(r.out());
+        List<JsonNode> devices = checkNames(parsed);
+        assertThat(devices).hasSize(gpus);
+        checkCpuNodes(parsed, gpus);
+
+        // nodes 0..gpus-1 CPU+RAM, then 8 memory-less nodes per GPU: gpus + 8g .. gpus + 8g + 7
+        List<Integer> nodeIds = parsed.numaNodes().stream().map(m -> Integer.parseInt(m.get("nodeid"))).toList();
+        List<Integer> expectedIds = new ArrayList<>();
+        for (int n = 0; n < gpus + 8 * gpus; n++) expectedIds.add(n);
+        assertThat(nodeIds).isEqualTo(expectedIds);
+        for (Map<String, String> node : parsed.numaNodes()) {
+            if (Integer.parseInt(node.get("nodeid")) >= gpus) assertThat(node).containsOnlyKeys("type", "nodeid");
+        }
+        List<Map<String, String>> initiators = parsed.objects("acpi-generic-initiator");
+        for (int g = 0; g < gpus; g++) {
+            String devId = devices.get(g).get("id").asText();
+            List<Integer> owned = initiators.stream().filter(m -> devId.equals(m.get("pci-dev")))
+                    .map(m -> Integer.parseInt(m.get("node"))).sorted().toList();
+            List<Integer> expected = new ArrayList<>();
+            for (int k = 0; k < 8; k++) expected.add(gpus + 8 * g + k);
+            assertThat(owned).as("nodes of GPU %d", g).isEqualTo(expected);
+        }
+
+        // GPU g: vfio-user-pci at addr 0 on its own root port, on its own pxb-pcie whose numa_node is g
+        Map<String, JsonNode> portsById = new LinkedHashMap<>();
+        parsed.devices("pcie-root-port").forEach(p -> portsById.put(p.get("id").asText(), p));
+        Map<String, JsonNode> pxbsById = new LinkedHashMap<>();
+        parsed.devices("pxb-pcie").forEach(p -> pxbsById.put(p.get("id").asText(), p));
+        assertThat(portsById).hasSize(gpus);
+        assertThat(pxbsById).hasSize(gpus);
+        List<Integer> busNumbers = new ArrayList<>();
+        for (int g = 0; g < gpus; g++) {
+            JsonNode gpu = devices.get(g);
+            assertThat(gpu.get("addr").asText()).isEqualTo("0");
+            JsonNode port = portsById.get(gpu.get("bus").asText());
+            assertThat(port).as("root port of GPU %d", g).isNotNull();
+            JsonNode pxb = pxbsById.get(port.get("bus").asText());
+            assertThat(pxb).as("pxb-pcie of GPU %d", g).isNotNull();
+            assertThat(pxb.get("numa_node").asInt()).isEqualTo(g);
+            // hotplug-capable, or UEFI ignores pref64-reserve and the BARs do not fit behind the pxb
+            assertThat(port.has("hotplug")).as("root port %d keeps QEMU's default hotplug=on", g).isFalse();
+            busNumbers.add(pxb.get("bus_nr").asInt());
+        }
+        // bus_nr: unique, each pxb keeps its own bus and its root port's secondary bus, all below 256
+        List<Integer> sorted = busNumbers.stream().sorted().toList();
+        for (int i = 1; i < sorted.size(); i++) assertThat(sorted.get(i) - sorted.get(i - 1)).isGreaterThanOrEqualTo(2);
+        assertThat(sorted.getLast() + 1).isLessThanOrEqualTo(255);
+        // the pxbs come before the devices that use their buses (QEMU creates JSON devices in order)
+        List<String> order = parsed.values("-device").stream().map(v -> json(v).get("id").asText()).toList();
+        for (int g = 0; g < gpus; g++) {
+            assertThat(order.indexOf(VmLayout.bridgeId(g))).isLessThan(order.indexOf(VmLayout.portId(g)));
+            assertThat(order.indexOf(VmLayout.portId(g))).isLessThan(order.indexOf(VmLayout.deviceId(g)));
+        }
+    }
+
+    @Test
+    @DisplayName("qemu-args --topology grace refuses more GPUs than 128 NUMA nodes hold (9 nodes per GPU: 14 at most)")
+    void graceTopologyNodeLimit() {
+        CliProcess.Result r = CliProcess.run("qemu-args", "--topology", "grace", "--gpus", "15");
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err()).contains("too many GPUs").doesNotContain("Exception");
+    }
+
+    @Test
+    @DisplayName("qemu-args names the TCG options on stderr: -cpu max,phys-bits (q35), -cpu max,pauth-impdef=on and UEFI (virt)")
+    void tcgHints() {
+        CliProcess.Result q35 = CliProcess.run("qemu-args");
+        assertThat(q35.err()).contains("-accel kvm -cpu host").containsPattern("-accel tcg -cpu max,phys-bits=\\d+");
+        CliProcess.Result virt = CliProcess.run("qemu-args", "--machine", "virt");
+        assertThat(virt.err()).contains("-accel kvm -cpu host")
+                .contains("-accel tcg -cpu max,pauth-impdef=on -bios /usr/share/qemu-efi-aarch64/QEMU_EFI.fd");
     }
 
     @Test

@@ -158,7 +158,7 @@ class ReferenceBehaviourTest {
     }
 
     @Test
-    @DisplayName("VU-6.3 DMA to client memory mapped without an fd fails with EFAULT (message DMA is not served, VU-8.4/8.5)")
+    @DisplayName("VU-6.3 DMA to client memory mapped without an fd from the session thread fails with EFAULT at once (no message while a reply is pending, VU-8.5)")
     void vu_6_3_messageDmaIsRefused() throws Exception {
         RamDevice device = new RamDevice();
         VfioUserServer server = serve(device);

@@ -1,0 +1,158 @@
+package dev.jvfio.bench;
+
+import dev.jvfio.client.VfioUserClient;
+import dev.jvfio.device.Vfio;
+import dev.jvfio.device.VfioException;
+import dev.jvfio.hw.Bar0Registers;
+import dev.jvfio.os.EventFd;
+import dev.jvfio.os.Fd;
+import dev.jvfio.os.MappedMemory;
+import dev.jvfio.os.Memfd;
+import dev.jvfio.pci.CopyEngine;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code dma} rows (issue 11): GB/s of the GPU's copy engine moving client memory (a memfd
+ * the client mapped with DMA_MAP, as QEMU maps guest RAM) into usemem and back, one copy per
+ * operation: ring the doorbell and wait for the completion interrupt (MSI-X); the copy is programmed
+ * once per row and ERRORS checked after it (an error completes with the interrupt too). The floor
+ * is {@code MemorySegment.copy} in this process between two memfds it maps itself, same sizes.
+ */
+final class DmaGroup {
+    static final long IOVA = 1L << 40;
+    static final List<Long> SIZES = List.of(BenchOptions.MIB, 64 * BenchOptions.MIB);
+    static final String FLOOR = "MemorySegment.copy in this process between two memfds it maps, same sizes";
+    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    private final Bench bench;
+    private final List<AutoCloseable> open;
+
+    DmaGroup(Bench bench, List<AutoCloseable> open) {
+        this.bench = bench;
+        this.open = open;
+    }
+
+    /** Adds one row per size and direction to {@code rows}. */
+    void measure(List<VfioUserClient> clients, List<Row> rows, List<String> notes) throws IOException, VfioException {
+        long largest = SIZES.getLast();
+        List<EventFd> done = new ArrayList<>();
+        List<MemorySegment> floorGuest = new ArrayList<>();
+        List<MemorySegment> floorDevice = new ArrayList<>();
+        for (int i = 0; i < clients.size(); i++) {
+            VfioUserClient c = clients.get(i);
+            Fd guest = Memfd.create("bench-dma-guest-" + i, largest);
+            open.add(guest);
+            MappedMemory g = MappedMemory.map(guest, 0, largest, true);
+            open.add(g);
+            g.segment().fill((byte) 0x3C); // first touch outside the rounds
+            c.dmaMap(guest, 0, IOVA, largest, true, true);
+            EventFd irq = EventFd.create();
+            open.add(irq);
+            done.add(irq);
+            c.setIrqEventfds(Vfio.PCI_MSIX_IRQ_INDEX, 0, List.of(irq.fd()));
+            int msix = findCapability(c, 0x11);
+            c.write(Vfio.PCI_CONFIG_REGION_INDEX, msix + 3, new byte[] {(byte) 0x80});
+            byte[] cmd = c.read(Vfio.PCI_CONFIG_REGION_INDEX, 4, 2);
+            cmd[0] |= 0x6; // memory decode and Bus Master
+            c.write(Vfio.PCI_CONFIG_REGION_INDEX, 4, cmd);
+            floorGuest.add(touchedMemfd("bench-dma-floor-guest-" + i, largest));
+            floorDevice.add(touchedMemfd("bench-dma-floor-device-" + i, largest));
+        }
+        notes.add("dma: the gh200's copy engine at BAR0 + 0x" + Long.toHexString(Bar0Registers.COPY_ENGINE)
+                + ", guest memory a memfd mapped with DMA_MAP at IOVA 0x" + Long.toHexString(IOVA)
+                + ", usemem offset 0; one copy per operation (doorbell, then the MSI-X completion), ERRORS checked per row");
+        for (long size : SIZES) {
+            for (boolean toDevice : new boolean[] {true, false}) {
+                String what = toDevice ? "guest->device" : "device->guest";
+                bench.say("dma: " + what + " copies of " + Bench.size(size));
+                List<Op> subject = new ArrayList<>();
+                List<Op> floor = new ArrayList<>();
+                for (int i = 0; i < clients.size(); i++) {
+                    subject.add(engineCopy(clients.get(i), done.get(i), size, toDevice));
+                    MemorySegment from = (toDevice ? floorGuest : floorDevice).get(i).asSlice(0, size);
+                    MemorySegment to = (toDevice ? floorDevice : floorGuest).get(i).asSlice(0, size);
+                    floor.add(() -> MemorySegment.copy(from, 0, to, 0, size));
+                }
+                Side floorSide = new Side("copy", floor, false);
+                Side jvfio = new Side("dma", subject, false);
+                bench.alternate(floorSide, jvfio);
+                for (VfioUserClient c : clients) {
+                    expectNoErrors(c);
+                }
+                double gb = size / 1e9;
+                boolean target = size == largest;
+                rows.add(Bench.row("dma." + (toDevice ? "to-device." : "to-guest.") + Bench.size(size), "dma",
+                        "engine " + what + " " + Bench.size(size), "GB/s", true,
+                        Stat.of(jvfio.rates(), true).scaled(gb), Stat.of(floorSide.rates(), true).scaled(gb), FLOOR,
+                        null, null, target ? r -> Target.ratioAtLeast(0.9, r.ratio()) : r -> null));
+            }
+        }
+        for (VfioUserClient c : clients) {
+            c.dmaUnmap(IOVA, largest);
+        }
+    }
+
+    /** One engine copy of {@code size} bytes per run: doorbell, completion interrupt, STATUS check. */
+    private static Op engineCopy(VfioUserClient c, EventFd done, long size, boolean toDevice) throws IOException,
+            VfioException {
+        byte[] program = new byte[24];
+        MemorySegment p = MemorySegment.ofArray(program);
+        long src = toDevice ? IOVA : 0;
+        long dst = toDevice ? 0 : IOVA;
+        p.set(LE32, 0, (int) src);
+        p.set(LE32, 4, (int) (src >>> 32));
+        p.set(LE32, 8, (int) dst);
+        p.set(LE32, 12, (int) (dst >>> 32));
+        p.set(LE32, 16, (int) size);
+        p.set(LE32, 20, (toDevice ? CopyEngine.CTRL_DST_DEVICE : CopyEngine.CTRL_SRC_DEVICE) | CopyEngine.CTRL_INTERRUPT);
+        long base = Bar0Registers.COPY_ENGINE;
+        c.write(Vfio.PCI_BAR0_REGION_INDEX, base + CopyEngine.SRC_LO, program); // the same copy every time
+        byte[] ring = {1, 0, 0, 0};
+        return () -> {
+            c.write(Vfio.PCI_BAR0_REGION_INDEX, base + CopyEngine.DOORBELL, ring);
+            if (!done.await(PATIENCE)) {
+                throw new IOException("no completion interrupt from the copy engine in " + PATIENCE);
+            }
+        };
+    }
+
+    /** Every copy of a row must have succeeded: ERRORS stays 0 (checked once per row, not per copy). */
+    private static void expectNoErrors(VfioUserClient c) throws IOException, VfioException {
+        int errors = MemorySegment.ofArray(c.read(Vfio.PCI_BAR0_REGION_INDEX, Bar0Registers.COPY_ENGINE
+                + CopyEngine.ERRORS, 4)).get(LE32, 0);
+        if (errors != 0) {
+            int status = MemorySegment.ofArray(c.read(Vfio.PCI_BAR0_REGION_INDEX, Bar0Registers.COPY_ENGINE
+                    + CopyEngine.STATUS, 4)).get(LE32, 0);
+            throw new IOException(errors + " engine copies failed, last status 0x" + Integer.toHexString(status));
+        }
+    }
+
+    private MemorySegment touchedMemfd(String name, long size) throws IOException {
+        Fd fd = Memfd.create(name, size);
+        MappedMemory m = MappedMemory.map(fd, 0, size, true);
+        fd.close();
+        open.add(m);
+        m.segment().fill((byte) 0x3C);
+        return m.segment();
+    }
+
+    /** Config-space offset of the capability with {@code id}, walking the list from 0x34. */
+    private static int findCapability(VfioUserClient c, int id) throws IOException, VfioException {
+        int at = c.read(Vfio.PCI_CONFIG_REGION_INDEX, 0x34, 1)[0] & 0xFC;
+        for (int hops = 0; at != 0 && hops < 48; hops++) {
+            byte[] h = c.read(Vfio.PCI_CONFIG_REGION_INDEX, at, 2);
+            if ((h[0] & 0xFF) == id) {
+                return at;
+            }
+            at = h[1] & 0xFC;
+        }
+        throw new IOException("the device has no capability 0x" + Integer.toHexString(id));
+    }
+}

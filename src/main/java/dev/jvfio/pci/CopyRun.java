@@ -1,0 +1,90 @@
+package dev.jvfio.pci;
+
+import dev.jvfio.device.DmaFault;
+import dev.jvfio.device.DmaSpace;
+import dev.jvfio.device.VfioException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One copy of a {@link CopyEngine}, on its own virtual thread: waits for the doorbell's reply
+ * (VU-8.5), then moves {@link CopyEngine#CHUNK} bytes per step between client memory (through the
+ * {@link DmaSpace} of the client that rang) and device memory, checking before each step that no
+ * reset came and Bus Master is still on. Client memory is copied straight into or out of device
+ * memory (zero copy for fd-backed windows); a client-to-client copy goes through a bounce buffer.
+ */
+final class CopyRun {
+    private final CopyEngine engine;
+    private final DmaSpace dma;
+    private final int generation;
+    private final long src;
+    private final long dst;
+    private final long length;
+    private final int ctrl;
+
+    CopyRun(CopyEngine engine, DmaSpace dma, int generation, long src, long dst, long length, int ctrl) {
+        this.engine = engine;
+        this.dma = dma;
+        this.generation = generation;
+        this.src = src;
+        this.dst = dst;
+        this.length = length;
+        this.ctrl = ctrl;
+    }
+
+    void start() {
+        Thread.ofVirtual().name("copy-engine").start(this::run);
+    }
+
+    private void run() {
+        try {
+            dma.awaitReplySent();
+        } catch (InterruptedException e) {
+            engine.finish(generation, CopyEngine.STATUS_NOT_MAPPED, src, ctrl);
+            return;
+        }
+        boolean srcDevice = (ctrl & CopyEngine.CTRL_SRC_DEVICE) != 0;
+        boolean dstDevice = (ctrl & CopyEngine.CTRL_DST_DEVICE) != 0;
+        MemorySegment memory = engine.memory();
+        try (Arena arena = Arena.ofShared()) { // shared: message DMA fills it from the session thread
+            MemorySegment bounce = srcDevice || dstDevice ? null : arena.allocate(Math.min(CopyEngine.CHUNK, length), 64);
+            for (long off = 0; off < length; off += CopyEngine.CHUNK) {
+                long n = Math.min(CopyEngine.CHUNK, length - off);
+                engine.moving.lock();
+                try {
+                    if (!engine.current(generation)) {
+                        return; // a reset stopped the engine
+                    }
+                    if (!(srcDevice && dstDevice) && !engine.busMasterEnabled()) {
+                        engine.finish(generation, CopyEngine.STATUS_BUS_MASTER_OFF, srcDevice ? dst + off : src + off, ctrl);
+                        return;
+                    }
+                    if (srcDevice && dstDevice) {
+                        MemorySegment.copy(memory, src + off, memory, dst + off, n);
+                    } else if (dstDevice) {
+                        dma.read(src + off, memory.asSlice(dst + off, n));
+                    } else if (srcDevice) {
+                        dma.write(dst + off, memory.asSlice(src + off, n));
+                    } else {
+                        MemorySegment b = bounce.asSlice(0, n);
+                        dma.read(src + off, b);
+                        dma.write(dst + off, b);
+                    }
+                } catch (DmaFault f) {
+                    engine.finish(generation, CopyEngine.statusOf(f), f.address(), ctrl);
+                    return;
+                } catch (VfioException e) {
+                    engine.finish(generation, CopyEngine.STATUS_NOT_MAPPED, srcDevice ? dst + off : src + off, ctrl);
+                    return;
+                } catch (InternalError | RuntimeException e) {
+                    // device memory itself faulted (its backing file shrank) or bounds moved under us
+                    engine.finish(generation, CopyEngine.STATUS_DEVICE_RANGE, srcDevice ? src + off : dst + off, ctrl);
+                    return;
+                } finally {
+                    engine.moving.unlock();
+                }
+            }
+        }
+        engine.finish(generation, CopyEngine.STATUS_DONE, 0, ctrl);
+    }
+}
