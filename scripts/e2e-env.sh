@@ -10,7 +10,10 @@
 #     in the same root (the suite starts libvirtd there in a chroot, as root);
 #   - the arm64 leg (Grace hosts run arm64 guests): qemu-system-aarch64 and UEFI (qemu-efi-aarch64)
 #     from the same root, bookworm's arm64 kernel Image, modules and busybox (dpkg architecture
-#     arm64), and gcc-aarch64-linux-gnu on the host for the static guest helpers.
+#     arm64), and gcc-aarch64-linux-gnu on the host for the static guest helpers;
+#   - the arm64 host leg (jvfio itself on an arm64 userland under qemu user-mode emulation), made by
+#     scripts/arm64-host-env.sh under $cache/arm64-host; optional: if it cannot be made, one line
+#     says why and only that check is skipped.
 # Only Debian's archive is used; its URL is taken from this machine's own apt sources.
 #
 # Usage: scripts/e2e-env.sh [--qemu PATH] [--arch x86_64|aarch64|all] [--check]
@@ -57,6 +60,13 @@ root=$cache/trixie-root
 x86=$cache/x86
 aa64=$cache/aarch64
 
+# The arm64 host leg (scripts/arm64-host-env.sh): optional; when it cannot be prepared its check
+# (scripts/e2e/checks/95-arm64-host.sh) is skipped with the one line this prints.
+arm64_host() {
+  [ -n "$check_only" ] && return 0
+  JVFIO_E2E_CACHE=$cache "$here/scripts/arm64-host-env.sh" \
+    || say "the arm64 host leg is not prepared (exit $?); its check will be skipped"
+}
 ready_stamp=$cache/.ready-$arch
 # (ready only if the root has this package list: a list that grew since, e.g. the libvirt leg, is installed below)
 if [ -f "$ready_stamp" ] && [ -z "$qemu_given" ] && [ -f "$cache/env.sh" ] \
@@ -64,6 +74,7 @@ if [ -f "$ready_stamp" ] && [ -z "$qemu_given" ] && [ -f "$cache/env.sh" ] \
   . "$cache/env.sh"
   if [ -x "$E2E_QEMU_X86" ] && [ -f "$E2E_KERNEL_X86" ]; then
     say "ready (cached in $cache): $("$E2E_QEMU_X86" --version | head -1)${E2E_KERNEL_AA64:+; arm64 leg too}"
+    arm64_host
     exit 0
   fi
 fi
@@ -250,4 +261,5 @@ E2E_BUSYBOX_X86="$x86/busybox"
 $aa64_env
 EOF
 touch "$ready_stamp"
+arm64_host
 say "ready: $("$qemu_x86" --version | head -1); guest kernel $kver${aa64_env:+; arm64 guest kernel $(cat "$aa64/kver")}; cache $cache"
