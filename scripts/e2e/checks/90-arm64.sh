@@ -59,6 +59,7 @@ fi
 GUEST
 )
   guest_run "$n" "$script"
+  check "$n/no-qemu-warnings" sh -c "! grep -ai 'warning' '$WORK/$n.qemu.log'"
   if [ "$last" -lt $((1 + 8 * gpus)) ]; then
     check "$n/guest-says-too-many-proximity-domains" grep -aq "SRAT: Too many proximity domains" "$WORK/$n.console"
   fi
