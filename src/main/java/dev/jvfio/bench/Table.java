@@ -24,7 +24,7 @@ public final class Table {
             String g = r.group().equals(group) ? "" : r.group();
             group = r.group();
             String target = r.target() == null ? ""
-                    : r.target().text() + (r.target().met() ? "  met" : "  MISSED");
+                    : r.target().text() + "  " + r.target().verdict();
             out.printf(Locale.ROOT, FORMAT, g, r.label(), r.unit(), number(r.subject().median()),
                     number(r.subject().best()), number(r.floor().median()), number(r.floor().best()),
                     ratio(r.ratio()), ratio(r.ratioBest()), r.spread() == null ? "" : r.spread().describe(), target);

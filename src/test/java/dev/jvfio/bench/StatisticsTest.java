@@ -96,6 +96,10 @@ class StatisticsTest {
     @Test
     void aRatioTargetIsMissedOnlyWhenTheWholeIntervalIsBelowIt() {
         assertThat(Target.ratioAtLeast(0.9, new Spread(0.85, 0.78, 0.93, 0.95, 4)).met()).isTrue();
+        assertThat(Target.ratioAtLeast(0.9, new Spread(0.85, 0.78, 0.93, 0.95, 4)).verdict())
+                .isEqualTo("met (interval spans it)");
+        assertThat(Target.ratioAtLeast(0.9, new Spread(0.97, 0.92, 1.02, 0.95, 4)).verdict()).isEqualTo("met");
+        assertThat(Target.ratioAtLeast(0.9, new Spread(0.85, 0.81, 0.89, 0.95, 4)).verdict()).isEqualTo("MISSED");
         assertThat(Target.ratioAtLeast(0.9, new Spread(0.85, 0.81, 0.89, 0.95, 4)).met()).isFalse();
         assertThat(Target.ratioAtLeast(0.9, new Spread(0.95, Double.NaN, Double.NaN, 0.95, 1)).met()).isTrue();
         assertThat(Target.ratioAtLeast(0.9, new Spread(0.85, Double.NaN, Double.NaN, 0.95, 1)).met()).isFalse();
