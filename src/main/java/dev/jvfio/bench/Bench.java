@@ -28,6 +28,10 @@ import java.util.stream.Stream;
  *   <li>map BAR4 of the gh200 in this process and measure the mapped rows against memory copies;</li>
  *   <li>touch {@code touchBytes} of BAR4 and read the server's resident memory again.</li>
  * </ol>
+ * Each group is its own class ({@link FootprintGroup}, {@link SocketGroups} for trapped and bulk,
+ * {@link MappedGroup}, {@link DmaGroup}); {@link Children} starts and stops the child processes,
+ * {@link Table} and {@link JsonReport} print the report. This class runs the groups in order and
+ * holds what they share: the options, the rows and notes, and {@link #alternate}.
  */
 public final class Bench implements AutoCloseable {
     static final String SERVE_MAIN = "dev.jvfio.cli.Main";

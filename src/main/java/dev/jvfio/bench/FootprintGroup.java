@@ -25,8 +25,9 @@ final class FootprintGroup {
         this.b = bench;
     }
 
+    /** The echo child and gh200 server of the last launch, which stay up for the other groups. */
     record Launched(ChildJvm echo, List<Path> echoSockets, ChildJvm gpu, List<VfioUserClient> gpuClients,
-                            double echoRssMiB) {}
+                    double echoRssMiB) {}
 
     /** Alternates echo and gh200 launches; keeps the last of each running. */
     Launched launches() throws IOException, VfioException {
