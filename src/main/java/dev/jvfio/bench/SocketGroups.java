@@ -18,11 +18,14 @@ import java.util.List;
 final class SocketGroups {
     private final Bench b;
 
+    private long echoPid;
+    private long serverPid;
+
     SocketGroups(Bench bench) {
         this.b = bench;
     }
 
-    void measure(List<Path> echoSockets) throws IOException, VfioException {
+    void measure(List<Path> echoSockets, long echoPid) throws IOException, VfioException {
         List<Path> trappedSockets = b.children.sockets("t");
         List<Path> bulkSockets = b.children.sockets("b");
         String profile = b.o.trappedProfile();
@@ -44,6 +47,8 @@ final class SocketGroups {
             both.addAll(clients);
             clients = both;
         }
+        this.echoPid = echoPid;
+        this.serverPid = server.pid();
         try {
             int n = b.o.clients();
             measureTrapped(clients.subList(0, n), clients.subList(n, 2 * n), echoSockets);
@@ -146,7 +151,7 @@ final class SocketGroups {
         try {
             Side floor = new Side("echo", List.copyOf(echo), true);
             Side jvfio = new Side("jvfio", subjectLanes(clients, subject), true);
-            b.alternate(floor, jvfio);
+            b.alternate(id, floor, echoPid, jvfio, serverPid);
             return Bench.row(id, "trapped", label, "rt/s", true, Stat.of(jvfio.rates(), true), Stat.of(floor.rates(), true),
                     Bench.ECHO, Latency.of(jvfio.latencies()), Latency.of(floor.latencies()),
                     r -> Target.ratioAtLeast(0.9, r.spread()));
@@ -162,7 +167,7 @@ final class SocketGroups {
         try {
             Side floor = new Side("echo", List.copyOf(echo), false);
             Side jvfio = new Side("jvfio", subjectLanes(clients, subject), false);
-            b.alternate(floor, jvfio);
+            b.alternate(id, floor, echoPid, jvfio, serverPid);
             double mb = payload / 1e6;
             return Bench.row(id, "bulk", label, "MB/s", true, Stat.of(jvfio.rates(), true).scaled(mb),
                     Stat.of(floor.rates(), true).scaled(mb), Bench.ECHO, null, null,
