@@ -91,7 +91,7 @@ final class DmaGroup {
                 rows.add(Bench.row("dma." + (toDevice ? "to-device." : "to-guest.") + Bench.size(size), "dma",
                         "engine " + what + " " + Bench.size(size), "GB/s", true,
                         Stat.of(jvfio.rates(), true).scaled(gb), Stat.of(floorSide.rates(), true).scaled(gb), FLOOR,
-                        null, null, target ? r -> Target.ratioAtLeast(0.9, r.ratio()) : r -> null));
+                        null, null, target ? r -> Target.ratioAtLeast(0.9, r.spread()) : r -> null));
             }
         }
         for (VfioUserClient c : clients) {

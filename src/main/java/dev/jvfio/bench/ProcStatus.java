@@ -37,6 +37,31 @@ record ProcStatus(long vmRss, long rssAnon, long rssFile, long rssShmem) {
         return ticks * 1000.0 / CLOCK_TICKS;
     }
 
+    /**
+     * CPU time (user + system) the JIT compiler threads of a process ("C1/C2 CompilerThread") have
+     * used so far, in milliseconds (10 ms resolution); 0 if the process is gone.
+     */
+    static double compilerCpuMillis(long pid) {
+        long ticks = 0;
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    if (comm.contains("CompilerThre")) {
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    }
+                } catch (IOException | RuntimeException ignored) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return 0;
+        }
+        return ticks * 1000.0 / CLOCK_TICKS;
+    }
+
     /** USER_HZ: 100 on every Linux architecture the JDK runs on. */
     private static final int CLOCK_TICKS = 100;
 

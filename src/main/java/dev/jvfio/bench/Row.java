@@ -17,10 +17,12 @@ package dev.jvfio.bench;
  * @param subjectLatency p50/p99 per round trip (trapped rows), else null
  * @param floorLatency   the floor's p50/p99, else null
  * @param target         the issue's goal for this row, or null
+ * @param spread         the paired ratio of the rounds (geometric mean of round-by-round ratios)
+ *                       and its 95% confidence interval; ratio targets are judged on it (issue 17)
  */
 public record Row(String id, String group, String label, String unit, boolean higherIsBetter, Stat subject,
                   Stat floor, String floorName, double ratio, double ratioBest, Latency subjectLatency,
-                  Latency floorLatency, Target target) {
+                  Latency floorLatency, Target target, Spread spread) {
 
     static double ratio(double subject, double floor, boolean higherIsBetter) {
         return higherIsBetter ? subject / floor : floor / subject;

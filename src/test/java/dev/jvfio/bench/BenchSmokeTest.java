@@ -58,6 +58,7 @@ class BenchSmokeTest {
                 assertThat(v.asDouble()).as(row.get("id") + " " + field).isPositive().isFinite();
             }
             assertThat(row.get("subject").get("rounds").size()).as(row.get("id").asText()).isPositive();
+            assertThat(row.get("spread").get("pairs").asInt()).as(row.get("id") + " spread").isPositive();
         }
         assertThat(ids).containsExactlyInAnyOrderElementsOf(ROWS);
         assertThat(report.get("machine").get("cpus").asInt()).isPositive();

@@ -59,6 +59,53 @@ class StatisticsTest {
     }
 
     @Test
+    void pairedRatioIsTheGeometricMeanOfRoundByRoundRatios() {
+        // rates: subject/floor per round = 0.5, 2.0 -> geometric mean 1.0 whatever the rounds' level
+        Spread s = Spread.paired(List.of(50.0, 4000.0), List.of(100.0, 2000.0), true);
+        assertThat(s.ratio()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(s.pairs()).isEqualTo(2);
+        // logs are -ln2, +ln2: sd ln2*sqrt2, se ln2, half-width t(1) * ln2
+        assertThat(s.high()).isCloseTo(Math.exp(12.706 * Math.log(2)), org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(s.low() * s.high()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
+        // times: floor/subject
+        assertThat(Spread.paired(List.of(200.0), List.of(100.0), false).ratio()).isEqualTo(0.5);
+    }
+
+    @Test
+    void identicalPairsHaveANullWidthIntervalAndOnePairHasNone() {
+        Spread s = Spread.paired(List.of(90.0, 45.0, 9.0), List.of(100.0, 50.0, 10.0), true);
+        assertThat(s.ratio()).isCloseTo(0.9, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(s.low()).isCloseTo(0.9, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(s.high()).isCloseTo(0.9, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(s.describe()).isEqualTo("0.90 [0.90-0.90]");
+        Spread one = Spread.paired(List.of(3.0), List.of(4.0), true);
+        assertThat(one.hasInterval()).isFalse();
+        assertThat(one.describe()).isEqualTo("0.75");
+        assertThat(Spread.paired(List.of(0.0, Double.NaN), List.of(1.0, 1.0), true).pairs()).isZero();
+    }
+
+    @Test
+    void studentQuantilesApproachTheNormal() {
+        assertThat(Spread.t975(1)).isEqualTo(12.706);
+        assertThat(Spread.t975(3)).isEqualTo(3.182);
+        assertThat(Spread.t975(30)).isEqualTo(2.042);
+        assertThat(Spread.t975(60)).isCloseTo(2.000, org.assertj.core.data.Offset.offset(0.003));
+        assertThat(Spread.t975(1000)).isCloseTo(1.962, org.assertj.core.data.Offset.offset(0.003));
+    }
+
+    @Test
+    void aRatioTargetIsMissedOnlyWhenTheWholeIntervalIsBelowIt() {
+        assertThat(Target.ratioAtLeast(0.9, new Spread(0.85, 0.78, 0.93, 0.95, 4)).met()).isTrue();
+        assertThat(Target.ratioAtLeast(0.9, new Spread(0.85, 0.78, 0.93, 0.95, 4)).verdict())
+                .isEqualTo("met (interval spans it)");
+        assertThat(Target.ratioAtLeast(0.9, new Spread(0.97, 0.92, 1.02, 0.95, 4)).verdict()).isEqualTo("met");
+        assertThat(Target.ratioAtLeast(0.9, new Spread(0.85, 0.81, 0.89, 0.95, 4)).verdict()).isEqualTo("MISSED");
+        assertThat(Target.ratioAtLeast(0.9, new Spread(0.85, 0.81, 0.89, 0.95, 4)).met()).isFalse();
+        assertThat(Target.ratioAtLeast(0.9, new Spread(0.95, Double.NaN, Double.NaN, 0.95, 1)).met()).isTrue();
+        assertThat(Target.ratioAtLeast(0.9, new Spread(0.85, Double.NaN, Double.NaN, 0.95, 1)).met()).isFalse();
+    }
+
+    @Test
     void numbersHaveThreeSignificantDigits() {
         assertThat(Table.number(18234)).isEqualTo("18.2k");
         assertThat(Table.number(123456)).isEqualTo("123k");

@@ -1,0 +1,107 @@
+package dev.jvfio.bench;
+
+import dev.jvfio.client.VfioUserClient;
+import dev.jvfio.device.RegionInfo;
+import dev.jvfio.device.SparseArea;
+import dev.jvfio.device.Vfio;
+import dev.jvfio.device.VfioException;
+import dev.jvfio.os.MappedMemory;
+import dev.jvfio.os.PageSize;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The footprint rows: launch-to-ready time, CPU until ready and idle resident memory of a 96 GiB
+ * gh200 server beside the echo child (launched alternately, {@code launches} times; the last pair
+ * stays up for the other groups), and the server's resident memory after the client wrote
+ * {@code touchBytes} of BAR4 through its own mapping.
+ */
+final class FootprintGroup {
+    private final Bench b;
+
+    FootprintGroup(Bench bench) {
+        this.b = bench;
+    }
+
+    /** The echo child and gh200 server of the last launch, which stay up for the other groups. */
+    record Launched(ChildJvm echo, List<Path> echoSockets, ChildJvm gpu, List<VfioUserClient> gpuClients,
+                    double echoRssMiB) {}
+
+    /** Alternates echo and gh200 launches; keeps the last of each running. */
+    Launched launches() throws IOException, VfioException {
+        List<Double> echoReady = new ArrayList<>();
+        List<Double> gpuReady = new ArrayList<>();
+        List<Double> echoRss = new ArrayList<>();
+        List<Double> gpuRss = new ArrayList<>();
+        List<Double> echoCpu = new ArrayList<>();
+        List<Double> gpuCpu = new ArrayList<>();
+        ChildJvm echo = null;
+        ChildJvm gpu = null;
+        List<Path> echoSockets = null;
+        List<VfioUserClient> gpuClients = List.of();
+        ProcStatus gpuStatus = null;
+        for (int launch = 0; launch < b.o.launches(); launch++) {
+            b.say("launch " + (launch + 1) + "/" + b.o.launches() + ": echo child, then a " + Bench.GPU_MEMORY
+                    + " gh200 server with " + b.o.clients() + " device" + (b.o.clients() == 1 ? "" : "s"));
+            b.children.stop(echo);
+            echoSockets = b.children.sockets("e" + launch);
+            List<String> echoArgs = echoSockets.stream().map(Path::toString).toList();
+            echo = b.children.child("echo", EchoServer.class.getName(), echoArgs);
+            try (EchoLane lane = b.children.awaitEcho(echo, echoSockets)) {
+                echoReady.add(Bench.millisSince(echo.launchedNanos()));
+                echoCpu.add(ProcStatus.cpuMillis(echo.pid()));
+            }
+            echoRss.add(Bench.mib(ProcStatus.of(echo.pid()).vmRss()));
+
+            Bench.closeAll(gpuClients);
+            b.children.stop(gpu);
+            List<Path> gpuSockets = b.children.sockets("g" + launch);
+            gpu = b.children.serve("gh200", List.of("--profile", "gh200", "--mem-size", Bench.GPU_MEMORY), gpuSockets);
+            gpuClients = b.children.awaitServe(gpu, gpuSockets);
+            gpuReady.add(Bench.millisSince(gpu.launchedNanos()));
+            gpuCpu.add(ProcStatus.cpuMillis(gpu.pid()));
+            for (VfioUserClient c : gpuClients) {
+                c.regionInfo(Vfio.PCI_BAR4_REGION_INDEX); // the idle client holds BAR4's fd, as QEMU would
+            }
+            gpuStatus = ProcStatus.of(gpu.pid());
+            gpuRss.add(Bench.mib(gpuStatus.vmRss()));
+        }
+        String perDevices = b.o.clients() == 1 ? "" : ", " + b.o.clients() + " dev";
+        b.rows.add(Bench.row("footprint.ready", "footprint", "launch to socket ready" + perDevices, "ms", false,
+                Stat.of(gpuReady, false), Stat.of(echoReady, false), "the echo child's launch to first echo",
+                null, null, r -> Target.below(1000, "ms", r.subject().median())));
+        b.rows.add(Bench.row("footprint.ready-cpu", "footprint", "CPU time used until ready" + perDevices, "ms", false,
+                Stat.of(gpuCpu, false), Stat.of(echoCpu, false), "the echo child's CPU time until its first echo",
+                null, null, r -> null));
+        b.rows.add(Bench.row("footprint.rss-idle", "footprint", "RSS " + Bench.GPU_MEMORY + " gh200 idle" + perDevices, "MiB",
+                false, Stat.of(gpuRss, false), Stat.of(echoRss, false), Bench.BARE_JVM, null, null,
+                r -> Target.below(128, "MiB", r.subject().median())));
+        b.notes.add("server memory idle (last launch): " + gpuStatus.describe());
+        return new Launched(echo, echoSockets, gpu, gpuClients, echoRss.getLast());
+    }
+
+    /** The last footprint row: the server's resident memory after the client wrote BAR4. */
+    void touched(Launched l) throws IOException, VfioException {
+        VfioUserClient c = l.gpuClients().getFirst();
+        RegionInfo bar4 = c.regionInfo(Vfio.PCI_BAR4_REGION_INDEX);
+        SparseArea area = MappedGroup.mappableArea(bar4);
+        long bytes = Math.min(b.o.touchBytes(), PageSize.system().roundDown(area.size()));
+        if (bytes < b.o.touchBytes()) {
+            b.notes.add("only " + Bench.size(bytes) + " of BAR4 can be mapped; touched that much");
+        }
+        if (bytes > 0) {
+            b.say("footprint: the client writes " + Bench.size(bytes) + " of BAR4");
+            try (MappedMemory m = VfioUserClient.mapRegion(bar4, area.offset(), bytes, true)) {
+                m.segment().fill((byte) 0xA5);
+            }
+        }
+        ProcStatus s = ProcStatus.of(l.gpu().pid());
+        ProcStatus e = ProcStatus.of(l.echo().pid());
+        b.notes.add("server memory after the client touched " + Bench.size(bytes) + ": " + s.describe());
+        b.rows.add(Bench.row("footprint.rss-touched", "footprint", "RSS after client touched " + Bench.size(bytes), "MiB", false,
+                Stat.of(List.of(Bench.mib(s.vmRss())), false), Stat.of(List.of(Bench.mib(e.vmRss())), false), Bench.BARE_JVM, null,
+                null, r -> Target.below(128, "MiB", r.subject().median())));
+    }
+}
