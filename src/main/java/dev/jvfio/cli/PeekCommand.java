@@ -1,6 +1,6 @@
 package dev.jvfio.cli;
 
-import dev.jvfio.client.VfioUserClient;
+import dev.jvfio.client.ServerCapabilities;
 import dev.jvfio.device.RegionInfo;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -59,7 +59,7 @@ final class PeekCommand implements Callable<Integer> {
         if (n <= 0 || n > ByteSize.GIB) throw new UsageError("--count must be 1 byte to 1G, not " + n);
         if (region < 0 || region > 99) throw new UsageError("--region must be 0 to 99, not " + region);
         PrintWriter stdout = spec.commandLine().getOut();
-        try (VfioUserClient client = connect()) {
+        try (DeviceView client = ClientWiring.connect(socket)) {
             RegionInfo info = client.regionInfo(region);
             if (info.size() == 0) throw new CommandFailure("region " + region + " does not exist on this device (size 0)");
             if (start < 0 || start > info.size() || n > info.size() - start) {
@@ -67,7 +67,9 @@ final class PeekCommand implements Callable<Integer> {
                         + " (" + info.size() + " bytes)");
             }
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            int chunk = (int) Math.min(client.maxTransfer(), 1 << 20);
+            // the server's max_data_xfer_size, and never more than the 1 MiB our client proposes (VU-3.3)
+            ServerCapabilities caps = client.serverCapabilities();
+            int chunk = (int) Math.min(caps == null ? 1 << 20 : caps.maxDataXferSize(), 1 << 20);
             try (OutputStream file = out == null ? null : Files.newOutputStream(out)) {
                 for (long done = 0; done < n; ) {
                     int len = (int) Math.min(chunk, n - done);
@@ -84,15 +86,6 @@ final class PeekCommand implements Callable<Integer> {
             throw new CommandFailure("reading region " + region + " through " + socket + ": " + e.getMessage(), e);
         }
         return 0;
-    }
-
-    private VfioUserClient connect() {
-        try {
-            return VfioUserClient.connect(socket);
-        } catch (IOException e) {
-            throw new CommandFailure("cannot connect to " + socket + ": " + e.getMessage()
-                    + " (is 'jvfio serve' running there, and is no other client attached?)", e);
-        }
     }
 
     static long parseOffset(String text) {
