@@ -29,9 +29,20 @@ public interface DmaSpace {
     void write(long iova, MemorySegment src) throws VfioException;
 
     /**
-     * Returns once the request the server is handling now (if any) has been answered: device work
-     * that a register write starts (a DMA engine's doorbell) runs only after that write's reply, as
-     * a vfio-user client may be unable to serve anything while it waits for a reply (VU-8.5).
+     * Runs {@code signal} once the request being handled now (if any) has been answered: device work
+     * that a register write starts (a DMA engine's doorbell) must begin only after that write's
+     * reply, as a vfio-user client may be unable to serve anything while it waits for a reply
+     * (VU-8.5). Called by the thread that handles requests, a server runs {@code signal} on that
+     * thread right after sending the reply; called by any other thread, at once. {@code signal}
+     * must be quick and must not block (it typically wakes a worker, which calls
+     * {@link #awaitReplySent()} before touching memory). Default: at once.
+     */
+    default void afterReply(Runnable signal) {
+        signal.run();
+    }
+
+    /**
+     * Returns once the request the server is handling now (if any) has been answered (VU-8.5).
      * Must not be called by the thread that handles requests. Default: returns at once.
      */
     default void awaitReplySent() throws InterruptedException {}

@@ -7,8 +7,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * One copy of a {@link CopyEngine}, on its own virtual thread: waits for the doorbell's reply
- * (VU-8.5), then moves {@link CopyEngine#CHUNK} bytes per step between client memory (through the
+ * One copy of a {@link CopyEngine}, on the engine's {@link CopyWorker}, which its {@link DmaSpace}
+ * wakes once the doorbell's reply is sent (VU-8.5; the worker checks the reply gate again): moves {@link CopyEngine#CHUNK} bytes per step between client memory (through the
  * {@link DmaSpace} of the client that rang) and device memory, checking before each step that no
  * reset came and Bus Master is still on. Client memory is copied straight into or out of device
  * memory (zero copy for fd-backed windows); a client-to-client copy goes through a bounce buffer.
@@ -33,7 +33,7 @@ final class CopyRun {
     }
 
     void start() {
-        Thread.ofVirtual().name("copy-engine").start(this::run);
+        dma.afterReply(() -> engine.worker().submit(this::run));
     }
 
     private void run() {

@@ -215,6 +215,11 @@ final class DmaTable implements DmaSpace {
     }
 
     @Override
+    public void afterReply(Runnable signal) {
+        gate.afterReply(signal);
+    }
+
+    @Override
     public void awaitReplySent() throws InterruptedException {
         gate.awaitReplySent();
     }

@@ -67,7 +67,7 @@ class CopyEngineTest {
     void setUp() throws Exception {
         device = TestFunction.build();
         arena = Arena.ofShared();
-        memory = arena.allocate(16L << 20);
+        memory = arena.allocate(5 * CHUNK); // room for the multi-chunk copies below
         engine = CopyEngine.of(device, memory);
         dma = new GatedDma();
         device.attach(dma);

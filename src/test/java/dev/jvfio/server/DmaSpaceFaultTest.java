@@ -67,23 +67,43 @@ class DmaSpaceFaultTest {
     }
 
     @Test
-    @DisplayName("issue 11 VU-8.5: device work waits on the reply gate while the session serves a request")
-    void replyGate() throws Exception {
+    @DisplayName("issue 11 VU-8.5: device work handed over from another thread waits while the session serves a request")
+    void replyGateOtherThread() throws Exception {
         DmaTable t = new DmaTable(10);
         t.gate().enter();
         CountDownLatch passed = new CountDownLatch(1);
-        Thread worker = Thread.ofVirtual().start(() -> {
+        Thread other = Thread.ofVirtual().start(() -> t.afterReply(() -> Thread.ofVirtual().start(() -> {
             try {
-                t.awaitReplySent();
+                t.awaitReplySent(); // what a worker woken from another thread does
                 passed.countDown();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        });
+        })));
+        other.join();
         assertThat(passed.await(50, TimeUnit.MILLISECONDS)).isFalse();
         t.gate().leave();
         assertThat(passed.await(30, TimeUnit.SECONDS)).isTrue();
-        worker.join();
+        t.close();
+    }
+
+    @Test
+    @DisplayName("issue 11 VU-8.5: the signal for device work a request started runs after the outermost leave (the reply)")
+    void replyGateSessionThread() throws Exception {
+        DmaTable t = new DmaTable(10);
+        CountDownLatch passed = new CountDownLatch(1);
+        Thread[] ranOn = new Thread[1];
+        t.gate().enter(); // serving a request
+        t.afterReply(() -> {
+            ranOn[0] = Thread.currentThread();
+            passed.countDown();
+        });
+        t.gate().enter(); // the reply's own send nests inside
+        t.gate().leave();
+        assertThat(passed.getCount()).as("not before the request is over").isEqualTo(1);
+        t.gate().leave();
+        assertThat(passed.getCount()).as("run by the outermost leave").isZero();
+        assertThat(ranOn[0]).as("on the session thread, after the reply: it only wakes a worker").isSameAs(Thread.currentThread());
         t.close();
     }
 }

@@ -1,0 +1,77 @@
+package dev.jvfio.pci;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Issue 11: the engine's worker thread runs copies one at a time and leaves no thread behind when idle. */
+class CopyWorkerTest {
+    @Test
+    @DisplayName("issue 11: copies run in order on one named platform thread, never on the submitter's")
+    void runsOnItsThread() throws Exception {
+        CopyWorker w = new CopyWorker("copy-engine-test");
+        List<Thread> ranOn = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            CountDownLatch done = new CountDownLatch(1);
+            w.submit(() -> {
+                ranOn.add(Thread.currentThread());
+                done.countDown();
+            });
+            assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(ranOn).hasSize(3).doesNotContain(Thread.currentThread());
+        assertThat(ranOn).allSatisfy(t -> {
+            assertThat(t.getName()).isEqualTo("copy-engine-test");
+            assertThat(t.isVirtual()).isFalse();
+            assertThat(t.isDaemon()).isTrue();
+        });
+        assertThat(ranOn.get(1)).as("the thread waits for the next copy").isSameAs(ranOn.get(0));
+    }
+
+    @Test
+    @DisplayName("issue 11: a second copy submitted before the first was taken is refused (the engine is BUSY)")
+    void oneAtATime() throws Exception {
+        CopyWorker w = new CopyWorker("copy-engine-test");
+        CountDownLatch hold = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
+        w.submit(() -> {
+            started.countDown();
+            try {
+                hold.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+        CountDownLatch second = new CountDownLatch(1);
+        w.submit(second::countDown); // taken once the first ends
+        assertThatThrownBy(() -> w.submit(() -> { })).isInstanceOf(IllegalStateException.class);
+        hold.countDown();
+        assertThat(second.await(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    @DisplayName("issue 11: an idle worker's thread ends, and the next copy starts a new one")
+    void idleThreadEnds() throws Exception {
+        CopyWorker w = new CopyWorker("copy-engine-test", 20);
+        Thread[] first = new Thread[1];
+        CountDownLatch done = new CountDownLatch(1);
+        w.submit(() -> {
+            first[0] = Thread.currentThread();
+            done.countDown();
+        });
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        first[0].join(30_000);
+        assertThat(first[0].isAlive()).isFalse();
+        assertThat(w.running()).isFalse();
+        CountDownLatch again = new CountDownLatch(1);
+        w.submit(again::countDown);
+        assertThat(again.await(30, TimeUnit.SECONDS)).isTrue();
+    }
+}
