@@ -61,6 +61,11 @@ public final class Bench implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(killer);
     }
 
+    /** Whether --pin put every thread of the run on CPU 0. */
+    boolean pinned() {
+        return pinned;
+    }
+
     /** Runs every row; progress lines go to {@code progress}. */
     public static BenchReport run(BenchOptions options, PrintWriter progress) throws IOException {
         try (Bench b = new Bench(options, progress)) {
@@ -96,7 +101,7 @@ public final class Bench implements AutoCloseable {
             rows.removeIf(r -> r.group().equals("footprint"));
         }
         if (o.measures("dma")) { // after the footprint rows: engine copies add to the server's RSS
-            new DmaGroup(this, open).measure(launched.gpuClients(), rows, notes);
+            new DmaGroup(this, open).measure(launched.gpuClients(), launched.gpu().pid(), rows, notes);
         }
         rows.sort(Comparator.comparingInt(r -> BenchOptions.GROUPS.indexOf(r.group())));
         return new BenchReport(machine, settings(), rows, notes);

@@ -40,7 +40,37 @@ final class DmaGroup {
     }
 
     /** Adds one row per size and direction to {@code rows}. */
-    void measure(List<VfioUserClient> clients, List<Row> rows, List<String> notes) throws IOException, VfioException {
+    void measure(List<VfioUserClient> clients, long serverPid, List<Row> rows, List<String> notes)
+            throws IOException, VfioException {
+        CopyCpu place = placement(clients.size(), serverPid, notes);
+        try {
+            measure(clients, place, rows, notes);
+        } finally {
+            if (place != null) {
+                place.close();
+            }
+        }
+    }
+
+    /** Where the copying threads run (see {@link CopyCpu}); null when they are not placed. */
+    private CopyCpu placement(int clients, long serverPid, List<String> notes) throws IOException {
+        if (bench.pinned()) {
+            return null; // --pin: every thread of the run is on CPU 0 already
+        }
+        if (clients > 1 || !Pinning.available()) {
+            notes.add("dma: copying threads not placed (" + (clients > 1 ? clients + " clients keep every CPU copying"
+                    : "taskset not found") + "): the ratio also compares the CPUs each side ran on");
+            return null;
+        }
+        CopyCpu place = CopyCpu.forThisThread(serverPid);
+        notes.add("dma: both sides copy on CPU " + place.cpu() + " (the server's " + CopyEngine.WORKER_THREAD
+                + " thread in subject rounds, this process's floor thread in floor rounds; nothing else is placed):"
+                + " the vCPUs of a VM can copy at different speeds (docs/benchmarks.md)");
+        return place;
+    }
+
+    private void measure(List<VfioUserClient> clients, CopyCpu place, List<Row> rows, List<String> notes)
+            throws IOException, VfioException {
         long largest = SIZES.getLast();
         List<EventFd> done = new ArrayList<>();
         List<MemorySegment> floorGuest = new ArrayList<>();
@@ -65,6 +95,9 @@ final class DmaGroup {
             floorGuest.add(touchedMemfd("bench-dma-floor-guest-" + i, largest));
             floorDevice.add(touchedMemfd("bench-dma-floor-device-" + i, largest));
         }
+        for (int i = 0; i < clients.size(); i++) { // a first copy starts each engine's worker thread
+            engineCopy(clients.get(i), done.get(i), SIZES.getFirst(), true).run();
+        }
         notes.add("dma: the gh200's copy engine at BAR0 + 0x" + Long.toHexString(Bar0Registers.COPY_ENGINE)
                 + ", guest memory a memfd mapped with DMA_MAP at IOVA 0x" + Long.toHexString(IOVA)
                 + ", usemem offset 0; one copy per operation (doorbell, then the MSI-X completion), ERRORS checked per row");
@@ -80,8 +113,10 @@ final class DmaGroup {
                     MemorySegment to = (toDevice ? floorDevice : floorGuest).get(i).asSlice(0, size);
                     floor.add(() -> MemorySegment.copy(from, 0, to, 0, size));
                 }
-                Side floorSide = new Side("copy", floor, false);
-                Side jvfio = new Side("dma", subject, false);
+                Side floorSide = place == null ? new Side("copy", floor, false)
+                        : new Side("copy", floor, false, place::floorRound);
+                Side jvfio = place == null ? new Side("dma", subject, false)
+                        : new Side("dma", subject, false, place::subjectRound);
                 bench.alternate(floorSide, jvfio);
                 for (VfioUserClient c : clients) {
                     expectNoErrors(c);

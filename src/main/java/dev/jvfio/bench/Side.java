@@ -21,9 +21,21 @@ final class Side {
     private final List<Op> lanes;
     private final List<LatencyLog> logs = new ArrayList<>();
     private final List<Double> rates = new ArrayList<>();
+    private final Setup setup;
+
+    /** Run before each warm-up and each round, outside the timed loop (e.g. to place threads). */
+    @FunctionalInterface
+    interface Setup {
+        void run() throws IOException;
+    }
 
     Side(String name, List<Op> lanes, boolean latencies) {
+        this(name, lanes, latencies, () -> { });
+    }
+
+    Side(String name, List<Op> lanes, boolean latencies, Setup setup) {
         this.name = name;
+        this.setup = setup;
         this.lanes = List.copyOf(lanes);
         if (latencies) {
             for (int i = 0; i < lanes.size(); i++) {
@@ -57,6 +69,7 @@ final class Side {
     }
 
     private double run(long nanos, boolean record) throws IOException, VfioException {
+        setup.run();
         if (lanes.size() == 1) {
             return loop(lanes.getFirst(), nanos, record && !logs.isEmpty() ? logs.getFirst() : null);
         }

@@ -2,6 +2,7 @@ package dev.jvfio.pci;
 
 import dev.jvfio.device.DmaFault;
 import dev.jvfio.device.DmaSpace;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.locks.ReentrantLock;
@@ -57,12 +58,16 @@ public final class CopyEngine implements ResetListener {
      * of {@code MemorySegment.copy} ran ~15% slower than in one call, 4 MiB and more as fast (issue 11).
      */
     public static final long CHUNK = 8L << 20;
+    /** The name of each engine's worker thread (benchmarks find it in {@code /proc/PID/task}). */
+    public static final String WORKER_THREAD = "copy-engine";
 
     private final VfioPciDevice device;
     private final MemorySegment memory;
     /** Held while a chunk moves bytes; a reset takes it to wait for the chunk in flight. */
     final ReentrantLock moving = new ReentrantLock();
-    private final CopyWorker worker = new CopyWorker("copy-engine");
+    private final CopyWorker worker = new CopyWorker(WORKER_THREAD);
+    /** The staging buffer of client-to-client copies, made by the first one; touched only by the worker. */
+    private MemorySegment bounce;
 
     // Registers and engine state, guarded by this.
     private long src;
@@ -94,6 +99,20 @@ public final class CopyEngine implements ResetListener {
 
     CopyWorker worker() {
         return worker;
+    }
+
+    /**
+     * One {@link #CHUNK} of native memory for copies whose source and destination are both client
+     * memory, allocated by the first such copy and kept (freed with the engine). Not an arena per
+     * copy: closing a shared arena is a handshake with every JVM thread, which on the bench VM woke
+     * the VM thread and added a few hundred microseconds to each copy (issue 11). Called only from
+     * the worker, one copy at a time.
+     */
+    MemorySegment bounce() {
+        if (bounce == null) {
+            bounce = Arena.ofAuto().allocate(CHUNK, 64); // shared: message DMA fills it from the session thread
+        }
+        return bounce;
     }
 
     /** The device memory the engine copies to and from. */

@@ -3,7 +3,6 @@ package dev.jvfio.pci;
 import dev.jvfio.device.DmaFault;
 import dev.jvfio.device.DmaSpace;
 import dev.jvfio.device.VfioException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -46,43 +45,41 @@ final class CopyRun {
         boolean srcDevice = (ctrl & CopyEngine.CTRL_SRC_DEVICE) != 0;
         boolean dstDevice = (ctrl & CopyEngine.CTRL_DST_DEVICE) != 0;
         MemorySegment memory = engine.memory();
-        try (Arena arena = Arena.ofShared()) { // shared: message DMA fills it from the session thread
-            MemorySegment bounce = srcDevice || dstDevice ? null : arena.allocate(Math.min(CopyEngine.CHUNK, length), 64);
-            for (long off = 0; off < length; off += CopyEngine.CHUNK) {
-                long n = Math.min(CopyEngine.CHUNK, length - off);
-                engine.moving.lock();
-                try {
-                    if (!engine.current(generation)) {
-                        return; // a reset stopped the engine
-                    }
-                    if (!(srcDevice && dstDevice) && !engine.busMasterEnabled()) {
-                        engine.finish(generation, CopyEngine.STATUS_BUS_MASTER_OFF, srcDevice ? dst + off : src + off, ctrl);
-                        return;
-                    }
-                    if (srcDevice && dstDevice) {
-                        MemorySegment.copy(memory, src + off, memory, dst + off, n);
-                    } else if (dstDevice) {
-                        dma.read(src + off, memory.asSlice(dst + off, n));
-                    } else if (srcDevice) {
-                        dma.write(dst + off, memory.asSlice(src + off, n));
-                    } else {
-                        MemorySegment b = bounce.asSlice(0, n);
-                        dma.read(src + off, b);
-                        dma.write(dst + off, b);
-                    }
-                } catch (DmaFault f) {
-                    engine.finish(generation, CopyEngine.statusOf(f), f.address(), ctrl);
-                    return;
-                } catch (VfioException e) {
-                    engine.finish(generation, CopyEngine.STATUS_NOT_MAPPED, srcDevice ? dst + off : src + off, ctrl);
-                    return;
-                } catch (InternalError | RuntimeException e) {
-                    // device memory itself faulted (its backing file shrank) or bounds moved under us
-                    engine.finish(generation, CopyEngine.STATUS_DEVICE_RANGE, srcDevice ? src + off : dst + off, ctrl);
-                    return;
-                } finally {
-                    engine.moving.unlock();
+        MemorySegment bounce = srcDevice || dstDevice ? null : engine.bounce();
+        for (long off = 0; off < length; off += CopyEngine.CHUNK) {
+            long n = Math.min(CopyEngine.CHUNK, length - off);
+            engine.moving.lock();
+            try {
+                if (!engine.current(generation)) {
+                    return; // a reset stopped the engine
                 }
+                if (!(srcDevice && dstDevice) && !engine.busMasterEnabled()) {
+                    engine.finish(generation, CopyEngine.STATUS_BUS_MASTER_OFF, srcDevice ? dst + off : src + off, ctrl);
+                    return;
+                }
+                if (srcDevice && dstDevice) {
+                    MemorySegment.copy(memory, src + off, memory, dst + off, n);
+                } else if (dstDevice) {
+                    dma.read(src + off, memory.asSlice(dst + off, n));
+                } else if (srcDevice) {
+                    dma.write(dst + off, memory.asSlice(src + off, n));
+                } else {
+                    MemorySegment b = bounce.asSlice(0, n);
+                    dma.read(src + off, b);
+                    dma.write(dst + off, b);
+                }
+            } catch (DmaFault f) {
+                engine.finish(generation, CopyEngine.statusOf(f), f.address(), ctrl);
+                return;
+            } catch (VfioException e) {
+                engine.finish(generation, CopyEngine.STATUS_NOT_MAPPED, srcDevice ? dst + off : src + off, ctrl);
+                return;
+            } catch (InternalError | RuntimeException e) {
+                // device memory itself faulted (its backing file shrank) or bounds moved under us
+                engine.finish(generation, CopyEngine.STATUS_DEVICE_RANGE, srcDevice ? src + off : dst + off, ctrl);
+                return;
+            } finally {
+                engine.moving.unlock();
             }
         }
         engine.finish(generation, CopyEngine.STATUS_DONE, 0, ctrl);

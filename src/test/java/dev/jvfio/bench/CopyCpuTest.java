@@ -1,0 +1,66 @@
+package dev.jvfio.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+class CopyCpuTest {
+    @Test
+    void highestCpuReadsTasksetMasks() {
+        assertThat(CopyCpu.highestCpu("1")).isZero();
+        assertThat(CopyCpu.highestCpu("3")).isEqualTo(1);
+        assertThat(CopyCpu.highestCpu("f0")).isEqualTo(7);
+        assertThat(CopyCpu.highestCpu("0000000c")).isEqualTo(3);
+        assertThat(CopyCpu.highestCpu("1,00000000")).isEqualTo(32); // taskset groups 32-bit words with commas
+        assertThatThrownBy(() -> CopyCpu.highestCpu("0")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CopyCpu.highestCpu("zz")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void findsAThreadOfAProcessByItsName() throws Exception {
+        CountDownLatch hold = new CountDownLatch(1);
+        CompletableFuture<Long> tid = new CompletableFuture<>();
+        Thread t = Thread.ofPlatform().name("cpu-place-test").start(() -> {
+            try {
+                tid.complete(CopyCpu.currentThreadId());
+                hold.await();
+            } catch (Exception e) {
+                tid.completeExceptionally(e);
+            }
+        });
+        try {
+            long id = tid.get(); // the thread runs (and has its native name) before we look
+            List<Long> found = CopyCpu.threadsNamed(ProcessHandle.current().pid(), "cpu-place-test");
+            assertThat(found).containsExactly(id);
+            assertThat(tid.get()).isNotEqualTo(ProcessHandle.current().pid()); // a thread, not the process
+            assertThat(CopyCpu.threadsNamed(ProcessHandle.current().pid(), "no-such-thread")).isEmpty();
+        } finally {
+            hold.countDown();
+            t.join();
+        }
+    }
+
+    @Test
+    void placingAThreadMovesOnlyThatThread() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Pinning.available(), "taskset not installed");
+        long self = CopyCpu.currentThreadId();
+        String before = Taskset.mask(self);
+        String processBefore = Taskset.mask(ProcessHandle.current().pid());
+        int cpu = CopyCpu.highestCpu(before);
+        try {
+            Taskset.cpu(self, cpu);
+            assertThat(CopyCpu.highestCpu(Taskset.mask(self))).isEqualTo(cpu);
+            assertThat(Long.parseLong(Taskset.mask(self), 16)).isEqualTo(1L << cpu);
+            if (self != ProcessHandle.current().pid()) {
+                assertThat(Taskset.mask(ProcessHandle.current().pid())).isEqualTo(processBefore);
+            }
+        } finally {
+            Taskset.mask(self, before);
+        }
+        assertThat(Taskset.mask(self)).isEqualTo(before);
+    }
+}
