@@ -37,6 +37,8 @@ final class FootprintGroup {
         List<Double> gpuRss = new ArrayList<>();
         List<Double> echoCpu = new ArrayList<>();
         List<Double> gpuCpu = new ArrayList<>();
+        List<Double> echoRunning = new ArrayList<>();
+        List<Double> gpuRunning = new ArrayList<>();
         ChildJvm echo = null;
         ChildJvm gpu = null;
         List<Path> echoSockets = null;
@@ -51,6 +53,7 @@ final class FootprintGroup {
             echo = b.children.child("echo", EchoServer.class.getName(), echoArgs);
             try (EchoLane lane = b.children.awaitEcho(echo, echoSockets)) {
                 echoReady.add(Bench.millisSince(echo.launchedNanos()));
+                echoRunning.add(unqueued(echoReady.getLast(), echo.pid()));
                 echoCpu.add(ProcStatus.cpuMillis(echo.pid()));
             }
             echoRss.add(Bench.mib(ProcStatus.of(echo.pid()).vmRss()));
@@ -61,6 +64,7 @@ final class FootprintGroup {
             gpu = b.children.serve("gh200", List.of("--profile", "gh200", "--mem-size", Bench.GPU_MEMORY), gpuSockets);
             gpuClients = b.children.awaitServe(gpu, gpuSockets);
             gpuReady.add(Bench.millisSince(gpu.launchedNanos()));
+            gpuRunning.add(unqueued(gpuReady.getLast(), gpu.pid()));
             gpuCpu.add(ProcStatus.cpuMillis(gpu.pid()));
             for (VfioUserClient c : gpuClients) {
                 c.regionInfo(Vfio.PCI_BAR4_REGION_INDEX); // the idle client holds BAR4's fd, as QEMU would
@@ -71,7 +75,14 @@ final class FootprintGroup {
         String perDevices = b.o.clients() == 1 ? "" : ", " + b.o.clients() + " dev";
         b.rows.add(Bench.row("footprint.ready", "footprint", "launch to socket ready" + perDevices, "ms", false,
                 Stat.of(gpuReady, false), Stat.of(echoReady, false), "the echo child's launch to first echo",
-                null, null, r -> Target.below(1000, "ms", r.subject().median())));
+                null, null, r -> Target.timeBelow(1000, "ms", r.subject().median(), Stat.of(gpuRunning, false).median())));
+        if (gpuRunning.stream().allMatch(ms -> ms >= 0)) {
+            b.rows.add(Bench.row("footprint.ready-unqueued", "footprint", "  less main thread's CPU wait" + perDevices,
+                    "ms", false, Stat.of(gpuRunning, false), Stat.of(echoRunning, false),
+                    "the echo child's, the same way", null, null, r -> null));
+        } else {
+            b.notes.add("footprint: no /proc/PID/task/TID/schedstat: the ready target is judged on the wall time alone");
+        }
         b.rows.add(Bench.row("footprint.ready-cpu", "footprint", "CPU time used until ready" + perDevices, "ms", false,
                 Stat.of(gpuCpu, false), Stat.of(echoCpu, false), "the echo child's CPU time until its first echo",
                 null, null, r -> null));
@@ -80,6 +91,15 @@ final class FootprintGroup {
                 r -> Target.below(128, "MiB", r.subject().median())));
         b.notes.add("server memory idle (last launch): " + gpuStatus.describe());
         return new Launched(echo, echoSockets, gpu, gpuClients, echoRss.getLast());
+    }
+
+    /**
+     * Launch-to-ready time less the time the child's Java main thread spent waiting for a CPU
+     * (issue 17: at load 2 on 2 CPUs a launch waited ~0.8 s of its ~1.4 s); -1 without schedstat.
+     */
+    private static double unqueued(double readyMillis, long pid) throws IOException {
+        double wait = ProcStatus.mainThreadWaitMillis(pid);
+        return wait < 0 ? -1 : Math.max(0, readyMillis - wait);
     }
 
     /** The last footprint row: the server's resident memory after the client wrote BAR4. */

@@ -62,6 +62,35 @@ record ProcStatus(long vmRss, long rssAnon, long rssFile, long rssShmem) {
         return ticks * 1000.0 / CLOCK_TICKS;
     }
 
+    /**
+     * Milliseconds the process's Java main thread has spent runnable but waiting for a CPU, from
+     * {@code /proc/PID/task/TID/schedstat} (run time, run-queue wait, slices; nanoseconds). The
+     * main thread is the busiest thread named like the process ({@code java}): the launcher's
+     * primordial thread only waits for it. -1 when the kernel keeps no schedstat.
+     */
+    static double mainThreadWaitMillis(long pid) throws IOException {
+        long bestRun = -1;
+        long wait = -1;
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    if (!Files.readString(t.resolve("comm")).strip().equals("java")) {
+                        continue;
+                    }
+                    String[] f = Files.readString(t.resolve("schedstat")).strip().split(" ");
+                    long run = Long.parseLong(f[0]);
+                    if (run > bestRun) {
+                        bestRun = run;
+                        wait = Long.parseLong(f[1]);
+                    }
+                } catch (IOException | RuntimeException ignored) {
+                    // the thread ended meanwhile, or no schedstat
+                }
+            }
+        }
+        return wait < 0 ? -1 : wait / 1e6;
+    }
+
     /** USER_HZ: 100 on every Linux architecture the JDK runs on. */
     private static final int CLOCK_TICKS = 100;
 

@@ -106,6 +106,22 @@ class StatisticsTest {
     }
 
     @Test
+    void aTimeLimitIsMissedOnlyWhenTheTimeWithoutCpuWaitsReachesIt() {
+        Target quick = Target.timeBelow(1000, "ms", 700, 600);
+        assertThat(quick.verdict()).isEqualTo("met");
+        assertThat(quick.resolved()).isTrue();
+        Target waited = Target.timeBelow(1000, "ms", 1430, 710); // load 2 on 2 CPUs (issue 17)
+        assertThat(waited.met()).isTrue();
+        assertThat(waited.resolved()).isFalse();
+        assertThat(waited.verdict()).isEqualTo("met (710 ms without waiting for a CPU)");
+        Target slow = Target.timeBelow(1000, "ms", 1500, 1100);
+        assertThat(slow.verdict()).isEqualTo("MISSED");
+        assertThat(slow.resolved()).isTrue();
+        assertThat(Target.timeBelow(1000, "ms", 1500, -1).verdict()).isEqualTo("MISSED"); // no schedstat: wall time alone
+        assertThat(Target.timeBelow(1000, "ms", 900, -1).verdict()).isEqualTo("met");
+    }
+
+    @Test
     void numbersHaveThreeSignificantDigits() {
         assertThat(Table.number(18234)).isEqualTo("18.2k");
         assertThat(Table.number(123456)).isEqualTo("123k");
