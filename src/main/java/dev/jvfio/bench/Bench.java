@@ -53,12 +53,18 @@ public final class Bench implements AutoCloseable {
     /** The run's child processes; set once pinning is decided. */
     volatile Children children;
     private boolean pinned;
+    private Placement placement;
 
     private Bench(BenchOptions options, PrintWriter progress) throws IOException {
         this.o = options;
         this.progress = progress;
         this.dir = Files.createTempDirectory(Path.of("/tmp"), "jvb");
         Runtime.getRuntime().addShutdownHook(killer);
+    }
+
+    /** Where the rows' working threads run (see {@link Placement}); null when not placed. */
+    Placement placement() {
+        return placement;
     }
 
     /** Whether --pin put every thread of the run on CPU 0. */
@@ -85,12 +91,14 @@ public final class Bench implements AutoCloseable {
                 notes.add("taskset not found: --pin had no effect");
             }
         }
+        place();
         children = new Children(o, dir, pinned);
         FootprintGroup footprint = new FootprintGroup(this);
         FootprintGroup.Launched launched = footprint.launches();
         open.addAll(launched.gpuClients());
         if (o.measures("trapped") || o.measures("bulk")) {
             new SocketGroups(this).measure(launched.echoSockets(), launched.echo().pid());
+            unplace();
         }
         if (o.measures("mapped")) {
             new MappedGroup(this).measure(launched.gpuClients());
@@ -102,9 +110,43 @@ public final class Bench implements AutoCloseable {
         }
         if (o.measures("dma")) { // after the footprint rows: engine copies add to the server's RSS
             new DmaGroup(this, open).measure(launched.gpuClients(), launched.gpu().pid(), rows, notes);
+            unplace();
         }
         rows.sort(Comparator.comparingInt(r -> BenchOptions.GROUPS.indexOf(r.group())));
         return new BenchReport(machine, settings(), rows, notes);
+    }
+
+    /** This thread back on its CPUs after placed rows (children it starts inherit its affinity). */
+    private void unplace() throws IOException {
+        if (placement != null) {
+            placement.thisThreadBack();
+        }
+    }
+
+    /** Decides the placement of the rows' working threads, and says so in a note. */
+    private void place() throws IOException {
+        String unplaced = null;
+        if (pinned) {
+            unplaced = null; // --pin: everything is on CPU 0 already
+        } else if (o.clients() > 1) {
+            unplaced = o.clients() + " clients keep every CPU busy";
+        } else if (!Pinning.available()) {
+            unplaced = "taskset not found";
+        } else {
+            placement = Placement.forThisThread();
+            if (placement == null) {
+                unplaced = "this process may use one CPU only";
+            } else {
+                open.add(placement);
+                notes.add("placed: in socket rows the client (this thread) runs on CPU " + placement.lowCpu()
+                        + " and the serving thread (server session, echo connection) on CPU " + placement.highCpu()
+                        + "; in dma rows the copying thread (the engine's worker, the floor's copy) on CPU "
+                        + placement.highCpu() + "; the same for a subject and its floor: vCPUs can differ (docs/benchmarks.md)");
+            }
+        }
+        if (unplaced != null) {
+            notes.add("not placed (" + unplaced + "): each ratio also compares the CPUs its two sides happened to run on");
+        }
     }
 
     private Map<String, Object> settings() {

@@ -42,35 +42,11 @@ final class DmaGroup {
     /** Adds one row per size and direction to {@code rows}. */
     void measure(List<VfioUserClient> clients, long serverPid, List<Row> rows, List<String> notes)
             throws IOException, VfioException {
-        CopyCpu place = placement(clients.size(), serverPid, notes);
-        try {
-            measure(clients, place, rows, notes);
-        } finally {
-            if (place != null) {
-                place.close();
-            }
-        }
+        measure(clients, bench.placement(), serverPid, rows, notes);
     }
 
-    /** Where the copying threads run (see {@link CopyCpu}); null when they are not placed. */
-    private CopyCpu placement(int clients, long serverPid, List<String> notes) throws IOException {
-        if (bench.pinned()) {
-            return null; // --pin: every thread of the run is on CPU 0 already
-        }
-        if (clients > 1 || !Pinning.available()) {
-            notes.add("dma: copying threads not placed (" + (clients > 1 ? clients + " clients keep every CPU copying"
-                    : "taskset not found") + "): the ratio also compares the CPUs each side ran on");
-            return null;
-        }
-        CopyCpu place = CopyCpu.forThisThread(serverPid);
-        notes.add("dma: both sides copy on CPU " + place.cpu() + " (the server's " + CopyEngine.WORKER_THREAD
-                + " thread in subject rounds, this process's floor thread in floor rounds; nothing else is placed):"
-                + " the vCPUs of a VM can copy at different speeds (docs/benchmarks.md)");
-        return place;
-    }
-
-    private void measure(List<VfioUserClient> clients, CopyCpu place, List<Row> rows, List<String> notes)
-            throws IOException, VfioException {
+    private void measure(List<VfioUserClient> clients, Placement place, long serverPid, List<Row> rows,
+                         List<String> notes) throws IOException, VfioException {
         long largest = SIZES.getLast();
         List<EventFd> done = new ArrayList<>();
         List<MemorySegment> floorGuest = new ArrayList<>();
@@ -113,10 +89,14 @@ final class DmaGroup {
                     MemorySegment to = (toDevice ? floorDevice : floorGuest).get(i).asSlice(0, size);
                     floor.add(() -> MemorySegment.copy(from, 0, to, 0, size));
                 }
-                Side floorSide = place == null ? new Side("copy", floor, false)
-                        : new Side("copy", floor, false, place::floorRound);
-                Side jvfio = place == null ? new Side("dma", subject, false)
-                        : new Side("dma", subject, false, place::subjectRound);
+                // placed: the floor copies on this thread, the subject on the engine's worker; the
+                // subject's client (rings, waits) stays where the scheduler puts it
+                Side floorSide = new Side("copy", floor, false, place == null ? () -> { }
+                        : () -> place.thisThreadTo(place.highCpu()));
+                Side jvfio = new Side("dma", subject, false, place == null ? () -> { } : () -> {
+                    place.thisThreadBack();
+                    place.threadsTo(serverPid, CopyEngine.WORKER_THREAD, place.highCpu());
+                });
                 bench.alternate(floorSide, jvfio);
                 for (VfioUserClient c : clients) {
                     expectNoErrors(c);

@@ -21,6 +21,9 @@ import java.util.List;
  * <p>Run as a child process: {@code java -cp ... dev.jvfio.bench.EchoServer SOCKET...}.
  */
 public final class EchoServer {
+    /** How each connection thread's name begins (the bench places it, see {@link Placement}). */
+    static final String CONNECTION_THREAD = "echo conn ";
+
     /** Largest request or reply: the largest REGION_READ/WRITE message the server accepts. */
     static final int MAX_MESSAGE = (64 << 20) + 8192;
 
@@ -55,7 +58,7 @@ public final class EchoServer {
             } catch (IOException e) {
                 return; // closed
             }
-            Thread t = new Thread(() -> serve(conn), "echo " + conn);
+            Thread t = new Thread(() -> serve(conn), CONNECTION_THREAD + conn);
             t.setDaemon(true);
             t.start();
         }

@@ -4,6 +4,7 @@ import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioException;
 import dev.jvfio.protocol.RegionAccessMessage;
+import dev.jvfio.server.VfioUserServer;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -149,8 +150,8 @@ final class SocketGroups {
                         List<VfioUserClient> clients, LaneFactory subject) throws IOException, VfioException {
         List<EchoLane> echo = echoLanes(echoSockets, request, reply);
         try {
-            Side floor = new Side("echo", List.copyOf(echo), true);
-            Side jvfio = new Side("jvfio", subjectLanes(clients, subject), true);
+            Side floor = new Side("echo", List.copyOf(echo), true, placeEcho());
+            Side jvfio = new Side("jvfio", subjectLanes(clients, subject), true, placeServer());
             b.alternate(id, floor, echoPid, jvfio, serverPid);
             return Bench.row(id, "trapped", label, "rt/s", true, Stat.of(jvfio.rates(), true), Stat.of(floor.rates(), true),
                     Bench.ECHO, Latency.of(jvfio.latencies()), Latency.of(floor.latencies()),
@@ -165,8 +166,8 @@ final class SocketGroups {
             throws IOException, VfioException {
         List<EchoLane> echo = echoLanes(echoSockets, request, reply);
         try {
-            Side floor = new Side("echo", List.copyOf(echo), false);
-            Side jvfio = new Side("jvfio", subjectLanes(clients, subject), false);
+            Side floor = new Side("echo", List.copyOf(echo), false, placeEcho());
+            Side jvfio = new Side("jvfio", subjectLanes(clients, subject), false, placeServer());
             b.alternate(id, floor, echoPid, jvfio, serverPid);
             double mb = payload / 1e6;
             return Bench.row(id, "bulk", label, "MB/s", true, Stat.of(jvfio.rates(), true).scaled(mb),
@@ -175,6 +176,24 @@ final class SocketGroups {
         } finally {
             Bench.closeAll(echo);
         }
+    }
+
+    /** Before each echo round: this thread (the client) low, the echo's connection threads high. */
+    private Side.Setup placeEcho() {
+        Placement p = b.placement();
+        return p == null ? () -> { } : () -> {
+            p.thisThreadTo(p.lowCpu());
+            p.threadsTo(echoPid, EchoServer.CONNECTION_THREAD, p.highCpu());
+        };
+    }
+
+    /** Before each subject round: this thread (the client) low, the server's session threads high. */
+    private Side.Setup placeServer() {
+        Placement p = b.placement();
+        return p == null ? () -> { } : () -> {
+            p.thisThreadTo(p.lowCpu());
+            p.threadsTo(serverPid, VfioUserServer.SESSION_THREAD, p.highCpu());
+        };
     }
 
     private List<EchoLane> echoLanes(List<Path> echoSockets, int request, int reply) throws IOException {

@@ -62,7 +62,7 @@ final class Session {
         this.dma = new DmaTable(DmaTable.perClientCap(options.maxDmaMaps()));
         this.version = new VersionNegotiation(conn, options, dma, out);
         this.dmaRequests = new DmaRequests(dma, options, out);
-        this.thread = new Thread(this::run, "vfio-user session pid " + peer.pid());
+        this.thread = new Thread(this::run, VfioUserServer.SESSION_THREAD + " pid " + peer.pid());
         this.thread.setDaemon(true);
     }
 

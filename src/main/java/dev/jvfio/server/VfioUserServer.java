@@ -20,6 +20,9 @@ import java.nio.file.Path;
  * and the server waits for the next client (VU-1.4).
  */
 public final class VfioUserServer implements AutoCloseable {
+    /** How each session thread's name begins (benchmarks find them in {@code /proc/PID/task}). */
+    public static final String SESSION_THREAD = "vfio-user session";
+
     private final UnixServerSocket socket;
     private final VfioDevice device;
     private final ServerOptions options;

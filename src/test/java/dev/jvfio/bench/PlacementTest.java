@@ -8,16 +8,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
-class CopyCpuTest {
+class PlacementTest {
     @Test
     void highestCpuReadsTasksetMasks() {
-        assertThat(CopyCpu.highestCpu("1")).isZero();
-        assertThat(CopyCpu.highestCpu("3")).isEqualTo(1);
-        assertThat(CopyCpu.highestCpu("f0")).isEqualTo(7);
-        assertThat(CopyCpu.highestCpu("0000000c")).isEqualTo(3);
-        assertThat(CopyCpu.highestCpu("1,00000000")).isEqualTo(32); // taskset groups 32-bit words with commas
-        assertThatThrownBy(() -> CopyCpu.highestCpu("0")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> CopyCpu.highestCpu("zz")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(Placement.highestCpu("1")).isZero();
+        assertThat(Placement.highestCpu("3")).isEqualTo(1);
+        assertThat(Placement.highestCpu("f0")).isEqualTo(7);
+        assertThat(Placement.highestCpu("0000000c")).isEqualTo(3);
+        assertThat(Placement.highestCpu("1,00000000")).isEqualTo(32); // taskset groups 32-bit words with commas
+        assertThatThrownBy(() -> Placement.highestCpu("0")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Placement.highestCpu("zz")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(Placement.lowestCpu("3")).isZero();
+        assertThat(Placement.lowestCpu("c")).isEqualTo(2);
+        assertThat(Placement.lowestCpu("1,00000000")).isEqualTo(32);
+        assertThat(Placement.lowestCpu("f0,00000000")).isEqualTo(36);
+        assertThatThrownBy(() -> Placement.lowestCpu("0,00000000")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -26,7 +31,7 @@ class CopyCpuTest {
         CompletableFuture<Long> tid = new CompletableFuture<>();
         Thread t = Thread.ofPlatform().name("cpu-place-test").start(() -> {
             try {
-                tid.complete(CopyCpu.currentThreadId());
+                tid.complete(Placement.currentThreadId());
                 hold.await();
             } catch (Exception e) {
                 tid.completeExceptionally(e);
@@ -34,10 +39,12 @@ class CopyCpuTest {
         });
         try {
             long id = tid.get(); // the thread runs (and has its native name) before we look
-            List<Long> found = CopyCpu.threadsNamed(ProcessHandle.current().pid(), "cpu-place-test");
+            List<Long> found = Placement.threadsNamed(ProcessHandle.current().pid(), "cpu-place-test");
             assertThat(found).containsExactly(id);
             assertThat(tid.get()).isNotEqualTo(ProcessHandle.current().pid()); // a thread, not the process
-            assertThat(CopyCpu.threadsNamed(ProcessHandle.current().pid(), "no-such-thread")).isEmpty();
+            assertThat(Placement.threadsNamed(ProcessHandle.current().pid(), "no-such-thread")).isEmpty();
+            assertThat(Placement.threadsNamed(ProcessHandle.current().pid(), "cpu-place")).contains(id); // a prefix
+            assertThat(Placement.threadsNamed(ProcessHandle.current().pid(), "cpu-place-test and more")).isEmpty();
         } finally {
             hold.countDown();
             t.join();
@@ -47,13 +54,13 @@ class CopyCpuTest {
     @Test
     void placingAThreadMovesOnlyThatThread() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Pinning.available(), "taskset not installed");
-        long self = CopyCpu.currentThreadId();
+        long self = Placement.currentThreadId();
         String before = Taskset.mask(self);
         String processBefore = Taskset.mask(ProcessHandle.current().pid());
-        int cpu = CopyCpu.highestCpu(before);
+        int cpu = Placement.highestCpu(before);
         try {
             Taskset.cpu(self, cpu);
-            assertThat(CopyCpu.highestCpu(Taskset.mask(self))).isEqualTo(cpu);
+            assertThat(Placement.highestCpu(Taskset.mask(self))).isEqualTo(cpu);
             assertThat(Long.parseLong(Taskset.mask(self), 16)).isEqualTo(1L << cpu);
             if (self != ProcessHandle.current().pid()) {
                 assertThat(Taskset.mask(ProcessHandle.current().pid())).isEqualTo(processBefore);
