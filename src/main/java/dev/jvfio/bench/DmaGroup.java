@@ -76,7 +76,7 @@ final class DmaGroup {
         }
         notes.add("dma: the gh200's copy engine at BAR0 + 0x" + Long.toHexString(Bar0Registers.COPY_ENGINE)
                 + ", guest memory a memfd mapped with DMA_MAP at IOVA 0x" + Long.toHexString(IOVA)
-                + ", usemem offset 0; one copy per operation (doorbell, then the MSI-X completion), ERRORS checked per row");
+                + ", usemem offset 0; one copy per operation (a posted doorbell write, as QEMU sends it, then the MSI-X completion), ERRORS checked per row");
         for (long size : SIZES) {
             for (boolean toDevice : new boolean[] {true, false}) {
                 String what = toDevice ? "guest->device" : "device->guest";
@@ -131,7 +131,8 @@ final class DmaGroup {
         c.write(Vfio.PCI_BAR0_REGION_INDEX, base + CopyEngine.SRC_LO, program); // the same copy every time
         byte[] ring = {1, 0, 0, 0};
         return () -> {
-            c.write(Vfio.PCI_BAR0_REGION_INDEX, base + CopyEngine.DOORBELL, ring);
+            // posted, as QEMU sends BAR writes unless x-no-posted-writes is set: no reply to wait for
+            c.writePosted(Vfio.PCI_BAR0_REGION_INDEX, base + CopyEngine.DOORBELL, ring);
             if (!done.await(PATIENCE)) {
                 throw new IOException("no completion interrupt from the copy engine in " + PATIENCE);
             }
