@@ -1,6 +1,8 @@
 package dev.jvfio.bench;
 
 import dev.jvfio.client.VfioUserClient;
+import dev.jvfio.device.RegionInfo;
+import dev.jvfio.device.SparseArea;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioException;
 import dev.jvfio.hw.Bar0Registers;
@@ -26,8 +28,14 @@ import java.util.List;
  */
 final class DmaGroup {
     static final long IOVA = 1L << 40;
+    /**
+     * Where in usemem the engine copies: past the first GiB, which the mapped and footprint rows
+     * wrote through the client's mapping before these rows, so that this group's memory is its own.
+     */
+    static final long DEVICE_OFFSET = 2L << 30;
     static final List<Long> SIZES = List.of(BenchOptions.MIB, 64 * BenchOptions.MIB);
-    static final String FLOOR = "MemorySegment.copy in this process between two memfds it maps, same sizes";
+    static final String FLOOR = "MemorySegment.copy in this process between the same guest memfd and usemem pages"
+            + " (usemem mapped through BAR4's region fd), same sizes";
     private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
@@ -68,15 +76,23 @@ final class DmaGroup {
             byte[] cmd = c.read(Vfio.PCI_CONFIG_REGION_INDEX, 4, 2);
             cmd[0] |= 0x6; // memory decode and Bus Master
             c.write(Vfio.PCI_CONFIG_REGION_INDEX, 4, cmd);
-            floorGuest.add(touchedMemfd("bench-dma-floor-guest-" + i, largest));
-            floorDevice.add(touchedMemfd("bench-dma-floor-device-" + i, largest));
+            MemorySegment device = sameDeviceMemory(c, largest);
+            if (device != null) {
+                floorGuest.add(g.segment());
+                floorDevice.add(device);
+            } else {
+                floorGuest.add(touchedMemfd("bench-dma-floor-guest-" + i, largest));
+                floorDevice.add(touchedMemfd("bench-dma-floor-device-" + i, largest));
+                notes.add("dma: BAR4 does not map usemem at 0x" + Long.toHexString(DEVICE_OFFSET)
+                        + "; the floor copied between two memfds of its own");
+            }
         }
         for (int i = 0; i < clients.size(); i++) { // a first copy starts each engine's worker thread
             engineCopy(clients.get(i), done.get(i), SIZES.getFirst(), true).run();
         }
         notes.add("dma: the gh200's copy engine at BAR0 + 0x" + Long.toHexString(Bar0Registers.COPY_ENGINE)
                 + ", guest memory a memfd mapped with DMA_MAP at IOVA 0x" + Long.toHexString(IOVA)
-                + ", usemem offset 0; one copy per operation (a posted doorbell write, as QEMU sends it, then the MSI-X completion), ERRORS checked per row");
+                + ", usemem offset 0x" + Long.toHexString(DEVICE_OFFSET) + "; one copy per operation (a posted doorbell write, as QEMU sends it, then the MSI-X completion), ERRORS checked per row");
         for (long size : SIZES) {
             for (boolean toDevice : new boolean[] {true, false}) {
                 String what = toDevice ? "guest->device" : "device->guest";
@@ -119,8 +135,8 @@ final class DmaGroup {
             VfioException {
         byte[] program = new byte[24];
         MemorySegment p = MemorySegment.ofArray(program);
-        long src = toDevice ? IOVA : 0;
-        long dst = toDevice ? 0 : IOVA;
+        long src = toDevice ? IOVA : DEVICE_OFFSET;
+        long dst = toDevice ? DEVICE_OFFSET : IOVA;
         p.set(LE32, 0, (int) src);
         p.set(LE32, 4, (int) (src >>> 32));
         p.set(LE32, 8, (int) dst);
@@ -148,6 +164,25 @@ final class DmaGroup {
                     + CopyEngine.STATUS, 4)).get(LE32, 0);
             throw new IOException(errors + " engine copies failed, last status 0x" + Integer.toHexString(status));
         }
+    }
+
+    /**
+     * The usemem pages the engine copies to and from, mapped in this process through BAR4's region
+     * fd, so the floor moves the very same pages (guest memfd and usemem) as the engine: whatever
+     * their placement in physical memory costs, both sides pay it. Null if BAR4 does not map them.
+     */
+    private MemorySegment sameDeviceMemory(VfioUserClient c, long size) throws IOException, VfioException {
+        RegionInfo bar4 = c.regionInfo(Vfio.PCI_BAR4_REGION_INDEX);
+        if (!bar4.mappable()) {
+            return null;
+        }
+        SparseArea area = MappedGroup.mappableArea(bar4);
+        if (area.offset() > DEVICE_OFFSET || DEVICE_OFFSET + size > area.offset() + area.size()) {
+            return null;
+        }
+        MappedMemory m = VfioUserClient.mapRegion(bar4, DEVICE_OFFSET, size, true);
+        open.add(m);
+        return m.segment();
     }
 
     private MemorySegment touchedMemfd(String name, long size) throws IOException {
