@@ -75,7 +75,9 @@ final class FootprintGroup {
         String perDevices = b.o.clients() == 1 ? "" : ", " + b.o.clients() + " dev";
         b.rows.add(Bench.row("footprint.ready", "footprint", "launch to socket ready" + perDevices, "ms", false,
                 Stat.of(gpuReady, false), Stat.of(echoReady, false), "the echo child's launch to first echo",
-                null, null, r -> Target.timeBelow(1000, "ms", r.subject().median(), Stat.of(gpuRunning, false).median())));
+                null, null, r -> Target.timeBelow(1000, "ms", r.subject().median(),
+                        gpuRunning.stream().allMatch(ms -> ms >= 0) ? Stat.of(gpuRunning, false).median() : -1,
+                        floorCpus(echoCpu, echoReady), BUSY_BELOW)));
         if (gpuRunning.stream().allMatch(ms -> ms >= 0)) {
             b.rows.add(Bench.row("footprint.ready-unqueued", "footprint", "  less main thread's CPU wait" + perDevices,
                     "ms", false, Stat.of(gpuRunning, false), Stat.of(echoRunning, false),
@@ -91,6 +93,22 @@ final class FootprintGroup {
                 r -> Target.below(128, "MiB", r.subject().median())));
         b.notes.add("server memory idle (last launch): " + gpuStatus.describe());
         return new Launched(echo, echoSockets, gpu, gpuClients, echoRss.getLast());
+    }
+
+    /**
+     * A floor launch that got fewer CPUs than this on average (CPU time until ready over wall time)
+     * shared the machine: a bare JVM starting alone on an idle 2-vCPU VM used 1.2-1.4 (JIT threads
+     * beside the main one), at load 2-3.5 on the same VM 0.6-0.75; one CPU can give at most 1.
+     */
+    static final double BUSY_BELOW = Math.min(1.0, 0.8 * Runtime.getRuntime().availableProcessors());
+
+    /** The median of the floor's CPU time over its launch-to-ready time, per launch. */
+    private static double floorCpus(List<Double> cpuMillis, List<Double> readyMillis) {
+        List<Double> ratio = new ArrayList<>();
+        for (int i = 0; i < cpuMillis.size(); i++) {
+            ratio.add(cpuMillis.get(i) / readyMillis.get(i));
+        }
+        return Stat.of(ratio, true).median();
     }
 
     /**

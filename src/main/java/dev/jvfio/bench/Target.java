@@ -41,20 +41,30 @@ public record Target(String text, boolean met, boolean resolved, String undecide
 
     /**
      * A time limit judged on what the machine let the run show (issue 17): met when the median
-     * time is under {@code limit}; MISSED only when even the median time without the waits for a
-     * CPU ({@code unqueued}) reaches it; otherwise met, unresolved: the machine, not the subject,
-     * kept it over the limit (a launch at load 2 on 2 CPUs waits longer for a CPU than it runs).
+     * time is under {@code limit}. Over it, MISSED only when the run shows the subject at fault:
+     * even the median time without its main thread's waits for a CPU ({@code unqueued}) reaches
+     * the limit, and the floor (a bare JVM launched the same way, same minute) had at least
+     * {@code busyBelow} CPUs on average while it started. Otherwise met, unresolved: the machine
+     * kept it over the limit (at load 2 on 2 CPUs a launch waited longer for a CPU than it ran).
+     *
+     * @param floorCpus the floor's CPU time until ready over its launch-to-ready time (median);
+     *                  NaN if unknown
      */
-    static Target timeBelow(double limit, String unit, double median, double unqueued) {
+    static Target timeBelow(double limit, String unit, double median, double unqueued, double floorCpus,
+                            double busyBelow) {
         String text = String.format(Locale.ROOT, "< %s %s", Table.number(limit), unit);
-        if (median < limit || unqueued < 0) {
-            return new Target(text, median < limit, true);
+        if (median < limit) {
+            return new Target(text, true, true);
         }
-        if (unqueued >= limit) {
-            return new Target(text, false, true);
+        if (unqueued >= 0 && unqueued < limit) {
+            return new Target(text, true, false, String.format(Locale.ROOT, "%s %s without waiting for a CPU",
+                    Table.number(unqueued), unit));
         }
-        return new Target(text, true, false, String.format(Locale.ROOT, "%s %s without waiting for a CPU",
-                Table.number(unqueued), unit));
+        if (floorCpus < busyBelow) {
+            return new Target(text, true, false, String.format(Locale.ROOT,
+                    "machine busy: the floor got %.2f CPUs while starting", floorCpus));
+        }
+        return new Target(text, false, true);
     }
 
     private static String text(double min) {

@@ -106,19 +106,23 @@ class StatisticsTest {
     }
 
     @Test
-    void aTimeLimitIsMissedOnlyWhenTheTimeWithoutCpuWaitsReachesIt() {
-        Target quick = Target.timeBelow(1000, "ms", 700, 600);
+    void aTimeLimitIsMissedOnlyWhenTheRunShowsTheSubjectAtFault() {
+        Target quick = Target.timeBelow(1000, "ms", 700, 600, 1.3, 1.0);
         assertThat(quick.verdict()).isEqualTo("met");
         assertThat(quick.resolved()).isTrue();
-        Target waited = Target.timeBelow(1000, "ms", 1430, 710); // load 2 on 2 CPUs (issue 17)
+        Target waited = Target.timeBelow(1000, "ms", 1430, 710, 0.7, 1.0); // load 2 on 2 CPUs (issue 17)
         assertThat(waited.met()).isTrue();
         assertThat(waited.resolved()).isFalse();
         assertThat(waited.verdict()).isEqualTo("met (710 ms without waiting for a CPU)");
-        Target slow = Target.timeBelow(1000, "ms", 1500, 1100);
+        Target busy = Target.timeBelow(1000, "ms", 2054, 1051, 0.66, 1.0); // load 3.5: it waited on others too
+        assertThat(busy.verdict()).isEqualTo("met (machine busy: the floor got 0.66 CPUs while starting)");
+        assertThat(busy.resolved()).isFalse();
+        Target slow = Target.timeBelow(1000, "ms", 1500, 1100, 1.3, 1.0); // quiet machine, slow subject
         assertThat(slow.verdict()).isEqualTo("MISSED");
         assertThat(slow.resolved()).isTrue();
-        assertThat(Target.timeBelow(1000, "ms", 1500, -1).verdict()).isEqualTo("MISSED"); // no schedstat: wall time alone
-        assertThat(Target.timeBelow(1000, "ms", 900, -1).verdict()).isEqualTo("met");
+        assertThat(Target.timeBelow(1000, "ms", 1500, -1, 1.3, 1.0).verdict()).isEqualTo("MISSED"); // no schedstat
+        assertThat(Target.timeBelow(1000, "ms", 1500, -1, Double.NaN, 1.0).verdict()).isEqualTo("MISSED");
+        assertThat(Target.timeBelow(1000, "ms", 900, -1, Double.NaN, 1.0).verdict()).isEqualTo("met");
     }
 
     @Test
