@@ -3,12 +3,14 @@
  * devices with, the vfio-user server to serve them and the Java client to drive them.
  *
  * <p>Exported: {@code device} (the {@code vfio_device_ops} contract), {@code pci} (the PCI core:
- * config space, BARs, capabilities, interrupts, the builder), {@code server} (serve a device on a
+ * config space, BARs, capabilities, interrupts, the builder), {@code engine} (the DMA copy engine
+ * a device model can embed), {@code server} (serve a device on a
  * socket), {@code client} (a vfio-user client), {@code os} (the fds and memory those APIs pass
  * around), {@code nvgrace}, {@code hw} and {@code profile} (the Grace Hopper variant, its simulated
  * hardware and GPU profiles), {@code sample} (the sample device). Internal: the wire format
- * ({@code protocol}), sockets ({@code transport}), the command line ({@code cli}), the fuzzer and the
- * benchmark.
+ * ({@code protocol}), sockets ({@code transport}), lspci-style rendering ({@code lspci}), the
+ * QEMU/libvirt option model ({@code qemu}), byte sizes ({@code units}), the command line ({@code cli}),
+ * the fuzzer and the benchmark.
  */
 module dev.jvfio {
     requires java.logging;
@@ -18,6 +20,7 @@ module dev.jvfio {
 
     exports dev.jvfio.device;
     exports dev.jvfio.pci;
+    exports dev.jvfio.engine;
     exports dev.jvfio.server;
     exports dev.jvfio.client;
     exports dev.jvfio.os;

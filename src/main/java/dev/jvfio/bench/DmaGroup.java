@@ -10,7 +10,7 @@ import dev.jvfio.os.EventFd;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.os.Memfd;
-import dev.jvfio.pci.CopyEngine;
+import dev.jvfio.engine.CopyEngine;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

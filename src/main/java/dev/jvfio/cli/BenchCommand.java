@@ -1,5 +1,6 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.units.ByteSize;
 import dev.jvfio.bench.Bench;
 import dev.jvfio.bench.BenchOptions;
 import dev.jvfio.bench.BenchReport;

@@ -1,5 +1,6 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.lspci.DeviceView;
 import dev.jvfio.client.ServerCapabilities;
 import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.DeviceInfo;

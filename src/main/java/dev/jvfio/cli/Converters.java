@@ -1,5 +1,8 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.qemu.QemuMachine;
+import dev.jvfio.qemu.QemuTopology;
+import dev.jvfio.units.ByteSize;
 import java.time.Duration;
 import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;

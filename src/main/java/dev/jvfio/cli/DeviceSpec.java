@@ -1,5 +1,6 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.units.ByteSize;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -1,5 +1,9 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.lspci.DeviceView;
+import dev.jvfio.lspci.HexDump;
+import dev.jvfio.lspci.PciText;
+import dev.jvfio.lspci.VfioUserView;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.pci.ConfigSpace;

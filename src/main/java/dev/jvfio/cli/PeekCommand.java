@@ -1,5 +1,7 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.lspci.DeviceView;
+import dev.jvfio.units.ByteSize;
 import dev.jvfio.client.ServerCapabilities;
 import dev.jvfio.device.RegionInfo;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.units.ByteSize;
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.nvgrace.MemoryEnablePolicy;
 import dev.jvfio.nvgrace.RegionLayout;

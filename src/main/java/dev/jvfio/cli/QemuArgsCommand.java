@@ -1,5 +1,12 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.qemu.GpuWindow;
+import dev.jvfio.qemu.LibvirtDomain;
+import dev.jvfio.qemu.QemuMachine;
+import dev.jvfio.qemu.QemuTopology;
+import dev.jvfio.qemu.ShellWords;
+import dev.jvfio.qemu.VmLayout;
+import dev.jvfio.units.ByteSize;
 import dev.jvfio.profile.GpuProfile;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -115,6 +122,8 @@ final class QemuArgsCommand implements Callable<Integer> {
             throw new UsageError("--spare-ports " + sparePorts + " is out of range; allowed: 0 to "
                     + VmLayout.MAX_SPARE_PORTS + " (empty root ports on pcie.0, one GPU window each)");
         }
+        String ramProblem = VmLayout.ramProblem(ram.bytes(), topology, count);
+        if (ramProblem != null) throw new UsageError("--ram " + ramProblem);
         VmLayout layout;
         try {
             layout = new VmLayout(machine, topology, SocketPaths.resolve(sockets, count, System.getenv()), ram.bytes(),

@@ -1,5 +1,8 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.qemu.ShellWords;
+import dev.jvfio.qemu.VfioUserPciJson;
+import dev.jvfio.units.ByteSize;
 import dev.jvfio.device.VfioDevice;
 import java.io.IOException;
 import java.io.PrintWriter;

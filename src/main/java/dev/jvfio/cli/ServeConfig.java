@@ -1,5 +1,6 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.units.ByteSize;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -1,6 +1,6 @@
 package dev.jvfio.hw;
 
-import dev.jvfio.pci.CopyEngine;
+import dev.jvfio.engine.CopyEngine;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 

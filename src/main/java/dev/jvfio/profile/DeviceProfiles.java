@@ -7,7 +7,7 @@ import dev.jvfio.hw.SimulatedGraceGpu;
 import dev.jvfio.nvgrace.NvGraceGpuDevice;
 import dev.jvfio.nvgrace.NvGraceOptions;
 import dev.jvfio.nvgrace.ReadinessClock;
-import dev.jvfio.pci.CopyEngine;
+import dev.jvfio.engine.CopyEngine;
 import dev.jvfio.pci.VfioPciDevice;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

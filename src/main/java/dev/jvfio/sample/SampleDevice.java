@@ -4,7 +4,7 @@ import dev.jvfio.device.VfioException;
 import dev.jvfio.os.NativeException;
 import dev.jvfio.pci.BarBacking;
 import dev.jvfio.pci.Capability;
-import dev.jvfio.pci.CopyEngine;
+import dev.jvfio.engine.CopyEngine;
 import dev.jvfio.pci.PciBar;
 import dev.jvfio.pci.RamBacking;
 import dev.jvfio.pci.ResetKind;

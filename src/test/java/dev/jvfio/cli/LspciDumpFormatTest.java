@@ -1,5 +1,7 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.lspci.DeviceView;
+import dev.jvfio.lspci.HexDump;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvfio.device.DeviceInfo;

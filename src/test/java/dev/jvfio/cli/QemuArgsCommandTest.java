@@ -1,5 +1,8 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.qemu.GpuWindow;
+import dev.jvfio.qemu.VmLayout;
+import dev.jvfio.units.ByteSize;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

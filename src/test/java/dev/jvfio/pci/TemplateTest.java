@@ -1,5 +1,7 @@
 package dev.jvfio.pci;
 
+import dev.jvfio.lspci.ConfigDecoder;
+import dev.jvfio.H100Fixture;
 import static dev.jvfio.pci.TestFunction.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,7 +14,7 @@ class TemplateTest {
 
     static VfioPciDevice h100() throws Exception {
         return VfioPciDevice.builder("h100")
-                .template(LspciComparisonTest.h100())
+                .template(H100Fixture.configSpace())
                 .bar(PciBar.mem64(0, 16L << 20, true, RamBacking.heap(16L << 20)))
                 .bar(PciBar.mem64(2, 128L << 30, true, BarBacking.zeros()))
                 .bar(PciBar.mem64(4, 32L << 20, true, BarBacking.zeros()))
@@ -23,7 +25,7 @@ class TemplateTest {
     @Test
     @DisplayName("PCI-7.1 a function built from the H100 dump reads back its ids, class and capability chain")
     void pci_7_1_identityAndChain() throws Exception {
-        byte[] dump = LspciComparisonTest.h100();
+        byte[] dump = H100Fixture.configSpace();
         try (VfioPciDevice d = h100()) {
             assertThat(cfg32(d, 0x00)).isEqualTo(0x2330_10de);
             assertThat(cfg32(d, 0x08)).isEqualTo(0x0302_00a1);

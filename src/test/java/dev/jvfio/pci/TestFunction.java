@@ -14,12 +14,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A test PCI function with every feature, plus helpers for config and BAR access. */
-final class TestFunction {
-    static final int MSIX_VECTORS = 8;
-    static final int MSIX_TABLE = 0x8000;
-    static final int MSIX_PBA = 0x9000;
+public final class TestFunction {
+    public static final int MSIX_VECTORS = 8;
+    public static final int MSIX_TABLE = 0x8000;
+    public static final int MSIX_PBA = 0x9000;
 
-    static PciDeviceBuilder builder() {
+    public static PciDeviceBuilder builder() {
         return VfioPciDevice.builder("test")
                 .ids(0x1b36, 0x0010).subsystem(0x1af4, 0x1100).revision(2).classCode(0x120000)
                 .intxPin(1)
@@ -36,23 +36,23 @@ final class TestFunction {
                 .extendedCapability(new ExtendedCapability.SerialNumber(0x0102030405060708L));
     }
 
-    static VfioPciDevice build() {
+    public static VfioPciDevice build() {
         return builder().build();
     }
 
-    static int cfg32(VfioPciDevice d, int off) throws VfioException {
+    public static int cfg32(VfioPciDevice d, int off) throws VfioException {
         return (int) read(d, Vfio.PCI_CONFIG_REGION_INDEX, off, 4);
     }
 
-    static int cfg16(VfioPciDevice d, int off) throws VfioException {
+    public static int cfg16(VfioPciDevice d, int off) throws VfioException {
         return (int) read(d, Vfio.PCI_CONFIG_REGION_INDEX, off, 2);
     }
 
-    static void cfgWrite(VfioPciDevice d, int off, int width, long v) throws VfioException {
+    public static void cfgWrite(VfioPciDevice d, int off, int width, long v) throws VfioException {
         write(d, Vfio.PCI_CONFIG_REGION_INDEX, off, width, v);
     }
 
-    static long read(VfioPciDevice d, int region, long off, int width) throws VfioException {
+    public static long read(VfioPciDevice d, int region, long off, int width) throws VfioException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocate(width);
             int n = d.read(region, off, s);
@@ -67,7 +67,7 @@ final class TestFunction {
         }
     }
 
-    static void write(VfioPciDevice d, int region, long off, int width, long v) throws VfioException {
+    public static void write(VfioPciDevice d, int region, long off, int width, long v) throws VfioException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocate(width);
             for (int i = 0; i < width; i++) {
@@ -77,16 +77,16 @@ final class TestFunction {
         }
     }
 
-    static void enableMemory(VfioPciDevice d) throws VfioException {
+    public static void enableMemory(VfioPciDevice d) throws VfioException {
         cfgWrite(d, PciHeader.COMMAND, 2, cfg16(d, PciHeader.COMMAND) | PciHeader.COMMAND_MEMORY);
     }
 
-    static int cap(VfioPciDevice d, int id) {
+    public static int cap(VfioPciDevice d, int id) {
         return d.capabilities().find(id).orElseThrow();
     }
 
     /** n eventfds installed on an IRQ index; the device gets duplicates. */
-    static final class Vectors implements AutoCloseable {
+    public static final class Vectors implements AutoCloseable {
         final List<EventFd> fds = new ArrayList<>();
 
         Vectors(VfioPciDevice d, int index, int n) throws Exception {
@@ -110,11 +110,11 @@ final class TestFunction {
         }
     }
 
-    static IrqSet action(int index, int action, int start, int count) {
+    public static IrqSet action(int index, int action, int start, int count) {
         return new IrqSet(index, Vfio.IRQ_SET_DATA_NONE | action, start, count, new byte[0], List.of());
     }
 
     private TestFunction() {}
 
-    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    public static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 }

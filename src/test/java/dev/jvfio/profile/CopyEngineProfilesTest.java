@@ -1,6 +1,6 @@
 package dev.jvfio.profile;
 
-import static dev.jvfio.pci.CopyEngine.*;
+import static dev.jvfio.engine.CopyEngine.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvfio.device.Vfio;

@@ -1,6 +1,6 @@
 package dev.jvfio.sample;
 
-import static dev.jvfio.pci.CopyEngine.*;
+import static dev.jvfio.engine.CopyEngine.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvfio.client.RawMessage;
@@ -9,7 +9,7 @@ import dev.jvfio.device.Vfio;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.os.Memfd;
-import dev.jvfio.pci.EngineDriver;
+import dev.jvfio.engine.EngineDriver;
 import dev.jvfio.pci.PciHeader;
 import dev.jvfio.pci.VfioPciDevice;
 import dev.jvfio.protocol.Command;

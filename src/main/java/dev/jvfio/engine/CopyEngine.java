@@ -1,5 +1,8 @@
-package dev.jvfio.pci;
+package dev.jvfio.engine;
 
+import dev.jvfio.pci.ResetKind;
+import dev.jvfio.pci.ResetListener;
+import dev.jvfio.pci.VfioPciDevice;
 import dev.jvfio.device.DmaFault;
 import dev.jvfio.device.DmaSpace;
 import java.lang.foreign.Arena;

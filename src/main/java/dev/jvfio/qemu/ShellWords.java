@@ -1,11 +1,11 @@
-package dev.jvfio.cli;
+package dev.jvfio.qemu;
 
 /** Quoting for POSIX shells, so printed command lines can be pasted as they are. */
-final class ShellWords {
+public final class ShellWords {
     private ShellWords() {}
 
     /** The word unchanged if it has only characters no shell treats specially, else single-quoted. */
-    static String quote(String word) {
+    public static String quote(String word) {
         if (!word.isEmpty() && word.chars().allMatch(ShellWords::plain)) return word;
         return "'" + word.replace("'", "'\\''") + "'";
     }

@@ -1,5 +1,6 @@
-package dev.jvfio.cli;
+package dev.jvfio.lspci;
 
+import dev.jvfio.units.ByteSize;
 import dev.jvfio.client.ServerCapabilities;
 import dev.jvfio.device.DeviceInfo;
 import dev.jvfio.device.IrqInfo;
@@ -14,13 +15,13 @@ import java.util.List;
  * type) and every IRQ index. Each line starts with a tab (or a word that is not hex), so the whole
  * report stays readable by {@code lspci -F}, which would take a "xx: " line for config bytes.
  */
-final class VfioUserView {
+public final class VfioUserView {
     private static final String[] PCI_REGIONS = {"BAR0", "BAR1", "BAR2", "BAR3", "BAR4", "BAR5", "ROM", "CONFIG", "VGA"};
     private static final String[] PCI_IRQS = {"INTx", "MSI", "MSI-X", "ERR", "REQ"};
 
     private VfioUserView() {}
 
-    static String render(DeviceView dev, String socket) throws Exception {
+    public static String render(DeviceView dev, String socket) throws Exception {
         StringBuilder sb = new StringBuilder();
         DeviceInfo info = dev.deviceInfo();
         boolean pci = (info.flags() & Vfio.DEVICE_FLAGS_PCI) != 0;

@@ -1,4 +1,4 @@
-package dev.jvfio.cli;
+package dev.jvfio.qemu;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;

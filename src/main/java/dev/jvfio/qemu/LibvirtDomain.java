@@ -1,5 +1,6 @@
-package dev.jvfio.cli;
+package dev.jvfio.qemu;
 
+import dev.jvfio.units.ByteSize;
 import java.util.List;
 
 /**
@@ -16,12 +17,12 @@ import java.util.List;
  * QEMU takes node ids from both lists as one, and the option form works with libvirts that refuse a
  * cell without memory.
  */
-final class LibvirtDomain {
+public final class LibvirtDomain {
     static final String QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0";
 
     private LibvirtDomain() {}
 
-    static String render(VmLayout layout) {
+    public static String render(VmLayout layout) {
         XmlLines x = new XmlLines();
         boolean virt = layout.machine() == QemuMachine.VIRT;
         int bits = layout.q35PhysBits();

@@ -1,4 +1,4 @@
-package dev.jvfio.pci;
+package dev.jvfio.lspci;
 
 import static dev.jvfio.pci.PciHeader.*;
 

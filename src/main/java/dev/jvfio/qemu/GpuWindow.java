@@ -1,4 +1,6 @@
-package dev.jvfio.cli;
+package dev.jvfio.qemu;
+
+import dev.jvfio.units.ByteSize;
 
 /**
  * How much 64-bit prefetchable address space one GPU needs in the guest (NV-8.4).
@@ -9,7 +11,7 @@ package dev.jvfio.cli;
  */
 public final class GpuWindow {
     /** The smallest reserve we print, so tiny test devices still get a sensible window. */
-    static final long MINIMUM = 8 * ByteSize.GIB;
+    public static final long MINIMUM = 8 * ByteSize.GIB;
     /** arm virt refuses a highmem-mmio-size below its default of 512 GiB (hw/arm/virt.c). */
     static final long VIRT_DEFAULT_HIGHMEM_MMIO = 512 * ByteSize.GIB;
 

@@ -1,4 +1,4 @@
-package dev.jvfio.pci;
+package dev.jvfio.engine;
 
 import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.Vfio;

@@ -1,4 +1,4 @@
-package dev.jvfio.cli;
+package dev.jvfio.qemu;
 
 /** One QEMU command-line option and its argument ({@code -numa} {@code node,nodeid=2}). */
 public record QemuOption(String name, String value) {

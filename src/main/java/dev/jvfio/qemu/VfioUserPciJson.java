@@ -1,4 +1,4 @@
-package dev.jvfio.cli;
+package dev.jvfio.qemu;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
-package dev.jvfio.cli;
+package dev.jvfio.qemu;
 
+import dev.jvfio.units.ByteSize;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -66,24 +67,34 @@ public record VmLayout(QemuMachine machine, QemuTopology topology, List<Path> so
     public VmLayout {
         sockets = List.copyOf(sockets);
         if (sparePorts < 0 || sparePorts > MAX_SPARE_PORTS) {
-            throw new IllegalArgumentException("--spare-ports " + sparePorts + " is out of range; allowed: 0 to "
+            throw new IllegalArgumentException(sparePorts + " spare root ports are out of range; allowed: 0 to "
                     + MAX_SPARE_PORTS);
         }
         if (sockets.isEmpty()) throw new IllegalArgumentException("at least one GPU is needed");
-        if (cpus < 1) throw new IllegalArgumentException("--cpus must be at least 1");
-        if (guestRam < 2 * ByteSize.MIB || guestRam % (2 * ByteSize.MIB) != 0) {
-            throw new IllegalArgumentException("--ram must be a positive multiple of 2M (it is split over the NUMA nodes)");
-        }
+        if (cpus < 1) throw new IllegalArgumentException("a guest needs at least one vCPU");
+        String ram = ramProblem(guestRam, topology, sockets.size());
+        if (ram != null) throw new IllegalArgumentException("guest RAM " + ram);
         int cpuNodes = cpuNodes(topology, sockets.size());
-        if (guestRam < cpuNodes * ByteSize.MIB) {
-            throw new IllegalArgumentException("--ram " + new ByteSize(guestRam).qemu() + " is too small for "
-                    + cpuNodes + " NUMA nodes of at least 1M each");
-        }
         int last = cpuNodes + NODES_PER_GPU * sockets.size() - 1;
         if (last >= QEMU_MAX_NODES) {
             throw new IllegalArgumentException("too many GPUs: " + sockets.size()
                     + " GPUs need NUMA nodes up to " + last + ", QEMU allows at most " + (QEMU_MAX_NODES - 1));
         }
+    }
+
+    /**
+     * Why {@code guestRam} cannot be split over the CPU nodes of this topology (a phrase that follows
+     * the amount, e.g. "must be a positive multiple of 2M"), or null when it can.
+     */
+    public static String ramProblem(long guestRam, QemuTopology topology, int gpus) {
+        if (guestRam < 2 * ByteSize.MIB || guestRam % (2 * ByteSize.MIB) != 0) {
+            return "must be a positive multiple of 2M (it is split over the NUMA nodes)";
+        }
+        int cpuNodes = cpuNodes(topology, gpus);
+        if (guestRam < cpuNodes * ByteSize.MIB) {
+            return new ByteSize(guestRam).qemu() + " is too small for " + cpuNodes + " NUMA nodes of at least 1M each";
+        }
+        return null;
     }
 
     public int gpus() {

@@ -1,7 +1,12 @@
-package dev.jvfio.pci;
+package dev.jvfio.lspci;
 
+import dev.jvfio.pci.ExtendedCapability;
+import dev.jvfio.pci.PciHeader;
+import dev.jvfio.pci.TestFunction;
+import dev.jvfio.pci.VfioPciDevice;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.H100Fixture;
 import dev.jvfio.Seeds;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,20 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (./mvnw installs it on CI); a missing lspci fails these tests.
  */
 class LspciComparisonTest {
-    /** A real H100's config space, beside this class in the test resources (see h100-config.README.md there). */
-    static final String H100 = "h100-config.bin";
-
     @TempDir
     Path dir;
-
-    static byte[] h100() throws IOException {
-        try (var in = LspciComparisonTest.class.getResourceAsStream(H100)) {
-            if (in == null) {
-                throw new IOException("test resource " + H100 + " missing");
-            }
-            return in.readAllBytes();
-        }
-    }
 
     /** Writes bytes in the "lspci -xxxx" format that "lspci -F" reads back. */
     static String hexDump(byte[] config) {
@@ -95,7 +88,7 @@ class LspciComparisonTest {
     @Test
     @DisplayName("PCI-8.1 the decoder prints the H100 fixture exactly like lspci -vvv (header, BARs, every capability)")
     void pci_8_1_h100MatchesLspci() throws Exception {
-        byte[] config = h100();
+        byte[] config = H100Fixture.configSpace();
         String ours = ConfigDecoder.decode("00:00.0", config, null, 0);
         assertThat(lines(ours)).containsExactlyElementsOf(normalizeLspci(lspci(config), config));
         assertThat(ours).contains("Capabilities: [60] Express (v2) Endpoint, MSI 00")
@@ -140,7 +133,7 @@ class LspciComparisonTest {
     void pci_8_1_randomRegistersMatchLspci(RepetitionInfo rep) throws Exception {
         long seed = Seeds.of(0x15BC1L + rep.getCurrentRepetition());
         Random r = new Random(seed);
-        byte[] config = h100();
+        byte[] config = H100Fixture.configSpace();
         // Registers whose every bit lspci decodes: command/status, BARs, PM control/status, MSI, PCIe
         // device/link (not the capability header), MSI-X control, AER, LTR, DSN.
         int[][] ranges = {{0x04, 4}, {0x0C, 2}, {0x10, 24}, {0x3C, 1}, {0x3E, 2}, {0x42, 6}, {0x4A, 22}, {0x64, 0x10},

@@ -1,4 +1,4 @@
-package dev.jvfio.pci;
+package dev.jvfio.engine;
 
 import dev.jvfio.device.DmaFault;
 import dev.jvfio.device.DmaSpace;

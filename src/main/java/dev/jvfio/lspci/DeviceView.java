@@ -1,4 +1,4 @@
-package dev.jvfio.cli;
+package dev.jvfio.lspci;
 
 import dev.jvfio.device.DeviceInfo;
 import dev.jvfio.device.IrqInfo;
@@ -6,7 +6,7 @@ import dev.jvfio.device.RegionInfo;
 import dev.jvfio.client.ServerCapabilities;
 
 /** What {@code jvfio lspci} needs from a served device: the vfio-user client's view of it. */
-interface DeviceView extends AutoCloseable {
+public interface DeviceView extends AutoCloseable {
     DeviceInfo deviceInfo() throws Exception;
 
     /** What the server announced in VERSION (VU-3.3), or null if not known. */

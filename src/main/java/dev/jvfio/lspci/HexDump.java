@@ -1,13 +1,13 @@
-package dev.jvfio.cli;
+package dev.jvfio.lspci;
 
 /**
  * Config space as {@code lspci -x} prints it: 16 bytes a line, the offset in hex (two digits below
  * 0x100, three above) and a colon. pciutils reads exactly this back with {@code lspci -F FILE}.
  */
-final class HexDump {
+public final class HexDump {
     private HexDump() {}
 
-    static String of(byte[] bytes, int length) {
+    public static String of(byte[] bytes, int length) {
         StringBuilder sb = new StringBuilder();
         int n = Math.min(length, bytes.length);
         for (int line = 0; line < n; line += 16) {

@@ -1,5 +1,7 @@
-package dev.jvfio.pci;
+package dev.jvfio.lspci;
 
+import dev.jvfio.pci.PciBar;
+import dev.jvfio.pci.VfioPciDevice;
 import static dev.jvfio.pci.PciHeader.*;
 
 /**

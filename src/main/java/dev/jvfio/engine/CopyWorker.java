@@ -1,4 +1,4 @@
-package dev.jvfio.pci;
+package dev.jvfio.engine;
 
 /**
  * The thread that runs one {@link CopyEngine}'s copies, one at a time (the engine ignores its

@@ -1,4 +1,4 @@
-package dev.jvfio.pci;
+package dev.jvfio.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,6 +1,9 @@
-package dev.jvfio.pci;
+package dev.jvfio.engine;
 
-import static dev.jvfio.pci.CopyEngine.*;
+import dev.jvfio.pci.PciHeader;
+import dev.jvfio.pci.TestFunction;
+import dev.jvfio.pci.VfioPciDevice;
+import static dev.jvfio.engine.CopyEngine.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvfio.device.DmaFault;

@@ -1,4 +1,4 @@
-package dev.jvfio.cli;
+package dev.jvfio.qemu;
 
 /** The QEMU machine types qemu-args knows how to size for a Grace Hopper GPU. */
 public enum QemuMachine {

@@ -1,4 +1,4 @@
-package dev.jvfio.cli;
+package dev.jvfio.qemu;
 
 /**
  * Indented XML, one element per line, attributes in single quotes as libvirt writes them (so JSON in

@@ -1,5 +1,6 @@
-package dev.jvfio.pci;
+package dev.jvfio.lspci;
 
+import dev.jvfio.pci.Capability;
 import static dev.jvfio.pci.PciHeader.*;
 
 import java.util.HashSet;

@@ -1,4 +1,4 @@
-package dev.jvfio.pci;
+package dev.jvfio.lspci;
 
 /**
  * The shared state and printing helpers of the {@code lspci -vvv} decoders (PCI-8.1): the config bytes

@@ -1,4 +1,4 @@
-package dev.jvfio.cli;
+package dev.jvfio.units;
 
 import java.util.Locale;
 

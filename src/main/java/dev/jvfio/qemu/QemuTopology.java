@@ -1,4 +1,4 @@
-package dev.jvfio.cli;
+package dev.jvfio.qemu;
 
 /**
  * How qemu-args lays out the guest's CPU+RAM NUMA nodes and where the GPUs' root ports sit.
