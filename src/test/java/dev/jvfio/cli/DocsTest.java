@@ -63,18 +63,12 @@ class DocsTest {
     }
 
     @Test
-    @DisplayName("README stays an overview (at most 150 lines); the benchmark method, runs and findings live in docs/benchmarks.md")
+    @DisplayName("README stays an overview (at most 150 lines) and links the benchmark page, which exists")
     void readmeIsShortAndBenchmarksHaveTheirPage() throws Exception {
         List<String> readme = Files.readAllLines(ROOT.resolve("README.md"));
         assertThat(readme.size()).as("README.md lines").isLessThanOrEqualTo(150);
-        String text = String.join("\n", readme);
-        assertThat(text).contains("## Benchmarks", "](docs/benchmarks.md)", "| trapped config read 4 B |");
-        String bench = Files.readString(ROOT.resolve("docs/benchmarks.md"));
-        assertThat(bench).contains("## jvfio bench", "## One run", "What was found and fixed with this bench",
-                "What remains, and why", "## Microbenchmarks (JMH)", "floor measured in the same run");
-        // the recorded run's table is there, row for row
-        assertThat(bench).containsPattern("trapped +config read 4 B +rt/s");
-        assertThat(bench).containsPattern("footprint +launch to socket ready +ms");
+        assertThat(String.join("\n", readme)).contains("](docs/benchmarks.md)");
+        assertThat(ROOT.resolve("docs/benchmarks.md")).isRegularFile();
     }
 
     @Test
