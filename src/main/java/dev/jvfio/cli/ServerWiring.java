@@ -1,11 +1,11 @@
 package dev.jvfio.cli;
 
 import dev.jvfio.device.VfioDevice;
-import dev.jvfio.server.PeerCredentials;
 import dev.jvfio.server.ServerListener;
 import dev.jvfio.server.ServerOptions;
-import dev.jvfio.server.SocketAccess;
 import dev.jvfio.server.VfioUserServer;
+import dev.jvfio.transport.PeerCredentials;
+import dev.jvfio.transport.SocketAccess;
 import java.io.IOException;
 import java.util.Set;
 import java.util.TreeSet;

@@ -1,37 +1,40 @@
 package dev.jvfio.device;
 
+import dev.jvfio.os.LinuxErrno;
+
 /**
  * Linux errno values that travel in vfio-user error replies. The protocol fixes them as Linux's
- * numbers, and they are also what the host's libc returns on x86-64 and aarch64, which both use
- * asm-generic/errno-base.h and asm-generic/errno.h (alpha, mips, parisc and sparc differ).
+ * numbers, which are also what the host's libc returns on x86-64 and aarch64, so each is taken
+ * from {@link LinuxErrno}, the one table of the numbers; this class names the ones a reply may
+ * carry and gives them their symbolic names for logs.
  */
 public final class Errno {
     private Errno() {}
 
-    public static final int EPERM = 1;
-    public static final int ENOENT = 2;
-    public static final int EIO = 5;
-    public static final int E2BIG = 7;
-    public static final int EBADF = 9;
-    public static final int EAGAIN = 11;
-    public static final int ENOMEM = 12;
-    public static final int EACCES = 13;
-    public static final int EFAULT = 14;
-    public static final int EBUSY = 16;
-    public static final int EEXIST = 17;
-    public static final int ENODEV = 19;
-    public static final int EINVAL = 22;
-    public static final int ENOSPC = 28;
-    public static final int ERANGE = 34;
-    public static final int ENOSYS = 38;
-    public static final int EPROTO = 71;
-    public static final int EOVERFLOW = 75;
-    public static final int EMSGSIZE = 90;
-    public static final int ENOTSUP = 95; // EOPNOTSUPP on Linux
-    public static final int ETIME = 62;
-    public static final int ENOTTY = 25;
-    public static final int ECONNRESET = 104;
-    public static final int ETIMEDOUT = 110;
+    public static final int EPERM = LinuxErrno.EPERM;
+    public static final int ENOENT = LinuxErrno.ENOENT;
+    public static final int EIO = LinuxErrno.EIO;
+    public static final int E2BIG = LinuxErrno.E2BIG;
+    public static final int EBADF = LinuxErrno.EBADF;
+    public static final int EAGAIN = LinuxErrno.EAGAIN;
+    public static final int ENOMEM = LinuxErrno.ENOMEM;
+    public static final int EACCES = LinuxErrno.EACCES;
+    public static final int EFAULT = LinuxErrno.EFAULT;
+    public static final int EBUSY = LinuxErrno.EBUSY;
+    public static final int EEXIST = LinuxErrno.EEXIST;
+    public static final int ENODEV = LinuxErrno.ENODEV;
+    public static final int EINVAL = LinuxErrno.EINVAL;
+    public static final int ENOSPC = LinuxErrno.ENOSPC;
+    public static final int ERANGE = LinuxErrno.ERANGE;
+    public static final int ENOSYS = LinuxErrno.ENOSYS;
+    public static final int EPROTO = LinuxErrno.EPROTO;
+    public static final int EOVERFLOW = LinuxErrno.EOVERFLOW;
+    public static final int EMSGSIZE = LinuxErrno.EMSGSIZE;
+    public static final int ENOTSUP = LinuxErrno.ENOTSUP;
+    public static final int ETIME = LinuxErrno.ETIME;
+    public static final int ENOTTY = LinuxErrno.ENOTTY;
+    public static final int ECONNRESET = LinuxErrno.ECONNRESET;
+    public static final int ETIMEDOUT = LinuxErrno.ETIMEDOUT;
 
     /** The symbolic name of an errno value, for logs and messages; "errno N" when unknown. */
     public static String name(int errno) {

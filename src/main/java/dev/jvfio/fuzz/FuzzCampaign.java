@@ -97,7 +97,7 @@ public final class FuzzCampaign {
             }
 
             @Override
-            public void disconnected(dev.jvfio.server.PeerCredentials peer, String reason) {
+            public void disconnected(dev.jvfio.transport.PeerCredentials peer, String reason) {
                 if (reason.startsWith("internal error")) {
                     report.failure("session ended by " + reason);
                 }

@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * How much virtual address space a process has: an architecture- and kernel-dependent number
- * that must not be hard-coded (issue 14). x86-64 gives 128 TiB (47-bit user addresses); aarch64
+ * that must not be hard-coded. x86-64 gives 128 TiB (47-bit user addresses); aarch64
  * gives 256 TiB with 48-bit VA (Debian's 4 and 64 KiB kernels), 128 TiB with 47-bit VA (16 KiB
  * pages) and only 512 GiB with 39-bit VA (some 4 KiB-page arm64 kernels).
  *

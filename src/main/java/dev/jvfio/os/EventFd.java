@@ -48,7 +48,7 @@ public final class EventFd implements AutoCloseable {
     public static void signal(Fd eventfd) throws NativeException {
         long n = Libc.write(eventfd.value(), ONE, eventfd);
         if (n != 8) {
-            throw new NativeException("write", 5 /* EIO */, "short write to eventfd " + eventfd);
+            throw new NativeException("write", LinuxErrno.EIO, "short write to eventfd " + eventfd);
         }
     }
 
@@ -71,7 +71,7 @@ public final class EventFd implements AutoCloseable {
             MemorySegment buf = arena.allocate(JAVA_LONG);
             long n = Libc.read(fd.value(), buf, fd);
             if (n != 8) {
-                throw new NativeException("read", 5 /* EIO */, "short read from eventfd " + fd);
+                throw new NativeException("read", LinuxErrno.EIO, "short read from eventfd " + fd);
             }
             return buf.get(JAVA_LONG, 0);
         }

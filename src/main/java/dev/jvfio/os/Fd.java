@@ -14,9 +14,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Fd implements AutoCloseable {
     private static final int CLOSED = -1;
-    /** asm-generic/errno-base.h, the same on x86-64 and aarch64. */
-    private static final int EIO = 5;
-    private static final int EBADF = 9;
     private final AtomicInteger fd;
 
     private Fd(int fd) {
@@ -64,9 +61,9 @@ public final class Fd implements AutoCloseable {
                     BasicFileAttributes.class);
             return a.isRegularFile() ? a.size() : -1;
         } catch (NoSuchFileException e) {
-            throw new NativeException("stat(/proc/self/fd/" + v + ")", EBADF, e.getMessage());
+            throw new NativeException("stat(/proc/self/fd/" + v + ")", LinuxErrno.EBADF, e.getMessage());
         } catch (IOException e) {
-            throw new NativeException("stat(/proc/self/fd/" + v + ")", EIO, e.toString());
+            throw new NativeException("stat(/proc/self/fd/" + v + ")", LinuxErrno.EIO, e.toString());
         }
     }
 

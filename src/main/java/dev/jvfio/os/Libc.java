@@ -10,11 +10,8 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -25,32 +22,18 @@ import java.nio.charset.StandardCharsets;
  * {@link NativeException} that names the call. errno is captured into a per-thread segment, so
  * a call allocates nothing unless it has to pass a string.
  *
- * <p>Here: the linker and errno capture every downcall of the package uses, and the calls on
- * file descriptors (close, dup, open, lseek, ftruncate, read, write, poll, eventfd), sysconf and
- * strerror. memfd_create, its seals, mmap and munmap are in {@link MemoryCalls}.
+ * <p>Here: the calls on file descriptors (close, dup, open, lseek, ftruncate, read, write, poll,
+ * eventfd), sysconf and strerror. memfd_create, its seals, mmap and munmap are in
+ * {@link MemoryCalls}; the linker and errno capture of both are {@link Downcalls}.
  */
 final class Libc {
     private Libc() {}
 
-    static final Linker LINKER = Linker.nativeLinker();
-    static final SymbolLookup LIBC = LINKER.defaultLookup();
-    static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(
-            MemoryLayout.PathElement.groupElement("errno"));
-    static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
-
-    /** errno capture space for the calling thread; lives as long as the thread. */
-    private static final ThreadLocal<MemorySegment> CAPTURE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
-
     // Every constant below has the same value on x86-64 and aarch64 Linux (glibc): both
     // architectures take them from the kernel's generic headers, and none of them is one that
     // an architecture overrides. The header each comes from is named; docs/arm64.md lists them
-    // all, with the struct layouts and why nothing here is chosen per architecture.
-    /** asm-generic/errno-base.h (x86 and arm64 both use the generic errno numbers). */
-    static final int EINTR = 4;
-    /** asm-generic/errno-base.h. */
-    static final int EAGAIN = 11;
+    // all, with the struct layouts and why nothing here is chosen per architecture. errno
+    // numbers are in LinuxErrno.
     /** linux/fcntl.h: F_LINUX_SPECIFIC_BASE (1024) + 6. */
     private static final int F_DUPFD_CLOEXEC = 1030;
     /** asm-generic/fcntl.h (arm64 overrides only O_DIRECTORY, O_NOFOLLOW, O_DIRECT, O_LARGEFILE). */
@@ -73,77 +56,56 @@ final class Libc {
 
     // Each downcall lives in its own holder class, so it is linked on first use: linking costs
     // ~8 ms of CPU per function even with the AOT cache, and most of these are not needed before
-    // the server is ready (found measuring launch-to-ready). A holder's field is still a
-    // constant to the JIT, so the hot path (sendmsg/recvmsg) costs the same.
+    // the server is ready, so linking them all up front would delay launch-to-ready. A holder's
+    // field is still a constant to the JIT, so the hot path (eventfd read and write) costs the same.
     private static final class CloseCall {
-        static final MethodHandle H = downcall("close",
+        static final MethodHandle H = Downcalls.link("close",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     }
     static final class FcntlIntCall {
-        static final MethodHandle H = downcallErrno("fcntl",
+        static final MethodHandle H = Downcalls.linkWithErrno("fcntl",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
                 Linker.Option.firstVariadicArg(2));
     }
     private static final class StrerrorCall {
-        static final MethodHandle H = downcall("strerror",
+        static final MethodHandle H = Downcalls.link("strerror",
                 FunctionDescriptor.of(ADDRESS.withTargetLayout(
                         MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE)), JAVA_INT));
     }
     private static final class FtruncateCall {
-        static final MethodHandle H = downcallErrno("ftruncate",
+        static final MethodHandle H = Downcalls.linkWithErrno("ftruncate",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
     }
     private static final class OpenCall {
-        static final MethodHandle H = downcallErrno("open",
+        static final MethodHandle H = Downcalls.linkWithErrno("open",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
                 Linker.Option.firstVariadicArg(2));
     }
     private static final class LseekCall {
-        static final MethodHandle H = downcallErrno("lseek",
+        static final MethodHandle H = Downcalls.linkWithErrno("lseek",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     }
     private static final class EventfdCall {
-        static final MethodHandle H = downcallErrno("eventfd",
+        static final MethodHandle H = Downcalls.linkWithErrno("eventfd",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     }
     private static final class ReadCall {
-        static final MethodHandle H = downcallErrno("read",
+        static final MethodHandle H = Downcalls.linkWithErrno("read",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     }
     private static final class WriteCall {
-        static final MethodHandle H = downcallErrno("write",
+        static final MethodHandle H = Downcalls.linkWithErrno("write",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     }
     /** long sysconf(int name). */
     private static final class SysconfCall {
-        static final MethodHandle H = downcallErrno("sysconf",
+        static final MethodHandle H = Downcalls.linkWithErrno("sysconf",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
     }
     /** struct pollfd { int fd; short events; short revents; } */
     private static final class PollCall {
-        static final MethodHandle H = downcallErrno("poll",
+        static final MethodHandle H = Downcalls.linkWithErrno("poll",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    }
-
-    static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
-        MemorySegment symbol = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
-        return LINKER.downcallHandle(symbol, fd, options);
-    }
-
-    /** A downcall whose first argument is the errno capture segment. */
-    static MethodHandle downcallErrno(String name, FunctionDescriptor fd, Linker.Option... extra) {
-        Linker.Option[] options = new Linker.Option[extra.length + 1];
-        options[0] = CAPTURE_ERRNO;
-        System.arraycopy(extra, 0, options, 1, extra.length);
-        return downcall(name, fd, options);
-    }
-
-    static int errno(MemorySegment capture) {
-        return (int) ERRNO.get(capture, 0L);
-    }
-
-    static MemorySegment capture() {
-        return CAPTURE.get();
     }
 
     static MemorySegment cString(Arena arena, String s) {
@@ -159,7 +121,7 @@ final class Libc {
     }
 
     static int dupCloexec(int fd) throws NativeException {
-        MemorySegment capture = capture();
+        MemorySegment capture = Downcalls.threadCapture();
         int r;
         try {
             r = (int) FcntlIntCall.H.invokeExact(capture, fd, F_DUPFD_CLOEXEC, 0);
@@ -167,13 +129,13 @@ final class Libc {
             throw new AssertionError(t);
         }
         if (r < 0) {
-            throw new NativeException("fcntl(F_DUPFD_CLOEXEC)", errno(capture), "fd " + fd);
+            throw new NativeException("fcntl(F_DUPFD_CLOEXEC)", Downcalls.errno(capture), "fd " + fd);
         }
         return r;
     }
 
     static void ftruncate(int fd, long size, String what) throws NativeException {
-        MemorySegment capture = capture();
+        MemorySegment capture = Downcalls.threadCapture();
         while (true) {
             int r;
             try {
@@ -184,15 +146,15 @@ final class Libc {
             if (r == 0) {
                 return;
             }
-            int errno = errno(capture);
-            if (errno != EINTR) {
+            int errno = Downcalls.errno(capture);
+            if (errno != LinuxErrno.EINTR) {
                 throw new NativeException("ftruncate", errno, what + " to " + size + " bytes");
             }
         }
     }
 
     static int open(String path, int flags, int mode) throws NativeException {
-        MemorySegment capture = capture();
+        MemorySegment capture = Downcalls.threadCapture();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cpath = cString(arena, path);
             while (true) {
@@ -205,8 +167,8 @@ final class Libc {
                 if (r >= 0) {
                     return r;
                 }
-                int errno = errno(capture);
-                if (errno != EINTR) {
+                int errno = Downcalls.errno(capture);
+                if (errno != LinuxErrno.EINTR) {
                     throw new NativeException("open", errno, path);
                 }
             }
@@ -215,7 +177,7 @@ final class Libc {
 
     /** The size of the file behind fd (lseek to its end). */
     static long fileSize(int fd, String what) throws NativeException {
-        MemorySegment capture = capture();
+        MemorySegment capture = Downcalls.threadCapture();
         long r;
         try {
             r = (long) LseekCall.H.invokeExact(capture, fd, 0L, SEEK_END);
@@ -223,14 +185,14 @@ final class Libc {
             throw new AssertionError(t);
         }
         if (r < 0) {
-            throw new NativeException("lseek", errno(capture), what);
+            throw new NativeException("lseek", Downcalls.errno(capture), what);
         }
         return r;
     }
 
     /** sysconf(name), for names that always have a value (-1 throws: unknown name or no value). */
     static long sysconf(int name) throws NativeException {
-        MemorySegment capture = capture();
+        MemorySegment capture = Downcalls.threadCapture();
         long r;
         try {
             r = (long) SysconfCall.H.invokeExact(capture, name);
@@ -238,13 +200,13 @@ final class Libc {
             throw new AssertionError(t);
         }
         if (r < 0) {
-            throw new NativeException("sysconf", errno(capture), "name " + name);
+            throw new NativeException("sysconf", Downcalls.errno(capture), "name " + name);
         }
         return r;
     }
 
     static int eventfd(int initval, int flags) throws NativeException {
-        MemorySegment capture = capture();
+        MemorySegment capture = Downcalls.threadCapture();
         int r;
         try {
             r = (int) EventfdCall.H.invokeExact(capture, initval, flags);
@@ -252,14 +214,14 @@ final class Libc {
             throw new AssertionError(t);
         }
         if (r < 0) {
-            throw new NativeException("eventfd", errno(capture), null);
+            throw new NativeException("eventfd", Downcalls.errno(capture), null);
         }
         return r;
     }
 
     /** read(2) with EINTR retry; returns the byte count (0 at end of file). {@code what} names fd in errors (toString only then). */
     static long read(int fd, MemorySegment buf, Object what) throws NativeException {
-        MemorySegment capture = capture();
+        MemorySegment capture = Downcalls.threadCapture();
         while (true) {
             long r;
             try {
@@ -270,8 +232,8 @@ final class Libc {
             if (r >= 0) {
                 return r;
             }
-            int errno = errno(capture);
-            if (errno != EINTR) {
+            int errno = Downcalls.errno(capture);
+            if (errno != LinuxErrno.EINTR) {
                 throw new NativeException("read", errno, String.valueOf(what));
             }
         }
@@ -279,7 +241,7 @@ final class Libc {
 
     /** write(2) with EINTR retry; returns the byte count. */
     static long write(int fd, MemorySegment buf, Object what) throws NativeException {
-        MemorySegment capture = capture();
+        MemorySegment capture = Downcalls.threadCapture();
         while (true) {
             long r;
             try {
@@ -290,8 +252,8 @@ final class Libc {
             if (r >= 0) {
                 return r;
             }
-            int errno = errno(capture);
-            if (errno != EINTR) {
+            int errno = Downcalls.errno(capture);
+            if (errno != LinuxErrno.EINTR) {
                 throw new NativeException("write", errno, String.valueOf(what));
             }
         }
@@ -305,7 +267,7 @@ final class Libc {
         pollfd.set(JAVA_INT, 0, fd);
         pollfd.set(JAVA_SHORT, 4, POLLIN);
         pollfd.set(JAVA_SHORT, 6, (short) 0);
-        MemorySegment capture = capture();
+        MemorySegment capture = Downcalls.threadCapture();
         int r;
         try {
             r = (int) PollCall.H.invokeExact(capture, pollfd, 1L, timeoutMillis);
@@ -313,8 +275,8 @@ final class Libc {
             throw new AssertionError(t);
         }
         if (r < 0) {
-            int errno = errno(capture);
-            if (errno == EINTR) {
+            int errno = Downcalls.errno(capture);
+            if (errno == LinuxErrno.EINTR) {
                 return false;
             }
             throw new NativeException("poll", errno, "fd " + fd);

@@ -14,8 +14,6 @@ import java.lang.foreign.MemorySegment;
  * the mapping in place, while another thread is passing the segment to a native call.
  */
 public final class MappedMemory implements AutoCloseable {
-    /** asm-generic/errno-base.h, the same on x86-64 and aarch64. */
-    private static final int EINVAL = 22;
     private final long address;
     private final long size;
     private final Arena arena;
@@ -48,11 +46,11 @@ public final class MappedMemory implements AutoCloseable {
         }
         // Touching a page past the end of a file raises SIGBUS (the JVM turns it into an
         // InternalError at best), so a mapping that starts out reaching past EOF is refused. The
-        // check must not depend on a struct layout (issue 15: on arm64 the x86-64 struct stat read
-        // st_uid as the mode, so the check never ran).
+        // check must not depend on a struct layout: struct stat differs between x86-64 and
+        // aarch64, and the wrong one reads st_uid as the mode on arm64, so the check never runs.
         long fileSize = fd.regularFileSize();
         if (fileSize >= 0 && (fileOffset > fileSize || size > fileSize - fileOffset)) {
-            throw new NativeException("mmap", EINVAL, "offset " + fileOffset + " + " + size
+            throw new NativeException("mmap", LinuxErrno.EINVAL, "offset " + fileOffset + " + " + size
                     + " bytes reaches past the end of the file (" + fileSize + " bytes)");
         }
         int prot = MemoryCalls.PROT_READ | (writable ? MemoryCalls.PROT_WRITE : 0);

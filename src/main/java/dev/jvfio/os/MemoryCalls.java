@@ -11,7 +11,7 @@ import java.lang.invoke.MethodHandle;
 
 /**
  * The memory calls of the C library: memfd_create and its seals, mmap and munmap, through
- * {@link Libc}'s linker and errno capture. Package-private plumbing behind {@link Memfd},
+ * {@link Downcalls}' linker and errno capture. Package-private plumbing behind {@link Memfd},
  * {@link BackingFile} and {@link MappedMemory}; each wrapper throws a {@link NativeException}
  * that names the call.
  *
@@ -47,20 +47,20 @@ final class MemoryCalls {
 
     // Linked on first use, as in Libc (see there).
     private static final class MemfdCreateCall {
-        static final MethodHandle H = Libc.downcallErrno("memfd_create",
+        static final MethodHandle H = Downcalls.linkWithErrno("memfd_create",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     }
     private static final class MmapCall {
-        static final MethodHandle H = Libc.downcallErrno("mmap",
+        static final MethodHandle H = Downcalls.linkWithErrno("mmap",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     }
     private static final class MunmapCall {
-        static final MethodHandle H = Libc.downcallErrno("munmap",
+        static final MethodHandle H = Downcalls.linkWithErrno("munmap",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
     }
 
     static int memfdCreate(String name, int flags) throws NativeException {
-        MemorySegment capture = Libc.capture();
+        MemorySegment capture = Downcalls.threadCapture();
         int r;
         try (Arena arena = Arena.ofConfined()) {
             r = (int) MemfdCreateCall.H.invokeExact(capture, Libc.cString(arena, name), flags);
@@ -68,14 +68,14 @@ final class MemoryCalls {
             throw new AssertionError(t);
         }
         if (r < 0) {
-            throw new NativeException("memfd_create", Libc.errno(capture), name);
+            throw new NativeException("memfd_create", Downcalls.errno(capture), name);
         }
         return r;
     }
 
     /** fcntl(F_ADD_SEALS) on a memfd created with MFD_ALLOW_SEALING. */
     static void addSeals(int fd, int seals, String what) throws NativeException {
-        MemorySegment capture = Libc.capture();
+        MemorySegment capture = Downcalls.threadCapture();
         int r;
         try {
             r = (int) Libc.FcntlIntCall.H.invokeExact(capture, fd, F_ADD_SEALS, seals);
@@ -83,12 +83,12 @@ final class MemoryCalls {
             throw new AssertionError(t);
         }
         if (r < 0) {
-            throw new NativeException("fcntl(F_ADD_SEALS)", Libc.errno(capture), what);
+            throw new NativeException("fcntl(F_ADD_SEALS)", Downcalls.errno(capture), what);
         }
     }
 
     static long mmap(long length, int prot, int flags, int fd, long offset) throws NativeException {
-        MemorySegment capture = Libc.capture();
+        MemorySegment capture = Downcalls.threadCapture();
         long r;
         try {
             r = (long) MmapCall.H.invokeExact(capture, 0L, length, prot, flags, fd, offset);
@@ -96,14 +96,14 @@ final class MemoryCalls {
             throw new AssertionError(t);
         }
         if (r == MAP_FAILED) {
-            throw new NativeException("mmap", Libc.errno(capture),
+            throw new NativeException("mmap", Downcalls.errno(capture),
                     "fd " + fd + ", offset " + offset + ", " + length + " bytes");
         }
         return r;
     }
 
     static void munmap(long address, long length) throws NativeException {
-        MemorySegment capture = Libc.capture();
+        MemorySegment capture = Downcalls.threadCapture();
         int r;
         try {
             r = (int) MunmapCall.H.invokeExact(capture, address, length);
@@ -111,7 +111,7 @@ final class MemoryCalls {
             throw new AssertionError(t);
         }
         if (r != 0) {
-            throw new NativeException("munmap", Libc.errno(capture),
+            throw new NativeException("munmap", Downcalls.errno(capture),
                     "0x" + Long.toHexString(address) + ", " + length + " bytes");
         }
     }

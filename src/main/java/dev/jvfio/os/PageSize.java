@@ -23,7 +23,7 @@ public record PageSize(long bytes) {
     public static final long MAX_BYTES = 64 * 1024;
     /**
      * Documented fallback, used only if sysconf cannot answer (it always can on Linux): the
-     * smallest page, which is the one that was right on every machine before issue 15.
+     * smallest page, the one x86-64 and 4 KiB-page arm64 kernels have.
      */
     static final long FALLBACK_BYTES = MIN_BYTES;
 

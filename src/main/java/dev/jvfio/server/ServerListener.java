@@ -1,5 +1,7 @@
 package dev.jvfio.server;
 
+import dev.jvfio.transport.PeerCredentials;
+
 /**
  * Events of a {@link VfioUserServer}, for logs and tests. Called on server threads; implementations
  * must be quick and must not throw (anything thrown is ignored).

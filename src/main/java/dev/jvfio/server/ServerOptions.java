@@ -2,6 +2,7 @@ package dev.jvfio.server;
 
 import dev.jvfio.os.PageSize;
 import dev.jvfio.protocol.Capabilities;
+import dev.jvfio.transport.SocketAccess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

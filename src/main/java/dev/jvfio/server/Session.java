@@ -9,6 +9,7 @@ import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.DeviceInfoMessage;
 import dev.jvfio.protocol.Header;
 import dev.jvfio.transport.ClosedException;
+import dev.jvfio.transport.PeerCredentials;
 import dev.jvfio.transport.UnixConnection;
 import java.io.EOFException;
 import java.io.IOException;

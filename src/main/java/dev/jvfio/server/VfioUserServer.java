@@ -5,6 +5,7 @@ import dev.jvfio.device.VfioDevice;
 import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.Header;
 import dev.jvfio.transport.ClosedException;
+import dev.jvfio.transport.PeerCredentials;
 import dev.jvfio.transport.UnixConnection;
 import dev.jvfio.transport.UnixServerSocket;
 import java.io.IOException;
@@ -41,7 +42,7 @@ public final class VfioUserServer implements AutoCloseable {
 
     /** Listens on {@code socketPath} and serves {@code device} until {@link #close()}. */
     public static VfioUserServer start(Path socketPath, VfioDevice device, ServerOptions options) throws IOException {
-        UnixServerSocket socket = UnixServerSocket.listen(socketPath, socketAccess(options.access()));
+        UnixServerSocket socket = UnixServerSocket.listen(socketPath, options.access());
         VfioUserServer server = new VfioUserServer(socket, device, options);
         server.acceptor.start();
         return server;
@@ -85,8 +86,7 @@ public final class VfioUserServer implements AutoCloseable {
             }
             PeerCredentials peer;
             try {
-                var c = conn.peerCredentials();
-                peer = new PeerCredentials(c.pid(), c.uid(), c.gid());
+                peer = conn.peerCredentials();
             } catch (IOException e) {
                 options.listener().error("SO_PEERCRED failed: " + e.getMessage());
                 conn.close();
@@ -119,11 +119,6 @@ public final class VfioUserServer implements AutoCloseable {
                 }
             }
         }
-    }
-
-    /** The transport's form of the access the options ask for (transport knows no server types). */
-    private static dev.jvfio.transport.SocketAccess socketAccess(SocketAccess a) {
-        return new dev.jvfio.transport.SocketAccess(a.mode(), a.groupId());
     }
 
     private void ended(Session s) {

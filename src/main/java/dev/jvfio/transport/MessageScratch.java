@@ -5,6 +5,7 @@ import static dev.jvfio.transport.MsgHdr.MSG_IOV;
 import static dev.jvfio.transport.MsgHdr.MSG_IOVLEN;
 import static dev.jvfio.transport.MsgHdr.SCM_MAX_FD;
 
+import dev.jvfio.os.Downcalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -21,7 +22,7 @@ final class MessageScratch {
     static final long STAGING_BYTES = 64 * 1024;
 
     final Arena arena = Arena.ofShared();
-    final MemorySegment capture = SocketCalls.allocateCapture(arena);
+    final MemorySegment capture = Downcalls.allocateCapture(arena);
     final MemorySegment msghdr = arena.allocate(MsgHdr.MSGHDR_SIZE, 8);
     final MemorySegment iov = arena.allocate(2 * MsgHdr.IOVEC_SIZE, 8); // room for send(head, body)
     final MemorySegment control = arena.allocate(MsgHdr.cmsgSpace(4L * SCM_MAX_FD), 8);

@@ -6,23 +6,22 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.jvfio.os.Downcalls;
+import dev.jvfio.os.LinuxErrno;
 import dev.jvfio.os.NativeException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * The socket system calls, as java.lang.foreign downcalls with errno captured. Package-private
- * plumbing: each wrapper takes the capture segment so that callers on the message path can pass
- * preallocated memory, and returns the raw result (callers read errno on failure).
+ * The socket system calls, as java.lang.foreign downcalls linked through {@link Downcalls}, which
+ * captures errno. Package-private plumbing: each wrapper takes the capture segment so that
+ * callers on the message path can pass preallocated memory, and returns the raw result (callers
+ * read errno on failure; the numbers are {@link LinuxErrno}'s).
  *
  * <p>The msghdr, iovec and cmsghdr layouts that sendmsg and recvmsg take are in {@link MsgHdr}.
  * Constants and struct layouts are those of glibc on LP64 Linux, and each is the same on x86-64
@@ -34,10 +33,6 @@ import java.nio.file.Path;
  */
 final class SocketCalls {
     private SocketCalls() {}
-
-    private static final Linker LINKER = Linker.nativeLinker();
-    static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
     /** bits/socket.h (PF_LOCAL). */
     static final int AF_UNIX = 1;
@@ -62,16 +57,6 @@ final class SocketCalls {
     /** linux/socket.h (bits/socket.h). */
     static final int MSG_NOSIGNAL = 0x4000;
 
-    // errno values: asm-generic/errno-base.h (1-34) and asm-generic/errno.h (35-133); x86 and
-    // arm64 both use the generic numbers (alpha, mips, parisc and sparc do not).
-    static final int EINTR = 4;
-    static final int EAGAIN = 11;
-    static final int EINVAL = 22;
-    static final int EPIPE = 32;
-    static final int ECONNABORTED = 103;
-    static final int EISCONN = 106;
-    static final int ECONNREFUSED = 111;
-
     /** linux/un.h: struct sockaddr_un { sa_family_t sun_family; char sun_path[108]; } (u16 family). */
     static final int SUN_PATH_SIZE = 108;
     static final int SOCKADDR_UN_SIZE = 2 + SUN_PATH_SIZE;
@@ -85,77 +70,63 @@ final class SocketCalls {
 
     // Each downcall lives in its own holder class, so it is linked on first use: linking costs
     // ~8 ms of CPU per function even with the AOT cache, and most of these are not needed before
-    // the server is ready (found measuring launch-to-ready). A holder's field is still a
-    // constant to the JIT, so the hot path (sendmsg/recvmsg) costs the same.
+    // the server is ready, so linking them all up front would delay launch-to-ready. A holder's
+    // field is still a constant to the JIT, so the hot path (sendmsg/recvmsg) costs the same.
     private static final class SocketCall {
-        static final MethodHandle H = downcall("socket",
+        static final MethodHandle H = Downcalls.linkWithErrno("socket",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     }
     private static final class SocketpairCall {
-        static final MethodHandle H = downcall("socketpair",
+        static final MethodHandle H = Downcalls.linkWithErrno("socketpair",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     }
     private static final class BindCall {
-        static final MethodHandle H = downcall("bind",
+        static final MethodHandle H = Downcalls.linkWithErrno("bind",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     }
     private static final class ListenCall {
-        static final MethodHandle H = downcall("listen",
+        static final MethodHandle H = Downcalls.linkWithErrno("listen",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     }
     private static final class Accept4Call {
-        static final MethodHandle H = downcall("accept4",
+        static final MethodHandle H = Downcalls.linkWithErrno("accept4",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
     }
     private static final class ConnectCall {
-        static final MethodHandle H = downcall("connect",
+        static final MethodHandle H = Downcalls.linkWithErrno("connect",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     }
     private static final class SendmsgCall {
-        static final MethodHandle H = downcall("sendmsg",
+        static final MethodHandle H = Downcalls.linkWithErrno("sendmsg",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     }
     private static final class RecvmsgCall {
-        static final MethodHandle H = downcall("recvmsg",
+        static final MethodHandle H = Downcalls.linkWithErrno("recvmsg",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     }
     private static final class ShutdownCall {
-        static final MethodHandle H = downcall("shutdown",
+        static final MethodHandle H = Downcalls.linkWithErrno("shutdown",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     }
     private static final class GetsockoptCall {
-        static final MethodHandle H = downcall("getsockopt",
+        static final MethodHandle H = Downcalls.linkWithErrno("getsockopt",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     }
     private static final class SetsockoptCall {
-        static final MethodHandle H = downcall("setsockopt",
+        static final MethodHandle H = Downcalls.linkWithErrno("setsockopt",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     }
     private static final class ChmodCall {
-        static final MethodHandle H = downcall("chmod",
+        static final MethodHandle H = Downcalls.linkWithErrno("chmod",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     }
     private static final class ChownCall {
-        static final MethodHandle H = downcall("chown",
+        static final MethodHandle H = Downcalls.linkWithErrno("chown",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     }
     private static final class UnlinkCall {
-        static final MethodHandle H = downcall("unlink",
+        static final MethodHandle H = Downcalls.linkWithErrno("unlink",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    }
-
-    private static MethodHandle downcall(String name, FunctionDescriptor fd) {
-        MemorySegment symbol = LINKER.defaultLookup().find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
-        return LINKER.downcallHandle(symbol, fd, Linker.Option.captureCallState("errno"));
-    }
-
-    static int errno(MemorySegment capture) {
-        return (int) ERRNO.get(capture, 0L);
-    }
-
-    static MemorySegment allocateCapture(Arena arena) {
-        return arena.allocate(CAPTURE_LAYOUT);
     }
 
     /** The path as sun_path bytes; IOException naming the limit if it does not fit. */
@@ -199,10 +170,10 @@ final class SocketCalls {
     /** socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | extraFlags, 0). */
     static int socket(int extraFlags) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = allocateCapture(arena);
+            MemorySegment capture = Downcalls.allocateCapture(arena);
             int r = (int) SocketCall.H.invokeExact(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | extraFlags, 0);
             if (r < 0) {
-                throw new NativeException("socket(AF_UNIX, SOCK_STREAM)", errno(capture), null);
+                throw new NativeException("socket(AF_UNIX, SOCK_STREAM)", Downcalls.errno(capture), null);
             }
             return r;
         } catch (NativeException e) {
@@ -215,11 +186,11 @@ final class SocketCalls {
     /** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC); returns both ends. */
     static int[] socketpair() throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = allocateCapture(arena);
+            MemorySegment capture = Downcalls.allocateCapture(arena);
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
             int r = (int) SocketpairCall.H.invokeExact(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds);
             if (r < 0) {
-                throw new NativeException("socketpair(AF_UNIX, SOCK_STREAM)", errno(capture), null);
+                throw new NativeException("socketpair(AF_UNIX, SOCK_STREAM)", Downcalls.errno(capture), null);
             }
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
         } catch (NativeException e) {
@@ -231,10 +202,10 @@ final class SocketCalls {
 
     static void bind(int fd, byte[] pathBytes, Path path) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = allocateCapture(arena);
+            MemorySegment capture = Downcalls.allocateCapture(arena);
             int r = (int) BindCall.H.invokeExact(capture, fd, sockaddr(arena, pathBytes), SOCKADDR_UN_SIZE);
             if (r < 0) {
-                throw new NativeException("bind", errno(capture), path.toString());
+                throw new NativeException("bind", Downcalls.errno(capture), path.toString());
             }
         } catch (NativeException e) {
             throw e;
@@ -245,10 +216,10 @@ final class SocketCalls {
 
     static void listen(int fd, int backlog, Path path) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = allocateCapture(arena);
+            MemorySegment capture = Downcalls.allocateCapture(arena);
             int r = (int) ListenCall.H.invokeExact(capture, fd, backlog);
             if (r < 0) {
-                throw new NativeException("listen", errno(capture), path.toString());
+                throw new NativeException("listen", Downcalls.errno(capture), path.toString());
             }
         } catch (NativeException e) {
             throw e;
@@ -260,9 +231,9 @@ final class SocketCalls {
     /** accept4(fd, NULL, NULL, SOCK_CLOEXEC); returns the new fd or -errno. */
     static int accept(int fd) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = allocateCapture(arena);
+            MemorySegment capture = Downcalls.allocateCapture(arena);
             int r = (int) Accept4Call.H.invokeExact(capture, fd, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
-            return r >= 0 ? r : -errno(capture);
+            return r >= 0 ? r : -Downcalls.errno(capture);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -271,10 +242,10 @@ final class SocketCalls {
     /** connect(fd, path); returns 0 or -errno. */
     static int connect(int fd, byte[] pathBytes) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = allocateCapture(arena);
+            MemorySegment capture = Downcalls.allocateCapture(arena);
             MemorySegment addr = sockaddr(arena, pathBytes);
             int r = (int) ConnectCall.H.invokeExact(capture, fd, addr, SOCKADDR_UN_SIZE);
-            return r == 0 ? 0 : -errno(capture);
+            return r == 0 ? 0 : -Downcalls.errno(capture);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -299,9 +270,9 @@ final class SocketCalls {
     /** shutdown(fd, SHUT_RDWR); returns 0 or -errno (ENOTCONN is normal for a dead peer). */
     static int shutdown(int fd) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = allocateCapture(arena);
+            MemorySegment capture = Downcalls.allocateCapture(arena);
             int r = (int) ShutdownCall.H.invokeExact(capture, fd, SHUT_RDWR);
-            return r == 0 ? 0 : -errno(capture);
+            return r == 0 ? 0 : -Downcalls.errno(capture);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -310,13 +281,13 @@ final class SocketCalls {
     /** getsockopt(SOL_SOCKET, SO_PEERCRED) as {pid, uid, gid}. */
     static int[] peerCredentials(int fd) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = allocateCapture(arena);
+            MemorySegment capture = Downcalls.allocateCapture(arena);
             MemorySegment ucred = arena.allocate(UCRED_SIZE, 4);
             MemorySegment len = arena.allocate(JAVA_INT);
             len.set(JAVA_INT, 0, UCRED_SIZE);
             int r = (int) GetsockoptCall.H.invokeExact(capture, fd, SOL_SOCKET, SO_PEERCRED, ucred, len);
             if (r < 0) {
-                throw new NativeException("getsockopt(SO_PEERCRED)", errno(capture), "fd " + fd);
+                throw new NativeException("getsockopt(SO_PEERCRED)", Downcalls.errno(capture), "fd " + fd);
             }
             return new int[] {ucred.get(JAVA_INT, 0), ucred.get(JAVA_INT, 4), ucred.get(JAVA_INT, 8)};
         } catch (NativeException e) {
@@ -329,14 +300,14 @@ final class SocketCalls {
     /** setsockopt(SOL_SOCKET, option, struct timeval {long tv_sec; long tv_usec;}); 0/0 = no timeout. */
     static void setTimeout(int fd, int option, long seconds, long micros) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = allocateCapture(arena);
+            MemorySegment capture = Downcalls.allocateCapture(arena);
             MemorySegment tv = arena.allocate(TIMEVAL_SIZE, 8);
             tv.set(JAVA_LONG, 0, seconds);
             tv.set(JAVA_LONG, 8, micros);
             int r = (int) SetsockoptCall.H.invokeExact(capture, fd, SOL_SOCKET, option, tv, TIMEVAL_SIZE);
             if (r < 0) {
                 String name = option == SO_SNDTIMEO ? "SO_SNDTIMEO" : "SO_RCVTIMEO";
-                throw new NativeException("setsockopt(" + name + ")", errno(capture), "fd " + fd);
+                throw new NativeException("setsockopt(" + name + ")", Downcalls.errno(capture), "fd " + fd);
             }
         } catch (NativeException e) {
             throw e;
@@ -347,10 +318,10 @@ final class SocketCalls {
 
     static void chmod(byte[] pathBytes, int mode, Path path) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = allocateCapture(arena);
+            MemorySegment capture = Downcalls.allocateCapture(arena);
             int r = (int) ChmodCall.H.invokeExact(capture, cPath(arena, pathBytes), mode);
             if (r < 0) {
-                throw new NativeException("chmod(0" + Integer.toOctalString(mode) + ")", errno(capture), path.toString());
+                throw new NativeException("chmod(0" + Integer.toOctalString(mode) + ")", Downcalls.errno(capture), path.toString());
             }
         } catch (NativeException e) {
             throw e;
@@ -362,10 +333,10 @@ final class SocketCalls {
     /** chown(path, -1, gid): changes only the group. */
     static void chgrp(byte[] pathBytes, int gid, Path path) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = allocateCapture(arena);
+            MemorySegment capture = Downcalls.allocateCapture(arena);
             int r = (int) ChownCall.H.invokeExact(capture, cPath(arena, pathBytes), -1, gid);
             if (r < 0) {
-                throw new NativeException("chown(-1, " + gid + ")", errno(capture), path.toString());
+                throw new NativeException("chown(-1, " + gid + ")", Downcalls.errno(capture), path.toString());
             }
         } catch (NativeException e) {
             throw e;
@@ -377,9 +348,9 @@ final class SocketCalls {
     /** unlink(path); returns 0 or -errno. */
     static int unlink(byte[] pathBytes) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = allocateCapture(arena);
+            MemorySegment capture = Downcalls.allocateCapture(arena);
             int r = (int) UnlinkCall.H.invokeExact(capture, cPath(arena, pathBytes));
-            return r == 0 ? 0 : -errno(capture);
+            return r == 0 ? 0 : -Downcalls.errno(capture);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

@@ -10,7 +10,9 @@ import static dev.jvfio.transport.MsgHdr.MSG_CONTROL;
 import static dev.jvfio.transport.MsgHdr.MSG_CONTROLLEN;
 import static dev.jvfio.transport.MsgHdr.MSG_FLAGS;
 
+import dev.jvfio.os.Downcalls;
 import dev.jvfio.os.Fd;
+import dev.jvfio.os.LinuxErrno;
 import dev.jvfio.os.NativeException;
 import java.io.EOFException;
 import java.io.IOException;
@@ -125,18 +127,18 @@ final class SocketReceiver {
                 if (r >= 0) {
                     break;
                 }
-                int errno = SocketCalls.errno(d.capture);
-                if (errno == SocketCalls.EINTR) {
+                int errno = Downcalls.errno(d.capture);
+                if (errno == LinuxErrno.EINTR) {
                     continue;
                 }
-                if (spin && errno == SocketCalls.EAGAIN && !handle.isClosing()) {
+                if (spin && errno == LinuxErrno.EAGAIN && !handle.isClosing()) {
                     Thread.onSpinWait();
                     continue;
                 }
                 if (handle.isClosing()) {
                     throw new ClosedException("connection closed while receiving");
                 }
-                if (errno == SocketCalls.EAGAIN) {
+                if (errno == LinuxErrno.EAGAIN) {
                     throw new SocketTimeoutException("receive timed out: nothing from the peer");
                 }
                 throw new NativeException("recvmsg", errno, null);

@@ -12,7 +12,9 @@ import static dev.jvfio.transport.MsgHdr.MSG_FLAGS;
 import static dev.jvfio.transport.MsgHdr.MSG_IOVLEN;
 import static dev.jvfio.transport.MsgHdr.SCM_MAX_FD;
 
+import dev.jvfio.os.Downcalls;
 import dev.jvfio.os.Fd;
+import dev.jvfio.os.LinuxErrno;
 import dev.jvfio.os.NativeException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -90,14 +92,14 @@ final class SocketSender {
                 d.msghdr.set(JAVA_INT, MSG_FLAGS, 0);
                 long r = SocketCalls.sendmsg(d.capture, sock, d.msghdr, SocketCalls.MSG_NOSIGNAL);
                 if (r < 0) {
-                    int errno = SocketCalls.errno(d.capture);
-                    if (errno == SocketCalls.EINTR) {
+                    int errno = Downcalls.errno(d.capture);
+                    if (errno == LinuxErrno.EINTR) {
                         continue;
                     }
                     if (handle.isClosing()) {
                         throw new ClosedException("connection closed while sending");
                     }
-                    if (errno == SocketCalls.EAGAIN) {
+                    if (errno == LinuxErrno.EAGAIN) {
                         throw new SocketTimeoutException("send timed out: the peer is not reading ("
                                 + sentSoFar(done, total) + ")");
                     }
@@ -145,8 +147,8 @@ final class SocketSender {
                 d.msghdr.set(JAVA_INT, MSG_FLAGS, 0);
                 long r = SocketCalls.sendmsg(d.capture, sock, d.msghdr, SocketCalls.MSG_NOSIGNAL);
                 if (r < 0) {
-                    int errno = SocketCalls.errno(d.capture);
-                    if (errno == SocketCalls.EINTR) {
+                    int errno = Downcalls.errno(d.capture);
+                    if (errno == LinuxErrno.EINTR) {
                         continue;
                     }
                     if (handle.isClosing()) {

@@ -1,6 +1,7 @@
 package dev.jvfio.transport;
 
 import dev.jvfio.os.Fd;
+import dev.jvfio.os.LinuxErrno;
 import dev.jvfio.os.NativeException;
 import java.io.EOFException;
 import java.io.IOException;
@@ -37,7 +38,7 @@ public final class UnixConnection implements AutoCloseable {
         this.in = new MessageScratch();
         LIVE_SCRATCH.incrementAndGet();
         // close() frees the scratch once no call is inside; the cleaner is the safety net for a
-        // connection dropped without close() (as the auto arena used to be)
+        // connection dropped without close(), so its native memory is not lost with it
         Cleaner.Cleanable scratch = CLEANER.register(this, new FreeScratch(out.arena, in.arena));
         this.handle = new SocketHandle(fd, "connection", scratch::clean);
         this.sender = new SocketSender(handle, out);
@@ -70,10 +71,10 @@ public final class UnixConnection implements AutoCloseable {
         try {
             while (true) {
                 int r = SocketCalls.connect(fd.value(), pathBytes);
-                if (r == 0 || r == -SocketCalls.EISCONN) {
+                if (r == 0 || r == -LinuxErrno.EISCONN) {
                     break; // EISCONN: an EINTR-interrupted connect completed meanwhile
                 }
-                if (r != -SocketCalls.EINTR) {
+                if (r != -LinuxErrno.EINTR) {
                     throw new NativeException("connect", -r, path.toString());
                 }
             }

@@ -1,6 +1,7 @@
 package dev.jvfio.transport;
 
 import dev.jvfio.os.Fd;
+import dev.jvfio.os.LinuxErrno;
 import dev.jvfio.os.NativeException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -82,15 +83,15 @@ public final class UnixServerSocket implements AutoCloseable {
         // and EAGAIN from it still means somebody is listening.
         try (Fd probe = Fd.adopt(SocketCalls.socket(SocketCalls.SOCK_NONBLOCK))) {
             int r = SocketCalls.connect(probe.value(), pathBytes);
-            if (r == 0 || r == -SocketCalls.EAGAIN) {
+            if (r == 0 || r == -LinuxErrno.EAGAIN) {
                 throw new IOException("another server is listening on " + path);
             }
-            if (r != -SocketCalls.ECONNREFUSED) {
+            if (r != -LinuxErrno.ECONNREFUSED) {
                 throw new NativeException("connect", -r, "probing the existing socket " + path);
             }
         }
         int r = SocketCalls.unlink(pathBytes);
-        if (r != 0 && r != -2 /* ENOENT: someone else removed it meanwhile */) {
+        if (r != 0 && r != -LinuxErrno.ENOENT /* someone else removed it meanwhile */) {
             throw new NativeException("unlink", -r, "stale socket " + path);
         }
     }
@@ -116,7 +117,7 @@ public final class UnixServerSocket implements AutoCloseable {
                     throw new ClosedException("server socket " + path + " closed");
                 }
                 int errno = -r;
-                if (errno == SocketCalls.EINTR || errno == SocketCalls.ECONNABORTED) {
+                if (errno == LinuxErrno.EINTR || errno == LinuxErrno.ECONNABORTED) {
                     continue;
                 }
                 throw new NativeException("accept4", errno, path.toString());

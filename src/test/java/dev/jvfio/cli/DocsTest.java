@@ -99,7 +99,7 @@ class DocsTest {
         String doc = Files.readString(ROOT.resolve("docs/troubleshooting.md"));
         java.io.StringWriter out = new java.io.StringWriter();
         var listener = new ServerWiring.LogListener("gpu0", new ServeLog(new java.io.PrintWriter(out)));
-        var peer = new dev.jvfio.server.PeerCredentials(4317, 1000, 1000);
+        var peer = new dev.jvfio.transport.PeerCredentials(4317, 1000, 1000);
         listener.connected(peer);
         listener.reset();
         listener.disconnected(peer, "client closed the connection");

@@ -6,7 +6,7 @@ import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** The user address-space size comes from the running kernel, not from x86-64 (issue 14). */
+/** The user address-space size comes from the running kernel, not from x86-64: aarch64 kernels have 39- or 48-bit VA. */
 class AddressSpaceTest {
 
     @Test

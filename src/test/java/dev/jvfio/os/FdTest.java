@@ -27,7 +27,7 @@ class FdTest {
     }
 
     @Test
-    @DisplayName("issue 15: a file's type and size come from the JDK, not from an x86-64 struct stat")
+    @DisplayName("a file's type and size come from the JDK, not from a struct stat whose layout differs on arm64")
     void regularFileSizeOfAMemfdAndOfNonFiles() throws Exception {
         try (Fd memfd = Memfd.create("sized", 12345); EventFd ev = EventFd.create()) {
             assertThat(memfd.regularFileSize()).isEqualTo(12345);

@@ -77,7 +77,7 @@ class MappedMemoryTest {
     }
 
     @Test
-    @DisplayName("issue 15: a range past the end of a memfd is refused on every architecture (no struct stat)")
+    @DisplayName("a range past the end of a memfd is refused on every architecture (no struct stat)")
     void aRangePastTheEndOfTheFileIsRefused() throws Exception {
         long page = PageSize.system().bytes();
         try (Fd fd = Memfd.create("short", 2 * page)) {

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The page-size seam (issue 15): the kernel's page, an override, and the arithmetic at 4, 16 and 64 KiB. */
+/** The page-size seam (aarch64 kernels have 4, 16 or 64 KiB pages): the kernel's page, an override, and the arithmetic at 4, 16 and 64 KiB. */
 class PageSizeTest {
 
     @Test

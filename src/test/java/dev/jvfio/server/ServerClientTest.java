@@ -16,6 +16,7 @@ import dev.jvfio.os.EventFd;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.os.Memfd;
+import dev.jvfio.transport.PeerCredentials;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;

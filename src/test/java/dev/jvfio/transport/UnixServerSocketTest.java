@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jvfio.TempDirs;
+import dev.jvfio.os.LinuxErrno;
 import dev.jvfio.os.OpenFiles;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -107,7 +108,7 @@ class UnixServerSocketTest {
                 dev.jvfio.os.Fd c = dev.jvfio.os.Fd.adopt(SocketCalls.socket(SocketCalls.SOCK_NONBLOCK));
                 pending.add(c);
                 int r = SocketCalls.connect(c.value(), path);
-                if (r == -SocketCalls.EAGAIN) {
+                if (r == -LinuxErrno.EAGAIN) {
                     break;
                 }
                 assertThat(r).isZero();
