@@ -4,9 +4,9 @@ import dev.jvfio.device.RegionType;
 import dev.jvfio.device.Vfio;
 
 /**
- * Device-specific regions of the {@link RegionLayout#REGION} layout. Both carry a VFIO region TYPE
- * capability with NVIDIA's vendor type ({@code VFIO_REGION_TYPE_PCI_VENDOR_TYPE | 0x10de}); the
- * subtypes are ours (NVIDIA defines none for this purpose), documented here:
+ * Device-specific regions of the {@link RegionLayout#REGION} layout (NV-6.4). Both carry a VFIO
+ * region TYPE capability with NVIDIA's vendor type ({@code VFIO_REGION_TYPE_PCI_VENDOR_TYPE | 0x10de});
+ * the subtypes are ours (NVIDIA defines none for this purpose), documented here:
  *
  * <ul>
  *   <li>subtype {@value #SUBTYPE_DEVICE_MEMORY}: the whole coherent device memory, exactly as the
@@ -17,18 +17,20 @@ import dev.jvfio.device.Vfio;
  *       VMM needs to build the guest's ACPI description (SRAT generic initiators, _DSD).</li>
  * </ul>
  */
-public final class DeviceRegions {
+final class DeviceRegions {
     private DeviceRegions() {}
 
-    /** Region index of the device memory in the region layout. */
-    public static final int DEVICE_MEMORY = Vfio.PCI_NUM_REGIONS;       // 9
+    /** Region index of the device memory in the region layout: right after the nine PCI regions. */
+    static final int DEVICE_MEMORY = Vfio.PCI_NUM_REGIONS;       // 9
     /** Region index of the firmware properties in the region layout. */
-    public static final int FIRMWARE_PROPERTIES = Vfio.PCI_NUM_REGIONS + 1; // 10
+    static final int FIRMWARE_PROPERTIES = Vfio.PCI_NUM_REGIONS + 1; // 10
+    /** How many regions the device reports in the region layout. */
+    static final int REGION_COUNT = FIRMWARE_PROPERTIES + 1;
 
-    public static final int NVIDIA_REGION_TYPE = Vfio.REGION_TYPE_PCI_VENDOR_TYPE | NvGraceConstants.NVIDIA_VENDOR_ID;
-    public static final int SUBTYPE_DEVICE_MEMORY = 1;
-    public static final int SUBTYPE_FIRMWARE_PROPERTIES = 2;
+    static final int NVIDIA_REGION_TYPE = Vfio.REGION_TYPE_PCI_VENDOR_TYPE | NvGraceConstants.NVIDIA_VENDOR_ID;
+    static final int SUBTYPE_DEVICE_MEMORY = 1;
+    static final int SUBTYPE_FIRMWARE_PROPERTIES = 2;
 
-    public static final RegionType DEVICE_MEMORY_TYPE = new RegionType(NVIDIA_REGION_TYPE, SUBTYPE_DEVICE_MEMORY);
-    public static final RegionType FIRMWARE_PROPERTIES_TYPE = new RegionType(NVIDIA_REGION_TYPE, SUBTYPE_FIRMWARE_PROPERTIES);
+    static final RegionType DEVICE_MEMORY_TYPE = new RegionType(NVIDIA_REGION_TYPE, SUBTYPE_DEVICE_MEMORY);
+    static final RegionType FIRMWARE_PROPERTIES_TYPE = new RegionType(NVIDIA_REGION_TYPE, SUBTYPE_FIRMWARE_PROPERTIES);
 }

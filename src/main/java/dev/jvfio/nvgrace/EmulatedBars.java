@@ -15,7 +15,7 @@ import java.lang.foreign.ValueLayout;
  * <p>The {@linkplain #masked() masked} flavour is the region layout: BARs 2..5 read as zero and
  * writes to them vanish, like unimplemented BARs of vfio-pci-core.
  */
-public final class EmulatedBars {
+final class EmulatedBars {
     private static final int REG_BYTES = 8;
     private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
@@ -33,23 +33,23 @@ public final class EmulatedBars {
     }
 
     /** BAR2 (if resmem exists) and BAR4 emulated over the given layout. */
-    public static EmulatedBars over(MemoryLayout layout) {
+    static EmulatedBars over(MemoryLayout layout) {
         return new EmulatedBars(layout, false);
     }
 
     /** BARs 2..5 hidden (size 0) for the region layout. */
-    public static EmulatedBars masked() {
+    static EmulatedBars masked() {
         return new EmulatedBars(null, true);
     }
 
     /** NV-3.2: zero both shadows (device open and DEVICE_RESET; never on FLR). */
-    public synchronized void clear() {
+    synchronized void clear() {
         resShadow.fill((byte) 0);
         useShadow.fill((byte) 0);
     }
 
     /** The raw 8-byte shadow of the pair at 0x18 (BAR2) or 0x20 (BAR4), as last written. */
-    public synchronized long shadow(int barOffset) {
+    synchronized long shadow(int barOffset) {
         return switch (barOffset) {
             case NvGraceConstants.PCI_BASE_ADDRESS_2 -> resShadow.get(LE64, 0);
             case NvGraceConstants.PCI_BASE_ADDRESS_4 -> useShadow.get(LE64, 0);
@@ -58,7 +58,7 @@ public final class EmulatedBars {
     }
 
     /** NV-3.3: what a 64-bit read of a BAR pair returns: {@code (shadow & ~(barSize-1)) | 0xC}. */
-    public static long readValue(long shadow, long barSize) {
+    static long readValue(long shadow, long barSize) {
         return (shadow & ~(barSize - 1)) | NvGraceConstants.BAR_FLAGS_MEM64_PREFETCH;
     }
 
@@ -66,7 +66,7 @@ public final class EmulatedBars {
      * NV-3.3: after the core filled {@code buf} with the config bytes at {@code pos}, overwrite the
      * bytes that overlap an emulated BAR pair.
      */
-    public synchronized void overlayRead(long pos, MemorySegment buf) {
+    synchronized void overlayRead(long pos, MemorySegment buf) {
         long count = buf.byteSize();
         if (masked) {
             zeroOverlap(pos, buf, NvGraceConstants.PCI_BASE_ADDRESS_2, 2 * REG_BYTES);
@@ -89,7 +89,7 @@ public final class EmulatedBars {
      * bytes verbatim into the shadow and return their count (a short write when the request spilled
      * outside). Returns -1 when the write is not for an emulated BAR and must go to the core.
      */
-    public synchronized int absorbWrite(long pos, MemorySegment src) {
+    synchronized int absorbWrite(long pos, MemorySegment src) {
         long count = src.byteSize();
         if (masked) {
             long start = Math.max(pos, NvGraceConstants.PCI_BASE_ADDRESS_2);

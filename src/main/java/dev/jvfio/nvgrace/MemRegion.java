@@ -1,7 +1,8 @@
 package dev.jvfio.nvgrace;
 
 /**
- * One slice of device memory that the variant shows as a BAR (the kernel's {@code struct mem_region}).
+ * One slice of device memory that the variant shows as a BAR (the kernel's {@code struct mem_region}):
+ * usemem or resmem as carved by NV-2.4/NV-2.5, sized as BAR4/BAR2 report it (NV-3.3, NV-5.1).
  *
  * @param physBase   system physical address of the slice (firmware base + fileOffset)
  * @param fileOffset offset of the slice inside device memory (and inside the device-memory file)

@@ -1,5 +1,6 @@
 package dev.jvfio.nvgrace;
 
+import dev.jvfio.device.Vfio;
 import java.util.Optional;
 
 /**
@@ -10,6 +11,10 @@ import java.util.Optional;
  * @param resmem the uncached carve-out shown as BAR2, present only when the chip needs it
  */
 public record MemoryLayout(MemRegion usemem, Optional<MemRegion> resmem) {
+    /** The BAR region that shows usemem (NV-3.1). */
+    static final int USEMEM_BAR = Vfio.PCI_BAR4_REGION_INDEX;
+    /** The BAR region that shows resmem, when it exists (NV-3.1). */
+    static final int RESMEM_BAR = Vfio.PCI_BAR2_REGION_INDEX;
 
     /**
      * Carves device memory.
@@ -56,11 +61,11 @@ public record MemoryLayout(MemRegion usemem, Optional<MemRegion> resmem) {
         return value - Long.remainderUnsigned(value, block);
     }
 
-    /** The region shown at a BAR region index (2 = resmem, 4 = usemem), or empty. */
+    /** The region shown at a BAR region index (BAR2 = resmem, BAR4 = usemem), or empty. */
     public Optional<MemRegion> forRegion(int index) {
         return switch (index) {
-            case 4 -> Optional.of(usemem);
-            case 2 -> resmem;
+            case USEMEM_BAR -> Optional.of(usemem);
+            case RESMEM_BAR -> resmem;
             default -> Optional.empty();
         };
     }

@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How the variant behaves where the kernel's history or the review thread leaves a choice.
+ * How the variant behaves where the kernel's history or the review thread leaves a choice: the
+ * memory-enable policy (NV-6), the layout (NV-6.4), the carve rule (NV-2.4), the resmem straddle
+ * quirk (NV-4.4) and the readiness timing (NV-7.1).
  *
  * @param policy            memory-enable policy (NV-6); IGNORE is upstream
  * @param layout            BAR (upstream) or REGION (NV-6.4 alternative)

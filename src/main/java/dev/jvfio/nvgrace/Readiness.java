@@ -13,7 +13,7 @@ import java.util.function.LongToIntFunction;
  * access after a reset fails with EIO if memory decode is off, otherwise waits for readiness; only a
  * successful wait clears the flag, so after ETIME the next access polls again (Linux 6.19).
  */
-public final class Readiness {
+final class Readiness {
     private final LongToIntFunction bar0;
     private final Duration quantum;
     private final Duration timeout;
@@ -26,7 +26,7 @@ public final class Readiness {
      * @param timeout give-up time (30 s in the driver)
      * @param clock   time source and sleeper
      */
-    public Readiness(LongToIntFunction bar0, Duration quantum, Duration timeout, ReadinessClock clock) {
+    Readiness(LongToIntFunction bar0, Duration quantum, Duration timeout, ReadinessClock clock) {
         if (quantum.isNegative() || quantum.isZero() || timeout.isNegative()) {
             throw new IllegalArgumentException("bad poll quantum " + quantum + " or timeout " + timeout);
         }
@@ -37,17 +37,17 @@ public final class Readiness {
     }
 
     /** NV-7.1: both registers read the ready value right now. */
-    public boolean registersReady() {
+    boolean registersReady() {
         return bar0.applyAsInt(NvGraceConstants.C2C_LINK_BAR0_OFFSET) == NvGraceConstants.STATUS_READY
                 && bar0.applyAsInt(NvGraceConstants.HBM_TRAINING_BAR0_OFFSET) == NvGraceConstants.STATUS_READY;
     }
 
     /** NV-7.2: a reset happened; the next trapped access must check readiness. */
-    public void resetHappened() {
+    void resetHappened() {
         resetPending = true;
     }
 
-    public boolean resetPending() {
+    boolean resetPending() {
         return resetPending;
     }
 
@@ -56,7 +56,7 @@ public final class Readiness {
      * returns at once. Otherwise EIO when memory decode is off, else wait for readiness (ETIME on
      * timeout, the flag stays set) and clear the flag.
      */
-    public void beforeAccess(boolean memoryDecodeEnabled) throws VfioException {
+    void beforeAccess(boolean memoryDecodeEnabled) throws VfioException {
         if (!resetPending) {
             return;
         }
@@ -76,7 +76,7 @@ public final class Readiness {
      * NV-7.1: poll until both registers are ready; ETIME after the timeout. Also the probe-time
      * check (NV-7.2): a GPU that never becomes ready fails to bind.
      */
-    public void awaitReady() throws VfioException {
+    void awaitReady() throws VfioException {
         long start = clock.nanoTime();
         long limit = timeout.toNanos();
         while (true) {

@@ -10,7 +10,7 @@ import dev.jvfio.os.Fd;
 import java.util.List;
 
 /** Builds the GET_REGION_INFO answers the variant owns (reference NV-5.1, NV-6, layout REGION). */
-public final class RegionInfos {
+final class RegionInfos {
     private RegionInfos() {}
 
     static final int READ_WRITE = Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE;
@@ -25,7 +25,7 @@ public final class RegionInfos {
      * memlength, NV-5.2, and a mapping always ends on a page). The carve-out's offsets are whole
      * 512 MiB blocks, multiples of every page size. Nothing is left to map: as STRICT.
      */
-    public static RegionInfo memoryBar(int index, MemRegion region, Fd memoryFile, long memoryFileOffset, boolean mmap,
+    static RegionInfo memoryBar(int index, MemRegion region, Fd memoryFile, long memoryFileOffset, boolean mmap,
                                        PageSize page) {
         long mappable = page.roundDown(region.length());
         if (!mmap || mappable == 0 || !page.isAligned(memoryFileOffset + region.fileOffset())) {
@@ -38,14 +38,14 @@ public final class RegionInfos {
     }
 
     /** The device memory region of the region layout: mmap-only, TYPE capability, whole memory. */
-    public static RegionInfo deviceMemory(long size, Fd memoryFile, long memoryFileOffset) {
+    static RegionInfo deviceMemory(long size, Fd memoryFile, long memoryFileOffset) {
         return new RegionInfo(DeviceRegions.DEVICE_MEMORY, size,
                 Vfio.REGION_INFO_FLAG_MMAP | Vfio.REGION_INFO_FLAG_CAPS, List.of(),
                 DeviceRegions.DEVICE_MEMORY_TYPE, new MappableFile(memoryFile, memoryFileOffset));
     }
 
     /** The firmware-properties region of the region layout: 32 read-only bytes, TYPE capability. */
-    public static RegionInfo firmwareProperties() {
+    static RegionInfo firmwareProperties() {
         return new RegionInfo(DeviceRegions.FIRMWARE_PROPERTIES, FirmwareProperties.ENCODED_SIZE,
                 Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_CAPS, List.of(),
                 DeviceRegions.FIRMWARE_PROPERTIES_TYPE, null);
@@ -56,7 +56,7 @@ public final class RegionInfos {
      * EOVERFLOW when offset + size overflows, EINVAL when the mapping ends beyond the memory length
      * (only [0, length) is mappable). Returns 0 when the mapping is allowed.
      */
-    public static int mmapCheck(MemRegion region, long offset, long size) {
+    static int mmapCheck(MemRegion region, long offset, long size) {
         if (offset < 0 || size < 0) {
             return dev.jvfio.device.Errno.EINVAL;
         }

@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
  * Trapped read/write of an emulated memory BAR (reference NV-4.1, NV-4.2, NV-4.4), as pure functions
  * over the slice of device memory that backs the BAR ({@code memory.byteSize() == region.length()}).
  */
-public final class TrappedMemory {
+final class TrappedMemory {
     private TrappedMemory() {}
 
     /**
@@ -19,7 +19,7 @@ public final class TrappedMemory {
      *                    memory length returns only the in-memory byte count and fills nothing
      * @return bytes produced (the clipped count, or the in-memory count under the quirk)
      */
-    public static int read(MemRegion region, MemorySegment memory, long offset, MemorySegment dst, boolean resmemQuirk)
+    static int read(MemRegion region, MemorySegment memory, long offset, MemorySegment dst, boolean resmemQuirk)
             throws VfioException {
         int count = clip(region, offset, dst.byteSize());
         int memCount = inMemory(region, offset, count);
@@ -36,7 +36,7 @@ public final class TrappedMemory {
     }
 
     /** NV-4.1/4.2: like {@link #read}; bytes at or beyond the memory length are dropped. */
-    public static int write(MemRegion region, MemorySegment memory, long offset, MemorySegment src, boolean resmemQuirk)
+    static int write(MemRegion region, MemorySegment memory, long offset, MemorySegment src, boolean resmemQuirk)
             throws VfioException {
         int count = clip(region, offset, src.byteSize());
         int memCount = inMemory(region, offset, count);
@@ -50,19 +50,19 @@ public final class TrappedMemory {
     }
 
     /** Reads as the hardware answers while memory is disabled or during reset: all ones (NV-6.2). */
-    public static int readAllOnes(MemRegion region, long offset, MemorySegment dst) throws VfioException {
+    static int readAllOnes(MemRegion region, long offset, MemorySegment dst) throws VfioException {
         int count = clip(region, offset, dst.byteSize());
         dst.asSlice(0, count).fill((byte) 0xFF);
         return count;
     }
 
     /** Writes as the hardware takes them while memory is disabled: dropped, full count reported. */
-    public static int dropWrite(MemRegion region, long offset, MemorySegment src) throws VfioException {
+    static int dropWrite(MemRegion region, long offset, MemorySegment src) throws VfioException {
         return clip(region, offset, src.byteSize());
     }
 
     /** NV-4.1: the clipped count, or EINVAL when the offset is outside the BAR. */
-    public static int clip(MemRegion region, long offset, long requested) throws VfioException {
+    static int clip(MemRegion region, long offset, long requested) throws VfioException {
         if (offset < 0 || offset >= region.barSize()) {
             throw new VfioException(Errno.EINVAL, "offset 0x" + Long.toHexString(offset)
                     + " beyond the BAR size 0x" + Long.toHexString(region.barSize()));

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.api.Test;
 
+/** The config-space BAR shadows alone, over byte buffers (NV-3.2 to NV-3.5; masked for NV-6.4). */
 class EmulatedBarsTest {
     static final long GiB = 1L << 30;
     static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

@@ -5,8 +5,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
-/** One fake clock for both the variant's readiness wait and the simulated GPU: sleeping advances time. */
-public final class FakeTime implements ReadinessClock, LongSupplier {
+/**
+ * One fake clock for both the variant's readiness wait (NV-7.1) and the simulated GPU's recovery after
+ * reset: sleeping advances time, so tests never really wait.
+ */
+final class FakeTime implements ReadinessClock, LongSupplier {
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
     private final AtomicInteger sleeps = new AtomicInteger();
 
@@ -26,11 +29,11 @@ public final class FakeTime implements ReadinessClock, LongSupplier {
         now.addAndGet(d.toNanos());
     }
 
-    public void advance(Duration d) {
+    void advance(Duration d) {
         now.addAndGet(d.toNanos());
     }
 
-    public int sleeps() {
+    int sleeps() {
         return sleeps.get();
     }
 }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+/** Carving device memory into usemem and resmem under both carve rules (NV-2.4, NV-2.5). */
 class MemoryLayoutTest {
     static final long MiB = 1L << 20;
     static final long GiB = 1L << 30;

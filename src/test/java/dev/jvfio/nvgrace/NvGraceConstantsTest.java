@@ -7,6 +7,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+/** The fixed numbers of the variant and the VFIO ABI numbers it relies on (NV-9). */
 class NvGraceConstantsTest {
     @Test
     @DisplayName("NV-9 constants: carve-out, memory block, DVSEC, readiness registers, BAR flags")

@@ -13,7 +13,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Random regions, offsets and counts, as a hostile client would send: only VfioException may come back. */
+/**
+ * Random regions, offsets and counts, as a hostile client would send, in both layouts and under every
+ * memory-enable policy (NV-4, NV-6): only VfioException may come back.
+ */
 class NvGraceHostileInputTest {
     static final long GiB = 1L << 30;
     final FakeTime time = new FakeTime();

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+/** The readiness poll and the reset flag alone, with a fake clock and fake BAR0 registers (NV-7, NV-4.5). */
 class ReadinessTest {
     /** A fake clock: sleeping advances time; registers become ready at a given time. */
     static final class FakeGpu implements ReadinessClock {

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+/** The GET_REGION_INFO answers the variant builds (NV-5.1, NV-5.2, NV-6.3, NV-6.4). */
 class RegionInfosTest {
     static final long GiB = 1L << 30;
     // stdin stands in for the memory file; never closed here

@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+/** Trapped read/write of one emulated memory BAR as pure functions (NV-4.1, NV-4.2, NV-4.4, NV-6.2). */
 class TrappedMemoryTest {
     // A small region: 3000 bytes of memory in a 4096-byte BAR.
     final MemRegion region = new MemRegion(0, 0, 3000, 4096);
