@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
  * is a bare header; a DMA_READ reply repeats the fields and carries the data.
  *
  * <p>The server sends these for DMA windows mapped without an fd ({@code server.MessageDma},
- * issue 11), chunked to the client's max_data_xfer_size.
+ * DMA-2.5 in docs/dma-engine.md), chunked to the client's max_data_xfer_size.
  */
 public final class DmaTransferMessage {
     public static final int PAYLOAD = 12;

@@ -110,7 +110,7 @@ class StatisticsTest {
         Target quick = Target.timeBelow(1000, "ms", 700, 600, 1.3, 1.0);
         assertThat(quick.verdict()).isEqualTo("met");
         assertThat(quick.resolved()).isTrue();
-        Target waited = Target.timeBelow(1000, "ms", 1430, 710, 0.7, 1.0); // load 2 on 2 CPUs (issue 17)
+        Target waited = Target.timeBelow(1000, "ms", 1430, 710, 0.7, 1.0); // load 2 on 2 CPUs
         assertThat(waited.met()).isTrue();
         assertThat(waited.resolved()).isFalse();
         assertThat(waited.verdict()).isEqualTo("met (710 ms without waiting for a CPU)");

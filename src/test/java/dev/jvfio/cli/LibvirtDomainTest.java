@@ -20,7 +20,7 @@ import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 
 /**
- * {@code jvfio qemu-args --libvirt} (issue 16): its output is a well-formed libvirt domain whose
+ * {@code jvfio qemu-args --libvirt} (NV-8): its output is a well-formed libvirt domain whose
  * memoryBacking, vCPU topology, NUMA cells and {@code <qemu:commandline>} add up to what
  * {@code qemu-args} prints for QEMU directly.
  */

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 11, the engine's states with a client memory the test controls: each DmaSpace call
+ * The engine's states (docs/dma-engine.md) with a client memory the test controls: each DmaSpace call
  * waits for a permit, so the engine can be held BUSY in the middle of a copy.
  */
 class CopyEngineTest {
@@ -102,7 +102,7 @@ class CopyEngineTest {
     }
 
     @Test
-    @DisplayName("issue 11 VU-8.5: the copy starts only once the doorbell's reply is sent; meanwhile the engine is BUSY")
+    @DisplayName("DMA-2.3 VU-8.5: the copy starts only once the doorbell's reply is sent; meanwhile the engine is BUSY")
     void waitsForReply() throws Exception {
         program(0x1000, 0, 4096, CTRL_DST_DEVICE);
         engine.write32(DOORBELL, 1);
@@ -115,7 +115,7 @@ class CopyEngineTest {
     }
 
     @Test
-    @DisplayName("issue 11: while BUSY a doorbell is ignored, a STATUS write is ignored, other registers stay accessible")
+    @DisplayName("DMA-1.2 while BUSY a doorbell is ignored, a STATUS write is ignored, other registers stay accessible")
     void busy() throws Exception {
         dma.replySent.countDown();
         program(0x1000, 0, 3 * CHUNK, CTRL_DST_DEVICE);
@@ -134,7 +134,7 @@ class CopyEngineTest {
     }
 
     @Test
-    @DisplayName("issue 11: a reset during a copy stops it after the chunk in flight and clears every register")
+    @DisplayName("DMA-5.1 a reset during a copy stops it after the chunk in flight and clears every register")
     void resetStops() throws Exception {
         dma.replySent.countDown();
         program(0x1000, 0, 4 * CHUNK, CTRL_DST_DEVICE | CTRL_INTERRUPT);
@@ -168,7 +168,7 @@ class CopyEngineTest {
     }
 
     @Test
-    @DisplayName("issue 11: Bus Master cleared in the middle of a copy stops it with 0x82 at the next chunk")
+    @DisplayName("DMA-3.2 Bus Master cleared in the middle of a copy stops it with 0x82 at the next chunk")
     void busMasterClearedMidCopy() throws Exception {
         dma.replySent.countDown();
         program(0x1000, 0, 3 * CHUNK, CTRL_DST_DEVICE);
@@ -182,7 +182,7 @@ class CopyEngineTest {
     }
 
     @Test
-    @DisplayName("issue 11: a copy keeps to the memory of the client that rang; the next client's memory is never touched")
+    @DisplayName("DMA-2.6 a copy keeps to the memory of the client that rang; the next client's memory is never touched")
     void detachedClient() throws Exception {
         dma.replySent.countDown();
         program(0x1000, 0, 2 * CHUNK, CTRL_DST_DEVICE);

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 11 on a GH200 (engine at BAR0 + 0x10_0000, device memory = usemem) and a client that
+ * The copy engine (docs/dma-engine.md) on a GH200 (engine at BAR0 + 0x10_0000, device memory = usemem) and a client that
  * pulls guest memory away under a copy: unmap and truncate during the copy. The server must never
  * touch a window after answering its DMA_UNMAP, must not crash on SIGBUS, and must keep serving.
  */
@@ -75,7 +75,7 @@ class CopyEngineHostileTest {
     }
 
     @Test
-    @DisplayName("issue 11: on the GH200 the engine copies guest memory into usemem (seen through BAR4) and back, MSI-X on completion")
+    @DisplayName("DMA-1.4 DMA-2.1 DMA-4.1 on the GH200 the engine copies guest memory into usemem (seen through BAR4) and back, MSI-X on completion")
     void gpuRoundTrip() throws Exception {
         for (long i = 0; i < (1 << 20); i += 8) {
             guest.segment().set(ValueLayout.JAVA_LONG_UNALIGNED, i, i * 31);
@@ -119,7 +119,7 @@ class CopyEngineHostileTest {
     }
 
     @Test
-    @DisplayName("issue 11 VU-6.2: DMA_UNMAP during a copy waits for the chunk in flight; nothing is written after its reply; 0x81 with FAULT at the first unwritten chunk")
+    @DisplayName("DMA-3.6 VU-6.2: DMA_UNMAP during a copy waits for the chunk in flight; nothing is written after its reply; 0x81 with FAULT at the first unwritten chunk")
     void unmapDuringCopy() throws Exception {
         guest.segment().fill((byte) 0xFF);
         engine.program(0, IOVA, GUEST, CTRL_SRC_DEVICE); // usemem (zeros) over the guest's 0xFF
@@ -145,7 +145,7 @@ class CopyEngineHostileTest {
     }
 
     @Test
-    @DisplayName("issue 11: a client that truncates its memfd during a copy gets 0x81 (or a finished copy) and the server lives on")
+    @DisplayName("DMA-3.7 a client that truncates its memfd during a copy gets 0x81 (or a finished copy) and the server lives on")
     void truncateDuringCopy() throws Exception {
         engine.program(IOVA, 0, GUEST, CTRL_DST_DEVICE);
         engine.ring();
@@ -166,7 +166,7 @@ class CopyEngineHostileTest {
     }
 
     @Test
-    @DisplayName("issue 11 VU-1.4: a client that disconnects during a copy leaves a working server; the next client's engine works")
+    @DisplayName("DMA-3.7 VU-1.4: a client that disconnects during a copy leaves a working server; the next client's engine works")
     void disconnectDuringCopy() throws Exception {
         engine.program(IOVA, 0, GUEST, CTRL_DST_DEVICE);
         engine.ring();

@@ -13,7 +13,7 @@ import java.nio.ByteOrder;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Issue 11: every GPU profile has the copy engine at BAR0 + 0x10_0000 working on usemem (BAR4). */
+/** DMA-1.4: every GPU profile has the copy engine at BAR0 + 0x10_0000 working on usemem (BAR4). */
 class CopyEngineProfilesTest {
     static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -29,9 +29,9 @@ class CopyEngineProfilesTest {
         d.write(region, offset, s);
     }
 
-    @ParameterizedTest(name = "issue 11: {0} has the copy engine at BAR0 + 0x100000 copying within usemem")
+    @ParameterizedTest(name = "DMA-1.4 {0} has the copy engine at BAR0 + 0x100000 copying within usemem")
     @ValueSource(strings = {"gh200", "gh200-480gb", "gb200", "gb300"})
-    void issue11_engine_on_every_gpu_profile(String profile) throws Exception {
+    void dma_1_4_engineOnEveryGpuProfile(String profile) throws Exception {
         try (VfioDevice d = DeviceProfiles.create(GpuOptions.defaults().withProfile(profile).withMemorySize(2L << 30))) {
             write(d, Vfio.PCI_CONFIG_REGION_INDEX, PciHeader.COMMAND, PciHeader.COMMAND_MEMORY);
             long e = Bar0Registers.COPY_ENGINE;

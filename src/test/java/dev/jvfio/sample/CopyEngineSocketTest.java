@@ -28,7 +28,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 11 on the sample device over a real socket: every register of the copy engine at BAR0 +
+ * The copy engine (docs/dma-engine.md) on the sample device over a real socket: every register of the copy engine at BAR0 +
  * 0x2100 and every error status, with guest memory a memfd the client maps with DMA_MAP.
  */
 class CopyEngineSocketTest {
@@ -86,7 +86,7 @@ class CopyEngineSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11: SRC, DST, LEN and CTRL read back what was written, 32 or 64 bits at a time; DOORBELL reads 0")
+    @DisplayName("DMA-1.1 SRC, DST, LEN and CTRL read back what was written, 32 or 64 bits at a time; DOORBELL reads 0")
     void registersReadBack() throws Exception {
         engine.write(SRC_LO, 0x1111_2222);
         engine.write(SRC_HI, 0x3333_4444);
@@ -104,7 +104,7 @@ class CopyEngineSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11: guest memory to device RAM and back to another guest buffer, STATUS 2 and DONE counts copies")
+    @DisplayName("DMA-2.1 guest memory to device RAM and back to another guest buffer, STATUS 2 and DONE counts copies")
     void guestToDeviceAndBack() throws Exception {
         fillGuest(0, 4096, 0x5000_0000);
         assertThat(engine.copy(IOVA, 0x100, 4096, CTRL_DST_DEVICE)).isEqualTo(STATUS_DONE);
@@ -117,7 +117,7 @@ class CopyEngineSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11: guest to guest (CTRL bits 0 and 1 clear) and device to device (both set), odd lengths")
+    @DisplayName("DMA-2.1 guest to guest (CTRL bits 0 and 1 clear) and device to device (both set), odd lengths")
     void guestToGuestAndDeviceToDevice() throws Exception {
         fillGuest(0, 0x3000, 7);
         assertThat(engine.copy(IOVA + 1, IOVA + 0x10001, 0x2FFF, 0)).isEqualTo(STATUS_DONE);
@@ -128,7 +128,7 @@ class CopyEngineSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11: a copy spanning two adjacent DMA windows of different memfds works")
+    @DisplayName("DMA-2.2 a copy spanning two adjacent DMA windows of different memfds works")
     void spansWindows() throws Exception {
         try (Fd second = Memfd.create("guest2", 0x1000);
              MappedMemory m2 = MappedMemory.map(second, 0, 0x1000, true)) {
@@ -145,7 +145,7 @@ class CopyEngineSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11: an unmapped bus address gives 0x81 with FAULT at the first unmapped byte, ERRORS counts it")
+    @DisplayName("DMA-3.1 an unmapped bus address gives 0x81 with FAULT at the first unmapped byte, ERRORS counts it")
     void notMapped() throws Exception {
         assertThat(engine.copy(0xDEAD_0000L, 0, 16, CTRL_DST_DEVICE)).isEqualTo(STATUS_NOT_MAPPED);
         assertThat(engine.read64(FAULT_LO)).isEqualTo(0xDEAD_0000L);
@@ -159,7 +159,7 @@ class CopyEngineSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11: Bus Master clear at the doorbell gives 0x82 and no memory is touched")
+    @DisplayName("DMA-3.2 Bus Master clear at the doorbell gives 0x82 and no memory is touched")
     void busMasterOff() throws Exception {
         fillGuest(0, 64, 0x77);
         command(PciHeader.COMMAND_MEMORY);
@@ -178,7 +178,7 @@ class CopyEngineSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11: a device-memory range outside the sample's RAM gives 0x83 with FAULT at its start")
+    @DisplayName("DMA-3.3 a device-memory range outside the sample's RAM gives 0x83 with FAULT at its start")
     void deviceRange() throws Exception {
         assertThat(engine.copy(IOVA, 0x1800, 0x1000, CTRL_DST_DEVICE)).isEqualTo(STATUS_DEVICE_RANGE);
         assertThat(engine.read64(FAULT_LO)).isEqualTo(0x1800);
@@ -188,7 +188,7 @@ class CopyEngineSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11: LEN 0 or above 256 MiB gives 0x84")
+    @DisplayName("DMA-3.4 LEN 0 or above 256 MiB gives 0x84")
     void badLength() throws Exception {
         assertThat(engine.copy(IOVA, 0, 0, CTRL_DST_DEVICE)).isEqualTo(STATUS_BAD_LENGTH);
         assertThat(engine.copy(IOVA, 0, (256 << 20) + 1, CTRL_DST_DEVICE)).isEqualTo(STATUS_BAD_LENGTH);
@@ -197,7 +197,7 @@ class CopyEngineSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11: a destination window mapped without WRITE gives 0x85 and stays untouched")
+    @DisplayName("DMA-3.5 a destination window mapped without WRITE gives 0x85 and stays untouched")
     void notWritable() throws Exception {
         try (Fd ro = Memfd.create("ro", 0x1000); MappedMemory m = MappedMemory.map(ro, 0, 0x1000, true)) {
             client.dmaMap(ro, 0, 0x4000_0000L, 0x1000, true, false);
@@ -212,7 +212,7 @@ class CopyEngineSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11: a write to STATUS clears it to idle; DONE, ERRORS and FAULT ignore writes")
+    @DisplayName("DMA-1.3 a write to STATUS clears it to idle; DONE, ERRORS and FAULT ignore writes")
     void statusWriteClears() throws Exception {
         assertThat(engine.copy(0xBAD0L, 0, 4, CTRL_DST_DEVICE)).isEqualTo(STATUS_NOT_MAPPED);
         engine.write(DONE, 55);
@@ -228,7 +228,7 @@ class CopyEngineSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11: DEVICE_RESET and FLR clear every register")
+    @DisplayName("DMA-5.1 DEVICE_RESET and FLR clear every register")
     void resetClears() throws Exception {
         for (boolean flr : new boolean[] {false, true}) {
             assertThat(engine.copy(0xBAD0L, 0, 4, CTRL_DST_DEVICE)).isEqualTo(STATUS_NOT_MAPPED);
@@ -248,7 +248,7 @@ class CopyEngineSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11: the completion interrupt goes to the MSI-X vector in CTRL; a masked vector is left pending in the PBA")
+    @DisplayName("DMA-4.1 the completion interrupt goes to the MSI-X vector in CTRL; a masked vector is left pending in the PBA")
     void msixCompletion() throws Exception {
         List<Fd> fds = new ArrayList<>();
         for (int i = 0; i < SampleDevice.MSIX_VECTORS; i++) {
@@ -276,7 +276,7 @@ class CopyEngineSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11: with MSI the completion interrupt goes to the MSI vector in CTRL")
+    @DisplayName("DMA-4.2 with MSI the completion interrupt goes to the MSI vector in CTRL")
     void msiCompletion() throws Exception {
         List<Fd> fds = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -291,7 +291,7 @@ class CopyEngineSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11: with neither MSI nor MSI-X the completion asserts INTx with Status.Interrupt; a STATUS write deasserts it")
+    @DisplayName("DMA-4.3 with neither MSI nor MSI-X the completion asserts INTx with Status.Interrupt; a STATUS write deasserts it")
     void intxCompletion() throws Exception {
         EventFd e = EventFd.create();
         eventfds.add(e);
@@ -317,7 +317,7 @@ class CopyEngineSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11: a memfd truncated under its DMA window gives 0x81 and the server lives on")
+    @DisplayName("DMA-3.1 DMA-3.7 a memfd truncated under its DMA window gives 0x81 and the server lives on")
     void truncatedWindow() throws Exception {
         try (var ch = java.nio.channels.FileChannel.open(Path.of("/proc/self/fd/" + guestFd.value()),
                 java.nio.file.StandardOpenOption.WRITE)) {

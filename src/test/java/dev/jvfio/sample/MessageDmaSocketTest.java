@@ -29,7 +29,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 11: windows mapped without an fd are reached by DMA_READ / DMA_WRITE messages in QEMU's
+ * DMA-2.5: windows mapped without an fd are reached by DMA_READ / DMA_WRITE messages in QEMU's
  * layout (VU-8.4: u64 address, u32 count, data), sent only after the doorbell's reply (VU-8.5) and
  * chunked to max_data_xfer_size. The test plays the client by hand.
  */
@@ -97,7 +97,7 @@ class MessageDmaSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11 VU-8.4 VU-8.5: guest to device from a window without an fd: one DMA_READ after the doorbell's reply")
+    @DisplayName("DMA-2.5 VU-8.4 VU-8.5: guest to device from a window without an fd: one DMA_READ after the doorbell's reply")
     void dmaReadIntoDevice() throws Exception {
         engine.program(MSG_IOVA + 0x40, 0x100, 16, CTRL_DST_DEVICE);
         ring();
@@ -117,7 +117,7 @@ class MessageDmaSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11 VU-8.4: device to guest into a window without an fd: DMA_WRITE with the data, a bare-header reply suffices")
+    @DisplayName("DMA-2.5 VU-8.4: device to guest into a window without an fd: DMA_WRITE with the data, a bare-header reply suffices")
     void dmaWriteFromDevice() throws Exception {
         client.write(0, 0x200, new byte[] {1, 2, 3, 4, 5, 6, 7});
         engine.program(0x200, MSG_IOVA + 8, 7, CTRL_SRC_DEVICE);
@@ -134,7 +134,7 @@ class MessageDmaSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11: an error reply to DMA_READ ends the copy with 0x81 and FAULT at the chunk")
+    @DisplayName("DMA-3.1 an error reply to DMA_READ ends the copy with 0x81 and FAULT at the chunk")
     void errorReply() throws Exception {
         engine.program(MSG_IOVA, 0, 16, CTRL_DST_DEVICE);
         ring();
@@ -147,7 +147,7 @@ class MessageDmaSocketTest {
     }
 
     @Test
-    @DisplayName("issue 11 VU-3.3: message DMA is chunked to max_data_xfer_size; a copy from a message window into an fd window works")
+    @DisplayName("DMA-2.5 VU-3.3: message DMA is chunked to max_data_xfer_size; a copy from a message window into an fd window works")
     void chunked() throws Exception {
         long max = client.maxTransfer();
         long len = max + 16;

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** Issue 11, the server side of device DMA: the DMA table as a DmaSpace with typed faults. */
+/** The server side of device DMA (docs/dma-engine.md): the DMA table as a DmaSpace with typed faults. */
 class DmaSpaceFaultTest {
 
     static MappedMemory window(DmaTable t, long iova, long size, boolean writable) throws Exception {
@@ -26,7 +26,7 @@ class DmaSpaceFaultTest {
     }
 
     @Test
-    @DisplayName("issue 11: one access spans adjacent windows; a gap faults NOT_MAPPED at its first byte, after the bytes before it moved")
+    @DisplayName("DMA-2.2 DMA-3.1 one access spans adjacent windows; a gap faults NOT_MAPPED at its first byte, after the bytes before it moved")
     void spansAndGaps() throws Exception {
         DmaTable t = new DmaTable(10);
         try (MappedMemory a = window(t, 0x10000, 0x1000, true); MappedMemory b = window(t, 0x11000, 0x1000, true)) {
@@ -49,7 +49,7 @@ class DmaSpaceFaultTest {
     }
 
     @Test
-    @DisplayName("issue 11: a window without WRITE faults NOT_WRITABLE, without READ NOT_READABLE, at the access's address")
+    @DisplayName("DMA-3.5 DMA-3.1 a window without WRITE faults NOT_WRITABLE, without READ NOT_READABLE, at the access's address")
     void permissions() throws Exception {
         DmaTable t = new DmaTable(10);
         try (MappedMemory ro = window(t, 0x20000, 0x1000, false)) {
@@ -67,7 +67,7 @@ class DmaSpaceFaultTest {
     }
 
     @Test
-    @DisplayName("issue 11 VU-8.5: device work handed over from another thread waits while the session serves a request")
+    @DisplayName("DMA-2.3 VU-8.5: device work handed over from another thread waits while the session serves a request")
     void replyGateOtherThread() throws Exception {
         DmaTable t = new DmaTable(10);
         t.gate().enter();
@@ -88,7 +88,7 @@ class DmaSpaceFaultTest {
     }
 
     @Test
-    @DisplayName("issue 11 VU-8.5: the signal for device work a request started runs after the outermost leave (the reply)")
+    @DisplayName("DMA-2.3 VU-8.5: the signal for device work a request started runs after the outermost leave (the reply)")
     void replyGateSessionThread() throws Exception {
         DmaTable t = new DmaTable(10);
         CountDownLatch passed = new CountDownLatch(1);
