@@ -12,6 +12,9 @@ import java.util.TreeSet;
 
 /** Connects a device to the vfio-user server (package dev.jvfio.server) and its events to the log. */
 final class ServerWiring implements Endpoint.Starter {
+    /** One for all the devices this process serves: the limits it guards are the process's. */
+    private final dev.jvfio.server.MappingBudget budget = dev.jvfio.server.MappingBudget.ofThisProcess();
+
     @Override
     public Endpoint start(DeviceSpec spec, VfioDevice device, SocketPolicy policy, ServeLog log) throws IOException {
         ServerOptions options = ServerOptions.defaults().withListener(new LogListener(spec.name(), log));
@@ -23,7 +26,7 @@ final class ServerWiring implements Endpoint.Starter {
         }
         VfioUserServer server;
         try {
-            server = VfioUserServer.start(spec.socket(), device, options);
+            server = VfioUserServer.start(spec.socket(), device, options, budget);
         } catch (IOException e) {
             throw new CommandFailure(spec.name() + ": cannot listen on " + spec.socket() + ": " + e.getMessage(), e);
         }

@@ -4,7 +4,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The client's memory as the device reaches it (bus-master DMA), by I/O virtual address.
- * Implemented by the server from the DMA_MAP table. Safe to call from any thread.
+ * Implemented by the server from the windows the client mapped (DMA_MAP); a device that wants to
+ * know them as they come and go hears of each through {@link VfioDevice#dmaMapped} and
+ * {@link VfioDevice#dmaUnmapping}. Safe to call from any thread.
  *
  * <p>A range may span several adjacent windows. The server does not answer an unmap of a window
  * while a call is copying through its mapping, and no call touches a window after its unmap was

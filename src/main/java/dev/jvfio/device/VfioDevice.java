@@ -57,6 +57,37 @@ public interface VfioDevice extends AutoCloseable {
     void attach(DmaSpace dma);
 
     /**
+     * The client mapped a DMA window: from now on the {@link DmaSpace} reaches the {@code size}
+     * bytes of client memory at I/O virtual address {@code iova} (unsigned), for reads if
+     * {@code readable}, for writes if {@code writable}. The counterpart of libvfio-user's
+     * {@code dma_register} callback: a device that must know its client's memory (to program an
+     * IOMMU, or to check a descriptor ring's address up front) learns of it here; others need not
+     * care, DmaSpace finds the windows itself.
+     *
+     * <p>Called by the thread that handles requests, after the window was added and before the
+     * client hears that it was, so it must be quick. It may reach fd-backed windows through the
+     * DmaSpace, but not windows without an fd (those are reached by messages, which cannot go out
+     * while a request is being answered). Anything it throws is logged and ignored: the map stands.
+     * Default: nothing.
+     */
+    default void dmaMapped(long iova, long size, boolean readable, boolean writable) {}
+
+    /**
+     * The DMA window at {@code iova} of {@code size} bytes, announced by {@link #dmaMapped}, is about
+     * to go away: the client unmapped it (one window, or all of them at once) or went away. The
+     * counterpart of libvfio-user's {@code dma_unregister} callback, called like it while the
+     * window is still mapped; once this returns, the server waits for the DmaSpace calls copying
+     * through the window to finish and removes it, and later calls fault there. When a client goes
+     * away, this is called for every window it still held, before {@link #detach()}.
+     *
+     * <p>Called by the thread that handles requests, usually while it answers DMA_UNMAP: it must be
+     * quick and must not wait for device work that waits for that reply
+     * ({@link DmaSpace#awaitReplySent()}). Anything it throws is logged and ignored: the unmap
+     * goes ahead. Default: nothing.
+     */
+    default void dmaUnmapping(long iova, long size) {}
+
+    /**
      * The client went away (or closed the device). Release every interrupt eventfd and stop using
      * the DmaSpace; device state (memory, config space) stays for the next client.
      */

@@ -194,6 +194,17 @@ public final class NvGraceGpuDevice implements VfioDevice {
         core.attach(dma);
     }
 
+    /** The core does the device's DMA (its copy engine), so it hears of the client's windows. */
+    @Override
+    public void dmaMapped(long iova, long size, boolean readable, boolean writable) {
+        core.dmaMapped(iova, size, readable, writable);
+    }
+
+    @Override
+    public void dmaUnmapping(long iova, long size) {
+        core.dmaUnmapping(iova, size);
+    }
+
     @Override
     public void detach() {
         core.detach();

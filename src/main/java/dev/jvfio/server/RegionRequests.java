@@ -5,7 +5,6 @@ import dev.jvfio.device.Errno;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.device.VfioException;
-import dev.jvfio.os.Fd;
 import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.Header;
 import dev.jvfio.protocol.RegionAccessMessage;
@@ -18,8 +17,8 @@ import java.lang.foreign.MemorySegment;
  * The region requests of one session (VU-4, VU-5): GET_REGION_INFO (with the region's fd when it
  * is mmap-able), GET_REGION_IO_FDS, and REGION_READ/WRITE/WRITE_MULTI, each checked against the
  * device's regions and the announced max_data_xfer_size before the device sees it. Each method
- * returns the reply size in {@code out} or a negative errno; a reply that carries more than
- * {@code out} leaves it in {@link #replyFd()} or {@link #replyData()}.
+ * fills the session's {@link Reply}: its size in {@code out} or an errno, and what a reply carries
+ * beyond {@code out} (the region's fd, or read data sent straight from device memory).
  */
 final class RegionRequests {
     /** REGION_READs of this many bytes or more ask the device for a zero-copy view first. */
@@ -29,70 +28,52 @@ final class RegionRequests {
     private final DeviceInfo info;
     private final ServerOptions options;
     private final MemorySegment out;
+    private final Reply reply;
     private final RegionAccessMessage access = new RegionAccessMessage();
     private final WriteMultiMessage writeMulti = new WriteMultiMessage();
 
-    private Fd replyFd;
-    /** Data of a REGION_READ reply sent straight from device memory (after the fixed part in out). */
-    private MemorySegment replyData;
-
-    RegionRequests(VfioDevice device, DeviceInfo info, ServerOptions options, MemorySegment out) {
+    RegionRequests(VfioDevice device, DeviceInfo info, ServerOptions options, MemorySegment out, Reply reply) {
         this.device = device;
         this.info = info;
         this.options = options;
         this.out = out;
+        this.reply = reply;
     }
 
-    /** Forgets the attachments of the previous reply; called before each request. */
-    void newRequest() {
-        replyFd = null;
-        replyData = null;
-    }
-
-    /** The fd to send with the reply (GET_REGION_INFO of an mmap-able region), or null. */
-    Fd replyFd() {
-        return replyFd;
-    }
-
-    /** Device memory to send after the reply's fixed part (a large REGION_READ), or null. */
-    MemorySegment replyData() {
-        return replyData;
-    }
-
-    int info(MemorySegment m, int id) throws VfioException {
+    Reply info(MemorySegment m, int id) throws VfioException {
         int errno = RegionInfoMessage.check(m);
         if (errno != 0) {
-            return -errno;
+            return reply.error(errno);
         }
         long index = RegionInfoMessage.index(m);
         if (!hasRegion(index)) {
-            return -Errno.EINVAL;
+            return reply.error(Errno.EINVAL);
         }
         RegionInfo region = RegionPages.clip(device.regionInfo((int) index), options.pageSize());
         long argsz = RegionInfoMessage.argsz(m);
-        int n = RegionInfoMessage.encodeReply(out, id, region, argsz);
-        if (n > 0 && RegionInfoMessage.complete(region, argsz) && region.mappable()) {
-            replyFd = region.file().fd();
+        reply.encoded(RegionInfoMessage.encodeReply(out, id, region, argsz));
+        if (!reply.failed() && RegionInfoMessage.complete(region, argsz) && region.mappable()) {
+            reply.withFd(region.file().fd());
         }
-        return n;
+        return reply;
     }
 
-    int ioFds(MemorySegment m, int id) {
+    Reply ioFds(MemorySegment m, int id) {
         int errno = RegionIoFdsMessage.check(m);
         if (errno != 0) {
-            return -errno;
+            return reply.error(errno);
         }
         long index = RegionIoFdsMessage.index(m);
         if (!hasRegion(index)) {
-            return -Errno.EINVAL;
+            return reply.error(Errno.EINVAL);
         }
-        return RegionIoFdsMessage.encodeEmptyReply(out, id, (int) index);
+        return reply.sized(RegionIoFdsMessage.encodeEmptyReply(out, id, (int) index));
     }
 
-    int read(MemorySegment m, int id) throws VfioException {
+    Reply read(MemorySegment m, int id) throws VfioException {
         int errno = checkAccess(m, false);
         if (errno != 0) {
-            return -errno;
+            return reply.error(errno);
         }
         long region = access.region();
         int count = access.count();
@@ -100,46 +81,47 @@ final class RegionRequests {
         if (count >= ZERO_COPY_READ) {
             MemorySegment view = device.readView((int) region, offset, count);
             if (view != null && view.byteSize() == count) {
-                replyData = view; // sent from device memory: no copy into out (found by jvfio bench)
-                return RegionAccessMessage.encodeReadReply(out, id, offset, (int) region, count);
+                // the fixed part from out, the data straight from device memory: no copy into out
+                int fixed = RegionAccessMessage.encodeReadReply(out, id, offset, (int) region, count) - count;
+                return reply.sized(fixed).withData(view);
             }
         }
         int n = device.read((int) region, offset, out.asSlice(RegionAccessMessage.DATA, count));
         if (n < 0 || n > count) {
-            return -Errno.EIO;
+            return reply.error(Errno.EIO);
         }
-        return RegionAccessMessage.encodeReadReply(out, id, offset, (int) region, n);
+        return reply.sized(RegionAccessMessage.encodeReadReply(out, id, offset, (int) region, n));
     }
 
-    int write(MemorySegment m, int id) throws VfioException {
+    Reply write(MemorySegment m, int id) throws VfioException {
         int errno = checkAccess(m, true);
         if (errno != 0) {
-            return -errno;
+            return reply.error(errno);
         }
         long region = access.region();
         int count = access.count();
         long offset = access.offset();
         int n = device.write((int) region, offset, access.data());
         if (n < 0 || n > count) {
-            return -Errno.EIO;
+            return reply.error(Errno.EIO);
         }
-        return RegionAccessMessage.encodeWriteReply(out, id, offset, (int) region, n);
+        return reply.sized(RegionAccessMessage.encodeWriteReply(out, id, offset, (int) region, n));
     }
 
-    int writeMulti(MemorySegment m, int id) throws VfioException {
+    Reply writeMulti(MemorySegment m, int id) throws VfioException {
         int errno = writeMulti.wrap(m);
         if (errno != 0) {
-            return -errno;
+            return reply.error(errno);
         }
         for (int i = 0; i < writeMulti.entries(); i++) {
             long region = writeMulti.region(i);
             if (!hasRegion(region)) {
-                return -Errno.EINVAL;
+                return reply.error(Errno.EINVAL);
             }
             device.write((int) region, writeMulti.offset(i), writeMulti.data(i));
         }
         Header.reply(out, id, Command.REGION_WRITE_MULTI, Header.SIZE);
-        return Header.SIZE;
+        return reply.sized(Header.SIZE);
     }
 
     /** Whether {@code index} (unsigned, from the wire) names one of the device's regions. */

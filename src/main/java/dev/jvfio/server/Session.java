@@ -38,7 +38,13 @@ final class Session {
     private final RequestReader reader;
     /** The fds that came with the message being served (the reader's list). */
     private final List<Fd> fds;
-    private final DmaTable dma;
+    /** Held from the receipt of a request to its reply (VU-8.5). */
+    private final ReplyGate gate = new ReplyGate();
+    private final DmaTable windows;
+    /** What the device reaches the client's memory through. */
+    private final ClientMemory memory;
+    /** The outcome of the request being served; reused for every request. */
+    private final Reply reply = new Reply();
     private final Thread thread;
 
     private final VersionNegotiation version;
@@ -49,7 +55,8 @@ final class Session {
     private IrqRequests irqs;
     private volatile boolean stopping;
 
-    Session(UnixConnection conn, PeerCredentials peer, VfioDevice device, ServerOptions options, Runnable onEnd) {
+    Session(UnixConnection conn, PeerCredentials peer, VfioDevice device, ServerOptions options, MappingBudget budget,
+            Runnable onEnd) {
         this.conn = conn;
         this.peer = peer;
         this.device = device;
@@ -60,9 +67,11 @@ final class Session {
         this.out = arena.allocate(buffer, 8);
         this.reader = new RequestReader(conn, arena.allocate(buffer, 8), options, this::sendError);
         this.fds = reader.fds();
-        this.dma = new DmaTable(DmaTable.perClientCap(options.maxDmaMaps()));
-        this.version = new VersionNegotiation(conn, options, dma, out);
-        this.dmaRequests = new DmaRequests(dma, options, out);
+        int windowCap = budget.windowCap(options.maxDmaMaps());
+        this.windows = new DmaTable(windowCap);
+        this.memory = new ClientMemory(windows, gate);
+        this.version = new VersionNegotiation(options, windowCap, out);
+        this.dmaRequests = new DmaRequests(windows, budget.share(), device, options, out, reply);
         this.thread = new Thread(this::run, VfioUserServer.SESSION_THREAD + " pid " + peer.pid());
         this.thread.setDaemon(true);
     }
@@ -108,9 +117,9 @@ final class Session {
                 return;
             }
             info = device.info();
-            regions = new RegionRequests(device, info, options, out);
-            irqs = new IrqRequests(device, info, out);
-            device.attach(dma);
+            regions = new RegionRequests(device, info, options, out, reply);
+            irqs = new IrqRequests(device, info, out, reply);
+            device.attach(memory);
             attached = true;
             while (true) {
                 long size = reader.receive();
@@ -119,11 +128,11 @@ final class Session {
                     return;
                 }
                 if (size > 0) {
-                    dma.gate().enter(); // device work a request starts waits for its reply (VU-8.5)
+                    gate.enter(); // device work a request starts waits for its reply (VU-8.5)
                     try {
                         serve(reader.message(size));
                     } finally {
-                        dma.gate().leave();
+                        gate.leave();
                     }
                 }
             }
@@ -135,6 +144,10 @@ final class Session {
             reason = "internal error: " + e;
         } finally {
             reader.close();
+            // as libvfio-user does when its client goes away: the windows first (the device hears
+            // of each), then the device; a device thread waiting for a message reply gives up now
+            memory.closeMessages();
+            dmaRequests.unmapAll(true);
             if (attached) {
                 try {
                     device.detach();
@@ -142,7 +155,6 @@ final class Session {
                     listener.error("device.detach failed: " + e);
                 }
             }
-            dma.close();
             conn.close();
             arena.close();
             String why = reason;
@@ -181,6 +193,8 @@ final class Session {
         MemorySegment m = reader.message(size);
         int n = version.answer(m, !fds.isEmpty());
         if (n > 0) {
+            windows.limitWindows(version.dmaMaps());
+            memory.messages(new MessageDma(conn, gate, version.messageChunk()));
             conn.send(out.asSlice(0, n));
             return true;
         }
@@ -194,49 +208,46 @@ final class Session {
         int id = Header.id(m);
         int command = Header.command(m);
         boolean quiet = Header.noReply(m);
-        regions.newRequest();
         int type = Header.type(m);
         if (type == Header.TYPE_REPLY) {
             // Only our DMA_READ/WRITE (message DMA) expect replies; any other is dropped unanswered.
-            if (dma.acceptReply(m)) {
-                reader.closeFds();
-                return;
+            if (!memory.acceptReply(m)) {
+                listener.error("unexpected reply " + Header.describe(m));
             }
-            listener.error("unexpected reply " + Header.describe(m));
             reader.closeFds();
             return;
         }
-        int result;
+        Reply r;
         if (type != Header.TYPE_COMMAND || (Header.flags(m) & ~Header.KNOWN_FLAGS) != 0) {
-            result = -Errno.EINVAL;
+            r = reply.error(Errno.EINVAL);
         } else if (!fds.isEmpty() && command != Command.DMA_MAP && command != Command.DEVICE_SET_IRQS) {
-            result = -Errno.EINVAL;
+            r = reply.error(Errno.EINVAL);
         } else {
-            result = dispatch(m, id, command);
+            r = dispatch(m, id, command);
         }
         reader.closeFds();
-        if (result < 0) {
-            listener.error(Command.name(command) + " id " + id + " failed: " + Errno.name(-result));
+        if (r.failed()) {
+            listener.error(Command.name(command) + " id " + id + " failed: " + Errno.name(r.errno()));
         }
         if (quiet) {
             return; // VU-8.8: posted (no-reply) commands get nothing back, not even errors
         }
-        if (result < 0) {
-            sendError(id, command, -result);
-        } else if (regions.replyData() != null) {
-            conn.send(out.asSlice(0, result - regions.replyData().byteSize()), regions.replyData());
-        } else if (regions.replyFd() != null) {
-            conn.send(out.asSlice(0, result), List.of(regions.replyFd()));
+        if (r.failed()) {
+            sendError(id, command, r.errno());
+        } else if (r.data() != null) {
+            conn.send(out.asSlice(0, r.size()), r.data());
+        } else if (r.fd() != null) {
+            conn.send(out.asSlice(0, r.size()), List.of(r.fd()));
         } else {
-            conn.send(out.asSlice(0, result));
+            conn.send(out.asSlice(0, r.size()));
         }
     }
 
-    /** Handles one command; returns the reply size in {@code out} or a negative errno. */
-    private int dispatch(MemorySegment m, int id, int command) {
+    /** Handles one command; fills and returns {@link #reply}. */
+    private Reply dispatch(MemorySegment m, int id, int command) {
         try {
             return switch (command) {
-                case Command.VERSION -> -Errno.EINVAL;
+                case Command.VERSION -> reply.error(Errno.EINVAL);
                 case Command.DMA_MAP -> dmaRequests.map(m, id, fds);
                 case Command.DMA_UNMAP -> dmaRequests.unmap(m, id);
                 case Command.DEVICE_GET_INFO -> deviceInfo(m, id);
@@ -249,54 +260,50 @@ final class Session {
                 case Command.REGION_WRITE_MULTI -> regions.writeMulti(m, id);
                 case Command.DEVICE_RESET -> reset(m, id);
                 case Command.DIRTY_PAGES, Command.DEVICE_FEATURE, Command.MIG_DATA_READ,
-                     Command.MIG_DATA_WRITE -> -Errno.ENOTSUP;
-                default -> -Errno.EINVAL; // includes DMA_READ/WRITE, which only the server sends
+                     Command.MIG_DATA_WRITE -> reply.error(Errno.ENOTSUP);
+                default -> reply.error(Errno.EINVAL); // includes DMA_READ/WRITE, which only the server sends
             };
         } catch (VfioException e) {
-            return -e.errno();
+            return reply.error(e.errno());
         } catch (RuntimeException e) {
             listener.error(Command.name(command) + ": device threw " + e);
-            return -Errno.EIO;
+            return reply.error(Errno.EIO);
         } catch (InternalError e) {
             // HotSpot's form of SIGBUS: device memory in a file that someone shrank, e.g. a client
             // through the region fd we gave it. That memory is gone; the session and device are not.
             listener.error(Command.name(command) + ": device memory fault " + e.getMessage());
-            return -Errno.EIO;
+            return reply.error(Errno.EIO);
         }
     }
 
-    private int bare(int id, int command) {
-        Header.reply(out, id, command, Header.SIZE);
-        return Header.SIZE;
-    }
-
-    private int deviceInfo(MemorySegment m, int id) {
+    private Reply deviceInfo(MemorySegment m, int id) {
         int errno = DeviceInfoMessage.check(m);
-        return errno != 0 ? -errno : DeviceInfoMessage.encodeReply(out, id, info);
+        return errno != 0 ? reply.error(errno) : reply.sized(DeviceInfoMessage.encodeReply(out, id, info));
     }
 
-    private int reset(MemorySegment m, int id) throws VfioException {
+    private Reply reset(MemorySegment m, int id) throws VfioException {
         if (m.byteSize() != Header.SIZE) {
-            return -Errno.EINVAL;
+            return reply.error(Errno.EINVAL);
         }
         device.reset();
         quietly(listener::reset);
-        return bare(id, Command.DEVICE_RESET);
+        Header.reply(out, id, Command.DEVICE_RESET, Header.SIZE);
+        return reply.sized(Header.SIZE);
     }
 
     /** Sends an error reply, also from outside a request (refused before dispatch). */
     private void sendError(int id, int command, int errno) throws IOException {
         int n = Header.errorReply(out, id, command, errno);
-        dma.gate().enter(); // also outside serve(): one sender at a time with message DMA
+        gate.enter(); // also outside serve(): one sender at a time with message DMA
         try {
             conn.send(out.asSlice(0, n));
         } finally {
-            dma.gate().leave();
+            gate.leave();
         }
     }
 
     /** DMA windows currently mapped (for tests). */
     int dmaWindows() {
-        return dma.size();
+        return windows.size();
     }
 }

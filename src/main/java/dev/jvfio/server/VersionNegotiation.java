@@ -5,32 +5,42 @@ import dev.jvfio.protocol.Capabilities;
 import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.Header;
 import dev.jvfio.protocol.VersionMessage;
-import dev.jvfio.transport.UnixConnection;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 
 /**
  * The VERSION exchange that opens a session (VU-3): checks the client's proposal, agrees the
- * limits this session enforces (max_dma_maps, max_data_xfer_size for message DMA) and writes our
- * answer. A peer that never completes it is hung up on after {@link #TIMEOUT}.
+ * limits this session enforces ({@link #dmaMaps()}, and {@link #messageChunk()} for message DMA)
+ * and writes our answer. A peer that never completes it is hung up on after {@link #TIMEOUT}.
  */
 final class VersionNegotiation {
     /** How long a connected peer has to complete VERSION before we hang up (one client at a time). */
     static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-    private final UnixConnection conn;
     private final ServerOptions options;
     private final ServerListener listener;
-    private final DmaTable dma;
+    private final int windowCap;
     private final MemorySegment out;
     private final VersionMessage version = new VersionMessage();
+    private int dmaMaps;
+    private long messageChunk;
 
-    VersionNegotiation(UnixConnection conn, ServerOptions options, DmaTable dma, MemorySegment out) {
-        this.conn = conn;
+    /** {@code windowCap}: the most DMA windows the session lets this client hold. */
+    VersionNegotiation(ServerOptions options, int windowCap, MemorySegment out) {
         this.options = options;
         this.listener = options.listener();
-        this.dma = dma;
+        this.windowCap = windowCap;
         this.out = out;
+    }
+
+    /** The max_dma_maps our answer announced: the session holds the client to it. */
+    int dmaMaps() {
+        return dmaMaps;
+    }
+
+    /** The largest DMA_READ/WRITE we may send: both sides' max_data_xfer_size. */
+    long messageChunk() {
+        return messageChunk;
     }
 
     /**
@@ -61,10 +71,10 @@ final class VersionNegotiation {
         Capabilities theirs = version.capabilities();
         // VU-3.2/VU-3.3: announce the window cap this session will enforce (the configured
         // max_dma_maps, held to this client's share of the process's mapping budget), and no more
-        // than the client proposed; the table is held to exactly that.
-        long maps = Math.max(0, Math.min(DmaTable.perClientCap(options.maxDmaMaps()), theirs.maxDmaMaps()));
-        dma.limitWindows((int) maps);
-        dma.messages(new MessageDma(conn, dma.gate(), Math.min(theirs.maxDataXferSize(), options.maxDataXferSize())));
+        // than the client proposed; the session holds the client to exactly that.
+        long maps = Math.max(0, Math.min(windowCap, theirs.maxDmaMaps()));
+        dmaMaps = (int) maps;
+        messageChunk = Math.min(theirs.maxDataXferSize(), options.maxDataXferSize());
         // pgsizes (VU-3.3): we announce our page size alone, even where the client proposed
         // smaller pages. The spec wants the reply's capabilities to be a subset of the proposal,
         // but QEMU 10.2 and 11.1 always propose 4096 (VU-8.1), so on a 16 or 64 KiB host no

@@ -27,23 +27,44 @@ public final class VfioUserServer implements AutoCloseable {
     private final UnixServerSocket socket;
     private final VfioDevice device;
     private final ServerOptions options;
+    /** Charged with every client's fd-backed DMA windows; shared with the other servers of the process. */
+    private final MappingBudget budget;
     private final Thread acceptor;
     private final Object lock = new Object();
     private Session active;
     private volatile boolean closed;
 
-    private VfioUserServer(UnixServerSocket socket, VfioDevice device, ServerOptions options) {
+    private VfioUserServer(UnixServerSocket socket, VfioDevice device, ServerOptions options, MappingBudget budget) {
         this.socket = socket;
         this.device = device;
         this.options = options;
+        this.budget = budget;
         this.acceptor = new Thread(this::acceptLoop, "vfio-user accept " + socket.path().getFileName());
         this.acceptor.setDaemon(true);
     }
 
-    /** Listens on {@code socketPath} and serves {@code device} until {@link #close()}. */
+    /**
+     * Listens on {@code socketPath} and serves {@code device} until {@link #close()}, with a
+     * {@link MappingBudget} of its own: for a process that serves one device. Servers of one
+     * process share one budget ({@link #start(Path, VfioDevice, ServerOptions, MappingBudget)}).
+     */
     public static VfioUserServer start(Path socketPath, VfioDevice device, ServerOptions options) throws IOException {
+        return start(socketPath, device, options, MappingBudget.ofThisProcess());
+    }
+
+    /**
+     * Listens on {@code socketPath} and serves {@code device} until {@link #close()}, charging the
+     * client's fd-backed DMA windows to {@code budget}: give every server of a process the same
+     * one ({@link MappingBudget#ofThisProcess()}), so that together they stay within the process's
+     * limits and one device's client cannot starve the others' (VU-6.1).
+     */
+    public static VfioUserServer start(Path socketPath, VfioDevice device, ServerOptions options, MappingBudget budget)
+            throws IOException {
+        if (budget == null) {
+            throw new IllegalArgumentException("a mapping budget is required");
+        }
         UnixServerSocket socket = UnixServerSocket.listen(socketPath, options.access());
-        VfioUserServer server = new VfioUserServer(socket, device, options);
+        VfioUserServer server = new VfioUserServer(socket, device, options, budget);
         server.acceptor.start();
         return server;
     }
@@ -108,7 +129,7 @@ public final class VfioUserServer implements AutoCloseable {
                 }
                 Session[] self = new Session[1];
                 try {
-                    self[0] = new Session(conn, peer, device, options, () -> ended(self[0]));
+                    self[0] = new Session(conn, peer, device, options, budget, () -> ended(self[0]));
                     active = self[0];
                     self[0].start();
                 } catch (OutOfMemoryError e) {

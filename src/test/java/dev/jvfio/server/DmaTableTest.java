@@ -1,38 +1,47 @@
 package dev.jvfio.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jvfio.Seeds;
 import dev.jvfio.device.Errno;
-import dev.jvfio.device.VfioException;
-import dev.jvfio.os.Fd;
-import dev.jvfio.os.MappedMemory;
-import dev.jvfio.os.Memfd;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.api.Test;
 
+/** The map of one client's DMA windows: overlap, exact unmap, the window cap, closing. */
 class DmaTableTest {
+
+    /** Adds a window without an fd, as DMA_MAP does after its checks; 0 or the errno. */
+    private static int map(DmaTable t, long iova, long size, boolean readable, boolean writable) {
+        return t.add(new DmaWindow(iova, size, readable, writable, null));
+    }
+
+    /** Removes the window that matches exactly, as DMA_UNMAP does; 0 or EINVAL. */
+    private static int unmap(DmaTable t, long iova, long size) {
+        DmaWindow w = t.exactly(iova, size);
+        if (w == null) {
+            return Errno.EINVAL;
+        }
+        t.remove(w);
+        return 0;
+    }
 
     @Test
     @DisplayName("VU-6.1 overlapping windows are EEXIST, adjacent ones are fine, also at the top of the address space")
     void vu_6_1_overlap() {
         DmaTable t = new DmaTable(100);
-        assertThat(t.map(0x10000, 0x10000, true, true, null)).isZero();
-        assertThat(t.map(0x0F000, 0x2000, true, true, null)).isEqualTo(Errno.EEXIST);
-        assertThat(t.map(0x1F000, 0x1000, true, true, null)).isEqualTo(Errno.EEXIST);
-        assertThat(t.map(0x08000, 0x100000, true, true, null)).isEqualTo(Errno.EEXIST);
-        assertThat(t.map(0x0F000, 0x1000, true, true, null)).isZero();
-        assertThat(t.map(0x20000, 0x1000, true, true, null)).isZero();
-        assertThat(t.map(-0x2000L, 0x2000, true, true, null)).isZero();          // ends at 2^64
-        assertThat(t.map(-0x3000L, 0x2000, true, true, null)).isEqualTo(Errno.EEXIST);
-        assertThat(t.map(0x7FFF_FFFF_FFFF_F000L, 0x2000, true, true, null)).isZero(); // crosses the sign bit
-        assertThat(t.map(0x8000_0000_0000_0000L, 0x1000, true, true, null)).isEqualTo(Errno.EEXIST);
+        assertThat(map(t, 0x10000, 0x10000, true, true)).isZero();
+        assertThat(map(t, 0x0F000, 0x2000, true, true)).isEqualTo(Errno.EEXIST);
+        assertThat(map(t, 0x1F000, 0x1000, true, true)).isEqualTo(Errno.EEXIST);
+        assertThat(map(t, 0x08000, 0x100000, true, true)).isEqualTo(Errno.EEXIST);
+        assertThat(map(t, 0x0F000, 0x1000, true, true)).isZero();
+        assertThat(map(t, 0x20000, 0x1000, true, true)).isZero();
+        assertThat(map(t, -0x2000L, 0x2000, true, true)).isZero();          // ends at 2^64
+        assertThat(map(t, -0x3000L, 0x2000, true, true)).isEqualTo(Errno.EEXIST);
+        assertThat(map(t, 0x7FFF_FFFF_FFFF_F000L, 0x2000, true, true)).isZero(); // crosses the sign bit
+        assertThat(map(t, 0x8000_0000_0000_0000L, 0x1000, true, true)).isEqualTo(Errno.EEXIST);
         assertThat(t.size()).isEqualTo(5);
     }
 
@@ -40,41 +49,55 @@ class DmaTableTest {
     @DisplayName("VU-6.2 unmap must match a window exactly; VU-3.3 max_dma_maps is enforced with ENOSPC")
     void vu_6_2_exact_unmap_and_cap() {
         DmaTable t = new DmaTable(2);
-        assertThat(t.map(0x1000, 0x2000, true, false, null)).isZero();
-        assertThat(t.map(0x4000, 0x1000, true, false, null)).isZero();
-        assertThat(t.map(0x8000, 0x1000, true, false, null)).isEqualTo(Errno.ENOSPC);
-        assertThat(t.unmap(0x1000, 0x1000)).isEqualTo(Errno.EINVAL);
-        assertThat(t.unmap(0x2000, 0x1000)).isEqualTo(Errno.EINVAL);
-        assertThat(t.unmap(0x1000, 0x2000)).isZero();
-        assertThat(t.map(0x8000, 0x1000, true, false, null)).isZero();
-        t.close();
+        assertThat(map(t, 0x1000, 0x2000, true, false)).isZero();
+        assertThat(map(t, 0x4000, 0x1000, true, false)).isZero();
+        assertThat(map(t, 0x8000, 0x1000, true, false)).isEqualTo(Errno.ENOSPC);
+        assertThat(unmap(t, 0x1000, 0x1000)).isEqualTo(Errno.EINVAL);
+        assertThat(unmap(t, 0x2000, 0x1000)).isEqualTo(Errno.EINVAL);
+        assertThat(unmap(t, 0x1000, 0x2000)).isZero();
+        assertThat(map(t, 0x8000, 0x1000, true, false)).isZero();
+        assertThat(t.removeAll(true)).extracting(DmaWindow::iova).containsExactly(0x4000L, 0x8000L);
         assertThat(t.size()).isZero();
-        assertThat(t.map(0x8000, 0x1000, true, false, null)).isEqualTo(Errno.ENODEV);
+        assertThat(t.admits(0x8000, 0x1000)).isEqualTo(Errno.ENODEV);
+        assertThat(map(t, 0x8000, 0x1000, true, false)).isEqualTo(Errno.ENODEV);
     }
 
     @Test
-    @DisplayName("VU-8.5 DmaSpace serves fd-backed windows, checks bounds and permissions, EFAULT for message DMA")
-    void vu_8_5_dma_space() throws Exception {
+    @DisplayName("VU-6.1 admits answers what add would, without adding; limitWindows only lowers the cap")
+    void vu_6_1_admits_and_limit() {
+        DmaTable t = new DmaTable(3);
+        assertThat(map(t, 0x1000, 0x1000, true, true)).isZero();
+        assertThat(t.admits(0x1000, 0x2000)).isEqualTo(Errno.EEXIST);
+        assertThat(t.admits(0x2000, 0x1000)).isZero();
+        assertThat(t.size()).isEqualTo(1);
+        t.limitWindows(10);
+        t.limitWindows(2);
+        assertThat(map(t, 0x2000, 0x1000, true, true)).isZero();
+        assertThat(t.admits(0x3000, 0x1000)).as("cap lowered to 2, not raised to 10").isEqualTo(Errno.ENOSPC);
+    }
+
+    @Test
+    @DisplayName("VU-6.2 a lookup finds the window covering an address, nothing in a gap or once the table is closed")
+    void vu_6_2_lookup() {
         DmaTable t = new DmaTable(10);
-        try (Fd fd = Memfd.create("g", 0x4000)) {
-            MappedMemory mem = MappedMemory.map(fd, 0, 0x4000, true);
-            assertThat(t.map(0x10_0000, 0x4000, true, false, mem)).isZero();
-            assertThat(t.map(0x20_0000, 0x1000, true, true, null)).isZero();
-            mem.segment().set(ValueLayout.JAVA_LONG, 0x3FF8, 0x1122334455667788L);
-            MemorySegment eight = MemorySegment.ofArray(new byte[8]);
-            t.read(0x10_3FF8, eight);
-            assertThat(eight.get(ValueLayout.JAVA_LONG_UNALIGNED, 0)).isEqualTo(0x1122334455667788L);
-            assertThatThrownBy(() -> t.read(0x10_3FFC, eight)).isInstanceOfSatisfying(VfioException.class,
-                    e -> assertThat(e.errno()).isEqualTo(Errno.EFAULT));          // runs off the window
-            assertThatThrownBy(() -> t.write(0x10_0000, eight)).isInstanceOfSatisfying(VfioException.class,
-                    e -> assertThat(e.errno()).isEqualTo(Errno.EFAULT));          // read-only window
-            assertThatThrownBy(() -> t.read(0x20_0000, eight)).isInstanceOfSatisfying(VfioException.class,
-                    e -> assertThat(e.errno()).isEqualTo(Errno.EFAULT));          // no fd: message DMA
-            assertThatThrownBy(() -> t.read(0x0F_FFFC, eight)).isInstanceOfSatisfying(VfioException.class,
-                    e -> assertThat(e.errno()).isEqualTo(Errno.EFAULT));          // starts below
-            t.close();
-            assertThatThrownBy(() -> t.read(0x10_0000, eight)).isInstanceOfSatisfying(VfioException.class,
-                    e -> assertThat(e.errno()).isEqualTo(Errno.EFAULT));
+        assertThat(map(t, 0x10000, 0x1000, true, false)).isZero();
+        assertThat(map(t, -0x1000L, 0x1000, true, false)).isZero(); // the top page of the address space
+        t.readLock().lock();
+        try {
+            assertThat(t.at(0x10FFF)).extracting(DmaWindow::iova).isEqualTo(0x10000L);
+            assertThat(t.at(0x11000)).isNull();
+            assertThat(t.at(0x0FFFF)).isNull();
+            assertThat(t.at(-1L)).extracting(DmaWindow::iova).isEqualTo(-0x1000L);
+        } finally {
+            t.readLock().unlock();
+        }
+        t.removeAll(true);
+        t.readLock().lock();
+        try {
+            assertThat(t.closed()).isTrue();
+            assertThat(t.at(0x10000)).isNull();
+        } finally {
+            t.readLock().unlock();
         }
     }
 
@@ -96,7 +119,7 @@ class DmaTableTest {
                 for (int p = first; p < first + pages; p++) {
                     free &= !used[p];
                 }
-                int r = t.map(iova, size, true, true, null);
+                int r = map(t, iova, size, true, true);
                 assertThat(r).as("seed %d step %d", seed, i).isEqualTo(free ? 0 : Errno.EEXIST);
                 if (free) {
                     for (int p = first; p < first + pages; p++) {
@@ -106,7 +129,7 @@ class DmaTableTest {
                 }
             } else {
                 boolean exact = Long.valueOf(size).equals(windows.get(iova));
-                assertThat(t.unmap(iova, size)).as("seed %d step %d", seed, i).isEqualTo(exact ? 0 : Errno.EINVAL);
+                assertThat(unmap(t, iova, size)).as("seed %d step %d", seed, i).isEqualTo(exact ? 0 : Errno.EINVAL);
                 if (exact) {
                     windows.remove(iova);
                     for (int p = first; p < first + pages; p++) {

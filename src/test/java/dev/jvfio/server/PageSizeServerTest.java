@@ -22,8 +22,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The server at 4, 16 and 64 KiB pages, as arm64 hosts run them, through {@link ServerOptions#withPageSize}: on
- * this 4 KiB machine the larger granules still map, since they are multiples of the kernel's page.
+ * The server at 4, 16 and 64 KiB pages, the granules of x86-64 and arm64 kernels, through
+ * {@link ServerOptions#withPageSize}: on this 4 KiB machine the larger granules still map, since
+ * they are multiples of the kernel's page.
  */
 class PageSizeServerTest {
 
