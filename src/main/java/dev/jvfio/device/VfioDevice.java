@@ -88,6 +88,14 @@ public interface VfioDevice extends AutoCloseable {
     default void dmaUnmapping(long iova, long size) {}
 
     /**
+     * The device's migration v2 support ({@link DeviceMigration}), or null when it cannot migrate:
+     * the server then refuses the migration features with EINVAL, as for any unknown feature.
+     */
+    default DeviceMigration migration() {
+        return null;
+    }
+
+    /**
      * The client went away (or closed the device). Release every interrupt eventfd and stop using
      * the DmaSpace; device state (memory, config space) stays for the next client.
      */
