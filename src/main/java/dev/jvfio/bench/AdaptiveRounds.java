@@ -8,13 +8,17 @@ import java.util.function.LongSupplier;
  * Runs a row's rounds, then keeps adding rounds while its verdict is undecided and its time budget
  * lasts, so a run spends its time on the rows it can still decide. Rounds are added two at a time
  * (one floor-first, one subject-first), so an advantage of going first still cancels. A row stops
- * early when even twice the rounds the budget allows would not decide it by the projection of
- * {@link Interval#roundsToExclude}: its estimate sits on the target, and more rounds there only
- * narrow an interval that will keep spanning it.
+ * early when the judge says more rounds cannot decide it, or when, from {@link #PROJECT_FROM}
+ * rounds on, even twice the rounds the budget allows would not decide it by the projection of
+ * {@link Interval#roundsToExclude}: its estimate sits close to the target, and more rounds there
+ * only narrow an interval that keeps spanning it. Fewer rounds say too little about their spread
+ * to give a row up.
  */
 final class AdaptiveRounds {
     /** A row stops adding rounds when the projection asks for more than this many times what it can afford. */
     static final int HOPELESS_FACTOR = 2;
+    /** Rounds a row must have before its projection may stop it. */
+    static final int PROJECT_FROM = 4;
 
     private AdaptiveRounds() {}
 
@@ -84,7 +88,7 @@ final class AdaptiveRounds {
                 stop = Stop.BUDGET;
                 break;
             }
-            if (need < 0 || need > (long) HOPELESS_FACTOR * (n + affordable)) {
+            if (need < 0 || (n >= PROJECT_FROM && need > (long) HOPELESS_FACTOR * (n + affordable))) {
                 stop = Stop.HOPELESS;
                 break;
             }
@@ -92,7 +96,7 @@ final class AdaptiveRounds {
             source.round(n + 1);
             n += 2;
         }
-        return new Rounds(n, n - initial, (clock.getAsLong() - afterInitial) / 1e9, stop);
+        return new Rounds(n, n - initial, n == initial ? 0 : (clock.getAsLong() - afterInitial) / 1e9, stop);
     }
 
     /** As {@link #run} for a row without a target: its rounds, nothing added. */

@@ -135,16 +135,16 @@ public final class Bench implements AutoCloseable {
             String budget = o.decideBudget().isZero() ? "--decide-budget 0: no rounds are added"
                     : "each undecided row gets up to " + o.decideBudget().toMillis() / 1000.0
                     + " s of added rounds (--decide-budget)";
-            String line = "busy (" + seen + "): rounds of subject and floor wait for CPUs at random, so verdicts may"
-                    + " stay undecided; " + budget;
-            say("the machine is " + line);
-            machine.put("busy", "yes: " + line);
+            say("the machine is busy (" + seen + "): " + BUSY_ADVICE + "; " + budget);
+            machine.put("busy", "yes (" + seen + ")");
         } else if (!seen.isEmpty()) {
             machine.put("busy", "no (" + seen + ")");
         }
     }
 
     static final long BUSY_SAMPLE_MILLIS = 500;
+    static final String BUSY_ADVICE = "rounds of subject and floor wait for CPUs at random, so verdicts may stay"
+            + " undecided";
 
     /** This thread back on its CPUs after placed rows (children it starts inherit its affinity). */
     private void unplace() throws IOException {
@@ -295,10 +295,19 @@ public final class Bench implements AutoCloseable {
                 spread, rounds);
         Target t = target.apply(r);
         if (t != null) {
-            t = t.because(Busy.context(floor.rounds(), rounds.steal()));
+            t = t.because(Busy.context(floor.rounds(), rounds.steal())).because(projection(t, rounds));
         }
         return new Row(id, group, label, unit, higher, subject, floor, floorName, ratio, ratioBest, sl, fl, t,
                 spread, rounds);
+    }
+
+    /** For an undecided row: about how many rounds would decide it, when the projection says. */
+    static String projection(Target t, Rounds rounds) {
+        int need = t.roundsToDecide();
+        if (t.resolved() || need <= rounds.used() || need >= Interval.FAR) {
+            return "";
+        }
+        return "about " + need + " rounds would decide it";
     }
 
     private void killChildren() {

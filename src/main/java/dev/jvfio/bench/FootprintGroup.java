@@ -74,7 +74,7 @@ final class FootprintGroup {
                 null, null, fixed, r -> null));
         b.rows.add(Bench.row("footprint.rss-idle", "footprint", "RSS " + Bench.GPU_MEMORY + " gh200 idle" + perDevices, "MiB",
                 false, Stat.of(gpuRss, false), Stat.of(echoRss, false), Bench.BARE_JVM, null, null, fixed,
-                r -> Target.atMost(RSS_LIMIT_MIB, "MiB", Interval.of(gpuRss))));
+                r -> Target.atMost(RSS_LIMIT_MIB, "MiB", Interval.ofReadings(gpuRss))));
         b.notes.add("server memory idle (last launch): " + gpuStatus.describe());
         return new Launched(echo, echoSockets, gpu, gpuClients, echoRss.getLast());
     }

@@ -22,6 +22,14 @@ public record Interval(double estimate, double low, double high, int n) {
         return new Interval(value, value, value, 1);
     }
 
+    /**
+     * Readings of a quantity that is read, not timed (resident memory of successive launches): their
+     * interval, and a single reading as its own ({@link #exact}).
+     */
+    static Interval ofReadings(List<Double> values) {
+        return values.size() == 1 ? exact(values.getFirst()) : of(values);
+    }
+
     /** The geometric mean of positive finite {@code values} and its 95% interval; others are left out. */
     static Interval of(List<Double> values) {
         double[] logs = new double[values.size()];

@@ -57,12 +57,17 @@ public record Spread(double ratio, double low, double high, double level, int pa
         return Double.isFinite(low) && Double.isFinite(high);
     }
 
+    /** Two decimals up to 10, then 3 significant digits: an interval of 2 rounds can reach [0.00-8927]. */
+    private static String bound(double v) {
+        return Math.abs(v) < 10 ? Table.ratio(v) : Table.number(v);
+    }
+
     /** "0.95 [0.91-0.99]", or "0.95" without an interval. */
     String describe() {
         if (!Double.isFinite(ratio)) {
             return "-";
         }
         String r = Table.ratio(ratio);
-        return hasInterval() ? r + " [" + Table.ratio(low) + "-" + Table.ratio(high) + "]" : r;
+        return hasInterval() ? r + " [" + bound(low) + "-" + bound(high) + "]" : r;
     }
 }

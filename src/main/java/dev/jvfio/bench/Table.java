@@ -13,8 +13,9 @@ public final class Table {
     public static void print(BenchReport report, PrintWriter out) {
         out.println("jvfio bench: " + describe(report.machine()));
         Object busy = report.machine().get("busy");
-        if (busy instanceof String b && b.startsWith("yes: ")) {
-            out.println("machine " + b.substring("yes: ".length()));
+        if (busy instanceof String b && b.startsWith("yes")) {
+            out.println("the machine was busy when the run started: " + Bench.BUSY_ADVICE
+                    + "; undecided rows got added rounds within the decide budget (settings)");
         }
         out.println("settings: " + describe(report.settings()));
         out.println();

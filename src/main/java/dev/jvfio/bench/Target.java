@@ -25,9 +25,10 @@ public record Target(String text, boolean met, boolean resolved, String undecide
     static final String NO_INTERVAL = "one round: no interval";
 
     private static Target of(String text, double limit, Interval interval, Verdict verdict, String why, int toDecide) {
+        int rounds = toDecide == Integer.MAX_VALUE ? -1 : toDecide; // a projection of "never"
         return new Target(text, verdict == Verdict.MET, verdict != Verdict.UNDECIDED,
                 verdict == Verdict.UNDECIDED ? why : null, verdict, limit, interval,
-                verdict == Verdict.UNDECIDED ? toDecide : 0);
+                verdict == Verdict.UNDECIDED ? rounds : 0);
     }
 
     /** The paired ratio at least {@code min}, judged on its interval. */

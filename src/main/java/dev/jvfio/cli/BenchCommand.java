@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
             "figure is printed beside a floor measured in the same run (an echo over the",
             "same transport, or memory copies), alternating round by round, with the ratio",
             "between them (1.00 = as good as the floor). A target is met or MISSED only when",
-            "the whole 95% interval says so, otherwise undecided; undecided rows get more",
+            "the whole 95%% interval says so, otherwise undecided; undecided rows get more",
             "rounds within --decide-budget. Defaults take about two minutes on 2 CPUs;",
             "see docs/benchmarks.md."})
 final class BenchCommand implements Callable<Integer> {
@@ -85,7 +85,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--decide-budget", paramLabel = "DURATION", converter = Converters.Delay.class,
             description = "Extra time per row with a target while its verdict is undecided: rounds are added in pairs"
-                    + " until the 95% interval decides it or the budget is spent; 0 for fixed rounds (default: 6s).")
+                    + " until the 95%% interval decides it or the budget is spent; 0 for fixed rounds (default: 6s).")
     Duration decideBudget;
 
     @Option(names = "--child-java-option", paramLabel = "OPTION",

@@ -115,6 +115,15 @@ class AdaptiveRoundsTest {
     }
 
     @Test
+    @DisplayName("below four rounds the projection gives no row up: two rounds say too little about their spread")
+    void fewRoundsAreNotGivenUp() throws Exception {
+        FakeRow row = new FakeRow(0.70, 1.30, 0.95, 1.00); // two rounds: an interval wider than the machine
+        assertThat(Interval.of(List.of(0.70, 1.30)).roundsToExclude(TARGET)).isGreaterThan(2 * (2 + 4));
+        Rounds r = row.run(2, 4);
+        assertThat(r.added()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
     @DisplayName("a row without a target runs its rounds and no more")
     void fixedRows() throws Exception {
         FakeRow row = new FakeRow(0.5);

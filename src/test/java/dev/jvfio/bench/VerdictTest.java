@@ -83,6 +83,9 @@ class VerdictTest {
         assertThat(Target.atMost(128, "MiB", interval(100, 90, 128)).verdict()).isEqualTo(Verdict.MET);
         assertThat(Target.atMost(128, "MiB", interval(140, 128.01, 150)).verdict()).isEqualTo(Verdict.MISSED);
         assertThat(Target.atMost(128, "MiB", Interval.exact(101)).text()).isEqualTo("<= 128 MiB");
+        assertThat(Target.atMost(128, "MiB", Interval.ofReadings(List.of(101.0))).verdict()).isEqualTo(Verdict.MET);
+        assertThat(Target.atMost(128, "MiB", Interval.ofReadings(List.of(90.0, 96.0, 95.0))).verdict())
+                .isEqualTo(Verdict.MET);
     }
 
     @Test
@@ -168,6 +171,18 @@ class VerdictTest {
         Target met = Target.ratioAtLeast(0.90, interval(1.0, 0.95, 1.05));
         assertThat(met.because("steal 7%")).isSameAs(met);
         assertThat(spans.because("")).isSameAs(spans);
+    }
+
+    @Test
+    @DisplayName("an undecided row that stopped short says about how many rounds would decide it")
+    void projectionInTheReason() {
+        Target spans = Target.ratioAtLeast(0.90, Interval.of(List.of(0.85, 1.05, 0.88, 1.02)));
+        String said = Bench.projection(spans, new Rounds(4, 0, 0, AdaptiveRounds.Stop.BUDGET));
+        assertThat(said).isEqualTo("about " + spans.roundsToDecide() + " rounds would decide it");
+        Target onIt = Target.ratioAtLeast(0.90, new Interval(0.9, 0.8, 0.9 * 0.9 / 0.8, 4));
+        assertThat(Bench.projection(onIt, new Rounds(4, 0, 0, AdaptiveRounds.Stop.HOPELESS))).isEmpty();
+        Target met = Target.ratioAtLeast(0.90, interval(1.0, 0.95, 1.05));
+        assertThat(Bench.projection(met, Rounds.fixed(4))).isEmpty();
     }
 
     @Test
