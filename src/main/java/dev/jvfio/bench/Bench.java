@@ -32,8 +32,8 @@ import java.util.stream.Stream;
  * </ol>
  * Each group is its own class ({@link FootprintGroup}, {@link SocketGroups} for trapped and bulk,
  * {@link ClientsGroup}, {@link MappedGroup}, {@link DmaGroup}); a row with a target gets more
- * rounds while its verdict is undecided ({@link AdaptiveRounds}); {@link Children} starts and stops the child processes,
- * {@link Table} and {@link JsonReport} print the report. This class runs the groups in order and
+ * rounds while its verdict is undecided ({@link AdaptiveRounds}); {@link Children} starts and
+ * stops the child processes, {@link Table} and {@link JsonReport} print the report. This class runs the groups in order and
  * holds what they share: the options, the rows and notes, and {@link #alternate}.
  */
 public final class Bench implements AutoCloseable {

@@ -42,6 +42,8 @@ final class FootprintGroup {
     private List<Path> echoSockets;
     private List<VfioUserClient> gpuClients = List.of();
     private ProcStatus gpuStatus;
+    /** Launches before any is added for an undecided ready verdict. */
+    private int planned;
 
     /** The ready limit: a user waits this long at most for a served GPU. */
     static final double READY_LIMIT_MS = 1000;
@@ -55,7 +57,8 @@ final class FootprintGroup {
     Launched launches() throws IOException, VfioException {
         // without the footprint rows one launch gives the other groups their echo child and server
         boolean judged = b.o.measures("footprint");
-        Rounds launches = AdaptiveRounds.run(judged ? b.o.launches() : 1, judged ? b.o.decideBudget().toNanos() : 0,
+        planned = judged ? b.o.launches() : 1;
+        Rounds launches = AdaptiveRounds.run(planned, judged ? b.o.decideBudget().toNanos() : 0,
                 this::launch, () -> judged ? readyTarget().roundsToDecide() : 0, System::nanoTime);
         String perDevices = b.o.clients() == 1 ? "" : ", " + b.o.clients() + " dev";
         Rounds fixed = Rounds.fixed(launches.used());
@@ -81,7 +84,7 @@ final class FootprintGroup {
 
     /** Launch {@code index}: the echo child, then a gh200 server; the previous pair is stopped first. */
     private void launch(int index) throws IOException, VfioException {
-        b.say("launch " + (index + 1) + (index < b.o.launches() ? "/" + b.o.launches() : " (added: ready undecided)")
+        b.say("launch " + (index + 1) + (index < planned ? "/" + planned : " (added: ready undecided)")
                 + ": echo child, then a " + Bench.GPU_MEMORY + " gh200 server with " + b.o.clients() + " device"
                 + (b.o.clients() == 1 ? "" : "s"));
         b.children.stop(echo);

@@ -62,7 +62,9 @@ public record Target(String text, boolean met, boolean resolved, String undecide
         if (i.low() > limit) {
             return of(text, limit, i, Verdict.MISSED, null, 0);
         }
-        return of(text, limit, i, Verdict.UNDECIDED, SPANS, i.roundsToExclude(limit));
+        // the table's paired column is the ratio to the floor: name the interval judged here
+        return of(text, limit, i, Verdict.UNDECIDED, i.describe(Table::number) + " " + unit + ", " + SPANS,
+                i.roundsToExclude(limit));
     }
 
     /**

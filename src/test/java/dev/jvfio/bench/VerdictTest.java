@@ -79,6 +79,7 @@ class VerdictTest {
         assertThat(Target.atMost(128, "MiB", Interval.exact(128.5)).verdict()).isEqualTo(Verdict.MISSED);
         Target across = Target.atMost(128, "MiB", interval(125, 120, 130));
         assertThat(across.verdict()).isEqualTo(Verdict.UNDECIDED);
+        assertThat(across.describe()).isEqualTo("undecided (125 [120-130] MiB, interval spans it)");
         assertThat(across.met()).isFalse();
         assertThat(Target.atMost(128, "MiB", interval(100, 90, 128)).verdict()).isEqualTo(Verdict.MET);
         assertThat(Target.atMost(128, "MiB", interval(140, 128.01, 150)).verdict()).isEqualTo(Verdict.MISSED);
@@ -95,7 +96,7 @@ class VerdictTest {
         assertThat(quick.verdict()).isEqualTo(Verdict.MET);
         Target spans = Target.timeAtMost(1000, "ms", interval(950, 800, 1100), interval(600, 500, 700), 1.3, 1.0);
         assertThat(spans.verdict()).isEqualTo(Verdict.UNDECIDED);
-        assertThat(spans.undecided()).isEqualTo(Target.SPANS);
+        assertThat(spans.undecided()).isEqualTo("950 [800-1100] ms, " + Target.SPANS);
         assertThat(spans.roundsToDecide()).isGreaterThan(4);
     }
 
