@@ -25,12 +25,15 @@ import java.util.stream.Stream;
  *       launch-to-ready time and idle resident memory (the last pair stays up);</li>
  *   <li>launch the trapped server (the sample device, one per client) and measure the trapped
  *       and bulk rows against the echo;</li>
+ *   <li>launch servers of several devices and measure several clients at once against as many
+ *       echo connections;</li>
  *   <li>map BAR4 of the gh200 in this process and measure the mapped rows against memory copies;</li>
  *   <li>touch {@code touchBytes} of BAR4 and read the server's resident memory again.</li>
  * </ol>
  * Each group is its own class ({@link FootprintGroup}, {@link SocketGroups} for trapped and bulk,
- * {@link MappedGroup}, {@link DmaGroup}); {@link Children} starts and stops the child processes,
- * {@link Table} and {@link JsonReport} print the report. This class runs the groups in order and
+ * {@link ClientsGroup}, {@link MappedGroup}, {@link DmaGroup}); a row with a target gets more
+ * rounds while its verdict is undecided ({@link AdaptiveRounds}); {@link Children} starts and
+ * stops the child processes, {@link Table} and {@link JsonReport} print the report. This class runs the groups in order and
  * holds what they share: the options, the rows and notes, and {@link #alternate}.
  */
 public final class Bench implements AutoCloseable {
@@ -83,6 +86,7 @@ public final class Bench implements AutoCloseable {
 
     private BenchReport runAll() throws IOException, VfioException {
         Map<String, Object> machine = Machine.describe();
+        busyUpFront(machine);
         if (o.pin()) {
             if (Pinning.available()) {
                 open.add(Pinning.pinToCpu0());
@@ -100,6 +104,10 @@ public final class Bench implements AutoCloseable {
             new SocketGroups(this).measure(launched.echoSockets(), launched.echo().pid());
             unplace();
         }
+        if (o.measures("clients")) {
+            unplace(); // the clients' threads start from this one and would inherit its CPU
+            new ClientsGroup(this).measure(launched.echoSockets().getFirst(), launched.echo().pid());
+        }
         if (o.measures("mapped")) {
             new MappedGroup(this).measure(launched.gpuClients());
         }
@@ -115,6 +123,28 @@ public final class Bench implements AutoCloseable {
         rows.sort(Comparator.comparingInt(r -> BenchOptions.GROUPS.indexOf(r.group())));
         return new BenchReport(machine, settings(), rows, notes);
     }
+
+    /**
+     * Watches the machine for half a second before anything starts and says up front when it is
+     * too busy for the verdicts to be decided, and how the run will spend its time on that.
+     */
+    private void busyUpFront(Map<String, Object> machine) {
+        Busy busy = Busy.sample(BUSY_SAMPLE_MILLIS);
+        String seen = busy.describe();
+        if (busy.busy()) {
+            String budget = o.decideBudget().isZero() ? "--decide-budget 0: no rounds are added"
+                    : "each undecided row gets up to " + o.decideBudget().toMillis() / 1000.0
+                    + " s of added rounds (--decide-budget)";
+            say("the machine is busy (" + seen + "): " + BUSY_ADVICE + "; " + budget);
+            machine.put("busy", "yes (" + seen + ")");
+        } else if (!seen.isEmpty()) {
+            machine.put("busy", "no (" + seen + ")");
+        }
+    }
+
+    static final long BUSY_SAMPLE_MILLIS = 500;
+    static final String BUSY_ADVICE = "rounds of subject and floor wait for CPUs at random, so verdicts may stay"
+            + " undecided";
 
     /** This thread back on its CPUs after placed rows (children it starts inherit its affinity). */
     private void unplace() throws IOException {
@@ -161,6 +191,7 @@ public final class Bench implements AutoCloseable {
         s.put("mapped-window", size(o.mappedWindow()));
         s.put("touch", size(o.touchBytes()));
         s.put("launches", o.launches());
+        s.put("decide-budget", o.decideBudget().toMillis() + "ms per undecided row");
         if (o.groups().size() < BenchOptions.GROUPS.size()) {
             s.put("groups", BenchOptions.GROUPS.stream().filter(o::measures).toList());
         }
@@ -171,12 +202,15 @@ public final class Bench implements AutoCloseable {
     }
 
 
-    /** Warms both sides up, then runs their rounds alternately (floor first in even rounds). */
-    void alternate(Side floor, Side subject) throws IOException, VfioException {
+    /**
+     * Warms both sides up, then runs their rounds alternately (floor first in even rounds); a row
+     * with a ratio target ({@code minRatio}, NaN for none) gets more rounds while undecided.
+     */
+    Rounds alternate(Side floor, Side subject, double minRatio) throws IOException, VfioException {
         long warm = o.warmup().toNanos();
         floor.warmUp(warm);
         subject.warmUp(warm);
-        rounds(floor, subject);
+        return rounds(floor, subject, minRatio);
     }
 
     /** Longest a side's warm-up is extended while the JIT compilers are still busy. */
@@ -184,14 +218,14 @@ public final class Bench implements AutoCloseable {
     static final long SETTLE_SLICE_NANOS = 100_000_000L;
 
     /**
-     * As {@link #alternate(Side, Side)} for sides served by child processes: after the warm-up each
-     * side keeps warming up in 100 ms slices until the JIT compiler threads of its child and of this
-     * process used at most one clock tick in a slice (at most 2 s more). Issue 17: the trapped server
-     * starts right before its rows and has far more code to compile than the echo; at load 10+ its
-     * compilers still ran through the first rounds (0.5 s of compiler CPU while serving them) and a
-     * config-read round fell to 300-3,000 round trips/s against the echo's 8-40k.
+     * As {@link #alternate(Side, Side, double)} for sides served by child processes: after the
+     * warm-up each side keeps warming up in 100 ms slices until the JIT compiler threads of its
+     * child and of this process used at most one clock tick in a slice (at most 2 s more). The
+     * trapped server starts right before its rows and has far more code to compile than the echo;
+     * at load 10+ its compilers still ran through the first rounds (0.5 s of compiler CPU while
+     * serving them) and a config-read round fell to 300-3,000 round trips/s against the echo's 8-40k.
      */
-    void alternate(String what, Side floor, long floorPid, Side subject, long subjectPid)
+    Rounds alternate(String what, Side floor, long floorPid, Side subject, long subjectPid, double minRatio)
             throws IOException, VfioException {
         long warm = o.warmup().toNanos();
         floor.warmUp(warm);
@@ -202,7 +236,7 @@ public final class Bench implements AutoCloseable {
             notes.add(what + ": warm-up extended by " + subjectMore + " ms (subject) and " + floorMore
                     + " ms (floor) until the JIT compilers were quiet");
         }
-        rounds(floor, subject);
+        return rounds(floor, subject, minRatio);
     }
 
     /** Warms a side up until compilation settles; returns the extra milliseconds spent. */
@@ -222,26 +256,58 @@ public final class Bench implements AutoCloseable {
         return spent / 1_000_000;
     }
 
-    /** The measured rounds, alternately (floor first in even rounds). */
-    private void rounds(Side floor, Side subject) throws IOException, VfioException {
+    /**
+     * The measured rounds, alternately (floor first in even rounds); with a ratio target, pairs of
+     * rounds are added while the paired ratio's interval spans it and the budget lasts.
+     */
+    private Rounds rounds(Side floor, Side subject, double minRatio) throws IOException, VfioException {
         long round = o.roundLength().toNanos();
-        for (int r = 0; r < o.rounds(); r++) {
+        AdaptiveRounds.Source source = r -> {
             Side first = r % 2 == 0 ? floor : subject;
             Side second = first == floor ? subject : floor;
             first.round(round);
             second.round(round);
-        }
+        };
+        Busy.CpuTimes before = Busy.CpuTimes.read();
+        Rounds used = Double.isNaN(minRatio) ? AdaptiveRounds.fixed(o.rounds(), source)
+                : AdaptiveRounds.run(o.rounds(), o.decideBudget().toNanos(), source,
+                        () -> Target.ratioAtLeast(minRatio, Spread.paired(subject.rates(), floor.rates(), true))
+                                .roundsToDecide(), System::nanoTime);
+        Busy.CpuTimes after = Busy.CpuTimes.read();
+        return used.withSteal(after == null ? Double.NaN : after.stealSince(before));
     }
 
+    /** A ratio target of {@code min} for {@link #row}, or none when {@code min} is NaN. */
+    static Function<Row, Target> ratioTarget(double min) {
+        return Double.isNaN(min) ? r -> null : r -> Target.ratioAtLeast(min, r.spread());
+    }
+
+    /**
+     * A row of the table; {@code target} judges it (null for none), and an undecided verdict says
+     * what the row saw of the machine ({@link Busy#context}).
+     */
     static Row row(String id, String group, String label, String unit, boolean higher, Stat subject,
-                           Stat floor, String floorName, Latency sl, Latency fl, Function<Row, Target> target) {
+                   Stat floor, String floorName, Latency sl, Latency fl, Rounds rounds, Function<Row, Target> target) {
         double ratio = Row.ratio(subject.median(), floor.median(), higher);
         double ratioBest = Row.ratio(subject.best(), floor.best(), higher);
         Spread spread = Spread.paired(subject.rounds(), floor.rounds(), higher);
         Row r = new Row(id, group, label, unit, higher, subject, floor, floorName, ratio, ratioBest, sl, fl, null,
-                spread);
-        return new Row(id, group, label, unit, higher, subject, floor, floorName, ratio, ratioBest, sl, fl,
-                target.apply(r), spread);
+                spread, rounds);
+        Target t = target.apply(r);
+        if (t != null) {
+            t = t.because(Busy.context(floor.rounds(), rounds.steal())).because(projection(t, rounds));
+        }
+        return new Row(id, group, label, unit, higher, subject, floor, floorName, ratio, ratioBest, sl, fl, t,
+                spread, rounds);
+    }
+
+    /** For an undecided row: about how many rounds would decide it, when the projection says. */
+    static String projection(Target t, Rounds rounds) {
+        int need = t.roundsToDecide();
+        if (t.resolved() || need <= rounds.used() || need >= Interval.FAR) {
+            return "";
+        }
+        return "about " + need + " rounds would decide it";
     }
 
     private void killChildren() {

@@ -24,12 +24,21 @@ import java.util.Set;
  * @param trappedProfile    device profile of the trapped/bulk server ("sample"; a small gh200 if
  *                          the sample device cannot be created)
  * @param groups            which row groups to measure (all of {@link #GROUPS} by default)
+ * @param decideBudget      extra time a row with a target may spend on added rounds while its
+ *                          verdict is undecided ({@link AdaptiveRounds}); zero: fixed rounds
  */
 public record BenchOptions(Duration duration, Duration warmup, int rounds, List<Long> sizes, int clients,
                            boolean spin, boolean pin, List<String> serverJavaOptions, long mappedWindow,
-                           long touchBytes, int launches, String trappedProfile, Set<String> groups) {
+                           long touchBytes, int launches, String trappedProfile, Set<String> groups,
+                           Duration decideBudget) {
     /** The row groups, in table order. */
-    public static final List<String> GROUPS = List.of("trapped", "bulk", "mapped", "dma", "footprint");
+    public static final List<String> GROUPS = List.of("trapped", "bulk", "clients", "mapped", "dma", "footprint");
+
+    /**
+     * Default extra time per undecided row: with 600 ms rounds two more pairs of rounds (4.8 s),
+     * which narrow a 4-round interval about twofold (1/sqrt(N) and a smaller Student t).
+     */
+    public static final Duration DECIDE_BUDGET = Duration.ofSeconds(6);
 
     public static final long KIB = 1L << 10;
     public static final long MIB = 1L << 20;
@@ -38,6 +47,7 @@ public record BenchOptions(Duration duration, Duration warmup, int rounds, List<
     public BenchOptions {
         if (duration.isNegative() || duration.isZero()) throw new IllegalArgumentException("--duration must be positive");
         if (warmup.isNegative()) throw new IllegalArgumentException("--warmup must not be negative");
+        if (decideBudget.isNegative()) throw new IllegalArgumentException("--decide-budget must not be negative");
         if (rounds < 1 || rounds > 1000) throw new IllegalArgumentException("--rounds must be in [1, 1000]: " + rounds);
         if (clients < 1 || clients > 64) throw new IllegalArgumentException("--clients must be in [1, 64]: " + clients);
         if (sizes.isEmpty()) throw new IllegalArgumentException("--sizes needs at least one size");
@@ -70,7 +80,7 @@ public record BenchOptions(Duration duration, Duration warmup, int rounds, List<
     public static BenchOptions defaults() {
         return new BenchOptions(Duration.ofMillis(2400), Duration.ofMillis(400), 4,
                 List.of(4 * KIB, 64 * KIB, MIB), 1, false, false, List.of(), 256 * MIB, GIB, 3, "sample",
-                Set.copyOf(GROUPS));
+                Set.copyOf(GROUPS), DECIDE_BUDGET);
     }
 
     public Duration roundLength() {
@@ -79,67 +89,72 @@ public record BenchOptions(Duration duration, Duration warmup, int rounds, List<
 
     public BenchOptions withDuration(Duration d) {
         return new BenchOptions(d, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile, groups);
+                touchBytes, launches, trappedProfile, groups, decideBudget);
     }
 
     public BenchOptions withWarmup(Duration d) {
         return new BenchOptions(duration, d, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile, groups);
+                touchBytes, launches, trappedProfile, groups, decideBudget);
     }
 
     public BenchOptions withRounds(int n) {
         return new BenchOptions(duration, warmup, n, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile, groups);
+                touchBytes, launches, trappedProfile, groups, decideBudget);
     }
 
     public BenchOptions withSizes(List<Long> s) {
         return new BenchOptions(duration, warmup, rounds, s, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile, groups);
+                touchBytes, launches, trappedProfile, groups, decideBudget);
     }
 
     public BenchOptions withClients(int n) {
         return new BenchOptions(duration, warmup, rounds, sizes, n, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile, groups);
+                touchBytes, launches, trappedProfile, groups, decideBudget);
     }
 
     public BenchOptions withSpin(boolean on) {
         return new BenchOptions(duration, warmup, rounds, sizes, clients, on, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile, groups);
+                touchBytes, launches, trappedProfile, groups, decideBudget);
     }
 
     public BenchOptions withPin(boolean on) {
         return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, on, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile, groups);
+                touchBytes, launches, trappedProfile, groups, decideBudget);
     }
 
     public BenchOptions withServerJavaOptions(List<String> o) {
         return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, o, mappedWindow,
-                touchBytes, launches, trappedProfile, groups);
+                touchBytes, launches, trappedProfile, groups, decideBudget);
     }
 
     public BenchOptions withMappedWindow(long bytes) {
         return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, bytes,
-                touchBytes, launches, trappedProfile, groups);
+                touchBytes, launches, trappedProfile, groups, decideBudget);
     }
 
     public BenchOptions withTouchBytes(long bytes) {
         return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                bytes, launches, trappedProfile, groups);
+                bytes, launches, trappedProfile, groups, decideBudget);
     }
 
     public BenchOptions withLaunches(int n) {
         return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, n, trappedProfile, groups);
+                touchBytes, n, trappedProfile, groups, decideBudget);
     }
 
     public BenchOptions withTrappedProfile(String p) {
         return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, p, groups);
+                touchBytes, launches, p, groups, decideBudget);
     }
 
     public BenchOptions withGroups(Set<String> g) {
         return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile, g);
+                touchBytes, launches, trappedProfile, g, decideBudget);
+    }
+
+    public BenchOptions withDecideBudget(Duration d) {
+        return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
+                touchBytes, launches, trappedProfile, groups, d);
     }
 
     public boolean measures(String group) {

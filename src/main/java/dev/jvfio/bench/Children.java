@@ -26,8 +26,12 @@ final class Children {
     }
 
     List<Path> sockets(String prefix) {
+        return sockets(prefix, o.clients());
+    }
+
+    List<Path> sockets(String prefix, int count) {
         List<Path> s = new ArrayList<>();
-        for (int i = 0; i < o.clients(); i++) {
+        for (int i = 0; i < count; i++) {
             s.add(dir.resolve(prefix + "-" + i + ".sock"));
         }
         return s;

@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Puts the threads that do a row's measured work on the same CPUs for the subject and its floor
- * (issue 17). The vCPUs of a VM need not be alike: on the 2-vCPU bench VM a 64 MiB
+ * Puts the threads that do a row's measured work on the same CPUs for the subject and its floor.
+ * The vCPUs of a VM need not be alike: on the 2-vCPU bench VM a 64 MiB
  * {@code MemorySegment.copy} took 4.4-4.8 ms on vCPU 0 and 2.5-2.6 ms on vCPU 1 in the same
  * minute, and threads tend to stay where they first ran, so an unplaced ratio compared two vCPUs
  * as much as two programs: dma rows read 0.63 to 1.09 in runs of one build, and the idle echo
@@ -61,9 +61,22 @@ final class Placement implements AutoCloseable {
         Taskset.mask(thread, threadMask);
     }
 
-    /** Every thread of {@code pid} whose name starts with {@code prefix} to {@code cpu}; fails if there is none. */
+    /** How long {@link #threadsTo} waits for a thread that is still starting. */
+    static final long THREAD_PATIENCE_NANOS = 5_000_000_000L;
+
+    /**
+     * Every thread of {@code pid} whose name starts with {@code prefix} to {@code cpu}; fails if there
+     * is none within {@link #THREAD_PATIENCE_NANOS}. A connection's serving thread is started by the
+     * child after it accepted, and takes its name in the kernel only once it runs: on a busy machine
+     * that can be after the client already connected.
+     */
     void threadsTo(long pid, String prefix, int cpu) throws IOException {
+        long deadline = System.nanoTime() + THREAD_PATIENCE_NANOS;
         List<Long> found = threadsNamed(pid, prefix);
+        while (found.isEmpty() && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            found = threadsNamed(pid, prefix);
+        }
         if (found.isEmpty()) {
             throw new IOException("process " + pid + " has no thread named " + prefix + "... to place");
         }

@@ -3,7 +3,7 @@ package dev.jvfio.bench;
 import java.util.List;
 
 /**
- * The paired ratio of a row and its spread (issue 17). Subject and floor alternate round by round,
+ * The paired ratio of a row and its spread. Subject and floor alternate round by round,
  * so round i of one side ran next to round i of the other, under the same machine state; the
  * ratio of a pair cancels what both rounds shared (load, a sleeping CPU, the frequency). The row's
  * ratio is the geometric mean of the pairs' ratios, and its spread a Student-t confidence interval
@@ -40,24 +40,8 @@ public record Spread(double ratio, double low, double high, double level, int pa
                 logs[k++] = Math.log(r);
             }
         }
-        if (k == 0) {
-            return new Spread(Double.NaN, Double.NaN, Double.NaN, LEVEL, 0);
-        }
-        double mean = 0;
-        for (int i = 0; i < k; i++) {
-            mean += logs[i];
-        }
-        mean /= k;
-        if (k == 1) {
-            return new Spread(Math.exp(mean), Double.NaN, Double.NaN, LEVEL, 1);
-        }
-        double ss = 0;
-        for (int i = 0; i < k; i++) {
-            ss += (logs[i] - mean) * (logs[i] - mean);
-        }
-        double se = Math.sqrt(ss / (k - 1) / k);
-        double half = t975(k - 1) * se;
-        return new Spread(Math.exp(mean), Math.exp(mean - half), Math.exp(mean + half), LEVEL, k);
+        Interval i = Interval.ofLogs(logs, k);
+        return new Spread(i.estimate(), i.low(), i.high(), LEVEL, i.n());
     }
 
     /** The 97.5% quantile of Student's t with {@code df} degrees of freedom (normal beyond 30). */
@@ -73,12 +57,17 @@ public record Spread(double ratio, double low, double high, double level, int pa
         return Double.isFinite(low) && Double.isFinite(high);
     }
 
+    /** Two decimals up to 10, then 3 significant digits: an interval of 2 rounds can reach [0.00-8927]. */
+    private static String bound(double v) {
+        return Math.abs(v) < 10 ? Table.ratio(v) : Table.number(v);
+    }
+
     /** "0.95 [0.91-0.99]", or "0.95" without an interval. */
     String describe() {
         if (!Double.isFinite(ratio)) {
             return "-";
         }
         String r = Table.ratio(ratio);
-        return hasInterval() ? r + " [" + Table.ratio(low) + "-" + Table.ratio(high) + "]" : r;
+        return hasInterval() ? r + " [" + bound(low) + "-" + bound(high) + "]" : r;
     }
 }

@@ -6,16 +6,21 @@ import java.util.Map;
 
 /** Prints a {@link BenchReport} as a fixed-width table for people. */
 public final class Table {
-    private static final String FORMAT = "%-10s %-32s %-5s %9s %9s   %9s %9s   %6s %6s   %-17s  %s%n";
+    private static final String FORMAT = "%-10s %-34s %-5s %9s %9s   %9s %9s   %6s %6s   %-17s %-6s  %s%n";
 
     private Table() {}
 
     public static void print(BenchReport report, PrintWriter out) {
         out.println("jvfio bench: " + describe(report.machine()));
+        Object busy = report.machine().get("busy");
+        if (busy instanceof String b && b.startsWith("yes")) {
+            out.println("the machine was busy when the run started: " + Bench.BUSY_ADVICE
+                    + "; undecided rows got added rounds within the decide budget (settings)");
+        }
         out.println("settings: " + describe(report.settings()));
         out.println();
         out.printf(Locale.ROOT, FORMAT, "group", "row", "unit", "subject", "best", "floor", "best", "ratio", "best",
-                "paired [95% CI]", "target");
+                "paired [95% CI]", "rounds", "target");
         String group = null;
         for (Row r : report.rows()) {
             if (group != null && !group.equals(r.group())) {
@@ -24,16 +29,17 @@ public final class Table {
             String g = r.group().equals(group) ? "" : r.group();
             group = r.group();
             String target = r.target() == null ? ""
-                    : r.target().text() + "  " + r.target().verdict();
+                    : r.target().text() + "  " + r.target().describe();
             out.printf(Locale.ROOT, FORMAT, g, r.label(), r.unit(), number(r.subject().median()),
                     number(r.subject().best()), number(r.floor().median()), number(r.floor().best()),
-                    ratio(r.ratio()), ratio(r.ratioBest()), r.spread() == null ? "" : r.spread().describe(), target);
+                    ratio(r.ratio()), ratio(r.ratioBest()), r.spread() == null ? "" : r.spread().describe(),
+                    r.rounds() == null ? "" : r.rounds().describe(), target);
             if (r.subjectLatency() != null && r.floorLatency() != null) {
                 Latency s = r.subjectLatency();
                 Latency f = r.floorLatency();
                 out.printf(Locale.ROOT, FORMAT, "", "  latency p50 / p99", "us", number(s.p50Micros()),
                         number(s.p99Micros()), number(f.p50Micros()), number(f.p99Micros()),
-                        ratio(f.p50Micros() / s.p50Micros()), "", "", "");
+                        ratio(f.p50Micros() / s.p50Micros()), "", "", "", "");
             }
         }
         out.println();
@@ -42,8 +48,11 @@ public final class Table {
                 + " 'best' the best round; ratio = subject/floor for rates, floor/subject for times and memory"
                 + " (1.00 = as good as the floor). The latency line shows p50 and p99 (ratio of the p50s).");
         out.println("paired: geometric mean of the round-by-round ratios (round i of the subject against round i of"
-                + " its floor) with its 95% confidence interval (Student t); a ratio target is MISSED only when the"
-                + " whole interval is below it (docs/benchmarks.md).");
+                + " its floor) with its 95% confidence interval (Student t).");
+        out.println("target: met when the whole 95% interval is at or above a ratio target (at or below a time or"
+                + " memory limit: the interval of the launches or readings), MISSED when the whole interval is on the"
+                + " wrong side, otherwise undecided (why). rounds: rounds per side (launches for the ready row),"
+                + " N+M when M were added because the verdict was undecided (--decide-budget).");
         for (String n : report.notes()) {
             out.println("note: " + n);
         }

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Timeout;
 class BenchSmokeTest {
     static final List<String> ROWS = List.of("trapped.config-read", "trapped.bar-write",
             "bulk.read.4KiB", "bulk.write.4KiB", "bulk.read.64KiB", "bulk.write.64KiB",
-            "bulk.read.1MiB", "bulk.write.1MiB", "mapped.read", "mapped.write",
-            "dma.to-device.1MiB", "dma.to-guest.1MiB", "dma.to-device.64MiB", "dma.to-guest.64MiB",
+            "bulk.read.1MiB", "bulk.write.1MiB",
+            "clients.config-read.2", "clients.config-read.4", "clients.gpu-config-read.4",
+            "mapped.read", "mapped.write", "dma.round-trip.4KiB", "dma.to-device.1MiB", "dma.to-guest.1MiB", "dma.to-device.64MiB", "dma.to-guest.64MiB",
             "footprint.ready", "footprint.ready-unqueued", "footprint.ready-cpu", "footprint.rss-idle", "footprint.rss-touched");
 
     @Test
@@ -39,7 +40,7 @@ class BenchSmokeTest {
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             exit = Main.run("bench", "--duration", "40ms", "--warmup", "10ms", "--rounds", "2", "--launches", "1",
-                    "--mapped-window", "4M", "--touch", "8M", "--json", json.toString(),
+                    "--mapped-window", "4M", "--touch", "8M", "--json", json.toString(), "--decide-budget", "100ms",
                     "--child-java-option", "-XX:TieredStopAtLevel=1", "--child-java-option", "-Xshare:auto");
         } finally {
             System.setOut(saved);
@@ -47,6 +48,7 @@ class BenchSmokeTest {
         String table = out.toString(StandardCharsets.UTF_8);
         assertThat(exit).as(table).isZero();
         assertThat(table).contains("config read 4 B", "read 1MiB", "BAR4 write", "launch to socket ready");
+        assertThat(table).doesNotContain("met (");
 
         JsonNode report = new ObjectMapper().readTree(json.toFile());
         List<String> ids = new ArrayList<>();
@@ -59,6 +61,12 @@ class BenchSmokeTest {
             }
             assertThat(row.get("subject").get("rounds").size()).as(row.get("id").asText()).isPositive();
             assertThat(row.get("spread").get("pairs").asInt()).as(row.get("id") + " spread").isPositive();
+            assertThat(row.get("rounds").get("used").asInt()).as(row.get("id") + " rounds").isPositive();
+            JsonNode target = row.get("target");
+            if (target != null && !target.isNull()) {
+                assertThat(target.get("verdict").asText()).as(row.get("id") + " verdict").isIn("met", "MISSED", "undecided");
+                assertThat(target.get("met").asBoolean()).isEqualTo(target.get("verdict").asText().equals("met"));
+            }
         }
         assertThat(ids).containsExactlyInAnyOrderElementsOf(ROWS);
         assertThat(report.get("machine").get("cpus").asInt()).isPositive();
