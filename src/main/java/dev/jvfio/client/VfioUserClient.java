@@ -199,8 +199,9 @@ public final class VfioUserClient implements AutoCloseable {
             ch.checkOpen();
             int id = Header.id(ch.out);
             ch.closeReplyFds();
-            ch.conn.send(ch.out.asSlice(0, RegionAccessMessage.DATA)); // header and fixed part, then the data
-            ch.conn.send(src);                                     // straight from the caller's memory
+            // header and fixed part, then the data straight from the caller's memory, in one sendmsg
+            // (as QEMU sends a write): two would wake the server for the header alone
+            ch.conn.send(ch.out.asSlice(0, RegionAccessMessage.DATA), src);
             reply = ch.checkReply(ch.receive(RegionAccessMessage.SIZE), id, Command.REGION_WRITE);
         } else {
             MemorySegment.copy(src, 0, ch.out, RegionAccessMessage.DATA, count);

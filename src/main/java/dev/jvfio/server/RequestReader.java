@@ -18,8 +18,6 @@ import java.util.List;
  * to {@link #DRAIN_LIMIT}, hang up beyond) and more fds than max_msg_fds (EINVAL, VU-3.3).
  */
 final class RequestReader {
-    /** Bytes one recvmsg asks for while the next message's size is unknown (see {@link #receive()}); not a page. */
-    private static final long SPECULATIVE_READ = 4096;
     /** Oversized messages up to this many bytes are read and discarded; beyond, we hang up. */
     private static final long DRAIN_LIMIT = 64L << 20;
 
@@ -66,9 +64,10 @@ final class RequestReader {
      * Reads one whole message into {@code in} (at offset 0). Returns its size; 0 if it was consumed
      * here (oversized and drained, answered with E2BIG); -1 if the stream cannot be resynchronised.
      *
-     * <p>While the size is unknown, one recvmsg asks for up to {@link #SPECULATIVE_READ} bytes, so
-     * a small message (every trapped access) arrives with one system call instead of two (header,
-     * then body). Bytes read beyond the message are kept for the next one. Fds come with the last
+     * <p>While the size is unknown, one recvmsg asks for as much as the buffer holds: the kernel
+     * copies only what is queued, so a message sent in one piece (every trapped access, and a
+     * bulk write of any size up to the buffer) arrives with one system call instead of two
+     * (header, then body). Bytes read beyond the message are kept for the next one. Fds come with the last
      * socket buffer a recvmsg touched, so fds of a read that went past the message belong to the
      * message holding that read's last byte; they wait in {@link #laterFds} until it is served.
      */
@@ -77,7 +76,7 @@ final class RequestReader {
         dropServedMessage();
         int dropped = 0;
         while (buffered < Header.SIZE) {
-            long end = Math.min(SPECULATIVE_READ, in.byteSize());
+            long end = in.byteSize();
             int before = laterFds.size();
             int n = conn.receive(in.asSlice(buffered, end - buffered), laterFds,
                     Math.max(0, options.maxMsgFds() - laterFds.size()));
@@ -105,7 +104,7 @@ final class RequestReader {
                 errors.send(id, command, Errno.E2BIG);
                 return -1;
             }
-            long left = size - buffered; // buffered <= SPECULATIVE_READ < size: nothing beyond it was read
+            long left = size - buffered; // buffered <= in.byteSize() < size: nothing beyond it was read
             while (left > 0) {
                 long n = Math.min(left, in.byteSize());
                 conn.receiveFully(in.asSlice(0, n), fds, 0);
