@@ -17,6 +17,9 @@ final class DmaFields {
      */
     private static final long ANY_ALIGNMENT = 1;
 
+    /** Where the specification's DMA_READ/WRITE fields end: header, u64 address, u64 count. */
+    private static final int SPEC_FIELDS_END = Header.SIZE + 16;
+
     private DmaFields() {}
 
     static void decode(Decoding d, int command) {
@@ -67,7 +70,12 @@ final class DmaFields {
         d.verdict(errno, "DMA_UNMAP rejected");
     }
 
-    /** DMA_READ/DMA_WRITE: {@code u64 address, u32 count}, the data after them (QEMU's layout). */
+    /**
+     * DMA_READ/DMA_WRITE: {@code u64 address} and a count, the data after them. Two layouts are in
+     * use and both are accepted: QEMU's {@code u32 count} with the data at payload offset 12 (what
+     * jvfio sends, VU-8.4) and the specification's {@code u64 count} with the data at 16 (what
+     * libvfio-user sends, and the size QEMU gives its DMA_READ reply).
+     */
     private static void transfer(Decoding d, boolean read) {
         String name = read ? "DMA_READ" : "DMA_WRITE";
         if (d.reply && d.size() == Header.SIZE) {
@@ -80,12 +88,14 @@ final class DmaFields {
         d.hex("addr", DmaTransferMessage.address(d.msg));
         d.dec("count", count);
         boolean carriesData = read == d.reply; // a read's reply, a write's request
-        long expected = DmaTransferMessage.SIZE + (carriesData ? count : 0);
-        if (d.size() != expected) {
-            d.problem(name + (d.reply ? " reply" : "") + " of " + d.size() + " bytes, count " + count
-                    + " makes it " + expected);
-        } else if (carriesData) {
-            d.data(DmaTransferMessage.DATA, count);
+        long data = carriesData ? count : 0;
+        long qemu = DmaTransferMessage.SIZE + data;
+        long spec = SPEC_FIELDS_END + data;
+        if (d.size() == qemu) {
+            d.data(DmaTransferMessage.DATA, data);
+        } else if (d.size() != spec) {
+            d.problem(name + (d.reply ? " reply" : "") + " of " + d.size() + " bytes; count " + count + " makes it "
+                    + qemu + " (u32 count) or " + spec + " (u64 count)");
         }
     }
 }

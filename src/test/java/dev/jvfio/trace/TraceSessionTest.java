@@ -119,4 +119,46 @@ class TraceSessionTest {
                 .containsPattern("C->S #\\d+ +DMA_UNMAP +request +addr=0x80000000 size=0x10000")
                 .contains("-- closed (client closed the connection)", "every request answered");
     }
+
+    @Test
+    @DisplayName("TRACE-6 --filter prints only the chosen commands (replies follow their command), --hex adds the bytes; the JSON file has every message")
+    void trace6_filterAndHex() throws Exception {
+        Traced t;
+        try (RamServer ram = RamServer.start()) {
+            t = Traced.start(ram.socket(), true, true, CommandFilter.parse("version,DMA_MAP,8"));
+            try (VfioUserClient c = VfioUserClient.connect(t.socket())) {
+                session(c, ram.device());
+            }
+            t.awaitIdle();
+            t.close();
+        }
+        List<String> lines = t.text().lines().toList();
+        List<String> messageLines = lines.stream().filter(l -> l.matches("\\S+ conn1 (C->S|S->C) .*")).toList();
+        assertThat(messageLines).extracting(l -> l.split(" +")[4]).containsOnly("VERSION", "DMA_MAP", "DEVICE_SET_IRQS")
+                .contains("VERSION", "DMA_MAP", "DEVICE_SET_IRQS");
+        assertThat(messageLines).hasSize(2 + 2 + 4);
+        // the DMA_MAP request's 48 bytes, under its line: id 1..., command 2, size 0x30
+        int map = lines.indexOf(messageLines.stream().filter(l -> l.contains("DMA_MAP") && l.contains("request")).findFirst().orElseThrow());
+        assertThat(lines.get(map + 1)).matches("    0000  .. 00 02 00 30 00 00 00 00 00 00 00 00 00 00 00");
+        assertThat(lines.get(map + 3)).startsWith("    0020  ");
+        assertThat(lines.get(map + 4)).doesNotStartWith("    0030");
+        assertThat(t.messages()).extracting(m -> m.get("command").asText()).contains("REGION_READ", "DMA_UNMAP", "DEVICE_RESET");
+    }
+
+    @Test
+    @DisplayName("TRACE-6 --filter: names in any case or numbers, '-NAME' leaves one out; an unknown name is refused with the list")
+    void trace6_filterSyntax() {
+        CommandFilter only = CommandFilter.parse("region_read, 2");
+        assertThat(only.shows(dev.jvfio.protocol.Command.REGION_READ)).isTrue();
+        assertThat(only.shows(dev.jvfio.protocol.Command.DMA_MAP)).isTrue();
+        assertThat(only.shows(dev.jvfio.protocol.Command.VERSION)).isFalse();
+        CommandFilter but = CommandFilter.parse("-REGION_READ,-REGION_WRITE");
+        assertThat(but.shows(dev.jvfio.protocol.Command.REGION_READ)).isFalse();
+        assertThat(but.shows(dev.jvfio.protocol.Command.DMA_MAP)).isTrue();
+        assertThat(but.shows(99)).isTrue();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CommandFilter.parse("REGION_READS"))
+                .hasMessageContaining("'REGION_READS' is not a vfio-user command").hasMessageContaining("MIG_DATA_WRITE");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CommandFilter.parse(" , "))
+                .hasMessageContaining("no command named");
+    }
 }
