@@ -29,7 +29,7 @@ public record BenchOptions(Duration duration, Duration warmup, int rounds, List<
                            boolean spin, boolean pin, List<String> serverJavaOptions, long mappedWindow,
                            long touchBytes, int launches, String trappedProfile, Set<String> groups) {
     /** The row groups, in table order. */
-    public static final List<String> GROUPS = List.of("trapped", "bulk", "mapped", "dma", "footprint");
+    public static final List<String> GROUPS = List.of("trapped", "bulk", "mapped", "dma", "footprint", "proxy");
 
     public static final long KIB = 1L << 10;
     public static final long MIB = 1L << 20;

@@ -77,7 +77,7 @@ final class BenchCommand implements Callable<Integer> {
     String trappedProfile;
 
     @Option(names = "--only", paramLabel = "GROUP", split = ",",
-            description = "Measure only these row groups: trapped, bulk, mapped, dma, footprint (default: all).")
+            description = "Measure only these row groups: trapped, bulk, mapped, dma, footprint, proxy (default: all).")
     List<String> only = new ArrayList<>();
 
     @Option(names = "--child-java-option", paramLabel = "OPTION",

@@ -25,7 +25,8 @@ class BenchSmokeTest {
             "bulk.read.4KiB", "bulk.write.4KiB", "bulk.read.64KiB", "bulk.write.64KiB",
             "bulk.read.1MiB", "bulk.write.1MiB", "mapped.read", "mapped.write",
             "dma.to-device.1MiB", "dma.to-guest.1MiB", "dma.to-device.64MiB", "dma.to-guest.64MiB",
-            "footprint.ready", "footprint.ready-unqueued", "footprint.ready-cpu", "footprint.rss-idle", "footprint.rss-touched");
+            "footprint.ready", "footprint.ready-unqueued", "footprint.ready-cpu", "footprint.rss-idle", "footprint.rss-touched",
+            "proxy.config-read");
 
     @Test
     @Timeout(120)
