@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -26,6 +27,8 @@ import java.util.function.Consumer;
 public final class TraceProxy implements AutoCloseable {
     /** How long {@link #close()} gives each connection's threads to end. */
     private static final long CLOSE_MILLIS = 5_000;
+    /** Pause after a failed accept before the next (a failure such as EMFILE would repeat at once). */
+    private static final long ACCEPT_RETRY_NANOS = 100_000_000;
 
     private final TraceOptions options;
     private final UnixServerSocket listener;
@@ -71,10 +74,13 @@ public final class TraceProxy implements AutoCloseable {
             } catch (ClosedException e) {
                 return;
             } catch (IOException e) {
-                if (!closed) {
-                    warn.accept("accepting a client failed: " + e.getMessage());
+                if (closed) {
+                    return;
                 }
-                return;
+                // e.g. EMFILE: out of descriptors for now; the listener itself is fine
+                warn.accept("accepting a client failed: " + e.getMessage());
+                LockSupport.parkNanos(ACCEPT_RETRY_NANOS);
+                continue;
             }
             serve(client, "conn" + (++accepted));
         }

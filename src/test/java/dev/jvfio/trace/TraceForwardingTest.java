@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jvfio.Seeds;
+import dev.jvfio.TempDirs;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.os.EventFd;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.os.Memfd;
+import dev.jvfio.os.OpenFiles;
 import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.DmaMapMessage;
 import dev.jvfio.protocol.Header;
@@ -20,6 +22,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -130,6 +133,8 @@ class TraceForwardingTest {
     @Test
     @DisplayName("TRACE-2 VU-1.1 fds pass both ways, 16 in one message too, as the same open files: memory written on one side is read on the other, eventfds signal across")
     void trace2_fdsAreTheSameOpenFiles() throws Exception {
+        TempDirs.delete(TempDirs.create()); // the JVM opens /dev/random and /dev/urandom for the first temp name
+        int openBefore = OpenFiles.count();
         Traced t;
         try (Upstream upstream = Upstream.start();
              Arena arena = Arena.ofConfined();
@@ -193,6 +198,7 @@ class TraceForwardingTest {
         assertThat(messages.get(1).get("fd_kinds")).allSatisfy(k -> assertThat(k.asText()).isEqualTo("eventfd"));
         assertThat(messages.get(2).get("fd_kinds").toString()).isEqualTo("[\"memfd\"]");
         assertThat(t.events().getLast().get("C->S").get("fds").asInt()).isEqualTo(17);
+        assertThat(OpenFiles.count()).as("the proxy closed its copies of the 18 fds and both sockets").isEqualTo(openBefore);
     }
 
     @Test
@@ -304,5 +310,21 @@ class TraceForwardingTest {
         }
         assertThat(t.text()).containsPattern("C->S #1 +REGION_WRITE +request +!! size 17825797 is above the 16 MiB the proxy decodes")
                 .contains(size + " bytes)");
+    }
+
+    @Test
+    @DisplayName("TRACE-3 a client whose server cannot be reached is disconnected at once; the connect line says why")
+    void trace3_serverUnreachable() throws Exception {
+        Path nowhere = Path.of("/tmp/jvfio-no-such-server-" + ProcessHandle.current().pid() + ".sock");
+        Traced t = Traced.start(nowhere);
+        try (UnixConnection client = UnixConnection.connect(t.socket())) {
+            client.receiveTimeout(Duration.ofSeconds(10));
+            assertThat(client.receive(MemorySegment.ofArray(new byte[16]), null, 0)).isZero();
+        }
+        t.close();
+        JsonNode connect = t.events().getFirst();
+        assertThat(connect.get("event").asText()).isEqualTo("connect");
+        assertThat(connect.get("failure").asText()).contains("connect").contains(nowhere.toString());
+        assertThat(t.text()).contains("conn1 -- client pid " + ProcessHandle.current().pid(), "cannot connect to " + nowhere);
     }
 }
