@@ -7,8 +7,8 @@
  * socket), {@code client} (a vfio-user client), {@code os} (the fds and memory those APIs pass
  * around), {@code nvgrace}, {@code hw} and {@code profile} (the Grace Hopper variant, its simulated
  * hardware and GPU profiles), {@code sample} (the sample device). Internal: the wire format
- * ({@code protocol}), sockets ({@code transport}), the command line ({@code cli}), the fuzzer and the
- * benchmark.
+ * ({@code protocol}), sockets ({@code transport}), the command line ({@code cli}), the tracing proxy
+ * ({@code trace}), the fuzzer and the benchmark.
  */
 module dev.jvfio {
     requires java.logging;
