@@ -64,6 +64,10 @@ final class TraceCommand implements Callable<Integer> {
         if (json != null && Files.isDirectory(json)) {
             throw new UsageError("--json " + json + " is a directory; give a file name");
         }
+        Path jsonDir = json == null ? null : json.toAbsolutePath().getParent();
+        if (jsonDir != null && !Files.isDirectory(jsonDir)) {
+            throw new CommandFailure("--json " + json + ": directory " + jsonDir + " does not exist");
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (!ServeCommand.isSocket(connect)) {
