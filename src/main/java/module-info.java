@@ -10,7 +10,7 @@
  * hardware and GPU profiles), {@code sample} (the sample device). Internal: the wire format
  * ({@code protocol}), sockets ({@code transport}), lspci-style rendering ({@code lspci}), the
  * QEMU/libvirt option model ({@code qemu}), byte sizes ({@code units}), the command line ({@code cli}),
- * the fuzzer and the benchmark.
+ * the tracing proxy ({@code trace}), the fuzzer and the benchmark.
  */
 module dev.jvfio {
     requires java.logging;

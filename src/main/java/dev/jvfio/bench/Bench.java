@@ -120,6 +120,10 @@ public final class Bench implements AutoCloseable {
             new DmaGroup(this, open).measure(launched.gpuClients(), launched.gpu().pid(), rows, notes);
             unplace();
         }
+        if (o.measures("proxy")) {
+            new ProxyGroup(this).measure();
+            unplace();
+        }
         rows.sort(Comparator.comparingInt(r -> BenchOptions.GROUPS.indexOf(r.group())));
         return new BenchReport(machine, settings(), rows, notes);
     }

@@ -80,8 +80,12 @@ final class Placement implements AutoCloseable {
         if (found.isEmpty()) {
             throw new IOException("process " + pid + " has no thread named " + prefix + "... to place");
         }
+        int placed = 0;
         for (long tid : found) {
-            Taskset.cpu(tid, cpu);
+            if (Taskset.cpuIfAlive(tid, cpu)) placed++;
+        }
+        if (placed == 0) {
+            throw new IOException("process " + pid + "'s threads named " + prefix + "... ended before they were placed");
         }
     }
 

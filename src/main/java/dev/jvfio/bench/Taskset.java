@@ -27,14 +27,43 @@ final class Taskset {
         run(List.of("taskset", "-p", "-c", Integer.toString(cpu), Long.toString(tid)));
     }
 
+    /**
+     * Puts {@code tid} on {@code cpu} alone; false when the thread has ended meanwhile (a connection's
+     * thread of a client that just left, a JVM helper thread that exited), which is no failure.
+     */
+    static boolean cpuIfAlive(long tid, int cpu) throws IOException {
+        try {
+            cpu(tid, cpu);
+            return true;
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().contains("No such process")) return false;
+            throw e;
+        }
+    }
+
     /** Sets every thread of {@code pid} to CPU {@code cpu} ({@code taskset -a}). */
     static void allThreads(long pid, int cpu) throws IOException {
-        run(List.of("taskset", "-a", "-p", "-c", Integer.toString(cpu), Long.toString(pid)));
+        everyLiveThread(List.of("taskset", "-a", "-p", "-c", Integer.toString(cpu), Long.toString(pid)));
     }
 
     /** Sets every thread of {@code pid} to {@code hexMask}. */
     static void allThreads(long pid, String hexMask) throws IOException {
-        run(List.of("taskset", "-a", "-p", hexMask, Long.toString(pid)));
+        everyLiveThread(List.of("taskset", "-a", "-p", hexMask, Long.toString(pid)));
+    }
+
+    /**
+     * {@code taskset -a} lists the process's threads, then sets each: one that ends in between makes
+     * it fail with ESRCH. A few tries see a list without it.
+     */
+    private static void everyLiveThread(List<String> cmd) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                run(cmd);
+                return;
+            } catch (IOException e) {
+                if (attempt == 3 || e.getMessage() == null || !e.getMessage().contains("No such process")) throw e;
+            }
+        }
     }
 
     private static String run(List<String> cmd) throws IOException {

@@ -1,0 +1,105 @@
+package dev.jvfio.bench;
+
+import dev.jvfio.client.VfioUserClient;
+import dev.jvfio.device.Vfio;
+import dev.jvfio.device.VfioException;
+import dev.jvfio.server.VfioUserServer;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The proxy row: what {@code jvfio trace} costs a trapped access. One server serves two sample
+ * devices per client; each client reads 4 bytes of config space from one device straight (the
+ * floor) and from the other through a {@code jvfio trace} child printing a line per message to
+ * its log file (the subject), alternating round by round. Two socket hops instead of one and a
+ * second process on the path: the target is a ratio of at least 0.45.
+ */
+final class ProxyGroup {
+    static final String DIRECT = "the same read straight to the same server (no proxy), same run";
+    static final double TARGET = 0.45;
+
+    private final Bench b;
+
+    ProxyGroup(Bench bench) {
+        this.b = bench;
+    }
+
+    void measure() throws IOException, VfioException {
+        List<Path> direct = b.children.sockets("pd");
+        List<Path> proxied = b.children.sockets("pp");
+        List<Path> listen = b.children.sockets("pl");
+        b.say("proxy: a server with " + 2 * b.o.clients() + " sample devices and " + b.o.clients()
+                + " jvfio trace child" + (b.o.clients() == 1 ? "" : "ren"));
+        List<String> devices = new ArrayList<>();
+        for (int i = 0; i < direct.size(); i++) {
+            devices.add(device("direct" + i, direct.get(i)));
+            devices.add(device("proxied" + i, proxied.get(i)));
+        }
+        ChildJvm server = b.children.serveConfig("proxy-server", "{\"devices\": [" + String.join(", ", devices) + "]}");
+        List<ChildJvm> traces = new ArrayList<>();
+        List<VfioUserClient> clients = new ArrayList<>();
+        try {
+            List<VfioUserClient> straight = b.children.awaitServe(server, direct);
+            clients.addAll(straight);
+            List<VfioUserClient> through = new ArrayList<>();
+            for (int i = 0; i < listen.size(); i++) {
+                ChildJvm trace = b.children.child("trace", Bench.SERVE_MAIN, List.of("trace", "--listen",
+                        listen.get(i).toString(), "--connect", proxied.get(i).toString()));
+                traces.add(trace);
+                through.add(Children.await(trace, listen.get(i), VfioUserClient::connect));
+                clients.add(through.getLast());
+            }
+            for (VfioUserClient c : clients) {
+                c.busyPoll(b.o.spin());
+            }
+            b.say("proxy: 4-byte config-space reads through jvfio trace and straight");
+            Side floor = new Side("direct", lanes(straight), true, placeServer(server.pid()));
+            Side subject = new Side("proxied", lanes(through), true, placeServer(server.pid()));
+            Rounds rounds = b.alternate("proxy.config-read", floor, server.pid(), subject, traces.getFirst().pid(),
+                    TARGET);
+            b.rows.add(Bench.row("proxy.config-read", "proxy", "config read 4 B via jvfio trace", "rt/s", true,
+                    Stat.of(subject.rates(), true), Stat.of(floor.rates(), true), DIRECT,
+                    Latency.of(subject.latencies()), Latency.of(floor.latencies()), rounds,
+                    Bench.ratioTarget(TARGET)));
+            b.notes.add("proxy: jvfio trace prints a line per message to its log file while measured; its threads"
+                    + " are not placed (the client and the server session are, as in the trapped rows)");
+        } finally {
+            Bench.closeAll(clients);
+            for (ChildJvm t : traces) {
+                b.children.stop(t);
+            }
+            b.children.stop(server);
+        }
+    }
+
+    private static String device(String name, Path socket) {
+        return "{\"name\": \"" + name + "\", \"profile\": \"sample\", \"socket\": \"" + socket + "\"}";
+    }
+
+    private static List<Op> lanes(List<VfioUserClient> clients) {
+        List<Op> ops = new ArrayList<>();
+        for (VfioUserClient c : clients) {
+            MemorySegment buf = Arena.ofAuto().allocate(4, 4);
+            ops.add(() -> {
+                int n = c.read(Vfio.PCI_CONFIG_REGION_INDEX, 0, buf);
+                if (n != 4) {
+                    throw new IOException("the server read " + n + " of 4 bytes");
+                }
+            });
+        }
+        return ops;
+    }
+
+    /** Before each round: this thread (the client) low, the server's session threads high. */
+    private Side.Setup placeServer(long serverPid) {
+        Placement p = b.placement();
+        return p == null ? () -> { } : () -> {
+            p.thisThreadTo(p.lowCpu());
+            p.threadsTo(serverPid, VfioUserServer.SESSION_THREAD, p.highCpu());
+        };
+    }
+}
