@@ -57,6 +57,9 @@ final class Context implements AutoCloseable {
     Negotiation.First first(int command, byte[] payload) throws IOException {
         Negotiation.First f = Negotiation.first(settings.socket(), settings.timeout(), settings.busy(), command, payload);
         open.add(f.conversation());
+        if (!f.hungUp() && Negotiation.isBusy(f.answer().reply())) {
+            throw Verdict.fail(new Negotiation.Busy().getMessage());
+        }
         return f;
     }
 

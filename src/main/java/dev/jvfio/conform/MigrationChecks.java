@@ -145,7 +145,8 @@ final class MigrationChecks {
     /** The device state as read in a saving state, and whether its end was reached. */
     private record Stream(byte[] data, boolean complete, int reads) {
         String describe() {
-            return data.length + " bytes of device state in " + reads + " reads" + (complete ? "" : " (not all read)");
+            return data.length + " bytes of device state in " + reads + (reads == 1 ? " read" : " reads")
+                    + (complete ? "" : " (not all read)");
         }
     }
 

@@ -83,6 +83,13 @@ final class Negotiation {
         }
     }
 
+    /** The server kept answering EBUSY for the whole patience: another client is attached. */
+    static final class Busy extends IOException {
+        Busy() {
+            super("the server stays busy (EBUSY): is another client attached?");
+        }
+    }
+
     static boolean isBusy(RawMessage r) {
         return (r.flags() & Spec.ERROR) != 0 && r.error() == Errno.EBUSY;
     }
@@ -97,7 +104,7 @@ final class Negotiation {
             }
             RawMessage r = f.answer().reply();
             if (isBusy(r)) {
-                throw new IOException("the server stays busy (EBUSY): is another client attached?");
+                throw new Busy();
             }
             if ((r.flags() & Spec.ERROR) != 0) {
                 throw new IOException("the server refused VERSION 0.0 with " + Errno.name(r.error()));

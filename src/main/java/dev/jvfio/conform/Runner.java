@@ -32,10 +32,9 @@ public final class Runner {
             facts = Discovery.discover(c);
         } catch (NativeException e) {
             throw new Unreachable("cannot connect to " + settings.socket() + ": " + e.getMessage(), e);
+        } catch (Negotiation.Busy e) {
+            throw new Unreachable(settings.socket() + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            if (e.getMessage() != null && e.getMessage().contains("EBUSY")) {
-                throw new Unreachable(settings.socket() + ": " + e.getMessage(), e);
-            }
             noFacts = e.getMessage();
         } catch (Verdict.Failed e) {
             noFacts = e.getMessage();
