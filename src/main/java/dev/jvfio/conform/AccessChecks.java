@@ -42,6 +42,9 @@ final class AccessChecks {
                 new Check("VU-5.1/write-count-mismatch-refused", WRITE,
                         "a write whose data is shorter or longer than its count is refused",
                         AccessChecks::countMismatch),
+                new Check("VU-5.1/write-multi", "vfio-user.rst: VFIO_USER_REGION_WRITE_MULTI",
+                        "where write_multiple is agreed: a posted WRITE_MULTI gets no reply, one that wants a reply gets wr_cnt",
+                        AccessChecks::writeMulti),
                 new Check("VU-5.1/unaligned-config-access", READ,
                         "unaligned config reads are refused or return exactly the bytes aligned reads return",
                         AccessChecks::unaligned));
@@ -172,6 +175,25 @@ final class AccessChecks {
                 .expect(Command.REGION_WRITE, Le.payload().u64(0).u32(CFG).u32(1).bytes(vendor).toBytes(),
                         "REGION_WRITE of count 1 with 2 data bytes");
         return r.summary();
+    }
+
+    private static String writeMulti(Context c) throws IOException {
+        config(c);
+        Conversation s = c.session(Negotiation.PROPOSED_JSON.replace("}}", ",\"write_multiple\":true}}"));
+        if (!s.caps().writeMultiple()) {
+            throw Verdict.skip("the server does not agree to write_multiple");
+        }
+        byte[] vendor = readReply(s.call(Command.REGION_READ, Requests.read(0, CFG, 2)), 0, CFG, 2);
+        byte[] multi = Le.payload().u64(1).u64(0).u32(CFG).u32(2).bytes(java.util.Arrays.copyOf(vendor, 8)).toBytes();
+        s.send(Command.REGION_WRITE_MULTI, Spec.TYPE_COMMAND | Spec.NO_REPLY, multi, List.of());
+        int id = s.send(Command.DEVICE_GET_INFO, Requests.deviceInfo());
+        RawMessage next = s.receive();
+        Verdict.require(next.id() == id, "a message answering msg id " + next.id() + " came after a WRITE_MULTI with "
+                + "the No_reply flag");
+        Expect.success(new Conversation.Exchange(id, Command.DEVICE_GET_INFO, next), 16, "vfio_device_info");
+        byte[] p = Expect.success(s.call(Command.REGION_WRITE_MULTI, multi), 8, "the WRITE_MULTI reply (u64 wr_cnt)");
+        Verdict.require(Le.u64(p, 0) == 1, "the WRITE_MULTI reply says " + Le.u64(p, 0) + " writes of 1 were done");
+        return "posted: no reply; asked: wr_cnt 1";
     }
 
     private static String unaligned(Context c) throws IOException {

@@ -44,8 +44,13 @@ final class Context implements AutoCloseable {
 
     /** A negotiated session of its own (VERSION 0.0 already exchanged). */
     Conversation session() throws IOException {
+        return session(Negotiation.PROPOSED_JSON);
+    }
+
+    /** A negotiated session whose VERSION proposal carries {@code json}. */
+    Conversation session(String json) throws IOException {
         try {
-            Conversation c = Negotiation.open(settings.socket(), settings.timeout(), settings.busy());
+            Conversation c = Negotiation.open(settings.socket(), settings.timeout(), settings.busy(), json);
             open.add(c);
             return c;
         } catch (IOException e) {

@@ -96,7 +96,12 @@ final class Negotiation {
 
     /** A negotiated session: VERSION 0.0 with {@link #PROPOSED}, its reply checked, its caps kept. */
     static Conversation open(Path socket, Duration timeout, Duration patience) throws IOException {
-        First f = first(socket, timeout, patience, Command.VERSION, proposal(0, 0, PROPOSED_JSON));
+        return open(socket, timeout, patience, PROPOSED_JSON);
+    }
+
+    /** A negotiated session proposing 0.0 with {@code json}. */
+    static Conversation open(Path socket, Duration timeout, Duration patience, String json) throws IOException {
+        First f = first(socket, timeout, patience, Command.VERSION, proposal(0, 0, json));
         Conversation c = f.conversation();
         try {
             if (f.hungUp()) {

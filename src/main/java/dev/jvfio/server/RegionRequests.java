@@ -7,7 +7,6 @@ import dev.jvfio.device.VfioDevice;
 import dev.jvfio.device.VfioException;
 import dev.jvfio.os.Fd;
 import dev.jvfio.protocol.Command;
-import dev.jvfio.protocol.Header;
 import dev.jvfio.protocol.RegionAccessMessage;
 import dev.jvfio.protocol.RegionInfoMessage;
 import dev.jvfio.protocol.RegionIoFdsMessage;
@@ -138,8 +137,7 @@ final class RegionRequests {
             }
             device.write((int) region, writeMulti.offset(i), writeMulti.data(i));
         }
-        Header.reply(out, id, Command.REGION_WRITE_MULTI, Header.SIZE);
-        return Header.SIZE;
+        return WriteMultiMessage.encodeReply(out, id, writeMulti.entries());
     }
 
     /** Whether {@code index} (unsigned, from the wire) names one of the device's regions. */

@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class BrokenServerTest {
     static final int VERSION = 1, DMA_MAP = 2, DMA_UNMAP = 3, GET_INFO = 4, REGION_INFO = 5, IO_FDS = 6,
-            IRQ_INFO = 7, SET_IRQS = 8, READ = 9, WRITE = 10, RESET = 13;
+            IRQ_INFO = 7, SET_IRQS = 8, READ = 9, WRITE = 10, RESET = 13, WRITE_MULTI = 15;
     static final int EINVAL = 22;
 
     static Path dir;
@@ -216,6 +216,8 @@ class BrokenServerTest {
                 of("VU-5.1/count-above-max-refused", "answers oversized reads with no data", readsAccepted),
                 of("VU-5.1/write-count-mismatch-refused", "drops writes with the wrong data length silently",
                         writesAccepted),
+                of("VU-5.1/write-multi", "answers WRITE_MULTI with a bare header",
+                        reply((q, r) -> q.command() == WRITE_MULTI && !r.isError() ? r.withPayload(new byte[0]) : r)),
                 of("VU-5.1/unaligned-config-access", "returns other bytes for unaligned reads",
                         reply((q, r) -> q.command() == READ && !r.isError() && q.u64(0) % 2 == 1
                                 ? r.withPayload(flipData(r.payload())) : r)));
