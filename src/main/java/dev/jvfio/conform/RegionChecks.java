@@ -4,6 +4,7 @@ import dev.jvfio.client.RawMessage;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.os.NativeException;
+import dev.jvfio.os.PageSize;
 import dev.jvfio.protocol.Command;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -101,7 +102,7 @@ final class RegionChecks {
     /** Maps the first page of each area (or of the region) read-only, touching nothing. */
     private static int mapAreas(int index, RegionInfoReply r, Fd fd) {
         List<RegionInfoReply.Area> areas = r.sparse() ? r.areas() : List.of(new RegionInfoReply.Area(0, r.size()));
-        long page = 4096;
+        long page = PageSize.system().bytes();
         long fileSize;
         try {
             fileSize = fd.regularFileSize();

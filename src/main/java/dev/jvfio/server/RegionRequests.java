@@ -99,7 +99,7 @@ final class RegionRequests {
         if (count >= ZERO_COPY_READ) {
             MemorySegment view = device.readView((int) region, offset, count);
             if (view != null && view.byteSize() == count) {
-                replyData = view; // sent from device memory: no copy into out (found by jvfio bench)
+                replyData = view; // sent straight from device memory: a large read skips the copy into out
                 return RegionAccessMessage.encodeReadReply(out, id, offset, (int) region, count);
             }
         }

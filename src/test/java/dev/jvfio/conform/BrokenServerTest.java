@@ -66,10 +66,30 @@ class BrokenServerTest {
     }
 
     static Report run(Fault fault, FakeMigration migration, List<Check> checks) throws Exception {
+        return run(fault, migration, checks, Duration.ofSeconds(5));
+    }
+
+    static Report run(Fault fault, FakeMigration migration, List<Check> checks, Duration timeout) throws Exception {
         try (MisbehavingProxy proxy = MisbehavingProxy.start(dir.resolve("p" + ++proxies), dir.resolve("s"), fault,
                 migration)) {
-            return Runner.run(Settings.of(proxy.socket(), Duration.ofSeconds(5)), checks, o -> { });
+            return Runner.run(Settings.of(proxy.socket(), timeout), checks, o -> { });
         }
+    }
+
+    @Test
+    @DisplayName("a server that sends no reply fails the check within the timeout, and the next check runs")
+    void silenceIsAFailure() throws Exception {
+        Fault dropped = new Fault() {
+            @Override
+            public List<Frame> answer(Frame q, int nth) {
+                return q.command() == GET_INFO && q.id() == 0xFFFF ? List.of() : null; // swallowed, never answered
+            }
+        };
+        Report report = run(dropped, null, Catalogue.select(List.of("VU-2.2/ids-echoed", "VU-4.1/device-info")),
+                Duration.ofSeconds(1));
+        assertThat(report.outcomes().get(0).status()).isEqualTo(Status.FAIL);
+        assertThat(report.outcomes().get(0).reason()).isEqualTo("no reply within 1 s");
+        assertThat(report.outcomes().get(1).status()).as(report.outcomes().get(1).line()).isEqualTo(Status.PASS);
     }
 
     @Test
