@@ -34,7 +34,8 @@ record ExpectedReply(int id, int command, boolean wantsReply, int requestedCount
         long want = switch (command) {
             case Command.DEVICE_GET_INFO, Command.DEVICE_GET_IRQ_INFO, Command.DEVICE_GET_REGION_IO_FDS,
                  Command.REGION_WRITE -> 32;
-            case Command.DMA_MAP, Command.DEVICE_SET_IRQS, Command.DEVICE_RESET, Command.REGION_WRITE_MULTI -> 16;
+            case Command.REGION_WRITE_MULTI -> 24; // u64 wr_cnt
+            case Command.DMA_MAP, Command.DEVICE_SET_IRQS, Command.DEVICE_RESET -> 16;
             case Command.DMA_UNMAP -> 40;
             case Command.REGION_READ -> size >= 32 ? 32 + Integer.toUnsignedLong(Wire.u32(reply, 28)) : 32;
             case Command.DEVICE_GET_REGION_INFO -> size >= 48 ? size : 48;

@@ -7,7 +7,8 @@ import java.lang.foreign.MemorySegment;
  * REGION_WRITE_MULTI (command 15): {@code u64 wr_cnt} then wr_cnt entries of
  * {@code u64 offset, u32 region, u32 count, u8 data[8]} (24 bytes each, at most 200). QEMU
  * 10.2 coalesces small posted writes into it when the server announced write_multiple
- * (proxy.c vfio_user_add_multi) and always sends it with the no-reply flag.
+ * (proxy.c vfio_user_add_multi) and always sends it with the no-reply flag; a client that asks
+ * for a reply gets {@code u64 wr_cnt}, the writes done (vfio-user.rst).
  */
 public final class WriteMultiMessage {
     public static final int ENTRY = 24;
@@ -61,6 +62,13 @@ public final class WriteMultiMessage {
 
     public MemorySegment data(int i) {
         return msg.asSlice(OFF_ENTRIES + (long) i * ENTRY + 16, count(i));
+    }
+
+    /** The reply: {@code u64 wr_cnt}, the number of writes completed; returns its size. */
+    public static int encodeReply(MemorySegment out, int id, long completed) {
+        Header.reply(out, id, Command.REGION_WRITE_MULTI, OFF_ENTRIES);
+        Wire.putU64(out, OFF_COUNT, completed);
+        return OFF_ENTRIES;
     }
 
     /** Starts a request with no entries; returns its size. */

@@ -6,7 +6,6 @@ import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.device.VfioException;
 import dev.jvfio.protocol.Command;
-import dev.jvfio.protocol.Header;
 import dev.jvfio.protocol.RegionAccessMessage;
 import dev.jvfio.protocol.RegionInfoMessage;
 import dev.jvfio.protocol.RegionIoFdsMessage;
@@ -120,8 +119,7 @@ final class RegionRequests {
             }
             device.write((int) region, writeMulti.offset(i), writeMulti.data(i));
         }
-        Header.reply(out, id, Command.REGION_WRITE_MULTI, Header.SIZE);
-        return reply.sized(Header.SIZE);
+        return reply.sized(WriteMultiMessage.encodeReply(out, id, writeMulti.entries()));
     }
 
     /** Whether {@code index} (unsigned, from the wire) names one of the device's regions. */
