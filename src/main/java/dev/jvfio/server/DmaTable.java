@@ -4,7 +4,7 @@ import dev.jvfio.device.DmaFault;
 import dev.jvfio.device.DmaSpace;
 import dev.jvfio.device.Errno;
 import dev.jvfio.device.VfioException;
-import dev.jvfio.os.AddressSpace;
+import dev.jvfio.procfs.AddressSpace;
 import dev.jvfio.os.MappedMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;

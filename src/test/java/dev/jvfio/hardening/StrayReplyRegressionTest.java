@@ -7,7 +7,7 @@ import dev.jvfio.fuzz.MessageGenerator;
 import dev.jvfio.fuzz.RawSession;
 import dev.jvfio.os.EventFd;
 import dev.jvfio.os.Fd;
-import dev.jvfio.os.OpenFiles;
+import dev.jvfio.procfs.OpenFiles;
 import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.DeviceInfoMessage;
 import dev.jvfio.protocol.Header;
