@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A simple DMA copy engine (issue 11; registers in {@code docs/dma-engine.md}): one block of
+ * A simple DMA copy engine (registers in {@code docs/dma-engine.md}): one block of
  * {@link #BLOCK_SIZE} bytes of little-endian 32-bit registers that moves up to 256 MiB between
  * client memory (bus addresses, reached through the function's {@link DmaSpace}) and the device's
  * own memory, then counts, reports a status and optionally raises an interrupt. A simulation
@@ -58,7 +58,7 @@ public final class CopyEngine implements ResetListener {
     /**
      * Bytes per DmaSpace call: what a DMA_UNMAP or a reset waits for at most (about 0.4 ms at
      * 20 GB/s). Not smaller: on the bench VM (AMD EPYC, JDK 25) copying 64 MiB in 1 or 2 MiB calls
-     * of {@code MemorySegment.copy} ran ~15% slower than in one call, 4 MiB and more as fast (issue 11).
+     * of {@code MemorySegment.copy} ran ~15% slower than in one call, 4 MiB and more as fast.
      */
     public static final long CHUNK = 8L << 20;
     /** The name of each engine's worker thread (benchmarks find it in {@code /proc/PID/task}). */
@@ -108,7 +108,7 @@ public final class CopyEngine implements ResetListener {
      * One {@link #CHUNK} of native memory for copies whose source and destination are both client
      * memory, allocated by the first such copy and kept (freed with the engine). Not an arena per
      * copy: closing a shared arena is a handshake with every JVM thread, which on the bench VM woke
-     * the VM thread and added a few hundred microseconds to each copy (issue 11). Called only from
+     * the VM thread and added a few hundred microseconds to each copy. Called only from
      * the worker, one copy at a time.
      */
     MemorySegment bounce() {

@@ -4,7 +4,7 @@ package dev.jvfio.engine;
  * The thread that runs one {@link CopyEngine}'s copies, one at a time (the engine ignores its
  * doorbell while busy). A platform thread that stays for the next copy, not a new virtual thread
  * per copy: on the 2-vCPU bench VM a 64 MiB copy handed to a fresh virtual thread ran 10-30%
- * slower, and varied more, than the same copy handed to a waiting platform thread (issue 11). It is
+ * slower, and varied more, than the same copy handed to a waiting platform thread. It is
  * started by the first copy and ends after {@link #IDLE_MILLIS} without one, so an idle or closed
  * device holds no thread.
  */

@@ -10,8 +10,8 @@ import java.lang.foreign.ValueLayout;
  * 0xFF when ready and 0 while the GPU recovers from a reset, plus jvfio's own read-only guest-info
  * block ({@link GuestInfoRegisters}, usemem length for guest drivers). Every other register reads 0 and writes
  * to it are ignored. Any access width and alignment is served byte by byte from the 32-bit registers.
- * The block at {@link #COPY_ENGINE} is the simulation's DMA copy engine (issue 11,
- * {@code docs/dma-engine.md}) once the host side connected one with {@link #connectEngine}.
+ * The block at {@link #COPY_ENGINE} is the simulation's DMA copy engine
+ * ({@code docs/dma-engine.md}) once the host side connected one with {@link #connectEngine}.
  */
 public final class Bar0Registers {
     /** BAR0 size of the physical function: 16 MiB. */

@@ -75,7 +75,7 @@ public final class DeviceProfiles {
     }
 
     /**
-     * The device memory the copy engine works on: usemem (BAR4's memory, issue 11), or nothing
+     * The device memory the copy engine works on: usemem (BAR4's memory, docs/dma-engine.md), or nothing
      * when the variant emulates no memory (every device-memory copy then fails with 0x83).
      */
     private static MemorySegment usemem(SimulatedGraceGpu gpu, NvGraceGpuDevice device) {

@@ -219,8 +219,8 @@ final class DmaTable implements DmaSpace {
         gate.afterReply(signal);
     }
 
-    @Override
-    public void awaitReplySent() throws InterruptedException {
+    /** Returns once no request is being served (VU-8.5); never on the session thread. */
+    void awaitReplySent() throws InterruptedException {
         gate.awaitReplySent();
     }
 

@@ -10,6 +10,8 @@ import dev.jvfio.device.DmaFault;
 import dev.jvfio.device.DmaSpace;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +23,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 11, the engine's states with a client memory the test controls: each DmaSpace call
+ * The copy engine's states (docs/dma-engine.md) with a client memory the test controls: each DmaSpace call
  * waits for a permit, so the engine can be held BUSY in the middle of a copy.
  */
 class CopyEngineTest {
@@ -32,7 +34,9 @@ class CopyEngineTest {
         final AtomicInteger calls = new AtomicInteger();
         final AtomicBoolean stopped = new AtomicBoolean();
         final AtomicInteger callsAfterStop = new AtomicInteger();
-        final CountDownLatch replySent = new CountDownLatch(1);
+        /** Signals handed to {@link #afterReply} before the doorbell's reply went out; guarded by this. */
+        private final List<Runnable> waitingForReply = new ArrayList<>();
+        private boolean replySent;
 
         @Override
         public void read(long iova, MemorySegment dst) throws DmaFault {
@@ -45,9 +49,21 @@ class CopyEngineTest {
             call();
         }
 
+        /** As a server does: the signal runs once the request being served is answered. */
         @Override
-        public void awaitReplySent() throws InterruptedException {
-            replySent.await();
+        public synchronized void afterReply(Runnable signal) {
+            if (replySent) {
+                signal.run();
+            } else {
+                waitingForReply.add(signal);
+            }
+        }
+
+        /** The doorbell's reply went out: from now on device work starts at once. */
+        synchronized void sendReply() {
+            replySent = true;
+            waitingForReply.forEach(Runnable::run);
+            waitingForReply.clear();
         }
 
         private void call() {
@@ -80,7 +96,7 @@ class CopyEngineTest {
     @AfterEach
     void tearDown() {
         dma.permits.release(1000);
-        dma.replySent.countDown();
+        dma.sendReply();
         device.close();
         arena.close();
     }
@@ -102,22 +118,22 @@ class CopyEngineTest {
     }
 
     @Test
-    @DisplayName("issue 11 VU-8.5: the copy starts only once the doorbell's reply is sent; meanwhile the engine is BUSY")
+    @DisplayName("VU-8.5 copy engine: the copy starts only once the doorbell's reply is sent; meanwhile the engine is BUSY")
     void waitsForReply() throws Exception {
         program(0x1000, 0, 4096, CTRL_DST_DEVICE);
         engine.write32(DOORBELL, 1);
         assertThat(engine.read32(STATUS)).isEqualTo(STATUS_BUSY);
         assertThat(dma.firstCall.await(50, TimeUnit.MILLISECONDS)).as("no memory access before the reply").isFalse();
-        dma.replySent.countDown();
+        dma.sendReply();
         dma.permits.release(1);
         assertThat(awaitNotBusy()).isEqualTo(STATUS_DONE);
         assertThat(memory.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 4095)).isEqualTo((byte) 0x5A);
     }
 
     @Test
-    @DisplayName("issue 11: while BUSY a doorbell is ignored, a STATUS write is ignored, other registers stay accessible")
+    @DisplayName("copy engine: while BUSY a doorbell is ignored, a STATUS write is ignored, other registers stay accessible")
     void busy() throws Exception {
-        dma.replySent.countDown();
+        dma.sendReply();
         program(0x1000, 0, 3 * CHUNK, CTRL_DST_DEVICE);
         engine.write32(DOORBELL, 1);
         assertThat(dma.firstCall.await(30, TimeUnit.SECONDS)).isTrue();
@@ -134,9 +150,9 @@ class CopyEngineTest {
     }
 
     @Test
-    @DisplayName("issue 11: a reset during a copy stops it after the chunk in flight and clears every register")
+    @DisplayName("copy engine: a reset during a copy stops it after the chunk in flight and clears every register")
     void resetStops() throws Exception {
-        dma.replySent.countDown();
+        dma.sendReply();
         program(0x1000, 0, 4 * CHUNK, CTRL_DST_DEVICE | CTRL_INTERRUPT);
         engine.write32(DOORBELL, 1);
         assertThat(dma.firstCall.await(30, TimeUnit.SECONDS)).isTrue();
@@ -168,9 +184,9 @@ class CopyEngineTest {
     }
 
     @Test
-    @DisplayName("issue 11: Bus Master cleared in the middle of a copy stops it with 0x82 at the next chunk")
+    @DisplayName("copy engine: Bus Master cleared in the middle of a copy stops it with 0x82 at the next chunk")
     void busMasterClearedMidCopy() throws Exception {
-        dma.replySent.countDown();
+        dma.sendReply();
         program(0x1000, 0, 3 * CHUNK, CTRL_DST_DEVICE);
         engine.write32(DOORBELL, 1);
         assertThat(dma.firstCall.await(30, TimeUnit.SECONDS)).isTrue();
@@ -182,9 +198,9 @@ class CopyEngineTest {
     }
 
     @Test
-    @DisplayName("issue 11: a copy keeps to the memory of the client that rang; the next client's memory is never touched")
+    @DisplayName("copy engine: a copy keeps to the memory of the client that rang; the next client's memory is never touched")
     void detachedClient() throws Exception {
-        dma.replySent.countDown();
+        dma.sendReply();
         program(0x1000, 0, 2 * CHUNK, CTRL_DST_DEVICE);
         engine.write32(DOORBELL, 1);
         assertThat(dma.firstCall.await(30, TimeUnit.SECONDS)).isTrue();

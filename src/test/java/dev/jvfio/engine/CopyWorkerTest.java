@@ -10,10 +10,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** Issue 11: the engine's worker thread runs copies one at a time and leaves no thread behind when idle. */
+/** The copy engine's worker thread runs copies one at a time and leaves no thread behind when idle. */
 class CopyWorkerTest {
     @Test
-    @DisplayName("issue 11: copies run in order on one named platform thread, never on the submitter's")
+    @DisplayName("copy engine: copies run in order on one named platform thread, never on the submitter's")
     void runsOnItsThread() throws Exception {
         CopyWorker w = new CopyWorker("copy-engine-test");
         List<Thread> ranOn = new ArrayList<>();
@@ -35,7 +35,7 @@ class CopyWorkerTest {
     }
 
     @Test
-    @DisplayName("issue 11: a second copy submitted before the first was taken is refused (the engine is BUSY)")
+    @DisplayName("copy engine: a second copy submitted before the first was taken is refused (the engine is BUSY)")
     void oneAtATime() throws Exception {
         CopyWorker w = new CopyWorker("copy-engine-test");
         CountDownLatch hold = new CountDownLatch(1);
@@ -57,7 +57,7 @@ class CopyWorkerTest {
     }
 
     @Test
-    @DisplayName("issue 11: an idle worker's thread ends, and the next copy starts a new one")
+    @DisplayName("copy engine: an idle worker's thread ends, and the next copy starts a new one")
     void idleThreadEnds() throws Exception {
         CopyWorker w = new CopyWorker("copy-engine-test", 20);
         Thread[] first = new Thread[1];

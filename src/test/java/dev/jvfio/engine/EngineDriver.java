@@ -7,7 +7,7 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 
 /**
- * Drives a {@link CopyEngine} block through the Java client as guest software would (issue 11):
+ * Drives a {@link CopyEngine} block through the Java client as guest software would:
  * 32-bit little-endian register accesses to BAR0 at {@code base}.
  */
 public record EngineDriver(VfioUserClient client, long base) {
