@@ -20,7 +20,7 @@ import java.lang.foreign.MemorySegment;
  * <p>The capability layout follows a real Hopper GPU (PM 0x40, MSI 0x48, PCIe 0x60, MSI-X 0xB0 with
  * the table at BAR0 + 0xB90000 and the PBA at BAR0 + 0xBA0000).
  */
-public final class PhysicalFunction {
+final class PhysicalFunction {
     private PhysicalFunction() {}
 
     public static final int CLASS_3D_CONTROLLER = 0x030200;
