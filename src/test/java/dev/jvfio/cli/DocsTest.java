@@ -53,7 +53,7 @@ class DocsTest {
         "--socket", "/run/jvfio/gpu0.sock", "--socket", "/run/jvfio/gpu1.sock"};
 
     @Test
-    @DisplayName("issue 16: docs/examples/libvirt-domain.xml is exactly what qemu-args --libvirt prints for it")
+    @DisplayName("NV-8.2 docs/examples/libvirt-domain.xml is exactly what qemu-args --libvirt prints for it")
     void libvirtExampleIsGenerated() throws Exception {
         CliProcess.Result r = CliProcess.run(LIBVIRT_EXAMPLE_ARGS);
         assertThat(r.exitCode()).as(r.toString()).isZero();
@@ -199,7 +199,7 @@ class DocsTest {
     }
 
     @Test
-    @DisplayName("issue 16: every -device the README and docs show is JSON (QEMU creates key=value devices first)")
+    @DisplayName("VU-8.2 every -device the README and docs show is JSON (QEMU creates key=value devices first)")
     void documentedDevicesAreJson() throws Exception {
         List<Path> pages = new ArrayList<>(List.of(ROOT.resolve("README.md")));
         try (var s = Files.walk(ROOT.resolve("docs"))) {
