@@ -8,12 +8,15 @@
  * socket), {@code client} (a vfio-user client), {@code os} (the fds and memory those APIs pass
  * around), {@code nvgrace}, {@code hw} and {@code profile} (the Grace Hopper variant, its simulated
  * hardware and GPU profiles), {@code sample} (the sample device). Internal: the wire format
- * ({@code protocol}), sockets ({@code transport}), lspci-style rendering ({@code lspci}), the
- * QEMU/libvirt option model ({@code qemu}), byte sizes ({@code units}), the command line ({@code cli}),
- * the tracing proxy ({@code trace}), the fuzzer and the benchmark.
+ * ({@code protocol}), sockets ({@code transport}), the downcall linker ({@code linker}), the
+ * {@code /proc} readers ({@code procfs}), lspci-style rendering ({@code lspci}), the QEMU/libvirt
+ * option model ({@code qemu}), byte sizes ({@code units}), the command line ({@code cli}), the
+ * tracing proxy ({@code trace}), the conformance checker ({@code conform}), the fuzzer and the
+ * benchmark.
+ *
+ * <p>Logging goes through {@code System.Logger} only, so the module needs no logging framework.
  */
 module dev.jvfio {
-    requires java.logging;
     requires java.management;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;

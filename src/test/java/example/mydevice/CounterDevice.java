@@ -28,7 +28,7 @@ public final class CounterDevice {
     public static VfioPciDevice create(String name) {
         return VfioPciDevice.builder(name)
                 .ids(VENDOR_ID, DEVICE_ID).classCode(0xFF0000)
-                .bar(PciBar.mem32(0, BAR0_SIZE, false, new Registers()))
+                .bar(PciBar.mem32(0, BAR0_SIZE, new Registers()))
                 .capability(Capability.PciExpress.endpoint())
                 .build();
     }

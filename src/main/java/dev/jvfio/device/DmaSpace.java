@@ -34,20 +34,18 @@ public interface DmaSpace {
      * Runs {@code signal} once the request being handled now (if any) has been answered: device work
      * that a register write starts (a DMA engine's doorbell) must begin only after that write's
      * reply, as a vfio-user client may be unable to serve anything while it waits for a reply
-     * (VU-8.5). Called by the thread that handles requests, a server runs {@code signal} on that
-     * thread right after sending the reply; called by any other thread, at once. {@code signal}
-     * must be quick and must not block (it typically wakes a worker, which calls
-     * {@link #awaitReplySent()} before touching memory). Default: at once.
+     * (VU-8.5). This is the only ordering a device sees: the server keeps the rest (a DMA message to
+     * the client goes out only while no request is being served). Called by the thread that handles
+     * requests, a server runs {@code signal} on that thread right after sending the reply; called by
+     * any other thread, at once. {@code signal} must be quick and must not block: it typically hands
+     * the work to a thread of the device, which then calls {@link #read} and {@link #write}.
+     * Default: at once.
+     *
+     * @param signal what starts the device's work
      */
     default void afterReply(Runnable signal) {
         signal.run();
     }
-
-    /**
-     * Returns once the request the server is handling now (if any) has been answered (VU-8.5).
-     * Must not be called by the thread that handles requests. Default: returns at once.
-     */
-    default void awaitReplySent() throws InterruptedException {}
 
     /** No client memory at all (no client attached). */
     DmaSpace NONE = new DmaSpace() {

@@ -82,7 +82,7 @@ public interface VfioDevice extends AutoCloseable {
      *
      * <p>Called by the thread that handles requests, usually while it answers DMA_UNMAP: it must be
      * quick and must not wait for device work that waits for that reply
-     * ({@link DmaSpace#awaitReplySent()}). Anything it throws is logged and ignored: the unmap
+     * (work handed to {@link DmaSpace#afterReply}). Anything it throws is logged and ignored: the unmap
      * goes ahead. Default: nothing.
      */
     default void dmaUnmapping(long iova, long size) {}

@@ -7,7 +7,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * One copy of a {@link CopyEngine}, on the engine's {@link CopyWorker}, which its {@link DmaSpace}
- * wakes once the doorbell's reply is sent (VU-8.5; the worker checks the reply gate again): moves {@link CopyEngine#CHUNK} bytes per step between client memory (through the
+ * wakes once the doorbell's reply is sent (VU-8.5, {@link DmaSpace#afterReply}): moves
+ * {@link CopyEngine#CHUNK} bytes per step between client memory (through the
  * {@link DmaSpace} of the client that rang) and device memory, checking before each step that no
  * reset came and Bus Master is still on. Client memory is copied straight into or out of device
  * memory (zero copy for fd-backed windows); a client-to-client copy goes through a bounce buffer.
@@ -36,12 +37,6 @@ final class CopyRun {
     }
 
     private void run() {
-        try {
-            dma.awaitReplySent();
-        } catch (InterruptedException e) {
-            engine.finish(generation, CopyEngine.STATUS_NOT_MAPPED, src, ctrl);
-            return;
-        }
         boolean srcDevice = (ctrl & CopyEngine.CTRL_SRC_DEVICE) != 0;
         boolean dstDevice = (ctrl & CopyEngine.CTRL_DST_DEVICE) != 0;
         MemorySegment memory = engine.memory();

@@ -1,7 +1,7 @@
 package dev.jvfio.fuzz;
 
 import dev.jvfio.device.VfioDevice;
-import dev.jvfio.os.OpenFiles;
+import dev.jvfio.procfs.OpenFiles;
 import dev.jvfio.profile.DeviceProfiles;
 import dev.jvfio.profile.GpuOptions;
 import dev.jvfio.server.ServerListener;

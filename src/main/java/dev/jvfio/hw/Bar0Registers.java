@@ -8,7 +8,7 @@ import java.lang.foreign.ValueLayout;
  * The simulated GPU's BAR0 register space (16 MiB). Only what a host driver looks at is modelled:
  * the boot register at 0 (chip identification) and the two readiness registers of NV-7, which read
  * 0xFF when ready and 0 while the GPU recovers from a reset, plus jvfio's own read-only guest-info
- * block ({@link GuestInfoRegisters}, usemem length for guest drivers). Every other register reads 0 and writes
+ * block ({@code GuestInfoRegisters}, usemem length for guest drivers). Every other register reads 0 and writes
  * to it are ignored. Any access width and alignment is served byte by byte from the 32-bit registers.
  * The block at {@link #COPY_ENGINE} is the simulation's DMA copy engine
  * ({@code docs/dma-engine.md}, DMA-1.4) once the host side connected one with {@link #connectEngine}.
@@ -30,11 +30,11 @@ public final class Bar0Registers {
     private final GuestInfoRegisters guestInfo; // null: the block reads 0 like any unmodelled register
     private volatile CopyEngine engine;
 
-    public Bar0Registers(int boot0, ResetTiming timing) {
+    Bar0Registers(int boot0, ResetTiming timing) {
         this(boot0, timing, null);
     }
 
-    public Bar0Registers(int boot0, ResetTiming timing, GuestInfoRegisters guestInfo) {
+    Bar0Registers(int boot0, ResetTiming timing, GuestInfoRegisters guestInfo) {
         this.boot0 = boot0;
         this.timing = timing;
         this.guestInfo = guestInfo;

@@ -23,7 +23,7 @@ package dev.jvfio.hw;
  * 512 MiB; without it (Grace Blackwell) the whole memory. 0 when the GPU has no memory (link down)
  * or too little for a carve-out. Writes are ignored.
  */
-public final class GuestInfoRegisters {
+final class GuestInfoRegisters {
     public static final long BASE = 0xE0_0000;
     public static final long MAGIC = BASE;
     public static final long VERSION = BASE + 0x4;

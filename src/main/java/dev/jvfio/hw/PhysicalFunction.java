@@ -20,7 +20,7 @@ import java.lang.foreign.MemorySegment;
  * <p>The capability layout follows a real Hopper GPU (PM 0x40, MSI 0x48, PCIe 0x60, MSI-X 0xB0 with
  * the table at BAR0 + 0xB90000 and the PBA at BAR0 + 0xBA0000).
  */
-public final class PhysicalFunction {
+final class PhysicalFunction {
     private PhysicalFunction() {}
 
     public static final int CLASS_3D_CONTROLLER = 0x030200;
@@ -44,12 +44,12 @@ public final class PhysicalFunction {
                 .classCode(CLASS_3D_CONTROLLER)
                 .intxPin(1)
                 .configSize(ConfigSpace.EXTENDED_SIZE)
-                .bar(PciBar.mem64(0, Bar0Registers.SIZE, false, registers(bar0)))
-                .bar(PciBar.mem64(2, PHYSICAL_BAR1_SIZE, true, BarBacking.zeros()))
-                .capability(new Capability.PowerManagement(true))
-                .capability(new Capability.Msi(16, true, true))
+                .bar(PciBar.mem64(0, Bar0Registers.SIZE, registers(bar0)))
+                .bar(PciBar.mem64(2, PHYSICAL_BAR1_SIZE, BarBacking.zeros()).prefetchable())
+                .capability(Capability.PowerManagement.noSoftReset())
+                .capability(Capability.Msi.vectors(16).perVectorMasking().address64())
                 .capability(Capability.PciExpress.endpoint())
-                .capability(new Capability.Msix(MSIX_VECTORS, 0, MSIX_TABLE_OFFSET, 0, MSIX_PBA_OFFSET))
+                .capability(Capability.Msix.vectors(MSIX_VECTORS).table(0, MSIX_TABLE_OFFSET).pba(0, MSIX_PBA_OFFSET))
                 .extendedCapability(new ExtendedCapability.Dvsec(0x10de, 3, dvsec));
     }
 

@@ -7,7 +7,7 @@ import java.util.function.LongSupplier;
  * The simulated GPU's recovery after a reset: for a configurable time the chip-to-chip link and HBM
  * training are "in progress" (reference NV-7). Time comes from an injectable nanosecond clock.
  */
-public final class ResetTiming {
+final class ResetTiming {
     private final LongSupplier nanoClock;
     private final long notReadyNanos;
     private volatile long readyAt;

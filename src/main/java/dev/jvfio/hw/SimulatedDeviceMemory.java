@@ -13,7 +13,7 @@ import java.nio.file.Path;
  * is committed until a page is touched, so 96 GiB costs nothing) or a backing file whose content
  * survives restarts. The same file is what a client maps for zero-copy access.
  */
-public final class SimulatedDeviceMemory implements DeviceMemory, AutoCloseable {
+final class SimulatedDeviceMemory implements DeviceMemory, AutoCloseable {
     private final Fd fd;
     private final MappedMemory mapping;
 

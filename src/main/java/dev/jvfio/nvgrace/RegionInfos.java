@@ -29,26 +29,23 @@ final class RegionInfos {
                                        PageSize page) {
         long mappable = page.roundDown(region.length());
         if (!mmap || mappable == 0 || !page.isAligned(memoryFileOffset + region.fileOffset())) {
-            return new RegionInfo(index, region.barSize(), READ_WRITE, List.of(), null, null);
+            return RegionInfo.trapped(index, region.barSize(), READ_WRITE);
         }
-        return new RegionInfo(index, region.barSize(),
-                READ_WRITE | Vfio.REGION_INFO_FLAG_MMAP | Vfio.REGION_INFO_FLAG_CAPS,
-                List.of(new SparseArea(0, mappable)), null,
-                new MappableFile(memoryFile, memoryFileOffset + region.fileOffset()));
+        return RegionInfo.mappable(index, region.barSize(), READ_WRITE | Vfio.REGION_INFO_FLAG_CAPS,
+                new MappableFile(memoryFile, memoryFileOffset + region.fileOffset()),
+                List.of(new SparseArea(0, mappable)));
     }
 
     /** The device memory region of the region layout: mmap-only, TYPE capability, whole memory. */
     static RegionInfo deviceMemory(long size, Fd memoryFile, long memoryFileOffset) {
-        return new RegionInfo(DeviceRegions.DEVICE_MEMORY, size,
-                Vfio.REGION_INFO_FLAG_MMAP | Vfio.REGION_INFO_FLAG_CAPS, List.of(),
-                DeviceRegions.DEVICE_MEMORY_TYPE, new MappableFile(memoryFile, memoryFileOffset));
+        return RegionInfo.mappable(DeviceRegions.DEVICE_MEMORY, size, Vfio.REGION_INFO_FLAG_CAPS,
+                new MappableFile(memoryFile, memoryFileOffset)).withType(DeviceRegions.DEVICE_MEMORY_TYPE);
     }
 
     /** The firmware-properties region of the region layout: 32 read-only bytes, TYPE capability. */
     static RegionInfo firmwareProperties() {
-        return new RegionInfo(DeviceRegions.FIRMWARE_PROPERTIES, FirmwareProperties.ENCODED_SIZE,
-                Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_CAPS, List.of(),
-                DeviceRegions.FIRMWARE_PROPERTIES_TYPE, null);
+        return RegionInfo.trapped(DeviceRegions.FIRMWARE_PROPERTIES, FirmwareProperties.ENCODED_SIZE,
+                Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_CAPS).withType(DeviceRegions.FIRMWARE_PROPERTIES_TYPE);
     }
 
     /**

@@ -3,6 +3,9 @@
  * the PCI core: {@link dev.jvfio.nvgrace.NvGraceGpuDevice} wraps a {@link dev.jvfio.pci.VfioPciDevice}
  * and overrides what the Linux driver overrides.
  *
+ * <p>Entry point: {@link dev.jvfio.nvgrace.NvGraceGpuDevice#probe}, given the core built from the
+ * hardware's physical function, the {@link dev.jvfio.hw.GpuHardware} under it and the options.
+ *
  * <p>Public: the device, its {@link dev.jvfio.nvgrace.NvGraceOptions} and their choices
  * ({@link dev.jvfio.nvgrace.MemoryEnablePolicy} with the reasoning of NV-6,
  * {@link dev.jvfio.nvgrace.RegionLayout}, {@link dev.jvfio.nvgrace.CarveRule},

@@ -3,8 +3,6 @@ package dev.jvfio.pci;
 import dev.jvfio.device.Errno;
 import dev.jvfio.device.VfioException;
 import java.lang.foreign.MemorySegment;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Trapped BAR reads and writes: range checks, gating on memory/I/O decode and D3hot (PCI-4.x), and the
@@ -12,16 +10,19 @@ import java.util.logging.Logger;
  * (PCI-3.4) — the Java counterpart of the kernel's {@code vfio_pci_rdwr.c}.
  */
 final class BarAccess {
-    private static final Logger LOG = Logger.getLogger(VfioPciDevice.class.getName());
+    private static final System.Logger LOG = System.getLogger(VfioPciDevice.class.getName());
 
     private final PciBar[] bars;
     private final Capability.Msix msix;
     private final PciInterrupts interrupts;
+    /** The function's lock, which guards the MSI-X table and PBA with the rest of its interrupt state. */
+    private final Object lock;
 
-    BarAccess(PciBar[] bars, Capability.Msix msix, PciInterrupts interrupts) {
+    BarAccess(PciBar[] bars, Capability.Msix msix, PciInterrupts interrupts, Object lock) {
         this.bars = bars;
         this.msix = msix;
         this.interrupts = interrupts;
+        this.lock = lock;
     }
 
     /** Reads or writes BAR region of device at offset; returns the bytes done. */
@@ -37,7 +38,7 @@ final class BarAccess {
 
     /** A bug in a device model must not escape as anything but an errno to the client. */
     private static VfioException modelFailure(VfioPciDevice device, int region, RuntimeException e) {
-        LOG.log(Level.WARNING, device.name() + ": BAR " + region + " backing failed", e);
+        LOG.log(System.Logger.Level.WARNING, device.name() + ": BAR " + region + " backing failed", e);
         return new VfioException(Errno.EIO, "BAR " + region + " backing failed: " + e);
     }
 
@@ -94,13 +95,13 @@ final class BarAccess {
             MemorySegment piece = data.asSlice(pos - offset, next - pos);
             switch (kind) {
                 case 1 -> {
-                    synchronized (device) {
+                    synchronized (lock) {
                         interrupts.msixTableAccess((int) (pos - tStart), piece, write);
                     }
                 }
                 case 2 -> {
                     if (!write) {
-                        synchronized (device) {
+                        synchronized (lock) {
                             interrupts.readPba((int) (pos - pStart), piece);
                         }
                     } // PBA is read-only: writes are dropped

@@ -7,10 +7,10 @@ import static dev.jvfio.pci.PciHeader.*;
  * derived from the space itself so that a template from a dump gets the same as a built function.
  * BAR and ROM registers are not touched here: their masks depend on sizes ({@link PciDeviceBuilder}).
  */
-public final class CapabilityMasks {
+final class CapabilityMasks {
     private CapabilityMasks() {}
 
-    public static void apply(ConfigSpace cs, CapabilityMap caps) {
+    static void apply(ConfigSpace cs, CapabilityMap caps) {
         cs.setWritable(COMMAND, 2, COMMAND_WRITABLE);
         cs.setW1c(STATUS, 2, STATUS_W1C);
         cs.setWritable(CACHE_LINE_SIZE, 1, 0xFF);

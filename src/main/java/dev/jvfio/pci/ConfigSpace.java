@@ -13,11 +13,11 @@ import java.util.Arrays;
  *   <li><b>writable</b> (RW): a guest write stores the written bit;</li>
  *   <li><b>write-1-to-clear</b> (W1C): a guest write of 1 clears the bit, 0 leaves it;</li>
  *   <li>neither: read-only for the guest; only the device model changes it ({@link #set32} and friends);</li>
- *   <li><b>virtualized</b>: the bit lives in this shadow. When a {@linkplain #attachPhysical physical}
- *       space is attached (a real or simulated function below the emulation), bits that are
+ *   <li><b>virtualized</b>: the bit lives in this shadow. When a physical
+ *       space is attached ({@code attachPhysical}) (a real or simulated function below the emulation), bits that are
  *       <em>not</em> virtualized are read from it and guest writes to them are forwarded to it.
  *       Without a physical space every bit is served from the shadow.</li>
- *   <li><b>sticky</b>: kept across {@link #resetToPowerOn()} (the spec's RWS/RW1CS bits).</li>
+ *   <li><b>sticky</b>: kept across a reset to power-on values (the spec's RWS/RW1CS bits).</li>
  * </ul>
  *
  * <p>Accesses may have any width and start at any offset; a multi-register access simply applies
@@ -52,7 +52,7 @@ public final class ConfigSpace {
     }
 
     /** An all-zero, all-read-only space of 256 or 4096 bytes. */
-    public static ConfigSpace create(int size) {
+    static ConfigSpace create(int size) {
         return new ConfigSpace(size);
     }
 
@@ -60,7 +60,7 @@ public final class ConfigSpace {
      * A space from a dump (a template, PCI-7.1): {@code image} gives the power-on values, {@code writable}
      * and {@code w1c} (same length, or null for none) the guest-writable and write-1-to-clear bits.
      */
-    public static ConfigSpace fromBytes(byte[] image, byte[] writable, byte[] w1c) {
+    static ConfigSpace fromBytes(byte[] image, byte[] writable, byte[] w1c) {
         ConfigSpace c = new ConfigSpace(image.length);
         System.arraycopy(image, 0, c.value, 0, image.length);
         if (writable != null) {
@@ -228,7 +228,7 @@ public final class ConfigSpace {
     }
 
     /** The shadow's 32 bits at offset, ignoring any physical space. */
-    public synchronized int shadow32(int offset) {
+    synchronized int shadow32(int offset) {
         check(offset, 4);
         return (value[offset] & 0xFF) | (value[offset + 1] & 0xFF) << 8 | (value[offset + 2] & 0xFF) << 16
                 | (value[offset + 3] & 0xFF) << 24;
@@ -237,28 +237,28 @@ public final class ConfigSpace {
     // ---------------------------------------------------------------- permissions
 
     /** Makes the bits of {@code mask} (a {@code width}-byte little-endian value at offset) guest-writable. */
-    public synchronized void setWritable(int offset, int width, long mask) {
+    synchronized void setWritable(int offset, int width, long mask) {
         applyMask(writable, offset, width, mask);
     }
 
-    public synchronized void setW1c(int offset, int width, long mask) {
+    synchronized void setW1c(int offset, int width, long mask) {
         applyMask(w1c, offset, width, mask);
     }
 
     /** Marks the bits of mask as NOT virtualized (served by the physical space when attached). */
-    public synchronized void setPassthrough(int offset, int width, long mask) {
+    synchronized void setPassthrough(int offset, int width, long mask) {
         check(offset, width);
         for (int i = 0; i < width; i++) {
             virtualized[offset + i] &= (byte) ~(mask >>> (8 * i));
         }
     }
 
-    public synchronized void setSticky(int offset, int width, long mask) {
+    synchronized void setSticky(int offset, int width, long mask) {
         applyMask(sticky, offset, width, mask);
     }
 
     /** Replaces (not ORs) the writable mask of a register. */
-    public synchronized void replaceWritable(int offset, int width, long mask) {
+    synchronized void replaceWritable(int offset, int width, long mask) {
         check(offset, width);
         for (int i = 0; i < width; i++) {
             writable[offset + i] = (byte) (mask >>> (8 * i));
@@ -272,11 +272,11 @@ public final class ConfigSpace {
         }
     }
 
-    public synchronized long writableMask(int offset, int width) {
+    synchronized long writableMask(int offset, int width) {
         return maskValue(writable, offset, width);
     }
 
-    public synchronized long w1cMask(int offset, int width) {
+    synchronized long w1cMask(int offset, int width) {
         return maskValue(w1c, offset, width);
     }
 
@@ -301,24 +301,24 @@ public final class ConfigSpace {
     // ---------------------------------------------------------------- power-on state and reset
 
     /** Remembers the current values as the power-on values that {@link #resetToPowerOn()} restores. */
-    public synchronized void capturePowerOn() {
+    synchronized void capturePowerOn() {
         powerOn = value.clone();
     }
 
     /** Returns every bit to its power-on value except sticky bits (PCI-5.1). */
-    public synchronized void resetToPowerOn() {
+    synchronized void resetToPowerOn() {
         for (int i = 0; i < value.length; i++) {
             int s = sticky[i] & 0xFF;
             value[i] = (byte) ((powerOn[i] & ~s) | (value[i] & s));
         }
     }
 
-    public synchronized byte[] powerOnBytes() {
+    synchronized byte[] powerOnBytes() {
         return powerOn.clone();
     }
 
     /** Attaches the function below the emulation; non-virtualized bits are served by it. */
-    public synchronized void attachPhysical(ConfigSpace below) {
+    synchronized void attachPhysical(ConfigSpace below) {
         if (below != null && below.size() < size()) {
             throw new IllegalArgumentException("physical space smaller than the shadow");
         }

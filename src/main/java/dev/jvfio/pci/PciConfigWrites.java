@@ -13,8 +13,8 @@ import java.util.List;
  * Function Level Reset on PCIe DEVCTL bit 15 (PCI-5.x) — the write side of the kernel's
  * {@code vfio_pci_config.c}.
  *
- * <p>{@link #write} runs under the owning {@link VfioPciDevice}'s monitor; it returns the resets it did
- * so the device can tell its listeners after releasing the monitor.
+ * <p>{@link #write} runs under the owning {@link VfioPciDevice}'s lock; it returns the resets it did
+ * so the device can tell its listeners after releasing the lock.
  */
 final class PciConfigWrites {
     private final ConfigSpace config;

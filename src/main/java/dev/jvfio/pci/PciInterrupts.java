@@ -5,8 +5,6 @@ import static dev.jvfio.pci.PciHeader.*;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.os.Fd;
 import java.lang.foreign.MemorySegment;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The device side of a function's interrupts: the INTx line, MSI and MSI-X vectors, their masking and
@@ -14,10 +12,10 @@ import java.util.logging.Logger;
  * counterpart of the delivery half of the kernel's {@code vfio_pci_intrs.c}. {@link SetIrqs} is the
  * other half (what the client asks for).
  *
- * <p>Not thread-safe: every method runs under the owning {@link VfioPciDevice}'s monitor.
+ * <p>Not thread-safe: every method runs under the owning {@link VfioPciDevice}'s lock.
  */
 final class PciInterrupts {
-    private static final Logger LOG = Logger.getLogger(VfioPciDevice.class.getName());
+    private static final System.Logger LOG = System.getLogger(VfioPciDevice.class.getName());
 
     private final String name;
     private final ConfigSpace config;
@@ -240,7 +238,7 @@ final class PciInterrupts {
         try {
             signal.signal(fd);
         } catch (Exception e) {
-            LOG.log(Level.FINE, "interrupt eventfd write failed on " + name, e);
+            LOG.log(System.Logger.Level.DEBUG, "interrupt eventfd write failed on " + name, e);
         }
     }
 }

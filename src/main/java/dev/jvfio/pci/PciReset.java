@@ -29,7 +29,7 @@ final class PciReset {
         listeners.remove(l);
     }
 
-    /** Resets the function's state; runs under the device's monitor, listeners are told after it. */
+    /** Resets the function's state; runs under the device's lock, listeners are told after it. */
     void resetState() {
         config.resetToPowerOn();
         interrupts.reset();
@@ -40,7 +40,7 @@ final class PciReset {
         }
     }
 
-    /** Tells the listeners, outside the device's monitor. */
+    /** Tells the listeners, outside the device's lock. */
     void notifyListeners(ResetKind kind) {
         for (ResetListener l : listeners) {
             l.onReset(kind);

@@ -12,7 +12,7 @@ import java.util.List;
  * mask, unmask, loopback trigger; VU-4.5, VU-8.9) applied to its {@link PciInterrupts} — the ioctl half
  * of the kernel's {@code vfio_pci_intrs.c}.
  *
- * <p>{@link #apply} runs under the owning {@link VfioPciDevice}'s monitor.
+ * <p>{@link #apply} runs under the owning {@link VfioPciDevice}'s lock.
  */
 final class SetIrqs {
     private final PciInterrupts interrupts;

@@ -29,12 +29,14 @@ import java.util.Optional;
  * {@code BarAccess} (BAR read/write and gating), {@code PciInterrupts} and {@code SetIrqs} (INTx, MSI,
  * MSI-X: device side and SET_IRQS side), {@code PciReset} (resets and their listeners).
  *
- * <p>Variant devices (nvgrace) wrap an instance and delegate to it, intercepting what they emulate.
+ * <p>Variant devices (nvgrace) wrap an instance and delegate to it, intercepting what they emulate;
+ * the class is final, so no subclass changes what the core does behind a variant's back.
  * Device models raise interrupts with {@link #raiseIntx()}, {@link #triggerMsi(int)},
- * {@link #triggerMsix(int)} or {@link #raiseInterrupt(int)}; all methods are thread-safe (the device's
- * monitor guards config space and interrupt state).
+ * {@link #triggerMsix(int)} or {@link #raiseInterrupt(int)}; all methods are thread-safe. Config
+ * space and interrupt state are guarded by a lock of the function's own that no other code can
+ * take, so a device model that synchronizes on its function cannot stall or deadlock the core.
  */
-public class VfioPciDevice implements VfioDevice {
+public final class VfioPciDevice implements VfioDevice {
     private final String name;
     private final ConfigSpace config;
     private final CapabilityMap caps;
@@ -48,34 +50,18 @@ public class VfioPciDevice implements VfioDevice {
     private final PciConfigWrites configWrites;
     private final BarAccess barAccess;
     private volatile DmaSpace dma = DmaSpace.NONE;
+    /** Guards config space, interrupt state and {@link #closed}; private so that no device model can hold it. */
+    private final Object lock = new Object();
     private boolean closed;
     private final PageSize pageSize;
 
     /**
-     * A function over a config space laid out by {@link PciDeviceBuilder}.
-     *
-     * @param name the device name (logs, {@link #toString()})
-     * @param config the config space
-     * @param barList the declared BARs
-     * @param rom the expansion ROM, or null
-     * @param signal how interrupts reach eventfds
+     * A function over a config space laid out by {@link PciDeviceBuilder}, with the host page size the
+     * mmap-able areas (MSI-X holes) are cut in (tests: 16, 64 KiB). The BAR backings are made last,
+     * by their factories, once everything else of the function exists.
      */
-    protected VfioPciDevice(String name, ConfigSpace config, List<PciBar> barList, PciRom rom, InterruptSignal signal) {
-        this(name, config, barList, rom, signal, PageSize.system());
-    }
-
-    /**
-     * As above, with the host page size the mmap-able areas (MSI-X holes) are cut in (tests: 16, 64 KiB).
-     *
-     * @param name the device name (logs, {@link #toString()})
-     * @param config the config space
-     * @param barList the declared BARs
-     * @param rom the expansion ROM, or null
-     * @param signal how interrupts reach eventfds
-     * @param pageSize the host page size
-     */
-    protected VfioPciDevice(String name, ConfigSpace config, List<PciBar> barList, PciRom rom, InterruptSignal signal,
-                            PageSize pageSize) {
+    VfioPciDevice(String name, ConfigSpace config, List<PciBar> barList, PciRom rom, InterruptSignal signal,
+                  PageSize pageSize) {
         this.pageSize = Objects.requireNonNull(pageSize);
         this.name = name;
         this.config = config;
@@ -92,7 +78,7 @@ public class VfioPciDevice implements VfioDevice {
             int ctrl = config.read16(msixAt + 2);
             int t = config.read32(msixAt + 4);
             int p = config.read32(msixAt + 8);
-            msix = new Capability.Msix((ctrl & 0x7FF) + 1, t & 7, t & ~7, p & 7, p & ~7);
+            msix = Capability.Msix.vectors((ctrl & 0x7FF) + 1).table(t & 7, t & ~7).pba(p & 7, p & ~7);
         } else {
             msix = null;
         }
@@ -100,7 +86,27 @@ public class VfioPciDevice implements VfioDevice {
         this.setIrqs = new SetIrqs(interrupts);
         this.reset = new PciReset(config, interrupts, bars);
         this.configWrites = new PciConfigWrites(config, interrupts, reset, pmAt, msiAt, msixAt, expAt);
-        this.barAccess = new BarAccess(bars, msix, interrupts);
+        this.barAccess = new BarAccess(bars, msix, interrupts, lock);
+        bindBackings();
+    }
+
+    /** Makes each BAR's backing for this function; on failure closes the ones already made. */
+    private void bindBackings() {
+        for (int i = 0; i < bars.length; i++) {
+            if (bars[i] == null) {
+                continue;
+            }
+            try {
+                bars[i] = bars[i].bind(this);
+            } catch (RuntimeException | Error e) {
+                for (int j = 0; j < i; j++) {
+                    if (bars[j] != null) {
+                        bars[j].backing().close();
+                    }
+                }
+                throw e;
+            }
+        }
     }
 
     /**
@@ -208,17 +214,16 @@ public class VfioPciDevice implements VfioDevice {
             }
             MappableFile file = bar.backing().mappableFile();
             if (file == null) {
-                return new RegionInfo(index, bar.size(), rw, List.of(), null, null);
+                return RegionInfo.trapped(index, bar.size(), rw);
             }
-            return new RegionInfo(index, bar.size(), rw | Vfio.REGION_INFO_FLAG_MMAP,
-                    MappableAreas.of(bar, msix, pageSize), null, file);
+            return RegionInfo.mappable(index, bar.size(), rw, file, MappableAreas.of(bar, msix, pageSize));
         }
         if (index == Vfio.PCI_ROM_REGION_INDEX) {
             return rom == null ? RegionInfo.absent(index)
-                    : new RegionInfo(index, rom.size(), Vfio.REGION_INFO_FLAG_READ, List.of(), null, null);
+                    : RegionInfo.trapped(index, rom.size(), Vfio.REGION_INFO_FLAG_READ);
         }
         if (index == Vfio.PCI_CONFIG_REGION_INDEX) {
-            return new RegionInfo(index, config.size(), rw, List.of(), null, null);
+            return RegionInfo.trapped(index, config.size(), rw);
         }
         return RegionInfo.absent(index);
     }
@@ -247,7 +252,7 @@ public class VfioPciDevice implements VfioDevice {
         if (region == Vfio.PCI_CONFIG_REGION_INDEX) {
             BarAccess.checkRange(offset, count, config.size(), "config space");
             List<ResetKind> resets;
-            synchronized (this) {
+            synchronized (lock) {
                 resets = configWrites.write((int) offset, src);
             }
             for (ResetKind k : resets) {
@@ -265,7 +270,7 @@ public class VfioPciDevice implements VfioDevice {
 
     @Override
     public void reset() throws VfioException {
-        synchronized (this) {
+        synchronized (lock) {
             reset.resetState();
         }
         reset.notifyListeners(ResetKind.DEVICE_RESET);
@@ -274,40 +279,54 @@ public class VfioPciDevice implements VfioDevice {
     // ================================================================ interrupts: device side
 
     /** Asserts the INTx line: sets Status.Interrupt and, unless disabled or masked, fires (PCI-6.1). */
-    public synchronized void raiseIntx() {
-        interrupts.raiseIntx();
+    public void raiseIntx() {
+        synchronized (lock) {
+            interrupts.raiseIntx();
+        }
     }
 
     /** Deasserts the INTx line and clears Status.Interrupt. */
-    public synchronized void lowerIntx() {
-        interrupts.lowerIntx();
+    public void lowerIntx() {
+        synchronized (lock) {
+            interrupts.lowerIntx();
+        }
     }
 
-    public synchronized boolean intxAsserted() {
-        return interrupts.intxAsserted();
+    public boolean intxAsserted() {
+        synchronized (lock) {
+            return interrupts.intxAsserted();
+        }
     }
 
     /** Fires MSI vector v, or marks it pending while masked (PCI-6.3). Returns whether it was sent. */
-    public synchronized boolean triggerMsi(int v) {
-        return interrupts.triggerMsi(v);
+    public boolean triggerMsi(int v) {
+        synchronized (lock) {
+            return interrupts.triggerMsi(v);
+        }
     }
 
     /** Fires MSI-X vector v, or sets its PBA bit while masked (PCI-6.4). Returns whether it was sent. */
-    public synchronized boolean triggerMsix(int v) {
-        return interrupts.triggerMsix(v);
+    public boolean triggerMsix(int v) {
+        synchronized (lock) {
+            return interrupts.triggerMsix(v);
+        }
     }
 
     /**
      * Raises vector v the way the function is configured now: MSI-X if the client installed MSI-X
      * eventfds, else MSI, else asserts INTx (v ignored).
      */
-    public synchronized boolean raiseInterrupt(int v) {
-        return interrupts.raiseInterrupt(v);
+    public boolean raiseInterrupt(int v) {
+        synchronized (lock) {
+            return interrupts.raiseInterrupt(v);
+        }
     }
 
     /** Whether MSI-X vector v is pending in the PBA. */
-    public synchronized boolean msixPending(int v) {
-        return interrupts.msixPending(v);
+    public boolean msixPending(int v) {
+        synchronized (lock) {
+            return interrupts.msixPending(v);
+        }
     }
 
     // ================================================================ interrupts: VFIO side
@@ -320,7 +339,7 @@ public class VfioPciDevice implements VfioDevice {
     @Override
     public void setIrqs(IrqSet req) throws VfioException {
         setIrqs.validate(req);
-        synchronized (this) {
+        synchronized (lock) {
             if (closed) {
                 throw new VfioException(Errno.ENODEV, "device closed");
             }
@@ -336,14 +355,16 @@ public class VfioPciDevice implements VfioDevice {
     }
 
     @Override
-    public synchronized void detach() {
-        dma = DmaSpace.NONE;
-        interrupts.clear();
+    public void detach() {
+        synchronized (lock) {
+            dma = DmaSpace.NONE;
+            interrupts.clear();
+        }
     }
 
     @Override
     public void close() {
-        synchronized (this) {
+        synchronized (lock) {
             if (closed) {
                 return;
             }

@@ -1,16 +1,19 @@
 package dev.jvfio.sample;
 
+import dev.jvfio.device.MappableFile;
+import dev.jvfio.device.SparseArea;
 import dev.jvfio.device.VfioException;
+import dev.jvfio.engine.CopyEngine;
 import dev.jvfio.os.NativeException;
 import dev.jvfio.pci.BarBacking;
 import dev.jvfio.pci.Capability;
-import dev.jvfio.engine.CopyEngine;
 import dev.jvfio.pci.PciBar;
 import dev.jvfio.pci.RamBacking;
 import dev.jvfio.pci.ResetKind;
 import dev.jvfio.pci.VfioPciDevice;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -58,25 +61,28 @@ public final class SampleDevice {
     /** A new sample function named {@code name}; its RAM lives in a fresh memfd. */
     public static VfioPciDevice create(String name) throws NativeException {
         RamBacking ram = RamBacking.memfd(name + "-bar0", RAM_SIZE, RAM_SIZE);
-        Registers regs = new Registers();
-        Bar0 bar0 = new Bar0(ram, regs);
-        VfioPciDevice device = VfioPciDevice.builder(name)
+        return VfioPciDevice.builder(name)
                 .ids(VENDOR_ID, DEVICE_ID).subsystem(VENDOR_ID, 0x0001).revision(1).classCode(0x120000)
                 .intxPin(1)
-                .bar(PciBar.mem64(0, BAR0_SIZE, false, bar0))
-                .capability(new Capability.PowerManagement(true))
-                .capability(new Capability.Msi(4, true, true))
-                .capability(new Capability.Msix(MSIX_VECTORS, 0, MSIX_TABLE, 0, MSIX_PBA))
+                .bar(PciBar.mem64(0, BAR0_SIZE, function -> new Bar0(function, ram)))
+                .capability(Capability.PowerManagement.noSoftReset())
+                .capability(Capability.Msi.vectors(4).perVectorMasking().address64())
+                .capability(Capability.Msix.vectors(MSIX_VECTORS).table(0, MSIX_TABLE).pba(0, MSIX_PBA))
                 .capability(Capability.PciExpress.endpoint())
                 .build();
-        regs.device = device;
-        regs.engine = CopyEngine.of(device, ram.segment());
-        device.addResetListener(regs::onReset);
-        return device;
     }
 
-    /** BAR0: RAM below {@link #REGS}, registers above. */
-    private record Bar0(RamBacking ram, Registers regs) implements BarBacking {
+    /** BAR0: RAM below {@link #REGS}, registers above; made for its function, which the registers act on. */
+    private static final class Bar0 implements BarBacking {
+        private final RamBacking ram;
+        private final Registers regs;
+
+        Bar0(VfioPciDevice function, RamBacking ram) {
+            this.ram = ram;
+            this.regs = new Registers(function, CopyEngine.of(function, ram.segment()));
+            function.addResetListener(regs::onReset);
+        }
+
         @Override
         public int read(long offset, MemorySegment dst) throws VfioException {
             if (offset + dst.byteSize() <= RAM_SIZE) {
@@ -108,12 +114,12 @@ public final class SampleDevice {
         }
 
         @Override
-        public dev.jvfio.device.MappableFile mappableFile() {
+        public MappableFile mappableFile() {
             return ram.mappableFile();
         }
 
         @Override
-        public java.util.List<dev.jvfio.device.SparseArea> sparseAreas() {
+        public List<SparseArea> sparseAreas() {
             return ram.sparseAreas();
         }
 
@@ -125,11 +131,16 @@ public final class SampleDevice {
 
     /** The register file at {@link #REGS}. */
     private static final class Registers {
-        volatile VfioPciDevice device;
-        volatile CopyEngine engine;
+        private final VfioPciDevice device;
+        final CopyEngine engine;
         private volatile int scratch;
         private final AtomicInteger resets = new AtomicInteger();
         private final AtomicInteger doorbells = new AtomicInteger();
+
+        Registers(VfioPciDevice device, CopyEngine engine) {
+            this.device = device;
+            this.engine = engine;
+        }
 
         int read32(int offset) {
             return switch (offset) {

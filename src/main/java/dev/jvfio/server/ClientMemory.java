@@ -57,8 +57,8 @@ final class ClientMemory implements DmaSpace {
         gate.afterReply(signal);
     }
 
-    @Override
-    public void awaitReplySent() throws InterruptedException {
+    /** Waits until the session is not serving a request (what a worker woken from another thread sees). */
+    void awaitReplySent() throws InterruptedException {
         gate.awaitReplySent();
     }
 

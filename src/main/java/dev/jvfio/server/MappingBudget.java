@@ -1,7 +1,7 @@
 package dev.jvfio.server;
 
 import dev.jvfio.device.Errno;
-import dev.jvfio.os.AddressSpace;
+import dev.jvfio.procfs.AddressSpace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,7 +5,7 @@ import static dev.jvfio.transport.MsgHdr.MSG_IOV;
 import static dev.jvfio.transport.MsgHdr.MSG_IOVLEN;
 import static dev.jvfio.transport.MsgHdr.SCM_MAX_FD;
 
-import dev.jvfio.os.Downcalls;
+import dev.jvfio.linker.Downcalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 

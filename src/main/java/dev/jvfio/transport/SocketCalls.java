@@ -6,7 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
-import dev.jvfio.os.Downcalls;
+import dev.jvfio.linker.Downcalls;
 import dev.jvfio.os.LinuxErrno;
 import dev.jvfio.os.NativeException;
 import java.io.IOException;

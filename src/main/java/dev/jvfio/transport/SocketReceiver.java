@@ -10,7 +10,7 @@ import static dev.jvfio.transport.MsgHdr.MSG_CONTROL;
 import static dev.jvfio.transport.MsgHdr.MSG_CONTROLLEN;
 import static dev.jvfio.transport.MsgHdr.MSG_FLAGS;
 
-import dev.jvfio.os.Downcalls;
+import dev.jvfio.linker.Downcalls;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.LinuxErrno;
 import dev.jvfio.os.NativeException;

@@ -12,7 +12,7 @@ import static dev.jvfio.transport.MsgHdr.MSG_FLAGS;
 import static dev.jvfio.transport.MsgHdr.MSG_IOVLEN;
 import static dev.jvfio.transport.MsgHdr.SCM_MAX_FD;
 
-import dev.jvfio.os.Downcalls;
+import dev.jvfio.linker.Downcalls;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.LinuxErrno;
 import dev.jvfio.os.NativeException;

@@ -116,7 +116,7 @@ class DocsTest {
     }
 
     @Test
-    @DisplayName("docs/writing-a-device.md: its Maven coordinates are pom.xml's and its Java example compiles against jvfio")
+    @DisplayName("docs/writing-a-device.md: its Maven coordinates are pom.xml's and every Java example compiles against jvfio")
     void writingADeviceExampleCompiles() throws Exception {
         String guide = Files.readString(ROOT.resolve("docs/writing-a-device.md"));
         var pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(ROOT.resolve("pom.xml").toFile())
@@ -125,21 +125,22 @@ class DocsTest {
             String value = direct(pom, field);
             assertThat(guide).as(field).contains("<" + field + ">" + value + "</" + field + ">");
         }
-        Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(guide);
-        assertThat(block.find()).as("a ```java block").isTrue();
-        String source = block.group(1);
-        Matcher type = Pattern.compile("public final class (\\w+)").matcher(source);
-        assertThat(type.find()).isTrue();
+        Map<String, String> classes = guideClasses(guide);
+        assertThat(classes).as("the guide's ```java classes").hasSizeGreaterThanOrEqualTo(2);
         Path dir = Files.createTempDirectory("jvfio-guide");
         try {
-            Path file = dir.resolve(type.group(1) + ".java");
-            Files.writeString(file, source);
+            List<Path> files = new ArrayList<>();
+            for (var c : classes.entrySet()) {
+                Path file = dir.resolve(c.getKey() + ".java");
+                Files.writeString(file, c.getValue());
+                files.add(file);
+            }
             var compiler = javax.tools.ToolProvider.getSystemJavaCompiler();
             java.io.StringWriter errors = new java.io.StringWriter();
-            try (var files = compiler.getStandardFileManager(null, null, null)) {
-                boolean ok = compiler.getTask(errors, files, null,
+            try (var fm = compiler.getStandardFileManager(null, null, null)) {
+                boolean ok = compiler.getTask(errors, fm, null,
                         List.of("-proc:none", "-d", dir.toString(), "-cp", ROOT.resolve("target/classes").toString()),
-                        null, files.getJavaFileObjects(file)).call();
+                        null, fm.getJavaFileObjects(files.toArray(Path[]::new))).call();
                 assertThat(ok).as(errors.toString()).isTrue();
             }
         } finally {
@@ -147,6 +148,34 @@ class DocsTest {
                 for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
             }
         }
+    }
+
+    @Test
+    @DisplayName("docs/writing-a-device.md: its DMA device is, but for the package line, the one ChecksumDeviceTest serves")
+    void writingADeviceDmaExampleIsTheTestedOne() throws Exception {
+        String guide = Files.readString(ROOT.resolve("docs/writing-a-device.md"));
+        String tested = Files.readString(ROOT.resolve("src/test/java/example/mydevice/ChecksumDevice.java"));
+        assertThat(guideClasses(guide)).containsKey("ChecksumDevice");
+        assertThat(withoutPackage(guideClasses(guide).get("ChecksumDevice"))).isEqualTo(withoutPackage(tested));
+    }
+
+    /** The ```java blocks of a page that declare a public class, by class name (module declarations left out). */
+    static Map<String, String> guideClasses(String page) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(page);
+        while (block.find()) {
+            Matcher type = Pattern.compile("public final class (\\w+)").matcher(block.group(1));
+            if (type.find()) {
+                out.put(type.group(1), block.group(1));
+            } else {
+                assertThat(block.group(1).strip()).as("a ```java block without a public class").startsWith("module ");
+            }
+        }
+        return out;
+    }
+
+    private static String withoutPackage(String source) {
+        return source.replaceFirst("(?m)^package [\\w.]+;\\n", "").strip();
     }
 
     private static String direct(Element parent, String tag) {

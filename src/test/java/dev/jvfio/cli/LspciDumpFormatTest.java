@@ -56,10 +56,10 @@ class LspciDumpFormatTest {
         @Override
         public RegionInfo regionInfo(int i) {
             return switch (i) {
-                case 0 -> new RegionInfo(0, 16 << 20, 3, List.of(), null, null);
+                case 0 -> RegionInfo.trapped(0, 16 << 20, 3);
                 case 2 -> new RegionInfo(2, 1L << 31, 0xf, List.of(new SparseArea(0, 1L << 30)), null, null);
                 case 4 -> new RegionInfo(4, 1L << 37, 0xf, List.of(new SparseArea(0, 95L << 30)), null, null);
-                case 7 -> new RegionInfo(7, 4096, 3, List.of(), null, null);
+                case 7 -> RegionInfo.trapped(7, 4096, 3);
                 default -> RegionInfo.absent(i);
             };
         }

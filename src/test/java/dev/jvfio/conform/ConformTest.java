@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.jvfio.TempDirs;
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.nvgrace.RegionLayout;
-import dev.jvfio.os.OpenFiles;
+import dev.jvfio.procfs.OpenFiles;
 import dev.jvfio.profile.DeviceProfiles;
 import dev.jvfio.profile.GpuOptions;
 import dev.jvfio.server.ServerOptions;

@@ -10,6 +10,8 @@ import dev.jvfio.device.DmaFault;
 import dev.jvfio.device.DmaSpace;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +34,9 @@ class CopyEngineTest {
         final AtomicInteger calls = new AtomicInteger();
         final AtomicBoolean stopped = new AtomicBoolean();
         final AtomicInteger callsAfterStop = new AtomicInteger();
-        final CountDownLatch replySent = new CountDownLatch(1);
+        /** Signals handed to {@link #afterReply} before the doorbell's reply went out; guarded by this. */
+        private final List<Runnable> waitingForReply = new ArrayList<>();
+        private boolean replySent;
 
         @Override
         public void read(long iova, MemorySegment dst) throws DmaFault {
@@ -45,9 +49,21 @@ class CopyEngineTest {
             call();
         }
 
+        /** As a server does: the signal runs once the request being served is answered. */
         @Override
-        public void awaitReplySent() throws InterruptedException {
-            replySent.await();
+        public synchronized void afterReply(Runnable signal) {
+            if (replySent) {
+                signal.run();
+            } else {
+                waitingForReply.add(signal);
+            }
+        }
+
+        /** The doorbell's reply went out: from now on device work starts at once. */
+        synchronized void sendReply() {
+            replySent = true;
+            waitingForReply.forEach(Runnable::run);
+            waitingForReply.clear();
         }
 
         private void call() {
@@ -80,7 +96,7 @@ class CopyEngineTest {
     @AfterEach
     void tearDown() {
         dma.permits.release(1000);
-        dma.replySent.countDown();
+        dma.sendReply();
         device.close();
         arena.close();
     }
@@ -108,7 +124,7 @@ class CopyEngineTest {
         engine.write32(DOORBELL, 1);
         assertThat(engine.read32(STATUS)).isEqualTo(STATUS_BUSY);
         assertThat(dma.firstCall.await(50, TimeUnit.MILLISECONDS)).as("no memory access before the reply").isFalse();
-        dma.replySent.countDown();
+        dma.sendReply();
         dma.permits.release(1);
         assertThat(awaitNotBusy()).isEqualTo(STATUS_DONE);
         assertThat(memory.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 4095)).isEqualTo((byte) 0x5A);
@@ -117,7 +133,7 @@ class CopyEngineTest {
     @Test
     @DisplayName("DMA-1.2 while BUSY a doorbell is ignored, a STATUS write is ignored, other registers stay accessible")
     void busy() throws Exception {
-        dma.replySent.countDown();
+        dma.sendReply();
         program(0x1000, 0, 3 * CHUNK, CTRL_DST_DEVICE);
         engine.write32(DOORBELL, 1);
         assertThat(dma.firstCall.await(30, TimeUnit.SECONDS)).isTrue();
@@ -136,7 +152,7 @@ class CopyEngineTest {
     @Test
     @DisplayName("DMA-5.1 a reset during a copy stops it after the chunk in flight and clears every register")
     void resetStops() throws Exception {
-        dma.replySent.countDown();
+        dma.sendReply();
         program(0x1000, 0, 4 * CHUNK, CTRL_DST_DEVICE | CTRL_INTERRUPT);
         engine.write32(DOORBELL, 1);
         assertThat(dma.firstCall.await(30, TimeUnit.SECONDS)).isTrue();
@@ -170,7 +186,7 @@ class CopyEngineTest {
     @Test
     @DisplayName("DMA-3.2 Bus Master cleared in the middle of a copy stops it with 0x82 at the next chunk")
     void busMasterClearedMidCopy() throws Exception {
-        dma.replySent.countDown();
+        dma.sendReply();
         program(0x1000, 0, 3 * CHUNK, CTRL_DST_DEVICE);
         engine.write32(DOORBELL, 1);
         assertThat(dma.firstCall.await(30, TimeUnit.SECONDS)).isTrue();
@@ -184,7 +200,7 @@ class CopyEngineTest {
     @Test
     @DisplayName("DMA-2.6 a copy keeps to the memory of the client that rang; the next client's memory is never touched")
     void detachedClient() throws Exception {
-        dma.replySent.countDown();
+        dma.sendReply();
         program(0x1000, 0, 2 * CHUNK, CTRL_DST_DEVICE);
         engine.write32(DOORBELL, 1);
         assertThat(dma.firstCall.await(30, TimeUnit.SECONDS)).isTrue();

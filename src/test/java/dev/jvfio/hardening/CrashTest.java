@@ -10,7 +10,7 @@ import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.os.MappedMemory;
-import dev.jvfio.os.OpenFiles;
+import dev.jvfio.procfs.OpenFiles;
 import dev.jvfio.profile.DeviceProfiles;
 import dev.jvfio.profile.GpuOptions;
 import dev.jvfio.server.ServerListener;

@@ -7,7 +7,7 @@ import dev.jvfio.fuzz.MessageGenerator;
 import dev.jvfio.fuzz.RawSession;
 import dev.jvfio.os.EventFd;
 import dev.jvfio.os.Fd;
-import dev.jvfio.os.OpenFiles;
+import dev.jvfio.procfs.OpenFiles;
 import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.DeviceInfoMessage;
 import dev.jvfio.protocol.Header;
@@ -25,9 +25,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Found by the fuzzer: a reply-type message from the client that the server refused before
- * dispatch (too many fds, oversized) was answered with an error reply, i.e. the server replied to
- * a reply. The client then sees a reply it never asked for and its stream desynchronises.
+ * A reply-type message from the client that the server refuses before dispatch (too many fds,
+ * oversized) gets no error reply (VU-2.2, VU-2.3): that would be a reply to a reply, which the client never
+ * asked for, and its stream would desynchronise.
  */
 class StrayReplyRegressionTest {
     RamServer ram;

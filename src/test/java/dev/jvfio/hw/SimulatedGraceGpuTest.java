@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.Vfio;
-import dev.jvfio.os.ResidentMemory;
+import dev.jvfio.procfs.ResidentMemory;
 import dev.jvfio.pci.PciBar;
 import dev.jvfio.pci.VfioPciDevice;
 import java.lang.foreign.MemorySegment;

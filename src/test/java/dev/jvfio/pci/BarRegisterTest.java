@@ -98,8 +98,8 @@ class BarRegisterTest {
     void pci_2_5_sparseAreasSkipMsix() throws Exception {
         try (VfioPciDevice d = VfioPciDevice.builder("m")
                 .ids(1, 2)
-                .bar(PciBar.mem64(0, 0x10000, false, RamBacking.memfd("t", 0x10000, 0x10000, PageSize.SIZE_4K)))
-                .capability(new Capability.Msix(4, 0, 0x8000, 0, 0x9000))
+                .bar(PciBar.mem64(0, 0x10000, RamBacking.memfd("t", 0x10000, 0x10000, PageSize.SIZE_4K)))
+                .capability(Capability.Msix.vectors(4).table(0, 0x8000).pba(0, 0x9000))
                 .pageSize(PageSize.SIZE_4K)
                 .build()) {
             RegionInfo r = d.regionInfo(0);
@@ -115,8 +115,8 @@ class BarRegisterTest {
         PageSize p = PageSize.of(page);
         try (VfioPciDevice d = VfioPciDevice.builder("m")
                 .ids(1, 2)
-                .bar(PciBar.mem64(0, 0x20000, false, RamBacking.memfd("t", 0x20000, 0x20000, p)))
-                .capability(new Capability.Msix(4, 0, 0x8000, 0, 0x9000))
+                .bar(PciBar.mem64(0, 0x20000, RamBacking.memfd("t", 0x20000, 0x20000, p)))
+                .capability(Capability.Msix.vectors(4).table(0, 0x8000).pba(0, 0x9000))
                 .pageSize(p)
                 .build()) {
             RegionInfo r = d.regionInfo(0);
@@ -151,7 +151,7 @@ class BarRegisterTest {
     @DisplayName("PCI-2.6 unimplemented BAR slots read 0 after all-ones writes")
     void pci_2_6_unimplementedBar() throws Exception {
         try (VfioPciDevice d = VfioPciDevice.builder("x").ids(1, 2)
-                .bar(PciBar.mem32(0, 0x1000, false, BarBacking.zeros())).build()) {
+                .bar(PciBar.mem32(0, 0x1000, BarBacking.zeros())).build()) {
             for (int slot = 1; slot < 6; slot++) {
                 cfgWrite(d, 0x10 + 4 * slot, 4, 0xFFFF_FFFFL);
                 assertThat(cfg32(d, 0x10 + 4 * slot)).isZero();

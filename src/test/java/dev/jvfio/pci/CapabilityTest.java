@@ -63,7 +63,7 @@ class CapabilityTest {
             cfgWrite(d, msi + 20, 4, 0xFFFF_FFFFL);
             assertThat(cfg32(d, msi + 20)).isZero();
         }
-        try (VfioPciDevice d = VfioPciDevice.builder("m32").ids(1, 2).capability(new Capability.Msi(1, false, false))
+        try (VfioPciDevice d = VfioPciDevice.builder("m32").ids(1, 2).capability(Capability.Msi.vectors(1))
                 .build()) {
             int msi = cap(d, PciHeader.CAP_ID_MSI);
             cfgWrite(d, msi + 8, 2, 0xBEEF);
@@ -160,8 +160,8 @@ class CapabilityTest {
     void pci_3_8_softReset() throws Exception {
         for (boolean noSoftReset : new boolean[] {false, true}) {
             try (VfioPciDevice d = VfioPciDevice.builder("pm").ids(1, 2)
-                    .bar(PciBar.mem32(0, 0x1000, false, BarBacking.zeros()))
-                    .capability(new Capability.PowerManagement(noSoftReset)).build()) {
+                    .bar(PciBar.mem32(0, 0x1000, BarBacking.zeros()))
+                    .capability(noSoftReset ? Capability.PowerManagement.noSoftReset() : Capability.PowerManagement.softReset()).build()) {
                 java.util.List<ResetKind> seen = new java.util.ArrayList<>();
                 d.addResetListener(seen::add);
                 int pm = cap(d, PciHeader.CAP_ID_PM);

@@ -70,7 +70,7 @@ class GatingTest {
     void pci_4_4_gatingNever() throws Exception {
         RamBacking ram = RamBacking.heap(0x1000);
         try (VfioPciDevice d = VfioPciDevice.builder("g").ids(1, 2)
-                .bar(PciBar.mem32(0, 0x1000, false, ram).withGating(BarGating.NEVER)).build()) {
+                .bar(PciBar.mem32(0, 0x1000, ram).withGating(BarGating.NEVER)).build()) {
             write(d, 0, 8, 4, 0x1234_5678L);
             assertThat(read(d, 0, 8, 4)).isEqualTo(0x1234_5678L);
             assertThat(d.memoryDecodeEnabled()).isFalse();

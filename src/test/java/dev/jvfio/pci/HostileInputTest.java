@@ -8,7 +8,7 @@ import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioException;
 import dev.jvfio.os.EventFd;
 import dev.jvfio.os.Fd;
-import dev.jvfio.os.OpenFiles;
+import dev.jvfio.procfs.OpenFiles;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;

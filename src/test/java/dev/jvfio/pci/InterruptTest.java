@@ -114,9 +114,9 @@ class InterruptTest {
             // loopback trigger through SET_IRQS
             d.setIrqs(action(Vfio.PCI_MSIX_IRQ_INDEX, Vfio.IRQ_SET_ACTION_TRIGGER, 2, 1));
             assertThat(v.fired(2)).isTrue();
-            int before = dev.jvfio.os.OpenFiles.count();
+            int before = dev.jvfio.procfs.OpenFiles.count();
             d.setIrqs(action(Vfio.PCI_MSIX_IRQ_INDEX, Vfio.IRQ_SET_ACTION_TRIGGER, 0, 0));
-            assertThat(dev.jvfio.os.OpenFiles.count()).isEqualTo(before - 4);
+            assertThat(dev.jvfio.procfs.OpenFiles.count()).isEqualTo(before - 4);
             assertThat(d.triggerMsix(1)).isFalse();
         }
     }

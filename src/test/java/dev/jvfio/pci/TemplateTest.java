@@ -15,9 +15,9 @@ class TemplateTest {
     static VfioPciDevice h100() throws Exception {
         return VfioPciDevice.builder("h100")
                 .template(H100Fixture.configSpace())
-                .bar(PciBar.mem64(0, 16L << 20, true, RamBacking.heap(16L << 20)))
-                .bar(PciBar.mem64(2, 128L << 30, true, BarBacking.zeros()))
-                .bar(PciBar.mem64(4, 32L << 20, true, BarBacking.zeros()))
+                .bar(PciBar.mem64(0, 16L << 20, RamBacking.heap(16L << 20)).prefetchable())
+                .bar(PciBar.mem64(2, 128L << 30, BarBacking.zeros()).prefetchable())
+                .bar(PciBar.mem64(4, 32L << 20, BarBacking.zeros()).prefetchable())
                 .writable(0x130, 4, 0x1FFF_1FFFL)      // LTR max snoop / no-snoop latency
                 .build();
     }

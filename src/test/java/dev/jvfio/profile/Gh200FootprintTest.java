@@ -7,7 +7,7 @@ import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.SparseArea;
 import dev.jvfio.os.MappedMemory;
-import dev.jvfio.os.ResidentMemory;
+import dev.jvfio.procfs.ResidentMemory;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.foreign.MemorySegment;

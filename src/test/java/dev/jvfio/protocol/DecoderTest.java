@@ -190,9 +190,9 @@ class DecoderTest {
         for (int i = 0; i < areas; i++) {
             list.add(new SparseArea(i * 0x2000L, 0x1000));
         }
-        return new RegionInfo(2, 1L << 36, Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE
-                | Vfio.REGION_INFO_FLAG_MMAP, list, typed ? new RegionType(0x80001234, 7) : null,
-                new MappableFile(null, 0x5000));
+        RegionInfo info = RegionInfo.mappable(2, 1L << 36, Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE,
+                new MappableFile(null, 0x5000), list);
+        return typed ? info.withType(new RegionType(0x80001234, 7)) : info;
     }
 
     @Test

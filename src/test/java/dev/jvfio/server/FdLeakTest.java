@@ -9,7 +9,7 @@ import dev.jvfio.os.EventFd;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.os.Memfd;
-import dev.jvfio.os.OpenFiles;
+import dev.jvfio.procfs.OpenFiles;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

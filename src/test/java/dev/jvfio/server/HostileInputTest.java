@@ -10,7 +10,7 @@ import dev.jvfio.device.Vfio;
 import dev.jvfio.os.EventFd;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.Memfd;
-import dev.jvfio.os.OpenFiles;
+import dev.jvfio.procfs.OpenFiles;
 import dev.jvfio.protocol.Capabilities;
 import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.DmaMapMessage;

@@ -78,16 +78,15 @@ class PageSizeServerTest {
     void vu_4_3_region_pages_clip() throws Exception {
         try (Fd fd = Memfd.create("clip", 1)) {
             int flags = Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE | Vfio.REGION_INFO_FLAG_MMAP;
-            RegionInfo info = new RegionInfo(0, 1 << 20, flags,
-                    List.of(new SparseArea(0, 0x2000), new SparseArea(0x3000, 0x3D000), new SparseArea(0x80000, 0x80000)),
-                    null, new MappableFile(fd, 0));
+            RegionInfo info = RegionInfo.mappable(0, 1 << 20, flags, new MappableFile(fd, 0),
+                    List.of(new SparseArea(0, 0x2000), new SparseArea(0x3000, 0x3D000), new SparseArea(0x80000, 0x80000)));
             assertThat(RegionPages.clip(info, PageSize.SIZE_4K)).isSameAs(info);
             assertThat(RegionPages.clip(info, PageSize.SIZE_16K).sparseAreas()).containsExactly(
                     new SparseArea(0x4000, 0x3C000), new SparseArea(0x80000, 0x80000));
             assertThat(RegionPages.clip(info, PageSize.SIZE_64K).sparseAreas()).containsExactly(
                     new SparseArea(0x10000, 0x30000), new SparseArea(0x80000, 0x80000));
-            RegionInfo odd = new RegionInfo(0, 1 << 20, flags, List.of(new SparseArea(0, 1 << 20)), null,
-                    new MappableFile(fd, 0x1000));
+            RegionInfo odd = RegionInfo.mappable(0, 1 << 20, flags, new MappableFile(fd, 0x1000),
+                    List.of(new SparseArea(0, 1 << 20)));
             RegionInfo trapped = RegionPages.clip(odd, PageSize.SIZE_64K);
             assertThat(trapped.mappable()).isFalse();
             assertThat(trapped.flags()).isEqualTo(flags & ~Vfio.REGION_INFO_FLAG_MMAP);

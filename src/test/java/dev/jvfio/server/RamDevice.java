@@ -87,11 +87,11 @@ public final class RamDevice implements VfioDevice {
     public synchronized RegionInfo regionInfo(int index) throws VfioException {
         int rw = Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE;
         return switch (index) {
-            case 0 -> new RegionInfo(0, BAR0_SIZE, rw | Vfio.REGION_INFO_FLAG_MMAP,
-                    List.of(new SparseArea(4096, BAR0_SIZE - 4096)), null, new MappableFile(bar0Fd, 0));
-            case 1 -> new RegionInfo(1, BAR1_SIZE, rw, List.of(), null, null);
-            case Vfio.PCI_CONFIG_REGION_INDEX -> new RegionInfo(index, CONFIG_SIZE, rw, List.of(), null, null);
-            case SPECIAL_REGION -> new RegionInfo(index, 4096, Vfio.REGION_INFO_FLAG_READ, List.of(), SPECIAL_TYPE, null);
+            case 0 -> RegionInfo.mappable(0, BAR0_SIZE, rw, new MappableFile(bar0Fd, 0),
+                    List.of(new SparseArea(4096, BAR0_SIZE - 4096)));
+            case 1 -> RegionInfo.trapped(1, BAR1_SIZE, rw);
+            case Vfio.PCI_CONFIG_REGION_INDEX -> RegionInfo.trapped(index, CONFIG_SIZE, rw);
+            case SPECIAL_REGION -> RegionInfo.trapped(index, 4096, Vfio.REGION_INFO_FLAG_READ).withType(SPECIAL_TYPE);
             case 2, 3, 4, 5, 6, 8 -> RegionInfo.absent(index);
             default -> throw VfioException.invalid("no region " + index);
         };

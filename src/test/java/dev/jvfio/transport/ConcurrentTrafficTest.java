@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.Memfd;
-import dev.jvfio.os.OpenFiles;
+import dev.jvfio.procfs.OpenFiles;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;

@@ -9,7 +9,7 @@ import dev.jvfio.os.Fd;
 import dev.jvfio.os.FdFlags;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.os.Memfd;
-import dev.jvfio.os.OpenFiles;
+import dev.jvfio.procfs.OpenFiles;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;

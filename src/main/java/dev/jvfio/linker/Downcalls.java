@@ -1,4 +1,4 @@
-package dev.jvfio.os;
+package dev.jvfio.linker;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -11,9 +11,9 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * The one linker and errno capture that every downcall of jvfio goes through: {@link Libc} and
- * {@link MemoryCalls} here and the socket calls of the transport layer link their C library
- * functions with it and read errno from its capture segment. Each caller keeps its own function
+ * The one linker and errno capture that every downcall of jvfio goes through: the C library calls
+ * of {@code dev.jvfio.os} ({@code Libc}, {@code MemoryCalls}) and the socket calls of the transport
+ * layer link their C library functions with it and read errno from its capture segment. Each caller keeps its own function
  * descriptors and method handles; only the plumbing is shared, so that errno is captured the
  * same way everywhere.
  *

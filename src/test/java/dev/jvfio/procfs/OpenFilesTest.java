@@ -1,6 +1,9 @@
-package dev.jvfio.os;
+package dev.jvfio.procfs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jvfio.os.Fd;
+import dev.jvfio.os.Memfd;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.jvfio.os;
+package dev.jvfio.procfs;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
