@@ -205,6 +205,12 @@ public final class NvGraceGpuDevice implements VfioDevice {
         core.dmaUnmapping(iova, size);
     }
 
+    /** The core's migration, until the variant's own state (emulated BARs, device memory) joins it. */
+    @Override
+    public dev.jvfio.device.DeviceMigration migration() {
+        return core.migration();
+    }
+
     @Override
     public void detach() {
         core.detach();
