@@ -41,6 +41,8 @@ final class MappedGroup {
             b.open.add(m);
             windows.add(m.segment());
         }
+        // Error Prone wants the arena in a try-with-resources; the bench's open list owns it and closes it.
+        @SuppressWarnings("MustBeClosedChecker")
         Arena arena = Arena.ofShared();
         b.open.add(arena);
         List<MemorySegment> plain = new ArrayList<>();

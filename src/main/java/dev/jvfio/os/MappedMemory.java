@@ -20,6 +20,9 @@ public final class MappedMemory implements AutoCloseable {
     private final MemorySegment segment;
     private boolean closed;
 
+    // Error Prone wants Arena.ofShared() in a try-with-resources; this object owns the arena and
+    // close() closes it.
+    @SuppressWarnings("MustBeClosedChecker")
     private MappedMemory(long address, long size, boolean writable) {
         this.address = address;
         this.size = size;

@@ -34,6 +34,8 @@ public final class RamBacking implements BarBacking {
 
     /** Trapped-only memory of {@code size} bytes (zeroed). */
     public static RamBacking heap(long size) {
+        // Error Prone wants the arena in a try-with-resources; the RamBacking owns it and close() closes it.
+        @SuppressWarnings("MustBeClosedChecker")
         Arena a = Arena.ofShared();
         return new RamBacking(a.allocate(size, 8), null, null, a, 0);
     }

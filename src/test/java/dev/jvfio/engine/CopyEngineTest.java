@@ -82,7 +82,10 @@ class CopyEngineTest {
     CopyEngine engine;
     GatedDma dma;
 
+    // Error Prone wants Arena.ofShared() in a try-with-resources; the arena lives for the fixture and
+    // tearDown() closes it.
     @BeforeEach
+    @SuppressWarnings("MustBeClosedChecker")
     void setUp() throws Exception {
         device = TestFunction.build();
         arena = Arena.ofShared();

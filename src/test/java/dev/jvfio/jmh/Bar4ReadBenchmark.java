@@ -45,7 +45,10 @@ public class Bar4ReadBenchmark {
     private Arena arena;
     private MemorySegment dst;
 
+    // Error Prone wants Arena.ofShared() in a try-with-resources; the arena lives for the fixture and
+    // tearDown() closes it.
     @Setup(Level.Trial)
+    @SuppressWarnings("MustBeClosedChecker")
     public void setUp() throws Exception {
         gh200 = Gh200.open();
         RegionInfo info = gh200.regionInfo(Vfio.PCI_BAR4_REGION_INDEX);

@@ -45,7 +45,10 @@ public class ConfigReadBenchmark {
     private MemorySegment dst;
     private MemorySegment image;
 
+    // Error Prone wants Arena.ofShared() in a try-with-resources; the arena lives for the fixture and
+    // tearDown() closes it.
     @Setup(Level.Trial)
+    @SuppressWarnings("MustBeClosedChecker")
     public void setUp() throws Exception {
         gh200 = Gh200.open();
         core = gh200.core();

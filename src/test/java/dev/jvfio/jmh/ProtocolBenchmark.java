@@ -49,7 +49,10 @@ public class ProtocolBenchmark {
     private final RegionAccessMessage access = new RegionAccessMessage();
     private int id;
 
+    // Error Prone wants Arena.ofShared() in a try-with-resources; the arena lives for the fixture and
+    // tearDown() closes it.
     @Setup(Level.Trial)
+    @SuppressWarnings("MustBeClosedChecker")
     public void setUp() {
         arena = Arena.ofShared();
         request = arena.allocate(RegionAccessMessage.SIZE, 8);
