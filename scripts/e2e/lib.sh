@@ -24,6 +24,9 @@ serve_start() {
   local name=$1; shift
   local log=$WORK/$name.serve.log args=("$@")
   case " ${args[*]} " in *" --socket "*|*" --config "*|*" --gpus "*) ;; *) args+=(--socket "$WORK/$name.sock") ;; esac
+  # emptied here, not only by the child's redirection: a restart on the same NAME would otherwise
+  # find the previous serve's "ready" line before the child has opened the log
+  : >"$log"
   "$JVFIO" serve "${args[@]}" >"$log" 2>&1 </dev/null &
   local pid=$!
   E2E_PIDS+=("$pid")
