@@ -1,15 +1,66 @@
-# Host side of the guest suite, sourced by scripts/e2e.sh and by each scripts/e2e/checks/*.sh.
-# A check serves devices with ./jvfio serve, asks ./jvfio qemu-args for the QEMU options, boots a
-# guest whose /init runs a test script (passed with -fw_cfg), and turns the "E2E PASS|FAIL|SKIP"
-# lines of the guest console into suite results. Host-side checks call pass/fail/skip directly.
+# Host side of the guest suite, sourced by scripts/e2e.sh (and scripts/arm64-host.sh), which run
+# each scripts/e2e/checks/*.sh with run_check. A check serves devices with ./jvfio serve, asks
+# ./jvfio qemu-args for the QEMU options, boots a guest whose /init runs a test script (passed
+# with -fw_cfg), and turns the "E2E PASS|FAIL|SKIP" lines of the guest console into suite results.
+# Host-side checks call pass/fail/skip directly.
 
-E2E_PASSED=0 E2E_FAILED=0 E2E_SKIPPED=0
 E2E_PIDS=()
 declare -A E2E_SERVE=()
 
-pass() { echo "PASS $1"; E2E_PASSED=$((E2E_PASSED + 1)); }
-fail() { echo "FAIL $1: $2"; E2E_FAILED=$((E2E_FAILED + 1)); }
-skip() { echo "SKIP $1: $2"; E2E_SKIPPED=$((E2E_SKIPPED + 1)); }
+# ---- results ----
+# Each result is a line on stdout and a letter (P, F, S) appended to $E2E_TALLY: checks and
+# background guests run in subshells, whose variables die with them, and the file counts for all.
+# work_init: makes $WORK (short: AF_UNIX socket paths are limited to 107 bytes) and the tally.
+work_init() {
+  WORK=$(mktemp -d /tmp/jvfio-e2e.XXXXXX)
+  E2E_TALLY=$WORK/results.tally
+  : >"$E2E_TALLY"
+}
+pass() { echo "PASS $1"; echo P >>"$E2E_TALLY"; }
+fail() { echo "FAIL $1: $2"; echo F >>"$E2E_TALLY"; }
+skip() { echo "SKIP $1: $2"; echo S >>"$E2E_TALLY"; }
+# e2e_counts: sets E2E_PASSED, E2E_FAILED and E2E_SKIPPED from the tally
+e2e_counts() {
+  E2E_PASSED=$(grep -c '^P' "$E2E_TALLY") E2E_FAILED=$(grep -c '^F' "$E2E_TALLY") E2E_SKIPPED=$(grep -c '^S' "$E2E_TALLY")
+}
+# e2e_summary: the suite's last line, "N passed, N failed, N skipped"; status 0 iff none failed
+e2e_summary() {
+  e2e_counts
+  echo "$E2E_PASSED passed, $E2E_FAILED failed, $E2E_SKIPPED skipped"
+  [ "$E2E_FAILED" = 0 ]
+}
+
+# ---- checks ----
+# cleanup: stops every process serve_start started in this shell (SIGTERM, then waits for it)
+cleanup() {
+  local pid
+  for pid in "${E2E_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${E2E_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  E2E_PIDS=()
+}
+# run_check FILE: sources the check FILE in a subshell of its own, so nothing it defines or changes
+# (variables, functions, traps, options, the working directory) reaches the next check, and an
+# `exit` ends only that check. Its serve processes are stopped when it ends, however it ends (a
+# check that sets its own EXIT trap calls cleanup from it). It ends normally by running to its
+# end, `return` or `exit 0`; any other exit status (`exit 1`, an unbound variable under set -u)
+# is a failure of its own, NAME/exit. Prints "== NAME" before and its time after.
+run_check() {
+  local name rc t0=$SECONDS
+  name=$(basename "$1" .sh)
+  echo "== $name"
+  (
+    E2E_PIDS=() E2E_BG=() E2E_SERVE=()
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+    ARCH=x86_64
+    . "$1"
+    exit 0
+  )
+  rc=$?
+  [ "$rc" = 0 ] || fail "$name/exit" "the check file ended with exit status $rc"
+  echo "   ($name: $(( SECONDS - t0 )) s)"
+  [ "$rc" != 130 ]
+}
 note() { echo "  $*"; }
 # check NAME COMMAND...: PASS if the command succeeds, else FAIL with (the start of) its output
 check() {
@@ -110,25 +161,19 @@ guest_results() { # NAME CONSOLE
   done < <(grep -a '^E2E ' "$2" 2>/dev/null)
 }
 # guest_run_bg NAME SCRIPT [extra QEMU options...]: guest_run in the background, with the QARGS and
-# PHYS_BITS of now (concurrent guests, or a host that acts while the guest runs); its result lines
-# wait in $WORK/NAME.results until guest_wait counts them here (a subshell's counters are lost).
+# PHYS_BITS of now (concurrent guests, or a host that acts while the guest runs); its results are
+# counted as they come (the tally), its output waits in $WORK/NAME.results until guest_wait prints
+# it, so the lines of concurrent guests do not interleave.
 E2E_BG=()
 guest_run_bg() {
   ( guest_run "$@" ) >"$WORK/$1.results" 2>&1 </dev/null &
   E2E_BG+=("$!:$1")
 }
-guest_wait() { # waits for every guest_run_bg guest and replays its results
-  local e line rest
+guest_wait() { # waits for every guest_run_bg guest and prints its output
+  local e
   for e in "${E2E_BG[@]}"; do
     wait "${e%%:*}"
-    while IFS= read -r line; do
-      case "$line" in
-        "PASS "*) pass "${line#PASS }" ;;
-        "FAIL "*) rest=${line#FAIL }; fail "${rest%%: *}" "${rest#*: }" ;;
-        "SKIP "*) rest=${line#SKIP }; skip "${rest%%: *}" "${rest#*: }" ;;
-        *) echo "$line" ;;
-      esac
-    done <"$WORK/${e#*:}.results"
+    cat "$WORK/${e#*:}.results"
   done
   E2E_BG=()
 }
