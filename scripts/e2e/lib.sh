@@ -1,8 +1,8 @@
 # Host side of the guest suite, sourced by scripts/e2e.sh (and scripts/arm64-host.sh), which run
 # each scripts/e2e/checks/*.sh with run_check. A check serves devices with ./jvfio serve, asks
-# ./jvfio qemu-args for the QEMU options, boots a guest whose /init runs a test script (passed
-# with -fw_cfg), and turns the "E2E PASS|FAIL|SKIP" lines of the guest console into suite results.
-# Host-side checks call pass/fail/skip directly.
+# ./jvfio qemu-args for the QEMU options, boots a guest whose /init runs a script of guest/checks/
+# (named in a small script passed with -fw_cfg), and turns the "E2E PASS|FAIL|SKIP" lines of the
+# guest console into suite results. Host-side checks call pass/fail/skip directly.
 
 E2E_PIDS=()
 declare -A E2E_SERVE=()
@@ -193,15 +193,17 @@ guest_info() { grep -a "^E2E INFO $2" "$WORK/$1.console" | sed "s/^E2E INFO $2//
 
 # ---- initramfs ----
 # build_initramfs ARCH: builds $WORK/initramfs-ARCH.cpio.gz: busybox, /init, the guest library, the
-# static helpers of guest/helpers/*.c, the kernel modules the tests load and (x86_64) the guest
-# modules under guest/*/Kbuild, built against the guest kernel's headers.
+# guest scripts of guest/checks/ (in /lib/jvfio/checks), the static helpers of guest/helpers/*.c,
+# the kernel modules the tests load and (x86_64) the guest modules under guest/*/Kbuild, built
+# against the guest kernel's headers.
 build_initramfs() {
   local arch=${1:-x86_64} root=$WORK/initramfs-${1:-x86_64} cc=gcc busybox=$E2E_BUSYBOX_X86 modules=$E2E_MODULES_X86
   if [ "$arch" = aarch64 ]; then cc=$E2E_CC_AA64 busybox=$E2E_BUSYBOX_AA64 modules=$E2E_MODULES_AA64; fi
-  rm -rf "$root"; mkdir -p "$root"/{bin,sbin,lib/jvfio,proc,sys,dev,tmp}
+  rm -rf "$root"; mkdir -p "$root"/{bin,sbin,lib/jvfio/checks,proc,sys,dev,tmp}
   cp "$busybox" "$root/bin/busybox"
   cp "$E2E_REPO/guest/init" "$root/init"
   cp "$E2E_REPO/guest/guest-lib.sh" "$root/lib/jvfio/guest-lib.sh"
+  cp "$E2E_REPO"/guest/checks/*.sh "$root/lib/jvfio/checks/"
   cp "$modules"/*.ko "$root/lib/jvfio/"
   local c
   for c in "$E2E_REPO"/guest/helpers/*.c; do
@@ -224,8 +226,24 @@ build_initramfs() {
   (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$WORK/initramfs-$arch.cpio.gz"
 }
 
-# guest_script NAME: writes stdin to $WORK/NAME.sh and prints its path
-guest_script() { cat >"$WORK/$1.sh"; echo "$WORK/$1.sh"; }
+# guest_script NAME SCRIPT [VAR=VALUE...]: the test script of guest NAME, for guest_run: it sets
+# each VAR to VALUE (the host's values: sizes, seeds, addresses) and sources guest/checks/SCRIPT.sh
+# from the initramfs. Writes it to $WORK/NAME.sh and prints that path.
+guest_script() {
+  local name=$1 script=$2 a var q="'"; shift 2
+  if [ ! -f "$E2E_REPO/guest/checks/$script.sh" ]; then echo "guest_script: no guest/checks/$script.sh" >&2; return 1; fi
+  {
+    echo "# guest $name: guest/checks/$script.sh with the host's values"
+    for a in "$@"; do
+      var=${a%%=*}
+      if ! [[ $a == *=* && $var =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]]; then echo "guest_script: '$a' is not VAR=VALUE" >&2; return 1; fi
+      a=${a#*=}
+      echo "$var='${a//$q/$q\\$q$q}'"
+    done
+    echo ". /lib/jvfio/checks/$script.sh"
+  } >"$WORK/$name.sh" || return 1
+  echo "$WORK/$name.sh"
+}
 
 # ---- QMP ----
 # qmp SOCKET COMMAND-JSON...: connects to a QEMU started with -qmp unix:SOCKET,server=on,wait=off,
