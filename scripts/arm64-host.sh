@@ -18,11 +18,11 @@ case "${1:-}" in
   *) echo "arm64-host: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 esac
 . "$E2E_REPO/scripts/e2e/lib.sh"
-WORK=$(mktemp -d /tmp/jvfio-e2e.XXXXXX)
-started=$SECONDS
-echo "== 95-arm64-host"
-. "$E2E_REPO/scripts/e2e/checks/95-arm64-host.sh"
-echo "   (95-arm64-host: $((SECONDS - started)) s; logs in $WORK)"
+work_init
+trap 'exit 130' INT TERM
+run_check "$E2E_REPO/scripts/e2e/checks/95-arm64-host.sh"
+echo "arm64-host: logs in $WORK"
+e2e_counts
 if [ "$E2E_FAILED" = 0 ] && [ -z "$keep" ]; then rm -rf "$WORK"; fi
 echo "$E2E_PASSED passed, $E2E_FAILED failed, $E2E_SKIPPED skipped"
 [ "$E2E_FAILED" = 0 ]

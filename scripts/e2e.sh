@@ -8,7 +8,8 @@
 #   --keep        keep the work directory (consoles, serve logs) even when everything passed
 # Needs the environment of scripts/e2e-env.sh (run that first, as root on Debian; it is cached).
 # Prints one line per check (PASS name / FAIL name: detail / SKIP name: why) and a last line
-# "N passed, N failed"; exit 0 iff none failed.
+# "N passed, N failed, N skipped"; exit 0 iff none failed. Each check file runs in a subshell of
+# its own (run_check in scripts/e2e/lib.sh): nothing it sets reaches the next one.
 set -uo pipefail
 E2E_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 qemu="" only="" keep=""
@@ -37,37 +38,27 @@ fi
 
 . "$E2E_REPO/scripts/e2e/lib.sh"
 JVFIO=$E2E_REPO/jvfio
-# Short paths: AF_UNIX socket paths are limited to 107 bytes.
-WORK=$(mktemp -d /tmp/jvfio-e2e.XXXXXX)
-cleanup() {
-  local pid
-  for pid in "${E2E_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${E2E_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
+work_init
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-started=$(date +%s)
+started=$SECONDS
 echo "e2e: $("$E2E_QEMU_X86" --version | head -1); guest kernel $E2E_KVER_X86; work dir $WORK"
 "$JVFIO" --version >/dev/null 2>&1 || { echo "e2e: ./jvfio does not run" >&2; exit 1; }
-build_initramfs x86_64 || { fail "setup/initramfs" "see above"; echo "0 passed, 1 failed"; exit 1; }
+build_initramfs x86_64 || { fail "setup/initramfs" "see above"; e2e_summary; exit 1; }
 if [ -n "${E2E_KERNEL_AA64:-}" ]; then
-  build_initramfs aarch64 || { fail "setup/initramfs-aarch64" "see above"; echo "0 passed, 1 failed"; exit 1; }
+  build_initramfs aarch64 || { fail "setup/initramfs-aarch64" "see above"; e2e_summary; exit 1; }
   echo "e2e: arm64 leg: $("$E2E_QEMU_AA64" --version | head -1); guest kernel $E2E_KVER_AA64"
 fi
 
 for check in "$E2E_REPO"/scripts/e2e/checks/*.sh; do
   name=$(basename "$check" .sh)
   if [ -n "$only" ] && ! [[ $name =~ $only ]]; then continue; fi
-  echo "== $name"
-  t0=$(date +%s)
-  ARCH=x86_64
-  . "$check"
-  cleanup; E2E_PIDS=()
-  echo "   ($name: $(( $(date +%s) - t0 )) s)"
+  run_check "$check" || exit 130
 done
 
-echo "e2e: suite time $(( $(date +%s) - started )) s; logs in $WORK"
+echo "e2e: suite time $(( SECONDS - started )) s; logs in $WORK"
+e2e_counts
 if [ "$E2E_FAILED" = 0 ] && [ -z "$keep" ]; then rm -rf "$WORK"; fi
 echo "$E2E_PASSED passed, $E2E_FAILED failed, $E2E_SKIPPED skipped"
 [ "$E2E_FAILED" = 0 ]

@@ -1,4 +1,4 @@
-# qemu-args --topology grace (issue 14): one CPU+RAM node per GPU and each GPU's root port behind a
+# qemu-args --topology grace: one CPU+RAM node per GPU and each GPU's root port behind a
 # pxb-pcie host bridge of that node, so the guest's numa_node of GPU g is its CPU node g (with the
 # default flat layout it is -1); on q35 and on arm virt. Also: QEMU prints no warning for either
 # layout (the -smp sockets per CPU node keep 11.1's "CPU-0 and CPU-1 in socket-0-cluster-0 have
@@ -12,17 +12,7 @@ grace_case() { # NAME ARCH MACHINE
     || { fail "$n/serve" "did not start"; ARCH=x86_64; return; }
   qemu_args --machine "$machine" --topology grace --socket "$WORK/$n/gpu0.sock" --socket "$WORK/$n/gpu1.sock" \
     --mem-size 4G --ram 1G --cpus 2 || { fail "$n/qemu-args" "failed"; ARCH=x86_64; return; }
-  script=$(guest_script "$n" <<'GUEST'
-i=0
-for dev in $(pci_devs 0x10de 0x2342); do
-  info "gpu$i $(basename $dev) numa_node $(cat $dev/numa_node) behind $(basename $(readlink -f $dev/..))"
-  expect "gpu$i-numa-node" "$(cat $dev/numa_node)" "$i"
-  i=$((i + 1))
-done
-expect gpus-seen "$i" 2
-expect cpu-nodes "$(cat /sys/devices/system/node/has_cpu)" 0-1
-GUEST
-)
+  script=$(guest_script "$n" grace-topology)
   guest_run "$n" "$script"
   check "$n/no-qemu-warnings" sh -c "! grep -ai 'warning' '$WORK/$n.qemu.log'"
   serve_stop "$n"

@@ -15,19 +15,7 @@ if serve_start "$n" --gpus 4 --mem-size 4G "${socks[@]}"; then
   done
   for i in 0 1 2 3; do
     declare -n qa=multi_qargs$i; QARGS=("${qa[@]}"); unset -n qa
-    script=$(guest_script "$n$i" <<GUEST
-set -- \$(pci_devs 0x10de 0x2342)
-check one-gpu test \$# -eq 1
-info "gpus: \$*; all functions: \$(ls /sys/bus/pci/devices | tr '\n' ' ')"
-dev=\$1
-if [ -n "\$dev" ]; then
-  mem_enable "\$dev"
-  check bar4-fill bar-io "\$dev/resource4" fill 0 $count $((0x7000 + i))
-  check bar4-check bar-io "\$dev/resource4" check 0 $count $((0x7000 + i))
-  info "sha256 \$(bar-io "\$dev/resource4" dump 0 $count | sha256sum | cut -d' ' -f1)"
-fi
-GUEST
-)
+    script=$(guest_script "$n$i" multi-vm count="$count" seed=$((0x7000 + i)))
     E2E_TIMEOUT=${E2E_TIMEOUT:-400} guest_run_bg "$n$i" "$script"
   done
   multi_t0=$SECONDS

@@ -15,27 +15,7 @@ gone_wait=${E2E_GONE_WAIT:-30} # seconds the host gives QEMU to end by itself af
 gone_round() {
   local r=$1 sig=$2 seed=$3 prev=${4:-} g=$n-$1 pid sub waited
   qemu_args --socket "$WORK/$n.sock" --mem-size 4G --ram 1G --cpus 2 || { fail "$g/qemu-args" "failed"; return 1; }
-  script=$(guest_script "$g" <<GUEST
-dev=\$(pci_devs 0x10de 0x2342 | head -1)
-if [ -z "\$dev" ]; then fail gpu-present "no GH200 in the guest"; return 0; fi
-mem_enable "\$dev"
-r0=\$dev/resource0 r4=\$dev/resource4
-if [ -n "$prev" ]; then check restart-kept-previous-pattern bar-io "\$r4" check 0 $gone_len $prev; fi
-check bar4-fill bar-io "\$r4" fill 0 $gone_len $seed
-info "sha256 \$(bar-io "\$r4" dump 0 $gone_len | sha256sum | cut -d' ' -f1)"
-sync
-echo "E2E KILL SERVER NOW"
-i=0
-while [ \$i -lt 10 ]; do
-  sleep 1; i=\$((i + 1))
-  v=\$(bar-io "\$r0" rd32 0x1498 2>&1); rc=\$?
-  m=\$(bar-io "\$r4" check 0 0x1000 $seed 2>&1); mrc=\$?
-  info "after-kill t+\${i}s: BAR0 0x1498 (trapped) -> \$v (exit \$rc); BAR4 (mapped) check -> exit \$mrc \$m"
-done
-info "after-kill: config command \$(cfg_bytes "\$dev" 4 2), vendor \$(cfg_bytes "\$dev" 0 2)"
-info "after-kill: the guest is still running 10 s after the server died"
-GUEST
-)
+  script=$(guest_script "$g" server-gone gone_len="$gone_len" seed="$seed" prev="$prev")
   E2E_TIMEOUT=${E2E_TIMEOUT:-180} E2E_END_OPTIONAL=1 guest_run_bg "$g" "$script"
   sub=${E2E_BG[-1]%%:*}
   if ! console_wait "$g" "E2E KILL SERVER NOW" "${E2E_TIMEOUT:-180}"; then
