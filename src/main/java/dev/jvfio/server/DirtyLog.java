@@ -32,6 +32,7 @@ final class DirtyLog {
     static final int MAX_RANGES = 1024;
 
     private final int shift;
+    private final int maxChunks;
     /** First and last address (inclusive, unsigned) of each logged range, in address order; empty = all. */
     private final long[] firsts;
     private final long[] lasts;
@@ -39,8 +40,9 @@ final class DirtyLog {
     private final TreeMap<Long, long[]> chunks = new TreeMap<>();
     private boolean overflowed;
 
-    private DirtyLog(int shift, long[] firsts, long[] lasts) {
+    private DirtyLog(int shift, long[] firsts, long[] lasts, int maxChunks) {
         this.shift = shift;
+        this.maxChunks = maxChunks;
         this.firsts = firsts;
         this.lasts = lasts;
     }
@@ -50,6 +52,11 @@ final class DirtyLog {
      * lengths (already checked not to wrap), or null if two ranges overlap (VU-10.12).
      */
     static DirtyLog of(long pageSize, long[] starts, long[] lengths) {
+        return of(pageSize, starts, lengths, MAX_CHUNKS);
+    }
+
+    /** As {@link #of(long, long[], long[])}, overflowing beyond {@code maxChunks} chunks (tests). */
+    static DirtyLog of(long pageSize, long[] starts, long[] lengths, int maxChunks) {
         int n = starts.length;
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {
@@ -65,7 +72,7 @@ final class DirtyLog {
                 return null;
             }
         }
-        return new DirtyLog(Long.numberOfTrailingZeros(pageSize), firsts, lasts);
+        return new DirtyLog(Long.numberOfTrailingZeros(pageSize), firsts, lasts, maxChunks);
     }
 
     long pageSize() {
@@ -134,7 +141,7 @@ final class DirtyLog {
             long chunk = p >>> CHUNK_SHIFT;
             long[] bits = chunks.get(chunk);
             if (bits == null) {
-                if (chunks.size() >= MAX_CHUNKS) {
+                if (chunks.size() >= maxChunks) {
                     overflowed = true;
                     chunks.clear();
                     return;
