@@ -1,6 +1,7 @@
 package dev.jvfio.client;
 
 import dev.jvfio.device.MigrationState;
+import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.DataSizeFeature;
 import dev.jvfio.protocol.DeviceFeatureMessage;
 import dev.jvfio.protocol.DeviceStateFeature;
@@ -33,6 +34,9 @@ public final class ClientMigration {
 
     /** One range of I/O virtual addresses to log. */
     public record Range(long iova, long length) {}
+
+    /** From this many bytes on, stream data moves between the socket and the caller's memory directly. */
+    private static final long DIRECT_TRANSFER = 64 * 1024;
 
     private final VfioUserClient lock;
     private final ClientConnection ch;
@@ -132,6 +136,9 @@ public final class ClientMigration {
         }
         synchronized (lock) {
             int n = MigDataMessage.encodeReadRequest(ch.out, ch.id(), (int) want);
+            if (want >= DIRECT_TRANSFER && dst.isNative()) {
+                return readDirect(n, dst);
+            }
             MemorySegment reply = ch.call(n, List.of(), MigDataMessage.SIZE + want);
             ch.closeReplyFds();
             long got = MigDataMessage.replySize(reply);
@@ -144,6 +151,29 @@ public final class ClientMigration {
         }
     }
 
+    /** A large read: the data goes from the socket straight into {@code dst}, not through our buffer. */
+    private int readDirect(int requestSize, MemorySegment dst) throws IOException, VfioUserException {
+        ch.checkOpen();
+        int id = Header.id(ch.out);
+        ch.closeReplyFds();
+        ch.conn.send(ch.out.asSlice(0, requestSize));
+        long start = ch.receiveStart(MigDataMessage.SIZE);
+        long size = Header.size(ch.in);
+        if (Header.isError(ch.in) || size < MigDataMessage.SIZE || !Header.isReply(ch.in)) {
+            ch.checkReply(ch.finishReceive(start), id, Command.MIG_DATA_READ); // throws for an error reply
+            throw new IOException("malformed MIG_DATA_READ reply: " + Header.describe(ch.in));
+        }
+        MemorySegment head = ch.checkReply(ch.finishReceiveUpTo(start, MigDataMessage.SIZE), id, Command.MIG_DATA_READ);
+        long got = size - MigDataMessage.SIZE;
+        if (got > dst.byteSize() || MigDataMessage.replySize(head) != got
+                || MigDataMessage.replyArgsz(head) != MigDataMessage.PAYLOAD + got) {
+            throw new IOException("malformed MIG_DATA_READ reply: " + Header.describe(head));
+        }
+        ch.conn.receiveFully(dst.asSlice(0, got), ch.replyFds, Math.max(0, 16 - ch.replyFds.size()));
+        ch.closeReplyFds();
+        return (int) got;
+    }
+
     /** MIG_DATA_WRITE of {@code src} (at most {@link VfioUserClient#maxTransfer()} bytes; VU-10.10). */
     public void write(MemorySegment src) throws IOException, VfioUserException {
         long size = src.byteSize();
@@ -152,8 +182,17 @@ public final class ClientMigration {
         }
         synchronized (lock) {
             int n = MigDataMessage.encodeWriteRequest(ch.out, ch.id(), (int) size);
-            MemorySegment.copy(src, 0, ch.out, MigDataMessage.DATA, size);
-            ch.call(n, List.of());
+            if (size >= DIRECT_TRANSFER && src.isNative()) {
+                ch.checkOpen();
+                int id = Header.id(ch.out);
+                ch.closeReplyFds();
+                ch.conn.send(ch.out.asSlice(0, MigDataMessage.DATA)); // the fields, then the data
+                ch.conn.send(src);                                    // straight from the caller's memory
+                ch.checkReply(ch.receive(Header.SIZE), id, Command.MIG_DATA_WRITE);
+            } else {
+                MemorySegment.copy(src, 0, ch.out, MigDataMessage.DATA, size);
+                ch.call(n, List.of());
+            }
             ch.closeReplyFds();
         }
     }
