@@ -36,7 +36,7 @@ class MigrationTraceTest {
     private record Outcome(MemorySegment request, MemorySegment reply, MemorySegment original) {}
 
     @Test
-    @DisplayName("VU-10.1 VU-10.9 VU-10.10 VU-10.12 VU-10.14 libvfio-user's client migrating: logging, PRE_COPY, STOP_COPY, RESUMING, all as it expects")
+    @DisplayName("VU-10.17 VU-10.1 VU-10.9 VU-10.10 VU-10.12 VU-10.14 libvfio-user's client migrating: logging, PRE_COPY, STOP_COPY, RESUMING, all as it expects")
     void vu10_libvfioUserClient() throws Exception {
         Map<String, TraceReplayTest.Connection> conns =
                 TraceReplayTest.parse(Path.of(MigrationTraceTest.class.getResource(TRACE).toURI()));
