@@ -49,10 +49,11 @@ class LayeringTest {
             Map.entry("conform", Set.of("client", "protocol", "transport", "device", "os")),
             Map.entry("lspci", Set.of("client", "pci", "device", "os", "units")),
             Map.entry("qemu", Set.of("hw", "units")),
+            Map.entry("migration", Set.of("client", "device", "os", "units")),
             Map.entry("fuzz", Set.of("client", "server", "profile", "protocol", "transport", "device", "os", "procfs")),
             Map.entry("bench", Set.of("client", "server", "sample", "hw", "engine", "protocol", "transport", "device",
                     "os", "units")),
-            Map.entry("cli", Set.of("bench", "fuzz", "lspci", "qemu", "trace", "conform", "client", "server", "profile", "nvgrace", "hw",
+            Map.entry("cli", Set.of("bench", "fuzz", "lspci", "qemu", "trace", "conform", "migration", "client", "server", "profile", "nvgrace", "hw",
                     "sample", "engine", "pci", "protocol", "transport", "device", "os", "units")));
 
     private static final Pattern REFERENCE = Pattern.compile("\\bdev\\.jvfio\\.([a-z]+)\\.");

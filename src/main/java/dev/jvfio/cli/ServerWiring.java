@@ -1,6 +1,7 @@
 package dev.jvfio.cli;
 
 import dev.jvfio.device.VfioDevice;
+import dev.jvfio.device.MigrationState;
 import dev.jvfio.server.ServerListener;
 import dev.jvfio.server.ServerOptions;
 import dev.jvfio.server.VfioUserServer;
@@ -62,6 +63,11 @@ final class ServerWiring implements Endpoint.Starter {
         @Override
         public void error(String message) {
             log.event(device, "request failed: " + message);
+        }
+
+        @Override
+        public void migrationState(MigrationState from, MigrationState to) {
+            log.event(device, "migration state " + from + " -> " + to);
         }
     }
 }

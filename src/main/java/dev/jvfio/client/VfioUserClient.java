@@ -47,9 +47,11 @@ public final class VfioUserClient implements AutoCloseable {
 
     private final ClientConnection ch;
     private final Object rawSendLock = new Object();
+    private final ClientMigration migration;
 
     private VfioUserClient(UnixConnection conn) {
         this.ch = new ClientConnection(conn);
+        this.migration = new ClientMigration(this, ch);
     }
 
     /** Connects to the server at {@code socket} and negotiates the protocol version. */
@@ -71,6 +73,11 @@ public final class VfioUserClient implements AutoCloseable {
      */
     public void busyPoll(boolean on) {
         ch.conn.busyPoll(on);
+    }
+
+    /** The migration calls (VU-10): features, device state, data stream, dirty logging. */
+    public ClientMigration migration() {
+        return migration;
     }
 
     /** The server's capabilities from its VERSION reply. */

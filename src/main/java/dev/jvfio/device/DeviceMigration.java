@@ -21,6 +21,11 @@ public interface DeviceMigration {
      * saving stream; entering RESUMING starts an empty incoming stream; RESUMING to STOP applies the
      * incoming stream whole or not at all (throw with EINVAL for a foreign, truncated or corrupt
      * stream, leaving the device as it was).
+     *
+     * <p>Called while the client waits for the reply to its SET: an arc must not wait for device
+     * work that itself waits for that reply ({@link DmaSpace#awaitReplySent()}), or neither ends.
+     * A failed arc puts the device in ERROR as the client sees it; only a reset
+     * ({@link #abandon()}, then {@link VfioDevice#reset()}) leaves it.
      */
     void transition(MigrationState from, MigrationState to) throws VfioException;
 

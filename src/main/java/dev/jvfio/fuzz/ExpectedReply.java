@@ -8,9 +8,22 @@ import java.lang.foreign.MemorySegment;
 /**
  * What the sender of one fuzzed message expects back, and the check of the reply the server sent:
  * a reply type, the echoed id and command, header-only error replies with an errno, no fds but on
- * region info, the payload size of its command (VU-2.2, VU-2.3, VU-5.2, VU-8.7).
+ * region info, the payload size of its command (VU-2.2, VU-2.3, VU-5.2, VU-8.7, VU-10.1, VU-10.9).
+ *
+ * @param requested the request's count (REGION_READ), size (MIG_DATA_READ) or feature flags
+ *                  (DEVICE_FEATURE), as the reply's check needs it; -1 otherwise
  */
-record ExpectedReply(int id, int command, boolean wantsReply, int requestedCount, int flags, int length) {
+record ExpectedReply(int id, int command, boolean wantsReply, int requested, int flags, int length) {
+    /** The request field {@link #requested} stands for, read from the whole request message. */
+    static int requested(byte[] m) {
+        MemorySegment s = MemorySegment.ofArray(m);
+        return switch (Wire.u16(s, 2)) {
+            case Command.REGION_READ -> m.length >= 32 ? Wire.u32(s, 28) : -1;
+            case Command.DEVICE_FEATURE, Command.MIG_DATA_READ -> m.length >= 24 ? Wire.u32(s, 20) : -1;
+            default -> -1;
+        };
+    }
+
     /** Null if reply (which carried fds fds) is a well-formed answer to this request, else what is wrong. */
     String problemWith(MemorySegment reply, int fds) {
         long size = reply.byteSize();
@@ -35,7 +48,11 @@ record ExpectedReply(int id, int command, boolean wantsReply, int requestedCount
             case Command.DEVICE_GET_INFO, Command.DEVICE_GET_IRQ_INFO, Command.DEVICE_GET_REGION_IO_FDS,
                  Command.REGION_WRITE -> 32;
             case Command.REGION_WRITE_MULTI -> 24; // u64 wr_cnt
-            case Command.DMA_MAP, Command.DEVICE_SET_IRQS, Command.DEVICE_RESET -> 16;
+            case Command.DMA_MAP, Command.DEVICE_SET_IRQS, Command.DEVICE_RESET, Command.MIG_DATA_WRITE -> 16;
+            case Command.DEVICE_FEATURE -> (requested & (1 << 16)) != 0 && (requested & (1 << 18)) == 0
+                    ? (size >= 24 ? 16 + Integer.toUnsignedLong(Wire.u32(reply, 16)) : 24) // GET: argsz is the payload
+                    : length; // SET and PROBE echo the request
+            case Command.MIG_DATA_READ -> size >= 24 ? 24 + Integer.toUnsignedLong(Wire.u32(reply, 20)) : 24;
             case Command.DMA_UNMAP -> 40;
             case Command.REGION_READ -> size >= 32 ? 32 + Integer.toUnsignedLong(Wire.u32(reply, 28)) : 32;
             case Command.DEVICE_GET_REGION_INFO -> size >= 48 ? size : 48;
@@ -48,8 +65,12 @@ record ExpectedReply(int id, int command, boolean wantsReply, int requestedCount
             return "reply of " + size + " bytes, expected " + want + ": " + Header.describe(reply);
         }
         if (command == Command.REGION_READ && Integer.toUnsignedLong(Wire.u32(reply, 28))
-                != Integer.toUnsignedLong(requestedCount)) {
+                != Integer.toUnsignedLong(requested)) {
             return "REGION_READ reply count differs from the request (VU-5.2, VU-8.7)";
+        }
+        if (command == Command.MIG_DATA_READ && (Integer.toUnsignedLong(Wire.u32(reply, 20))
+                > Integer.toUnsignedLong(requested) || Wire.u32(reply, 16) != 8 + Wire.u32(reply, 20))) {
+            return "MIG_DATA_READ reply larger than asked or with a wrong argsz (VU-10.9)";
         }
         return null;
     }

@@ -217,7 +217,7 @@ public final class Fuzzer {
             int flags = Wire.u32(MemorySegment.ofArray(m), 8);
             int command = Wire.u16(MemorySegment.ofArray(m), 2);
             boolean wantsReply = (flags & Header.FLAG_NO_REPLY) == 0 && (flags & Header.TYPE_MASK) != Header.TYPE_REPLY;
-            int count = command == Command.REGION_READ && m.length >= 32 ? Wire.u32(MemorySegment.ofArray(m), 28) : -1;
+            int count = ExpectedReply.requested(m);
             if (r.nextInt(40) == 0) {
                 // cut short, then hang up: the server must end this session and take the next client
                 int cut = 1 + r.nextInt(m.length - 1);

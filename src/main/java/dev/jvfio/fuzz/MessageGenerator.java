@@ -54,7 +54,7 @@ public final class MessageGenerator {
         };
     }
 
-    private long count(Random r) {
+    long count(Random r) {
         return switch (r.nextInt(10)) {
             case 0 -> 0;
             case 1, 2 -> 1 + r.nextInt(8);
@@ -152,6 +152,9 @@ public final class MessageGenerator {
             case Command.REGION_WRITE -> regionWrite(r);
             case Command.DEVICE_RESET -> r.nextInt(4) == 0 ? random(r, 1 + r.nextInt(32)) : new byte[0];
             case Command.REGION_WRITE_MULTI -> writeMulti(r);
+            case Command.DEVICE_FEATURE -> MigrationPayloads.feature(r);
+            case Command.MIG_DATA_READ -> MigrationPayloads.dataRead(r, count(r));
+            case Command.MIG_DATA_WRITE -> MigrationPayloads.dataWrite(r, count(r), maxDataXferSize);
             default -> random(r, r.nextInt(4) == 0 ? r.nextInt(4096) : r.nextInt(48));
         };
     }

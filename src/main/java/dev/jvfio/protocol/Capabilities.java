@@ -22,7 +22,8 @@ import java.util.Map;
  * @param maxDmaMaps       DMA windows valid at once
  * @param pgsizes          page sizes (or'ed) usable in DMA maps
  * @param writeMultiple    REGION_WRITE_MULTI supported
- * @param migration        a "migration" object was present (we never echo it: no migration support)
+ * @param migration        a "migration" object was present: the first migration draft's capability,
+ *                         which QEMU still sends; migration v2 needs none, so it is never echoed (VU-10.16)
  */
 public record Capabilities(long maxMsgFds, long maxDataXferSize, long maxDmaMaps, long pgsizes,
                            boolean writeMultiple, boolean migration) {

@@ -11,12 +11,15 @@ import java.lang.foreign.MemorySegment;
  * an fd are reached by DMA_READ/WRITE messages ({@link MessageDma}, VU-6.3, VU-8.4), outside that
  * lock. Device work a request starts waits for the request's reply through the session's
  * {@link ReplyGate} (VU-8.5). One access may span adjacent windows; a fault names the first
- * address it could not reach ({@link DmaFaults}).
+ * address it could not reach ({@link DmaFaults}). While DMA logging is on, every write is marked in
+ * the session's {@link DirtyLog} once its bytes moved, whichever way they went (VU-10.13).
  */
 final class ClientMemory implements DmaSpace {
     private final DmaTable table;
     private final ReplyGate gate;
     private volatile MessageDma messages;
+    /** Where writes are marked while DMA logging is on; null while it is off. */
+    private volatile DirtyLog dirty;
 
     ClientMemory(DmaTable table, ReplyGate gate) {
         this.table = table;
@@ -26,6 +29,16 @@ final class ClientMemory implements DmaSpace {
     /** Windows without an fd are served through {@code m} from now on (set once VERSION is done). */
     void messages(MessageDma m) {
         messages = m;
+    }
+
+    /** Starts ({@code log}) or stops (null) marking the device's writes. */
+    void dirtyLog(DirtyLog log) {
+        dirty = log;
+    }
+
+    /** The log writes are marked in, or null while DMA logging is off. */
+    DirtyLog dirtyLog() {
+        return dirty;
     }
 
     /** A reply from the client: true if it answered a DMA_READ/WRITE of ours. */
@@ -81,15 +94,31 @@ final class ClientMemory implements DmaSpace {
                 DmaWindow w = window(at, write);
                 take = Math.min(n - done, w.size() - (at - w.iova()));
                 if (w.memory() != null) {
-                    DmaFaults.copy(w, at, data, done, take, write);
+                    try {
+                        DmaFaults.copy(w, at, data, done, take, write);
+                    } finally {
+                        logged(at, take, write); // a copy that faulted may have moved some bytes
+                    }
                     done += take;
                     continue;
                 }
             } finally {
                 table.readLock().unlock();
             }
-            throughMessages(at, data.asSlice(done, take), write);
+            try {
+                throughMessages(at, data.asSlice(done, take), write);
+            } finally {
+                logged(at, take, write);
+            }
             done += take;
+        }
+    }
+
+    /** Marks a write of {@code n} bytes at {@code at} in the dirty log, if logging is on (VU-10.13). */
+    private void logged(long at, long n, boolean write) {
+        DirtyLog log = dirty;
+        if (write && log != null && n > 0) {
+            log.mark(at, n);
         }
     }
 

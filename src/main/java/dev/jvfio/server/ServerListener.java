@@ -1,5 +1,6 @@
 package dev.jvfio.server;
 
+import dev.jvfio.device.MigrationState;
 import dev.jvfio.transport.PeerCredentials;
 
 /**
@@ -21,6 +22,12 @@ public interface ServerListener {
 
     /** A request failed or was malformed; the session carries on unless it says otherwise. */
     default void error(String message) {}
+
+    /**
+     * The device's migration state changed (VU-10): one direct arc done, a failed arc into ERROR,
+     * or back to RUNNING after a reset or the client leaving.
+     */
+    default void migrationState(MigrationState from, MigrationState to) {}
 
     /** Ignores everything. */
     ServerListener NONE = new ServerListener() {};
@@ -52,6 +59,11 @@ public interface ServerListener {
         @Override
         public void error(String message) {
             log.log(System.Logger.Level.DEBUG, message);
+        }
+
+        @Override
+        public void migrationState(MigrationState from, MigrationState to) {
+            log.log(System.Logger.Level.INFO, "migration state " + from + " -> " + to);
         }
     };
 }

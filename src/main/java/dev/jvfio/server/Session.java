@@ -53,6 +53,7 @@ final class Session {
     /** Made once the device's info is known (after VERSION). */
     private RegionRequests regions;
     private IrqRequests irqs;
+    private MigrationRequests migration;
     private volatile boolean stopping;
 
     Session(UnixConnection conn, PeerCredentials peer, VfioDevice device, ServerOptions options, MappingBudget budget,
@@ -119,6 +120,8 @@ final class Session {
             info = device.info();
             regions = new RegionRequests(device, info, options, out, reply);
             irqs = new IrqRequests(device, info, out, reply);
+            migration = new MigrationRequests(device.migration(), memory, listener, version.messageChunk(),
+                    options.maxDataXferSize(), out, reply);
             device.attach(memory);
             attached = true;
             while (true) {
@@ -148,6 +151,9 @@ final class Session {
             // of each), then the device; a device thread waiting for a message reply gives up now
             memory.closeMessages();
             dmaRequests.unmapAll(true);
+            if (migration != null) {
+                migration.end(); // VU-10.11: the device runs again for the next client
+            }
             if (attached) {
                 try {
                     device.detach();
@@ -259,8 +265,10 @@ final class Session {
                 case Command.REGION_WRITE -> regions.write(m, id);
                 case Command.REGION_WRITE_MULTI -> regions.writeMulti(m, id);
                 case Command.DEVICE_RESET -> reset(m, id);
-                case Command.DIRTY_PAGES, Command.DEVICE_FEATURE, Command.MIG_DATA_READ,
-                     Command.MIG_DATA_WRITE -> reply.error(Errno.ENOTSUP);
+                case Command.DEVICE_FEATURE -> migration.feature(m, id);
+                case Command.MIG_DATA_READ -> migration.read(m, id);
+                case Command.MIG_DATA_WRITE -> migration.write(m, id);
+                case Command.DIRTY_PAGES -> reply.error(Errno.ENOTSUP);
                 default -> reply.error(Errno.EINVAL); // includes DMA_READ/WRITE, which only the server sends
             };
         } catch (VfioException e) {
@@ -285,6 +293,7 @@ final class Session {
         if (m.byteSize() != Header.SIZE) {
             return reply.error(Errno.EINVAL);
         }
+        migration.beforeReset(); // VU-10.7: a reset ends any migration state, ERROR included
         device.reset();
         quietly(listener::reset);
         Header.reply(out, id, Command.DEVICE_RESET, Header.SIZE);

@@ -91,8 +91,8 @@ public final class ClientDriver {
         Header.request(MemorySegment.ofArray(feature), 4243, Command.DEVICE_FEATURE, 16, false);
         c.sendRaw(feature);
         r = c.receiveRaw();
-        check(r.isError() && r.error() == Errno.ENOTSUP, "DEVICE_FEATURE -> ENOTSUP");
-        pass("VU-7.2 DEVICE_FEATURE answered ENOTSUP");
+        check(r.isError() && r.error() == Errno.EINVAL, "DEVICE_FEATURE without argsz and flags -> EINVAL");
+        pass("VU-10.1 a DEVICE_FEATURE without its fields is EINVAL");
     }
 
     private static byte[] header(RawMessage r) {

@@ -48,13 +48,13 @@ class TraceReplayTest {
     /** The captured sessions, beside this class in the test resources (see the README there). */
     private static final String TRACES = "traces";
 
-    private record Message(byte[] bytes, List<String> fdKinds) {
+    record Message(byte[] bytes, List<String> fdKinds) {
         MemorySegment segment() {
             return MemorySegment.ofArray(bytes);
         }
     }
 
-    private record Connection(List<Message> requests, List<Message> replies) {}
+    record Connection(List<Message> requests, List<Message> replies) {}
 
     static Stream<Path> traces() throws IOException, URISyntaxException {
         URL traces = TraceReplayTest.class.getResource(TRACES);
@@ -68,7 +68,7 @@ class TraceReplayTest {
     }
 
     /** Concatenates each direction of each connection and cuts it into messages by the size field. */
-    private static Map<String, Connection> parse(Path trace) throws IOException {
+    static Map<String, Connection> parse(Path trace) throws IOException {
         ObjectMapper json = new ObjectMapper();
         Map<String, ByteArrayOutputStream> bytes = new LinkedHashMap<>();
         Map<String, List<long[]>> fdMarks = new HashMap<>(); // (offset, index into kinds)
@@ -120,7 +120,7 @@ class TraceReplayTest {
         return out;
     }
 
-    private static MemorySegment receive(UnixConnection conn, List<Fd> fds) throws IOException {
+    static MemorySegment receive(UnixConnection conn, List<Fd> fds) throws IOException {
         byte[] h = new byte[Header.SIZE];
         conn.receiveFully(MemorySegment.ofArray(h), fds, 4);
         long size = Header.size(MemorySegment.ofArray(h));
