@@ -23,7 +23,8 @@ public interface DeviceMigration {
      * stream, leaving the device as it was).
      *
      * <p>Called while the client waits for the reply to its SET: an arc must not wait for device
-     * work that itself waits for that reply ({@link DmaSpace#awaitReplySent()}), or neither ends.
+     * work that itself waits for that reply (work a device handed to {@link DmaSpace#afterReply}), or
+     * neither ends.
      * A failed arc puts the device in ERROR as the client sees it; only a reset
      * ({@link #abandon()}, then {@link VfioDevice#reset()}) leaves it.
      */
