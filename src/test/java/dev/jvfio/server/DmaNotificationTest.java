@@ -138,14 +138,13 @@ class DmaNotificationTest {
      * whether the window's first byte can still be read (every window the tests map with an fd
      * is readable).
      */
-    static final class RecordingDevice implements VfioDevice {
+    static final class RecordingDevice extends ForwardingDevice {
         final List<String> events = new CopyOnWriteArrayList<>();
-        private final RamDevice ram;
         volatile DmaSpace dma = DmaSpace.NONE;
         volatile boolean fail;
 
         RecordingDevice(RamDevice ram) {
-            this.ram = ram;
+            super(ram);
         }
 
         @Override
@@ -185,49 +184,13 @@ class DmaNotificationTest {
             ram.detach();
         }
 
-        @Override
-        public String name() {
-            return ram.name();
-        }
 
-        @Override
-        public DeviceInfo info() {
-            return ram.info();
-        }
 
-        @Override
-        public RegionInfo regionInfo(int index) throws VfioException {
-            return ram.regionInfo(index);
-        }
 
-        @Override
-        public int read(int region, long offset, MemorySegment dst) throws VfioException {
-            return ram.read(region, offset, dst);
-        }
 
-        @Override
-        public int write(int region, long offset, MemorySegment src) throws VfioException {
-            return ram.write(region, offset, src);
-        }
 
-        @Override
-        public IrqInfo irqInfo(int index) throws VfioException {
-            return ram.irqInfo(index);
-        }
 
-        @Override
-        public void setIrqs(IrqSet request) throws VfioException {
-            ram.setIrqs(request);
-        }
 
-        @Override
-        public void reset() throws VfioException {
-            ram.reset();
-        }
 
-        @Override
-        public void close() {
-            ram.close();
-        }
     }
 }

@@ -16,13 +16,12 @@ import java.lang.foreign.MemorySegment;
  * {@link DmaSpace} it was attached to within reach of the test, which can so make the device write
  * to client memory exactly where it wants (dirty logging).
  */
-public final class MigratingDevice implements VfioDevice {
-    private final RamDevice ram;
+public final class MigratingDevice extends ForwardingDevice {
     private final RecordingMigration migration;
     private volatile DmaSpace dma = DmaSpace.NONE;
 
     public MigratingDevice(RecordingMigration migration) throws NativeException {
-        this.ram = new RamDevice();
+        super(new RamDevice());
         this.migration = migration;
     }
 
@@ -49,40 +48,12 @@ public final class MigratingDevice implements VfioDevice {
         return "migrating";
     }
 
-    @Override
-    public DeviceInfo info() {
-        return ram.info();
-    }
 
-    @Override
-    public RegionInfo regionInfo(int index) throws VfioException {
-        return ram.regionInfo(index);
-    }
 
-    @Override
-    public int read(int region, long offset, MemorySegment dst) throws VfioException {
-        return ram.read(region, offset, dst);
-    }
 
-    @Override
-    public int write(int region, long offset, MemorySegment src) throws VfioException {
-        return ram.write(region, offset, src);
-    }
 
-    @Override
-    public IrqInfo irqInfo(int index) throws VfioException {
-        return ram.irqInfo(index);
-    }
 
-    @Override
-    public void setIrqs(IrqSet request) throws VfioException {
-        ram.setIrqs(request);
-    }
 
-    @Override
-    public void reset() throws VfioException {
-        ram.reset();
-    }
 
     @Override
     public void attach(DmaSpace dma) {
@@ -96,8 +67,4 @@ public final class MigratingDevice implements VfioDevice {
         ram.detach();
     }
 
-    @Override
-    public void close() {
-        ram.close();
-    }
 }
