@@ -15,6 +15,7 @@
 module dev.jvfio {
     requires java.logging;
     requires java.management;
+    requires jdk.unsupported; // sun.misc.Signal: SIGUSR1 flushes device memory files
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
 

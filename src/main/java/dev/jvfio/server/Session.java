@@ -48,6 +48,8 @@ final class Session {
     private RegionRequests regions;
     private IrqRequests irqs;
     private volatile boolean stopping;
+    /** Whether the listener heard of this client: only once it sent a first message. */
+    private boolean announced;
 
     Session(UnixConnection conn, PeerCredentials peer, VfioDevice device, ServerOptions options, Runnable onEnd) {
         this.conn = conn;
@@ -78,10 +80,20 @@ final class Session {
         }
     }
 
-    /** Ends the session from another thread and waits for its cleanup. */
+    /** The attached peer (SO_PEERCRED at accept). */
+    PeerCredentials peer() {
+        return peer;
+    }
+
+    /**
+     * Ends the session from another thread and waits for its cleanup. The interrupt ends a wait
+     * inside the device (a readiness wait after reset can last the driver's 30 s) so that closing
+     * the server never waits for one.
+     */
     void stop() {
         stopping = true;
         conn.shutdown();
+        thread.interrupt();
         if (Thread.currentThread() != thread) {
             try {
                 thread.join();
@@ -95,7 +107,6 @@ final class Session {
         String reason = "client closed the connection";
         boolean attached = false;
         try {
-            listener.connected(peer);
             boolean negotiated;
             Thread watchdog = Thread.ofVirtual().start(this::hangUpWithoutVersion);
             try {
@@ -146,7 +157,9 @@ final class Session {
             conn.close();
             arena.close();
             String why = reason;
-            quietly(() -> listener.disconnected(peer, why));
+            if (announced) {
+                quietly(() -> listener.disconnected(peer, why));
+            }
             onEnd.run();
         }
     }
@@ -175,6 +188,10 @@ final class Session {
 
     private boolean negotiate() throws IOException {
         long size = reader.receive();
+        // a peer that hangs up before its first message (another server probing whether the socket
+        // is live) was never a client: no connect or disconnect event for it
+        announced = true;
+        quietly(() -> listener.connected(peer));
         if (size <= 0) {
             return false;
         }

@@ -134,11 +134,11 @@ class ServeLiveTest {
     }
 
     @Test
-    @DisplayName("serve refuses a socket path that is a regular file, leaves it alone, exit 1")
+    @DisplayName("serve refuses a socket path that is a regular file, leaves it alone, exit 2")
     void refusesNonSocketFile() throws Exception {
         Path file = Files.writeString(dir.resolve("not-a-socket"), "keep me");
         CliProcess.Result r = CliProcess.run(dir, Map.of(), "serve", "--socket", file.toString(), "--profile", "sample");
-        assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
         assertThat(r.err()).contains(file + " exists and is not a socket");
         assertThat(Files.readString(file)).isEqualTo("keep me");
     }
