@@ -28,14 +28,7 @@ final class BackingFiles {
      * dangling one to the file it would create.
      */
     static String identity(Path p) {
-        Path q = p.toAbsolutePath().normalize();
-        for (int hops = 0; hops < 40 && Files.isSymbolicLink(q); hops++) {
-            try {
-                q = q.resolveSibling(Files.readSymbolicLink(q)).toAbsolutePath().normalize();
-            } catch (IOException e) {
-                break;
-            }
-        }
+        Path q = followLinks(p);
         try {
             Map<String, Object> a = Files.readAttributes(q, "unix:dev,ino");
             return "inode " + a.get("dev") + ":" + a.get("ino");
@@ -47,6 +40,19 @@ final class BackingFiles {
                 return "path " + q;
             }
         }
+    }
+
+    /** The file a path ends at once its symlinks are followed, dangling or not (at most 40, as the kernel). */
+    static Path followLinks(Path p) {
+        Path q = p.toAbsolutePath().normalize();
+        for (int hops = 0; hops < 40 && Files.isSymbolicLink(q); hops++) {
+            try {
+                q = q.resolveSibling(Files.readSymbolicLink(q)).toAbsolutePath().normalize();
+            } catch (IOException e) {
+                break;
+            }
+        }
+        return q;
     }
 
     /** How a message names the file: the option or config field it came from. */
@@ -82,6 +88,14 @@ final class BackingFiles {
             long wanted = ProfileWiring.effectiveMemory(s);
             if (state.exists() && state.size() != 0 && state.size() != wanted && !resize) {
                 throw sizeRefusal(s, state.size(), wanted, config);
+            }
+            if (!state.exists()) {
+                try {
+                    // can it be created? (removed again: nothing is created before every check passed)
+                    Files.delete(Files.createFile(followLinks(file)));
+                } catch (IOException e) {
+                    throw new UsageError(what + ": cannot create it: " + Reasons.of(e));
+                }
             }
         }
     }

@@ -21,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
         header = "Serve simulated GPUs (or the sample device) on vfio-user sockets.",
         description = {
             "Serves simulated devices, each on its own vfio-user socket, until",
@@ -159,7 +159,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         for (DeviceSpec s : out) {
             if (s.socket().toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH_BYTES) {
-                throw new UsageError("socket path of " + s.name() + " is too long for AF_UNIX (" + MAX_SOCKET_PATH_BYTES
+                throw new UsageError((config == null ? "--socket" : "config " + config + ": " + s.name() + ".socket")
+                        + ": the socket path of " + s.name() + " is too long for AF_UNIX (" + MAX_SOCKET_PATH_BYTES
                         + " bytes at most): " + s.socket());
             }
         }

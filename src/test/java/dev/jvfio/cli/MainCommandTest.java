@@ -2,17 +2,58 @@ package dev.jvfio.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** The top-level command and the reserved bench command, run as a user would. */
 class MainCommandTest {
     @Test
-    @DisplayName("jvfio with no command: usage message, exit 2")
+    @DisplayName("jvfio with no command: usage message listing every command --help lists, exit 2")
     void noCommand() {
         CliProcess.Result r = CliProcess.run();
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
-        assertThat(r.err()).contains("a command is needed: serve, lspci, qemu-args or bench");
+        assertThat(r.err()).contains("a command is needed: serve, lspci, qemu-args, bench or peek");
+    }
+
+    @Test
+    @DisplayName("-V and --version print the version for jvfio and for every command, exit 0")
+    void versionEverywhere() {
+        for (String command : List.of("", "serve", "lspci", "qemu-args", "bench", "fuzz", "peek")) {
+            for (String flag : List.of("-V", "--version")) {
+                CliProcess.Result r = command.isEmpty() ? CliProcess.run(flag) : CliProcess.run(command, flag);
+                assertThat(r.exitCode()).as(command + " " + flag + "\n" + r).isZero();
+                assertThat(r.out().strip()).as(command + " " + flag + "\n" + r).isEqualTo(Main.VERSION);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("an unexpected failure prints one line naming it and the file its details went to, no stack trace")
+    void unexpectedFailureIsOneLine() throws Exception {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = new picocli.CommandLine(new Broken());
+        cl.setErr(new java.io.PrintWriter(err, true));
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> Main.failure(ex, cmd)); // the handler Main installs
+        assertThat(cl.execute()).isEqualTo(1);
+        List<String> lines = err.toString().lines().toList();
+        assertThat(lines).hasSize(1);
+        assertThat(lines.getFirst()).startsWith("broken: internal error: java.lang.IllegalStateException: a bug")
+                .contains("; details in ");
+        java.nio.file.Path details = java.nio.file.Path.of(lines.getFirst().substring(lines.getFirst().indexOf("details in ") + 11));
+        try {
+            assertThat(java.nio.file.Files.readString(details)).contains("IllegalStateException: a bug").contains("\tat ");
+        } finally {
+            java.nio.file.Files.deleteIfExists(details);
+        }
+    }
+
+    @picocli.CommandLine.Command(name = "broken")
+    static final class Broken implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new IllegalStateException("a bug");
+        }
     }
 
     @Test

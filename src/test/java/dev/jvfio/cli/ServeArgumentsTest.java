@@ -74,7 +74,14 @@ class ServeArgumentsTest {
                 Arguments.of("{\"devices\": [{\"socket\": \"a.sock\"}, {\"socket\": \"a.sock\"}]}",
                         List.of("same socket")),
                 Arguments.of("{\"devices\": [{\"profile\": \"gh200\", \"profile\": \"gb200\"}]}",
-                        List.of("not valid JSON", "profile")));
+                        List.of("not valid JSON", "profile")),
+                Arguments.of("{\"devices\": [{}]} {\"devices\": [{}]}",
+                        List.of("more after the JSON object at line 1", "one object")),
+                Arguments.of("{\"devices\": [{}]}\n]", List.of("line 2")),
+                Arguments.of("{\"devices\": [{\"socket\": \"a\\u0000b.sock\"}]}",
+                        List.of("devices[0].socket: not a usable path (it holds a NUL character)")),
+                Arguments.of("{\"devices\": [{\"backing-file\": \"m\\u0000\"}]}",
+                        List.of("devices[0].backing-file: not a usable path (it holds a NUL character)")));
     }
 
     @ParameterizedTest(name = "[{index}] {0}")

@@ -116,15 +116,15 @@ class ServeLiveTest {
     }
 
     @Test
-    @DisplayName("a second serve on a live socket fails clearly (exit 1) and leaves the first one serving")
+    @DisplayName("a second serve on a live socket fails clearly (exit 2) and leaves the first one serving")
     void secondServerOnLiveSocket() throws Exception {
         Path socket = dir.resolve("live.sock");
         try (ServeProcess first = new ServeProcess(dir, Map.of(), "--socket", socket.toString(), "--mem-size", "2G")) {
             first.awaitReady();
             CliProcess.Result second = CliProcess.run(dir, Map.of(), "serve", "--socket", socket.toString(),
                     "--mem-size", "2G");
-            assertThat(second.exitCode()).as(second.toString()).isEqualTo(1);
-            assertThat(second.err()).contains("cannot listen on " + socket).contains("another server is listening")
+            assertThat(second.exitCode()).as(second.toString()).isEqualTo(2);
+            assertThat(second.err()).contains("cannot listen on --socket " + socket).contains("another server is listening")
                     .doesNotContain("Exception");
             try (VfioUserClient client = VfioUserClient.connect(socket)) {
                 assertThat(client.read(Vfio.PCI_CONFIG_REGION_INDEX, 0, 2)).containsExactly(0xde, 0x10);
