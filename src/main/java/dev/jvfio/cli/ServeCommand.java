@@ -185,6 +185,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         ServeLog log = new ServeLog(spec.commandLine().getErr());
+        LogBridge.install(log);
         Progress progress = new Progress(spec.commandLine().getErr(), System.console() != null && System.console().isTerminal());
         preflight(specs);
         BackingFiles.preflight(specs, resizeBackingFile, config);

@@ -129,6 +129,7 @@ final class Serving {
         }
         log.info("stopping: closing " + sockets + " socket" + (sockets == 1 ? "" : "s"));
         close();
+        log.flush();
         log.info("stopped");
         stopped.countDown();
     }

@@ -8,10 +8,12 @@ import dev.jvfio.device.DmaSpace;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Logger;
 
 /**
- * A simple DMA copy engine (issue 11; registers in {@code docs/dma-engine.md}): one block of
+ * A simple DMA copy engine (registers in {@code docs/dma-engine.md}): one block of
  * {@link #BLOCK_SIZE} bytes of little-endian 32-bit registers that moves up to 256 MiB between
  * client memory (bus addresses, reached through the function's {@link DmaSpace}) and the device's
  * own memory, then counts, reports a status and optionally raises an interrupt. A simulation
@@ -52,13 +54,15 @@ public final class CopyEngine implements ResetListener {
     public static final int STATUS_DEVICE_RANGE = 0x83;
     public static final int STATUS_BAD_LENGTH = 0x84;
     public static final int STATUS_NOT_WRITABLE = 0x85;
+    /** Device memory itself could not be read or written: its backing file shrank, or its file system is full. */
+    public static final int STATUS_DEVICE_FAULT = 0x86;
 
     public static final long MAX_LENGTH = 256L << 20;
     private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
     /**
      * Bytes per DmaSpace call: what a DMA_UNMAP or a reset waits for at most (about 0.4 ms at
      * 20 GB/s). Not smaller: on the bench VM (AMD EPYC, JDK 25) copying 64 MiB in 1 or 2 MiB calls
-     * of {@code MemorySegment.copy} ran ~15% slower than in one call, 4 MiB and more as fast (issue 11).
+     * of {@code MemorySegment.copy} ran ~15% slower than in one call, 4 MiB and more as fast.
      */
     public static final long CHUNK = 8L << 20;
     /** The name of each engine's worker thread (benchmarks find it in {@code /proc/PID/task}). */
@@ -84,6 +88,9 @@ public final class CopyEngine implements ResetListener {
     /** Bumped by every reset: a copy of an older generation stops and reports nothing. */
     private int generation;
     private boolean intxRaised;
+    /** A device-memory fault is logged once per engine; later ones only count in ERRORS. */
+    private final AtomicBoolean deviceFaultLogged = new AtomicBoolean();
+    private static final Logger LOG = Logger.getLogger(CopyEngine.class.getName());
 
     private CopyEngine(VfioPciDevice device, MemorySegment memory) {
         this.device = device;
@@ -108,7 +115,7 @@ public final class CopyEngine implements ResetListener {
      * One {@link #CHUNK} of native memory for copies whose source and destination are both client
      * memory, allocated by the first such copy and kept (freed with the engine). Not an arena per
      * copy: closing a shared arena is a handshake with every JVM thread, which on the bench VM woke
-     * the VM thread and added a few hundred microseconds to each copy (issue 11). Called only from
+     * the VM thread and added a few hundred microseconds to each copy. Called only from
      * the worker, one copy at a time.
      */
     MemorySegment bounce() {
@@ -271,6 +278,15 @@ public final class CopyEngine implements ResetListener {
 
     static int statusOf(DmaFault f) {
         return f.kind() == DmaFault.Kind.NOT_WRITABLE ? STATUS_NOT_WRITABLE : STATUS_NOT_MAPPED;
+    }
+
+    /** The first device-memory fault of this engine goes to the log (the host's problem, not the guest's). */
+    void deviceMemoryFaulted(long offset) {
+        if (deviceFaultLogged.compareAndSet(false, true)) {
+            LOG.warning(device.name() + ": copy engine: device memory at offset 0x" + Long.toHexString(offset)
+                    + " cannot be read or written (its backing file shrank, or the file system holding it is full);"
+                    + " copies end with STATUS 0x86; further such faults are counted in ERRORS only");
+        }
     }
 
     boolean busMasterEnabled() {

@@ -29,6 +29,21 @@ class MainCommandTest {
     }
 
     @Test
+    @DisplayName("fuzz --help explains every term its summary prints")
+    void fuzzSummaryTermsAreExplained() {
+        CliProcess.Result help = CliProcess.run("fuzz", "--help");
+        assertThat(help.exitCode()).as(help.toString()).isZero();
+        String summary = new dev.jvfio.fuzz.FuzzReport(1, 1, 2, 3, 4, java.util.Map.of("EINVAL", 1L), 5, 6, 7, 8, 9, 10, 11,
+                12, 13, 13, 0, List.of("x")).toString();
+        for (String term : List.of("hostile messages", "replies checked", "error replies", "attaches",
+                "sessions closed by the server", "cut short by us", "split", "stray replies", "hostile handshakes",
+                "fds sent", "probe device", "server fds", "fuzzer DMA mappings left", "FAILURES")) {
+            assertThat(summary).as("the summary prints " + term).contains(term);
+            assertThat(help.out()).as("fuzz --help explains " + term).containsPattern("(?m)^  " + java.util.regex.Pattern.quote(term) + " ");
+        }
+    }
+
+    @Test
     @DisplayName("an unexpected failure prints one line naming it and the file its details went to, no stack trace")
     void unexpectedFailureIsOneLine() throws Exception {
         java.io.StringWriter err = new java.io.StringWriter();

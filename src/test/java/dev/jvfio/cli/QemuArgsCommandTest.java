@@ -188,7 +188,7 @@ class QemuArgsCommandTest {
                     }
                 }
                 case "-device" -> {
-                    // every -device is JSON, so it composes with libvirt's JSON devices (issue 16)
+                    // every -device is JSON, so it composes with libvirt's JSON devices
                     assertThat(v).as("-device %s", v).startsWith("{");
                     JsonNode dev = json(v);
                     switch (dev.get("driver").asText()) {
@@ -326,7 +326,7 @@ class QemuArgsCommandTest {
     }
 
     /**
-     * Issue 14: every CPU+RAM node's vCPUs lie in one socket of their own (QEMU 11 warns "CPU-0 and
+     * Every CPU+RAM node's vCPUs lie in one socket of their own (QEMU 11 warns "CPU-0 and
      * CPU-1 in socket-0-cluster-0 have been associated with node-0 and node-1" otherwise), all possible
      * vCPUs belong to a node, and the nodes' RAM adds up to -m.
      */
