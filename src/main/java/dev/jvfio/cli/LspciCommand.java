@@ -72,7 +72,7 @@ final class LspciCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PathArgs.requireSocket("--socket", socket);
+        if (socket.toString().isEmpty()) throw new UsageError("--socket: the path is empty");
         if (!Files.exists(socket)) {
             throw new CommandFailure(socket + ": no such socket (is 'jvfio serve' running? it prints its socket paths)");
         }

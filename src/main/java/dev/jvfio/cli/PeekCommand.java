@@ -63,7 +63,6 @@ final class PeekCommand implements Callable<Integer> {
         if (sha256 && out != null) {
             throw new UsageError("--sha256 and --out exclude each other: --sha256 prints a digest, --out writes the bytes");
         }
-        PathArgs.requireSocket("--socket", socket);
         if (out != null) PathArgs.requireWritable("--out", out);
         PrintWriter stdout = spec.commandLine().getOut();
         try (DeviceView client = ClientWiring.connect(socket)) {
