@@ -14,10 +14,13 @@
  * tracing proxy ({@code trace}), the conformance checker ({@code conform}), the fuzzer and the
  * benchmark.
  *
- * <p>Logging goes through {@code System.Logger} only, so the module needs no logging framework.
+ * <p>Code logs through {@code System.Logger} only. The platform backs it with java.util.logging,
+ * which {@code serve} reads (cli.LogBridge) to put every record in its own rate-limited log.
  */
 module dev.jvfio {
+    requires java.logging;
     requires java.management;
+    requires jdk.unsupported; // sun.misc.Signal: SIGUSR1 flushes device memory files
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
 

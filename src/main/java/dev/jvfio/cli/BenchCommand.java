@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Measures the server against floors measured in the same run; see README "Benchmarks". */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
         header = "Benchmark a jvfio server against floors measured in the same run.",
         description = {
             "Starts servers as child processes and measures them with the Java client:",
@@ -93,23 +93,47 @@ final class BenchCommand implements Callable<Integer> {
             description = "Extra JVM option for the child processes, repeatable (e.g. -XX:StartFlightRecording=filename=server.jfr).")
     List<String> childJavaOptions = new ArrayList<>();
 
+    /**
+     * The options, every one checked before anything runs (a typo found after a minute of
+     * measuring costs the minute); each message names its option.
+     */
     BenchOptions options() {
         BenchOptions o = BenchOptions.defaults();
+        if (duration != null) o = named("--duration", o, duration, BenchOptions::withDuration);
+        if (warmup != null) o = named("--warmup", o, warmup, BenchOptions::withWarmup);
+        if (decideBudget != null) o = named("--decide-budget", o, decideBudget, BenchOptions::withDecideBudget);
+        if (rounds != null) o = named("--rounds", o, rounds, BenchOptions::withRounds);
+        if (!sizes.isEmpty()) o = named("--sizes", o, sizes.stream().map(ByteSize::bytes).toList(), BenchOptions::withSizes);
+        if (clients != null) o = named("--clients", o, clients, BenchOptions::withClients);
+        if (mappedWindow != null) o = named("--mapped-window", o, mappedWindow.bytes(), BenchOptions::withMappedWindow);
+        if (touch != null) o = named("--touch", o, touch.bytes(), BenchOptions::withTouchBytes);
+        if (launches != null) o = named("--launches", o, launches, BenchOptions::withLaunches);
+        if (trappedProfile != null) {
+            if (!DeviceSpec.PROFILES.contains(trappedProfile)) {
+                throw new UsageError("--trapped-profile: '" + trappedProfile + "' is not allowed; allowed values: "
+                        + String.join(", ", DeviceSpec.PROFILES));
+            }
+            o = o.withTrappedProfile(trappedProfile);
+        }
+        if (!only.isEmpty()) o = named("--only", o, java.util.Set.copyOf(only), BenchOptions::withGroups);
+        for (String option : childJavaOptions) {
+            if (!option.startsWith("-") || option.chars().anyMatch(c -> c == 0 || c == '\n')) {
+                throw new UsageError("--child-java-option: '" + option.replace("\0", "\\0")
+                        + "' is not a JVM option (one option starting with '-')");
+            }
+        }
+        if (json != null) PathArgs.requireWritable("--json", json);
+        return o.withSpin(spin).withPin(pin).withServerJavaOptions(childJavaOptions);
+    }
+
+    /** Applies one option, turning its refusal into a usage error that names it. */
+    private static <T> BenchOptions named(String option, BenchOptions o, T value,
+                                          java.util.function.BiFunction<BenchOptions, T, BenchOptions> with) {
         try {
-            if (duration != null) o = o.withDuration(duration);
-            if (warmup != null) o = o.withWarmup(warmup);
-            if (decideBudget != null) o = o.withDecideBudget(decideBudget);
-            if (rounds != null) o = o.withRounds(rounds);
-            if (!sizes.isEmpty()) o = o.withSizes(sizes.stream().map(ByteSize::bytes).toList());
-            if (clients != null) o = o.withClients(clients);
-            if (mappedWindow != null) o = o.withMappedWindow(mappedWindow.bytes());
-            if (touch != null) o = o.withTouchBytes(touch.bytes());
-            if (launches != null) o = o.withLaunches(launches);
-            if (trappedProfile != null) o = o.withTrappedProfile(trappedProfile);
-            if (!only.isEmpty()) o = o.withGroups(java.util.Set.copyOf(only));
-            return o.withSpin(spin).withPin(pin).withServerJavaOptions(childJavaOptions);
+            return with.apply(o, value);
         } catch (IllegalArgumentException e) {
-            throw new UsageError(e.getMessage());
+            String why = e.getMessage();
+            throw new UsageError(why.startsWith(option) ? why : option + ": " + why);
         }
     }
 

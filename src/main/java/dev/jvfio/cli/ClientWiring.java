@@ -18,6 +18,7 @@ final class ClientWiring implements DeviceView {
     }
 
     static DeviceView connect(Path socket) {
+        PathArgs.requireSocket("--socket", socket);
         try {
             return new ClientWiring(VfioUserClient.connect(socket));
         } catch (IOException e) {

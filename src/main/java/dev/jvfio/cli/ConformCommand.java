@@ -42,6 +42,7 @@ final class ConformCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        PathArgs.requireSocket("--socket", socket);
         List<Check> checks;
         try {
             checks = Catalogue.select(only);

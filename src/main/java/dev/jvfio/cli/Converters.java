@@ -3,6 +3,8 @@ package dev.jvfio.cli;
 import dev.jvfio.qemu.QemuMachine;
 import dev.jvfio.qemu.QemuTopology;
 import dev.jvfio.units.ByteSize;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
@@ -45,6 +47,23 @@ final class Converters {
         }
     }
 
+    /**
+     * Paths: one the file system can hold (no NUL) and that came as UTF-8 (the JVM turns bytes that
+     * are not into U+FFFD, which would silently name another file).
+     */
+    static final class FilePath implements ITypeConverter<Path> {
+        @Override
+        public Path convert(String value) {
+            if (value.indexOf('\0') >= 0) throw new TypeConversionException("a path cannot hold a NUL character");
+            if (value.indexOf('\uFFFD') >= 0) throw new TypeConversionException("the path holds bytes that are not UTF-8");
+            try {
+                return Path.of(value);
+            } catch (InvalidPathException e) {
+                throw new TypeConversionException("'" + value + "' is not a usable path (" + e.getReason() + ")");
+            }
+        }
+    }
+
     static final class Delay implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
@@ -56,10 +75,10 @@ final class Converters {
         }
     }
 
-    /** "2s", "500ms", "1m", "0" -> Duration; negative or unknown units are rejected. */
+    /** "2s", "500ms", "1m", "1h", "0" -> Duration; negative or unknown units are rejected. */
     static Duration parseDuration(String text) {
         String t = text.strip().toLowerCase(Locale.ROOT);
-        String bad = "'" + text + "' is not a duration (e.g. 2s, 500ms, 1m)";
+        String bad = "'" + text + "' is not a duration (e.g. 2s, 500ms, 1m, 1h)";
         if (t.equals("0")) return Duration.ZERO;
         long factorMillis;
         String digits;
@@ -72,9 +91,13 @@ final class Converters {
         } else if (t.endsWith("m")) {
             factorMillis = 60_000;
             digits = t.substring(0, t.length() - 1);
+        } else if (t.endsWith("h")) {
+            factorMillis = 3_600_000;
+            digits = t.substring(0, t.length() - 1);
         } else {
             throw new IllegalArgumentException(bad);
         }
+        if (!digits.matches("\\d{1,18}")) throw new IllegalArgumentException(bad);
         try {
             long n = Long.parseLong(digits);
             if (n < 0) throw new IllegalArgumentException(bad);

@@ -17,7 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "lspci", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "lspci", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
         header = "Show a served device like lspci, plus its vfio-user regions and IRQs.",
         description = {
             "Connects to a served device as a vfio-user client and prints it like",
@@ -72,6 +72,7 @@ final class LspciCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (socket.toString().isEmpty()) throw new UsageError("--socket: the path is empty");
         if (!Files.exists(socket)) {
             throw new CommandFailure(socket + ": no such socket (is 'jvfio serve' running? it prints its socket paths)");
         }

@@ -49,6 +49,8 @@ final class MigrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        PathArgs.requireSocket("--from", from);
+        PathArgs.requireSocket("--to", to);
         if (maxDowntimeMs < 0) {
             throw new UsageError("--max-downtime must not be negative");
         }

@@ -4,10 +4,9 @@ import dev.jvfio.lspci.DeviceView;
 import dev.jvfio.units.ByteSize;
 import dev.jvfio.client.ServerCapabilities;
 import dev.jvfio.device.RegionInfo;
+import dev.jvfio.device.VfioException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -22,13 +21,14 @@ import picocli.CommandLine.Spec;
  * Reads bytes of a served device's region through the socket, as a client: what a guest wrote into
  * device memory can be checked from the host after the VM is gone (the memory lives in the server).
  */
-@Command(name = "peek", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "peek", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
         header = "Read bytes of a served device's region (e.g. BAR4 memory) through its socket.",
         description = {
             "Connects as a vfio-user client (only one client at a time: stop the VM first)",
             "and reads COUNT bytes of region INDEX at OFFSET with REGION_READ, in chunks",
             "of the negotiated max_data_xfer_size. Prints a hex dump, or writes the raw",
-            "bytes to --out, or prints their SHA-256 with --sha256."})
+            "bytes to --out (replacing FILE only once all bytes are read), or prints their",
+            "SHA-256 with --sha256."})
 final class PeekCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -51,7 +51,7 @@ final class PeekCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Write the raw bytes to FILE instead of a hex dump.")
     Path out;
 
-    @Option(names = "--sha256", description = "Print only the SHA-256 of the bytes (lowercase hex).")
+    @Option(names = "--sha256", description = "Print only the SHA-256 of the bytes (lowercase hex); not with --out.")
     boolean sha256;
 
     @Override
@@ -60,10 +60,23 @@ final class PeekCommand implements Callable<Integer> {
         long n = parseOffset("--count", count);
         if (n <= 0 || n > ByteSize.GIB) throw new UsageError("--count must be 1 byte to 1G, not " + n);
         if (region < 0 || region > 99) throw new UsageError("--region must be 0 to 99, not " + region);
+        if (sha256 && out != null) {
+            throw new UsageError("--sha256 and --out exclude each other: --sha256 prints a digest, --out writes the bytes");
+        }
+        if (out != null) PathArgs.requireWritable("--out", out);
         PrintWriter stdout = spec.commandLine().getOut();
         try (DeviceView client = ClientWiring.connect(socket)) {
-            RegionInfo info = client.regionInfo(region);
-            if (info.size() == 0) throw new CommandFailure("region " + region + " does not exist on this device (size 0)");
+            int regions = client.deviceInfo().numRegions();
+            if (region >= regions) {
+                throw new UsageError("--region " + region + ": this device has regions 0 to " + (regions - 1));
+            }
+            RegionInfo info;
+            try {
+                info = client.regionInfo(region);
+            } catch (VfioException e) {
+                throw new UsageError("--region " + region + ": the device refused it (" + e.getMessage() + ")");
+            }
+            if (info.size() == 0) throw new UsageError("--region " + region + " does not exist on this device (size 0)");
             if (start < 0 || start > info.size() || n > info.size() - start) {
                 throw new UsageError("offset " + start + " + count " + n + " is past the end of region " + region
                         + " (" + info.size() + " bytes)");
@@ -72,19 +85,22 @@ final class PeekCommand implements Callable<Integer> {
             // the server's max_data_xfer_size, and never more than the 1 MiB our client proposes (VU-3.3)
             ServerCapabilities caps = client.serverCapabilities();
             int chunk = (int) Math.min(caps == null ? 1 << 20 : caps.maxDataXferSize(), 1 << 20);
-            try (OutputStream file = out == null ? null : Files.newOutputStream(out)) {
+            try (OutputFile file = out == null ? null : OutputFile.open(out)) {
                 for (long done = 0; done < n; ) {
                     int len = (int) Math.min(chunk, n - done);
                     byte[] bytes = client.read(region, start + done, len);
                     if (sha256) digest.update(bytes);
-                    else if (file != null) file.write(bytes);
+                    else if (file != null) file.stream().write(bytes);
                     else stdout.print(dump(start + done, bytes));
                     done += len;
                 }
+                if (file != null) file.commit();
             }
             if (sha256) stdout.println(HexFormat.of().formatHex(digest.digest()));
             stdout.flush();
         } catch (IOException e) {
+            throw new CommandFailure("reading region " + region + " through " + socket + ": " + Reasons.of(e), e);
+        } catch (VfioException e) {
             throw new CommandFailure("reading region " + region + " through " + socket + ": " + e.getMessage(), e);
         }
         return 0;

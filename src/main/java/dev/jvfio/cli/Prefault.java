@@ -16,13 +16,15 @@ final class Prefault {
 
     private Prefault() {}
 
-    static long file(Path path, Progress progress) throws IOException {
+    /** Reads the file; {@code check} runs between chunks and throws to stop early (serve is stopping). */
+    static long file(Path path, Progress progress, Runnable check) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long total = ch.size();
             progress.begin("pre-faulting " + path + " (" + new ByteSize(total).human() + ")");
             ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
             long done = 0;
             while (done < total) {
+                check.run();
                 buf.clear();
                 int n = ch.read(buf, done);
                 if (n < 0) break;

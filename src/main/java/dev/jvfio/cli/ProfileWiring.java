@@ -30,6 +30,11 @@ final class ProfileWiring implements DeviceMaker {
         return GpuProfile.byName(spec.profile()).map(GpuProfile::defaultMemorySize).orElse(null);
     }
 
+    /** Whether devices of {@code profile} have device memory (to size, or to keep in a backing file). */
+    static boolean hasDeviceMemory(String profile) {
+        return GpuProfile.byName(profile).isPresent();
+    }
+
     /**
      * Why a device of {@code profile} cannot have {@code bytes} of device memory, or empty: the chip's
      * own rule ({@link GpuProfile#memorySizes()}), and the sample device has no device memory at all.
@@ -54,6 +59,8 @@ final class ProfileWiring implements DeviceMaker {
         } catch (IllegalArgumentException e) {
             throw new UsageError(spec.name() + ": " + e.getMessage());
         } catch (IOException e) {
+            UsageError refusal = BackingFiles.refusal(spec, e, null).orElse(null);
+            if (refusal != null) throw refusal;
             throw new CommandFailure(spec.name() + ": cannot create the device: " + e.getMessage(), e);
         }
     }

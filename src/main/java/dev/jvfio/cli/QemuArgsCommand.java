@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "qemu-args", mixinStandardHelpOptions = true,
+@Command(name = "qemu-args", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         header = "Print the QEMU options that attach served GPUs, NUMA nodes included.",
         description = {
             "Prints the QEMU options that attach N served GPUs to a guest: shared",
@@ -43,7 +43,7 @@ final class QemuArgsCommand implements Callable<Integer> {
     QemuMachine machine;
 
     @Option(names = "--profile", paramLabel = "NAME", defaultValue = "gh200",
-            description = "Device profile served, as given to 'jvfio serve' (default: ${DEFAULT-VALUE}); gives the default --mem-size.")
+            description = "GPU profile served, as given to 'jvfio serve' (default: ${DEFAULT-VALUE}); gives the default --mem-size.")
     String profile;
 
     @Option(names = "--mem-size", paramLabel = "SIZE", converter = Converters.Size.class,
@@ -99,6 +99,14 @@ final class QemuArgsCommand implements Callable<Integer> {
             throw new UsageError("--profile: '" + profile + "' is not allowed; allowed values: "
                     + String.join(", ", DeviceSpec.PROFILES));
         }
+        if (!ProfileWiring.hasDeviceMemory(profile)) {
+            throw new UsageError("--profile " + profile + ": qemu-args lays out GPUs (NUMA nodes, 64-bit windows);"
+                    + " attach the " + profile + " device with the -device option serve prints and shared guest RAM"
+                    + " (docs/qemu.md)");
+        }
+        for (Path s : sockets) {
+            if (s.toString().isEmpty()) throw new UsageError("--socket: the path is empty");
+        }
         long deviceMemory;
         if (memSize != null) {
             deviceMemory = memSize.bytes();
@@ -129,7 +137,7 @@ final class QemuArgsCommand implements Callable<Integer> {
             layout = new VmLayout(machine, topology, SocketPaths.resolve(sockets, count, System.getenv()), ram.bytes(),
                     cpus, deviceMemory, sparePorts);
         } catch (IllegalArgumentException e) {
-            throw new UsageError(e.getMessage());
+            throw new UsageError((gpus != null ? "--gpus " + count : count + " --socket options") + ": " + e.getMessage());
         }
         int bits = layout.q35PhysBits();
         if (machine == QemuMachine.Q35 && bits > MAX_PHYS_BITS) {

@@ -1,6 +1,5 @@
 package dev.jvfio.cli;
 
-import dev.jvfio.qemu.ShellWords;
 import dev.jvfio.qemu.VfioUserPciJson;
 import dev.jvfio.units.ByteSize;
 import dev.jvfio.device.VfioDevice;
@@ -13,16 +12,16 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
         header = "Serve simulated GPUs (or the sample device) on vfio-user sockets.",
         description = {
             "Serves simulated devices, each on its own vfio-user socket, until",
@@ -66,6 +65,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "Keep device memory in this file instead of a memfd (content survives restarts); repeat once per device.")
     List<Path> backingFiles = new ArrayList<>();
 
+    @Option(names = "--resize-backing-file",
+            description = "Grow or shrink an existing --backing-file that holds another size to the device memory's (shrinking drops the bytes past the new end); without it such a file is refused.")
+    boolean resizeBackingFile;
+
     @Option(names = "--prefault",
             description = "Read each --backing-file once before serving, so its pages are in memory before the guest uses them (shows progress).")
     boolean prefault;
@@ -77,6 +80,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--allow-uid", paramLabel = "UID",
             description = "Also accept clients running as this uid (repeatable; default: only this user and root).")
     List<Integer> allowUids = new ArrayList<>();
+
+    /** sun_path holds 108 bytes with the terminating NUL (linux/un.h). */
+    static final int MAX_SOCKET_PATH_BYTES = 107;
 
     private final DeviceMaker maker;
     private final Endpoint.Starter starter;
@@ -126,6 +132,9 @@ final class ServeCommand implements Callable<Integer> {
                 throw new UsageError(count + " devices need " + count
                         + " --backing-file options (one per device), got " + backingFiles.size());
             }
+            if (!backingFiles.isEmpty() && !ProfileWiring.hasDeviceMemory(p)) {
+                throw new UsageError("--backing-file: the " + p + " profile has no device memory to keep in a file");
+            }
             List<Path> socks = SocketPaths.resolve(sockets, count, env);
             out = new ArrayList<>();
             for (int i = 0; i < count; i++) {
@@ -149,9 +158,10 @@ final class ServeCommand implements Callable<Integer> {
                     + new ByteSize(DeviceSpec.MAX_SERVED_MEMORY).human() + " per server (run several servers)");
         }
         for (DeviceSpec s : out) {
-            if (s.socket().toString().getBytes(StandardCharsets.UTF_8).length >= 108) {
-                throw new UsageError("socket path of " + s.name() + " is too long for AF_UNIX (108 bytes at most): "
-                        + s.socket());
+            if (s.socket().toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH_BYTES) {
+                throw new UsageError((config == null ? "--socket" : "config " + config + ": " + s.name() + ".socket")
+                        + ": the socket path of " + s.name() + " is too long for AF_UNIX (" + MAX_SOCKET_PATH_BYTES
+                        + " bytes at most): " + s.socket());
             }
         }
         return out;
@@ -175,57 +185,65 @@ final class ServeCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         ServeLog log = new ServeLog(spec.commandLine().getErr());
+        LogBridge.install(log);
         Progress progress = new Progress(spec.commandLine().getErr(), System.console() != null && System.console().isTerminal());
         preflight(specs);
+        BackingFiles.preflight(specs, resizeBackingFile, config);
 
+        // in place before anything is created: a stop at any moment removes what exists by then
         Serving serving = new Serving(log);
+        Thread hook = new Thread(serving::stop, "jvfio-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        MemoryFlush.onSignal(specs, log);
         try {
+            for (Path dir : new LinkedHashSet<>(specs.stream().map(s -> s.socket().getParent()).toList())) {
+                socketDirectory(serving, dir, policy);
+            }
             for (DeviceSpec s : specs) {
+                serving.checkRunning();
+                String resized = BackingFiles.resizeIfAsked(s, resizeBackingFile);
+                if (resized != null) log.info(resized);
                 VfioDevice device = maker.create(s, progress);
-                serving.devices.add(device);
-                if (prefault) Prefault.file(s.backingFile(), progress);
-                socketDirectory(s.socket().getParent(), policy);
-                serving.endpoints.add(starter.start(s, device, policy, log));
+                serving.add(device);
+                if (prefault) Prefault.file(s.backingFile(), progress, serving::checkRunning);
+                serving.add(starter.start(s, device, policy, log));
                 // one line per device: what it is, where, and the QEMU option that attaches it
                 out.println(s.name() + ": " + s.summary() + " on " + s.socket() + "; attach with: "
                         + VfioUserPciJson.option(s.socket()));
                 out.flush();
             }
+        } catch (Serving.Stopped e) {
+            serving.close();
+            serving.built();
+            serving.awaitStopped(); // the JVM exits with the signal's status once the hook is done
+            return 0;
         } catch (Exception | Error e) {
             serving.close();
+            serving.built();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway and finds nothing left to close
+            }
             throw e;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(serving::stop, "jvfio-shutdown"));
-        log.info("ready: serving " + specs.size() + " device" + (specs.size() == 1 ? "" : "s")
-                + "; for all the QEMU options run 'jvfio qemu-args" + qemuArgsHint(specs) + "'; Ctrl-C stops");
-        serving.stopped.await();
+        serving.built();
+        log.info("ready: serving " + specs.size() + " device" + (specs.size() == 1 ? "" : "s") + "; "
+                + QemuArgsHint.of(specs) + "; Ctrl-C stops");
+        serving.awaitStopped();
         return 0;
     }
 
-    private static String qemuArgsHint(List<DeviceSpec> specs) {
-        StringBuilder sb = new StringBuilder();
-        for (DeviceSpec s : specs) sb.append(" --socket ").append(ShellWords.quote(s.socket().toString()));
-        String profile = specs.getFirst().profile();
-        if (!profile.equals(DeviceSpec.DEFAULT_PROFILE)) sb.append(" --profile ").append(profile);
-        Long mem = ProfileWiring.effectiveMemory(specs.getFirst());
-        if (mem != null) sb.append(" --mem-size ").append(new ByteSize(mem).qemu());
-        return sb.toString();
-    }
-
-    /** Problems we can see before creating anything: files in the way, missing directories. */
+    /** Socket paths we can see are wrong before creating anything: a file that is not a socket in the way. */
     private static void preflight(List<DeviceSpec> specs) {
         for (DeviceSpec s : specs) {
             Path sock = s.socket();
             if (Files.exists(sock, LinkOption.NOFOLLOW_LINKS) && !isSocket(sock)) {
-                throw new CommandFailure(sock + " exists and is not a socket; not touching it (choose another --socket)");
+                throw new UsageError("--socket " + sock + " exists and is not a socket; not touching it (choose another --socket)");
             }
-            if (s.backingFile() != null) {
-                Path parent = s.backingFile().getParent();
-                if (parent != null && !Files.isDirectory(parent)) {
-                    throw new CommandFailure("backing file " + s.backingFile() + ": directory " + parent + " does not exist");
-                }
-                if (Files.isDirectory(s.backingFile())) {
-                    throw new CommandFailure("backing file " + s.backingFile() + " is a directory");
+            for (Path p = sock.getParent(); p != null; p = p.getParent()) {
+                if (Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(p)) {
+                    throw new UsageError("--socket " + sock + ": " + p + " is not a directory");
                 }
             }
         }
@@ -241,52 +259,16 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /**
-     * Creates the socket's directory when missing: private to this user (0700), or passable but not
-     * listable by others (0711) when --socket-group opens the sockets to a group, so that group's
-     * processes can reach them.
+     * Creates the socket's directory, and any missing one above it, when missing: private to this
+     * user (0700), or passable but not listable by others (0711) when --socket-group opens the
+     * sockets to a group, so that group's processes can reach them.
      */
-    private static void socketDirectory(Path dir, SocketPolicy policy) throws IOException {
-        if (Files.isDirectory(dir)) return;
+    private static void socketDirectory(Serving serving, Path dir, SocketPolicy policy) {
         String mode = policy.groupId() == null ? "rwx------" : "rwx--x--x";
-        Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(mode));
-    }
-
-    /** What is running, so the shutdown hook can take it down in order. */
-    static final class Serving {
-        final List<VfioDevice> devices = new ArrayList<>();
-        final List<Endpoint> endpoints = new ArrayList<>();
-        final CountDownLatch stopped = new CountDownLatch(1);
-        private final ServeLog log;
-
-        Serving(ServeLog log) {
-            this.log = log;
-        }
-
-        void stop() {
-            log.info("stopping: closing " + endpoints.size() + " socket" + (endpoints.size() == 1 ? "" : "s"));
-            close();
-            log.info("stopped");
-            stopped.countDown();
-        }
-
-        void close() {
-            for (Endpoint e : endpoints.reversed()) {
-                try {
-                    e.close();
-                } catch (RuntimeException ex) {
-                    log.info("closing a socket failed: " + ex);
-                }
-            }
-            for (VfioDevice d : devices.reversed()) {
-                try {
-                    d.close();
-                } catch (RuntimeException ex) {
-                    log.info("closing " + d.name() + " failed: " + ex);
-                }
-            }
-            endpoints.clear();
-            devices.clear();
+        try {
+            serving.createDirectories(dir, PosixFilePermissions.fromString(mode));
+        } catch (IOException e) {
+            throw new UsageError("--socket: cannot create the directory " + dir + ": " + Reasons.of(e));
         }
     }
 }

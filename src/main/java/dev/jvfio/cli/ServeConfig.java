@@ -7,7 +7,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jvfio.profile.GpuProfile;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -36,7 +44,8 @@ public final class ServeConfig {
 
     /** In a holder: only a --config needs Jackson's tree model, and setting it up costs startup time. */
     private static final class Json {
-        static final ObjectMapper MAPPER = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        static final ObjectMapper MAPPER = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     private ServeConfig() {}
@@ -44,16 +53,42 @@ public final class ServeConfig {
     /** Defaults from the command line for fields a device entry leaves out. */
     public record Defaults(String profile, Long memSize, String memoryEnable, String layout, Duration readyDelay) {}
 
+    /** Largest config file read: a device entry takes about 200 bytes, so 256 of them fit many times over. */
+    static final int MAX_BYTES = 1 << 20;
+
     public static List<DeviceSpec> read(Path file, Defaults defaults, Map<String, String> env) {
-        String text;
-        try {
-            text = Files.readString(file);
+        return parse(file.toString(), text(file), defaults, env, file.toAbsolutePath().getParent());
+    }
+
+    /** The file as UTF-8 text, at most {@link #MAX_BYTES} (a device such as /dev/zero never ends). */
+    static String text(Path file) {
+        byte[] bytes;
+        if (Files.isDirectory(file)) throw new UsageError("config " + file + ": is a directory, not a JSON file");
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_BYTES + 1);
         } catch (NoSuchFileException e) {
             throw new UsageError("config " + file + ": no such file");
         } catch (IOException e) {
-            throw new UsageError("config " + file + ": cannot read: " + e.getMessage());
+            throw new UsageError("config " + file + ": cannot read it: " + Reasons.of(e));
         }
-        return parse(file.toString(), text, defaults, env, file.toAbsolutePath().getParent());
+        if (bytes.length > MAX_BYTES) {
+            throw new UsageError("config " + file + ": larger than " + (MAX_BYTES >> 20) + " MiB; a config is a short JSON file");
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new UsageError("config " + file + ": not UTF-8 text (byte " + firstBadByte(bytes) + " is not UTF-8)");
+        }
+    }
+
+    /** Offset of the first byte that does not decode as UTF-8. */
+    private static int firstBadByte(byte[] bytes) {
+        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        var result = decoder.decode(in, java.nio.CharBuffer.allocate(bytes.length + 1), true);
+        return result.isError() ? in.position() : bytes.length;
     }
 
     static List<DeviceSpec> parse(String source, String text, Defaults defaults, Map<String, String> env, Path baseDir) {
@@ -63,6 +98,11 @@ public final class ServeConfig {
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            if (e instanceof MismatchedInputException && e.getOriginalMessage() != null
+                    && e.getOriginalMessage().startsWith("Trailing token")) {
+                throw new UsageError("config " + source + ": more after the JSON object" + where
+                        + "; a config is one object like {\"devices\": [...]}");
+            }
             throw new UsageError("config " + source + ": not valid JSON" + where + ": " + e.getOriginalMessage());
         }
         if (root == null || root.isMissingNode()) throw new UsageError("config " + source + ": the file is empty");
@@ -95,7 +135,8 @@ public final class ServeConfig {
         }
         String profile = choice(source, at, node, "profile", DeviceSpec.PROFILES, d.profile());
         String socketText = text(source, at, node, "socket");
-        Path socket = socketText == null ? SocketPaths.defaultSocket(env, index) : resolve(baseDir, socketText);
+        Path socket = socketText == null ? SocketPaths.defaultSocket(env, index)
+                : resolve(source, at + ".socket", baseDir, socketText);
         // --mem-size is a default for the GPUs; the sample device has no device memory to size
         Long memSize = GpuProfile.byName(profile).isPresent() ? d.memSize() : null;
         JsonNode ms = node.get("mem-size");
@@ -132,13 +173,22 @@ public final class ServeConfig {
             if (why != null) throw new UsageError("config " + source + ": " + at + ".ready-delay: " + why);
         }
         String bf = text(source, at, node, "backing-file");
-        Path backing = bf == null ? null : resolve(baseDir, bf);
+        if (bf != null && !ProfileWiring.hasDeviceMemory(profile)) {
+            throw new UsageError("config " + source + ": " + at + ".backing-file: the " + profile
+                    + " profile has no device memory to keep in a file");
+        }
+        Path backing = bf == null ? null : resolve(source, at + ".backing-file", baseDir, bf);
         return new DeviceSpec(name, profile, socket, memSize, memoryEnable, layout, readyDelay, backing);
     }
 
-    private static Path resolve(Path baseDir, String path) {
-        Path p = Path.of(path);
-        return (p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p)).toAbsolutePath().normalize();
+    private static Path resolve(String source, String field, Path baseDir, String path) {
+        try {
+            Path p = Path.of(path);
+            return (p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p)).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw new UsageError("config " + source + ": " + field + ": not a usable path ("
+                    + (path.indexOf('\0') >= 0 ? "it holds a NUL character" : e.getReason()) + ")");
+        }
     }
 
     private static void checkFields(String source, String prefix, JsonNode node, List<String> allowed) {
@@ -180,9 +230,11 @@ public final class ServeConfig {
                 if (a.socket().equals(b.socket())) {
                     throw new UsageError(where + a.name() + " and " + b.name() + " use the same socket " + a.socket());
                 }
-                if (a.backingFile() != null && a.backingFile().equals(b.backingFile())) {
+                if (a.backingFile() != null && b.backingFile() != null
+                        && BackingFiles.identity(a.backingFile()).equals(BackingFiles.identity(b.backingFile()))) {
                     throw new UsageError(where + a.name() + " and " + b.name() + " use the same backing file "
-                            + a.backingFile());
+                            + a.backingFile() + (a.backingFile().equals(b.backingFile()) ? "" : " (as " + b.backingFile()
+                            + ")") + "; one file holds the memory of one device");
                 }
                 if (a.name().equals(b.name())) {
                     throw new UsageError(where + "two devices are named " + a.name());

@@ -3,22 +3,133 @@ package dev.jvfio.cli;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
 
-/** Timestamped event lines on stderr: client connect/disconnect/reset, errors, shutdown. */
+/**
+ * Timestamped event lines on stderr: client connect/disconnect/reset, errors, shutdown. Repeated
+ * lines are rate-limited: of the lines that differ only in their numbers (ids, pids, offsets), at
+ * most {@link #BURST} are printed per {@link #WINDOW_SECONDS} s, and once the window is over one line
+ * says how many more there were. A client that makes 5,000 requests fail, or a refused peer that
+ * connects in a loop, costs a few lines, not one per attempt.
+ */
 public final class ServeLog {
+    static final int BURST = 5;
+    static final long WINDOW_SECONDS = 10;
+    /** Kinds of lines tracked at once; past this, windows that are over are dropped first. */
+    static final int MAX_KINDS = 1024;
+    private static final Pattern NUMBERS = Pattern.compile("0x[0-9a-fA-F]+|\\d+");
+
     private final PrintWriter err;
+    private final LongSupplier nanoClock;
+    private final boolean flushInBackground;
+    private final Map<String, Window> windows = new LinkedHashMap<>();
+    private Thread flusher;
+
+    /** One kind of line in its current window. */
+    private static final class Window {
+        final long start;
+        final String sample;
+        int shown;
+        long suppressed;
+
+        Window(long start, String sample) {
+            this.start = start;
+            this.sample = sample;
+        }
+    }
 
     public ServeLog(PrintWriter err) {
+        this(err, System::nanoTime, true);
+    }
+
+    /** With a clock of its own; without {@code flushInBackground}, counts are printed by later lines and {@link #flush()}. */
+    ServeLog(PrintWriter err, LongSupplier nanoClock, boolean flushInBackground) {
         this.err = err;
+        this.nanoClock = nanoClock;
+        this.flushInBackground = flushInBackground;
     }
 
     public synchronized void event(String device, String message) {
-        err.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + device + ": " + message);
-        err.flush();
+        limited(device + ": ", message);
     }
 
+    /** A line of a lower layer's log (java.util.logging), already naming its device; rate-limited like events. */
+    public synchronized void record(String message) {
+        int colon = message.indexOf(": ");
+        limited(colon < 0 ? "" : message.substring(0, colon + 2), colon < 0 ? message : message.substring(colon + 2));
+    }
+
+    /** serve's own lines (creating, ready, stopping): few, never limited. */
     public synchronized void info(String message) {
         err.println("jvfio: " + message);
         err.flush();
+    }
+
+    /** {@code who} (the device) is kept as it is; numbers in {@code message} do not make a new kind of line. */
+    private void limited(String who, String message) {
+        String line = who + message;
+        long now = nanoClock.getAsLong();
+        endWindows(now, false);
+        String kind = who + NUMBERS.matcher(message).replaceAll("#");
+        Window w = windows.get(kind);
+        if (w == null) {
+            if (windows.size() >= MAX_KINDS) endWindows(now, true);
+            w = new Window(now, kind);
+            windows.put(kind, w);
+        }
+        if (w.shown < BURST) {
+            w.shown++;
+            print(line);
+        } else {
+            w.suppressed++;
+            startFlusher();
+        }
+    }
+
+    /** Prints the counts of windows that are over (all of them with {@code all}) and forgets those windows. */
+    private void endWindows(long now, boolean all) {
+        long window = TimeUnit.SECONDS.toNanos(WINDOW_SECONDS);
+        for (Iterator<Window> it = windows.values().iterator(); it.hasNext(); ) {
+            Window w = it.next();
+            if (all || now - w.start >= window) {
+                if (w.suppressed > 0) {
+                    print(w.suppressed + " more line" + (w.suppressed == 1 ? "" : "s") + " like \"" + w.sample
+                            + "\" in " + WINDOW_SECONDS + " s, not shown");
+                }
+                it.remove();
+            }
+        }
+    }
+
+    /** Prints every pending count now (at stop, and for tests). */
+    public synchronized void flush() {
+        endWindows(nanoClock.getAsLong(), true);
+    }
+
+    private void print(String line) {
+        err.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + line);
+        err.flush();
+    }
+
+    /** Counts must come out even when no line follows: a daemon thread looks once a second. */
+    private void startFlusher() {
+        if (!flushInBackground || flusher != null) return;
+        flusher = Thread.ofPlatform().daemon().name("jvfio-log").start(() -> {
+            try {
+                while (true) {
+                    Thread.sleep(1000);
+                    synchronized (this) {
+                        endWindows(nanoClock.getAsLong(), false);
+                    }
+                }
+            } catch (InterruptedException e) {
+                // the JVM is going
+            }
+        });
     }
 }

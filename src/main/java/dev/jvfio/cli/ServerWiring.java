@@ -29,7 +29,8 @@ final class ServerWiring implements Endpoint.Starter {
         try {
             server = VfioUserServer.start(spec.socket(), device, options, budget);
         } catch (IOException e) {
-            throw new CommandFailure(spec.name() + ": cannot listen on " + spec.socket() + ": " + e.getMessage(), e);
+            // the socket path cannot be used as given: in use by another server, not writable, ...
+            throw new UsageError(spec.name() + ": cannot listen on --socket " + spec.socket() + ": " + Reasons.of(e));
         }
         return server::close;
     }

@@ -49,6 +49,8 @@ final class TraceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (listen.toString().isEmpty()) throw new UsageError("--listen: the path is empty");
+        PathArgs.requireSocket("--connect", connect);
         CommandFilter commands;
         try {
             commands = filter == null ? CommandFilter.all() : CommandFilter.parse(filter);

@@ -8,6 +8,7 @@ import dev.jvfio.device.DmaSpace;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -52,6 +53,8 @@ public final class CopyEngine implements ResetListener {
     public static final int STATUS_DEVICE_RANGE = 0x83;
     public static final int STATUS_BAD_LENGTH = 0x84;
     public static final int STATUS_NOT_WRITABLE = 0x85;
+    /** Device memory itself could not be read or written: its backing file shrank, or its file system is full. */
+    public static final int STATUS_DEVICE_FAULT = 0x86;
 
     public static final long MAX_LENGTH = 256L << 20;
     private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -84,6 +87,9 @@ public final class CopyEngine implements ResetListener {
     /** Bumped by every reset: a copy of an older generation stops and reports nothing. */
     private int generation;
     private boolean intxRaised;
+    /** A device-memory fault is logged once per engine; later ones only count in ERRORS. */
+    private final AtomicBoolean deviceFaultLogged = new AtomicBoolean();
+    private static final System.Logger LOG = System.getLogger(CopyEngine.class.getName());
 
     private CopyEngine(VfioPciDevice device, MemorySegment memory) {
         this.device = device;
@@ -271,6 +277,15 @@ public final class CopyEngine implements ResetListener {
 
     static int statusOf(DmaFault f) {
         return f.kind() == DmaFault.Kind.NOT_WRITABLE ? STATUS_NOT_WRITABLE : STATUS_NOT_MAPPED;
+    }
+
+    /** The first device-memory fault of this engine goes to the log (the host's problem, not the guest's). */
+    void deviceMemoryFaulted(long offset) {
+        if (deviceFaultLogged.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.WARNING, device.name() + ": copy engine: device memory at offset 0x" + Long.toHexString(offset)
+                    + " cannot be read or written (its backing file shrank, or the file system holding it is full);"
+                    + " copies end with STATUS 0x86; further such faults are counted in ERRORS only");
+        }
     }
 
     boolean busMasterEnabled() {

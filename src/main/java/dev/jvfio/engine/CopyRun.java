@@ -64,19 +64,43 @@ final class CopyRun {
                     dma.write(dst + off, b);
                 }
             } catch (DmaFault f) {
-                engine.finish(generation, CopyEngine.statusOf(f), f.address(), ctrl);
+                if (!deviceFault(off, n)) engine.finish(generation, CopyEngine.statusOf(f), f.address(), ctrl);
                 return;
             } catch (VfioException e) {
-                engine.finish(generation, CopyEngine.STATUS_NOT_MAPPED, srcDevice ? dst + off : src + off, ctrl);
+                if (!deviceFault(off, n)) {
+                    engine.finish(generation, CopyEngine.STATUS_NOT_MAPPED, srcDevice ? dst + off : src + off, ctrl);
+                }
                 return;
             } catch (InternalError | RuntimeException e) {
-                // device memory itself faulted (its backing file shrank) or bounds moved under us
-                engine.finish(generation, CopyEngine.STATUS_DEVICE_RANGE, srcDevice ? src + off : dst + off, ctrl);
+                if (!deviceFault(off, n)) {
+                    // bounds moved under us
+                    engine.finish(generation, CopyEngine.STATUS_DEVICE_RANGE, srcDevice ? src + off : dst + off, ctrl);
+                }
                 return;
             } finally {
                 engine.moving.unlock();
             }
         }
         engine.finish(generation, CopyEngine.STATUS_DONE, 0, ctrl);
+    }
+
+    /**
+     * After a failed chunk: was it device memory that faulted? A guest-memory fault and a fault of
+     * the device's own memory (its backing file shrank, or the file system holding it is full and a
+     * page cannot be allocated) look alike to the copy, which reports the guest address of whatever
+     * it was moving; so each page of the chunk's device range is touched again, as the copy would
+     * have (read from a source, read and written back in a destination). If one faults, the copy ends
+     * with {@link CopyEngine#STATUS_DEVICE_FAULT} at its offset, and true is returned.
+     */
+    private boolean deviceFault(long off, long n) {
+        boolean srcDevice = (ctrl & CopyEngine.CTRL_SRC_DEVICE) != 0;
+        boolean dstDevice = (ctrl & CopyEngine.CTRL_DST_DEVICE) != 0;
+        long at = -1;
+        if (srcDevice) at = DevicePages.firstFault(engine.memory(), src + off, n, false);
+        if (at < 0 && dstDevice) at = DevicePages.firstFault(engine.memory(), dst + off, n, true);
+        if (at < 0) return false;
+        engine.finish(generation, CopyEngine.STATUS_DEVICE_FAULT, at, ctrl);
+        engine.deviceMemoryFaulted(at);
+        return true;
     }
 }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -27,6 +28,21 @@ public final class FuzzCampaign {
 
     private FuzzCampaign() {}
 
+    private static void tick(FuzzReport.Builder report, long start, Duration duration, Duration every,
+                             Consumer<String> progress) {
+        try {
+            while (true) {
+                Thread.sleep(every);
+                long s = (System.nanoTime() - start) / 1_000_000_000L;
+                progress.accept("fuzz: " + s + " s of " + duration.toSeconds() + ": " + report.messages()
+                        + " hostile messages, " + report.probeChecks() + " probe round trips, " + report.failures()
+                        + " failures");
+            }
+        } catch (InterruptedException done) {
+            // the run is over
+        }
+    }
+
     /** Fuzzes a GH200 for {@code duration} with {@code seed}; never throws for what the server does wrong. */
     public static FuzzReport run(Duration duration, long seed) throws IOException {
         return run(duration, seed, GpuOptions.DEFAULT_PROFILE);
@@ -37,6 +53,15 @@ public final class FuzzCampaign {
      * uses a GH200 served by the same process.
      */
     public static FuzzReport run(Duration duration, long seed, String targetProfile) throws IOException {
+        return run(duration, seed, targetProfile, Duration.ZERO, line -> { });
+    }
+
+    /**
+     * Like {@link #run(Duration, long, String)}, and every {@code every} (unless zero) hands
+     * {@code progress} a line with the time fuzzed so far and the counts that matter.
+     */
+    public static FuzzReport run(Duration duration, long seed, String targetProfile, Duration every,
+                                 Consumer<String> progress) throws IOException {
         FuzzReport.Builder report = new FuzzReport.Builder(seed);
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "jvfuzz");
         GpuOptions gpu = GpuOptions.defaults().withMemorySize(MEMORY);
@@ -50,11 +75,13 @@ public final class FuzzCampaign {
             Probe probe = new Probe(otherServer.socketPath(), seed ^ 0x9E3779B97F4A7C15L, report);
             Thread probeThread = Thread.ofPlatform().name("fuzz probe").start(probe);
             long start = System.nanoTime();
+            Thread ticker = every.isZero() ? null : Thread.ofVirtual().start(() -> tick(report, start, duration, every, progress));
             try {
                 new Fuzzer(targetServer.socketPath(), seed, report).run(start + duration.toNanos());
             } catch (IOException e) {
                 report.failure("fuzzer stopped: " + e);
             } finally {
+                if (ticker != null) ticker.interrupt();
                 probe.stop();
                 join(probeThread);
             }

@@ -138,6 +138,10 @@ public record FuzzReport(long seed, double seconds, long messages, long bytes, l
             return messages;
         }
 
+        public synchronized long probeChecks() {
+            return probeChecks;
+        }
+
         public synchronized FuzzReport build(double seconds, int fdsBefore, int fdsAfter, int dmaMapsAfter) {
             return new FuzzReport(seed, seconds, messages, bytes, replies, Map.copyOf(errnos), attaches, closedByServer,
                     truncated, split, strayReplies, handshakes, fdsSent, probeChecks, fdsBefore, fdsAfter, dmaMapsAfter,

@@ -27,7 +27,10 @@ final class SimulatedDeviceMemory implements DeviceMemory, AutoCloseable {
         return over(Memfd.createFixedSize(name, size), size); // clients get its fd: no ftruncate
     }
 
-    /** The file at {@code path}, created or grown to {@code size} bytes (never shrunk). */
+    /**
+     * The file at {@code path}, locked for this GPU while it lives; created with {@code size} bytes,
+     * or used as it is when it has exactly that many (see {@link BackingFile#open}).
+     */
     public static SimulatedDeviceMemory backedBy(Path path, long size) throws NativeException {
         return over(BackingFile.open(path, size), size);
     }

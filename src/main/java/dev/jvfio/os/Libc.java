@@ -47,6 +47,9 @@ final class Libc {
     static final int EFD_CLOEXEC = 02000000;
     /** linux/fs.h / unistd.h. */
     static final int SEEK_END = 2;
+    /** asm-generic/fcntl.h (flock(2) operations; sys/file.h repeats them). */
+    static final int LOCK_EX = 2;
+    static final int LOCK_NB = 4;
     /** asm-generic/poll.h; struct pollfd {int fd; short events; short revents;} is 8 bytes on both. */
     static final short POLLIN = 0x1;
     /**
@@ -102,6 +105,11 @@ final class Libc {
     private static final class SysconfCall {
         static final MethodHandle H = Downcalls.linkWithErrno("sysconf",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+    }
+    /** int flock(int fd, int operation). */
+    private static final class FlockCall {
+        static final MethodHandle H = Downcalls.linkWithErrno("flock",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     }
     /** struct pollfd { int fd; short events; short revents; } */
     private static final class PollCall {
@@ -172,6 +180,29 @@ final class Libc {
                 if (errno != LinuxErrno.EINTR) {
                     throw new NativeException("open", errno, path);
                 }
+            }
+        }
+    }
+
+    /**
+     * flock(fd, operation) with EINTR retry: 0 on success, else the negative errno (EWOULDBLOCK,
+     * which is EAGAIN on Linux, when LOCK_NB finds the lock held).
+     */
+    static int flock(int fd, int operation) {
+        MemorySegment capture = Downcalls.threadCapture();
+        while (true) {
+            int r;
+            try {
+                r = (int) FlockCall.H.invokeExact(capture, fd, operation);
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+            if (r == 0) {
+                return 0;
+            }
+            int errno = Downcalls.errno(capture);
+            if (errno != LinuxErrno.EINTR) {
+                return -errno;
             }
         }
     }

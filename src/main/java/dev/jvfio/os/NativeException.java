@@ -14,11 +14,23 @@ public class NativeException extends IOException {
         this.errno = errno;
     }
 
+    /** For a failure whose whole message the caller words (the errno is still the call's). */
+    protected NativeException(String message, String call, int errno) {
+        super(message);
+        this.call = call;
+        this.errno = errno;
+    }
+
     public String call() {
         return call;
     }
 
     public int errno() {
         return errno;
+    }
+
+    /** What the errno means, as the C library says it ("Permission denied"). */
+    public String reason() {
+        return Libc.strerror(errno);
     }
 }

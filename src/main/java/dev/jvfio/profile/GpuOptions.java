@@ -26,8 +26,9 @@ import java.util.Objects;
  * @param policy             memory-enable policy: IGNORE (default, upstream), HARDWARE or STRICT (NV-6)
  * @param layout             BAR (default, upstream) or REGION (the rejected alternative, NV-6.4)
  * @param carveRule          CURRENT (default) or LINUX_6_9 carve-out rounding (NV-2.4)
- * @param backingFile        null = device memory in an anonymous sparse memfd; else this file (created or
- *                           grown to the memory size, content survives restarts)
+ * @param backingFile        null = device memory in an anonymous sparse memfd; else this file (created with
+ *                           the memory size or of exactly that size, locked while served; content
+ *                           survives restarts)
  * @param kernelExactQuirks  reproduce kernel quirks a VMM never hits (NV-4.4 resmem straddle count)
  */
 public record GpuOptions(

@@ -8,7 +8,10 @@ import dev.jvfio.transport.PeerCredentials;
  * must be quick and must not throw (anything thrown is ignored).
  */
 public interface ServerListener {
-    /** A client passed the peer check and its session started. */
+    /**
+     * A client passed the peer check and sent its first message. A connection closed before that
+     * (another server probing whether the socket is live) is no client and makes no events.
+     */
     default void connected(PeerCredentials peer) {}
 
     /** A session ended (EOF, protocol error, server close); its fds and maps are released. */

@@ -55,6 +55,8 @@ final class Session {
     private IrqRequests irqs;
     private MigrationRequests migration;
     private volatile boolean stopping;
+    /** Whether the listener heard of this client: only once it sent a first message. */
+    private boolean announced;
 
     Session(UnixConnection conn, PeerCredentials peer, VfioDevice device, ServerOptions options, MappingBudget budget,
             Runnable onEnd) {
@@ -88,10 +90,20 @@ final class Session {
         }
     }
 
-    /** Ends the session from another thread and waits for its cleanup. */
+    /** The attached peer (SO_PEERCRED at accept). */
+    PeerCredentials peer() {
+        return peer;
+    }
+
+    /**
+     * Ends the session from another thread and waits for its cleanup. The interrupt ends a wait
+     * inside the device (a readiness wait after reset can last the driver's 30 s) so that closing
+     * the server never waits for one.
+     */
     void stop() {
         stopping = true;
         conn.shutdown();
+        thread.interrupt();
         if (Thread.currentThread() != thread) {
             try {
                 thread.join();
@@ -105,7 +117,6 @@ final class Session {
         String reason = "client closed the connection";
         boolean attached = false;
         try {
-            listener.connected(peer);
             boolean negotiated;
             Thread watchdog = Thread.ofVirtual().start(this::hangUpWithoutVersion);
             try {
@@ -164,7 +175,9 @@ final class Session {
             conn.close();
             arena.close();
             String why = reason;
-            quietly(() -> listener.disconnected(peer, why));
+            if (announced) {
+                quietly(() -> listener.disconnected(peer, why));
+            }
             onEnd.run();
         }
     }
@@ -193,6 +206,10 @@ final class Session {
 
     private boolean negotiate() throws IOException {
         long size = reader.receive();
+        // a peer that hangs up before its first message (another server probing whether the socket
+        // is live) was never a client: no connect or disconnect event for it
+        announced = true;
+        quietly(() -> listener.connected(peer));
         if (size <= 0) {
             return false;
         }

@@ -122,7 +122,9 @@ public final class VfioUserServer implements AutoCloseable {
                     conn.close();
                     return;
                 }
-                awaitSessionEnd();
+                if (active != null && mayBeReconnecting(peer)) {
+                    awaitSessionEnd();
+                }
                 if (active != null) {
                     refuse(conn, peer, Errno.EBUSY, "another client is attached to " + device.name());
                     continue;
@@ -149,6 +151,18 @@ public final class VfioUserServer implements AutoCloseable {
             }
             lock.notifyAll();
         }
+    }
+
+    /**
+     * Whether the newcomer may be the attached client coming back: the same process, or the attached
+     * client's process is gone (its session is about to end), or the system cannot tell (pid 0: a
+     * peer in another pid namespace). Anyone else is a second client and is refused at once, so that
+     * refusals never queue behind one another's grace. Holds {@code lock}.
+     */
+    private boolean mayBeReconnecting(PeerCredentials newcomer) {
+        long attached = active.peer().pid();
+        return attached <= 0 || attached == newcomer.pid()
+                || !ProcessHandle.of(attached).map(ProcessHandle::isAlive).orElse(false);
     }
 
     /**

@@ -1,10 +1,11 @@
 package dev.jvfio.units;
 
+import java.math.BigDecimal;
 import java.util.Locale;
 
 /**
- * A byte count written the way QEMU and humans write it: {@code 96G}, {@code 512M}, {@code 1T},
- * {@code 4096}. Suffixes are binary (K = 1024), case-insensitive, with an optional trailing
+ * A byte count written the way QEMU and humans write it: {@code 96G}, {@code 1.5G}, {@code 512M},
+ * {@code 1T}, {@code 4096}; a fraction must come to whole bytes. Suffixes are binary (K = 1024), case-insensitive, with an optional trailing
  * {@code B} or {@code iB} ({@code 96GiB}).
  */
 public record ByteSize(long bytes) {
@@ -29,15 +30,17 @@ public record ByteSize(long bytes) {
             default -> 1;
         };
         String digits = unit == 1 ? t : t.substring(0, t.length() - 1);
-        long n;
-        try {
-            n = Long.parseLong(digits);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a size (e.g. 96G, 512M)");
+        if (!digits.matches("[+-]?\\d{1,30}(\\.\\d{1,30})?")) {
+            throw new IllegalArgumentException("'" + text + "' is not a size (e.g. 96G, 1.5G, 512M)");
         }
-        if (n < 0) throw new IllegalArgumentException("'" + text + "' is negative");
+        BigDecimal n = new BigDecimal(digits);
+        if (n.signum() < 0) throw new IllegalArgumentException("'" + text + "' is negative");
+        BigDecimal bytes = n.multiply(BigDecimal.valueOf(unit));
+        if (bytes.stripTrailingZeros().scale() > 0) {
+            throw new IllegalArgumentException("'" + text + "' is not a whole number of bytes");
+        }
         try {
-            return new ByteSize(Math.multiplyExact(n, unit));
+            return new ByteSize(bytes.longValueExact());
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("'" + text + "' is too large");
         }

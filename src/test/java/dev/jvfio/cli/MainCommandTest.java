@@ -2,17 +2,73 @@ package dev.jvfio.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** The top-level command and the reserved bench command, run as a user would. */
 class MainCommandTest {
     @Test
-    @DisplayName("jvfio with no command: usage message, exit 2")
+    @DisplayName("jvfio with no command: usage message listing every command --help lists, exit 2")
     void noCommand() {
         CliProcess.Result r = CliProcess.run();
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
-        assertThat(r.err()).contains("a command is needed: serve, lspci, qemu-args or bench");
+        assertThat(r.err()).contains("a command is needed: serve, lspci, qemu-args, bench or peek");
+    }
+
+    @Test
+    @DisplayName("-V and --version print the version for jvfio and for every command, exit 0")
+    void versionEverywhere() {
+        for (String command : List.of("", "serve", "lspci", "qemu-args", "bench", "fuzz", "peek")) {
+            for (String flag : List.of("-V", "--version")) {
+                CliProcess.Result r = command.isEmpty() ? CliProcess.run(flag) : CliProcess.run(command, flag);
+                assertThat(r.exitCode()).as(command + " " + flag + "\n" + r).isZero();
+                assertThat(r.out().strip()).as(command + " " + flag + "\n" + r).isEqualTo(Main.VERSION);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("fuzz --help explains every term its summary prints")
+    void fuzzSummaryTermsAreExplained() {
+        CliProcess.Result help = CliProcess.run("fuzz", "--help");
+        assertThat(help.exitCode()).as(help.toString()).isZero();
+        String summary = new dev.jvfio.fuzz.FuzzReport(1, 1, 2, 3, 4, java.util.Map.of("EINVAL", 1L), 5, 6, 7, 8, 9, 10, 11,
+                12, 13, 13, 0, List.of("x")).toString();
+        for (String term : List.of("hostile messages", "replies checked", "error replies", "attaches",
+                "sessions closed by the server", "cut short by us", "split", "stray replies", "hostile handshakes",
+                "fds sent", "probe device", "server fds", "fuzzer DMA mappings left", "FAILURES")) {
+            assertThat(summary).as("the summary prints " + term).contains(term);
+            assertThat(help.out()).as("fuzz --help explains " + term).containsPattern("(?m)^  " + java.util.regex.Pattern.quote(term) + " ");
+        }
+    }
+
+    @Test
+    @DisplayName("an unexpected failure prints one line naming it and the file its details went to, no stack trace")
+    void unexpectedFailureIsOneLine() throws Exception {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = new picocli.CommandLine(new Broken());
+        cl.setErr(new java.io.PrintWriter(err, true));
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> Main.failure(ex, cmd)); // the handler Main installs
+        assertThat(cl.execute()).isEqualTo(1);
+        List<String> lines = err.toString().lines().toList();
+        assertThat(lines).hasSize(1);
+        assertThat(lines.getFirst()).startsWith("broken: internal error: java.lang.IllegalStateException: a bug")
+                .contains("; details in ");
+        java.nio.file.Path details = java.nio.file.Path.of(lines.getFirst().substring(lines.getFirst().indexOf("details in ") + 11));
+        try {
+            assertThat(java.nio.file.Files.readString(details)).contains("IllegalStateException: a bug").contains("\tat ");
+        } finally {
+            java.nio.file.Files.deleteIfExists(details);
+        }
+    }
+
+    @picocli.CommandLine.Command(name = "broken")
+    static final class Broken implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new IllegalStateException("a bug");
+        }
     }
 
     @Test

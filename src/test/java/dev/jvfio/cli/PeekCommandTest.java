@@ -79,4 +79,33 @@ class PeekCommandTest {
             assertThat(r.err()).contains("past the end of region 4");
         }
     }
+
+    @Test
+    @DisplayName("peek --region 9 to 99 on a device with fewer regions, --sha256 with --out: one sentence, exit 2, FILE untouched")
+    void regionsPastTheDeviceAndShaWithOut() throws Exception {
+        Path socket = dir.resolve("s.sock");
+        Path keep = Files.writeString(dir.resolve("keep"), "existing content");
+        try (ServeProcess serve = new ServeProcess(dir, Map.of(), "--socket", socket.toString(), "--profile", "sample")) {
+            serve.awaitReady();
+            for (String region : new String[] {"9", "42", "99"}) {
+                CliProcess.Result r = CliProcess.run(dir, Map.of(), "peek", "--socket", socket.toString(), "--region", region);
+                assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+                assertThat(r.err()).as(r.toString()).startsWith("jvfio peek: --region " + region + ": this device has regions 0 to ")
+                        .doesNotContain("Exception").doesNotContain("internal error");
+            }
+            CliProcess.Result r = CliProcess.run(dir, Map.of(), "peek", "--socket", socket.toString(), "--region", "0",
+                    "--sha256", "--out", keep.toString());
+            assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+            assertThat(r.err()).contains("--sha256 and --out exclude each other");
+            assertThat(Files.readString(keep)).isEqualTo("existing content");
+            r = CliProcess.run(dir, Map.of(), "peek", "--socket", socket.toString(), "--region", "7", "--count", "16",
+                    "--out", keep.toString());
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertThat(Files.size(keep)).isEqualTo(16);
+            try (var files = Files.list(dir)) {
+                assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".tmp")).toList())
+                        .as("no temporary file left").isEmpty();
+            }
+        }
+    }
 }

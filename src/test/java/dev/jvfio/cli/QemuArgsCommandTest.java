@@ -547,7 +547,7 @@ class QemuArgsCommandTest {
     @ValueSource(strings = {"--gpus 0", "--gpus 2 --socket /tmp/a.sock", "--machine pc", "--mem-size lots",
         "--ram 3M", "--gpus 16", "--frobnicate", "--mem-size 100", "--profile gb200 --mem-size 256M",
         "--mem-size 2097156K", "--cpus 0", "--cpus 4097", "--machine virt --cpus 513", "--ram 3000T",
-        "--ram 2048T --gpus 15 --mem-size 64T", "--profile sample --mem-size 2G", "--spare-ports -1",
+        "--ram 2048T --gpus 15 --mem-size 64T", "--profile sample --mem-size 2G", "--profile sample", "--spare-ports -1",
         "--spare-ports 17", "--spare-ports many", "--ram 2048T --mem-size 64T --spare-ports 16"})
     @DisplayName("qemu-args rejects bad arguments with a clear message and exit code 2")
     void badArgumentsExitTwo(String args) {

@@ -65,12 +65,23 @@ class ServeArgumentsTest {
                         List.of("devices[0].mem-size", "not a positive size")),
                 Arguments.of("{\"devices\": [{\"profile\": \"sample\", \"mem-size\": \"2G\"}]}",
                         List.of("devices[0].mem-size", "sample profile has no device memory")),
+                Arguments.of("{\"devices\": [{\"profile\": \"sample\", \"backing-file\": \"m\"}]}",
+                        List.of("devices[0].backing-file: the sample profile has no device memory to keep in a file")),
+                Arguments.of("{\"devices\": [{}, {\"backing-file\": \"m\"}, {\"backing-file\": \"./m\"}]}",
+                        List.of("gpu1 and gpu2 use the same backing file")),
                 Arguments.of("{\"devices\": [{\"mem-size\": \"40T\"}, {\"mem-size\": \"40T\"}]}",
                         List.of("80 TiB of device memory", "up to 64 TiB per server")),
                 Arguments.of("{\"devices\": [{\"socket\": \"a.sock\"}, {\"socket\": \"a.sock\"}]}",
                         List.of("same socket")),
                 Arguments.of("{\"devices\": [{\"profile\": \"gh200\", \"profile\": \"gb200\"}]}",
-                        List.of("not valid JSON", "profile")));
+                        List.of("not valid JSON", "profile")),
+                Arguments.of("{\"devices\": [{}]} {\"devices\": [{}]}",
+                        List.of("more after the JSON object at line 1", "one object")),
+                Arguments.of("{\"devices\": [{}]}\n]", List.of("line 2")),
+                Arguments.of("{\"devices\": [{\"socket\": \"a\\u0000b.sock\"}]}",
+                        List.of("devices[0].socket: not a usable path (it holds a NUL character)")),
+                Arguments.of("{\"devices\": [{\"backing-file\": \"m\\u0000\"}]}",
+                        List.of("devices[0].backing-file: not a usable path (it holds a NUL character)")));
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
@@ -103,6 +114,10 @@ class ServeArgumentsTest {
                 Arguments.of(List.of("--mem-size", "2097156K"), List.of("--mem-size", "not a multiple of 64 KiB")),
                 Arguments.of(List.of("--profile", "gb300", "--mem-size", "65T"), List.of("--mem-size", "too large", "64 TiB")),
                 Arguments.of(List.of("--profile", "sample", "--mem-size", "2G"), List.of("sample profile has no device memory")),
+                Arguments.of(List.of("--profile", "sample", "--backing-file", "mem"),
+                        List.of("--backing-file: the sample profile has no device memory to keep in a file")),
+                Arguments.of(List.of("--profile", "sample", "--backing-file", "mem", "--prefault"),
+                        List.of("--backing-file: the sample profile has no device memory to keep in a file")),
                 Arguments.of(List.of("--config", "devices.json", "--mem-size", "1G"),
                         List.of("--mem-size: gh200 device memory of 1 GiB is too small", "devices[0]")),
                 Arguments.of(List.of("--gpus", "257"), List.of("--gpus 257 is too many", "allowed: 1 to 256")),
@@ -114,6 +129,7 @@ class ServeArgumentsTest {
                 Arguments.of(List.of("--config", "devices.json", "--gpus", "2"), List.of("--config describes the devices")),
                 Arguments.of(List.of("--config", "missing.json"), List.of("missing.json: no such file")),
                 Arguments.of(List.of("--socket", "/tmp/" + "s".repeat(120)), List.of("too long for AF_UNIX")),
+                Arguments.of(List.of("--socket", "/tmp/" + "s".repeat(103)), List.of("too long for AF_UNIX (107 bytes at most)")),
                 Arguments.of(List.of("--prefault"), List.of("--prefault works on backing files")),
                 Arguments.of(List.of("--frobnicate"), List.of("Unknown option: '--frobnicate'")),
                 Arguments.of(List.of("--socket-group", "no-such-group-jv"), List.of("--socket-group: no group named 'no-such-group-jv'")),

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -87,6 +88,21 @@ class ServeLiveTest {
     }
 
     @Test
+    @DisplayName("VU-1.3 serve creates every missing socket directory 0700, the ones in between too, and removes them at stop")
+    void vu_1_3_intermediateDirectoriesArePrivate() throws Exception {
+        Path socket = dir.resolve("a/b/c/g.sock");
+        try (ServeProcess serve = new ServeProcess(dir, Map.of(), "--socket", socket.toString(), "--profile", "sample")) {
+            serve.awaitReady();
+            for (Path d : List.of(dir.resolve("a"), dir.resolve("a/b"), dir.resolve("a/b/c"))) {
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(d))).as(d.toString())
+                        .isEqualTo("rwx------");
+            }
+            assertThat(serve.terminate()).isIn(0, 143);
+        }
+        assertThat(dir.resolve("a")).as("directories serve created are removed when empty").doesNotExist();
+    }
+
+    @Test
     @DisplayName("VU-1.3 serve --socket-group: the socket file gets that group and mode 0660")
     void vu_1_3_socketGroup() throws Exception {
         int gid = (Integer) Files.getAttribute(dir, "unix:gid");
@@ -116,29 +132,33 @@ class ServeLiveTest {
     }
 
     @Test
-    @DisplayName("a second serve on a live socket fails clearly (exit 1) and leaves the first one serving")
+    @DisplayName("a second serve on a live socket fails clearly (exit 2), leaves the first one serving, and its probe is not logged as a client")
     void secondServerOnLiveSocket() throws Exception {
         Path socket = dir.resolve("live.sock");
         try (ServeProcess first = new ServeProcess(dir, Map.of(), "--socket", socket.toString(), "--mem-size", "2G")) {
             first.awaitReady();
             CliProcess.Result second = CliProcess.run(dir, Map.of(), "serve", "--socket", socket.toString(),
                     "--mem-size", "2G");
-            assertThat(second.exitCode()).as(second.toString()).isEqualTo(1);
-            assertThat(second.err()).contains("cannot listen on " + socket).contains("another server is listening")
+            assertThat(second.exitCode()).as(second.toString()).isEqualTo(2);
+            assertThat(second.err()).contains("cannot listen on --socket " + socket).contains("another server is listening")
                     .doesNotContain("Exception");
             try (VfioUserClient client = VfioUserClient.connect(socket)) {
                 assertThat(client.read(Vfio.PCI_CONFIG_REGION_INDEX, 0, 2)).containsExactly(0xde, 0x10);
             }
+            first.awaitErr(e -> e.contains(" disconnected"), "our client's disconnect");
+            // the second serve's probe (connect, hang up) came first and is no client: one connect in the log, ours
+            assertThat(first.err().lines().filter(l -> l.contains(" connected")).toList()).as(first.toString())
+                    .singleElement().asString().contains("client pid " + ProcessHandle.current().pid() + " ");
             assertThat(first.terminate()).isIn(0, 143);
         }
     }
 
     @Test
-    @DisplayName("serve refuses a socket path that is a regular file, leaves it alone, exit 1")
+    @DisplayName("serve refuses a socket path that is a regular file, leaves it alone, exit 2")
     void refusesNonSocketFile() throws Exception {
         Path file = Files.writeString(dir.resolve("not-a-socket"), "keep me");
         CliProcess.Result r = CliProcess.run(dir, Map.of(), "serve", "--socket", file.toString(), "--profile", "sample");
-        assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
         assertThat(r.err()).contains(file + " exists and is not a socket");
         assertThat(Files.readString(file)).isEqualTo("keep me");
     }
