@@ -53,36 +53,7 @@ else
     sizes="$sizes ${s:-0}"
   done
   if qemu_args --socket "$trace_sock" --mem-size 4G --ram 1G --cpus 2; then
-    script=$(guest_script "$n" <<GUEST
-set -- $sizes
-dev=\$(pci_devs $vendor $device | head -1)
-if [ -z "\$dev" ]; then fail gpu-present "no $ids function in the guest: \$(ls /sys/bus/pci/devices)"; return 0 2>/dev/null || exit 0; fi
-pass gpu-present
-expect devfn-0 "\$(basename \$dev | cut -d: -f3)" 00.0
-expect behind-root-port "\$(cat \$dev/../class)" 0x060400
-expect class-0302 "\$(cat \$dev/class)" 0x030200
-b=0
-for want in "\$@"; do
-  got=\$(bar_size \$dev \$b)
-  expect "bar\$b-size" "\$(( got ))" "\$(( want ))"
-  b=\$((b + 1))
-done
-f=\$(bar_flags \$dev 0)
-expect bar0-64bit-nonprefetchable "\$(( f & 0x100000 )) \$(( f & 0x2000 ))" "1048576 0"
-check bar4-64bit-prefetchable is_mem64_pref \$dev 4
-check bar2-64bit-prefetchable is_mem64_pref \$dev 2
-echo "E2E DUMP BEGIN"; config_dump \$dev; echo "E2E DUMP END"
-mem_enable \$dev
-r4=\$dev/resource4 r2=\$dev/resource2
-check bar4-write-read bar-io \$r4 fill 0 $trace_size 7
-check bar4-read-back bar-io \$r4 check 0 $trace_size 7
-check bar4-end-of-usemem sh -c "bar-io \$r4 fill $((trace_usemem - 65536)) 65536 8 && bar-io \$r4 check $((trace_usemem - 65536)) 65536 8"
-check bar4-past-usemem-reads-ones bar-io \$r4 ones $trace_usemem 65536
-check bar4-past-usemem-writes-dropped sh -c "bar-io \$r4 fill $((trace_usemem + 65536)) 4096 9; bar-io \$r4 ones $((trace_usemem + 65536)) 4096"
-check bar2-write-read sh -c "bar-io \$r2 fill 0 $trace_size 10 && bar-io \$r2 check 0 $trace_size 10"
-info "sha bar4 \$(bar-io \$r4 dump 0 $trace_size | sha256sum | cut -d' ' -f1)"
-GUEST
-)
+    script=$(guest_script "$n" trace-proxy sizes="$sizes" vendor="$vendor" device="$device" ids="$ids" trace_size="$trace_size" trace_usemem="$trace_usemem")
     guest_run "$n" "$script"
     # the guest's config space through the host's pciutils against jvfio lspci -vvv (10-gpu-profiles)
     sed -n '/^E2E DUMP BEGIN/,/^E2E DUMP END/p' "$WORK/$n.console" | tr -d '\r' | grep -v '^E2E DUMP' >"$WORK/$n.guest-dump"
