@@ -10,13 +10,18 @@
  * hardware and GPU profiles), {@code sample} (the sample device). Internal: the wire format
  * ({@code protocol}), sockets ({@code transport}), lspci-style rendering ({@code lspci}), the
  * QEMU/libvirt option model ({@code qemu}), byte sizes ({@code units}), the command line ({@code cli}),
- * the tracing proxy ({@code trace}), the fuzzer and the benchmark.
+ * the tracing proxy ({@code trace}), life under systemd ({@code daemon}), Prometheus metrics
+ * ({@code metrics}), the fuzzer and the benchmark.
  */
 module dev.jvfio {
     requires java.logging;
     requires java.management;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
+    requires jdk.httpserver;
+    requires io.prometheus.metrics.core;
+    requires io.prometheus.metrics.model;
+    requires io.prometheus.metrics.exporter.httpserver;
 
     exports dev.jvfio.device;
     exports dev.jvfio.pci;

@@ -6,6 +6,7 @@ import dev.jvfio.units.ByteSize;
 import dev.jvfio.device.VfioDevice;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -77,6 +78,14 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--allow-uid", paramLabel = "UID",
             description = "Also accept clients running as this uid (repeatable; default: only this user and root).")
     List<Integer> allowUids = new ArrayList<>();
+
+    @Option(names = "--allow-group", paramLabel = "GROUP",
+            description = "Also accept clients in this group (name or number; primary or supplementary), e.g. kvm, the group of libvirt's QEMU on Debian (repeatable).")
+    List<String> allowGroups = new ArrayList<>();
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT", converter = MetricsAddress.class,
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics; PORT alone listens on the loopback address (default: no metrics).")
+    InetSocketAddress metrics;
 
     private final DeviceMaker maker;
     private final Endpoint.Starter starter;
@@ -168,7 +177,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<DeviceSpec> specs = specs(System.getenv());
-        SocketPolicy policy = SocketPolicy.of(socketGroup, allowUids);
+        SocketPolicy policy = SocketPolicy.of(socketGroup, allowUids, allowGroups);
         if (prefault && specs.stream().anyMatch(s -> s.backingFile() == null)) {
             throw new UsageError("--prefault works on backing files: give every device a --backing-file "
                     + "(memfd memory is created on first touch and needs no pre-faulting)");
@@ -179,13 +188,15 @@ final class ServeCommand implements Callable<Integer> {
         preflight(specs);
 
         Serving serving = new Serving(log);
+        Operations ops = Operations.start(metrics, System.getenv(), log); // sd_notify, metrics
         try {
             for (DeviceSpec s : specs) {
                 VfioDevice device = maker.create(s, progress);
                 serving.devices.add(device);
                 if (prefault) Prefault.file(s.backingFile(), progress);
                 socketDirectory(s.socket().getParent(), policy);
-                serving.endpoints.add(starter.start(s, device, policy, log));
+                serving.endpoints.add(starter.start(s, device, policy, log, ops));
+                ops.deviceServed();
                 // one line per device: what it is, where, and the QEMU option that attaches it
                 out.println(s.name() + ": " + s.summary() + " on " + s.socket() + "; attach with: "
                         + VfioUserPciJson.option(s.socket()));
@@ -193,11 +204,17 @@ final class ServeCommand implements Callable<Integer> {
             }
         } catch (Exception | Error e) {
             serving.close();
+            ops.close();
             throw e;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(serving::stop, "jvfio-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            ops.stopping();
+            serving.stop();
+            ops.close();
+        }, "jvfio-shutdown"));
         log.info("ready: serving " + specs.size() + " device" + (specs.size() == 1 ? "" : "s")
                 + "; for all the QEMU options run 'jvfio qemu-args" + qemuArgsHint(specs) + "'; Ctrl-C stops");
+        ops.ready();
         serving.stopped.await();
         return 0;
     }

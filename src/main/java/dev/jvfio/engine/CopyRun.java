@@ -39,7 +39,7 @@ final class CopyRun {
         try {
             dma.awaitReplySent();
         } catch (InterruptedException e) {
-            engine.finish(generation, CopyEngine.STATUS_NOT_MAPPED, src, ctrl);
+            engine.finish(generation, CopyEngine.STATUS_NOT_MAPPED, src, ctrl, length);
             return;
         }
         boolean srcDevice = (ctrl & CopyEngine.CTRL_SRC_DEVICE) != 0;
@@ -54,7 +54,7 @@ final class CopyRun {
                     return; // a reset stopped the engine
                 }
                 if (!(srcDevice && dstDevice) && !engine.busMasterEnabled()) {
-                    engine.finish(generation, CopyEngine.STATUS_BUS_MASTER_OFF, srcDevice ? dst + off : src + off, ctrl);
+                    engine.finish(generation, CopyEngine.STATUS_BUS_MASTER_OFF, srcDevice ? dst + off : src + off, ctrl, length);
                     return;
                 }
                 if (srcDevice && dstDevice) {
@@ -69,19 +69,19 @@ final class CopyRun {
                     dma.write(dst + off, b);
                 }
             } catch (DmaFault f) {
-                engine.finish(generation, CopyEngine.statusOf(f), f.address(), ctrl);
+                engine.finish(generation, CopyEngine.statusOf(f), f.address(), ctrl, length);
                 return;
             } catch (VfioException e) {
-                engine.finish(generation, CopyEngine.STATUS_NOT_MAPPED, srcDevice ? dst + off : src + off, ctrl);
+                engine.finish(generation, CopyEngine.STATUS_NOT_MAPPED, srcDevice ? dst + off : src + off, ctrl, length);
                 return;
             } catch (InternalError | RuntimeException e) {
                 // device memory itself faulted (its backing file shrank) or bounds moved under us
-                engine.finish(generation, CopyEngine.STATUS_DEVICE_RANGE, srcDevice ? src + off : dst + off, ctrl);
+                engine.finish(generation, CopyEngine.STATUS_DEVICE_RANGE, srcDevice ? src + off : dst + off, ctrl, length);
                 return;
             } finally {
                 engine.moving.unlock();
             }
         }
-        engine.finish(generation, CopyEngine.STATUS_DONE, 0, ctrl);
+        engine.finish(generation, CopyEngine.STATUS_DONE, 0, ctrl, length);
     }
 }

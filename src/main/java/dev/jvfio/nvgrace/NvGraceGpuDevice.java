@@ -1,5 +1,6 @@
 package dev.jvfio.nvgrace;
 
+import dev.jvfio.device.DeviceEvents;
 import dev.jvfio.device.DeviceInfo;
 import dev.jvfio.device.DmaSpace;
 import dev.jvfio.device.Errno;
@@ -203,6 +204,11 @@ public final class NvGraceGpuDevice implements VfioDevice {
     @Override
     public void dmaUnmapping(long iova, long size) {
         core.dmaUnmapping(iova, size);
+    }
+
+    @Override
+    public void observe(DeviceEvents events) {
+        core.observe(events);
     }
 
     @Override

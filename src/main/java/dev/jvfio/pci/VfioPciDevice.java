@@ -2,6 +2,7 @@ package dev.jvfio.pci;
 
 import static dev.jvfio.pci.PciHeader.*;
 
+import dev.jvfio.device.DeviceEvents;
 import dev.jvfio.device.DeviceInfo;
 import dev.jvfio.device.DmaSpace;
 import dev.jvfio.device.Errno;
@@ -48,6 +49,7 @@ public class VfioPciDevice implements VfioDevice {
     private final PciConfigWrites configWrites;
     private final BarAccess barAccess;
     private volatile DmaSpace dma = DmaSpace.NONE;
+    private volatile DeviceEvents events = DeviceEvents.NONE;
     private boolean closed;
     private final PageSize pageSize;
 
@@ -172,6 +174,11 @@ public class VfioPciDevice implements VfioDevice {
     /** The client's memory while attached, else {@link DmaSpace#NONE}. */
     public DmaSpace dma() {
         return dma;
+    }
+
+    /** Who hears of this function's interrupts and engine copies ({@link #observe}). */
+    public DeviceEvents events() {
+        return events;
     }
 
     // ================================================================ VfioDevice: info and regions
@@ -333,6 +340,12 @@ public class VfioPciDevice implements VfioDevice {
     @Override
     public void attach(DmaSpace dmaSpace) {
         this.dma = dmaSpace == null ? DmaSpace.NONE : dmaSpace;
+    }
+
+    @Override
+    public void observe(DeviceEvents e) {
+        events = e == null ? DeviceEvents.NONE : e;
+        interrupts.observe(events);
     }
 
     @Override

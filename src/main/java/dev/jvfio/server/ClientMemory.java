@@ -16,11 +16,13 @@ import java.lang.foreign.MemorySegment;
 final class ClientMemory implements DmaSpace {
     private final DmaTable table;
     private final ReplyGate gate;
+    private final ServerMetrics metrics;
     private volatile MessageDma messages;
 
-    ClientMemory(DmaTable table, ReplyGate gate) {
+    ClientMemory(DmaTable table, ReplyGate gate, ServerMetrics metrics) {
         this.table = table;
         this.gate = gate;
+        this.metrics = metrics;
     }
 
     /** Windows without an fd are served through {@code m} from now on (set once VERSION is done). */
@@ -90,6 +92,11 @@ final class ClientMemory implements DmaSpace {
             }
             throughMessages(at, data.asSlice(done, take), write);
             done += take;
+        }
+        if (write) {
+            metrics.dmaWritten(n);
+        } else {
+            metrics.dmaRead(n);
         }
     }
 

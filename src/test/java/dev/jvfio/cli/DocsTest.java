@@ -98,7 +98,7 @@ class DocsTest {
     void vu_9_2_troubleshootingQuotesTheServeLog() throws Exception {
         String doc = Files.readString(ROOT.resolve("docs/troubleshooting.md"));
         java.io.StringWriter out = new java.io.StringWriter();
-        var listener = new ServerWiring.LogListener("gpu0", new ServeLog(new java.io.PrintWriter(out)));
+        var listener = new ServerWiring.LogListener("gpu0", new ServeLog(new java.io.PrintWriter(out), false), Operations.none());
         var peer = new dev.jvfio.transport.PeerCredentials(4317, 1000, 1000);
         listener.connected(peer);
         listener.reset();
