@@ -57,11 +57,11 @@ elif [ ! -x "$deb_root/usr/lib/jvm/java-25-openjdk-amd64/bin/java" ] || [ ! -x "
 else
   trap 'deb_cleanup; cleanup' EXIT
   # ---- build ----
-  t0=$SECONDS
+  deb_t0=$SECONDS
   rm -f "$E2E_REPO"/target/jvfio_*_all.deb
   if (cd "$E2E_REPO" && JVFIO_SKIP_DEBIAN=1 ./mvnw -q -B -Pdeb -DskipTests package) >"$WORK/$n.build.log" 2>&1 \
       && deb=$(ls "$E2E_REPO"/target/jvfio_*_all.deb 2>/dev/null | head -1) && [ -n "$deb" ]; then
-    pass "$n/build ($(basename "$deb"), $(stat -c %s "$deb") bytes, $((SECONDS - t0)) s)"
+    pass "$n/build ($(basename "$deb"), $(stat -c %s "$deb") bytes, $((SECONDS - deb_t0)) s)"
     note "$n: installed size $(dpkg-deb -f "$deb" Installed-Size) KiB; files: $(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {sub(/^\./, "", $6); print $6}' | grep -v '^/usr/share/jvfio/lib/' | tr '\n' ' ')+ $(dpkg-deb -c "$deb" | grep -c '/usr/share/jvfio/lib/.*\.jar') jars in /usr/share/jvfio/lib"
   else
     fail "$n/build" "$(tail -5 "$WORK/$n.build.log" | tr '\n' ' ' | cut -c1-400)"
@@ -235,7 +235,7 @@ GUEST
     fail "$n/arm64" "cannot register qemu-aarch64 with binfmt_misc"
   else
     cp "$deb" "$a64/root/tmp/jvfio.deb"
-    t0=$SECONDS
+    deb_t0=$SECONDS
     unshare --mount --propagation private /bin/bash -c '
       root=$1
       mount -t proc proc "$root/proc" && mount --bind /dev "$root/dev" || exit 97
@@ -255,7 +255,7 @@ GUEST
         rm -rf /run/jvfio /tmp/jvfio.deb /tmp/jvfio-*.log /tmp/hsperfdata_jvfio"
     ' deb-arm64 "$a64/root" >"$WORK/$n.arm64.log" 2>&1
     if grep -q '^LSPCI-RC 0' "$WORK/$n.arm64.log" && grep -q 'Region 4' "$WORK/$n.arm64.log" && grep -q '^PURGED 0' "$WORK/$n.arm64.log"; then
-      pass "$n/arm64 ($(grep -m1 '^INSTALLED' "$WORK/$n.arm64.log" | cut -c1-80); $(grep -m1 '^SERVE-READY' "$WORK/$n.arm64.log"); lspci sees $(grep -m1 -E '^([0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.' "$WORK/$n.arm64.log" | cut -c1-70); $((SECONDS - t0)) s)"
+      pass "$n/arm64 ($(grep -m1 '^INSTALLED' "$WORK/$n.arm64.log" | cut -c1-80); $(grep -m1 '^SERVE-READY' "$WORK/$n.arm64.log"); lspci sees $(grep -m1 -E '^([0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.' "$WORK/$n.arm64.log" | cut -c1-70); $((SECONDS - deb_t0)) s)"
     else
       fail "$n/arm64" "$(tail -8 "$WORK/$n.arm64.log" | tr '\n' ' ' | cut -c1-500)"
     fi

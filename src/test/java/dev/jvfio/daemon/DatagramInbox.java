@@ -15,7 +15,7 @@ import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 
 /** A service manager's end for tests: an AF_UNIX datagram socket bound to a path or an abstract name. */
-final class DatagramInbox implements AutoCloseable {
+public final class DatagramInbox implements AutoCloseable {
     private static final MethodHandle SOCKET = Downcalls.linkWithErrno("socket",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle BIND = Downcalls.linkWithErrno("bind",
@@ -29,7 +29,7 @@ final class DatagramInbox implements AutoCloseable {
     private final Arena arena = Arena.ofConfined();
 
     /** Binds to {@code address} as NOTIFY_SOCKET spells it (a path, or @name); receives time out after 5 s. */
-    DatagramInbox(String address) throws Throwable {
+    public DatagramInbox(String address) throws Throwable {
         MemorySegment capture = Downcalls.allocateCapture(arena);
         int s = (int) SOCKET.invokeExact(capture, 1, 2 | 0x80000, 0);
         if (s < 0) throw new IllegalStateException("socket: errno " + Downcalls.errno(capture));
@@ -49,7 +49,7 @@ final class DatagramInbox implements AutoCloseable {
     }
 
     /** The next datagram as text, or null after the timeout. */
-    String receive() throws Throwable {
+    public String receive() throws Throwable {
         MemorySegment capture = Downcalls.allocateCapture(arena);
         MemorySegment buf = arena.allocate(4096);
         long n = (long) RECV.invokeExact(capture, fd.value(), buf, 4096L, 0);
