@@ -59,7 +59,7 @@ else
   # ---- build ----
   deb_t0=$SECONDS
   rm -f "$E2E_REPO"/target/jvfio_*_all.deb
-  if (cd "$E2E_REPO" && JVFIO_SKIP_DEBIAN=1 ./mvnw -q -B -Pdeb -DskipTests package) >"$WORK/$n.build.log" 2>&1 \
+  if (cd "$E2E_REPO" && JVFIO_SKIP_DEBIAN=1 ./mvnw -q -B -Pdeb -Dmaven.test.skip=true package) >"$WORK/$n.build.log" 2>&1 \
       && deb=$(ls "$E2E_REPO"/target/jvfio_*_all.deb 2>/dev/null | head -1) && [ -n "$deb" ]; then
     pass "$n/build ($(basename "$deb"), $(stat -c %s "$deb") bytes, $((SECONDS - deb_t0)) s)"
     note "$n: installed size $(dpkg-deb -f "$deb" Installed-Size) KiB; files: $(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {sub(/^\./, "", $6); print $6}' | grep -v '^/usr/share/jvfio/lib/' | tr '\n' ' ')+ $(dpkg-deb -c "$deb" | grep -c '/usr/share/jvfio/lib/.*\.jar') jars in /usr/share/jvfio/lib"
