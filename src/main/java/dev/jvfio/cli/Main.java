@@ -1,5 +1,6 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.daemon.JournalStream;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -54,19 +55,21 @@ public final class Main implements Runnable {
     private static int failure(Exception ex, CommandLine cmd) {
         PrintWriter err = cmd.getErr();
         String name = cmd.getCommandSpec().qualifiedName();
+        // under systemd the journal files the message as an error (journalctl -p err shows it)
+        String level = JournalStream.isStandardError(System.getenv()) ? JournalStream.prefix(JournalStream.ERR) : "";
         if (ex instanceof UsageError) {
-            err.println(name + ": " + ex.getMessage());
+            err.println(level + name + ": " + ex.getMessage());
             err.println("Try '" + name + " --help' for more information.");
             err.flush();
             return EXIT_USAGE;
         }
         if (ex instanceof CommandFailure) {
-            err.println(name + ": " + ex.getMessage());
+            err.println(level + name + ": " + ex.getMessage());
             if (ex.getCause() != null && System.getenv("JVFIO_DEBUG") != null) ex.getCause().printStackTrace(err);
             err.flush();
             return EXIT_FAILURE;
         }
-        err.println(name + ": internal error: " + ex);
+        err.println(level + name + ": internal error: " + ex);
         ex.printStackTrace(err);
         err.flush();
         return EXIT_FAILURE;
