@@ -8,6 +8,8 @@
 #     and busybox-static for the initramfs;
 #   - the libvirt leg: trixie-backports' libvirt-daemon, libvirt-daemon-driver-qemu and libvirt-clients
 #     in the same root (the suite starts libvirtd there in a chroot, as root);
+#   - the package leg: openjdk-25-jre-headless (what jvfio's .deb depends on), man-db, systemd (for
+#     systemd-analyze) and lintian in the same root, where the suite installs and checks the .deb;
 #   - the arm64 leg (Grace hosts run arm64 guests): qemu-system-aarch64 and UEFI (qemu-efi-aarch64)
 #     from the same root, bookworm's arm64 kernel Image, modules and busybox (dpkg architecture
 #     arm64), and gcc-aarch64-linux-gnu on the host for the static guest helpers;
@@ -55,6 +57,9 @@ qemu_packages=(qemu-system-x86 seabios)
 # the libvirt leg (scripts/e2e/checks/88-libvirt.sh): libvirtd and virsh, run by the suite in a chroot
 # of the root (no systemd there); QEMU under libvirt is the same qemu-system-x86
 want_leg x86_64 && qemu_packages+=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients)
+# the package leg (scripts/e2e/checks/97-deb-package.sh): the runtime the .deb depends on, and what
+# checks the package there: man (man-db), systemd-analyze (systemd) and lintian
+want_leg x86_64 && qemu_packages+=(openjdk-25-jre-headless man-db systemd lintian)
 want_leg aarch64 && qemu_packages+=(qemu-system-arm qemu-efi-aarch64)
 root=$cache/trixie-root
 x86=$cache/x86

@@ -11,8 +11,8 @@
  * ({@code protocol}), sockets ({@code transport}), the downcall linker ({@code linker}), the
  * {@code /proc} readers ({@code procfs}), lspci-style rendering ({@code lspci}), the QEMU/libvirt
  * option model ({@code qemu}), byte sizes ({@code units}), the command line ({@code cli}), the
- * tracing proxy ({@code trace}), the conformance checker ({@code conform}), the fuzzer and the
- * benchmark.
+ * tracing proxy ({@code trace}), the conformance checker ({@code conform}), life under systemd
+ * ({@code daemon}), Prometheus metrics ({@code metrics}), the fuzzer and the benchmark.
  *
  * <p>Code logs through {@code System.Logger} only. The platform backs it with java.util.logging,
  * which {@code serve} reads (cli.LogBridge) to put every record in its own rate-limited log.
@@ -23,6 +23,10 @@ module dev.jvfio {
     requires jdk.unsupported; // sun.misc.Signal: SIGUSR1 flushes device memory files
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
+    requires jdk.httpserver;
+    requires io.prometheus.metrics.core;
+    requires io.prometheus.metrics.model;
+    requires io.prometheus.metrics.exporter.httpserver;
 
     exports dev.jvfio.device;
     exports dev.jvfio.pci;

@@ -44,6 +44,8 @@ class LayeringTest {
             Map.entry("sample", Set.of("engine", "pci", "device", "os")),
             Map.entry("profile", Set.of("nvgrace", "hw", "sample", "engine", "pci", "device", "os")),
             Map.entry("server", Set.of("protocol", "transport", "device", "os", "procfs")),
+            Map.entry("daemon", Set.of("os", "linker")),
+            Map.entry("metrics", Set.of("server", "protocol", "transport", "device", "os")),
             Map.entry("client", Set.of("protocol", "transport", "device", "os")),
             Map.entry("trace", Set.of("protocol", "transport", "device", "os")),
             Map.entry("conform", Set.of("client", "protocol", "transport", "device", "os")),
@@ -51,9 +53,10 @@ class LayeringTest {
             Map.entry("qemu", Set.of("hw", "units")),
             Map.entry("migration", Set.of("client", "device", "os", "units")),
             Map.entry("fuzz", Set.of("client", "server", "profile", "protocol", "transport", "device", "os", "procfs")),
-            Map.entry("bench", Set.of("client", "server", "sample", "hw", "engine", "protocol", "transport", "device",
-                    "os", "units")),
-            Map.entry("cli", Set.of("bench", "fuzz", "lspci", "qemu", "trace", "conform", "migration", "client", "server", "profile", "nvgrace", "hw",
+            Map.entry("bench", Set.of("metrics", "client", "server", "sample", "hw", "engine", "protocol", "transport",
+                    "device", "os", "units", "procfs")),
+            Map.entry("cli", Set.of("bench", "fuzz", "lspci", "qemu", "trace", "conform", "migration", "daemon", "metrics",
+                    "client", "server", "profile", "nvgrace", "hw",
                     "sample", "engine", "pci", "protocol", "transport", "device", "os", "units")));
 
     private static final Pattern REFERENCE = Pattern.compile("\\bdev\\.jvfio\\.([a-z]+)\\.");

@@ -124,6 +124,10 @@ public final class Bench implements AutoCloseable {
             new ProxyGroup(this).measure();
             unplace();
         }
+        if (o.measures("metrics")) {
+            new MetricsGroup(this).measure();
+            unplace();
+        }
         rows.sort(Comparator.comparingInt(r -> BenchOptions.GROUPS.indexOf(r.group())));
         return new BenchReport(machine, settings(), rows, notes);
     }

@@ -8,8 +8,9 @@ interface Endpoint extends AutoCloseable {
     @Override
     void close();
 
-    /** Starts serving a device; events go to the log. */
+    /** Starts serving a device; events go to the log, clients and counters to {@code ops}. */
     interface Starter {
-        Endpoint start(DeviceSpec spec, VfioDevice device, SocketPolicy policy, ServeLog log) throws IOException;
+        Endpoint start(DeviceSpec spec, VfioDevice device, SocketPolicy policy, ServeLog log, Operations ops)
+                throws IOException;
     }
 }

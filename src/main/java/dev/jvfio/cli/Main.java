@@ -1,5 +1,6 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.daemon.JournalStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -85,19 +86,21 @@ public final class Main implements Runnable {
     static int failure(Exception ex, CommandLine cmd) {
         PrintWriter err = cmd.getErr();
         String name = cmd.getCommandSpec().qualifiedName();
+        // under systemd the journal files the message as an error (journalctl -p err shows it)
+        String level = JournalStream.isStandardError(System.getenv()) ? JournalStream.prefix(JournalStream.ERR) : "";
         if (ex instanceof UsageError) {
-            err.println(name + ": " + ex.getMessage());
+            err.println(level + name + ": " + ex.getMessage());
             err.println("Try '" + name + " --help' for more information.");
             err.flush();
             return EXIT_USAGE;
         }
         if (ex instanceof CommandFailure) {
-            err.println(name + ": " + ex.getMessage());
+            err.println(level + name + ": " + ex.getMessage());
             if (ex.getCause() != null && System.getenv("JVFIO_DEBUG") != null) ex.getCause().printStackTrace(err);
             err.flush();
             return EXIT_FAILURE;
         }
-        err.println(name + ": internal error: " + firstLine(ex) + details(ex));
+        err.println(level + name + ": internal error: " + firstLine(ex) + details(ex));
         err.flush();
         return EXIT_FAILURE;
     }

@@ -5,6 +5,7 @@ import dev.jvfio.units.ByteSize;
 import dev.jvfio.device.VfioDevice;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -83,6 +84,14 @@ final class ServeCommand implements Callable<Integer> {
 
     /** sun_path holds 108 bytes with the terminating NUL (linux/un.h). */
     static final int MAX_SOCKET_PATH_BYTES = 107;
+
+    @Option(names = "--allow-group", paramLabel = "GROUP",
+            description = "Also accept clients in this group (name or number; primary or supplementary), e.g. kvm, the group of libvirt's QEMU on Debian (repeatable).")
+    List<String> allowGroups = new ArrayList<>();
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT", converter = MetricsAddress.class,
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics; PORT alone listens on the loopback address (default: no metrics).")
+    InetSocketAddress metrics;
 
     private final DeviceMaker maker;
     private final Endpoint.Starter starter;
@@ -178,7 +187,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<DeviceSpec> specs = specs(System.getenv());
-        SocketPolicy policy = SocketPolicy.of(socketGroup, allowUids);
+        SocketPolicy policy = SocketPolicy.of(socketGroup, allowUids, allowGroups);
         if (prefault && specs.stream().anyMatch(s -> s.backingFile() == null)) {
             throw new UsageError("--prefault works on backing files: give every device a --backing-file "
                     + "(memfd memory is created on first touch and needs no pre-faulting)");
@@ -192,7 +201,12 @@ final class ServeCommand implements Callable<Integer> {
 
         // in place before anything is created: a stop at any moment removes what exists by then
         Serving serving = new Serving(log);
-        Thread hook = new Thread(serving::stop, "jvfio-shutdown");
+        Operations ops = Operations.start(metrics, System.getenv(), log); // sd_notify, metrics
+        Thread hook = new Thread(() -> {
+            ops.stopping();
+            serving.stop();
+            ops.close();
+        }, "jvfio-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         MemoryFlush.onSignal(specs, log);
         try {
@@ -206,7 +220,8 @@ final class ServeCommand implements Callable<Integer> {
                 VfioDevice device = maker.create(s, progress);
                 serving.add(device);
                 if (prefault) Prefault.file(s.backingFile(), progress, serving::checkRunning);
-                serving.add(starter.start(s, device, policy, log));
+                serving.add(starter.start(s, device, policy, log, ops));
+                ops.deviceServed();
                 // one line per device: what it is, where, and the QEMU option that attaches it
                 out.println(s.name() + ": " + s.summary() + " on " + s.socket() + "; attach with: "
                         + VfioUserPciJson.option(s.socket()));
@@ -219,6 +234,7 @@ final class ServeCommand implements Callable<Integer> {
             return 0;
         } catch (Exception | Error e) {
             serving.close();
+            ops.close();
             serving.built();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -230,6 +246,7 @@ final class ServeCommand implements Callable<Integer> {
         serving.built();
         log.info("ready: serving " + specs.size() + " device" + (specs.size() == 1 ? "" : "s") + "; "
                 + QemuArgsHint.of(specs) + "; Ctrl-C stops");
+        ops.ready();
         serving.awaitStopped();
         return 0;
     }

@@ -1,5 +1,6 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.daemon.JournalStream;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -11,7 +12,10 @@ import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 
 /**
- * Timestamped event lines on stderr: client connect/disconnect/reset, errors, shutdown. Repeated
+ * Event lines on stderr: client connect/disconnect/reset, errors, shutdown. On a terminal or in a
+ * file each line carries a timestamp; when stderr is the systemd journal (JOURNAL_STREAM) the
+ * journal stamps lines itself, so they carry none and start with a {@code <N>} syslog priority
+ * instead (warnings for refused clients and failed requests, info for the rest). Repeated
  * lines are rate-limited: of the lines that differ only in their numbers (ids, pids, offsets), at
  * most {@link #BURST} are printed per {@link #WINDOW_SECONDS} s, and once the window is over one line
  * says how many more there were. A client that makes 5,000 requests fail, or a refused peer that
@@ -25,6 +29,7 @@ public final class ServeLog {
     private static final Pattern NUMBERS = Pattern.compile("0x[0-9a-fA-F]+|\\d+");
 
     private final PrintWriter err;
+    private final boolean journal;
     private final LongSupplier nanoClock;
     private final boolean flushInBackground;
     private final Map<String, Window> windows = new LinkedHashMap<>();
@@ -34,44 +39,62 @@ public final class ServeLog {
     private static final class Window {
         final long start;
         final String sample;
+        final int priority;
         int shown;
         long suppressed;
 
-        Window(long start, String sample) {
+        Window(long start, String sample, int priority) {
             this.start = start;
             this.sample = sample;
+            this.priority = priority;
         }
     }
 
+    /** Lines for {@code err}, in the journal's form when this process's stderr is the journal. */
     public ServeLog(PrintWriter err) {
-        this(err, System::nanoTime, true);
+        this(err, JournalStream.isStandardError(System.getenv()));
+    }
+
+    public ServeLog(PrintWriter err, boolean journal) {
+        this(err, journal, System::nanoTime, true);
     }
 
     /** With a clock of its own; without {@code flushInBackground}, counts are printed by later lines and {@link #flush()}. */
     ServeLog(PrintWriter err, LongSupplier nanoClock, boolean flushInBackground) {
+        this(err, false, nanoClock, flushInBackground);
+    }
+
+    private ServeLog(PrintWriter err, boolean journal, LongSupplier nanoClock, boolean flushInBackground) {
         this.err = err;
+        this.journal = journal;
         this.nanoClock = nanoClock;
         this.flushInBackground = flushInBackground;
     }
 
     public synchronized void event(String device, String message) {
-        limited(device + ": ", message);
+        limited(JournalStream.INFO, device + ": ", message);
+    }
+
+    /** An event that deserves attention: a refused client, a failed request. */
+    public synchronized void warning(String device, String message) {
+        limited(JournalStream.WARNING, device + ": ", message);
     }
 
     /** A line of a lower layer's log (java.util.logging), already naming its device; rate-limited like events. */
     public synchronized void record(String message) {
         int colon = message.indexOf(": ");
-        limited(colon < 0 ? "" : message.substring(0, colon + 2), colon < 0 ? message : message.substring(colon + 2));
+        limited(JournalStream.WARNING, colon < 0 ? "" : message.substring(0, colon + 2),
+                colon < 0 ? message : message.substring(colon + 2));
     }
 
     /** serve's own lines (creating, ready, stopping): few, never limited. */
     public synchronized void info(String message) {
-        err.println("jvfio: " + message);
+        err.println((journal ? JournalStream.prefix(JournalStream.INFO) : "") + "jvfio: " + message);
         err.flush();
     }
 
     /** {@code who} (the device) is kept as it is; numbers in {@code message} do not make a new kind of line. */
-    private void limited(String who, String message) {
+    private void limited(int priority, String who, String message) {
         String line = who + message;
         long now = nanoClock.getAsLong();
         endWindows(now, false);
@@ -79,12 +102,12 @@ public final class ServeLog {
         Window w = windows.get(kind);
         if (w == null) {
             if (windows.size() >= MAX_KINDS) endWindows(now, true);
-            w = new Window(now, kind);
+            w = new Window(now, kind, priority);
             windows.put(kind, w);
         }
         if (w.shown < BURST) {
             w.shown++;
-            print(line);
+            print(priority, line);
         } else {
             w.suppressed++;
             startFlusher();
@@ -98,7 +121,7 @@ public final class ServeLog {
             Window w = it.next();
             if (all || now - w.start >= window) {
                 if (w.suppressed > 0) {
-                    print(w.suppressed + " more line" + (w.suppressed == 1 ? "" : "s") + " like \"" + w.sample
+                    print(w.priority, w.suppressed + " more line" + (w.suppressed == 1 ? "" : "s") + " like \"" + w.sample
                             + "\" in " + WINDOW_SECONDS + " s, not shown");
                 }
                 it.remove();
@@ -111,8 +134,12 @@ public final class ServeLog {
         endWindows(nanoClock.getAsLong(), true);
     }
 
-    private void print(String line) {
-        err.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + line);
+    private void print(int priority, String line) {
+        if (journal) {
+            err.println(JournalStream.prefix(priority) + line);
+        } else {
+            err.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + line);
+        }
         err.flush();
     }
 

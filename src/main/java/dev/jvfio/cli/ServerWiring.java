@@ -17,14 +17,17 @@ final class ServerWiring implements Endpoint.Starter {
     private final dev.jvfio.server.MappingBudget budget = dev.jvfio.server.MappingBudget.ofThisProcess();
 
     @Override
-    public Endpoint start(DeviceSpec spec, VfioDevice device, SocketPolicy policy, ServeLog log) throws IOException {
-        ServerOptions options = ServerOptions.defaults().withListener(new LogListener(spec.name(), log));
+    public Endpoint start(DeviceSpec spec, VfioDevice device, SocketPolicy policy, ServeLog log, Operations ops)
+            throws IOException {
+        ServerOptions options = ServerOptions.defaults().withListener(new LogListener(spec.name(), log, ops))
+                .withMetrics(ops.metricsFor(spec.name(), device));
         if (policy.groupId() != null) options = options.withAccess(SocketAccess.group(policy.groupId()));
         if (!policy.extraUids().isEmpty()) {
             Set<Integer> uids = new TreeSet<>(options.allowedUids());
             uids.addAll(policy.extraUids());
             options = options.withAllowedUids(uids);
         }
+        if (!policy.extraGids().isEmpty()) options = options.withAllowedGids(policy.extraGids());
         VfioUserServer server;
         try {
             server = VfioUserServer.start(spec.socket(), device, options, budget);
@@ -35,8 +38,8 @@ final class ServerWiring implements Endpoint.Starter {
         return server::close;
     }
 
-    /** Server events as log lines naming the device and the peer process. */
-    record LogListener(String device, ServeLog log) implements ServerListener {
+    /** Server events as log lines naming the device and the peer process; clients counted for the service status. */
+    record LogListener(String device, ServeLog log, Operations ops) implements ServerListener {
         private static String who(PeerCredentials p) {
             return p == null ? "client" : "client pid " + p.pid() + " uid " + p.uid();
         }
@@ -44,16 +47,18 @@ final class ServerWiring implements Endpoint.Starter {
         @Override
         public void connected(PeerCredentials peer) {
             log.event(device, who(peer) + " connected");
+            ops.clientAttached();
         }
 
         @Override
         public void disconnected(PeerCredentials peer, String reason) {
             log.event(device, who(peer) + " disconnected (" + reason + ")");
+            ops.clientDetached();
         }
 
         @Override
         public void refused(PeerCredentials peer, String reason) {
-            log.event(device, who(peer) + " refused: " + reason);
+            log.warning(device, who(peer) + " refused: " + reason);
         }
 
         @Override
@@ -63,7 +68,7 @@ final class ServerWiring implements Endpoint.Starter {
 
         @Override
         public void error(String message) {
-            log.event(device, "request failed: " + message);
+            log.warning(device, "request failed: " + message);
         }
 
         @Override

@@ -6,13 +6,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Where sockets go when the user names none: {@code $XDG_RUNTIME_DIR/jvfio/gpuN.sock}, else
- * {@code ./run/gpuN.sock}. {@code serve} and {@code qemu-args} share this so their defaults agree.
+ * Where sockets go when the user names none: under systemd with a {@code RuntimeDirectory=} (the
+ * unit jvfio@NAME.service) in {@code $RUNTIME_DIRECTORY/gpuN.sock}, else in
+ * {@code $XDG_RUNTIME_DIR/jvfio/gpuN.sock}, else {@code ./run/gpuN.sock}. {@code serve} and
+ * {@code qemu-args} share this so their defaults agree.
  */
 public final class SocketPaths {
     private SocketPaths() {}
 
     public static Path directory(Map<String, String> env) {
+        String runtime = env.get("RUNTIME_DIRECTORY"); // systemd: the unit's directories, ':'-separated
+        if (runtime != null && !runtime.isBlank()) {
+            String first = runtime.split(":", 2)[0];
+            if (Path.of(first).isAbsolute()) return Path.of(first);
+        }
         String xdg = env.get("XDG_RUNTIME_DIR");
         if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) {
             return Path.of(xdg, "jvfio");

@@ -96,6 +96,12 @@ public interface VfioDevice extends AutoCloseable {
     }
 
     /**
+     * From now on, report interrupts and engine copies to {@code events} (replacing any earlier
+     * observer; {@link DeviceEvents#NONE} to stop). Default: the device reports nothing.
+     */
+    default void observe(DeviceEvents events) {}
+
+    /**
      * The client went away (or closed the device). Release every interrupt eventfd and stop using
      * the DmaSpace; device state (memory, config space) stays for the next client.
      */

@@ -238,6 +238,7 @@ public final class CopyEngine implements ResetListener {
         status = error;
         errors++;
         fault = at;
+        device.events().copyFailed();
         return null;
     }
 
@@ -247,7 +248,7 @@ public final class CopyEngine implements ResetListener {
     }
 
     /** The copy of generation {@code g} ended with {@code result}; ignored if a reset came first. */
-    void finish(int g, int result, long faultAddress, int runCtrl) {
+    void finish(int g, int result, long faultAddress, int runCtrl, long length) {
         synchronized (this) {
             if (generation != g) {
                 return;
@@ -259,6 +260,11 @@ public final class CopyEngine implements ResetListener {
                 errors++;
                 fault = faultAddress;
             }
+        }
+        if (result == STATUS_DONE) {
+            device.events().copied(length);
+        } else {
+            device.events().copyFailed();
         }
         if ((runCtrl & CTRL_INTERRUPT) != 0) {
             interrupt(runCtrl);

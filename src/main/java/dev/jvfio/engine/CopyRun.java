@@ -49,7 +49,7 @@ final class CopyRun {
                     return; // a reset stopped the engine
                 }
                 if (!(srcDevice && dstDevice) && !engine.busMasterEnabled()) {
-                    engine.finish(generation, CopyEngine.STATUS_BUS_MASTER_OFF, srcDevice ? dst + off : src + off, ctrl);
+                    engine.finish(generation, CopyEngine.STATUS_BUS_MASTER_OFF, srcDevice ? dst + off : src + off, ctrl, length);
                     return;
                 }
                 if (srcDevice && dstDevice) {
@@ -64,24 +64,24 @@ final class CopyRun {
                     dma.write(dst + off, b);
                 }
             } catch (DmaFault f) {
-                if (!deviceFault(off, n)) engine.finish(generation, CopyEngine.statusOf(f), f.address(), ctrl);
+                if (!deviceFault(off, n)) engine.finish(generation, CopyEngine.statusOf(f), f.address(), ctrl, length);
                 return;
             } catch (VfioException e) {
                 if (!deviceFault(off, n)) {
-                    engine.finish(generation, CopyEngine.STATUS_NOT_MAPPED, srcDevice ? dst + off : src + off, ctrl);
+                    engine.finish(generation, CopyEngine.STATUS_NOT_MAPPED, srcDevice ? dst + off : src + off, ctrl, length);
                 }
                 return;
             } catch (InternalError | RuntimeException e) {
                 if (!deviceFault(off, n)) {
                     // bounds moved under us
-                    engine.finish(generation, CopyEngine.STATUS_DEVICE_RANGE, srcDevice ? src + off : dst + off, ctrl);
+                    engine.finish(generation, CopyEngine.STATUS_DEVICE_RANGE, srcDevice ? src + off : dst + off, ctrl, length);
                 }
                 return;
             } finally {
                 engine.moving.unlock();
             }
         }
-        engine.finish(generation, CopyEngine.STATUS_DONE, 0, ctrl);
+        engine.finish(generation, CopyEngine.STATUS_DONE, 0, ctrl, length);
     }
 
     /**
@@ -99,7 +99,7 @@ final class CopyRun {
         if (srcDevice) at = DevicePages.firstFault(engine.memory(), src + off, n, false);
         if (at < 0 && dstDevice) at = DevicePages.firstFault(engine.memory(), dst + off, n, true);
         if (at < 0) return false;
-        engine.finish(generation, CopyEngine.STATUS_DEVICE_FAULT, at, ctrl);
+        engine.finish(generation, CopyEngine.STATUS_DEVICE_FAULT, at, ctrl, length);
         engine.deviceMemoryFaulted(at);
         return true;
     }

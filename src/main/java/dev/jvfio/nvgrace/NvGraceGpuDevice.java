@@ -1,5 +1,6 @@
 package dev.jvfio.nvgrace;
 
+import dev.jvfio.device.DeviceEvents;
 import dev.jvfio.device.DeviceInfo;
 import dev.jvfio.device.DmaSpace;
 import dev.jvfio.device.Errno;
@@ -209,6 +210,11 @@ public final class NvGraceGpuDevice implements VfioDevice {
     @Override
     public dev.jvfio.device.DeviceMigration migration() {
         return core.migration();
+    }
+
+    @Override
+    public void observe(DeviceEvents events) {
+        core.observe(events);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.jvfio.pci;
 
 import static dev.jvfio.pci.PciHeader.*;
 
+import dev.jvfio.device.DeviceEvents;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.os.Fd;
 import java.lang.foreign.MemorySegment;
@@ -25,6 +26,7 @@ final class PciInterrupts {
     private final IrqVectors[] irqs = new IrqVectors[Vfio.PCI_NUM_IRQS];
     private final InterruptSignal signal;
     private boolean intxLevel;
+    private volatile DeviceEvents events = DeviceEvents.NONE;
 
     /** Sizes each IRQ index from the capabilities found at msiAt/msixAt/expAt (-1 when absent). */
     PciInterrupts(String name, ConfigSpace config, int msiAt, int msixAt, int expAt, Capability.Msix msix,
@@ -99,7 +101,7 @@ final class PciInterrupts {
         }
         intx.setPending(0, false);
         intx.setMasked(0, true); // INTx is automasked until SET_IRQS UNMASK (VU-8.9)
-        fire(intx.fd(0));
+        fire(Vfio.PCI_INTX_IRQ_INDEX, intx.fd(0));
     }
 
     // ================================================================ MSI (PCI-6.3)
@@ -113,7 +115,7 @@ final class PciInterrupts {
             setMsiPending(v, true);
             return false;
         }
-        fire(msi.fd(v));
+        fire(Vfio.PCI_MSI_IRQ_INDEX, msi.fd(v));
         return true;
     }
 
@@ -144,7 +146,7 @@ final class PciInterrupts {
         for (int v = 0; v < msi.count(); v++) {
             if (msi.pending(v) && !msiMasked(v) && msi.fd(v) != null) {
                 setMsiPending(v, false);
-                fire(msi.fd(v));
+                fire(Vfio.PCI_MSI_IRQ_INDEX, msi.fd(v));
             }
         }
     }
@@ -160,7 +162,7 @@ final class PciInterrupts {
             msixTable.setPending(v, true);
             return false;
         }
-        fire(x.fd(v));
+        fire(Vfio.PCI_MSIX_IRQ_INDEX, x.fd(v));
         return true;
     }
 
@@ -182,7 +184,7 @@ final class PciInterrupts {
         for (int v = 0; v < x.count(); v++) {
             if (msixTable.pending(v) && !msixMasked(v) && x.fd(v) != null) {
                 msixTable.setPending(v, false);
-                fire(x.fd(v));
+                fire(Vfio.PCI_MSIX_IRQ_INDEX, x.fd(v));
             }
         }
     }
@@ -234,9 +236,16 @@ final class PciInterrupts {
         intxLevel = false;
     }
 
-    void fire(Fd fd) {
+    /** Who hears of each interrupt fired ({@link VfioPciDevice#observe}). */
+    void observe(DeviceEvents e) {
+        events = e;
+    }
+
+    /** Signals {@code fd}, an eventfd of IRQ index {@code index}, and reports the interrupt. */
+    void fire(int index, Fd fd) {
         try {
             signal.signal(fd);
+            events.interrupt(index);
         } catch (Exception e) {
             LOG.log(System.Logger.Level.DEBUG, "interrupt eventfd write failed on " + name, e);
         }

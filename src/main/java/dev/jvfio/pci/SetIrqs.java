@@ -97,7 +97,7 @@ final class SetIrqs {
             default -> { // TRIGGER with NONE/BOOL: loopback signal of the installed eventfds
                 for (int i = 0; i < n; i++) {
                     if ((type == Vfio.IRQ_SET_DATA_NONE || req.bools()[i] != 0) && vectors.fd(s + i) != null) {
-                        interrupts.fire(vectors.fd(s + i));
+                        interrupts.fire(index, vectors.fd(s + i));
                     }
                 }
             }

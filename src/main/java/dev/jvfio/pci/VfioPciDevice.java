@@ -2,6 +2,7 @@ package dev.jvfio.pci;
 
 import static dev.jvfio.pci.PciHeader.*;
 
+import dev.jvfio.device.DeviceEvents;
 import dev.jvfio.device.DeviceInfo;
 import dev.jvfio.device.DmaSpace;
 import dev.jvfio.device.Errno;
@@ -52,6 +53,7 @@ public final class VfioPciDevice implements VfioDevice {
     private volatile DmaSpace dma = DmaSpace.NONE;
     /** Guards config space, interrupt state and {@link #closed}; private so that no device model can hold it. */
     private final Object lock = new Object();
+    private volatile DeviceEvents events = DeviceEvents.NONE;
     private boolean closed;
     private final PageSize pageSize;
 
@@ -178,6 +180,11 @@ public final class VfioPciDevice implements VfioDevice {
     /** The client's memory while attached, else {@link DmaSpace#NONE}. */
     public DmaSpace dma() {
         return dma;
+    }
+
+    /** Who hears of this function's interrupts and engine copies ({@link #observe}). */
+    public DeviceEvents events() {
+        return events;
     }
 
     // ================================================================ VfioDevice: info and regions
@@ -352,6 +359,12 @@ public final class VfioPciDevice implements VfioDevice {
     @Override
     public void attach(DmaSpace dmaSpace) {
         this.dma = dmaSpace == null ? DmaSpace.NONE : dmaSpace;
+    }
+
+    @Override
+    public void observe(DeviceEvents e) {
+        events = e == null ? DeviceEvents.NONE : e;
+        interrupts.observe(events);
     }
 
     @Override

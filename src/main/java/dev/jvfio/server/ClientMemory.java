@@ -17,13 +17,15 @@ import java.lang.foreign.MemorySegment;
 final class ClientMemory implements DmaSpace {
     private final DmaTable table;
     private final ReplyGate gate;
+    private final ServerMetrics metrics;
     private volatile MessageDma messages;
     /** Where writes are marked while DMA logging is on; null while it is off. */
     private volatile DirtyLog dirty;
 
-    ClientMemory(DmaTable table, ReplyGate gate) {
+    ClientMemory(DmaTable table, ReplyGate gate, ServerMetrics metrics) {
         this.table = table;
         this.gate = gate;
+        this.metrics = metrics;
     }
 
     /** Windows without an fd are served through {@code m} from now on (set once VERSION is done). */
@@ -111,6 +113,11 @@ final class ClientMemory implements DmaSpace {
                 logged(at, take, write);
             }
             done += take;
+        }
+        if (write) {
+            metrics.dmaWritten(n);
+        } else {
+            metrics.dmaRead(n);
         }
     }
 

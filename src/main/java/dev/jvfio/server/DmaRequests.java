@@ -140,6 +140,11 @@ final class DmaRequests {
      * refuse either.
      */
     private void tell(DmaWindow w, boolean mapped) {
+        if (mapped) {
+            options.metrics().dmaMapped(w.size());
+        } else {
+            options.metrics().dmaUnmapped(w.size());
+        }
         try {
             if (mapped) {
                 device.dmaMapped(w.iova(), w.size(), w.readable(), w.writable());

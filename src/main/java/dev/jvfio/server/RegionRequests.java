@@ -28,10 +28,13 @@ final class RegionRequests {
     private final ServerOptions options;
     private final MemorySegment out;
     private final Reply reply;
+    private final ServerMetrics metrics;
     private final RegionAccessMessage access = new RegionAccessMessage();
     private final WriteMultiMessage writeMulti = new WriteMultiMessage();
 
-    RegionRequests(VfioDevice device, DeviceInfo info, ServerOptions options, MemorySegment out, Reply reply) {
+    RegionRequests(VfioDevice device, DeviceInfo info, ServerOptions options, MemorySegment out, Reply reply,
+                   ServerMetrics metrics) {
+        this.metrics = metrics;
         this.device = device;
         this.info = info;
         this.options = options;
@@ -82,6 +85,7 @@ final class RegionRequests {
             if (view != null && view.byteSize() == count) {
                 // the fixed part from out, the data straight from device memory: no copy into out
                 int fixed = RegionAccessMessage.encodeReadReply(out, id, offset, (int) region, count) - count;
+                metrics.regionRead(count);
                 return reply.sized(fixed).withData(view);
             }
         }
@@ -89,6 +93,7 @@ final class RegionRequests {
         if (n < 0 || n > count) {
             return reply.error(Errno.EIO);
         }
+        metrics.regionRead(n);
         return reply.sized(RegionAccessMessage.encodeReadReply(out, id, offset, (int) region, n));
     }
 
@@ -104,6 +109,7 @@ final class RegionRequests {
         if (n < 0 || n > count) {
             return reply.error(Errno.EIO);
         }
+        metrics.regionWritten(n);
         return reply.sized(RegionAccessMessage.encodeWriteReply(out, id, offset, (int) region, n));
     }
 
@@ -117,7 +123,9 @@ final class RegionRequests {
             if (!hasRegion(region)) {
                 return reply.error(Errno.EINVAL);
             }
-            device.write((int) region, writeMulti.offset(i), writeMulti.data(i));
+            MemorySegment data = writeMulti.data(i);
+            device.write((int) region, writeMulti.offset(i), data);
+            metrics.regionWritten(data.byteSize());
         }
         return reply.sized(WriteMultiMessage.encodeReply(out, id, writeMulti.entries()));
     }

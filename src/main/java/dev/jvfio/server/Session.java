@@ -32,6 +32,9 @@ final class Session {
     private final VfioDevice device;
     private final ServerOptions options;
     private final ServerListener listener;
+    private final ServerMetrics metrics;
+    /** Whether requests are timed: not when nothing counts them. */
+    private final boolean timed;
     private final Runnable onEnd;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment out;
@@ -65,6 +68,8 @@ final class Session {
         this.device = device;
         this.options = options;
         this.listener = options.listener();
+        this.metrics = options.metrics();
+        this.timed = metrics != ServerMetrics.NONE;
         this.onEnd = onEnd;
         long buffer = (long) options.maxDataXferSize() + OVERHEAD;
         this.out = arena.allocate(buffer, 8);
@@ -72,7 +77,7 @@ final class Session {
         this.fds = reader.fds();
         int windowCap = budget.windowCap(options.maxDmaMaps());
         this.windows = new DmaTable(windowCap);
-        this.memory = new ClientMemory(windows, gate);
+        this.memory = new ClientMemory(windows, gate, metrics);
         this.version = new VersionNegotiation(options, windowCap, out);
         this.dmaRequests = new DmaRequests(windows, budget.share(), device, options, out, reply);
         this.thread = new Thread(this::run, VfioUserServer.SESSION_THREAD + " pid " + peer.pid());
@@ -129,7 +134,7 @@ final class Session {
                 return;
             }
             info = device.info();
-            regions = new RegionRequests(device, info, options, out, reply);
+            regions = new RegionRequests(device, info, options, out, reply, metrics);
             irqs = new IrqRequests(device, info, out, reply);
             migration = new MigrationRequests(device.migration(), memory, listener, version.messageChunk(),
                     options.maxDataXferSize(), out, reply);
@@ -177,6 +182,7 @@ final class Session {
             String why = reason;
             if (announced) {
                 quietly(() -> listener.disconnected(peer, why));
+                quietly(metrics::clientDetached);
             }
             onEnd.run();
         }
@@ -210,24 +216,29 @@ final class Session {
         // is live) was never a client: no connect or disconnect event for it
         announced = true;
         quietly(() -> listener.connected(peer));
+        quietly(metrics::clientAttached);
         if (size <= 0) {
             return false;
         }
         MemorySegment m = reader.message(size);
+        long received = timed ? System.nanoTime() : 0;
         int n = version.answer(m, !fds.isEmpty());
         if (n > 0) {
             windows.limitWindows(version.dmaMaps());
             memory.messages(new MessageDma(conn, gate, version.messageChunk()));
             conn.send(out.asSlice(0, n));
+            if (timed) metrics.request(Command.VERSION, 0, System.nanoTime() - received);
             return true;
         }
         if (n < 0) {
             sendError(Header.id(m), Header.command(m), -n);
+            if (timed) metrics.request(Header.command(m), -n, System.nanoTime() - received);
         }
         return false;
     }
 
     private void serve(MemorySegment m) throws IOException {
+        long received = timed ? System.nanoTime() : 0;
         int id = Header.id(m);
         int command = Header.command(m);
         boolean quiet = Header.noReply(m);
@@ -252,17 +263,19 @@ final class Session {
         if (r.failed()) {
             listener.error(Command.name(command) + " id " + id + " failed: " + Errno.name(r.errno()));
         }
-        if (quiet) {
-            return; // VU-8.8: posted (no-reply) commands get nothing back, not even errors
+        if (!quiet) { // VU-8.8: posted (no-reply) commands get nothing back, not even errors
+            if (r.failed()) {
+                sendError(id, command, r.errno());
+            } else if (r.data() != null) {
+                conn.send(out.asSlice(0, r.size()), r.data());
+            } else if (r.fd() != null) {
+                conn.send(out.asSlice(0, r.size()), List.of(r.fd()));
+            } else {
+                conn.send(out.asSlice(0, r.size()));
+            }
         }
-        if (r.failed()) {
-            sendError(id, command, r.errno());
-        } else if (r.data() != null) {
-            conn.send(out.asSlice(0, r.size()), r.data());
-        } else if (r.fd() != null) {
-            conn.send(out.asSlice(0, r.size()), List.of(r.fd()));
-        } else {
-            conn.send(out.asSlice(0, r.size()));
+        if (timed) {
+            metrics.request(command, r.failed() ? r.errno() : 0, System.nanoTime() - received);
         }
     }
 
@@ -313,6 +326,7 @@ final class Session {
         migration.beforeReset(); // VU-10.7: a reset ends any migration state, ERROR included
         device.reset();
         quietly(listener::reset);
+        metrics.reset();
         Header.reply(out, id, Command.DEVICE_RESET, Header.SIZE);
         return reply.sized(Header.SIZE);
     }

@@ -113,8 +113,9 @@ public final class VfioUserServer implements AutoCloseable {
                 conn.close();
                 continue;
             }
-            if (!options.allowedUids().contains(peer.uid())) {
-                refuse(conn, peer, Errno.EPERM, "uid " + peer.uid() + " is not allowed");
+            if (!allowed(conn, peer)) {
+                refuse(conn, peer, Errno.EPERM, "uid " + peer.uid() + " is not allowed"
+                        + (options.allowedGids().isEmpty() ? "" : " nor in an allowed group"));
                 continue;
             }
             synchronized (lock) {
@@ -142,6 +143,29 @@ public final class VfioUserServer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Whether the peer's uid is allowed, or its primary or a supplementary group is (VU-1.3). */
+    private boolean allowed(UnixConnection conn, PeerCredentials peer) {
+        if (options.allowedUids().contains(peer.uid())) {
+            return true;
+        }
+        if (options.allowedGids().isEmpty()) {
+            return false;
+        }
+        if (options.allowedGids().contains(peer.gid())) {
+            return true;
+        }
+        try {
+            for (int gid : conn.peerGroups()) {
+                if (options.allowedGids().contains(gid)) {
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            options.listener().error("SO_PEERGROUPS failed: " + e.getMessage());
+        }
+        return false;
     }
 
     private void ended(Session s) {

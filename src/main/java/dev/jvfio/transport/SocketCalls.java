@@ -46,6 +46,10 @@ final class SocketCalls {
     static final int SOL_SOCKET = 1;
     /** asm-generic/socket.h. */
     static final int SO_PEERCRED = 17;
+    /** asm-generic/socket.h (Linux 4.13): the peer's supplementary groups, an array of gid_t. */
+    static final int SO_PEERGROUPS = 59;
+    /** linux/limits.h: NGROUPS_MAX, the most supplementary groups a process can have. */
+    static final int NGROUPS_MAX = 65536;
     /** asm-generic/socket.h: SO_RCVTIMEO_OLD, the 64-bit struct timeval option on LP64. */
     static final int SO_RCVTIMEO = 20;
     /** asm-generic/socket.h: SO_SNDTIMEO_OLD. */
@@ -290,6 +294,40 @@ final class SocketCalls {
                 throw new NativeException("getsockopt(SO_PEERCRED)", Downcalls.errno(capture), "fd " + fd);
             }
             return new int[] {ucred.get(JAVA_INT, 0), ucred.get(JAVA_INT, 4), ucred.get(JAVA_INT, 8)};
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * getsockopt(SOL_SOCKET, SO_PEERGROUPS): the peer's supplementary gids (32-bit gid_t each).
+     * Asks with room for 64 first; the kernel answers ERANGE with the size it needs for more.
+     */
+    static int[] peerGroups(int fd) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Downcalls.allocateCapture(arena);
+            MemorySegment len = arena.allocate(JAVA_INT);
+            int room = 64 * 4;
+            for (int attempt = 0; attempt < 2; attempt++) {
+                MemorySegment gids = arena.allocate(room, 4);
+                len.set(JAVA_INT, 0, room);
+                int r = (int) GetsockoptCall.H.invokeExact(capture, fd, SOL_SOCKET, SO_PEERGROUPS, gids, len);
+                int n = len.get(JAVA_INT, 0);
+                if (r == 0) {
+                    if (n < 0 || n > room || n % 4 != 0) {
+                        throw new NativeException("getsockopt(SO_PEERGROUPS)", LinuxErrno.EINVAL, "length " + n);
+                    }
+                    return gids.asSlice(0, n).toArray(JAVA_INT);
+                }
+                int errno = Downcalls.errno(capture);
+                if (errno != LinuxErrno.ERANGE || n <= room || n > NGROUPS_MAX * 4) {
+                    throw new NativeException("getsockopt(SO_PEERGROUPS)", errno, "fd " + fd);
+                }
+                room = n;
+            }
+            throw new NativeException("getsockopt(SO_PEERGROUPS)", LinuxErrno.ERANGE, "fd " + fd);
         } catch (NativeException e) {
             throw e;
         } catch (Throwable t) {

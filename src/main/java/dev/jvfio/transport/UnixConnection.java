@@ -212,6 +212,19 @@ public final class UnixConnection implements AutoCloseable {
     }
 
     /**
+     * The peer's supplementary groups as the kernel recorded them at connect time (SO_PEERGROUPS),
+     * so a server can admit the members of a group whatever their uid or primary group.
+     */
+    public int[] peerGroups() throws IOException {
+        int sock = handle.acquire();
+        try {
+            return SocketCalls.peerGroups(sock);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
      * shutdown(SHUT_RDWR): a receive blocked in another thread returns 0, later sends fail, and
      * the peer sees end of file. Idempotent; the fd stays open until {@link #close()}.
      */

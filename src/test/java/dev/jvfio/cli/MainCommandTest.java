@@ -13,7 +13,12 @@ class MainCommandTest {
     void noCommand() {
         CliProcess.Result r = CliProcess.run();
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
-        assertThat(r.err()).contains("a command is needed: serve, lspci, qemu-args, bench or peek");
+        assertThat(r.err()).contains("a command is needed: serve, lspci, qemu-args, bench");
+        Main.commandLine().getSubcommands().forEach((name, sub) -> {
+            if (!sub.getCommandSpec().usageMessage().hidden() && !name.equals("help")) {
+                assertThat(r.err()).as("names " + name).containsPattern("\\b" + name + "\\b");
+            }
+        });
     }
 
     @Test

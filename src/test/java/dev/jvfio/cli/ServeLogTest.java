@@ -16,7 +16,7 @@ class ServeLogTest {
     final StringWriter out = new StringWriter();
     final AtomicLong now = new AtomicLong();
     final ServeLog log = new ServeLog(new PrintWriter(out), now::get, false);
-    final ServerWiring.LogListener gpu0 = new ServerWiring.LogListener("gpu0", log);
+    final ServerWiring.LogListener gpu0 = new ServerWiring.LogListener("gpu0", log, Operations.none());
 
     List<String> lines() {
         return out.toString().lines().map(l -> l.substring(l.indexOf(' ') + 1)).toList();

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class ClientMemoryTest {
     private final DmaTable table = new DmaTable(10);
     private final ReplyGate gate = new ReplyGate();
-    private final ClientMemory memory = new ClientMemory(table, gate);
+    private final ClientMemory memory = new ClientMemory(table, gate, ServerMetrics.NONE);
 
     @AfterEach
     void close() {

@@ -1,0 +1,87 @@
+package dev.jvfio.bench;
+
+import dev.jvfio.client.VfioUserClient;
+import dev.jvfio.device.Vfio;
+import dev.jvfio.device.VfioException;
+import dev.jvfio.server.VfioUserServer;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The metrics row: what {@code serve --metrics} costs a trapped access. Two serve children of the
+ * sample device, one with metrics on (every request counted by command, timed into the latency
+ * histogram, its bytes counted), one without; each client reads 4 bytes of config space from both,
+ * alternating round by round. Counting must not slow trapped access measurably: the target is a
+ * ratio of at least 0.97.
+ */
+final class MetricsGroup {
+    static final String OFF = "the same read from a server without --metrics, same run";
+    static final double TARGET = 0.97;
+
+    private final Bench b;
+
+    MetricsGroup(Bench bench) {
+        this.b = bench;
+    }
+
+    void measure() throws IOException, VfioException {
+        List<Path> off = b.children.sockets("mo");
+        List<Path> on = b.children.sockets("mm");
+        b.say("metrics: two sample-device servers of " + b.o.clients() + " device" + (b.o.clients() == 1 ? "" : "s")
+                + ", one with --metrics");
+        ChildJvm plain = b.children.serve("metrics-off", List.of("--profile", "sample"), off);
+        ChildJvm counted = null;
+        List<VfioUserClient> clients = new ArrayList<>();
+        try {
+            counted = b.children.serve("metrics-on", List.of("--profile", "sample", "--metrics", "127.0.0.1:0"), on);
+            List<VfioUserClient> offClients = b.children.awaitServe(plain, off);
+            clients.addAll(offClients);
+            List<VfioUserClient> onClients = b.children.awaitServe(counted, on);
+            clients.addAll(onClients);
+            for (VfioUserClient c : clients) {
+                c.busyPoll(b.o.spin());
+            }
+            b.say("metrics: 4-byte config-space reads with metrics on and off");
+            Side floor = new Side("metrics-off", lanes(offClients), true, placeServer(plain.pid()));
+            Side subject = new Side("metrics-on", lanes(onClients), true, placeServer(counted.pid()));
+            Rounds rounds = b.alternate("metrics.config-read", floor, plain.pid(), subject, counted.pid(), TARGET);
+            b.rows.add(Bench.row("metrics.config-read", "metrics", "config read 4 B, --metrics on", "rt/s", true,
+                    Stat.of(subject.rates(), true), Stat.of(floor.rates(), true), OFF,
+                    Latency.of(subject.latencies()), Latency.of(floor.latencies()), rounds,
+                    Bench.ratioTarget(TARGET)));
+        } finally {
+            Bench.closeAll(clients);
+            if (counted != null) {
+                b.children.stop(counted);
+            }
+            b.children.stop(plain);
+        }
+    }
+
+    private static List<Op> lanes(List<VfioUserClient> clients) {
+        List<Op> ops = new ArrayList<>();
+        for (VfioUserClient c : clients) {
+            MemorySegment buf = Arena.ofAuto().allocate(4, 4);
+            ops.add(() -> {
+                int n = c.read(Vfio.PCI_CONFIG_REGION_INDEX, 0, buf);
+                if (n != 4) {
+                    throw new IOException("the server read " + n + " of 4 bytes");
+                }
+            });
+        }
+        return ops;
+    }
+
+    /** Before each round: this thread (the client) low, the server's session threads high. */
+    private Side.Setup placeServer(long serverPid) {
+        Placement p = b.placement();
+        return p == null ? () -> { } : () -> {
+            p.thisThreadTo(p.lowCpu());
+            p.threadsTo(serverPid, VfioUserServer.SESSION_THREAD, p.highCpu());
+        };
+    }
+}
