@@ -3,8 +3,10 @@ package dev.jvfio.pci;
 import static dev.jvfio.pci.PciHeader.*;
 
 import dev.jvfio.device.DeviceInfo;
+import dev.jvfio.device.DeviceStatus;
 import dev.jvfio.device.DmaSpace;
 import dev.jvfio.device.Errno;
+import dev.jvfio.device.FaultInjection;
 import dev.jvfio.device.IrqInfo;
 import dev.jvfio.device.IrqSet;
 import dev.jvfio.device.MappableFile;
@@ -47,6 +49,9 @@ public class VfioPciDevice implements VfioDevice {
     private final PciReset reset;
     private final PciConfigWrites configWrites;
     private final BarAccess barAccess;
+    private final FunctionHealth health = new FunctionHealth();
+    private final PciFaults faults;
+    private final PciStatus status;
     private volatile DmaSpace dma = DmaSpace.NONE;
     private boolean closed;
     private final PageSize pageSize;
@@ -67,11 +72,6 @@ public class VfioPciDevice implements VfioDevice {
     /**
      * As above, with the host page size the mmap-able areas (MSI-X holes) are cut in (tests: 16, 64 KiB).
      *
-     * @param name the device name (logs, {@link #toString()})
-     * @param config the config space
-     * @param barList the declared BARs
-     * @param rom the expansion ROM, or null
-     * @param signal how interrupts reach eventfds
      * @param pageSize the host page size
      */
     protected VfioPciDevice(String name, ConfigSpace config, List<PciBar> barList, PciRom rom, InterruptSignal signal,
@@ -97,18 +97,15 @@ public class VfioPciDevice implements VfioDevice {
             msix = null;
         }
         this.interrupts = new PciInterrupts(name, config, msiAt, msixAt, expAt, msix, signal);
-        this.setIrqs = new SetIrqs(interrupts);
-        this.reset = new PciReset(config, interrupts, bars);
+        this.setIrqs = new SetIrqs(name, interrupts, this);
+        this.reset = new PciReset(config, interrupts, bars, health);
+        this.faults = new PciFaults(config, interrupts, health, this, caps.findExtended(EXT_CAP_ID_ERR).orElse(-1), expAt);
+        this.status = new PciStatus(interrupts, reset, health);
         this.configWrites = new PciConfigWrites(config, interrupts, reset, pmAt, msiAt, msixAt, expAt);
         this.barAccess = new BarAccess(bars, msix, interrupts);
     }
 
-    /**
-     * Starts describing a function.
-     *
-     * @param name the device name
-     * @return a builder with no BARs and no capabilities
-     */
+    /** Starts describing a function named {@code name}: a builder with no BARs and no capabilities. */
     public static PciDeviceBuilder builder(String name) {
         return new PciDeviceBuilder(name);
     }
@@ -228,7 +225,9 @@ public class VfioPciDevice implements VfioDevice {
         long count = dst.byteSize();
         if (region == Vfio.PCI_CONFIG_REGION_INDEX) {
             BarAccess.checkRange(offset, count, config.size(), "config space");
-            config.read((int) offset, dst);
+            if (!health.interceptRead(region, dst)) { // off the bus: all ones (PCI-11.2)
+                config.read((int) offset, dst);
+            }
             return (int) count;
         }
         if (region >= 0 && region <= Vfio.PCI_BAR5_REGION_INDEX) {
@@ -236,6 +235,7 @@ public class VfioPciDevice implements VfioDevice {
         }
         if (region == Vfio.PCI_ROM_REGION_INDEX && rom != null) {
             BarAccess.checkRange(offset, count, rom.size(), "ROM");
+            health.interceptRead(region, dst);
             return rom.backing().read(offset, dst);
         }
         throw VfioException.invalid("region " + region + " cannot be read");
@@ -246,6 +246,9 @@ public class VfioPciDevice implements VfioDevice {
         long count = src.byteSize();
         if (region == Vfio.PCI_CONFIG_REGION_INDEX) {
             BarAccess.checkRange(offset, count, config.size(), "config space");
+            if (health.interceptWrite(region)) {
+                return (int) count;
+            }
             List<ResetKind> resets;
             synchronized (this) {
                 resets = configWrites.write((int) offset, src);
@@ -265,6 +268,9 @@ public class VfioPciDevice implements VfioDevice {
 
     @Override
     public void reset() throws VfioException {
+        if (health.offBus()) {
+            throw new VfioException(Errno.EIO, "the device is off the bus: the reset does not reach it");
+        }
         synchronized (this) {
             reset.resetState();
         }
@@ -326,6 +332,32 @@ public class VfioPciDevice implements VfioDevice {
             }
             setIrqs.apply(req);
         }
+    }
+
+    /** Health, faults, status (PCI-11): whether the function answers now; variants that serve regions themselves ask it first. */
+    public FunctionHealth health() {
+        return health;
+    }
+
+    /** REQ: signals the client's request eventfd, if it armed one (PCI-10.7). */
+    @Override
+    public synchronized boolean request(int count) {
+        return interrupts.signalRequest();
+    }
+
+    @Override
+    public FaultInjection faults() {
+        return faults;
+    }
+
+    @Override
+    public synchronized DeviceStatus status() {
+        return status.snapshot();
+    }
+
+    /** Adds model counters (named {@code prefix.name}) to {@link #status()}, e.g. a copy engine's. */
+    public void addCounters(String prefix, java.util.function.Supplier<java.util.Map<String, Long>> counters) {
+        status.addCounters(prefix, counters);
     }
 
     // ================================================================ lifecycle
