@@ -85,19 +85,24 @@ public final class FunctionHealth {
         }
     }
 
-    /** Waits until a stall ends (at most {@link #MAX_STALL}); at once when none. */
+    /** Waits until a stall ends or is recovered from (at most {@link #MAX_STALL}); at once when none. */
     public void awaitAnswering() {
-        while (stalled) {
-            long left = stallEnd - System.nanoTime();
-            if (left <= 0) {
-                stalled = false;
-                return;
-            }
-            try {
-                Thread.sleep(Duration.ofNanos(Math.min(left, MAX_STALL.toNanos())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        if (!stalled) {
+            return;
+        }
+        synchronized (this) {
+            while (stalled) {
+                long left = stallEnd - System.nanoTime();
+                if (left <= 0) {
+                    stalled = false;
+                    return;
+                }
+                try {
+                    wait(Math.max(1, Math.min(left, MAX_STALL.toNanos()) / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         }
     }
@@ -112,7 +117,7 @@ public final class FunctionHealth {
         offBus = true;
     }
 
-    void stall(Duration d) {
+    synchronized void stall(Duration d) {
         stallEnd = System.nanoTime() + d.toNanos();
         stalled = true;
     }
@@ -126,7 +131,10 @@ public final class FunctionHealth {
             sb.append("back on the bus; needs a reset (FLR or DEVICE_RESET) before BARs and DMA work");
         }
         if (stalled) {
-            stalled = false;
+            synchronized (this) {
+                stalled = false;
+                notifyAll();
+            }
             sb.append(sb.isEmpty() ? "" : "; ").append("stall ended");
         }
         return sb.toString();
