@@ -41,13 +41,15 @@ class LayeringTest {
             Map.entry("profile", Set.of("nvgrace", "hw", "sample", "engine", "pci", "device", "os")),
             Map.entry("server", Set.of("protocol", "transport", "device", "os")),
             Map.entry("client", Set.of("protocol", "transport", "device", "os")),
+            Map.entry("qmp", Set.of()),
+            Map.entry("control", Set.of("qmp", "server", "transport", "device", "os", "units")),
             Map.entry("lspci", Set.of("client", "pci", "device", "os", "units")),
             Map.entry("qemu", Set.of("hw", "units")),
             Map.entry("fuzz", Set.of("client", "server", "profile", "protocol", "transport", "device", "os")),
             Map.entry("bench", Set.of("client", "server", "sample", "hw", "engine", "protocol", "transport", "device",
                     "os", "units")),
-            Map.entry("cli", Set.of("bench", "fuzz", "lspci", "qemu", "client", "server", "profile", "nvgrace", "hw",
-                    "sample", "engine", "pci", "protocol", "transport", "device", "os", "units")));
+            Map.entry("cli", Set.of("bench", "fuzz", "lspci", "qemu", "control", "qmp", "client", "server", "profile",
+                    "nvgrace", "hw", "sample", "engine", "pci", "protocol", "transport", "device", "os", "units")));
 
     private static final Pattern REFERENCE = Pattern.compile("\\bdev\\.jvfio\\.([a-z]+)\\.");
     private static final Pattern COMMENTS_AND_STRINGS = Pattern.compile(

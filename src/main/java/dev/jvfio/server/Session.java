@@ -54,6 +54,8 @@ final class Session {
     private RegionRequests regions;
     private IrqRequests irqs;
     private volatile boolean stopping;
+    private final java.time.Instant connectedSince = java.time.Instant.now();
+    private final MessageCounts counts = new MessageCounts();
 
     Session(UnixConnection conn, PeerCredentials peer, VfioDevice device, ServerOptions options, MappingBudget budget,
             Runnable onEnd) {
@@ -191,6 +193,7 @@ final class Session {
             return false;
         }
         MemorySegment m = reader.message(size);
+        counts.message(Header.command(m));
         int n = version.answer(m, !fds.isEmpty());
         if (n > 0) {
             windows.limitWindows(version.dmaMaps());
@@ -199,6 +202,7 @@ final class Session {
             return true;
         }
         if (n < 0) {
+            counts.error(Header.command(m));
             sendError(Header.id(m), Header.command(m), -n);
         }
         return false;
@@ -217,6 +221,7 @@ final class Session {
             reader.closeFds();
             return;
         }
+        counts.message(command);
         Reply r;
         if (type != Header.TYPE_COMMAND || (Header.flags(m) & ~Header.KNOWN_FLAGS) != 0) {
             r = reply.error(Errno.EINVAL);
@@ -227,6 +232,7 @@ final class Session {
         }
         reader.closeFds();
         if (r.failed()) {
+            counts.error(command);
             listener.error(Command.name(command) + " id " + id + " failed: " + Errno.name(r.errno()));
         }
         if (quiet) {
@@ -305,5 +311,16 @@ final class Session {
     /** DMA windows currently mapped (for tests). */
     int dmaWindows() {
         return windows.size();
+    }
+
+    /** The client's connection, windows and message counts now. */
+    ClientStatus status() {
+        long bytes = 0;
+        int n = 0;
+        for (DmaWindow w : windows.all()) {
+            bytes += w.size();
+            n++;
+        }
+        return new ClientStatus(peer.pid(), peer.uid(), connectedSince, n, bytes, counts.messages(), counts.errors());
     }
 }
