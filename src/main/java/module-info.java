@@ -9,7 +9,8 @@
  * around), {@code nvgrace}, {@code hw} and {@code profile} (the Grace Hopper variant, its simulated
  * hardware and GPU profiles), {@code sample} (the sample device). Internal: the wire format
  * ({@code protocol}), sockets ({@code transport}), lspci-style rendering ({@code lspci}), the
- * QEMU/libvirt option model ({@code qemu}), byte sizes ({@code units}), the command line ({@code cli}),
+ * QEMU/libvirt option model ({@code qemu}), byte sizes ({@code units}), the control socket ({@code control})
+ * and its QMP client ({@code qmp}), the command line ({@code cli}),
  * the fuzzer and the benchmark.
  */
 module dev.jvfio {
@@ -17,6 +18,8 @@ module dev.jvfio {
     requires java.management;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
+    // sun.misc.Signal: serve's own SIGTERM/SIGINT handling (a graceful unplug first, a second signal stops at once)
+    requires jdk.unsupported;
 
     exports dev.jvfio.device;
     exports dev.jvfio.pci;

@@ -9,7 +9,7 @@ import picocli.CommandLine.ParameterException;
 @Command(name = "jvfio", mixinStandardHelpOptions = true, version = "jvfio 0.1.0",
         description = "A vfio-user PCI device server with a simulated NVIDIA Grace Hopper GPU.",
         subcommands = {ServeCommand.class, LspciCommand.class, QemuArgsCommand.class, BenchCommand.class, FuzzCommand.class,
-            PeekCommand.class,
+            PeekCommand.class, CtlCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_FAILURE = 1;

@@ -78,6 +78,21 @@ final class ServeCommand implements Callable<Integer> {
             description = "Also accept clients running as this uid (repeatable; default: only this user and root).")
     List<Integer> allowUids = new ArrayList<>();
 
+    // ---- the device's life after boot (docs/faults.md, docs/qemu.md); wired by ServeControl
+    @Option(names = "--control", paramLabel = "PATH",
+            description = "Control socket for 'jvfio ctl' (default: control.sock beside the first device socket).")
+    Path control;
+
+    @Option(names = "--qmp", paramLabel = "PATH",
+            description = "QMP socket of the VMM attaching the devices, asked to unplug them (device_del) when serve"
+                    + " stops; once for all devices or once per device.")
+    List<Path> qmp = new ArrayList<>();
+
+    @Option(names = "--detach-timeout", paramLabel = "DURATION", converter = Converters.Delay.class,
+            description = "How long SIGTERM/SIGINT and 'jvfio ctl unplug' wait for clients to let go, e.g. 30s"
+                    + " (default: 30s; 0: do not ask, stop at once). A second signal stops at once.")
+    Duration detachTimeout;
+
     private final DeviceMaker maker;
     private final Endpoint.Starter starter;
 
@@ -106,9 +121,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         List<DeviceSpec> out;
         if (config != null) {
-            if (!sockets.isEmpty() || gpus != null || !backingFiles.isEmpty()) {
-                throw new UsageError("--config describes the devices itself; --socket, --gpus and --backing-file "
-                        + "go into the file (fields \"socket\", \"backing-file\", one object per device)");
+            if (!sockets.isEmpty() || gpus != null || !backingFiles.isEmpty() || !qmp.isEmpty()) {
+                throw new UsageError("--config describes the devices itself; --socket, --gpus, --backing-file and --qmp "
+                        + "go into the file (fields \"socket\", \"backing-file\", \"qmp\", one object per device)");
             }
             out = ServeConfig.read(config, new ServeConfig.Defaults(p, mem, me, lay, delay), env);
         } else {
@@ -126,11 +141,16 @@ final class ServeCommand implements Callable<Integer> {
                 throw new UsageError(count + " devices need " + count
                         + " --backing-file options (one per device), got " + backingFiles.size());
             }
+            if (qmp.size() > 1 && qmp.size() != count) {
+                throw new UsageError(count + " devices need one --qmp for all or " + count + " (one per device), got "
+                        + qmp.size());
+            }
             List<Path> socks = SocketPaths.resolve(sockets, count, env);
             out = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 Path bf = backingFiles.isEmpty() ? null : backingFiles.get(i).toAbsolutePath().normalize();
-                out.add(new DeviceSpec("gpu" + i, p, socks.get(i), mem, me, lay, delay, bf));
+                Path q = qmp.isEmpty() ? null : qmp.get(qmp.size() == 1 ? 0 : i).toAbsolutePath().normalize();
+                out.add(new DeviceSpec("gpu" + i, p, socks.get(i), mem, me, lay, delay, bf, q));
             }
             ServeConfig.checkUnique(null, out);
         }
@@ -169,6 +189,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<DeviceSpec> specs = specs(System.getenv());
         SocketPolicy policy = SocketPolicy.of(socketGroup, allowUids);
+        Duration detach = detachTimeout();
         if (prefault && specs.stream().anyMatch(s -> s.backingFile() == null)) {
             throw new UsageError("--prefault works on backing files: give every device a --backing-file "
                     + "(memfd memory is created on first touch and needs no pre-faulting)");
@@ -191,6 +212,8 @@ final class ServeCommand implements Callable<Integer> {
                         + VfioUserPciJson.option(s.socket()));
                 out.flush();
             }
+            serving.endpoints.add(ServeControl.start(control, specs, serving.devices, serving.endpoints, policy, log,
+                    detach));
         } catch (Exception | Error e) {
             serving.close();
             throw e;
@@ -200,6 +223,15 @@ final class ServeCommand implements Callable<Integer> {
                 + "; for all the QEMU options run 'jvfio qemu-args" + qemuArgsHint(specs) + "'; Ctrl-C stops");
         serving.stopped.await();
         return 0;
+    }
+
+    /** --detach-timeout, checked: 0 to 60 minutes, 30 s by default. */
+    private Duration detachTimeout() {
+        if (detachTimeout == null) return ServeControl.DEFAULT_DETACH_TIMEOUT;
+        if (detachTimeout.compareTo(Duration.ofHours(1)) > 0) {
+            throw new UsageError("--detach-timeout " + detachTimeout.toSeconds() + "s is too long; allowed: 0 to 60m");
+        }
+        return detachTimeout;
     }
 
     private static String qemuArgsHint(List<DeviceSpec> specs) {

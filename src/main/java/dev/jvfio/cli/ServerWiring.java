@@ -30,7 +30,17 @@ final class ServerWiring implements Endpoint.Starter {
         } catch (IOException e) {
             throw new CommandFailure(spec.name() + ": cannot listen on " + spec.socket() + ": " + e.getMessage(), e);
         }
-        return server::close;
+        return new Endpoint() {
+            @Override
+            public void close() {
+                server.close();
+            }
+
+            @Override
+            public java.util.Optional<dev.jvfio.server.ClientStatus> client() {
+                return server.client();
+            }
+        };
     }
 
     /** Server events as log lines naming the device and the peer process. */

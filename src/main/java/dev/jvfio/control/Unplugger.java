@@ -20,7 +20,8 @@ import java.util.function.Consumer;
  * way, PCI-10.7) and {@code device_del} on the VMM's QMP socket if the operator named one (QEMU
  * then asks the guest through the slot's hotplug controller, and disconnects once the guest let
  * go). Asks again every {@link #RETRY}, as vfio-pci re-signals its request; gives up at the
- * deadline and says per device why it likely did not detach.
+ * deadline, or at once when no device left could be asked at all, and says per device why it
+ * likely did not detach.
  */
 public final class Unplugger {
     /** How often the request is repeated. */
@@ -92,6 +93,9 @@ public final class Unplugger {
                         }
                     }
                     nextAsk = now + RETRY.toNanos();
+                    if (noWayToAsk(asked)) {
+                        break; // nobody was asked, so nobody will let go because of us: do not wait for nothing
+                    }
                 }
                 drainEvents(qmp, asked);
                 sleep();
@@ -117,6 +121,12 @@ public final class Unplugger {
         return out;
     }
 
+    /** Whether no device still attached could be asked at all (no REQ armed, no QMP socket named). */
+    private static boolean noWayToAsk(Map<String, Asked> asked) {
+        return asked.values().stream().filter(a -> a.device.client().isPresent())
+                .allMatch(a -> !a.reqArmed && a.device.qmp().isEmpty());
+    }
+
     private void ask(Asked a, Map<Path, QmpClient> qmp) {
         ServedDevice d = a.device;
         boolean req = d.request(a.requests);
@@ -127,8 +137,7 @@ public final class Unplugger {
         a.reqArmed |= req;
         if (d.qmp().isEmpty()) {
             if (!req && a.requests == 1) {
-                log.accept(d.name() + ": no way to ask the VMM to let go (no REQ interrupt armed, no --qmp);"
-                        + " waiting for the client to leave");
+                log.accept(d.name() + ": no way to ask the VMM to let go (no REQ interrupt armed, no --qmp)");
             }
             return;
         }
