@@ -1,10 +1,14 @@
 # Graceful unplug (docs/qemu.md "Taking a GPU away"): SIGTERM to `jvfio serve --qmp` under a running
 # guest whose GPU sits on a qemu-args root port. serve sends QMP device_del gpu0, QEMU asks the guest
-# through the port's hotplug controller, the guest's kernel logs the removal and goes on running,
-# QEMU disconnects from serve (DEVICE_DELETED), and serve exits 0 well within --detach-timeout.
-# QMP query-pci then lists no gpu0; a GPU served again is hot-added back into the same port
-# (device_add, 85-hotplug's path) and the guest sees it return. While the guest runs, `jvfio ctl
-# status` shows the live device (client pid, DMA windows, armed IRQs).
+# through the port's hotplug controller, the guest's kernel logs the removal (the guest raises its
+# console log level, so the kernel's own lines reach the console as they happen), QEMU disconnects
+# from serve, and serve exits 0 well within --detach-timeout. Then the guest should go on running,
+# QMP query-pci list no gpu0 and a GPU served again be hot-added back into the same port (device_add,
+# 85-hotplug's path). QEMU 11.1.3 aborts instead while it frees the removed device (an assertion in
+# memory_region_del_subregion: vfio-user-pci removes its MSI-X PBA region after the BARs holding it
+# are gone; upstream QEMU drops that removal): the check then fails qemu-survives-unplug with that
+# line and skips what needs the VM. While the guest runs, `jvfio ctl status` shows the live device
+# (client pid, DMA windows, armed IRQs).
 # Then the same GPU on pcie.0 (no hotplug there): QEMU refuses device_del, serve re-asks until
 # --detach-timeout (10 s), reports the device that did not detach and why, and exits 0; the guest
 # keeps running without its server (as in 80-server-gone).
@@ -17,6 +21,7 @@ if unplug_serve && qemu_args --socket "$WORK/$n.sock" --mem-size 4G --ram 1G --c
   script=$(guest_script "$n" <<'GUEST'
 dev=$(pci_devs 0x10de 0x2342 | head -1)
 if [ -z "$dev" ]; then fail gpu-present "no GH200 in the guest"; return 0; fi
+echo 8 >/proc/sys/kernel/printk # the kernel's hotplug messages straight to the console, before anything can stop the VM
 mem_enable "$dev"
 bdf=$(basename "$dev")
 info "gpu $bdf behind $(basename "$(readlink -f "$dev/..")")"
@@ -48,7 +53,7 @@ fi
 GUEST
 )
   rm -f "$uq"
-  E2E_TIMEOUT=${E2E_TIMEOUT:-420} guest_run_bg "$n" "$script"
+  E2E_TIMEOUT=${E2E_TIMEOUT:-420} E2E_END_OPTIONAL=1 guest_run_bg "$n" "$script"
   if console_wait "$n" "E2E WAITING FOR UNPLUG" 180; then
     "$JVFIO" ctl --control "$uc" status >"$WORK/$n.ctl-status" 2>&1
     sed "s/^/  $n: ctl status: /" "$WORK/$n.ctl-status"
@@ -57,17 +62,24 @@ GUEST
     "$JVFIO" ctl --control "$uc" status --json >"$WORK/$n.ctl-status.json" 2>&1
     grep -q '"dma-windows" : [1-9]' "$WORK/$n.ctl-status.json" && pass "$n/ctl-status-json-dma" \
       || fail "$n/ctl-status-json-dma" "$(tr '\n' ' ' <"$WORK/$n.ctl-status.json" | cut -c1-300)"
-    pid=${E2E_SERVE[$n]} t0=$(date +%s%N)
+    pid=${E2E_SERVE[$n]} ut0=$(date +%s%N)
     kill -TERM "$pid"; wait "$pid"; rc=$?
-    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    ms=$(( ($(date +%s%N) - ut0) / 1000000 ))
     note "$n: serve (SIGTERM) exited with $rc after $ms ms; its log:"
     grep -E 'SIGTERM|QMP|device_del|DEVICE_DELETED|detach|disconnected|stopp' "$WORK/$n.serve.log" | sed "s/^/  $n: serve: /"
     expect_rc() { [ "$rc" = 0 ]; }
     check "$n/serve-exits-0" expect_rc
     check "$n/serve-exits-within-timeout" test "$ms" -lt 60000
-    check "$n/serve-saw-device-deleted" grep -q 'QEMU reported DEVICE_DELETED' "$WORK/$n.serve.log"
+    check "$n/client-let-go" grep -q 'gpu0: detached (the client let go' "$WORK/$n.serve.log"
     cp "$WORK/$n.serve.log" "$WORK/$n.serve-1.log"
-    if console_wait "$n" "E2E GPU GONE" 120; then
+    sleep 3 # QEMU removes and frees the device right after it disconnected
+    if grep -q 'memory_region_del_subregion: Assertion' "$WORK/$n.qemu.log" 2>/dev/null; then
+      fail "$n/qemu-survives-unplug" "QEMU 11.1.3 aborted freeing the removed vfio-user-pci device: $(head -1 "$WORK/$n.qemu.log")"
+      skip "$n/qmp-device-gone" "no QEMU left to ask"
+      skip "$n/device_add-back" "no QEMU left to add the GPU back to"
+    elif console_wait "$n" "E2E GPU GONE" 120; then
+      pass "$n/qemu-survives-unplug"
+      check "$n/serve-saw-device-deleted" grep -q 'QEMU reported DEVICE_DELETED' "$WORK/$n.serve-1.log"
       pci=$(qmp "$uq" '{"execute":"query-pci"}' 2>&1)
       echo "$pci" >"$WORK/$n.query-pci"
       if echo "$pci" | grep -q '"qdev_id": "gpu0"'; then fail "$n/qmp-device-gone" "query-pci still lists gpu0"
@@ -90,6 +102,8 @@ GUEST
   fi
   guest_wait
   note "$n: QEMU's stderr: $(sort "$WORK/$n.qemu.log" | uniq -c | sort -rn | head -5 | tr '\n' '|')"
+  note "$n: the guest's console after its wait began:"
+  sed -n '/E2E WAITING FOR UNPLUG/,$p' "$WORK/$n.console" | tr -d '\r' | head -30 | sed "s/^/  $n: console: /"
   serve_stop "$n"
 else
   fail "$n/setup" "serve or qemu-args failed: $(tail -2 "$WORK/$n.serve.log" 2>/dev/null)"
@@ -119,9 +133,9 @@ GUEST
   rm -f "$uq"
   E2E_TIMEOUT=${E2E_TIMEOUT:-300} guest_run_bg "$n" "$script"
   if console_wait "$n" "E2E WAITING FOR UNPLUG" 180; then
-    pid=${E2E_SERVE[$n]} t0=$(date +%s%N)
+    pid=${E2E_SERVE[$n]} ut0=$(date +%s%N)
     kill -TERM "$pid"; wait "$pid"; rc=$?
-    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    ms=$(( ($(date +%s%N) - ut0) / 1000000 ))
     note "$n: serve (SIGTERM) exited with $rc after $ms ms; its log:"
     grep -E 'SIGTERM|QMP|device_del|detach|stopp' "$WORK/$n.serve.log" | sed "s/^/  $n: serve: /"
     expect_rc() { [ "$rc" = 0 ]; }

@@ -29,6 +29,8 @@ public final class Unplugger {
     /** How long one QMP connect or command may take. */
     static final Duration QMP_TIMEOUT = Duration.ofSeconds(5);
     private static final long POLL_MS = 100;
+    /** How long DEVICE_DELETED may lag behind the client's disconnect. */
+    static final Duration EVENT_GRACE = Duration.ofSeconds(2);
 
     /** What became of one device. */
     public record Outcome(String device, boolean detached, String message) {}
@@ -76,6 +78,7 @@ public final class Unplugger {
         long deadline = start + timeout.toNanos();
         long nextAsk = start;
         boolean wasCancelled = false;
+        long end = start;
         try {
             while (asked.values().stream().anyMatch(a -> a.device.client().isPresent())) {
                 long now = System.nanoTime();
@@ -100,12 +103,13 @@ public final class Unplugger {
                 drainEvents(qmp, asked);
                 sleep();
             }
-            drainEvents(qmp, asked);
+            end = System.nanoTime();
+            awaitDeletedEvents(qmp, asked);
         } finally {
             qmp.values().forEach(QmpClient::close);
         }
         List<Outcome> out = new ArrayList<>();
-        long waited = Duration.ofNanos(System.nanoTime() - start).toSeconds();
+        long waited = Duration.ofNanos(end - start).toSeconds();
         for (ServedDevice d : devices) {
             Asked a = asked.get(d.name());
             if (a == null) {
@@ -196,6 +200,23 @@ public final class Unplugger {
             } catch (IOException ignored) {
                 // the connection ended; the next ask reconnects
             }
+        }
+    }
+
+    /**
+     * QEMU disconnects from the server while it removes the device and sends DEVICE_DELETED just
+     * after: give the event a moment, so the log says whether QEMU finished the removal.
+     */
+    private void awaitDeletedEvents(Map<Path, QmpClient> qmp, Map<String, Asked> asked) {
+        long until = System.nanoTime() + EVENT_GRACE.toNanos();
+        while (true) {
+            drainEvents(qmp, asked);
+            boolean waiting = asked.values().stream().anyMatch(a -> a.qmpAccepted != null && !a.deletedEvent
+                    && a.device.client().isEmpty() && qmp.containsKey(a.device.qmp().orElseThrow()));
+            if (!waiting || System.nanoTime() - until >= 0 || Thread.currentThread().isInterrupted()) {
+                return;
+            }
+            sleep();
         }
     }
 
