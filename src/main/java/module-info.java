@@ -12,7 +12,8 @@
  * {@code /proc} readers ({@code procfs}), lspci-style rendering ({@code lspci}), the QEMU/libvirt
  * option model ({@code qemu}), byte sizes ({@code units}), the command line ({@code cli}), the
  * tracing proxy ({@code trace}), the conformance checker ({@code conform}), life under systemd
- * ({@code daemon}), Prometheus metrics ({@code metrics}), the fuzzer and the benchmark.
+ * ({@code daemon}), Prometheus metrics ({@code metrics}), the control socket ({@code control}) and
+ * its QMP client ({@code qmp}), the fuzzer and the benchmark.
  *
  * <p>Code logs through {@code System.Logger} only. The platform backs it with java.util.logging,
  * which {@code serve} reads (cli.LogBridge) to put every record in its own rate-limited log.
@@ -20,7 +21,9 @@
 module dev.jvfio {
     requires java.logging;
     requires java.management;
-    requires jdk.unsupported; // sun.misc.Signal: SIGUSR1 flushes device memory files
+    // sun.misc.Signal: SIGUSR1 flushes device memory files; serve's own SIGTERM/SIGINT handling (a
+    // graceful unplug first, a second signal stops at once)
+    requires jdk.unsupported;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     requires jdk.httpserver;

@@ -47,6 +47,8 @@ class LayeringTest {
             Map.entry("daemon", Set.of("os", "linker")),
             Map.entry("metrics", Set.of("server", "protocol", "transport", "device", "os")),
             Map.entry("client", Set.of("protocol", "transport", "device", "os")),
+            Map.entry("qmp", Set.of()),
+            Map.entry("control", Set.of("qmp", "server", "transport", "device", "os", "units")),
             Map.entry("trace", Set.of("protocol", "transport", "device", "os")),
             Map.entry("conform", Set.of("client", "protocol", "transport", "device", "os")),
             Map.entry("lspci", Set.of("client", "pci", "device", "os", "units")),
@@ -55,7 +57,7 @@ class LayeringTest {
             Map.entry("fuzz", Set.of("client", "server", "profile", "protocol", "transport", "device", "os", "procfs")),
             Map.entry("bench", Set.of("metrics", "client", "server", "sample", "hw", "engine", "protocol", "transport",
                     "device", "os", "units", "procfs")),
-            Map.entry("cli", Set.of("bench", "fuzz", "lspci", "qemu", "trace", "conform", "migration", "daemon", "metrics",
+            Map.entry("cli", Set.of("bench", "fuzz", "lspci", "qemu", "trace", "conform", "migration", "daemon", "metrics", "control", "qmp",
                     "client", "server", "profile", "nvgrace", "hw",
                     "sample", "engine", "pci", "protocol", "transport", "device", "os", "units")));
 

@@ -16,9 +16,11 @@ import java.util.List;
  * @param layout       one of {@link #LAYOUTS}
  * @param readyDelay   how long the simulated GPU takes to become ready after a reset (NV-7)
  * @param backingFile  file holding device memory (survives restarts), or null for a memfd
+ * @param qmp          the QMP socket of the VMM that attaches the device (asked to unplug it when it
+ *                     must go), or null
  */
 public record DeviceSpec(String name, String profile, Path socket, Long memSize, String memoryEnable, String layout,
-                         Duration readyDelay, Path backingFile) {
+                         Duration readyDelay, Path backingFile, Path qmp) {
     /** gh200, gh200-480gb, gh200-sku, gb200, gb300, sample: whatever the profile factory builds. */
     public static final List<String> PROFILES = dev.jvfio.profile.DeviceProfiles.names();
     public static final List<String> MEMORY_ENABLE = List.of("ignore", "hardware", "strict");

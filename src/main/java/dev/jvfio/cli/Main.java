@@ -19,7 +19,7 @@ import picocli.CommandLine.ParameterException;
 @Command(name = "jvfio", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A vfio-user PCI device server with a simulated NVIDIA Grace Hopper GPU.",
         subcommands = {ServeCommand.class, LspciCommand.class, QemuArgsCommand.class, BenchCommand.class, FuzzCommand.class,
-            PeekCommand.class, TraceCommand.class, ConformCommand.class, MigrateCommand.class,
+            PeekCommand.class, TraceCommand.class, ConformCommand.class, MigrateCommand.class, CtlCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_FAILURE = 1;

@@ -3,6 +3,7 @@ package dev.jvfio.cli;
 import dev.jvfio.qemu.GpuWindow;
 import dev.jvfio.qemu.LibvirtDomain;
 import dev.jvfio.qemu.QemuMachine;
+import dev.jvfio.qemu.QemuOption;
 import dev.jvfio.qemu.QemuTopology;
 import dev.jvfio.qemu.ShellWords;
 import dev.jvfio.qemu.VmLayout;
@@ -75,6 +76,11 @@ final class QemuArgsCommand implements Callable<Integer> {
                     + " joins the running guest with QMP device_add into one (bus spareN-port, addr 0).")
     int sparePorts;
 
+    @Option(names = "--qmp", paramLabel = "PATH",
+            description = "Add a QMP socket at PATH (-qmp unix:PATH,server=on,wait=off): give the same PATH to"
+                    + " 'jvfio serve --qmp', which asks QEMU there to unplug the GPUs (device_del gpuN) before it stops.")
+    Path qmp;
+
     @Option(names = "--libvirt",
             description = "Print a libvirt domain (XML: memoryBacking, cpu topology and NUMA cells, qemu:commandline) instead of QEMU options.")
     boolean libvirt;
@@ -146,8 +152,15 @@ final class QemuArgsCommand implements Callable<Integer> {
                     + " guest physical address bits, more than QEMU's x86 CPUs have (" + MAX_PHYS_BITS
                     + "); use less --ram or --mem-size, or fewer --gpus");
         }
+        if (qmp != null && qmp.toString().isEmpty()) throw new UsageError("--qmp: the path is empty");
+        if (qmp != null && libvirt) {
+            throw new UsageError("--qmp and --libvirt: libvirt owns the domain's QMP socket; unplug with"
+                    + " 'virsh detach-device' instead (see docs/qemu.md)");
+        }
+        List<QemuOption> extra = qmp == null ? List.of()
+                : List.of(new QemuOption("-qmp", "unix:" + qmp.toAbsolutePath().normalize() + ",server=on,wait=off"));
         PrintWriter out = spec.commandLine().getOut();
-        out.print(libvirt ? LibvirtDomain.render(layout) : layout.render());
+        out.print(libvirt ? LibvirtDomain.render(layout) : layout.render(extra));
         out.flush();
         PrintWriter err = spec.commandLine().getErr();
         if (libvirt) {

@@ -93,6 +93,21 @@ final class ServeCommand implements Callable<Integer> {
             description = "Serve Prometheus metrics at http://HOST:PORT/metrics; PORT alone listens on the loopback address (default: no metrics).")
     InetSocketAddress metrics;
 
+    // ---- the device's life after boot (docs/faults.md, docs/qemu.md); wired by ServeControl
+    @Option(names = "--control", paramLabel = "PATH",
+            description = "Control socket for 'jvfio ctl' (default: control.sock beside the first device socket).")
+    Path control;
+
+    @Option(names = "--qmp", paramLabel = "PATH",
+            description = "QMP socket of the VMM attaching the devices, asked to unplug them (device_del) when serve"
+                    + " stops; once for all devices or once per device.")
+    List<Path> qmp = new ArrayList<>();
+
+    @Option(names = "--detach-timeout", paramLabel = "DURATION", converter = Converters.Delay.class,
+            description = "How long SIGTERM/SIGINT and 'jvfio ctl unplug' wait for clients to let go, e.g. 30s"
+                    + " (default: 30s; 0: do not ask, stop at once). A second signal stops at once.")
+    Duration detachTimeout;
+
     private final DeviceMaker maker;
     private final Endpoint.Starter starter;
 
@@ -121,9 +136,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         List<DeviceSpec> out;
         if (config != null) {
-            if (!sockets.isEmpty() || gpus != null || !backingFiles.isEmpty()) {
-                throw new UsageError("--config describes the devices itself; --socket, --gpus and --backing-file "
-                        + "go into the file (fields \"socket\", \"backing-file\", one object per device)");
+            if (!sockets.isEmpty() || gpus != null || !backingFiles.isEmpty() || !qmp.isEmpty()) {
+                throw new UsageError("--config describes the devices itself; --socket, --gpus, --backing-file and --qmp "
+                        + "go into the file (fields \"socket\", \"backing-file\", \"qmp\", one object per device)");
             }
             out = ServeConfig.read(config, new ServeConfig.Defaults(p, mem, me, lay, delay), env);
         } else {
@@ -144,11 +159,16 @@ final class ServeCommand implements Callable<Integer> {
             if (!backingFiles.isEmpty() && !ProfileWiring.hasDeviceMemory(p)) {
                 throw new UsageError("--backing-file: the " + p + " profile has no device memory to keep in a file");
             }
+            if (qmp.size() > 1 && qmp.size() != count) {
+                throw new UsageError(count + " devices need one --qmp for all or " + count + " (one per device), got "
+                        + qmp.size());
+            }
             List<Path> socks = SocketPaths.resolve(sockets, count, env);
             out = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 Path bf = backingFiles.isEmpty() ? null : backingFiles.get(i).toAbsolutePath().normalize();
-                out.add(new DeviceSpec("gpu" + i, p, socks.get(i), mem, me, lay, delay, bf));
+                Path q = qmp.isEmpty() ? null : qmp.get(qmp.size() == 1 ? 0 : i).toAbsolutePath().normalize();
+                out.add(new DeviceSpec("gpu" + i, p, socks.get(i), mem, me, lay, delay, bf, q));
             }
             ServeConfig.checkUnique(null, out);
         }
@@ -188,6 +208,16 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<DeviceSpec> specs = specs(System.getenv());
         SocketPolicy policy = SocketPolicy.of(socketGroup, allowUids, allowGroups);
+        Duration detach = detachTimeout();
+        if (control != null) {
+            if (control.toString().isEmpty()) throw new UsageError("--control: the path is empty");
+            if (Files.exists(control, LinkOption.NOFOLLOW_LINKS) && !isSocket(control)) {
+                throw new UsageError("--control " + control + " exists and is not a socket; not touching it");
+            }
+        }
+        for (Path q : qmp) {
+            if (q.toString().isEmpty()) throw new UsageError("--qmp: the path is empty");
+        }
         if (prefault && specs.stream().anyMatch(s -> s.backingFile() == null)) {
             throw new UsageError("--prefault works on backing files: give every device a --backing-file "
                     + "(memfd memory is created on first touch and needs no pre-faulting)");
@@ -227,6 +257,8 @@ final class ServeCommand implements Callable<Integer> {
                         + VfioUserPciJson.option(s.socket()));
                 out.flush();
             }
+            serving.add(ServeControl.start(control, specs, serving.devices(), serving.endpoints(), policy, log,
+                    detach));
         } catch (Serving.Stopped e) {
             serving.close();
             serving.built();
@@ -249,6 +281,15 @@ final class ServeCommand implements Callable<Integer> {
         ops.ready();
         serving.awaitStopped();
         return 0;
+    }
+
+    /** --detach-timeout, checked: 0 to 60 minutes, 30 s by default. */
+    private Duration detachTimeout() {
+        if (detachTimeout == null) return ServeControl.DEFAULT_DETACH_TIMEOUT;
+        if (detachTimeout.compareTo(Duration.ofHours(1)) > 0) {
+            throw new UsageError("--detach-timeout " + detachTimeout.toSeconds() + "s is too long; allowed: 0 to 60m");
+        }
+        return detachTimeout;
     }
 
     /** Socket paths we can see are wrong before creating anything: a file that is not a socket in the way. */

@@ -33,14 +33,15 @@ import java.util.Map;
  * <pre>{@code
  * { "devices": [
  *     { "name": "gpu0", "profile": "gh200", "socket": "/run/jvfio/gpu0.sock", "mem-size": "96G",
- *       "memory-enable": "ignore", "layout": "bar", "ready-delay": "2s", "backing-file": "/var/lib/jvfio/gpu0.mem" }
+ *       "memory-enable": "ignore", "layout": "bar", "ready-delay": "2s", "backing-file": "/var/lib/jvfio/gpu0.mem",
+ *       "qmp": "/run/vm1/qmp.sock" }
  * ] }
  * }</pre>
  */
 public final class ServeConfig {
     public static final List<String> TOP_FIELDS = List.of("devices");
     public static final List<String> DEVICE_FIELDS = List.of("name", "profile", "socket", "mem-size", "memory-enable",
-            "layout", "ready-delay", "backing-file");
+            "layout", "ready-delay", "backing-file", "qmp");
 
     /** In a holder: only a --config needs Jackson's tree model, and setting it up costs startup time. */
     private static final class Json {
@@ -178,7 +179,9 @@ public final class ServeConfig {
                     + " profile has no device memory to keep in a file");
         }
         Path backing = bf == null ? null : resolve(source, at + ".backing-file", baseDir, bf);
-        return new DeviceSpec(name, profile, socket, memSize, memoryEnable, layout, readyDelay, backing);
+        String qmp = text(source, at, node, "qmp");
+        return new DeviceSpec(name, profile, socket, memSize, memoryEnable, layout, readyDelay, backing,
+                qmp == null ? null : resolve(source, at + ".qmp", baseDir, qmp));
     }
 
     private static Path resolve(String source, String field, Path baseDir, String path) {

@@ -35,7 +35,17 @@ final class ServerWiring implements Endpoint.Starter {
             // the socket path cannot be used as given: in use by another server, not writable, ...
             throw new UsageError(spec.name() + ": cannot listen on --socket " + spec.socket() + ": " + Reasons.of(e));
         }
-        return server::close;
+        return new Endpoint() {
+            @Override
+            public void close() {
+                server.close();
+            }
+
+            @Override
+            public java.util.Optional<dev.jvfio.server.ClientStatus> client() {
+                return server.client();
+            }
+        };
     }
 
     /** Server events as log lines naming the device and the peer process; clients counted for the service status. */

@@ -65,6 +65,20 @@ final class Serving {
         throw new Stopped();
     }
 
+    /** The devices taken so far, in order (the control socket pairs them with {@link #endpoints()}). */
+    List<VfioDevice> devices() {
+        synchronized (lock) {
+            return List.copyOf(devices);
+        }
+    }
+
+    /** The endpoints taken so far, in order: one per device while building. */
+    List<Endpoint> endpoints() {
+        synchronized (lock) {
+            return List.copyOf(endpoints);
+        }
+    }
+
     /** Takes a new endpoint (its socket file) into our care, like {@link #add(VfioDevice)}. */
     void add(Endpoint endpoint) {
         synchronized (lock) {

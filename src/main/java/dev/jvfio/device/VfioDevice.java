@@ -102,6 +102,26 @@ public interface VfioDevice extends AutoCloseable {
     default void observe(DeviceEvents events) {}
 
     /**
+     * The device must go (the kernel's {@code vfio_device_ops.request}): ask the client to release
+     * it by signalling the request interrupt (REQ, IRQ index 4 of a PCI device), if the client armed
+     * one. Called again while the client stays, {@code count} counting the requests. Returns whether
+     * the client was asked. Default: no request channel, false.
+     */
+    default boolean request(int count) {
+        return false;
+    }
+
+    /** What the device says about itself for diagnostics. Default: {@link DeviceStatus#UNKNOWN}. */
+    default DeviceStatus status() {
+        return DeviceStatus.UNKNOWN;
+    }
+
+    /** How to make the device fail on purpose, or null when it cannot. Default: null. */
+    default FaultInjection faults() {
+        return null;
+    }
+
+    /**
      * The client went away (or closed the device). Release every interrupt eventfd and stop using
      * the DmaSpace; device state (memory, config space) stays for the next client.
      */

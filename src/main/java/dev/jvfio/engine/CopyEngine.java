@@ -103,7 +103,17 @@ public final class CopyEngine implements ResetListener {
     public static CopyEngine of(VfioPciDevice device, MemorySegment memory) {
         CopyEngine e = new CopyEngine(device, memory);
         device.addResetListener(e);
+        device.addCounters("copy-engine", e::counters);
         return e;
+    }
+
+    /** DONE, ERRORS and STATUS as the device's status shows them ({@code jvfio ctl status}). */
+    synchronized java.util.Map<String, Long> counters() {
+        java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+        m.put("done", Integer.toUnsignedLong(done));
+        m.put("errors", Integer.toUnsignedLong(errors));
+        m.put("status", (long) status);
+        return m;
     }
 
     CopyWorker worker() {
@@ -296,6 +306,16 @@ public final class CopyEngine implements ResetListener {
 
     boolean busMasterEnabled() {
         return device.busMasterEnabled();
+    }
+
+    /**
+     * Before each chunk: waits out a stall of the function (PCI-11.4), then says whether it may move
+     * bytes (not off the bus nor waiting for a reset, PCI-11.2, PCI-11.3): a copy that may not stops
+     * where it is, reporting nothing, as a GPU that fell off the bus does.
+     */
+    boolean awaitDmaAllowed() {
+        device.health().awaitAnswering();
+        return device.health().dmaAllowed();
     }
 
     /** FLR, DEVICE_RESET, PM reset: stop the copy (after the chunk in flight) and clear every register. */

@@ -43,6 +43,9 @@ final class CopyRun {
         MemorySegment bounce = srcDevice || dstDevice ? null : engine.bounce();
         for (long off = 0; off < length; off += CopyEngine.CHUNK) {
             long n = Math.min(CopyEngine.CHUNK, length - off);
+            if (!engine.awaitDmaAllowed()) {
+                return; // the function fell off the bus: the copy never completes (DMA-6.1)
+            }
             engine.moving.lock();
             try {
                 if (!engine.current(generation)) {

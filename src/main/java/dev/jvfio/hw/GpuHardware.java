@@ -26,6 +26,23 @@ public interface GpuHardware extends AutoCloseable {
     /** True while a reset is still in progress (readiness registers not yet ready). */
     boolean resetInProgress();
 
+    /**
+     * Simulation only: makes the next reset one the GPU never recovers from (its readiness registers
+     * stay "not ready"), to exercise the driver's readiness timeout (NV-7, docs/faults.md). Returns
+     * whether this hardware can; real hardware cannot be asked to fail. Default: false.
+     */
+    default boolean failNextReset() {
+        return false;
+    }
+
+    /**
+     * Simulation only: drops a reset failure armed by {@link #failNextReset()} or in progress (the
+     * GPU is ready again). Returns whether there was one. Default: false.
+     */
+    default boolean recoverReset() {
+        return false;
+    }
+
     /** Releases the memory file and mappings. Idempotent. */
     @Override
     void close();

@@ -14,8 +14,9 @@ import java.lang.foreign.MemorySegment;
  * The Grace GPU's physical PCI function as the host sees it (reference NV-1, NV-2.3): vendor 0x10de,
  * class 0x0302 (3D controller), a 16 MiB 64-bit register BAR0, the real 64-bit prefetchable BAR in
  * slots 2/3 (NVIDIA's "BAR1", unused for memory once the chip-to-chip link is up), nothing in 4/5,
- * power management, MSI, PCI Express (with FLR) and MSI-X in BAR0, and the NVIDIA DVSEC (id 3) whose
- * 16-bit word at +0xA has bit 0 set on Grace Blackwell ("no uncached carve-out needed").
+ * power management, MSI, PCI Express (with FLR) and MSI-X in BAR0, the NVIDIA DVSEC (id 3) whose
+ * 16-bit word at +0xA has bit 0 set on Grace Blackwell ("no uncached carve-out needed"), and Advanced
+ * Error Reporting (where an injected uncorrectable error shows, docs/faults.md).
  *
  * <p>The capability layout follows a real Hopper GPU (PM 0x40, MSI 0x48, PCIe 0x60, MSI-X 0xB0 with
  * the table at BAR0 + 0xB90000 and the PBA at BAR0 + 0xBA0000).
@@ -50,7 +51,8 @@ final class PhysicalFunction {
                 .capability(Capability.Msi.vectors(16).perVectorMasking().address64())
                 .capability(Capability.PciExpress.endpoint())
                 .capability(Capability.Msix.vectors(MSIX_VECTORS).table(0, MSIX_TABLE_OFFSET).pba(0, MSIX_PBA_OFFSET))
-                .extendedCapability(new ExtendedCapability.Dvsec(0x10de, 3, dvsec));
+                .extendedCapability(new ExtendedCapability.Dvsec(0x10de, 3, dvsec))
+                .extendedCapability(new ExtendedCapability.Aer());
     }
 
     private static BarBacking registers(Bar0Registers bar0) {

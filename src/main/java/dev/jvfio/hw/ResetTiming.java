@@ -11,6 +11,10 @@ final class ResetTiming {
     private final LongSupplier nanoClock;
     private final long notReadyNanos;
     private volatile long readyAt;
+    /** The next reset never completes (an injected fault, docs/faults.md). */
+    private volatile boolean failNext;
+    /** A reset that never completes is in progress: not ready until {@link #recover()}. */
+    private volatile boolean neverReady;
 
     /**
      * @param notReady    how long the GPU stays not ready after each reset (ZERO = never not ready)
@@ -28,6 +32,32 @@ final class ResetTiming {
     /** A reset started now: not ready until now + the configured time. */
     public void reset() {
         readyAt = nanoClock.getAsLong() + notReadyNanos;
+        if (failNext) {
+            failNext = false;
+            neverReady = true;
+        }
+    }
+
+    /** Makes the next reset one that never completes: readiness stays "not ready" until {@link #recover()}. */
+    public void failNextReset() {
+        failNext = true;
+    }
+
+    /**
+     * Drops a reset failure that is armed or in progress; a stuck GPU is ready again at once.
+     *
+     * @return whether there was one
+     */
+    public boolean recover() {
+        boolean had = failNext || neverReady;
+        failNext = false;
+        neverReady = false;
+        return had;
+    }
+
+    /** Whether the next reset is armed to fail. */
+    public boolean failureArmed() {
+        return failNext;
     }
 
     /** Not ready until {@code duration} from now (power-on without trained memory, for probe tests). */
@@ -36,6 +66,6 @@ final class ResetTiming {
     }
 
     public boolean ready() {
-        return nanoClock.getAsLong() - readyAt >= 0;
+        return !neverReady && nanoClock.getAsLong() - readyAt >= 0;
     }
 }

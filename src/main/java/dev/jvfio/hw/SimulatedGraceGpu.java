@@ -83,6 +83,17 @@ public final class SimulatedGraceGpu implements GpuHardware {
     }
 
     @Override
+    public boolean failNextReset() {
+        timing.failNextReset();
+        return true;
+    }
+
+    @Override
+    public boolean recoverReset() {
+        return timing.recover();
+    }
+
+    @Override
     public boolean resetInProgress() {
         return !timing.ready();
     }

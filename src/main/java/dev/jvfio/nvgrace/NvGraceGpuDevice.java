@@ -2,11 +2,14 @@ package dev.jvfio.nvgrace;
 
 import dev.jvfio.device.DeviceEvents;
 import dev.jvfio.device.DeviceInfo;
+import dev.jvfio.device.DeviceStatus;
 import dev.jvfio.device.DmaSpace;
 import dev.jvfio.device.Errno;
+import dev.jvfio.device.FaultInjection;
 import dev.jvfio.device.IrqInfo;
 import dev.jvfio.device.IrqSet;
 import dev.jvfio.device.RegionInfo;
+import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.device.VfioException;
 import dev.jvfio.hw.DeviceMemory;
@@ -43,6 +46,7 @@ public final class NvGraceGpuDevice implements VfioDevice {
     private final NvGraceOptions options;
     private final Readiness readiness;
     private final MemoryPresentation presentation;
+    private final GpuFaults faults;
     private volatile boolean closed;
 
     private NvGraceGpuDevice(VfioPciDevice core, GpuHardware hw, NvGraceOptions options, Readiness readiness,
@@ -52,6 +56,7 @@ public final class NvGraceGpuDevice implements VfioDevice {
         this.options = options;
         this.readiness = readiness;
         this.presentation = presentation;
+        this.faults = new GpuFaults(core.faults(), hw);
         core.addResetListener(this::onCoreReset);
     }
 
@@ -150,7 +155,32 @@ public final class NvGraceGpuDevice implements VfioDevice {
     @Override
     public int read(int region, long offset, MemorySegment dst) throws VfioException {
         checkOpen();
+        if (answeredByHealth(region, offset, dst)) {
+            return (int) dst.byteSize();
+        }
         return presentation.read(region, offset, dst);
+    }
+
+    /**
+     * The function's health first (PCI-11.x): off the bus a config read is all ones (after the usual
+     * range check), a BAR access fails; stalled, a BAR access waits. Then the variant serves it.
+     */
+    private boolean answeredByHealth(int region, long offset, MemorySegment dst) throws VfioException {
+        if (region == Vfio.PCI_CONFIG_REGION_INDEX) {
+            if (!core.health().offBus()) {
+                return false;
+            }
+            long size = core.config().size();
+            if (offset < 0 || offset > size || dst.byteSize() > size - offset) {
+                throw VfioException.invalid("config space access outside " + size + " bytes");
+            }
+            dst.fill((byte) 0xFF);
+            return true;
+        }
+        if (region >= 0 && region <= Vfio.PCI_ROM_REGION_INDEX) {
+            core.health().beforeBarAccess(region);
+        }
+        return false;
     }
 
     /**
@@ -161,12 +191,24 @@ public final class NvGraceGpuDevice implements VfioDevice {
     @Override
     public MemorySegment readView(int region, long offset, long count) throws VfioException {
         checkOpen();
+        if (region == Vfio.PCI_CONFIG_REGION_INDEX && core.health().offBus()) {
+            return null; // read() answers it
+        }
+        if (region >= 0 && region <= Vfio.PCI_ROM_REGION_INDEX) {
+            core.health().beforeBarAccess(region);
+        }
         return presentation.readView(region, offset, count);
     }
 
     @Override
     public int write(int region, long offset, MemorySegment src) throws VfioException {
         checkOpen();
+        if (region == Vfio.PCI_CONFIG_REGION_INDEX && core.health().offBus()) {
+            return core.write(region, offset, src); // dropped after the range check
+        }
+        if (region >= 0 && region <= Vfio.PCI_ROM_REGION_INDEX) {
+            core.health().beforeBarAccess(region);
+        }
         return presentation.write(region, offset, src);
     }
 
@@ -184,6 +226,9 @@ public final class NvGraceGpuDevice implements VfioDevice {
     @Override
     public void reset() throws VfioException {
         checkOpen();
+        if (core.health().offBus()) {
+            core.reset(); // EIO: the reset does not reach a function off the bus
+        }
         presentation.clearShadows();
         core.reset();
     }
@@ -220,6 +265,26 @@ public final class NvGraceGpuDevice implements VfioDevice {
     @Override
     public void detach() {
         core.detach();
+    }
+
+    @Override
+    public boolean request(int count) {
+        return core.request(count);
+    }
+
+    @Override
+    public DeviceStatus status() {
+        DeviceStatus s = core.status();
+        if (!hw.resetInProgress()) {
+            return s;
+        }
+        String health = s.health().equals("ok") ? "reset in progress (not ready)" : s.health() + "; reset in progress";
+        return new DeviceStatus(s.irqs(), s.resets(), health, s.counters());
+    }
+
+    @Override
+    public FaultInjection faults() {
+        return faults;
     }
 
     @Override

@@ -105,6 +105,47 @@ public final class EventFd implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes reads of {@code eventfd} return EAGAIN instead of blocking when its counter is 0. The
+     * flag belongs to the open file, so every duplicate (the client's own) sees it too; for an
+     * eventfd that only signals, nobody notices. A watcher of a client's eventfd needs it: the client
+     * may drain the counter between our poll and our read.
+     */
+    public static void makeNonBlocking(Fd eventfd) throws NativeException {
+        Libc.setNonBlocking(eventfd.value());
+    }
+
+    /**
+     * Waits until {@code watched} (a non-blocking eventfd, see {@link #makeNonBlocking}) is
+     * signalled or {@code stop} is. Returns true after draining a signal of watched; false once
+     * stop is signalled (left signalled, so later calls return false at once) or watched can no
+     * longer be polled. A signal that someone else drained first is no signal: it waits on.
+     */
+    public static boolean awaitEither(Fd watched, EventFd stop) throws NativeException {
+        int bad = Libc.POLLERR | Libc.POLLHUP | Libc.POLLNVAL;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pollfds = arena.allocate(16, 4);
+            MemorySegment buf = arena.allocate(JAVA_LONG);
+            while (true) {
+                int revents = Libc.pollTwo(watched.value(), stop.fd.value(), pollfds);
+                if ((revents >>> 16) != 0 || (revents & bad) != 0) {
+                    return false;
+                }
+                if ((revents & Libc.POLLIN) != 0) {
+                    try {
+                        if (Libc.read(watched.value(), buf, watched) == 8) {
+                            return true;
+                        }
+                    } catch (NativeException e) {
+                        if (e.errno() != LinuxErrno.EAGAIN) {
+                            throw e;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Override
     public void close() {
         fd.close();

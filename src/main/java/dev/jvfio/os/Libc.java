@@ -43,6 +43,12 @@ final class Libc {
     static final int O_CREAT = 0100;
     /** asm-generic/fcntl.h. */
     static final int O_CLOEXEC = 02000000;
+    /** asm-generic/fcntl.h (not one arm64 overrides). */
+    static final int O_NONBLOCK = 04000;
+    /** asm-generic/fcntl.h. */
+    private static final int F_GETFL = 3;
+    /** asm-generic/fcntl.h. */
+    private static final int F_SETFL = 4;
     /** linux/eventfd.h: EFD_CLOEXEC is O_CLOEXEC (asm-generic/fcntl.h). */
     static final int EFD_CLOEXEC = 02000000;
     /** linux/fs.h / unistd.h. */
@@ -52,6 +58,10 @@ final class Libc {
     static final int LOCK_NB = 4;
     /** asm-generic/poll.h; struct pollfd {int fd; short events; short revents;} is 8 bytes on both. */
     static final short POLLIN = 0x1;
+    /** asm-generic/poll.h: the revents bits that mean the descriptor can no longer be polled. */
+    static final short POLLERR = 0x8;
+    static final short POLLHUP = 0x10;
+    static final short POLLNVAL = 0x20;
     /**
      * glibc bits/confname.h: _SC_PAGESIZE is 30 in glibc's single, architecture-independent enum
      * (musl's unistd.h has 30 too).
@@ -141,6 +151,27 @@ final class Libc {
             throw new NativeException("fcntl(F_DUPFD_CLOEXEC)", Downcalls.errno(capture), "fd " + fd);
         }
         return r;
+    }
+
+    /** Sets O_NONBLOCK on the open file description of fd (shared with every duplicate of it). */
+    static void setNonBlocking(int fd) throws NativeException {
+        MemorySegment capture = Downcalls.threadCapture();
+        int flags;
+        int r;
+        try {
+            flags = (int) FcntlIntCall.H.invokeExact(capture, fd, F_GETFL, 0);
+            if (flags < 0) {
+                throw new NativeException("fcntl(F_GETFL)", Downcalls.errno(capture), "fd " + fd);
+            }
+            r = (int) FcntlIntCall.H.invokeExact(capture, fd, F_SETFL, flags | O_NONBLOCK);
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (r < 0) {
+            throw new NativeException("fcntl(F_SETFL)", Downcalls.errno(capture), "fd " + fd);
+        }
     }
 
     static void ftruncate(int fd, long size, String what) throws NativeException {
@@ -314,6 +345,35 @@ final class Libc {
             throw new NativeException("poll", errno, "fd " + fd);
         }
         return r > 0;
+    }
+
+    /**
+     * Waits (without a timeout) until fd {@code a} or fd {@code b} is readable or in error. Returns
+     * the revents of a in the low 16 bits and those of b in the high 16 bits; 0 after EINTR (callers
+     * loop). {@code pollfds} holds two struct pollfd (16 bytes).
+     */
+    static int pollTwo(int a, int b, MemorySegment pollfds) throws NativeException {
+        pollfds.set(JAVA_INT, 0, a);
+        pollfds.set(JAVA_SHORT, 4, POLLIN);
+        pollfds.set(JAVA_SHORT, 6, (short) 0);
+        pollfds.set(JAVA_INT, 8, b);
+        pollfds.set(JAVA_SHORT, 12, POLLIN);
+        pollfds.set(JAVA_SHORT, 14, (short) 0);
+        MemorySegment capture = Downcalls.threadCapture();
+        int r;
+        try {
+            r = (int) PollCall.H.invokeExact(capture, pollfds, 2L, -1);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (r < 0) {
+            int errno = Downcalls.errno(capture);
+            if (errno == LinuxErrno.EINTR) {
+                return 0;
+            }
+            throw new NativeException("poll", errno, "fds " + a + ", " + b);
+        }
+        return (pollfds.get(JAVA_SHORT, 6) & 0xFFFF) | (pollfds.get(JAVA_SHORT, 14) & 0xFFFF) << 16;
     }
 
     static String strerror(int errno) {

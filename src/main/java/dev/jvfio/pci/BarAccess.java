@@ -54,6 +54,7 @@ final class BarAccess {
             throw VfioException.invalid("BAR " + region + " is not implemented");
         }
         checkRange(offset, count, bar.size(), "BAR " + region);
+        device.health().beforeBarAccess(region); // off the bus or waiting for a reset: EIO; stalled: waits (PCI-11)
         if (!device.barAccessible(bar)) {
             throw new VfioException(Errno.EIO, "BAR " + region + (bar.kind().isMemory()
                     ? (device.inD3Hot() ? ": function in D3hot" : ": memory decode disabled")

@@ -80,6 +80,52 @@ public sealed interface ExtendedCapability {
         }
     }
 
+    /**
+     * Advanced Error Reporting, version 2, endpoint layout (id 1, 0x48 bytes): the uncorrectable and
+     * correctable error status (write 1 to clear), mask and severity registers, capabilities and
+     * control, header log. Power-on values are a real H100's: UEMsk 0x00010000 (unexpected
+     * completion masked), UESvrt 0x004EF030, CEMsk 0x0000F1C1, ECRC generation and check capable.
+     * Status, mask, severity and the ECRC enables are sticky: a reset keeps them.
+     */
+    record Aer() implements ExtendedCapability {
+        /** Offsets inside the capability. */
+        public static final int UNCOR_STATUS = 0x04, UNCOR_MASK = 0x08, UNCOR_SEVERITY = 0x0C, COR_STATUS = 0x10,
+                COR_MASK = 0x14, CAP_CONTROL = 0x18, HEADER_LOG = 0x1C;
+        /** Uncorrectable error bits a function may report (DLP .. uncorrectable internal error). */
+        public static final int UNCOR_BITS = 0x007F_F030;
+        /** Uncorrectable Internal Error (bit 22): what a GPU's own failure reports. */
+        public static final int UNCOR_INTERNAL = 1 << 22;
+        public static final int COR_BITS = 0x0000_F1C1;
+
+        public int id() {
+            return PciHeader.EXT_CAP_ID_ERR;
+        }
+
+        public int version() {
+            return 2;
+        }
+
+        public int length() {
+            return 0x48;
+        }
+
+        public void writeBody(ConfigSpace cs, int at) {
+            cs.set32(at + UNCOR_MASK, 0x0001_0000);
+            cs.set32(at + UNCOR_SEVERITY, 0x004E_F030);
+            cs.set32(at + COR_MASK, 0x0000_F1C1);
+            cs.set32(at + CAP_CONTROL, 0xA0);
+            cs.setW1c(at + UNCOR_STATUS, 4, UNCOR_BITS);
+            cs.setW1c(at + COR_STATUS, 4, COR_BITS);
+            cs.setWritable(at + UNCOR_MASK, 4, UNCOR_BITS);
+            cs.setWritable(at + UNCOR_SEVERITY, 4, UNCOR_BITS);
+            cs.setWritable(at + COR_MASK, 4, COR_BITS);
+            cs.setWritable(at + CAP_CONTROL, 4, 0x140); // ECRC generation and check enable
+            for (int reg : new int[] {UNCOR_STATUS, UNCOR_MASK, UNCOR_SEVERITY, COR_STATUS, COR_MASK, CAP_CONTROL}) {
+                cs.setSticky(at + reg, 4, 0xFFFF_FFFFL);
+            }
+        }
+    }
+
     /** Any other extended capability, given as id, version and the bytes after the header (read-only). */
     record Raw(int id, int version, byte[] body) implements ExtendedCapability {
         public Raw {

@@ -25,8 +25,18 @@ final class PciInterrupts {
     private final MsixTable msixTable;
     private final IrqVectors[] irqs = new IrqVectors[Vfio.PCI_NUM_IRQS];
     private final InterruptSignal signal;
+    private final boolean express;
     private boolean intxLevel;
     private volatile DeviceEvents events = DeviceEvents.NONE;
+    /** The interrupt type SET_IRQS enabled: INTx, MSI, MSI-X index, or {@link #NONE} (vfio's irq_type). */
+    private int irqType = NONE;
+    /** The KVM unmask eventfd of INTx, or null (PCI-10.3). */
+    private IntxResample resample;
+    /** Signals of INTx unmask eventfds acted on (diagnostics). */
+    private long resamples;
+
+    /** No interrupt type enabled. */
+    static final int NONE = -1;
 
     /** Sizes each IRQ index from the capabilities found at msiAt/msixAt/expAt (-1 when absent). */
     PciInterrupts(String name, ConfigSpace config, int msiAt, int msixAt, int expAt, Capability.Msix msix,
@@ -36,6 +46,7 @@ final class PciInterrupts {
         this.msiAt = msiAt;
         this.msixAt = msixAt;
         this.signal = signal;
+        this.express = expAt >= 0;
         this.msixTable = msix != null ? new MsixTable(msix.tableSize()) : null;
         int pin = config.read8(INTERRUPT_PIN);
         irqs[Vfio.PCI_INTX_IRQ_INDEX] = new IrqVectors(pin != 0 ? 1 : 0);
@@ -50,14 +61,57 @@ final class PciInterrupts {
         return irqs[index];
     }
 
-    /** Whether an INTx/MSI/MSI-X index other than index has an eventfd installed. */
-    boolean otherTypeActive(int index) {
-        for (int i = 0; i <= Vfio.PCI_MSIX_IRQ_INDEX; i++) {
-            if (i != index && irqs[i].anyAssigned()) {
-                return true;
-            }
+    /** Whether the function has a PCI Express capability (vfio-pci offers the ERR IRQ only then). */
+    boolean express() {
+        return express;
+    }
+
+    /** The enabled interrupt type: an index of INTx, MSI or MSI-X, or {@link #NONE}. */
+    int irqType() {
+        return irqType;
+    }
+
+    /** SET_IRQS enabled INTx, MSI or MSI-X (the caller checked that no other type is enabled). */
+    void enable(int index) {
+        irqType = index;
+    }
+
+    /** SET_IRQS disabled the enabled type: its eventfds closed, INTx also its unmask eventfd and line. */
+    void disable() {
+        if (irqType == NONE) {
+            return;
         }
-        return false;
+        irqs[irqType].clear();
+        if (irqType == Vfio.PCI_INTX_IRQ_INDEX) {
+            setResample(null);
+            releaseIntx();
+        }
+        irqType = NONE;
+    }
+
+    /** Installs (or with null removes) the INTx unmask eventfd watcher, ending the previous one. */
+    void setResample(IntxResample r) {
+        IntxResample old = resample;
+        resample = r;
+        if (old != null && old != r) {
+            old.close();
+        }
+    }
+
+    boolean resampleArmed() {
+        return resample != null;
+    }
+
+    /** The unmask eventfd was signalled: unmask INTx, unless that watcher was replaced meanwhile. */
+    void resampled(IntxResample r) {
+        if (r == resample && !r.closed() && irqType == Vfio.PCI_INTX_IRQ_INDEX) {
+            resamples++;
+            unmaskIntx();
+        }
+    }
+
+    long resamples() {
+        return resamples;
     }
 
     // ================================================================ INTx (PCI-6.1)
@@ -82,6 +136,28 @@ final class PciInterrupts {
 
     boolean intxAsserted() {
         return intxLevel;
+    }
+
+    /** SET_IRQS MASK of INTx: held pending until unmasked. */
+    void maskIntx() {
+        irqs[Vfio.PCI_INTX_IRQ_INDEX].setMasked(0, true);
+    }
+
+    /**
+     * SET_IRQS UNMASK of INTx, or a signal of its unmask eventfd: unmasks and, while the device
+     * still asserts the line, signals again at once (and so masks again, VU-8.9).
+     */
+    void unmaskIntx() {
+        irqs[Vfio.PCI_INTX_IRQ_INDEX].setMasked(0, false);
+        deliverIntx();
+    }
+
+    /** SET_IRQS loopback trigger of INTx: signals the trigger unless Command.INTx-disable is set. */
+    void loopbackIntx() {
+        IrqVectors intx = irqs[Vfio.PCI_INTX_IRQ_INDEX];
+        if (intx.fd(0) != null && (config.read16(COMMAND) & COMMAND_INTX_DISABLE) == 0) {
+            fire(Vfio.PCI_INTX_IRQ_INDEX, intx.fd(0));
+        }
     }
 
     /** Drops the line without touching Status (SET_IRQS disabling INTx, detach). */
@@ -205,16 +281,57 @@ final class PciInterrupts {
 
     // ================================================================ any type
 
-    /** MSI-X if the client installed MSI-X eventfds, else MSI, else asserts INTx (v ignored). */
+    /** MSI-X or MSI vector v when SET_IRQS enabled that type, else asserts INTx (v ignored). */
     boolean raiseInterrupt(int v) {
-        if (irqs[Vfio.PCI_MSIX_IRQ_INDEX].anyAssigned()) {
+        if (irqType == Vfio.PCI_MSIX_IRQ_INDEX) {
             return triggerMsix(v);
         }
-        if (irqs[Vfio.PCI_MSI_IRQ_INDEX].anyAssigned()) {
+        if (irqType == Vfio.PCI_MSI_IRQ_INDEX) {
             return triggerMsi(v);
         }
         raiseIntx();
         return true;
+    }
+
+    // ================================================================ ERR and REQ (PCI-10.7)
+
+    /** Signals the ERR eventfd, if the client installed one; returns whether it did. */
+    boolean signalError() {
+        return signalSingle(Vfio.PCI_ERR_IRQ_INDEX);
+    }
+
+    /** Signals the REQ eventfd (the device asks to be released), if installed; returns whether it did. */
+    boolean signalRequest() {
+        return signalSingle(Vfio.PCI_REQ_IRQ_INDEX);
+    }
+
+    private boolean signalSingle(int index) {
+        IrqVectors v = irqs[index];
+        Fd fd = v.count() > 0 ? v.fd(0) : null;
+        if (fd != null) {
+            fire(index, fd);
+        }
+        return fd != null;
+    }
+
+    /**
+     * The indexes with something armed and how many vectors have an eventfd: for status reports.
+     * Element i is {index, vectors with an eventfd, 1 if enabled (INTx/MSI/MSI-X), 1 if INTx has an
+     * unmask eventfd}.
+     */
+    int[][] armed() {
+        int[][] out = new int[irqs.length][];
+        for (int i = 0; i < irqs.length; i++) {
+            int n = 0;
+            for (int v = 0; v < irqs[i].count(); v++) {
+                if (irqs[i].fd(v) != null) {
+                    n++;
+                }
+            }
+            out[i] = new int[] {i, n, irqType == i ? 1 : 0,
+                    i == Vfio.PCI_INTX_IRQ_INDEX && resample != null ? 1 : 0};
+        }
+        return out;
     }
 
     /** Reset: the line drops, the MSI-X table returns to power-on, every pending bit clears (PCI-5.x). */
@@ -228,11 +345,13 @@ final class PciInterrupts {
         }
     }
 
-    /** Detach: every eventfd closed, the line dropped. */
+    /** Detach: every eventfd closed (the unmask eventfd too), no type enabled, the line dropped. */
     void clear() {
         for (IrqVectors v : irqs) {
             v.clear();
         }
+        setResample(null);
+        irqType = NONE;
         intxLevel = false;
     }
 

@@ -13,12 +13,20 @@ final class PciReset {
     private final ConfigSpace config;
     private final PciInterrupts interrupts;
     private final PciBar[] bars;
+    private final FunctionHealth health;
     private final List<ResetListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile long count;
 
-    PciReset(ConfigSpace config, PciInterrupts interrupts, PciBar[] bars) {
+    PciReset(ConfigSpace config, PciInterrupts interrupts, PciBar[] bars, FunctionHealth health) {
         this.config = config;
         this.interrupts = interrupts;
         this.bars = bars;
+        this.health = health;
+    }
+
+    /** Resets since the function was created. */
+    long count() {
+        return count;
     }
 
     void addListener(ResetListener l) {
@@ -31,6 +39,8 @@ final class PciReset {
 
     /** Resets the function's state; runs under the device's lock, listeners are told after it. */
     void resetState() {
+        count++;
+        health.reset();
         config.resetToPowerOn();
         interrupts.reset();
         for (PciBar b : bars) {

@@ -4,8 +4,10 @@ import static dev.jvfio.pci.PciHeader.*;
 
 import dev.jvfio.device.DeviceEvents;
 import dev.jvfio.device.DeviceInfo;
+import dev.jvfio.device.DeviceStatus;
 import dev.jvfio.device.DmaSpace;
 import dev.jvfio.device.Errno;
+import dev.jvfio.device.FaultInjection;
 import dev.jvfio.device.IrqInfo;
 import dev.jvfio.device.IrqSet;
 import dev.jvfio.device.MappableFile;
@@ -50,6 +52,9 @@ public final class VfioPciDevice implements VfioDevice {
     private final PciReset reset;
     private final PciConfigWrites configWrites;
     private final BarAccess barAccess;
+    private final FunctionHealth health = new FunctionHealth();
+    private final PciFaults faults;
+    private final PciStatus status;
     private volatile DmaSpace dma = DmaSpace.NONE;
     /** Guards config space, interrupt state and {@link #closed}; private so that no device model can hold it. */
     private final Object lock = new Object();
@@ -61,6 +66,15 @@ public final class VfioPciDevice implements VfioDevice {
      * A function over a config space laid out by {@link PciDeviceBuilder}, with the host page size the
      * mmap-able areas (MSI-X holes) are cut in (tests: 16, 64 KiB). The BAR backings are made last,
      * by their factories, once everything else of the function exists.
+     */
+    VfioPciDevice(String name, ConfigSpace config, List<PciBar> barList, PciRom rom, InterruptSignal signal) {
+        this(name, config, barList, rom, signal, PageSize.system());
+    }
+
+    /**
+     * As above, with the host page size the mmap-able areas (MSI-X holes) are cut in (tests: 16, 64 KiB).
+     *
+     * @param pageSize the host page size
      */
     VfioPciDevice(String name, ConfigSpace config, List<PciBar> barList, PciRom rom, InterruptSignal signal,
                   PageSize pageSize) {
@@ -85,8 +99,10 @@ public final class VfioPciDevice implements VfioDevice {
             msix = null;
         }
         this.interrupts = new PciInterrupts(name, config, msiAt, msixAt, expAt, msix, signal);
-        this.setIrqs = new SetIrqs(interrupts);
-        this.reset = new PciReset(config, interrupts, bars);
+        this.setIrqs = new SetIrqs(name, interrupts, lock);
+        this.reset = new PciReset(config, interrupts, bars, health);
+        this.faults = new PciFaults(config, interrupts, health, lock, caps.findExtended(EXT_CAP_ID_ERR).orElse(-1), expAt);
+        this.status = new PciStatus(interrupts, reset, health);
         this.configWrites = new PciConfigWrites(config, interrupts, reset, pmAt, msiAt, msixAt, expAt);
         this.barAccess = new BarAccess(bars, msix, interrupts, lock);
         bindBackings();
@@ -111,12 +127,7 @@ public final class VfioPciDevice implements VfioDevice {
         }
     }
 
-    /**
-     * Starts describing a function.
-     *
-     * @param name the device name
-     * @return a builder with no BARs and no capabilities
-     */
+    /** Starts describing a function named {@code name}: a builder with no BARs and no capabilities. */
     public static PciDeviceBuilder builder(String name) {
         return new PciDeviceBuilder(name);
     }
@@ -240,7 +251,9 @@ public final class VfioPciDevice implements VfioDevice {
         long count = dst.byteSize();
         if (region == Vfio.PCI_CONFIG_REGION_INDEX) {
             BarAccess.checkRange(offset, count, config.size(), "config space");
-            config.read((int) offset, dst);
+            if (!health.interceptRead(region, dst)) { // off the bus: all ones (PCI-11.2)
+                config.read((int) offset, dst);
+            }
             return (int) count;
         }
         if (region >= 0 && region <= Vfio.PCI_BAR5_REGION_INDEX) {
@@ -248,6 +261,7 @@ public final class VfioPciDevice implements VfioDevice {
         }
         if (region == Vfio.PCI_ROM_REGION_INDEX && rom != null) {
             BarAccess.checkRange(offset, count, rom.size(), "ROM");
+            health.interceptRead(region, dst);
             return rom.backing().read(offset, dst);
         }
         throw VfioException.invalid("region " + region + " cannot be read");
@@ -258,6 +272,9 @@ public final class VfioPciDevice implements VfioDevice {
         long count = src.byteSize();
         if (region == Vfio.PCI_CONFIG_REGION_INDEX) {
             BarAccess.checkRange(offset, count, config.size(), "config space");
+            if (health.interceptWrite(region)) {
+                return (int) count;
+            }
             List<ResetKind> resets;
             synchronized (lock) {
                 resets = configWrites.write((int) offset, src);
@@ -277,6 +294,9 @@ public final class VfioPciDevice implements VfioDevice {
 
     @Override
     public void reset() throws VfioException {
+        if (health.offBus()) {
+            throw new VfioException(Errno.EIO, "the device is off the bus: the reset does not reach it");
+        }
         synchronized (lock) {
             reset.resetState();
         }
@@ -352,6 +372,36 @@ public final class VfioPciDevice implements VfioDevice {
             }
             setIrqs.apply(req);
         }
+    }
+
+    /** Health, faults, status (PCI-11): whether the function answers now; variants that serve regions themselves ask it first. */
+    public FunctionHealth health() {
+        return health;
+    }
+
+    /** REQ: signals the client's request eventfd, if it armed one (PCI-10.7). */
+    @Override
+    public boolean request(int count) {
+        synchronized (lock) {
+            return interrupts.signalRequest();
+        }
+    }
+
+    @Override
+    public FaultInjection faults() {
+        return faults;
+    }
+
+    @Override
+    public DeviceStatus status() {
+        synchronized (lock) {
+            return status.snapshot();
+        }
+    }
+
+    /** Adds model counters (named {@code prefix.name}) to {@link #status()}, e.g. a copy engine's. */
+    public void addCounters(String prefix, java.util.function.Supplier<java.util.Map<String, Long>> counters) {
+        status.addCounters(prefix, counters);
     }
 
     // ================================================================ lifecycle

@@ -302,7 +302,13 @@ public record VmLayout(QemuMachine machine, QemuTopology topology, List<Path> so
 
     /** One option per line, continued with backslashes: paste after the QEMU binary's name. */
     public String render() {
-        List<QemuOption> opts = options();
+        return render(List.of());
+    }
+
+    /** As {@link #render()}, with {@code extra} options after the layout's own (-qmp, say). */
+    public String render(List<QemuOption> extra) {
+        List<QemuOption> opts = new ArrayList<>(options());
+        opts.addAll(extra);
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < opts.size(); i++) {
             sb.append(opts.get(i).shell());

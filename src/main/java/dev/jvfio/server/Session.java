@@ -60,6 +60,8 @@ final class Session {
     private volatile boolean stopping;
     /** Whether the listener heard of this client: only once it sent a first message. */
     private boolean announced;
+    private final java.time.Instant connectedSince = java.time.Instant.now();
+    private final MessageCounts counts = new MessageCounts();
 
     Session(UnixConnection conn, PeerCredentials peer, VfioDevice device, ServerOptions options, MappingBudget budget,
             Runnable onEnd) {
@@ -222,6 +224,7 @@ final class Session {
         }
         MemorySegment m = reader.message(size);
         long received = timed ? System.nanoTime() : 0;
+        counts.message(Header.command(m));
         int n = version.answer(m, !fds.isEmpty());
         if (n > 0) {
             windows.limitWindows(version.dmaMaps());
@@ -231,6 +234,7 @@ final class Session {
             return true;
         }
         if (n < 0) {
+            counts.error(Header.command(m));
             sendError(Header.id(m), Header.command(m), -n);
             if (timed) metrics.request(Header.command(m), -n, System.nanoTime() - received);
         }
@@ -251,6 +255,7 @@ final class Session {
             reader.closeFds();
             return;
         }
+        counts.message(command);
         Reply r;
         if (type != Header.TYPE_COMMAND || (Header.flags(m) & ~Header.KNOWN_FLAGS) != 0) {
             r = reply.error(Errno.EINVAL);
@@ -261,6 +266,7 @@ final class Session {
         }
         reader.closeFds();
         if (r.failed()) {
+            counts.error(command);
             listener.error(Command.name(command) + " id " + id + " failed: " + Errno.name(r.errno()));
         }
         if (!quiet) { // VU-8.8: posted (no-reply) commands get nothing back, not even errors
@@ -345,5 +351,16 @@ final class Session {
     /** DMA windows currently mapped (for tests). */
     int dmaWindows() {
         return windows.size();
+    }
+
+    /** The client's connection, windows and message counts now. */
+    ClientStatus status() {
+        long bytes = 0;
+        int n = 0;
+        for (DmaWindow w : windows.all()) {
+            bytes += w.size();
+            n++;
+        }
+        return new ClientStatus(peer.pid(), peer.uid(), connectedSince, n, bytes, counts.messages(), counts.errors());
     }
 }

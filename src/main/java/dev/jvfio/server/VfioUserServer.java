@@ -91,6 +91,15 @@ public final class VfioUserServer implements AutoCloseable {
         }
     }
 
+    /** The attached client's connection, DMA windows and message counts, or empty without a client. */
+    public java.util.Optional<ClientStatus> client() {
+        Session s;
+        synchronized (lock) {
+            s = active;
+        }
+        return s == null ? java.util.Optional.empty() : java.util.Optional.of(s.status());
+    }
+
     private void acceptLoop() {
         while (!closed) {
             UnixConnection conn;

@@ -93,6 +93,7 @@ public final class OptionWalk {
             if (!option.equals("--listen")) b.addAll(List.of("--listen", "walk-proxy.sock"));
             if (!option.equals("--connect")) b.addAll(List.of("--connect", "absent.sock"));
         }
+        if (command.equals("ctl")) b.add("status"); // with good options: exit 1, no serve there
         if (command.equals("conform") && !option.equals("--socket")) b.addAll(List.of("--socket", "absent.sock"));
         if (command.equals("migrate")) {
             if (!option.equals("--from")) b.addAll(List.of("--from", "absent-from.sock"));

@@ -504,6 +504,19 @@ class QemuArgsCommandTest {
     }
 
     @Test
+    @DisplayName("qemu-args --qmp PATH adds a QMP socket as the last option (serve --qmp asks QEMU there to unplug); not with --libvirt")
+    void qmpSocket() {
+        CliProcess.Result r = CliProcess.run("qemu-args", "--qmp", "/run/vm1/qmp.sock");
+        assertThat(r.exitCode()).isZero();
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines.getLast()).isEqualTo("-qmp unix:/run/vm1/qmp.sock,server=on,wait=off");
+        assertThat(lines.get(lines.size() - 2)).endsWith(" \\");
+        CliProcess.Result libvirt = CliProcess.run("qemu-args", "--qmp", "/q", "--libvirt");
+        assertThat(libvirt.exitCode()).isEqualTo(2);
+        assertThat(libvirt.err()).contains("virsh detach-device");
+    }
+
+    @Test
     @DisplayName("qemu-args names the TCG options on stderr: -cpu max,phys-bits (q35), -cpu max,pauth-impdef=on and UEFI (virt)")
     void tcgHints() {
         CliProcess.Result q35 = CliProcess.run("qemu-args");

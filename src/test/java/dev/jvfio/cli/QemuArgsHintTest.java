@@ -17,7 +17,7 @@ import picocli.CommandLine;
 class QemuArgsHintTest {
     static List<DeviceSpec> devices(int n, String profile) {
         return IntStream.range(0, n).mapToObj(i -> new DeviceSpec("gpu" + i, profile, Path.of("/run/jvfio/gpu" + i + ".sock"),
-                null, "ignore", "bar", Duration.ZERO, null)).toList();
+                null, "ignore", "bar", Duration.ZERO, null, null)).toList();
     }
 
     /** Runs the suggested command in process; its exit code. */
