@@ -84,6 +84,12 @@ public final class CopyEngine implements ResetListener {
     /** Bumped by every reset: a copy of an older generation stops and reports nothing. */
     private int generation;
     private boolean intxRaised;
+    /** Migration STOP: no copy moves bytes; a copy in progress waits at a chunk boundary. */
+    private boolean paused;
+    /** The copy handed to the worker, until it ends or suspends itself at a pause. */
+    private CopyRun active;
+    /** A copy stopped at a chunk boundary by a pause (or rung while paused), continued by {@link #resume()}. */
+    private EngineState.Suspended suspended;
 
     private CopyEngine(VfioPciDevice device, MemorySegment memory) {
         this.device = device;
@@ -97,6 +103,7 @@ public final class CopyEngine implements ResetListener {
     public static CopyEngine of(VfioPciDevice device, MemorySegment memory) {
         CopyEngine e = new CopyEngine(device, memory);
         device.addResetListener(e);
+        device.addStateSection(new EngineState(e, EngineState.freeName(device)));
         return e;
     }
 
@@ -161,6 +168,12 @@ public final class CopyEngine implements ResetListener {
                     if ((value & 1) != 0 && status != STATUS_BUSY) {
                         run = ring();
                         failedWithIrq = run == null && (ctrl & CTRL_INTERRUPT) != 0;
+                        if (run != null && paused) {
+                            suspended = new EngineState.Suspended(src, dst, Integer.toUnsignedLong(len), ctrl, 0);
+                            run = null; // starts when the device runs again
+                        } else if (run != null) {
+                            active = run;
+                        }
                     }
                 }
                 case STATUS -> {
@@ -219,10 +232,11 @@ public final class CopyEngine implements ResetListener {
             return failNow(STATUS_BUS_MASTER_OFF, 0); // no memory touched
         }
         status = STATUS_BUSY;
-        return new CopyRun(this, device.dma(), generation, src, dst, length, ctrl);
+        return new CopyRun(this, device.dma(), generation, src, dst, length, ctrl, 0);
     }
 
-    private boolean fits(long offset, long length) {
+    /** Whether {@code length} bytes at device offset {@code offset} lie inside device memory. */
+    boolean fits(long offset, long length) {
         long size = memory.byteSize();
         return Long.compareUnsigned(offset, size) <= 0 && length <= size - offset;
     }
@@ -238,6 +252,82 @@ public final class CopyEngine implements ResetListener {
     /** Whether a copy of generation {@code g} may still move bytes (no reset since it started). */
     synchronized boolean current(int g) {
         return generation == g;
+    }
+
+    /**
+     * Called by a copy at each chunk boundary: if the engine is paused, the copy records how far it
+     * got and stops (true); it continues on {@link #resume()}, here or on a migration's destination.
+     */
+    synchronized boolean suspendIfPaused(CopyRun run, long done) {
+        if (!paused || active != run) {
+            return false;
+        }
+        suspended = new EngineState.Suspended(run.src(), run.dst(), run.length(), run.ctrl(), done);
+        return true;
+    }
+
+    /** A copy's thread is done with it (finished, failed, stopped by a reset, or suspended). */
+    synchronized void ended(CopyRun run) {
+        if (active == run) {
+            active = null;
+            notifyAll();
+        }
+    }
+
+    // ================================================================ migration: pause and resume
+
+    /**
+     * Migration STOP: no copy moves bytes once this returns. A copy in progress finishes the chunk
+     * it is moving and stops at the boundary (its completion interrupt not raised); a doorbell rung
+     * while paused is held. Waits for the chunk in flight, so it must not be called by a thread the
+     * copy waits for.
+     */
+    public synchronized void pause() {
+        paused = true;
+        while (active != null) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** RUNNING again: a suspended copy continues where it stopped, after the current request's reply. */
+    public void resume() {
+        CopyRun run;
+        synchronized (this) {
+            paused = false;
+            EngineState.Suspended s = suspended;
+            if (s == null) {
+                return;
+            }
+            suspended = null;
+            run = new CopyRun(this, device.dma(), generation, s.src(), s.dst(), s.length(), s.ctrl(), s.done());
+            active = run;
+        }
+        run.start();
+    }
+
+    /** The registers and any suspended copy, as a migration saves them (the engine is paused). */
+    synchronized EngineState.Registers registers() {
+        return new EngineState.Registers(src, dst, len, ctrl, status, done, errors, fault, intxRaised, suspended);
+    }
+
+    /** Restores migrated registers; any copy of this engine's own is forgotten. */
+    synchronized void restore(EngineState.Registers r) {
+        generation++;
+        src = r.src();
+        dst = r.dst();
+        len = r.len();
+        ctrl = r.ctrl();
+        status = r.status();
+        done = r.done();
+        errors = r.errors();
+        fault = r.fault();
+        intxRaised = r.intxRaised();
+        suspended = r.suspended();
     }
 
     /** The copy of generation {@code g} ended with {@code result}; ignored if a reset came first. */
@@ -291,6 +381,7 @@ public final class CopyEngine implements ResetListener {
             errors = 0;
             fault = 0;
             intxRaised = false; // the PCI core deasserted INTx itself
+            suspended = null;
         }
         moving.lock(); // the chunk in flight, if any, has finished; later ones see the new generation
         moving.unlock();

@@ -1,5 +1,6 @@
 package dev.jvfio.hw;
 
+import dev.jvfio.migration.StateSection;
 import java.util.Optional;
 
 /**
@@ -25,6 +26,14 @@ public interface GpuHardware extends AutoCloseable {
 
     /** True while a reset is still in progress (readiness registers not yet ready). */
     boolean resetInProgress();
+
+    /**
+     * The hardware's own part of a migrated device's state (registers, the time left of a reset in
+     * progress), or null when this hardware cannot be migrated (the variant then offers no migration).
+     */
+    default StateSection stateSection() {
+        return null;
+    }
 
     /** Releases the memory file and mappings. Idempotent. */
     @Override

@@ -11,6 +11,7 @@ import dev.jvfio.device.VfioException;
 import dev.jvfio.hw.DeviceMemory;
 import dev.jvfio.hw.FirmwareProperties;
 import dev.jvfio.hw.GpuHardware;
+import dev.jvfio.migration.DeviceStateMigration;
 import dev.jvfio.pci.ResetKind;
 import dev.jvfio.pci.VfioPciDevice;
 import java.lang.foreign.MemorySegment;
@@ -43,6 +44,9 @@ public final class NvGraceGpuDevice implements VfioDevice {
     private final Readiness readiness;
     private final MemoryPresentation presentation;
     private volatile boolean closed;
+    /** Made on first use, once the copy engine (profile wiring) has added its section to the core. */
+    private DeviceStateMigration migration;
+    private boolean migrationMade;
 
     private NvGraceGpuDevice(VfioPciDevice core, GpuHardware hw, NvGraceOptions options, Readiness readiness,
                              MemoryPresentation presentation) {
@@ -167,6 +171,19 @@ public final class NvGraceGpuDevice implements VfioDevice {
     public int write(int region, long offset, MemorySegment src) throws VfioException {
         checkOpen();
         return presentation.write(region, offset, src);
+    }
+
+    /**
+     * Migration of the whole GPU (docs/migration-state.md): the core's, the variant's and the
+     * hardware's state and the device memory; null when the hardware cannot be migrated.
+     */
+    @Override
+    public synchronized DeviceStateMigration migration() {
+        if (!migrationMade) {
+            migrationMade = true;
+            migration = VariantMigration.of(core, hw, options, presentation, readiness);
+        }
+        return migration;
     }
 
     @Override

@@ -120,8 +120,12 @@ final class SetIrqs {
         } else {
             vectors.install(s, fds); // the device owns them from here
         }
-        if (index == Vfio.PCI_INTX_IRQ_INDEX) {
-            interrupts.deliverIntx();
+        // an interrupt pending from before (a migrated one) goes out once its vector has an eventfd
+        switch (index) {
+            case Vfio.PCI_INTX_IRQ_INDEX -> interrupts.deliverIntx();
+            case Vfio.PCI_MSI_IRQ_INDEX -> interrupts.flushMsi();
+            case Vfio.PCI_MSIX_IRQ_INDEX -> interrupts.flushMsix();
+            default -> { }
         }
     }
 }

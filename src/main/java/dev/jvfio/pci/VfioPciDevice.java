@@ -3,15 +3,16 @@ package dev.jvfio.pci;
 import static dev.jvfio.pci.PciHeader.*;
 
 import dev.jvfio.device.DeviceInfo;
+import dev.jvfio.device.DeviceMigration;
 import dev.jvfio.device.DmaSpace;
 import dev.jvfio.device.Errno;
 import dev.jvfio.device.IrqInfo;
 import dev.jvfio.device.IrqSet;
-import dev.jvfio.device.MappableFile;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.device.VfioException;
+import dev.jvfio.migration.StateSection;
 import dev.jvfio.os.PageSize;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -49,6 +50,7 @@ public final class VfioPciDevice implements VfioDevice {
     private final PciReset reset;
     private final PciConfigWrites configWrites;
     private final BarAccess barAccess;
+    private final PciStates states;
     private volatile DmaSpace dma = DmaSpace.NONE;
     /** Guards config space, interrupt state and {@link #closed}; private so that no device model can hold it. */
     private final Object lock = new Object();
@@ -61,7 +63,7 @@ public final class VfioPciDevice implements VfioDevice {
      * by their factories, once everything else of the function exists.
      */
     VfioPciDevice(String name, ConfigSpace config, List<PciBar> barList, PciRom rom, InterruptSignal signal,
-                  PageSize pageSize) {
+                  PageSize pageSize, PciStates.Migratable migratable) {
         this.pageSize = Objects.requireNonNull(pageSize);
         this.name = name;
         this.config = config;
@@ -87,6 +89,7 @@ public final class VfioPciDevice implements VfioDevice {
         this.reset = new PciReset(config, interrupts, bars);
         this.configWrites = new PciConfigWrites(config, interrupts, reset, pmAt, msiAt, msixAt, expAt);
         this.barAccess = new BarAccess(bars, msix, interrupts, lock);
+        this.states = new PciStates(new CoreState(config, interrupts, lock), migratable);
         bindBackings();
     }
 
@@ -175,6 +178,22 @@ public final class VfioPciDevice implements VfioDevice {
         reset.removeListener(l);
     }
 
+    /** Adds a device model's part of the migrated state (registers, an engine); names are unique. */
+    public void addStateSection(StateSection section) {
+        states.add(section);
+    }
+
+    /** The state sections: the core's ("pci") first, then the device models' in the order added. */
+    public List<StateSection> stateSections() {
+        return states.all();
+    }
+
+    /** Migration of the whole function, or null unless its builder declared it {@code migratable}. */
+    @Override
+    public DeviceMigration migration() {
+        return states.migration();
+    }
+
     /** The client's memory while attached, else {@link DmaSpace#NONE}. */
     public DmaSpace dma() {
         return dma;
@@ -208,15 +227,7 @@ public final class VfioPciDevice implements VfioDevice {
         }
         int rw = Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE;
         if (index <= Vfio.PCI_BAR5_REGION_INDEX) {
-            PciBar bar = bars[index];
-            if (bar == null) {
-                return RegionInfo.absent(index);
-            }
-            MappableFile file = bar.backing().mappableFile();
-            if (file == null) {
-                return RegionInfo.trapped(index, bar.size(), rw);
-            }
-            return RegionInfo.mappable(index, bar.size(), rw, file, MappableAreas.of(bar, msix, pageSize));
+            return MappableAreas.regionInfo(index, bars[index], msix, pageSize);
         }
         if (index == Vfio.PCI_ROM_REGION_INDEX) {
             return rom == null ? RegionInfo.absent(index)
