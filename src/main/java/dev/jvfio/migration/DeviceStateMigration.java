@@ -37,6 +37,8 @@ public final class DeviceStateMigration implements DeviceMigration {
     private final MemoryImage memory;
     private volatile boolean shareMemoryFile;
     private SavingStream saving;
+    /** What the last saving stream sent, kept when it is dropped. */
+    private Progress last = new Progress(0, 0, 0, 0, 0, false);
     private IncomingStream incoming;
     private boolean stopped;
 
@@ -229,6 +231,7 @@ public final class DeviceStateMigration implements DeviceMigration {
 
     private void dropSaving() {
         if (saving != null) {
+            last = progressOf(saving);
             saving.close();
             saving = null;
         }
@@ -241,11 +244,13 @@ public final class DeviceStateMigration implements DeviceMigration {
         }
     }
 
-    /** What the saving stream has sent so far (for tests and the bench): stream bytes, memory bytes, records. */
+    /** What the saving stream has sent so far, or the last one sent before it was dropped (tests, bench). */
     public synchronized Progress progress() {
-        SavingStream s = saving;
-        return s == null ? new Progress(0, 0, 0, 0, 0, false)
-                : new Progress(s.streamBytes(), s.memoryBytes(), s.memoryRecords(), s.rescanned(), s.unchanged(), s.complete());
+        return saving == null ? last : progressOf(saving);
+    }
+
+    private static Progress progressOf(SavingStream s) {
+        return new Progress(s.streamBytes(), s.memoryBytes(), s.memoryRecords(), s.rescanned(), s.unchanged(), s.complete());
     }
 
     /**
