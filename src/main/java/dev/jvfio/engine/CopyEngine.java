@@ -277,21 +277,28 @@ public final class CopyEngine implements ResetListener {
     // ================================================================ migration: pause and resume
 
     /**
-     * Migration STOP: no copy moves bytes once this returns. A copy in progress finishes the chunk
-     * it is moving and stops at the boundary (its completion interrupt not raised); a doorbell rung
-     * while paused is held. Waits for the chunk in flight, so it must not be called by a thread the
-     * copy waits for.
+     * Migration STOP: no copy moves bytes once this returns true. A copy in progress finishes the
+     * chunk it is moving and stops at the boundary (its completion interrupt not raised); a doorbell
+     * rung while paused is held. Returns false if the chunk in flight did not finish within
+     * {@code limitNanos}: it reaches client memory by messages, which wait for the reply of the
+     * request that is pausing the engine (VU-8.5), so it cannot finish before that reply.
      */
-    public synchronized void pause() {
+    public synchronized boolean pause(long limitNanos) {
         paused = true;
+        long deadline = System.nanoTime() + limitNanos;
         while (active != null) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
             try {
-                wait();
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return false;
             }
         }
+        return true;
     }
 
     /** RUNNING again: a suspended copy continues where it stopped, after the current request's reply. */

@@ -1,9 +1,10 @@
 package dev.jvfio.engine;
 
+import dev.jvfio.device.Errno;
 import dev.jvfio.device.VfioException;
-import dev.jvfio.migration.StateReader;
-import dev.jvfio.migration.StateSection;
-import dev.jvfio.migration.StateWriter;
+import dev.jvfio.devicestate.StateReader;
+import dev.jvfio.devicestate.StateSection;
+import dev.jvfio.devicestate.StateWriter;
 import dev.jvfio.pci.VfioPciDevice;
 
 /**
@@ -51,9 +52,15 @@ final class EngineState implements StateSection {
         return name;
     }
 
+    /** How long STOP waits for the chunk in flight (8 MiB: milliseconds, unless it waits for a reply). */
+    static final long PAUSE_LIMIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+
     @Override
-    public void stop() {
-        engine.pause();
+    public void stop() throws VfioException {
+        if (!engine.pause(PAUSE_LIMIT_NANOS)) {
+            throw new VfioException(Errno.EBUSY, "copy engine: the chunk in flight did not finish; it reaches client"
+                    + " memory by DMA messages, which wait for this reply (map guest memory with an fd to migrate)");
+        }
     }
 
     @Override

@@ -1,9 +1,9 @@
 package dev.jvfio.hw;
 
 import dev.jvfio.device.VfioException;
-import dev.jvfio.migration.StateReader;
-import dev.jvfio.migration.StateSection;
-import dev.jvfio.migration.StateWriter;
+import dev.jvfio.devicestate.StateReader;
+import dev.jvfio.devicestate.StateSection;
+import dev.jvfio.devicestate.StateWriter;
 
 /**
  * The simulated GPU's state section ("hw"). BAR0's registers are fixed by the chip (boot register)

@@ -1,6 +1,6 @@
 package dev.jvfio.hw;
 
-import dev.jvfio.migration.StateSection;
+import dev.jvfio.devicestate.StateSection;
 import dev.jvfio.os.NativeException;
 import dev.jvfio.pci.PciDeviceBuilder;
 import dev.jvfio.pci.VfioPciDevice;

@@ -11,7 +11,7 @@ import dev.jvfio.device.VfioException;
 import dev.jvfio.hw.DeviceMemory;
 import dev.jvfio.hw.FirmwareProperties;
 import dev.jvfio.hw.GpuHardware;
-import dev.jvfio.migration.DeviceStateMigration;
+import dev.jvfio.devicestate.DeviceStateMigration;
 import dev.jvfio.pci.ResetKind;
 import dev.jvfio.pci.VfioPciDevice;
 import java.lang.foreign.MemorySegment;

@@ -2,10 +2,10 @@ package dev.jvfio.nvgrace;
 
 import dev.jvfio.hw.DeviceMemory;
 import dev.jvfio.hw.GpuHardware;
-import dev.jvfio.migration.DeviceStateMigration;
-import dev.jvfio.migration.MemoryImage;
-import dev.jvfio.migration.StateSection;
-import dev.jvfio.migration.StreamIdentity;
+import dev.jvfio.devicestate.DeviceStateMigration;
+import dev.jvfio.devicestate.MemoryImage;
+import dev.jvfio.devicestate.StateSection;
+import dev.jvfio.devicestate.StreamIdentity;
 import dev.jvfio.pci.PciHeader;
 import dev.jvfio.pci.VfioPciDevice;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package dev.jvfio.nvgrace;
 
 import dev.jvfio.device.VfioException;
-import dev.jvfio.migration.StateReader;
-import dev.jvfio.migration.StateSection;
-import dev.jvfio.migration.StateWriter;
+import dev.jvfio.devicestate.StateReader;
+import dev.jvfio.devicestate.StateSection;
+import dev.jvfio.devicestate.StateWriter;
 import java.util.Optional;
 
 /**

@@ -2,9 +2,9 @@ package dev.jvfio.pci;
 
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioException;
-import dev.jvfio.migration.StateReader;
-import dev.jvfio.migration.StateSection;
-import dev.jvfio.migration.StateWriter;
+import dev.jvfio.devicestate.StateReader;
+import dev.jvfio.devicestate.StateSection;
+import dev.jvfio.devicestate.StateWriter;
 
 /**
  * The PCI core's state section ("pci"): everything of the function a guest can observe that the

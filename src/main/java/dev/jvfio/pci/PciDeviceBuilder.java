@@ -2,7 +2,7 @@ package dev.jvfio.pci;
 
 import static dev.jvfio.pci.PciHeader.*;
 
-import dev.jvfio.migration.MemoryImage;
+import dev.jvfio.devicestate.MemoryImage;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.PageSize;
 import java.util.ArrayList;

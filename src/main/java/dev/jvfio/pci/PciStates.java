@@ -1,10 +1,10 @@
 package dev.jvfio.pci;
 
 import dev.jvfio.device.DeviceMigration;
-import dev.jvfio.migration.DeviceStateMigration;
-import dev.jvfio.migration.MemoryImage;
-import dev.jvfio.migration.StateSection;
-import dev.jvfio.migration.StreamIdentity;
+import dev.jvfio.devicestate.DeviceStateMigration;
+import dev.jvfio.devicestate.MemoryImage;
+import dev.jvfio.devicestate.StateSection;
+import dev.jvfio.devicestate.StreamIdentity;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

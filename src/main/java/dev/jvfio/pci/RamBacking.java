@@ -3,7 +3,7 @@ package dev.jvfio.pci;
 import dev.jvfio.device.MappableFile;
 import dev.jvfio.device.SparseArea;
 import dev.jvfio.device.VfioException;
-import dev.jvfio.migration.MemoryImage;
+import dev.jvfio.devicestate.MemoryImage;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.os.Memfd;

@@ -12,7 +12,7 @@ import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.device.VfioException;
-import dev.jvfio.migration.StateSection;
+import dev.jvfio.devicestate.StateSection;
 import dev.jvfio.os.PageSize;
 import java.lang.foreign.MemorySegment;
 import java.util.List;

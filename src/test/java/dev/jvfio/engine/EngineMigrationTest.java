@@ -7,7 +7,7 @@ import dev.jvfio.device.DmaSpace;
 import dev.jvfio.device.IrqSet;
 import dev.jvfio.device.MigrationState;
 import dev.jvfio.device.Vfio;
-import dev.jvfio.migration.Migrate;
+import dev.jvfio.devicestate.Migrate;
 import dev.jvfio.os.EventFd;
 import dev.jvfio.pci.BarBacking;
 import dev.jvfio.pci.Capability;

@@ -8,7 +8,7 @@ import dev.jvfio.device.IrqSet;
 import dev.jvfio.device.MigrationState;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioException;
-import dev.jvfio.migration.Migrate;
+import dev.jvfio.devicestate.Migrate;
 import dev.jvfio.os.EventFd;
 import dev.jvfio.pci.PciHeader;
 import dev.jvfio.pci.TestFunction;

@@ -1,4 +1,4 @@
-package dev.jvfio.migration;
+package dev.jvfio.devicestate;
 
 /**
  * The layout of a jvfio device state stream (docs/migration-state.md, MIG-1.x). A stream is a

@@ -1,4 +1,4 @@
-package dev.jvfio.migration;
+package dev.jvfio.devicestate;
 
 import dev.jvfio.device.VfioException;
 
@@ -29,8 +29,12 @@ public interface StateSection {
      */
     Staged load(StateReader in) throws VfioException;
 
-    /** Quiesce: no DMA, no interrupt after this returns. */
-    default void stop() {}
+    /**
+     * Quiesce: no DMA, no interrupt after this returns.
+     *
+     * @throws VfioException when the part cannot stop (the arc fails; the device is in ERROR until reset)
+     */
+    default void stop() throws VfioException {}
 
     /** Resume after {@link #stop}. */
     default void run() {}

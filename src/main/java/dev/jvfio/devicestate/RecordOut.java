@@ -1,4 +1,4 @@
-package dev.jvfio.migration;
+package dev.jvfio.devicestate;
 
 import dev.jvfio.device.VfioException;
 import java.lang.foreign.MemorySegment;

@@ -1,4 +1,4 @@
-package dev.jvfio.migration;
+package dev.jvfio.devicestate;
 
 import dev.jvfio.device.DeviceMigration;
 import dev.jvfio.device.MigrationState;
@@ -167,12 +167,13 @@ public final class DeviceStateMigration implements DeviceMigration {
         return out;
     }
 
-    private void stop() {
+    /** Stops every section; marked stopped first, so that a reset after a failure runs every one again. */
+    private void stop() throws VfioException {
         if (!stopped) {
+            stopped = true;
             for (StateSection s : sections) {
                 s.stop();
             }
-            stopped = true;
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.jvfio.migration;
+package dev.jvfio.devicestate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
