@@ -124,7 +124,7 @@ class EngineMigrationTest {
                 }
             });
             // the engine is paused once the stopper waits for the chunk in flight
-            for (int i = 0; i < 30_000 && stopper.getState() != Thread.State.WAITING; i++) {
+            for (int i = 0; i < 30_000 && stopper.getState() != Thread.State.TIMED_WAITING; i++) {
                 Thread.sleep(1);
             }
             client.permits.release(1);
