@@ -25,14 +25,15 @@ import java.util.Map;
  * <pre>{@code
  * { "devices": [
  *     { "name": "gpu0", "profile": "gh200", "socket": "/run/jvfio/gpu0.sock", "mem-size": "96G",
- *       "memory-enable": "ignore", "layout": "bar", "ready-delay": "2s", "backing-file": "/var/lib/jvfio/gpu0.mem" }
+ *       "memory-enable": "ignore", "layout": "bar", "ready-delay": "2s", "backing-file": "/var/lib/jvfio/gpu0.mem",
+ *       "migrate-shared-memory": false }
  * ] }
  * }</pre>
  */
 public final class ServeConfig {
     public static final List<String> TOP_FIELDS = List.of("devices");
     public static final List<String> DEVICE_FIELDS = List.of("name", "profile", "socket", "mem-size", "memory-enable",
-            "layout", "ready-delay", "backing-file");
+            "layout", "ready-delay", "backing-file", "migrate-shared-memory");
 
     /** In a holder: only a --config needs Jackson's tree model, and setting it up costs startup time. */
     private static final class Json {
@@ -42,7 +43,8 @@ public final class ServeConfig {
     private ServeConfig() {}
 
     /** Defaults from the command line for fields a device entry leaves out. */
-    public record Defaults(String profile, Long memSize, String memoryEnable, String layout, Duration readyDelay) {}
+    public record Defaults(String profile, Long memSize, String memoryEnable, String layout, Duration readyDelay,
+                           boolean migrateSharedMemory) {}
 
     public static List<DeviceSpec> read(Path file, Defaults defaults, Map<String, String> env) {
         String text;
@@ -133,7 +135,19 @@ public final class ServeConfig {
         }
         String bf = text(source, at, node, "backing-file");
         Path backing = bf == null ? null : resolve(baseDir, bf);
-        return new DeviceSpec(name, profile, socket, memSize, memoryEnable, layout, readyDelay, backing);
+        boolean shared = d.migrateSharedMemory();
+        JsonNode sm = node.get("migrate-shared-memory");
+        if (sm != null) {
+            if (!sm.isBoolean()) {
+                throw new UsageError("config " + source + ": " + at + ".migrate-shared-memory: must be true or false");
+            }
+            shared = sm.booleanValue();
+        }
+        if (shared && backing == null) {
+            throw new UsageError("config " + source + ": " + at + ".migrate-shared-memory: needs a \"backing-file\""
+                    + " (both servers of the migration open that file)");
+        }
+        return new DeviceSpec(name, profile, socket, memSize, memoryEnable, layout, readyDelay, backing, shared);
     }
 
     private static Path resolve(Path baseDir, String path) {
