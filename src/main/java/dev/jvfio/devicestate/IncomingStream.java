@@ -256,7 +256,7 @@ final class IncomingStream implements AutoCloseable {
             pos = off + len;
             data += len;
         }
-        long dataAt = fixed + StreamFormat.HEAD_CRC;
+        long dataAt = (long) fixed + StreamFormat.HEAD_CRC;
         if (dataAt + data != length) {
             throw VfioException.invalid("memory chunk at " + start + ": " + data + " bytes of extents in a record of " + length);
         }
