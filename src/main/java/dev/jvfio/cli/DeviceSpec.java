@@ -16,11 +16,9 @@ import java.util.List;
  * @param layout       one of {@link #LAYOUTS}
  * @param readyDelay   how long the simulated GPU takes to become ready after a reset (NV-7)
  * @param backingFile  file holding device memory (survives restarts), or null for a memfd
- * @param migrateSharedMemory migration streams leave device memory out: the server at the other end opens
- *                     the same backing file on this host
  */
 public record DeviceSpec(String name, String profile, Path socket, Long memSize, String memoryEnable, String layout,
-                         Duration readyDelay, Path backingFile, boolean migrateSharedMemory) {
+                         Duration readyDelay, Path backingFile) {
     /** gh200, gh200-480gb, gh200-sku, gb200, gb300, sample: whatever the profile factory builds. */
     public static final List<String> PROFILES = dev.jvfio.profile.DeviceProfiles.names();
     public static final List<String> MEMORY_ENABLE = List.of("ignore", "hardware", "strict");
@@ -61,7 +59,6 @@ public record DeviceSpec(String name, String profile, Path socket, Long memSize,
             if (!readyDelay.isZero()) sb.append(", ready-delay ").append(readyDelay.toMillis()).append("ms");
         }
         if (backingFile != null) sb.append(", memory in ").append(backingFile);
-        if (migrateSharedMemory) sb.append(", migrates without copying it");
         return sb.toString();
     }
 }

@@ -21,8 +21,7 @@ final class ProfileWiring implements DeviceMaker {
                 .withNotReadyAfterReset(spec.readyDelay())
                 .withPolicy(MemoryEnablePolicy.valueOf(spec.memoryEnable().toUpperCase(Locale.ROOT)))
                 .withLayout(RegionLayout.valueOf(spec.layout().toUpperCase(Locale.ROOT)))
-                .withBackingFile(spec.backingFile())
-                .withMigrateSharedMemory(spec.migrateSharedMemory());
+                .withBackingFile(spec.backingFile());
     }
 
     /** The device memory a spec ends up with: its own size or its profile's default (null for sample). */

@@ -66,10 +66,6 @@ final class ServeCommand implements Callable<Integer> {
             description = "Keep device memory in this file instead of a memfd (content survives restarts); repeat once per device.")
     List<Path> backingFiles = new ArrayList<>();
 
-    @Option(names = "--migrate-shared-memory",
-            description = "Migrate device state without device memory: the server at the other end opens the same --backing-file on this host (it checks).")
-    boolean migrateSharedMemory;
-
     @Option(names = "--prefault",
             description = "Read each --backing-file once before serving, so its pages are in memory before the guest uses them (shows progress).")
     boolean prefault;
@@ -114,7 +110,7 @@ final class ServeCommand implements Callable<Integer> {
                 throw new UsageError("--config describes the devices itself; --socket, --gpus and --backing-file "
                         + "go into the file (fields \"socket\", \"backing-file\", one object per device)");
             }
-            out = ServeConfig.read(config, new ServeConfig.Defaults(p, mem, me, lay, delay, migrateSharedMemory), env);
+            out = ServeConfig.read(config, new ServeConfig.Defaults(p, mem, me, lay, delay), env);
         } else {
             int count = gpus != null ? gpus : Math.max(1, Math.max(sockets.size(), backingFiles.size()));
             if (count < 1) throw new UsageError("--gpus must be at least 1, not " + count);
@@ -134,11 +130,7 @@ final class ServeCommand implements Callable<Integer> {
             out = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 Path bf = backingFiles.isEmpty() ? null : backingFiles.get(i).toAbsolutePath().normalize();
-                if (migrateSharedMemory && bf == null) {
-                    throw new UsageError("--migrate-shared-memory needs a --backing-file per device (both servers of"
-                            + " the migration open that file)");
-                }
-                out.add(new DeviceSpec("gpu" + i, p, socks.get(i), mem, me, lay, delay, bf, migrateSharedMemory));
+                out.add(new DeviceSpec("gpu" + i, p, socks.get(i), mem, me, lay, delay, bf));
             }
             ServeConfig.checkUnique(null, out);
         }

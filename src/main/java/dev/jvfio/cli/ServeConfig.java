@@ -25,15 +25,14 @@ import java.util.Map;
  * <pre>{@code
  * { "devices": [
  *     { "name": "gpu0", "profile": "gh200", "socket": "/run/jvfio/gpu0.sock", "mem-size": "96G",
- *       "memory-enable": "ignore", "layout": "bar", "ready-delay": "2s", "backing-file": "/var/lib/jvfio/gpu0.mem",
- *       "migrate-shared-memory": false }
+ *       "memory-enable": "ignore", "layout": "bar", "ready-delay": "2s", "backing-file": "/var/lib/jvfio/gpu0.mem" }
  * ] }
  * }</pre>
  */
 public final class ServeConfig {
     public static final List<String> TOP_FIELDS = List.of("devices");
     public static final List<String> DEVICE_FIELDS = List.of("name", "profile", "socket", "mem-size", "memory-enable",
-            "layout", "ready-delay", "backing-file", "migrate-shared-memory");
+            "layout", "ready-delay", "backing-file");
 
     /** In a holder: only a --config needs Jackson's tree model, and setting it up costs startup time. */
     private static final class Json {
@@ -43,8 +42,7 @@ public final class ServeConfig {
     private ServeConfig() {}
 
     /** Defaults from the command line for fields a device entry leaves out. */
-    public record Defaults(String profile, Long memSize, String memoryEnable, String layout, Duration readyDelay,
-                           boolean migrateSharedMemory) {}
+    public record Defaults(String profile, Long memSize, String memoryEnable, String layout, Duration readyDelay) {}
 
     public static List<DeviceSpec> read(Path file, Defaults defaults, Map<String, String> env) {
         String text;
@@ -135,19 +133,7 @@ public final class ServeConfig {
         }
         String bf = text(source, at, node, "backing-file");
         Path backing = bf == null ? null : resolve(baseDir, bf);
-        boolean shared = d.migrateSharedMemory();
-        JsonNode sm = node.get("migrate-shared-memory");
-        if (sm != null) {
-            if (!sm.isBoolean()) {
-                throw new UsageError("config " + source + ": " + at + ".migrate-shared-memory: must be true or false");
-            }
-            shared = sm.booleanValue();
-        }
-        if (shared && backing == null) {
-            throw new UsageError("config " + source + ": " + at + ".migrate-shared-memory: needs a \"backing-file\""
-                    + " (both servers of the migration open that file)");
-        }
-        return new DeviceSpec(name, profile, socket, memSize, memoryEnable, layout, readyDelay, backing, shared);
+        return new DeviceSpec(name, profile, socket, memSize, memoryEnable, layout, readyDelay, backing);
     }
 
     private static Path resolve(Path baseDir, String path) {

@@ -115,7 +115,6 @@ class ServeArgumentsTest {
                 Arguments.of(List.of("--config", "missing.json"), List.of("missing.json: no such file")),
                 Arguments.of(List.of("--socket", "/tmp/" + "s".repeat(120)), List.of("too long for AF_UNIX")),
                 Arguments.of(List.of("--prefault"), List.of("--prefault works on backing files")),
-                Arguments.of(List.of("--migrate-shared-memory"), List.of("--migrate-shared-memory needs a --backing-file")),
                 Arguments.of(List.of("--frobnicate"), List.of("Unknown option: '--frobnicate'")),
                 Arguments.of(List.of("--socket-group", "no-such-group-jv"), List.of("--socket-group: no group named 'no-such-group-jv'")),
                 Arguments.of(List.of("--allow-uid", "qemu"), List.of("--allow-uid", "qemu")),
