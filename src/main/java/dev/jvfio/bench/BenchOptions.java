@@ -32,7 +32,8 @@ public record BenchOptions(Duration duration, Duration warmup, int rounds, List<
                            long touchBytes, int launches, String trappedProfile, Set<String> groups,
                            Duration decideBudget) {
     /** The row groups, in table order. */
-    public static final List<String> GROUPS = List.of("trapped", "bulk", "clients", "mapped", "dma", "footprint", "proxy");
+    public static final List<String> GROUPS = List.of("trapped", "bulk", "clients", "mapped", "dma", "footprint", "proxy",
+            "migration");
 
     /**
      * Default extra time per undecided row: with 600 ms rounds two more pairs of rounds (4.8 s),
