@@ -69,6 +69,8 @@ public final class CopyEngine implements ResetListener {
     /** Held while a chunk moves bytes; a reset takes it to wait for the chunk in flight. */
     final ReentrantLock moving = new ReentrantLock();
     private final CopyWorker worker = new CopyWorker(WORKER_THREAD);
+    /** Migration STOP and RUNNING: holds copies at a chunk boundary; guarded by this engine's monitor. */
+    final EnginePause pause = new EnginePause(this);
     /** The staging buffer of client-to-client copies, made by the first one; touched only by the worker. */
     private MemorySegment bounce;
 
@@ -84,12 +86,6 @@ public final class CopyEngine implements ResetListener {
     /** Bumped by every reset: a copy of an older generation stops and reports nothing. */
     private int generation;
     private boolean intxRaised;
-    /** Migration STOP: no copy moves bytes; a copy in progress waits at a chunk boundary. */
-    private boolean paused;
-    /** The copy handed to the worker, until it ends or suspends itself at a pause. */
-    private CopyRun active;
-    /** A copy stopped at a chunk boundary by a pause (or rung while paused), continued by {@link #resume()}. */
-    private EngineState.Suspended suspended;
 
     private CopyEngine(VfioPciDevice device, MemorySegment memory) {
         this.device = device;
@@ -168,11 +164,8 @@ public final class CopyEngine implements ResetListener {
                     if ((value & 1) != 0 && status != STATUS_BUSY) {
                         run = ring();
                         failedWithIrq = run == null && (ctrl & CTRL_INTERRUPT) != 0;
-                        if (run != null && paused) {
-                            suspended = new EngineState.Suspended(src, dst, Integer.toUnsignedLong(len), ctrl, 0);
-                            run = null; // starts when the device runs again
-                        } else if (run != null) {
-                            active = run;
+                        if (run != null) {
+                            run = pause.admit(run); // null while paused: it starts when the device runs again
                         }
                     }
                 }
@@ -235,7 +228,6 @@ public final class CopyEngine implements ResetListener {
         return new CopyRun(this, device.dma(), generation, src, dst, length, ctrl, 0);
     }
 
-    /** Whether {@code length} bytes at device offset {@code offset} lie inside device memory. */
     boolean fits(long offset, long length) {
         long size = memory.byteSize();
         return Long.compareUnsigned(offset, size) <= 0 && length <= size - offset;
@@ -249,77 +241,19 @@ public final class CopyEngine implements ResetListener {
         return null;
     }
 
+    /** A copy of the current generation through the function's DMA space now, from {@code done} bytes on. */
+    synchronized CopyRun runFrom(EngineState.Suspended s) {
+        return new CopyRun(this, device.dma(), generation, s.src(), s.dst(), s.length(), s.ctrl(), s.done());
+    }
+
     /** Whether a copy of generation {@code g} may still move bytes (no reset since it started). */
     synchronized boolean current(int g) {
         return generation == g;
     }
 
-    /**
-     * Called by a copy at each chunk boundary: if the engine is paused, the copy records how far it
-     * got and stops (true); it continues on {@link #resume()}, here or on a migration's destination.
-     */
-    synchronized boolean suspendIfPaused(CopyRun run, long done) {
-        if (!paused || active != run) {
-            return false;
-        }
-        suspended = new EngineState.Suspended(run.src(), run.dst(), run.length(), run.ctrl(), done);
-        return true;
-    }
-
-    /** A copy's thread is done with it (finished, failed, stopped by a reset, or suspended). */
-    synchronized void ended(CopyRun run) {
-        if (active == run) {
-            active = null;
-            notifyAll();
-        }
-    }
-
-    // ================================================================ migration: pause and resume
-
-    /**
-     * Migration STOP: no copy moves bytes once this returns true. A copy in progress finishes the
-     * chunk it is moving and stops at the boundary (its completion interrupt not raised); a doorbell
-     * rung while paused is held. Returns false if the chunk in flight did not finish within
-     * {@code limitNanos}: it reaches client memory by messages, which wait for the reply of the
-     * request that is pausing the engine (VU-8.5), so it cannot finish before that reply.
-     */
-    public synchronized boolean pause(long limitNanos) {
-        paused = true;
-        long deadline = System.nanoTime() + limitNanos;
-        while (active != null) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            try {
-                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** RUNNING again: a suspended copy continues where it stopped, after the current request's reply. */
-    public void resume() {
-        CopyRun run;
-        synchronized (this) {
-            paused = false;
-            EngineState.Suspended s = suspended;
-            if (s == null) {
-                return;
-            }
-            suspended = null;
-            run = new CopyRun(this, device.dma(), generation, s.src(), s.dst(), s.length(), s.ctrl(), s.done());
-            active = run;
-        }
-        run.start();
-    }
-
     /** The registers and any suspended copy, as a migration saves them (the engine is paused). */
     synchronized EngineState.Registers registers() {
-        return new EngineState.Registers(src, dst, len, ctrl, status, done, errors, fault, intxRaised, suspended);
+        return new EngineState.Registers(src, dst, len, ctrl, status, done, errors, fault, intxRaised, pause.suspended());
     }
 
     /** Restores migrated registers; any copy of this engine's own is forgotten. */
@@ -334,7 +268,7 @@ public final class CopyEngine implements ResetListener {
         errors = r.errors();
         fault = r.fault();
         intxRaised = r.intxRaised();
-        suspended = r.suspended();
+        pause.restore(r.suspended());
     }
 
     /** The copy of generation {@code g} ended with {@code result}; ignored if a reset came first. */
@@ -388,7 +322,7 @@ public final class CopyEngine implements ResetListener {
             errors = 0;
             fault = 0;
             intxRaised = false; // the PCI core deasserted INTx itself
-            suspended = null;
+            pause.forget();
         }
         moving.lock(); // the chunk in flight, if any, has finished; later ones see the new generation
         moving.unlock();

@@ -59,7 +59,7 @@ final class CopyRun {
         try {
             run();
         } finally {
-            engine.ended(this);
+            engine.pause.ended(this);
         }
     }
 
@@ -75,7 +75,7 @@ final class CopyRun {
                 if (!engine.current(generation)) {
                     return; // a reset stopped the engine
                 }
-                if (engine.suspendIfPaused(this, off)) {
+                if (engine.pause.suspendIfPaused(this, off)) {
                     return; // a migration stopped the device: continued by resume()
                 }
                 if (!(srcDevice && dstDevice) && !engine.busMasterEnabled()) {

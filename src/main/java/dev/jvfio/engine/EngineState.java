@@ -57,7 +57,7 @@ final class EngineState implements StateSection {
 
     @Override
     public void stop() throws VfioException {
-        if (!engine.pause(PAUSE_LIMIT_NANOS)) {
+        if (!engine.pause.pause(PAUSE_LIMIT_NANOS)) {
             throw new VfioException(Errno.EBUSY, "copy engine: the chunk in flight did not finish; it reaches client"
                     + " memory by DMA messages, which wait for this reply (map guest memory with an fd to migrate)");
         }
@@ -65,7 +65,7 @@ final class EngineState implements StateSection {
 
     @Override
     public void run() {
-        engine.resume();
+        engine.pause.resume();
     }
 
     @Override
