@@ -53,23 +53,6 @@ final class ChunkRecord implements RecordOut {
         Crc.putInt(head, fixed, Crc.of(head, 0, fixed));
     }
 
-    /** The populated extents of the chunk at {@code start}, as offsets and lengths within it. */
-    static long[] extentsOf(MemoryImage memory, long start, int length) throws VfioException {
-        long end = start + length;
-        long[] out = new long[8];
-        int n = 0;
-        for (long d = memory.nextData(start); d >= 0 && d < end; ) {
-            long h = Math.min(end, memory.nextHole(d));
-            if (n + 2 > out.length) {
-                out = java.util.Arrays.copyOf(out, out.length * 2);
-            }
-            out[n++] = d - start;
-            out[n++] = h - d;
-            d = h >= end ? -1 : memory.nextData(h);
-        }
-        return java.util.Arrays.copyOf(out, n);
-    }
-
     @Override
     public long emit(MemorySegment dst, long at) throws VfioException {
         long start = at;

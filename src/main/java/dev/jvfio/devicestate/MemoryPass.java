@@ -19,6 +19,7 @@ final class MemoryPass {
     private final MemoryImage memory;
     private final ChunkDigests digests;
     private final MemorySegment scratch;
+    private final Extents extents;
     private long cursor;
     private boolean over;
     private int rescanned;
@@ -28,12 +29,13 @@ final class MemoryPass {
         this.memory = memory;
         this.digests = digests;
         this.scratch = arena.allocate(SCAN, 4096);
+        this.extents = new Extents(memory);
     }
 
     /** The next chunk to send, or null when the pass is over. */
     ChunkRecord next() throws VfioException {
         while (!over) {
-            long d = memory.nextData(cursor);
+            long d = extents.nextData(cursor);
             if (d < 0) {
                 over = true;
                 return null;
@@ -49,7 +51,7 @@ final class MemoryPass {
                     continue;
                 }
             }
-            return new ChunkRecord(memory, start, length, ChunkRecord.extentsOf(memory, start, length));
+            return new ChunkRecord(memory, start, length, extents.inChunk(start, length));
         }
         return null;
     }
