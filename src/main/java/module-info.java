@@ -4,7 +4,7 @@
  *
  * <p>Exported: {@code device} (the {@code vfio_device_ops} contract), {@code pci} (the PCI core:
  * config space, BARs, capabilities, interrupts, the builder), {@code engine} (the DMA copy engine
- * a device model can embed), {@code server} (serve a device on a
+ * a device model can embed), {@code devicestate} (the device state stream of live migration), {@code server} (serve a device on a
  * socket), {@code client} (a vfio-user client), {@code os} (the fds and memory those APIs pass
  * around), {@code nvgrace}, {@code hw} and {@code profile} (the Grace Hopper variant, its simulated
  * hardware and GPU profiles), {@code sample} (the sample device). Internal: the wire format
@@ -34,6 +34,7 @@ module dev.jvfio {
     exports dev.jvfio.device;
     exports dev.jvfio.pci;
     exports dev.jvfio.engine;
+    exports dev.jvfio.devicestate;
     exports dev.jvfio.server;
     exports dev.jvfio.client;
     exports dev.jvfio.os;

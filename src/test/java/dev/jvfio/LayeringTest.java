@@ -37,12 +37,14 @@ class LayeringTest {
             Map.entry("transport", Set.of("os", "linker")),
             Map.entry("device", Set.of("os")),
             Map.entry("protocol", Set.of("device", "os")),
-            Map.entry("pci", Set.of("device", "os")),
-            Map.entry("engine", Set.of("pci", "device", "os")),
-            Map.entry("hw", Set.of("engine", "pci", "device", "os")),
-            Map.entry("nvgrace", Set.of("hw", "pci", "device", "os")),
-            Map.entry("sample", Set.of("engine", "pci", "device", "os")),
-            Map.entry("profile", Set.of("nvgrace", "hw", "sample", "engine", "pci", "device", "os")),
+            // devicestate: the migration stream of device state (sections, memory by populated extents) every device model writes
+            Map.entry("devicestate", Set.of("device", "os")),
+            Map.entry("pci", Set.of("devicestate", "device", "os")),
+            Map.entry("engine", Set.of("pci", "devicestate", "device", "os")),
+            Map.entry("hw", Set.of("engine", "pci", "devicestate", "device", "os")),
+            Map.entry("nvgrace", Set.of("hw", "pci", "devicestate", "device", "os")),
+            Map.entry("sample", Set.of("engine", "pci", "devicestate", "device", "os")),
+            Map.entry("profile", Set.of("nvgrace", "hw", "sample", "engine", "pci", "devicestate", "device", "os")),
             Map.entry("server", Set.of("protocol", "transport", "device", "os", "procfs")),
             Map.entry("daemon", Set.of("os", "linker")),
             Map.entry("metrics", Set.of("server", "protocol", "transport", "device", "os")),
@@ -59,7 +61,7 @@ class LayeringTest {
                     "device", "os", "units", "procfs")),
             Map.entry("cli", Set.of("bench", "fuzz", "lspci", "qemu", "trace", "conform", "migration", "daemon", "metrics", "control", "qmp",
                     "client", "server", "profile", "nvgrace", "hw",
-                    "sample", "engine", "pci", "protocol", "transport", "device", "os", "units")));
+                    "sample", "engine", "pci", "devicestate", "protocol", "transport", "device", "os", "units")));
 
     private static final Pattern REFERENCE = Pattern.compile("\\bdev\\.jvfio\\.([a-z]+)\\.");
     private static final Pattern COMMENTS_AND_STRINGS = Pattern.compile(

@@ -128,6 +128,9 @@ public final class Bench implements AutoCloseable {
             new MetricsGroup(this).measure();
             unplace();
         }
+        if (o.measures("migration")) {
+            new MigrationGroup(this).measure(launched.echoSockets().getFirst(), launched.echo().pid());
+        }
         rows.sort(Comparator.comparingInt(r -> BenchOptions.GROUPS.indexOf(r.group())));
         return new BenchReport(machine, settings(), rows, notes);
     }

@@ -33,7 +33,7 @@ public record BenchOptions(Duration duration, Duration warmup, int rounds, List<
                            Duration decideBudget) {
     /** The row groups, in table order. */
     public static final List<String> GROUPS = List.of("trapped", "bulk", "clients", "mapped", "dma", "footprint", "proxy",
-            "metrics");
+            "metrics", "migration");
 
     /**
      * Default extra time per undecided row: with 600 ms rounds two more pairs of rounds (4.8 s),

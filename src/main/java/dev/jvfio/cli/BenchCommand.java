@@ -81,7 +81,7 @@ final class BenchCommand implements Callable<Integer> {
     String trappedProfile;
 
     @Option(names = "--only", paramLabel = "GROUP", split = ",",
-            description = "Measure only these row groups: trapped, bulk, clients, mapped, dma, footprint, proxy, metrics (default: all).")
+            description = "Measure only these row groups: trapped, bulk, clients, mapped, dma, footprint, proxy, metrics, migration (default: all).")
     List<String> only = new ArrayList<>();
 
     @Option(names = "--decide-budget", paramLabel = "DURATION", converter = Converters.Delay.class,

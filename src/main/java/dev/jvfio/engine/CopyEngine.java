@@ -72,6 +72,8 @@ public final class CopyEngine implements ResetListener {
     /** Held while a chunk moves bytes; a reset takes it to wait for the chunk in flight. */
     final ReentrantLock moving = new ReentrantLock();
     private final CopyWorker worker = new CopyWorker(WORKER_THREAD);
+    /** Migration STOP and RUNNING: holds copies at a chunk boundary; guarded by this engine's monitor. */
+    final EnginePause pause = new EnginePause(this);
     /** The staging buffer of client-to-client copies, made by the first one; touched only by the worker. */
     private MemorySegment bounce;
 
@@ -104,6 +106,7 @@ public final class CopyEngine implements ResetListener {
         CopyEngine e = new CopyEngine(device, memory);
         device.addResetListener(e);
         device.addCounters("copy-engine", e::counters);
+        device.addStateSection(new EngineState(e, EngineState.freeName(device)));
         return e;
     }
 
@@ -177,6 +180,9 @@ public final class CopyEngine implements ResetListener {
                     if ((value & 1) != 0 && status != STATUS_BUSY) {
                         run = ring();
                         failedWithIrq = run == null && (ctrl & CTRL_INTERRUPT) != 0;
+                        if (run != null) {
+                            run = pause.admit(run); // null while paused: it starts when the device runs again
+                        }
                     }
                 }
                 case STATUS -> {
@@ -235,10 +241,10 @@ public final class CopyEngine implements ResetListener {
             return failNow(STATUS_BUS_MASTER_OFF, 0); // no memory touched
         }
         status = STATUS_BUSY;
-        return new CopyRun(this, device.dma(), generation, src, dst, length, ctrl);
+        return new CopyRun(this, device.dma(), generation, src, dst, length, ctrl, 0);
     }
 
-    private boolean fits(long offset, long length) {
+    boolean fits(long offset, long length) {
         long size = memory.byteSize();
         return Long.compareUnsigned(offset, size) <= 0 && length <= size - offset;
     }
@@ -252,9 +258,34 @@ public final class CopyEngine implements ResetListener {
         return null;
     }
 
+    /** A copy of the current generation through the function's DMA space now, from {@code done} bytes on. */
+    synchronized CopyRun runFrom(EngineState.Suspended s) {
+        return new CopyRun(this, device.dma(), generation, s.src(), s.dst(), s.length(), s.ctrl(), s.done());
+    }
+
     /** Whether a copy of generation {@code g} may still move bytes (no reset since it started). */
     synchronized boolean current(int g) {
         return generation == g;
+    }
+
+    /** The registers and any suspended copy, as a migration saves them (the engine is paused). */
+    synchronized EngineState.Registers registers() {
+        return new EngineState.Registers(src, dst, len, ctrl, status, done, errors, fault, intxRaised, pause.suspended());
+    }
+
+    /** Restores migrated registers; any copy of this engine's own is forgotten. */
+    synchronized void restore(EngineState.Registers r) {
+        generation++;
+        src = r.src();
+        dst = r.dst();
+        len = r.len();
+        ctrl = r.ctrl();
+        status = r.status();
+        done = r.done();
+        errors = r.errors();
+        fault = r.fault();
+        intxRaised = r.intxRaised();
+        pause.restore(r.suspended());
     }
 
     /** The copy of generation {@code g} ended with {@code result}; ignored if a reset came first. */
@@ -332,6 +363,7 @@ public final class CopyEngine implements ResetListener {
             errors = 0;
             fault = 0;
             intxRaised = false; // the PCI core deasserted INTx itself
+            pause.forget();
         }
         moving.lock(); // the chunk in flight, if any, has finished; later ones see the new generation
         moving.unlock();

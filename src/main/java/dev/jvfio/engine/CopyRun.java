@@ -21,8 +21,10 @@ final class CopyRun {
     private final long dst;
     private final long length;
     private final int ctrl;
+    /** Bytes done before this run: 0, or where a paused copy stopped. */
+    private final long from;
 
-    CopyRun(CopyEngine engine, DmaSpace dma, int generation, long src, long dst, long length, int ctrl) {
+    CopyRun(CopyEngine engine, DmaSpace dma, int generation, long src, long dst, long length, int ctrl, long from) {
         this.engine = engine;
         this.dma = dma;
         this.generation = generation;
@@ -30,10 +32,35 @@ final class CopyRun {
         this.dst = dst;
         this.length = length;
         this.ctrl = ctrl;
+        this.from = from;
+    }
+
+    long src() {
+        return src;
+    }
+
+    long dst() {
+        return dst;
+    }
+
+    long length() {
+        return length;
+    }
+
+    int ctrl() {
+        return ctrl;
     }
 
     void start() {
-        dma.afterReply(() -> engine.worker().submit(this::run));
+        dma.afterReply(() -> engine.worker().submit(this::runAndEnd));
+    }
+
+    private void runAndEnd() {
+        try {
+            run();
+        } finally {
+            engine.pause.ended(this);
+        }
     }
 
     private void run() {
@@ -41,7 +68,7 @@ final class CopyRun {
         boolean dstDevice = (ctrl & CopyEngine.CTRL_DST_DEVICE) != 0;
         MemorySegment memory = engine.memory();
         MemorySegment bounce = srcDevice || dstDevice ? null : engine.bounce();
-        for (long off = 0; off < length; off += CopyEngine.CHUNK) {
+        for (long off = from; off < length; off += CopyEngine.CHUNK) {
             long n = Math.min(CopyEngine.CHUNK, length - off);
             if (!engine.awaitDmaAllowed()) {
                 return; // the function fell off the bus: the copy never completes (DMA-6.1)
@@ -50,6 +77,9 @@ final class CopyRun {
             try {
                 if (!engine.current(generation)) {
                     return; // a reset stopped the engine
+                }
+                if (engine.pause.suspendIfPaused(this, off)) {
+                    return; // a migration stopped the device: continued by resume()
                 }
                 if (!(srcDevice && dstDevice) && !engine.busMasterEnabled()) {
                     engine.finish(generation, CopyEngine.STATUS_BUS_MASTER_OFF, srcDevice ? dst + off : src + off, ctrl, length);

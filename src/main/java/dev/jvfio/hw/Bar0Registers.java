@@ -40,6 +40,16 @@ public final class Bar0Registers {
         this.guestInfo = guestInfo;
     }
 
+    /** The boot register's value (chip identity). */
+    int boot0() {
+        return boot0;
+    }
+
+    /** The guest-info block's usemem length, or -1 without the block. */
+    long guestInfoUsemem() {
+        return guestInfo == null ? -1 : guestInfo.usememSize();
+    }
+
     /** Serves the copy engine's block from now on (its memory is the usable device memory). */
     public void connectEngine(CopyEngine e) {
         engine = e;

@@ -1,5 +1,6 @@
 package dev.jvfio.hw;
 
+import dev.jvfio.devicestate.StateSection;
 import java.util.Optional;
 
 /**
@@ -41,6 +42,14 @@ public interface GpuHardware extends AutoCloseable {
      */
     default boolean recoverReset() {
         return false;
+    }
+
+    /**
+     * The hardware's own part of a migrated device's state (registers, the time left of a reset in
+     * progress), or null when this hardware cannot be migrated (the variant then offers no migration).
+     */
+    default StateSection stateSection() {
+        return null;
     }
 
     /** Releases the memory file and mappings. Idempotent. */

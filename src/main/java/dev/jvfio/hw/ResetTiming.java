@@ -65,6 +65,16 @@ final class ResetTiming {
         readyAt = nanoClock.getAsLong() + duration.toNanos();
     }
 
+    /** Nanoseconds until ready (0 when ready): what a migration carries, to resume the wait on the destination. */
+    public long remainingNanos() {
+        return Math.max(0, readyAt - nanoClock.getAsLong());
+    }
+
+    /** Not ready for the migrated remaining time from now. */
+    public void resumeRemaining(long nanos) {
+        readyAt = nanoClock.getAsLong() + nanos;
+    }
+
     public boolean ready() {
         return !neverReady && nanoClock.getAsLong() - readyAt >= 0;
     }

@@ -1,5 +1,6 @@
 package dev.jvfio.hw;
 
+import dev.jvfio.devicestate.StateSection;
 import dev.jvfio.os.NativeException;
 import dev.jvfio.pci.PciDeviceBuilder;
 import dev.jvfio.pci.VfioPciDevice;
@@ -96,6 +97,12 @@ public final class SimulatedGraceGpu implements GpuHardware {
     @Override
     public boolean resetInProgress() {
         return !timing.ready();
+    }
+
+    /** The simulation's section ("hw"): chip identity and guest-info block (checked), the reset timing. */
+    @Override
+    public StateSection stateSection() {
+        return new HardwareState(bar0, timing);
     }
 
     @Override

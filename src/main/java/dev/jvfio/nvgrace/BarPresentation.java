@@ -170,6 +170,11 @@ final class BarPresentation implements MemoryPresentation {
     }
 
     @Override
+    public EmulatedBars emulatedBars() {
+        return config.bars();
+    }
+
+    @Override
     public void clearShadows() {
         config.clear();
     }

@@ -48,6 +48,20 @@ final class EmulatedBars {
         useShadow.fill((byte) 0);
     }
 
+    /** The two shadows, BAR2's then BAR4's (16 bytes), for a migration stream. */
+    synchronized byte[] shadows() {
+        byte[] out = new byte[2 * REG_BYTES];
+        MemorySegment.copy(resShadow, 0, MemorySegment.ofArray(out), 0, REG_BYTES);
+        MemorySegment.copy(useShadow, 0, MemorySegment.ofArray(out), REG_BYTES, REG_BYTES);
+        return out;
+    }
+
+    /** Restores migrated shadows (16 bytes, as {@link #shadows()} gave them). */
+    synchronized void restoreShadows(byte[] both) {
+        MemorySegment.copy(MemorySegment.ofArray(both), 0, resShadow, 0, REG_BYTES);
+        MemorySegment.copy(MemorySegment.ofArray(both), REG_BYTES, useShadow, 0, REG_BYTES);
+    }
+
     /** The raw 8-byte shadow of the pair at 0x18 (BAR2) or 0x20 (BAR4), as last written. */
     synchronized long shadow(int barOffset) {
         return switch (barOffset) {

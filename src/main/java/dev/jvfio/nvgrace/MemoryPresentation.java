@@ -43,4 +43,9 @@ sealed interface MemoryPresentation permits PassThroughPresentation, BarPresenta
 
     /** Any reset, FLR or DEVICE_RESET: the next trapped access checks readiness first (NV-4.5). */
     void resetHappened();
+
+    /** The emulated BAR registers a guest wrote (NV-3), or null when the presentation has none to migrate. */
+    default EmulatedBars emulatedBars() {
+        return null;
+    }
 }

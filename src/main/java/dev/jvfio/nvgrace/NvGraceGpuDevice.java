@@ -15,6 +15,7 @@ import dev.jvfio.device.VfioException;
 import dev.jvfio.hw.DeviceMemory;
 import dev.jvfio.hw.FirmwareProperties;
 import dev.jvfio.hw.GpuHardware;
+import dev.jvfio.devicestate.DeviceStateMigration;
 import dev.jvfio.pci.ResetKind;
 import dev.jvfio.pci.VfioPciDevice;
 import java.lang.foreign.MemorySegment;
@@ -48,6 +49,9 @@ public final class NvGraceGpuDevice implements VfioDevice {
     private final MemoryPresentation presentation;
     private final GpuFaults faults;
     private volatile boolean closed;
+    /** Made on first use, once the copy engine (profile wiring) has added its section to the core. */
+    private DeviceStateMigration migration;
+    private boolean migrationMade;
 
     private NvGraceGpuDevice(VfioPciDevice core, GpuHardware hw, NvGraceOptions options, Readiness readiness,
                              MemoryPresentation presentation) {
@@ -212,6 +216,19 @@ public final class NvGraceGpuDevice implements VfioDevice {
         return presentation.write(region, offset, src);
     }
 
+    /**
+     * Migration of the whole GPU (docs/migration-state.md): the core's, the variant's and the
+     * hardware's state and the device memory; null when the hardware cannot be migrated.
+     */
+    @Override
+    public synchronized DeviceStateMigration migration() {
+        if (!migrationMade) {
+            migrationMade = true;
+            migration = VariantMigration.of(core, hw, options, presentation, readiness);
+        }
+        return migration;
+    }
+
     @Override
     public IrqInfo irqInfo(int index) throws VfioException {
         return core.irqInfo(index);
@@ -251,11 +268,6 @@ public final class NvGraceGpuDevice implements VfioDevice {
         core.dmaUnmapping(iova, size);
     }
 
-    /** The core's migration, until the variant's own state (emulated BARs, device memory) joins it. */
-    @Override
-    public dev.jvfio.device.DeviceMigration migration() {
-        return core.migration();
-    }
 
     @Override
     public void observe(DeviceEvents events) {

@@ -51,6 +51,11 @@ final class Readiness {
         return resetPending;
     }
 
+    /** A migrated device: whether a reset was still unacknowledged on the source. */
+    void restoreResetPending(boolean pending) {
+        resetPending = pending;
+    }
+
     /**
      * NV-4.5: called before every trapped access of the memory BARs. Without a pending reset it
      * returns at once. Otherwise EIO when memory decode is off, else wait for readiness (ETIME on

@@ -36,6 +36,11 @@ final class ShadowedConfig {
         return core.write(Vfio.PCI_CONFIG_REGION_INDEX, offset, src);
     }
 
+    /** The emulated BAR registers (NV-3), for a migration stream. */
+    EmulatedBars bars() {
+        return bars;
+    }
+
     /** NV-3.2: open and DEVICE_RESET. */
     void clear() {
         bars.clear();

@@ -144,6 +144,14 @@ public sealed interface Capability {
      * the table in the table's BAR. The PCI core serves both; they never reach the BAR's backing.
      */
     final class Msix implements Capability {
+        /** The MSI-X capability a config space holds at {@code at}, read back from its registers. */
+        static Msix at(ConfigSpace config, int at) {
+            int ctrl = config.read16(at + 2);
+            int table = config.read32(at + 4);
+            int pba = config.read32(at + 8);
+            return vectors((ctrl & 0x7FF) + 1).table(table & 7, table & ~7).pba(pba & 7, pba & ~7);
+        }
+
         private final int tableSize;
         private final int tableBar;
         private final int tableOffset;

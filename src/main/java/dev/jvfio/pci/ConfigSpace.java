@@ -334,6 +334,34 @@ public final class ConfigSpace {
         return out;
     }
 
+    // ---------------------------------------------------------------- migration
+
+    /** The shadow's bytes as stored (virtualized state included), for a migration stream. */
+    synchronized byte[] shadowBytes() {
+        return value.clone();
+    }
+
+    /** Replaces the shadow's bytes with a migrated copy (same size, checked by the caller). */
+    synchronized void restoreShadow(byte[] bytes) {
+        System.arraycopy(bytes, 0, value, 0, value.length);
+    }
+
+    /**
+     * A CRC32C of what makes this space the same device as another: its size, the writable,
+     * write-1-to-clear, virtualized and sticky masks and the power-on values. A migrated space is
+     * only restored onto a space with the same shape.
+     */
+    synchronized int shapeDigest() {
+        java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+        c.update(value.length);
+        c.update(writable);
+        c.update(w1c);
+        c.update(virtualized);
+        c.update(sticky);
+        c.update(powerOn);
+        return (int) c.getValue();
+    }
+
     /** An independent copy: values, permissions and power-on values (not the physical link). */
     public synchronized ConfigSpace copy() {
         ConfigSpace c = new ConfigSpace(value.length);

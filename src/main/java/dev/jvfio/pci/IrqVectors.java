@@ -77,6 +77,16 @@ final class IrqVectors {
         pending[v] = p;
     }
 
+    /** The pending flags (a copy), for a migration stream; the eventfds and masks are the client's. */
+    boolean[] pendingCopy() {
+        return pending.clone();
+    }
+
+    /** Restores migrated pending flags of this index's size. */
+    void restorePending(boolean[] p) {
+        System.arraycopy(p, 0, pending, 0, pending.length);
+    }
+
     void clearPending() {
         Arrays.fill(pending, false);
     }

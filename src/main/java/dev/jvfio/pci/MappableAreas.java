@@ -1,6 +1,9 @@
 package dev.jvfio.pci;
 
+import dev.jvfio.device.MappableFile;
+import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.SparseArea;
+import dev.jvfio.device.Vfio;
 import dev.jvfio.os.PageSize;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +14,19 @@ import java.util.List;
  */
 final class MappableAreas {
     private MappableAreas() {
+    }
+
+    /** The region info of BAR slot {@code index} (bar null: absent), mmap-able when its backing offers a file. */
+    static RegionInfo regionInfo(int index, PciBar bar, Capability.Msix msix, PageSize pageSize) {
+        if (bar == null) {
+            return RegionInfo.absent(index);
+        }
+        int rw = Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE;
+        MappableFile file = bar.backing().mappableFile();
+        if (file == null) {
+            return RegionInfo.trapped(index, bar.size(), rw);
+        }
+        return RegionInfo.mappable(index, bar.size(), rw, file, of(bar, msix, pageSize));
     }
 
     /**

@@ -75,6 +75,31 @@ final class MsixTable {
         }
     }
 
+    /** The table's bytes (a copy), for a migration stream. */
+    byte[] tableCopy() {
+        return table.clone();
+    }
+
+    /** The PBA's words (a copy). */
+    long[] pbaCopy() {
+        return pending.clone();
+    }
+
+    /** Restores a migrated table and PBA of this table's size; bits past the last vector stay clear. */
+    void restore(byte[] tableBytes, long[] pba) {
+        System.arraycopy(tableBytes, 0, table, 0, table.length);
+        for (int v = 0; v < vectors; v++) {
+            table[v * 16 + 12] &= 1;
+            table[v * 16 + 13] = 0;
+            table[v * 16 + 14] = 0;
+            table[v * 16 + 15] = 0;
+        }
+        System.arraycopy(pba, 0, pending, 0, pending.length);
+        if ((vectors & 63) != 0) {
+            pending[pending.length - 1] &= (1L << (vectors & 63)) - 1;
+        }
+    }
+
     void reset() {
         java.util.Arrays.fill(table, (byte) 0);
         java.util.Arrays.fill(pending, 0);

@@ -215,4 +215,23 @@ public final class PciBar {
     public String toString() {
         return "PciBar(" + index + ", " + kind + (prefetchable ? ", prefetchable" : "") + ", " + size + " bytes)";
     }
+
+    /** Makes each BAR's backing for {@code function} in place; on failure closes the ones already made. */
+    static void bindAll(PciBar[] bars, VfioPciDevice function) {
+        for (int i = 0; i < bars.length; i++) {
+            if (bars[i] == null) {
+                continue;
+            }
+            try {
+                bars[i] = bars[i].bind(function);
+            } catch (RuntimeException | Error e) {
+                for (int j = 0; j < i; j++) {
+                    if (bars[j] != null) {
+                        bars[j].backing().close();
+                    }
+                }
+                throw e;
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@ package dev.jvfio.pci;
 
 import static dev.jvfio.pci.PciHeader.*;
 
+import dev.jvfio.devicestate.MemoryImage;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.PageSize;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ public final class PciDeviceBuilder {
     private final List<long[]> w1c = new ArrayList<>();
     private InterruptSignal signal = PciDeviceBuilder::eventfdSignal;
     private PageSize pageSize = PageSize.system();
+    private PciStates.Migratable migratable;
 
     PciDeviceBuilder(String name) {
         this.name = Objects.requireNonNull(name);
@@ -182,9 +184,24 @@ public final class PciDeviceBuilder {
         return this;
     }
 
+    /**
+     * Declares the function migratable ({@link VfioPciDevice#migration()}): its state is the core's
+     * and the sections its device models add ({@link VfioPciDevice#addStateSection}), plus
+     * {@code memory} (null for none) streamed by its populated extents. Only a model whose whole
+     * state is in those sections may say so.
+     *
+     * @param profile names the model in the stream's header; a destination of another profile refuses it
+     * @param memory  the device's memory, or null
+     * @return this builder
+     */
+    public PciDeviceBuilder migratable(String profile, MemoryImage memory) {
+        this.migratable = new PciStates.Migratable(Objects.requireNonNull(profile, "profile"), memory);
+        return this;
+    }
+
     public VfioPciDevice build() {
         ConfigSpace cs = buildConfigSpace();
-        return new VfioPciDevice(name, cs, bars, rom, signal, pageSize);
+        return new VfioPciDevice(name, cs, bars, rom, signal, pageSize, migratable);
     }
 
     private ConfigSpace fromTemplate() {

@@ -37,6 +37,8 @@ final class PciInterrupts {
 
     /** No interrupt type enabled. */
     static final int NONE = -1;
+    /** Migration STOP: nothing is delivered, every interrupt stays pending until {@link #run()}. */
+    private boolean stopped;
 
     /** Sizes each IRQ index from the capabilities found at msiAt/msixAt/expAt (-1 when absent). */
     PciInterrupts(String name, ConfigSpace config, int msiAt, int msixAt, int expAt, Capability.Msix msix,
@@ -171,7 +173,7 @@ final class PciInterrupts {
         if (!intxLevel || intx.count() == 0) {
             return;
         }
-        if ((config.read16(COMMAND) & COMMAND_INTX_DISABLE) != 0 || intx.masked(0) || intx.fd(0) == null) {
+        if (stopped || (config.read16(COMMAND) & COMMAND_INTX_DISABLE) != 0 || intx.masked(0) || intx.fd(0) == null) {
             intx.setPending(0, true);
             return;
         }
@@ -206,7 +208,7 @@ final class PciInterrupts {
 
     private boolean msiMasked(int v) {
         IrqVectors msi = irqs[Vfio.PCI_MSI_IRQ_INDEX];
-        return msi.masked(v) || (msiPerVectorMask() && (config.read32(msiMaskOffset()) & (1 << v)) != 0);
+        return stopped || msi.masked(v) || (msiPerVectorMask() && (config.read32(msiMaskOffset()) & (1 << v)) != 0);
     }
 
     private void setMsiPending(int v, boolean on) {
@@ -247,7 +249,7 @@ final class PciInterrupts {
     }
 
     private boolean msixMasked(int v) {
-        return irqs[Vfio.PCI_MSIX_IRQ_INDEX].masked(v) || msixTable.vectorMasked(v)
+        return stopped || irqs[Vfio.PCI_MSIX_IRQ_INDEX].masked(v) || msixTable.vectorMasked(v)
                 || (config.read16(msixAt + 2) & 0x4000) != 0;
     }
 
@@ -332,6 +334,35 @@ final class PciInterrupts {
                     i == Vfio.PCI_INTX_IRQ_INDEX && resample != null ? 1 : 0};
         }
         return out;
+    }
+
+    // ================================================================ migration
+
+    /** STOP: from now on every interrupt the device raises stays pending (INTx, MSI, MSI-X PBA). */
+    void stop() {
+        stopped = true;
+    }
+
+    /** RUNNING again: what became pending while stopped (or arrived in a migration) is delivered. */
+    void run() {
+        stopped = false;
+        deliverIntx();
+        flushMsi();
+        flushMsix();
+    }
+
+    boolean stopped() {
+        return stopped;
+    }
+
+    /** The MSI-X table, or null without MSI-X. */
+    MsixTable msixTable() {
+        return msixTable;
+    }
+
+    /** Restores the INTx line of a migrated function (no delivery: {@link #run()} does that). */
+    void restoreIntx(boolean level) {
+        intxLevel = level;
     }
 
     /** Reset: the line drops, the MSI-X table returns to power-on, every pending bit clears (PCI-5.x). */

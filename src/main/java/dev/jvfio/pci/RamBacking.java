@@ -3,6 +3,7 @@ package dev.jvfio.pci;
 import dev.jvfio.device.MappableFile;
 import dev.jvfio.device.SparseArea;
 import dev.jvfio.device.VfioException;
+import dev.jvfio.devicestate.MemoryImage;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.os.Memfd;
@@ -91,6 +92,11 @@ public final class RamBacking implements BarBacking {
         if (offset < 0 || len < 0 || offset > memory.byteSize() - len) {
             throw VfioException.invalid("RAM access [" + offset + ", +" + len + ") outside " + memory.byteSize());
         }
+    }
+
+    /** The memory as a migration moves it (its populated extents), or null for heap memory. */
+    public MemoryImage memoryImage() {
+        return fd == null ? null : MemoryImage.of(fd, 0, memory.byteSize());
     }
 
     @Override

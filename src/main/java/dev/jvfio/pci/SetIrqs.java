@@ -231,6 +231,12 @@ final class SetIrqs {
                 interrupts.enable(index);
             }
             install(v, req.start(), req.count(), req.eventfds());
+            // an interrupt pending from before (a migrated one) goes out once its vector has an eventfd
+            if (index == Vfio.PCI_MSI_IRQ_INDEX) {
+                interrupts.flushMsi();
+            } else {
+                interrupts.flushMsix();
+            }
             return;
         }
         if (type != index) {

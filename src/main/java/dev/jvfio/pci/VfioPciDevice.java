@@ -5,16 +5,17 @@ import static dev.jvfio.pci.PciHeader.*;
 import dev.jvfio.device.DeviceEvents;
 import dev.jvfio.device.DeviceInfo;
 import dev.jvfio.device.DeviceStatus;
+import dev.jvfio.device.DeviceMigration;
 import dev.jvfio.device.DmaSpace;
 import dev.jvfio.device.Errno;
 import dev.jvfio.device.FaultInjection;
 import dev.jvfio.device.IrqInfo;
 import dev.jvfio.device.IrqSet;
-import dev.jvfio.device.MappableFile;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.device.VfioException;
+import dev.jvfio.devicestate.StateSection;
 import dev.jvfio.os.PageSize;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -51,10 +52,11 @@ public final class VfioPciDevice implements VfioDevice {
     private final SetIrqs setIrqs;
     private final PciReset reset;
     private final PciConfigWrites configWrites;
-    private final BarAccess barAccess;
+    private final PciRegions regions;
     private final FunctionHealth health = new FunctionHealth();
     private final PciFaults faults;
     private final PciStatus status;
+    private final PciStates states;
     private volatile DmaSpace dma = DmaSpace.NONE;
     /** Guards config space, interrupt state and {@link #closed}; private so that no device model can hold it. */
     private final Object lock = new Object();
@@ -67,17 +69,8 @@ public final class VfioPciDevice implements VfioDevice {
      * mmap-able areas (MSI-X holes) are cut in (tests: 16, 64 KiB). The BAR backings are made last,
      * by their factories, once everything else of the function exists.
      */
-    VfioPciDevice(String name, ConfigSpace config, List<PciBar> barList, PciRom rom, InterruptSignal signal) {
-        this(name, config, barList, rom, signal, PageSize.system());
-    }
-
-    /**
-     * As above, with the host page size the mmap-able areas (MSI-X holes) are cut in (tests: 16, 64 KiB).
-     *
-     * @param pageSize the host page size
-     */
     VfioPciDevice(String name, ConfigSpace config, List<PciBar> barList, PciRom rom, InterruptSignal signal,
-                  PageSize pageSize) {
+                  PageSize pageSize, PciStates.Migratable migratable) {
         this.pageSize = Objects.requireNonNull(pageSize);
         this.name = name;
         this.config = config;
@@ -90,42 +83,19 @@ public final class VfioPciDevice implements VfioDevice {
         int msiAt = caps.find(CAP_ID_MSI).orElse(-1);
         int msixAt = caps.find(CAP_ID_MSIX).orElse(-1);
         int expAt = caps.find(CAP_ID_EXP).orElse(-1);
-        if (msixAt >= 0) {
-            int ctrl = config.read16(msixAt + 2);
-            int t = config.read32(msixAt + 4);
-            int p = config.read32(msixAt + 8);
-            msix = Capability.Msix.vectors((ctrl & 0x7FF) + 1).table(t & 7, t & ~7).pba(p & 7, p & ~7);
-        } else {
-            msix = null;
-        }
+        msix = msixAt >= 0 ? Capability.Msix.at(config, msixAt) : null;
         this.interrupts = new PciInterrupts(name, config, msiAt, msixAt, expAt, msix, signal);
         this.setIrqs = new SetIrqs(name, interrupts, lock);
         this.reset = new PciReset(config, interrupts, bars, health);
         this.faults = new PciFaults(config, interrupts, health, lock, caps.findExtended(EXT_CAP_ID_ERR).orElse(-1), expAt);
         this.status = new PciStatus(interrupts, reset, health);
         this.configWrites = new PciConfigWrites(config, interrupts, reset, pmAt, msiAt, msixAt, expAt);
-        this.barAccess = new BarAccess(bars, msix, interrupts, lock);
-        bindBackings();
+        this.regions = new PciRegions(this, config, bars, rom, msix, pageSize, health, configWrites, reset,
+                new BarAccess(bars, msix, interrupts, lock), lock);
+        this.states = new PciStates(new CoreState(config, interrupts, lock), migratable);
+        PciBar.bindAll(bars, this);
     }
 
-    /** Makes each BAR's backing for this function; on failure closes the ones already made. */
-    private void bindBackings() {
-        for (int i = 0; i < bars.length; i++) {
-            if (bars[i] == null) {
-                continue;
-            }
-            try {
-                bars[i] = bars[i].bind(this);
-            } catch (RuntimeException | Error e) {
-                for (int j = 0; j < i; j++) {
-                    if (bars[j] != null) {
-                        bars[j].backing().close();
-                    }
-                }
-                throw e;
-            }
-        }
-    }
 
     /** Starts describing a function named {@code name}: a builder with no BARs and no capabilities. */
     public static PciDeviceBuilder builder(String name) {
@@ -188,6 +158,22 @@ public final class VfioPciDevice implements VfioDevice {
         reset.removeListener(l);
     }
 
+    /** Adds a device model's part of the migrated state (registers, an engine); names are unique. */
+    public void addStateSection(StateSection section) {
+        states.add(section);
+    }
+
+    /** The state sections: the core's ("pci") first, then the device models' in the order added. */
+    public List<StateSection> stateSections() {
+        return states.all();
+    }
+
+    /** Migration of the whole function, or null unless its builder declared it {@code migratable}. */
+    @Override
+    public DeviceMigration migration() {
+        return states.migration();
+    }
+
     /** The client's memory while attached, else {@link DmaSpace#NONE}. */
     public DmaSpace dma() {
         return dma;
@@ -221,73 +207,17 @@ public final class VfioPciDevice implements VfioDevice {
 
     @Override
     public RegionInfo regionInfo(int index) throws VfioException {
-        if (index < 0 || index >= Vfio.PCI_NUM_REGIONS) {
-            throw VfioException.invalid("no region " + index);
-        }
-        int rw = Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE;
-        if (index <= Vfio.PCI_BAR5_REGION_INDEX) {
-            PciBar bar = bars[index];
-            if (bar == null) {
-                return RegionInfo.absent(index);
-            }
-            MappableFile file = bar.backing().mappableFile();
-            if (file == null) {
-                return RegionInfo.trapped(index, bar.size(), rw);
-            }
-            return RegionInfo.mappable(index, bar.size(), rw, file, MappableAreas.of(bar, msix, pageSize));
-        }
-        if (index == Vfio.PCI_ROM_REGION_INDEX) {
-            return rom == null ? RegionInfo.absent(index)
-                    : RegionInfo.trapped(index, rom.size(), Vfio.REGION_INFO_FLAG_READ);
-        }
-        if (index == Vfio.PCI_CONFIG_REGION_INDEX) {
-            return RegionInfo.trapped(index, config.size(), rw);
-        }
-        return RegionInfo.absent(index);
+        return regions.info(index);
     }
 
     @Override
     public int read(int region, long offset, MemorySegment dst) throws VfioException {
-        long count = dst.byteSize();
-        if (region == Vfio.PCI_CONFIG_REGION_INDEX) {
-            BarAccess.checkRange(offset, count, config.size(), "config space");
-            if (!health.interceptRead(region, dst)) { // off the bus: all ones (PCI-11.2)
-                config.read((int) offset, dst);
-            }
-            return (int) count;
-        }
-        if (region >= 0 && region <= Vfio.PCI_BAR5_REGION_INDEX) {
-            return barAccess.access(this, region, offset, dst, false);
-        }
-        if (region == Vfio.PCI_ROM_REGION_INDEX && rom != null) {
-            BarAccess.checkRange(offset, count, rom.size(), "ROM");
-            health.interceptRead(region, dst);
-            return rom.backing().read(offset, dst);
-        }
-        throw VfioException.invalid("region " + region + " cannot be read");
+        return regions.read(region, offset, dst);
     }
 
     @Override
     public int write(int region, long offset, MemorySegment src) throws VfioException {
-        long count = src.byteSize();
-        if (region == Vfio.PCI_CONFIG_REGION_INDEX) {
-            BarAccess.checkRange(offset, count, config.size(), "config space");
-            if (health.interceptWrite(region)) {
-                return (int) count;
-            }
-            List<ResetKind> resets;
-            synchronized (lock) {
-                resets = configWrites.write((int) offset, src);
-            }
-            for (ResetKind k : resets) {
-                reset.notifyListeners(k);
-            }
-            return (int) count;
-        }
-        if (region >= 0 && region <= Vfio.PCI_BAR5_REGION_INDEX) {
-            return barAccess.access(this, region, offset, src, true);
-        }
-        throw VfioException.invalid("region " + region + " cannot be written");
+        return regions.write(region, offset, src);
     }
 
     // ================================================================ reset

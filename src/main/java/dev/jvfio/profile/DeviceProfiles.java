@@ -64,6 +64,13 @@ public final class DeviceProfiles {
                     options.kernelExactQuirks(), options.readinessPoll(), options.readinessTimeout(), clock);
             NvGraceGpuDevice device = NvGraceGpuDevice.probe(core, gpu, nv);
             gpu.bar0().connectEngine(CopyEngine.of(core, usemem(gpu, device)));
+            if (options.migrateSharedMemory()) {
+                if (options.backingFile() == null) {
+                    device.close();
+                    throw new IllegalArgumentException("migrating with a shared memory file needs a backing file");
+                }
+                device.migration().shareMemoryFile(true);
+            }
             return device;
         } catch (VfioException e) {
             closeQuietly(core, gpu);
@@ -101,6 +108,9 @@ public final class DeviceProfiles {
     }
 
     private static VfioDevice createSample(GpuOptions options) throws IOException {
+        if (options.migrateSharedMemory()) {
+            throw new IllegalArgumentException("the sample device has no memory file to share over a migration");
+        }
         return dev.jvfio.sample.SampleDevice.create(options.displayName());
     }
 }

@@ -30,6 +30,8 @@ import java.util.Objects;
  *                           the memory size or of exactly that size, locked while served; content
  *                           survives restarts)
  * @param kernelExactQuirks  reproduce kernel quirks a VMM never hits (NV-4.4 resmem straddle count)
+ * @param migrateSharedMemory migration streams leave device memory out: the server at the other end
+ *                           opens the same {@code backingFile} on this host (it checks; needs a backing file)
  */
 public record GpuOptions(
         String profile,
@@ -43,7 +45,8 @@ public record GpuOptions(
         RegionLayout layout,
         CarveRule carveRule,
         Path backingFile,
-        boolean kernelExactQuirks) {
+        boolean kernelExactQuirks,
+        boolean migrateSharedMemory) {
 
     public static final String DEFAULT_PROFILE = "gh200";
     public static final String SAMPLE_PROFILE = "sample";
@@ -68,67 +71,73 @@ public record GpuOptions(
     /** gh200, profile memory size, ready at once, driver timing, IGNORE, BAR, CURRENT, memfd, no quirks. */
     public static GpuOptions defaults() {
         return new GpuOptions(DEFAULT_PROFILE, null, null, true, Duration.ZERO, Duration.ofSeconds(1),
-                Duration.ofSeconds(30), MemoryEnablePolicy.IGNORE, RegionLayout.BAR, CarveRule.CURRENT, null, false);
+                Duration.ofSeconds(30), MemoryEnablePolicy.IGNORE, RegionLayout.BAR, CarveRule.CURRENT, null, false,
+                false);
     }
 
     public GpuOptions withProfile(String v) {
         return new GpuOptions(v, name, memorySize, firmwareProperties, notReadyAfterReset, readinessPoll,
-                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks);
+                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks, migrateSharedMemory);
     }
 
     public GpuOptions withName(String v) {
         return new GpuOptions(profile, v, memorySize, firmwareProperties, notReadyAfterReset, readinessPoll,
-                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks);
+                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks, migrateSharedMemory);
     }
 
     public GpuOptions withMemorySize(Long v) {
         return new GpuOptions(profile, name, v, firmwareProperties, notReadyAfterReset, readinessPoll,
-                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks);
+                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks, migrateSharedMemory);
     }
 
     public GpuOptions withFirmwareProperties(boolean v) {
         return new GpuOptions(profile, name, memorySize, v, notReadyAfterReset, readinessPoll,
-                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks);
+                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks, migrateSharedMemory);
     }
 
     public GpuOptions withNotReadyAfterReset(Duration v) {
         return new GpuOptions(profile, name, memorySize, firmwareProperties, v, readinessPoll,
-                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks);
+                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks, migrateSharedMemory);
     }
 
     public GpuOptions withReadinessPoll(Duration v) {
         return new GpuOptions(profile, name, memorySize, firmwareProperties, notReadyAfterReset, v,
-                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks);
+                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks, migrateSharedMemory);
     }
 
     public GpuOptions withReadinessTimeout(Duration v) {
         return new GpuOptions(profile, name, memorySize, firmwareProperties, notReadyAfterReset, readinessPoll,
-                v, policy, layout, carveRule, backingFile, kernelExactQuirks);
+                v, policy, layout, carveRule, backingFile, kernelExactQuirks, migrateSharedMemory);
     }
 
     public GpuOptions withPolicy(MemoryEnablePolicy v) {
         return new GpuOptions(profile, name, memorySize, firmwareProperties, notReadyAfterReset, readinessPoll,
-                readinessTimeout, v, layout, carveRule, backingFile, kernelExactQuirks);
+                readinessTimeout, v, layout, carveRule, backingFile, kernelExactQuirks, migrateSharedMemory);
     }
 
     public GpuOptions withLayout(RegionLayout v) {
         return new GpuOptions(profile, name, memorySize, firmwareProperties, notReadyAfterReset, readinessPoll,
-                readinessTimeout, policy, v, carveRule, backingFile, kernelExactQuirks);
+                readinessTimeout, policy, v, carveRule, backingFile, kernelExactQuirks, migrateSharedMemory);
     }
 
     public GpuOptions withCarveRule(CarveRule v) {
         return new GpuOptions(profile, name, memorySize, firmwareProperties, notReadyAfterReset, readinessPoll,
-                readinessTimeout, policy, layout, v, backingFile, kernelExactQuirks);
+                readinessTimeout, policy, layout, v, backingFile, kernelExactQuirks, migrateSharedMemory);
     }
 
     public GpuOptions withBackingFile(Path v) {
         return new GpuOptions(profile, name, memorySize, firmwareProperties, notReadyAfterReset, readinessPoll,
-                readinessTimeout, policy, layout, carveRule, v, kernelExactQuirks);
+                readinessTimeout, policy, layout, carveRule, v, kernelExactQuirks, migrateSharedMemory);
     }
 
     public GpuOptions withKernelExactQuirks(boolean v) {
         return new GpuOptions(profile, name, memorySize, firmwareProperties, notReadyAfterReset, readinessPoll,
-                readinessTimeout, policy, layout, carveRule, backingFile, v);
+                readinessTimeout, policy, layout, carveRule, backingFile, v, migrateSharedMemory);
+    }
+
+    public GpuOptions withMigrateSharedMemory(boolean v) {
+        return new GpuOptions(profile, name, memorySize, firmwareProperties, notReadyAfterReset, readinessPoll,
+                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks, v);
     }
 
     /** The device name for logs: {@link #name} or the profile name. */

@@ -4,6 +4,9 @@ import dev.jvfio.device.MappableFile;
 import dev.jvfio.device.SparseArea;
 import dev.jvfio.device.VfioException;
 import dev.jvfio.engine.CopyEngine;
+import dev.jvfio.devicestate.StateReader;
+import dev.jvfio.devicestate.StateSection;
+import dev.jvfio.devicestate.StateWriter;
 import dev.jvfio.os.NativeException;
 import dev.jvfio.pci.BarBacking;
 import dev.jvfio.pci.Capability;
@@ -36,6 +39,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * MSI-X table, so all of it is trapped (REGION_READ/WRITE), as vfio-pci would do there.
  * Capabilities: Power Management, MSI (4 vectors, 64-bit, maskable), MSI-X, PCI Express endpoint
  * with FLR; INTx pin A. Ids 1234:5a31 (an unassigned id under the vendor id QEMU uses for test devices).
+ * Migratable (profile "sample", docs/migration-state.md): the PCI core's state, the registers above
+ * (section "sample"), the copy engine's ("engine") and the RAM by its populated extents.
  */
 public final class SampleDevice {
     public static final int VENDOR_ID = 0x1234;
@@ -64,6 +69,7 @@ public final class SampleDevice {
         return VfioPciDevice.builder(name)
                 .ids(VENDOR_ID, DEVICE_ID).subsystem(VENDOR_ID, 0x0001).revision(1).classCode(0x120000)
                 .intxPin(1)
+                .migratable("sample", ram.memoryImage())
                 .bar(PciBar.mem64(0, BAR0_SIZE, function -> new Bar0(function, ram)))
                 .capability(Capability.PowerManagement.noSoftReset())
                 .capability(Capability.Msi.vectors(4).perVectorMasking().address64())
@@ -81,6 +87,7 @@ public final class SampleDevice {
             this.ram = ram;
             this.regs = new Registers(function, CopyEngine.of(function, ram.segment()));
             function.addResetListener(regs::onReset);
+            function.addStateSection(regs);
         }
 
         @Override
@@ -129,8 +136,8 @@ public final class SampleDevice {
         }
     }
 
-    /** The register file at {@link #REGS}. */
-    private static final class Registers {
+    /** The register file at {@link #REGS}; its state section ("sample") holds SCRATCH and the two counters. */
+    private static final class Registers implements StateSection {
         private final VfioPciDevice device;
         final CopyEngine engine;
         private volatile int scratch;
@@ -174,6 +181,29 @@ public final class SampleDevice {
         void onReset(ResetKind kind) {
             scratch = 0;
             resets.incrementAndGet();
+        }
+
+        @Override
+        public String name() {
+            return "sample";
+        }
+
+        @Override
+        public void save(StateWriter out) {
+            out.putInt(scratch).putInt(resets.get()).putInt(doorbells.get());
+        }
+
+        @Override
+        public Staged load(StateReader in) throws VfioException {
+            int s = in.getInt();
+            int r = in.getInt();
+            int d = in.getInt();
+            in.end();
+            return () -> {
+                scratch = s;
+                resets.set(r);
+                doorbells.set(d);
+            };
         }
     }
 }

@@ -27,7 +27,7 @@ class BenchSmokeTest {
             "clients.config-read.2", "clients.config-read.4", "clients.gpu-config-read.4",
             "mapped.read", "mapped.write", "dma.round-trip.4KiB", "dma.to-device.1MiB", "dma.to-guest.1MiB", "dma.to-device.64MiB", "dma.to-guest.64MiB",
             "footprint.ready", "footprint.ready-unqueued", "footprint.ready-cpu", "footprint.rss-idle", "footprint.rss-touched",
-            "proxy.config-read", "metrics.config-read");
+            "proxy.config-read", "metrics.config-read", "migration.precopy", "migration.downtime", "migration.rss");
 
     @Test
     @Timeout(120)

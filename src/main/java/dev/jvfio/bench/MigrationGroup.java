@@ -1,0 +1,230 @@
+package dev.jvfio.bench;
+
+import dev.jvfio.client.VfioUserClient;
+import dev.jvfio.device.RegionInfo;
+import dev.jvfio.device.Vfio;
+import dev.jvfio.device.VfioException;
+import dev.jvfio.os.MappedMemory;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The {@code migration} rows (docs/migration-state.md): two 96 GiB gh200 servers, {@code --touch}
+ * bytes (1 GiB by default) of the source's device memory written through the client's BAR4 mapping; each round migrates the device
+ * to the other server as a VMM would (destination RESUMING, source PRE_COPY and its whole pass
+ * carried over, then {@link #CHANGED} (at most an eighth of what was touched) written by the "guest", then STOP_COPY to the end, source STOP,
+ * destination RUNNING) and the next round migrates it back. Rows:
+ * <ul>
+ *   <li>pre-copy: GB/s of the populated memory carried from source to destination while the device
+ *       runs, against the echo child moving the same bytes in messages of the same size (each byte
+ *       crosses two sockets in both): at least {@link #PRECOPY_TARGET} of it;</li>
+ *   <li>downtime: the device part of the stop-copy phase, from the STOP_COPY request to the
+ *       destination's RUNNING reply: at most {@link #DOWNTIME_LIMIT_MS}; its floor is the echo
+ *       moving the same bytes;</li>
+ *   <li>RSS: the larger server's resident memory sampled through the migration: at most
+ *       {@link #RSS_LIMIT_MIB}; its floor is the echo child's.</li>
+ * </ul>
+ * Every round checks that the destination's memory equals the source's where the guest wrote.
+ */
+final class MigrationGroup {
+    /** Bytes changed after pre-copy (less when fewer are touched: an eighth of them). */
+    static final long CHANGED = 16 * BenchOptions.MIB;
+    static final double PRECOPY_TARGET = 0.8;
+    static final double DOWNTIME_LIMIT_MS = 100;
+    static final double RSS_LIMIT_MIB = 256;
+    /** The changed bytes lie in this many places, spread over the touched gigabyte. */
+    static final int CHANGED_PLACES = 8;
+    static final String FLOOR = "the echo child moving the same bytes in messages of the same size (1 MiB each way)";
+
+    private final Bench b;
+    private final long touched;
+    private final long changed;
+
+    MigrationGroup(Bench bench) {
+        this.b = bench;
+        this.touched = Math.max(CHANGED_PLACES * 2 * BenchOptions.MIB, bench.o.touchBytes() & -(2 * BenchOptions.MIB));
+        this.changed = Math.min(CHANGED, touched / CHANGED_PLACES);
+    }
+
+    /** One side of the migration: its server, client, migration calls and BAR4 mapped in this process. */
+    private record Gpu(ChildJvm server, VfioUserClient client, MigrationCalls calls, MappedMemory bar4) {}
+
+    void measure(Path echoSocket, long echoPid) throws IOException, VfioException {
+        List<AutoCloseable> open = new ArrayList<>();
+        try {
+            Gpu a = start("mig-a", open);
+            Gpu c = start("mig-b", open);
+            try {
+                a.calls().setState(MigrationCalls.RUNNING);
+            } catch (IOException e) {
+                b.notes.add("migration: no rows, the server does not migrate (" + Bench.firstLine(e.getMessage()) + ")");
+                return;
+            }
+            b.say("migration: writing " + Bench.size(touched) + " of the source's device memory");
+            MemorySegment mem = a.bar4().segment();
+            for (long off = 0; off < touched; off += 2 * BenchOptions.MIB) {
+                mem.asSlice(off, 2 * BenchOptions.MIB).fill((byte) (off >>> 21));
+            }
+            rounds(a, c, echoSocket, echoPid);
+        } finally {
+            Bench.closeAll(open);
+        }
+    }
+
+    private Gpu start(String what, List<AutoCloseable> open) throws IOException, VfioException {
+        List<Path> sockets = b.children.sockets(what, 1);
+        ChildJvm server = b.children.serve(what, List.of("--profile", "gh200", "--mem-size", Bench.GPU_MEMORY), sockets);
+        open.add(() -> b.children.stop(server));
+        VfioUserClient client = b.children.awaitServe(server, sockets).getFirst();
+        open.add(client);
+        MigrationCalls calls = new MigrationCalls(client);
+        open.add(calls);
+        RegionInfo bar4 = client.regionInfo(Vfio.PCI_BAR4_REGION_INDEX);
+        MappedMemory m = VfioUserClient.mapRegion(bar4, 0, 2 * BenchOptions.GIB, true);
+        open.add(m);
+        return new Gpu(server, client, calls, m);
+    }
+
+    private void rounds(Gpu a, Gpu c, Path echoSocket, long echoPid) throws IOException {
+        int rounds = Math.max(3, b.o.rounds());
+        List<Double> preRate = new ArrayList<>();
+        List<Double> preFloor = new ArrayList<>();
+        List<Double> downtime = new ArrayList<>();
+        List<Double> downFloor = new ArrayList<>();
+        List<Double> rss = new ArrayList<>();
+        List<Double> rssFloor = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined();
+             EchoLane echo = EchoLane.open(echoSocket, Math.toIntExact(a.calls().chunk() + 24),
+                     Math.toIntExact(a.calls().chunk() + 24), false)) {
+            MemorySegment buf = arena.allocate(a.calls().chunk(), 4096);
+            for (int r = 0; r < rounds; r++) {
+                Gpu src = r % 2 == 0 ? a : c;
+                Gpu dst = r % 2 == 0 ? c : a;
+                b.say("migration: round " + (r + 1) + " of " + rounds);
+                RssSampler sampler = new RssSampler(src.server().pid(), dst.server().pid());
+                Thread t = Thread.ofPlatform().daemon().name("bench-rss").start(sampler);
+                dst.calls().setState(MigrationCalls.RESUMING);
+                src.calls().setState(MigrationCalls.PRE_COPY);
+                long t0 = System.nanoTime();
+                long pre = pump(src, dst, buf, false);
+                double preSeconds = (System.nanoTime() - t0) / 1e9;
+                byte mark = (byte) (0x80 + r);
+                for (int i = 0; i < CHANGED_PLACES; i++) {
+                    long at = i * (touched / CHANGED_PLACES);
+                    src.bar4().segment().asSlice(at, changed / CHANGED_PLACES).fill(mark);
+                }
+                long t1 = System.nanoTime();
+                src.calls().setState(MigrationCalls.STOP_COPY);
+                long stop = pump(src, dst, buf, true);
+                src.calls().setState(MigrationCalls.STOP);
+                dst.calls().setState(MigrationCalls.RUNNING);
+                double downMs = (System.nanoTime() - t1) / 1e6;
+                sampler.stop();
+                t.join();
+                check(src, dst, r == rounds - 1);
+                preRate.add(pre / preSeconds / 1e9);
+                downtime.add(downMs);
+                rss.add(Bench.mib(sampler.max.get()));
+                preFloor.add(echoRate(echo, pre));
+                downFloor.add(echoMillis(echo, stop));
+                rssFloor.add(Bench.mib(ProcStatus.of(echoPid).vmRss()));
+                b.notes.add(String.format(java.util.Locale.ROOT, "migration round %d: pre-copy %s in %.0f ms, stop-copy %s",
+                        r + 1, Bench.size(pre), preSeconds * 1000, Bench.size(stop)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        Rounds used = Rounds.fixed(rounds);
+        b.rows.add(Bench.row("migration.precopy", "migration", "pre-copy of " + Bench.size(touched) + " populated, gh200 "
+                        + Bench.GPU_MEMORY, "GB/s", true, Stat.of(preRate, true), Stat.of(preFloor, true), FLOOR, null, null,
+                used, Bench.ratioTarget(PRECOPY_TARGET)));
+        b.rows.add(Bench.row("migration.downtime", "migration", "stop-copy downtime, " + Bench.size(changed)
+                        + " changed after pre-copy", "ms", false, Stat.of(downtime, false), Stat.of(downFloor, false), FLOOR,
+                null, null, used, row -> Target.atMost(DOWNTIME_LIMIT_MS, "ms", Interval.ofReadings(downtime))));
+        b.rows.add(Bench.row("migration.rss", "migration", "server RSS during migration (larger side)", "MiB", false,
+                Stat.of(rss, false), Stat.of(rssFloor, false), Bench.BARE_JVM, null, null, used,
+                row -> Target.atMost(RSS_LIMIT_MIB, "MiB", Interval.ofReadings(rss))));
+    }
+
+    /** Carries the stream from src to dst: in PRE_COPY until a read returns 0, in STOP_COPY until a short read. */
+    private static long pump(Gpu src, Gpu dst, MemorySegment buf, boolean toEnd) throws IOException {
+        long total = 0;
+        while (true) {
+            int n = src.calls().read(buf);
+            if (n > 0) {
+                dst.calls().write(buf.asSlice(0, n));
+                total += n;
+            }
+            if (n == 0 || (toEnd && n < buf.byteSize())) {
+                return total;
+            }
+        }
+    }
+
+    /** The destination holds what the guest wrote on the source: the changed places always, all of it once. */
+    private void check(Gpu src, Gpu dst, boolean all) throws IOException {
+        MemorySegment s = src.bar4().segment();
+        MemorySegment d = dst.bar4().segment();
+        long span = all ? touched : changed / CHANGED_PLACES;
+        for (int i = 0; i < (all ? 1 : CHANGED_PLACES); i++) {
+            long at = all ? 0 : i * (touched / CHANGED_PLACES);
+            long diff = s.asSlice(at, span).mismatch(d.asSlice(at, span));
+            if (diff >= 0) {
+                throw new IOException("migration: the destination's device memory differs at 0x" + Long.toHexString(at + diff));
+            }
+        }
+    }
+
+    private static double echoRate(EchoLane echo, long bytes) throws IOException {
+        long n = Math.max(1, bytes / BenchOptions.MIB);
+        long t = System.nanoTime();
+        for (long i = 0; i < n; i++) {
+            echo.run();
+        }
+        return n * (double) BenchOptions.MIB / ((System.nanoTime() - t) / 1e9) / 1e9;
+    }
+
+    private static double echoMillis(EchoLane echo, long bytes) throws IOException {
+        long n = Math.max(1, (bytes + BenchOptions.MIB - 1) / BenchOptions.MIB);
+        long t = System.nanoTime();
+        for (long i = 0; i < n; i++) {
+            echo.run();
+        }
+        return (System.nanoTime() - t) / 1e6;
+    }
+
+    /** Samples both servers' VmRSS every few milliseconds until stopped; keeps the largest. */
+    private static final class RssSampler implements Runnable {
+        final AtomicLong max = new AtomicLong();
+        private final long[] pids;
+        private volatile boolean stopped;
+
+        RssSampler(long... pids) {
+            this.pids = pids;
+        }
+
+        void stop() {
+            stopped = true;
+        }
+
+        @Override
+        public void run() {
+            while (!stopped) {
+                for (long pid : pids) {
+                    try {
+                        max.accumulateAndGet(ProcStatus.of(pid).vmRss(), Math::max);
+                    } catch (IOException ignored) {
+                        // the process is gone: the round fails on its own
+                    }
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+            }
+        }
+    }
+}
