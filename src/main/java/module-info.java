@@ -44,6 +44,8 @@ module dev.jvfio {
     exports dev.jvfio.sample;
 
     // picocli builds commands and sets options by reflection; Jackson writes the bench report.
-    opens dev.jvfio.cli to info.picocli;
-    opens dev.jvfio.bench to com.fasterxml.jackson.databind;
+    opens dev.jvfio.cli to
+            info.picocli;
+    opens dev.jvfio.bench to
+            com.fasterxml.jackson.databind;
 }

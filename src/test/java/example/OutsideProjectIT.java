@@ -8,6 +8,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -43,7 +44,7 @@ class OutsideProjectIT {
     @AfterAll
     static void cleanUp() throws IOException {
         try (Stream<Path> s = Files.walk(work)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
         }
     }
 
@@ -67,9 +68,21 @@ class OutsideProjectIT {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         StringWriter errors = new StringWriter();
         try (var fm = javac.getStandardFileManager(null, null, null)) {
-            boolean ok = javac.getTask(errors, fm, null,
-                    List.of("-proc:none", "--release", "25", "-d", out.toString(), "--module-path", modulePath()),
-                    null, fm.getJavaFileObjects(files.toArray(Path[]::new))).call();
+            boolean ok = javac.getTask(
+                            errors,
+                            fm,
+                            null,
+                            List.of(
+                                    "-proc:none",
+                                    "--release",
+                                    "25",
+                                    "-d",
+                                    out.toString(),
+                                    "--module-path",
+                                    modulePath()),
+                            null,
+                            fm.getJavaFileObjects(files.toArray(Path[]::new)))
+                    .call();
             return ok ? null : errors.toString();
         }
     }
@@ -86,7 +99,8 @@ class OutsideProjectIT {
     }
 
     @Test
-    @DisplayName("the outside project compiles against target/jvfio.jar as module dev.jvfio and runs: device served, client drives it")
+    @DisplayName(
+            "the outside project compiles against target/jvfio.jar as module dev.jvfio and runs: device served, client drives it")
     void compilesAndRuns() throws Exception {
         Path classes = Files.createDirectories(work.resolve("classes"));
         String errors = compile(PROJECT.resolve("src/main/java"), classes);
@@ -94,10 +108,16 @@ class OutsideProjectIT {
 
         Path socket = work.resolve("outside.sock");
         Path launcher = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(launcher.toString(), "--enable-native-access=dev.jvfio",
-                "--module-path", modulePath() + File.pathSeparator + classes,
-                "-m", "com.example.outside/com.example.outside.Main", socket.toString())
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        launcher.toString(),
+                        "--enable-native-access=dev.jvfio",
+                        "--module-path",
+                        modulePath() + File.pathSeparator + classes,
+                        "-m",
+                        "com.example.outside/com.example.outside.Main",
+                        socket.toString())
+                .redirectErrorStream(true)
+                .start();
         p.getOutputStream().close();
         boolean ended = p.waitFor(120, TimeUnit.SECONDS);
         if (!ended) {
@@ -113,7 +133,8 @@ class OutsideProjectIT {
     @DisplayName("a package module dev.jvfio does not export (the wire format) is out of reach of an outside module")
     void internalPackagesAreClosed() throws Exception {
         Path src = Files.createDirectories(work.resolve("internal-src/com/example/peek"));
-        Files.writeString(work.resolve("internal-src/module-info.java"), "module com.example.peek { requires dev.jvfio; }\n");
+        Files.writeString(
+                work.resolve("internal-src/module-info.java"), "module com.example.peek { requires dev.jvfio; }\n");
         Files.writeString(src.resolve("Peek.java"), """
                 package com.example.peek;
 
@@ -121,7 +142,8 @@ class OutsideProjectIT {
                     static final Class<?> HEADER = dev.jvfio.protocol.Header.class;
                 }
                 """);
-        String errors = compile(work.resolve("internal-src"), Files.createDirectories(work.resolve("internal-classes")));
+        String errors =
+                compile(work.resolve("internal-src"), Files.createDirectories(work.resolve("internal-classes")));
         assertThat(errors).as("javac refuses the wire format").isNotNull().contains("dev.jvfio.protocol");
     }
 
@@ -142,13 +164,17 @@ class OutsideProjectIT {
     }
 
     private static Element xml(Path file) throws Exception {
-        return DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(file.toFile()).getDocumentElement();
+        return DocumentBuilderFactory.newInstance()
+                .newDocumentBuilder()
+                .parse(file.toFile())
+                .getDocumentElement();
     }
 
     /** The text of parent's direct child {@code tag}. */
     private static String text(Element parent, String tag) {
         for (var n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (n instanceof Element e && e.getTagName().equals(tag)) return e.getTextContent().strip();
+            if (n instanceof Element e && e.getTagName().equals(tag))
+                return e.getTextContent().strip();
         }
         throw new AssertionError("no <" + tag + "> in <" + parent.getTagName() + ">");
     }

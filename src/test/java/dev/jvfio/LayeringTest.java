@@ -37,7 +37,8 @@ class LayeringTest {
             Map.entry("transport", Set.of("os", "linker")),
             Map.entry("device", Set.of("os")),
             Map.entry("protocol", Set.of("device", "os")),
-            // devicestate: the migration stream of device state (sections, memory by populated extents) every device model writes
+            // devicestate: the migration stream of device state (sections, memory by populated extents) every device
+            // model writes
             Map.entry("devicestate", Set.of("device", "os")),
             Map.entry("pci", Set.of("devicestate", "device", "os")),
             Map.entry("engine", Set.of("pci", "devicestate", "device", "os")),
@@ -57,15 +58,54 @@ class LayeringTest {
             Map.entry("qemu", Set.of("hw", "units")),
             Map.entry("migration", Set.of("client", "device", "os", "units")),
             Map.entry("fuzz", Set.of("client", "server", "profile", "protocol", "transport", "device", "os", "procfs")),
-            Map.entry("bench", Set.of("metrics", "client", "server", "sample", "hw", "engine", "protocol", "transport",
-                    "device", "os", "units", "procfs")),
-            Map.entry("cli", Set.of("bench", "fuzz", "lspci", "qemu", "trace", "conform", "migration", "daemon", "metrics", "control", "qmp",
-                    "client", "server", "profile", "nvgrace", "hw",
-                    "sample", "engine", "pci", "devicestate", "protocol", "transport", "device", "os", "units")));
+            Map.entry(
+                    "bench",
+                    Set.of(
+                            "metrics",
+                            "client",
+                            "server",
+                            "sample",
+                            "hw",
+                            "engine",
+                            "protocol",
+                            "transport",
+                            "device",
+                            "os",
+                            "units",
+                            "procfs")),
+            Map.entry(
+                    "cli",
+                    Set.of(
+                            "bench",
+                            "fuzz",
+                            "lspci",
+                            "qemu",
+                            "trace",
+                            "conform",
+                            "migration",
+                            "daemon",
+                            "metrics",
+                            "control",
+                            "qmp",
+                            "client",
+                            "server",
+                            "profile",
+                            "nvgrace",
+                            "hw",
+                            "sample",
+                            "engine",
+                            "pci",
+                            "devicestate",
+                            "protocol",
+                            "transport",
+                            "device",
+                            "os",
+                            "units")));
 
     private static final Pattern REFERENCE = Pattern.compile("\\bdev\\.jvfio\\.([a-z]+)\\.");
     private static final Pattern COMMENTS_AND_STRINGS = Pattern.compile(
-            "/\\*.*?\\*/|//[^\\n]*|\"\"\"(?s:.*?)\"\"\"|\"(?:\\\\.|[^\"\\\\\\n])*\"|'(?:\\\\.|[^'\\\\])'", Pattern.DOTALL);
+            "/\\*.*?\\*/|//[^\\n]*|\"\"\"(?s:.*?)\"\"\"|\"(?:\\\\.|[^\"\\\\\\n])*\"|'(?:\\\\.|[^'\\\\])'",
+            Pattern.DOTALL);
 
     /** package -> the packages its code refers to, with one file that does for each. */
     static Map<String, Map<String, String>> references() throws IOException {
@@ -75,11 +115,15 @@ class LayeringTest {
                 String pkg = dir.getFileName().toString();
                 Map<String, String> refs = out.computeIfAbsent(pkg, k -> new TreeMap<>());
                 try (Stream<Path> files = Files.walk(dir)) {
-                    for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-                        String code = COMMENTS_AND_STRINGS.matcher(Files.readString(f)).replaceAll(" ");
+                    for (Path f :
+                            files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                        String code = COMMENTS_AND_STRINGS
+                                .matcher(Files.readString(f))
+                                .replaceAll(" ");
                         Matcher m = REFERENCE.matcher(code);
                         while (m.find()) {
-                            if (!m.group(1).equals(pkg)) refs.putIfAbsent(m.group(1), f.getFileName().toString());
+                            if (!m.group(1).equals(pkg))
+                                refs.putIfAbsent(m.group(1), f.getFileName().toString());
                         }
                     }
                 }
@@ -98,11 +142,12 @@ class LayeringTest {
     @DisplayName("each package refers only to the packages its row allows")
     void eachPackageKeepsToItsRow() throws IOException {
         List<String> bad = new ArrayList<>();
-        references().forEach((pkg, refs) -> refs.forEach((target, file) -> {
-            if (!ALLOWED.getOrDefault(pkg, Set.of()).contains(target)) {
-                bad.add(pkg + " -> " + target + " (" + file + ")");
-            }
-        }));
+        references()
+                .forEach((pkg, refs) -> refs.forEach((target, file) -> {
+                    if (!ALLOWED.getOrDefault(pkg, Set.of()).contains(target)) {
+                        bad.add(pkg + " -> " + target + " (" + file + ")");
+                    }
+                }));
         assertThat(bad).isEmpty();
     }
 
@@ -119,7 +164,8 @@ class LayeringTest {
     @Test
     @DisplayName("the check sees a reference in code and ignores one in a comment or string")
     void theCheckSeesCodeOnly() {
-        String code = "import dev.jvfio.os.Fd; // dev.jvfio.cli.Main\n/* dev.jvfio.bench.X */ String s = \"dev.jvfio.qemu.Y\";";
+        String code =
+                "import dev.jvfio.os.Fd; // dev.jvfio.cli.Main\n/* dev.jvfio.bench.X */ String s = \"dev.jvfio.qemu.Y\";";
         Matcher m = REFERENCE.matcher(COMMENTS_AND_STRINGS.matcher(code).replaceAll(" "));
         List<String> found = new ArrayList<>();
         while (m.find()) found.add(m.group(1));
@@ -129,14 +175,21 @@ class LayeringTest {
     @Test
     @DisplayName("NV layering: nvgrace reads the hardware through its interfaces, never the simulation classes")
     void nvgraceKnowsNotHowTheHardwareIsSimulated() throws IOException {
-        List<String> simulation = List.of("SimulatedGraceGpu", "SimulatedDeviceMemory", "Bar0Registers",
-                "PhysicalFunction", "ResetTiming", "GpuSpec");
+        List<String> simulation = List.of(
+                "SimulatedGraceGpu",
+                "SimulatedDeviceMemory",
+                "Bar0Registers",
+                "PhysicalFunction",
+                "ResetTiming",
+                "GpuSpec");
         List<String> bad = new ArrayList<>();
         try (Stream<Path> files = Files.walk(MAIN.resolve("nvgrace"))) {
             for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
                 String code = COMMENTS_AND_STRINGS.matcher(Files.readString(f)).replaceAll(" ");
                 for (String cls : simulation) {
-                    if (Pattern.compile("\\bdev\\.jvfio\\.hw\\." + cls + "\\b").matcher(code).find()) {
+                    if (Pattern.compile("\\bdev\\.jvfio\\.hw\\." + cls + "\\b")
+                            .matcher(code)
+                            .find()) {
                         bad.add(f.getFileName() + " -> hw." + cls);
                     }
                 }

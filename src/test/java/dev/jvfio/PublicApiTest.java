@@ -17,7 +17,8 @@ class PublicApiTest {
     static final Path MAIN = Path.of("src/main/java");
 
     static List<String> exported() throws IOException {
-        Matcher m = Pattern.compile("(?m)^\\s*exports\\s+([\\w.]+)\\s*;").matcher(Files.readString(MAIN.resolve("module-info.java")));
+        Matcher m = Pattern.compile("(?m)^\\s*exports\\s+([\\w.]+)\\s*;")
+                .matcher(Files.readString(MAIN.resolve("module-info.java")));
         List<String> out = new ArrayList<>();
         while (m.find()) out.add(m.group(1));
         return out;
@@ -36,10 +37,20 @@ class PublicApiTest {
     }
 
     @Test
-    @DisplayName("internal plumbing is not exported: protocol, transport, linker, procfs, lspci, qemu, units, cli, bench, fuzz")
+    @DisplayName(
+            "internal plumbing is not exported: protocol, transport, linker, procfs, lspci, qemu, units, cli, bench, fuzz")
     void internalPackagesStayInternal() throws IOException {
-        assertThat(exported()).doesNotContain("dev.jvfio.protocol", "dev.jvfio.transport", "dev.jvfio.linker",
-                "dev.jvfio.procfs", "dev.jvfio.lspci", "dev.jvfio.qemu", "dev.jvfio.units", "dev.jvfio.cli",
-                "dev.jvfio.bench", "dev.jvfio.fuzz");
+        assertThat(exported())
+                .doesNotContain(
+                        "dev.jvfio.protocol",
+                        "dev.jvfio.transport",
+                        "dev.jvfio.linker",
+                        "dev.jvfio.procfs",
+                        "dev.jvfio.lspci",
+                        "dev.jvfio.qemu",
+                        "dev.jvfio.units",
+                        "dev.jvfio.cli",
+                        "dev.jvfio.bench",
+                        "dev.jvfio.fuzz");
     }
 }

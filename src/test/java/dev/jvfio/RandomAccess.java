@@ -11,8 +11,7 @@ import java.util.Random;
 
 /** Region accesses of the property tests: random widths a hostile client would use, byte-array reads and writes. */
 public final class RandomAccess {
-    private RandomAccess() {
-    }
+    private RandomAccess() {}
 
     /** An access width: mostly 1, 2 or 4 bytes, sometimes 0, 8, odd sizes up to 300, or about a page. */
     public static int width(Random r) {

@@ -13,8 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class Seeds {
     public static final String PROPERTY = "jvfio.seed";
 
-    private Seeds() {
-    }
+    private Seeds() {}
 
     /** The seed to use where the test's own fixed seed is {@code fixed}. */
     public static long of(long fixed) {
@@ -28,7 +27,8 @@ public final class Seeds {
         try {
             return Long.decode(value.strip());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("-D" + PROPERTY + " must be a number or 'random', not '" + value + "'", e);
+            throw new IllegalArgumentException(
+                    "-D" + PROPERTY + " must be a number or 'random', not '" + value + "'", e);
         }
     }
 }

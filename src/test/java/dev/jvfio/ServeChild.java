@@ -14,8 +14,7 @@ import java.util.concurrent.TimeUnit;
  * starts a child JVM) and awaited until it says it is ready.
  */
 public final class ServeChild {
-    private ServeChild() {
-    }
+    private ServeChild() {}
 
     /**
      * Starts {@code jvfio serve args} (quick-start JVM options plus {@code jvmOptions}) with its output
@@ -29,13 +28,16 @@ public final class ServeChild {
         List<String> serve = new ArrayList<>(List.of("serve"));
         serve.addAll(List.of(args));
         Process p = ChildJvm.builder(options, Main.class, serve.toArray(String[]::new))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         p.getOutputStream().close();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (!Files.exists(log) || !Files.readString(log).contains("ready")) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
                 p.destroyForcibly();
-                throw new AssertionError("serve did not become ready:\n" + (Files.exists(log) ? Files.readString(log) : ""));
+                throw new AssertionError(
+                        "serve did not become ready:\n" + (Files.exists(log) ? Files.readString(log) : ""));
             }
             Thread.sleep(20);
         }

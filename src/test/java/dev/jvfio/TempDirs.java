@@ -8,8 +8,7 @@ import java.util.stream.Stream;
 
 /** Test directories under /tmp with a short name, so socket paths in them stay well under AF_UNIX's 108 bytes. */
 public final class TempDirs {
-    private TempDirs() {
-    }
+    private TempDirs() {}
 
     public static Path create() throws IOException {
         return Files.createTempDirectory(Path.of("/tmp"), "jv");

@@ -13,22 +13,21 @@ import java.util.concurrent.Executors;
 import java.util.zip.CRC32C;
 
 public final class ChecksumDevice {
-    public static final int ADDR_LO = 0x00;   // RW: guest address of the buffer
+    public static final int ADDR_LO = 0x00; // RW: guest address of the buffer
     public static final int ADDR_HI = 0x04;
-    public static final int LEN = 0x08;       // RW: its length, 1 .. MAX_LEN bytes
-    public static final int DOORBELL = 0x0C;  // W: 1 starts a checksum
-    public static final int STATUS = 0x10;    // R: one of the STATUS_ values
-    public static final int CRC = 0x14;       // R: the last result
+    public static final int LEN = 0x08; // RW: its length, 1 .. MAX_LEN bytes
+    public static final int DOORBELL = 0x0C; // W: 1 starts a checksum
+    public static final int STATUS = 0x10; // R: one of the STATUS_ values
+    public static final int CRC = 0x14; // R: the last result
     public static final int STATUS_IDLE = 0, STATUS_BUSY = 1, STATUS_DONE = 2, STATUS_FAULT = 3;
     public static final int MAX_LEN = 64 << 10;
     public static final int MSIX_TABLE = 0x800, MSIX_PBA = 0xC00;
 
-    private ChecksumDevice() {
-    }
+    private ChecksumDevice() {}
 
     public static VfioPciDevice create(String name) {
         return VfioPciDevice.builder(name)
-                .ids(0x1234, 0x5a33)            // choose your own ids
+                .ids(0x1234, 0x5a33) // choose your own ids
                 .classCode(0xff0000)
                 .bar(PciBar.mem32(0, 4096, Engine::new)) // the backing is made with its function
                 .capability(Capability.Msix.vectors(1).table(0, MSIX_TABLE).pba(0, MSIX_PBA))
@@ -42,13 +41,13 @@ public final class ChecksumDevice {
      */
     static final class Engine implements BarBacking {
         private final VfioPciDevice function;
-        private final ExecutorService worker =
-                Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("checksum").factory());
-        private long addr;       // the registers, guarded by this
+        private final ExecutorService worker = Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().daemon().name("checksum").factory());
+        private long addr; // the registers, guarded by this
         private int len;
         private int status;
         private int crc;
-        private int generation;  // bumped by a reset: a job of an older generation reports nothing
+        private int generation; // bumped by a reset: a job of an older generation reports nothing
 
         Engine(VfioPciDevice function) {
             this.function = function;
@@ -82,7 +81,7 @@ public final class ChecksumDevice {
                 case ADDR_HI -> addr = addr & 0xFFFF_FFFFL | (long) value << 32;
                 case LEN -> len = value;
                 case DOORBELL -> ring();
-                default -> { }
+                default -> {}
             }
             return 4;
         }

@@ -47,11 +47,11 @@ class ChecksumDeviceTest {
         expected.update(data);
         int cfg = Vfio.PCI_CONFIG_REGION_INDEX;
         try (VfioPciDevice device = ChecksumDevice.create("checksum");
-             VfioUserServer server = VfioUserServer.start(socket, device, ServerOptions.defaults());
-             VfioUserClient client = VfioUserClient.connect(socket);
-             Fd guestFd = Memfd.create("guest", GUEST);
-             MappedMemory guest = MappedMemory.map(guestFd, 0, GUEST, true);
-             EventFd irq = EventFd.create()) {
+                VfioUserServer server = VfioUserServer.start(socket, device, ServerOptions.defaults());
+                VfioUserClient client = VfioUserClient.connect(socket);
+                Fd guestFd = Memfd.create("guest", GUEST);
+                MappedMemory guest = MappedMemory.map(guestFd, 0, GUEST, true);
+                EventFd irq = EventFd.create()) {
             MemorySegment.copy(MemorySegment.ofArray(data), 0, guest.segment(), 0x100, data.length);
             client.dmaMap(guestFd, 0, IOVA, GUEST, true, true);
             client.setIrqEventfds(Vfio.PCI_MSIX_IRQ_INDEX, 0, List.of(irq.fd()));
@@ -65,10 +65,13 @@ class ChecksumDeviceTest {
             client.write(0, ChecksumDevice.LEN, le32(data.length));
             client.write(0, ChecksumDevice.DOORBELL, le32(1));
 
-            assertThat(irq.await(PATIENCE)).as("MSI-X vector 0 after the checksum").isTrue();
+            assertThat(irq.await(PATIENCE))
+                    .as("MSI-X vector 0 after the checksum")
+                    .isTrue();
             assertThat(le32(client.read(0, ChecksumDevice.STATUS, 4))).isEqualTo(ChecksumDevice.STATUS_DONE);
             assertThat(le32(client.read(0, ChecksumDevice.CRC, 4))).isEqualTo((int) expected.getValue());
-            assertThat(guest.segment().get(LE32, 0x100 + data.length)).as("written to guest memory")
+            assertThat(guest.segment().get(LE32, 0x100 + data.length))
+                    .as("written to guest memory")
                     .isEqualTo((int) expected.getValue());
 
             client.write(0, ChecksumDevice.ADDR_LO, le32(0x4000_0000)); // nothing mapped there

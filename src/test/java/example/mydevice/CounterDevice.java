@@ -22,12 +22,12 @@ public final class CounterDevice {
     /** Read-only: writes to {@link #VALUE} so far. */
     public static final int COUNTER = 0x4;
 
-    private CounterDevice() {
-    }
+    private CounterDevice() {}
 
     public static VfioPciDevice create(String name) {
         return VfioPciDevice.builder(name)
-                .ids(VENDOR_ID, DEVICE_ID).classCode(0xFF0000)
+                .ids(VENDOR_ID, DEVICE_ID)
+                .classCode(0xFF0000)
                 .bar(PciBar.mem32(0, BAR0_SIZE, new Registers()))
                 .capability(Capability.PciExpress.endpoint())
                 .build();

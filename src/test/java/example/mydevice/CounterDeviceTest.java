@@ -35,8 +35,8 @@ class CounterDeviceTest {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
         Path socket = dir.resolve("counter.sock");
         try (VfioPciDevice device = CounterDevice.create("counter");
-             VfioUserServer server = VfioUserServer.start(socket, device, ServerOptions.defaults());
-             VfioUserClient client = VfioUserClient.connect(socket)) {
+                VfioUserServer server = VfioUserServer.start(socket, device, ServerOptions.defaults());
+                VfioUserClient client = VfioUserClient.connect(socket)) {
             int cfg = Vfio.PCI_CONFIG_REGION_INDEX;
             assertThat(le32(client.read(cfg, PciHeader.VENDOR_ID, 4)))
                     .isEqualTo(CounterDevice.DEVICE_ID << 16 | CounterDevice.VENDOR_ID);
@@ -58,10 +58,13 @@ class CounterDeviceTest {
     void usesOnlyTheExportedApi() throws IOException {
         Set<String> exported;
         try (var in = Files.newInputStream(Path.of("target/classes/module-info.class"))) {
-            exported = ModuleDescriptor.read(in).exports().stream().filter(e -> !e.isQualified())
-                    .map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
+            exported = ModuleDescriptor.read(in).exports().stream()
+                    .filter(e -> !e.isQualified())
+                    .map(ModuleDescriptor.Exports::source)
+                    .collect(Collectors.toSet());
         }
-        Pattern jvfioImport = Pattern.compile("^import (?:static )?(dev\\.jvfio(?:\\.[a-z]\\w*)*)\\.[A-Z]", Pattern.MULTILINE);
+        Pattern jvfioImport =
+                Pattern.compile("^import (?:static )?(dev\\.jvfio(?:\\.[a-z]\\w*)*)\\.[A-Z]", Pattern.MULTILINE);
         List<Path> files;
         try (var s = Files.list(SOURCES)) {
             files = s.filter(p -> p.toString().endsWith(".java")).toList();
@@ -70,7 +73,9 @@ class CounterDeviceTest {
         for (Path f : files) {
             Matcher m = jvfioImport.matcher(Files.readString(f));
             while (m.find()) {
-                assertThat(exported).as("%s imports from %s", f.getFileName(), m.group(1)).contains(m.group(1));
+                assertThat(exported)
+                        .as("%s imports from %s", f.getFileName(), m.group(1))
+                        .contains(m.group(1));
             }
         }
     }

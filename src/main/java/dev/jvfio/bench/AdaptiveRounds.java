@@ -1,5 +1,6 @@
 package dev.jvfio.bench;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import dev.jvfio.device.VfioException;
 import java.io.IOException;
 import java.util.function.LongSupplier;
@@ -54,7 +55,7 @@ final class AdaptiveRounds {
             this.words = words;
         }
 
-        @com.fasterxml.jackson.annotation.JsonValue
+        @JsonValue
         String words() {
             return words;
         }

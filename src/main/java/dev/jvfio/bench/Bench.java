@@ -3,7 +3,6 @@ package dev.jvfio.bench;
 import dev.jvfio.device.VfioException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,6 +54,7 @@ public final class Bench implements AutoCloseable {
     final List<String> notes = new ArrayList<>();
     /** The run's child processes; set once pinning is decided. */
     volatile Children children;
+
     private boolean pinned;
     private Placement placement;
 
@@ -101,12 +101,14 @@ public final class Bench implements AutoCloseable {
         FootprintGroup.Launched launched = footprint.launches();
         open.addAll(launched.gpuClients());
         if (o.measures("trapped") || o.measures("bulk")) {
-            new SocketGroups(this).measure(launched.echoSockets(), launched.echo().pid());
+            new SocketGroups(this)
+                    .measure(launched.echoSockets(), launched.echo().pid());
             unplace();
         }
         if (o.measures("clients")) {
             unplace(); // the clients' threads start from this one and would inherit its CPU
-            new ClientsGroup(this).measure(launched.echoSockets().getFirst(), launched.echo().pid());
+            new ClientsGroup(this)
+                    .measure(launched.echoSockets().getFirst(), launched.echo().pid());
         }
         if (o.measures("mapped")) {
             new MappedGroup(this).measure(launched.gpuClients());
@@ -117,7 +119,8 @@ public final class Bench implements AutoCloseable {
             rows.removeIf(r -> r.group().equals("footprint"));
         }
         if (o.measures("dma")) { // after the footprint rows: engine copies add to the server's RSS
-            new DmaGroup(this, open).measure(launched.gpuClients(), launched.gpu().pid(), rows, notes);
+            new DmaGroup(this, open)
+                    .measure(launched.gpuClients(), launched.gpu().pid(), rows, notes);
             unplace();
         }
         if (o.measures("proxy")) {
@@ -129,7 +132,8 @@ public final class Bench implements AutoCloseable {
             unplace();
         }
         if (o.measures("migration")) {
-            new MigrationGroup(this).measure(launched.echoSockets().getFirst(), launched.echo().pid());
+            new MigrationGroup(this)
+                    .measure(launched.echoSockets().getFirst(), launched.echo().pid());
         }
         rows.sort(Comparator.comparingInt(r -> BenchOptions.GROUPS.indexOf(r.group())));
         return new BenchReport(machine, settings(), rows, notes);
@@ -143,9 +147,10 @@ public final class Bench implements AutoCloseable {
         Busy busy = Busy.sample(BUSY_SAMPLE_MILLIS);
         String seen = busy.describe();
         if (busy.busy()) {
-            String budget = o.decideBudget().isZero() ? "--decide-budget 0: no rounds are added"
+            String budget = o.decideBudget().isZero()
+                    ? "--decide-budget 0: no rounds are added"
                     : "each undecided row gets up to " + o.decideBudget().toMillis() / 1000.0
-                    + " s of added rounds (--decide-budget)";
+                            + " s of added rounds (--decide-budget)";
             say("the machine is busy (" + seen + "): " + BUSY_ADVICE + "; " + budget);
             machine.put("busy", "yes (" + seen + ")");
         } else if (!seen.isEmpty()) {
@@ -154,8 +159,8 @@ public final class Bench implements AutoCloseable {
     }
 
     static final long BUSY_SAMPLE_MILLIS = 500;
-    static final String BUSY_ADVICE = "rounds of subject and floor wait for CPUs at random, so verdicts may stay"
-            + " undecided";
+    static final String BUSY_ADVICE =
+            "rounds of subject and floor wait for CPUs at random, so verdicts may stay" + " undecided";
 
     /** This thread back on its CPUs after placed rows (children it starts inherit its affinity). */
     private void unplace() throws IOException {
@@ -182,11 +187,13 @@ public final class Bench implements AutoCloseable {
                 notes.add("placed: in socket rows the client (this thread) runs on CPU " + placement.lowCpu()
                         + " and the serving thread (server session, echo connection) on CPU " + placement.highCpu()
                         + "; in dma rows the copying thread (the engine's worker, the floor's copy) on CPU "
-                        + placement.highCpu() + "; the same for a subject and its floor: vCPUs can differ (docs/benchmarks.md)");
+                        + placement.highCpu()
+                        + "; the same for a subject and its floor: vCPUs can differ (docs/benchmarks.md)");
             }
         }
         if (unplaced != null) {
-            notes.add("not placed (" + unplaced + "): each ratio also compares the CPUs its two sides happened to run on");
+            notes.add("not placed (" + unplaced
+                    + "): each ratio also compares the CPUs its two sides happened to run on");
         }
     }
 
@@ -212,7 +219,6 @@ public final class Bench implements AutoCloseable {
         return s;
     }
 
-
     /**
      * Warms both sides up, then runs their rounds alternately (floor first in even rounds); a row
      * with a ratio target ({@code minRatio}, NaN for none) gets more rounds while undecided.
@@ -226,6 +232,7 @@ public final class Bench implements AutoCloseable {
 
     /** Longest a side's warm-up is extended while the JIT compilers are still busy. */
     static final long SETTLE_MAX_NANOS = 2_000_000_000L;
+
     static final long SETTLE_SLICE_NANOS = 100_000_000L;
 
     /**
@@ -280,10 +287,15 @@ public final class Bench implements AutoCloseable {
             second.round(round);
         };
         Busy.CpuTimes before = Busy.CpuTimes.read();
-        Rounds used = Double.isNaN(minRatio) ? AdaptiveRounds.fixed(o.rounds(), source)
-                : AdaptiveRounds.run(o.rounds(), o.decideBudget().toNanos(), source,
+        Rounds used = Double.isNaN(minRatio)
+                ? AdaptiveRounds.fixed(o.rounds(), source)
+                : AdaptiveRounds.run(
+                        o.rounds(),
+                        o.decideBudget().toNanos(),
+                        source,
                         () -> Target.ratioAtLeast(minRatio, Spread.paired(subject.rates(), floor.rates(), true))
-                                .roundsToDecide(), System::nanoTime);
+                                .roundsToDecide(),
+                        System::nanoTime);
         Busy.CpuTimes after = Busy.CpuTimes.read();
         return used.withSteal(after == null ? Double.NaN : after.stealSince(before));
     }
@@ -297,19 +309,31 @@ public final class Bench implements AutoCloseable {
      * A row of the table; {@code target} judges it (null for none), and an undecided verdict says
      * what the row saw of the machine ({@link Busy#context}).
      */
-    static Row row(String id, String group, String label, String unit, boolean higher, Stat subject,
-                   Stat floor, String floorName, Latency sl, Latency fl, Rounds rounds, Function<Row, Target> target) {
+    static Row row(
+            String id,
+            String group,
+            String label,
+            String unit,
+            boolean higher,
+            Stat subject,
+            Stat floor,
+            String floorName,
+            Latency sl,
+            Latency fl,
+            Rounds rounds,
+            Function<Row, Target> target) {
         double ratio = Row.ratio(subject.median(), floor.median(), higher);
         double ratioBest = Row.ratio(subject.best(), floor.best(), higher);
         Spread spread = Spread.paired(subject.rounds(), floor.rounds(), higher);
-        Row r = new Row(id, group, label, unit, higher, subject, floor, floorName, ratio, ratioBest, sl, fl, null,
-                spread, rounds);
+        Row r = new Row(
+                id, group, label, unit, higher, subject, floor, floorName, ratio, ratioBest, sl, fl, null, spread,
+                rounds);
         Target t = target.apply(r);
         if (t != null) {
             t = t.because(Busy.context(floor.rounds(), rounds.steal())).because(projection(t, rounds));
         }
-        return new Row(id, group, label, unit, higher, subject, floor, floorName, ratio, ratioBest, sl, fl, t,
-                spread, rounds);
+        return new Row(
+                id, group, label, unit, higher, subject, floor, floorName, ratio, ratioBest, sl, fl, t, spread, rounds);
     }
 
     /** For an undecided row: about how many rounds would decide it, when the projection says. */

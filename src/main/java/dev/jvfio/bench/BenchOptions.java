@@ -2,6 +2,7 @@ package dev.jvfio.bench;
 
 import dev.jvfio.os.PageSize;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -27,13 +28,24 @@ import java.util.Set;
  * @param decideBudget      extra time a row with a target may spend on added rounds while its
  *                          verdict is undecided ({@link AdaptiveRounds}); zero: fixed rounds
  */
-public record BenchOptions(Duration duration, Duration warmup, int rounds, List<Long> sizes, int clients,
-                           boolean spin, boolean pin, List<String> serverJavaOptions, long mappedWindow,
-                           long touchBytes, int launches, String trappedProfile, Set<String> groups,
-                           Duration decideBudget) {
+public record BenchOptions(
+        Duration duration,
+        Duration warmup,
+        int rounds,
+        List<Long> sizes,
+        int clients,
+        boolean spin,
+        boolean pin,
+        List<String> serverJavaOptions,
+        long mappedWindow,
+        long touchBytes,
+        int launches,
+        String trappedProfile,
+        Set<String> groups,
+        Duration decideBudget) {
     /** The row groups, in table order. */
-    public static final List<String> GROUPS = List.of("trapped", "bulk", "clients", "mapped", "dma", "footprint", "proxy",
-            "metrics", "migration");
+    public static final List<String> GROUPS =
+            List.of("trapped", "bulk", "clients", "mapped", "dma", "footprint", "proxy", "metrics", "migration");
 
     /**
      * Default extra time per undecided row: with 600 ms rounds two more pairs of rounds (4.8 s),
@@ -46,7 +58,8 @@ public record BenchOptions(Duration duration, Duration warmup, int rounds, List<
     public static final long GIB = 1L << 30;
 
     public BenchOptions {
-        if (duration.isNegative() || duration.isZero()) throw new IllegalArgumentException("--duration must be positive");
+        if (duration.isNegative() || duration.isZero())
+            throw new IllegalArgumentException("--duration must be positive");
         if (warmup.isNegative()) throw new IllegalArgumentException("--warmup must not be negative");
         if (decideBudget.isNegative()) throw new IllegalArgumentException("--decide-budget must not be negative");
         if (rounds < 1 || rounds > 1000) throw new IllegalArgumentException("--rounds must be in [1, 1000]: " + rounds);
@@ -61,14 +74,15 @@ public record BenchOptions(Duration duration, Duration warmup, int rounds, List<
             throw new IllegalArgumentException("mapped window must be a positive multiple of 1 MiB");
         }
         if (touchBytes < 0 || !PageSize.system().isAligned(touchBytes)) {
-            throw new IllegalArgumentException("touch size must be a multiple of the page size (" + PageSize.system() + ")");
+            throw new IllegalArgumentException(
+                    "touch size must be a multiple of the page size (" + PageSize.system() + ")");
         }
         if (launches < 1 || launches > 20) throw new IllegalArgumentException("launches must be in [1, 20]");
         if (groups.isEmpty() || !GROUPS.containsAll(groups)) {
             throw new IllegalArgumentException("groups must be among " + GROUPS + ": " + groups);
         }
         groups = Set.copyOf(groups);
-        sizes = List.copyOf(new java.util.LinkedHashSet<>(sizes)); // one row per size
+        sizes = List.copyOf(new LinkedHashSet<>(sizes)); // one row per size
         serverJavaOptions = List.copyOf(serverJavaOptions);
     }
 
@@ -79,9 +93,21 @@ public record BenchOptions(Duration duration, Duration warmup, int rounds, List<
      * trapped ratios swung from 0.70 to 1.01 between runs (README, "What remains").
      */
     public static BenchOptions defaults() {
-        return new BenchOptions(Duration.ofMillis(2400), Duration.ofMillis(400), 4,
-                List.of(4 * KIB, 64 * KIB, MIB), 1, false, false, List.of(), 256 * MIB, GIB, 3, "sample",
-                Set.copyOf(GROUPS), DECIDE_BUDGET);
+        return new BenchOptions(
+                Duration.ofMillis(2400),
+                Duration.ofMillis(400),
+                4,
+                List.of(4 * KIB, 64 * KIB, MIB),
+                1,
+                false,
+                false,
+                List.of(),
+                256 * MIB,
+                GIB,
+                3,
+                "sample",
+                Set.copyOf(GROUPS),
+                DECIDE_BUDGET);
     }
 
     public Duration roundLength() {
@@ -89,73 +115,255 @@ public record BenchOptions(Duration duration, Duration warmup, int rounds, List<
     }
 
     public BenchOptions withDuration(Duration d) {
-        return new BenchOptions(d, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile, groups, decideBudget);
+        return new BenchOptions(
+                d,
+                warmup,
+                rounds,
+                sizes,
+                clients,
+                spin,
+                pin,
+                serverJavaOptions,
+                mappedWindow,
+                touchBytes,
+                launches,
+                trappedProfile,
+                groups,
+                decideBudget);
     }
 
     public BenchOptions withWarmup(Duration d) {
-        return new BenchOptions(duration, d, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile, groups, decideBudget);
+        return new BenchOptions(
+                duration,
+                d,
+                rounds,
+                sizes,
+                clients,
+                spin,
+                pin,
+                serverJavaOptions,
+                mappedWindow,
+                touchBytes,
+                launches,
+                trappedProfile,
+                groups,
+                decideBudget);
     }
 
     public BenchOptions withRounds(int n) {
-        return new BenchOptions(duration, warmup, n, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile, groups, decideBudget);
+        return new BenchOptions(
+                duration,
+                warmup,
+                n,
+                sizes,
+                clients,
+                spin,
+                pin,
+                serverJavaOptions,
+                mappedWindow,
+                touchBytes,
+                launches,
+                trappedProfile,
+                groups,
+                decideBudget);
     }
 
     public BenchOptions withSizes(List<Long> s) {
-        return new BenchOptions(duration, warmup, rounds, s, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile, groups, decideBudget);
+        return new BenchOptions(
+                duration,
+                warmup,
+                rounds,
+                s,
+                clients,
+                spin,
+                pin,
+                serverJavaOptions,
+                mappedWindow,
+                touchBytes,
+                launches,
+                trappedProfile,
+                groups,
+                decideBudget);
     }
 
     public BenchOptions withClients(int n) {
-        return new BenchOptions(duration, warmup, rounds, sizes, n, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile, groups, decideBudget);
+        return new BenchOptions(
+                duration,
+                warmup,
+                rounds,
+                sizes,
+                n,
+                spin,
+                pin,
+                serverJavaOptions,
+                mappedWindow,
+                touchBytes,
+                launches,
+                trappedProfile,
+                groups,
+                decideBudget);
     }
 
     public BenchOptions withSpin(boolean on) {
-        return new BenchOptions(duration, warmup, rounds, sizes, clients, on, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile, groups, decideBudget);
+        return new BenchOptions(
+                duration,
+                warmup,
+                rounds,
+                sizes,
+                clients,
+                on,
+                pin,
+                serverJavaOptions,
+                mappedWindow,
+                touchBytes,
+                launches,
+                trappedProfile,
+                groups,
+                decideBudget);
     }
 
     public BenchOptions withPin(boolean on) {
-        return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, on, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile, groups, decideBudget);
+        return new BenchOptions(
+                duration,
+                warmup,
+                rounds,
+                sizes,
+                clients,
+                spin,
+                on,
+                serverJavaOptions,
+                mappedWindow,
+                touchBytes,
+                launches,
+                trappedProfile,
+                groups,
+                decideBudget);
     }
 
     public BenchOptions withServerJavaOptions(List<String> o) {
-        return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, o, mappedWindow,
-                touchBytes, launches, trappedProfile, groups, decideBudget);
+        return new BenchOptions(
+                duration,
+                warmup,
+                rounds,
+                sizes,
+                clients,
+                spin,
+                pin,
+                o,
+                mappedWindow,
+                touchBytes,
+                launches,
+                trappedProfile,
+                groups,
+                decideBudget);
     }
 
     public BenchOptions withMappedWindow(long bytes) {
-        return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, bytes,
-                touchBytes, launches, trappedProfile, groups, decideBudget);
+        return new BenchOptions(
+                duration,
+                warmup,
+                rounds,
+                sizes,
+                clients,
+                spin,
+                pin,
+                serverJavaOptions,
+                bytes,
+                touchBytes,
+                launches,
+                trappedProfile,
+                groups,
+                decideBudget);
     }
 
     public BenchOptions withTouchBytes(long bytes) {
-        return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                bytes, launches, trappedProfile, groups, decideBudget);
+        return new BenchOptions(
+                duration,
+                warmup,
+                rounds,
+                sizes,
+                clients,
+                spin,
+                pin,
+                serverJavaOptions,
+                mappedWindow,
+                bytes,
+                launches,
+                trappedProfile,
+                groups,
+                decideBudget);
     }
 
     public BenchOptions withLaunches(int n) {
-        return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, n, trappedProfile, groups, decideBudget);
+        return new BenchOptions(
+                duration,
+                warmup,
+                rounds,
+                sizes,
+                clients,
+                spin,
+                pin,
+                serverJavaOptions,
+                mappedWindow,
+                touchBytes,
+                n,
+                trappedProfile,
+                groups,
+                decideBudget);
     }
 
     public BenchOptions withTrappedProfile(String p) {
-        return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, p, groups, decideBudget);
+        return new BenchOptions(
+                duration,
+                warmup,
+                rounds,
+                sizes,
+                clients,
+                spin,
+                pin,
+                serverJavaOptions,
+                mappedWindow,
+                touchBytes,
+                launches,
+                p,
+                groups,
+                decideBudget);
     }
 
     public BenchOptions withGroups(Set<String> g) {
-        return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile, g, decideBudget);
+        return new BenchOptions(
+                duration,
+                warmup,
+                rounds,
+                sizes,
+                clients,
+                spin,
+                pin,
+                serverJavaOptions,
+                mappedWindow,
+                touchBytes,
+                launches,
+                trappedProfile,
+                g,
+                decideBudget);
     }
 
     public BenchOptions withDecideBudget(Duration d) {
-        return new BenchOptions(duration, warmup, rounds, sizes, clients, spin, pin, serverJavaOptions, mappedWindow,
-                touchBytes, launches, trappedProfile, groups, d);
+        return new BenchOptions(
+                duration,
+                warmup,
+                rounds,
+                sizes,
+                clients,
+                spin,
+                pin,
+                serverJavaOptions,
+                mappedWindow,
+                touchBytes,
+                launches,
+                trappedProfile,
+                groups,
+                d);
     }
 
     public boolean measures(String group) {

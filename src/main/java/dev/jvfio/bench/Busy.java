@@ -125,7 +125,8 @@ record Busy(double othersCpus, double steal, double load, int cpus) {
             }
         }
         if (hi > 0 && hi / lo > FLOOR_VARIED) {
-            sb.append(sb.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "the floor itself varied %.1fx between rounds", hi / lo));
+            sb.append(sb.isEmpty() ? "" : ", ")
+                    .append(String.format(Locale.ROOT, "the floor itself varied %.1fx between rounds", hi / lo));
         }
         return sb.toString();
     }
@@ -140,7 +141,8 @@ record Busy(double othersCpus, double steal, double load, int cpus) {
 
     private static double loadAverage() {
         try {
-            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).strip().split(" ")[0]);
+            return Double.parseDouble(
+                    Files.readString(Path.of("/proc/loadavg")).strip().split(" ")[0]);
         } catch (IOException | RuntimeException e) {
             return Double.NaN;
         }

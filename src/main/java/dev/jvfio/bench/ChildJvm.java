@@ -32,8 +32,8 @@ public final class ChildJvm implements AutoCloseable {
         this.what = what;
     }
 
-    private static final List<String> LAUNCHER_OPTIONS = launcherOptions(
-            ManagementFactory.getRuntimeMXBean().getInputArguments());
+    private static final List<String> LAUNCHER_OPTIONS =
+            launcherOptions(ManagementFactory.getRuntimeMXBean().getInputArguments());
 
     /**
      * The options of {@code args} (this JVM's own) that the {@code ./jvfio} launcher adds for its AOT
@@ -42,8 +42,9 @@ public final class ChildJvm implements AutoCloseable {
      * for the same jar, so it fits the children's classpath too.
      */
     static List<String> launcherOptions(List<String> args) {
-        return args.stream().filter(a -> a.startsWith("-XX:AOTCache=") || a.equals("-Xlog:aot=off")
-                || a.equals("-Xlog:cds=off")).toList();
+        return args.stream()
+                .filter(a -> a.startsWith("-XX:AOTCache=") || a.equals("-Xlog:aot=off") || a.equals("-Xlog:cds=off"))
+                .toList();
     }
 
     /** The command line of a child running {@code mainClass args}, optionally pinned to CPU 0. */
@@ -52,8 +53,10 @@ public final class ChildJvm implements AutoCloseable {
         if (pin) {
             cmd.addAll(List.of("taskset", "-c", "0"));
         }
-        cmd.add(ProcessHandle.current().info().command().orElse(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.add(ProcessHandle.current()
+                .info()
+                .command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.addAll(LAUNCHER_OPTIONS);
         cmd.addAll(jvmOptions);
@@ -69,8 +72,9 @@ public final class ChildJvm implements AutoCloseable {
         return new ProcessBuilder(command(mainClass.getName(), List.of(args), jvmOptions, false));
     }
 
-    static ChildJvm start(String what, String mainClass, List<String> args, List<String> jvmOptions, boolean pin,
-                          Path log) throws IOException {
+    static ChildJvm start(
+            String what, String mainClass, List<String> args, List<String> jvmOptions, boolean pin, Path log)
+            throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command(mainClass, args, jvmOptions, pin));
         pb.redirectErrorStream(true);
         pb.redirectOutput(log.toFile());

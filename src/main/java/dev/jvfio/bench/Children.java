@@ -105,8 +105,8 @@ final class Children {
                 }
             }
             if (System.nanoTime() > deadline) {
-                throw new IOException(child + " did not answer on " + socket + " within " + Bench.READY_TIMEOUT.toSeconds()
-                        + " s: " + child.logTail());
+                throw new IOException(child + " did not answer on " + socket + " within "
+                        + Bench.READY_TIMEOUT.toSeconds() + " s: " + child.logTail());
             }
             LockSupport.parkNanos(200_000);
         }

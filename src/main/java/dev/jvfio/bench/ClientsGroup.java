@@ -56,8 +56,13 @@ final class ClientsGroup {
         try {
             for (int n : CLIENTS) {
                 b.say("clients: config reads from " + n + " clients at once");
-                b.rows.add(configReads("clients.config-read." + n, "config read 4 B, " + n + " clients",
-                        clients.subList(0, n), echoSocket, echoPid, server.pid()));
+                b.rows.add(configReads(
+                        "clients.config-read." + n,
+                        "config read 4 B, " + n + " clients",
+                        clients.subList(0, n),
+                        echoSocket,
+                        echoPid,
+                        server.pid()));
             }
         } finally {
             Bench.closeAll(clients);
@@ -65,13 +70,18 @@ final class ClientsGroup {
         }
         List<Path> gpuSockets = b.children.sockets("m", GPUS);
         b.say("clients: starting one server with " + GPUS + " " + Bench.FALLBACK_MEMORY + " gh200 devices");
-        ChildJvm gpus = b.children.serve("gpus", List.of("--profile", "gh200", "--mem-size", Bench.FALLBACK_MEMORY),
-                gpuSockets);
+        ChildJvm gpus = b.children.serve(
+                "gpus", List.of("--profile", "gh200", "--mem-size", Bench.FALLBACK_MEMORY), gpuSockets);
         List<VfioUserClient> gpuClients = b.children.awaitServe(gpus, gpuSockets);
         try {
             b.say("clients: config reads from " + GPUS + " clients, one per gh200");
-            b.rows.add(configReads("clients.gpu-config-read." + GPUS, "config read 4 B, " + GPUS + " gh200, 1 server",
-                    gpuClients, echoSocket, echoPid, gpus.pid()));
+            b.rows.add(configReads(
+                    "clients.gpu-config-read." + GPUS,
+                    "config read 4 B, " + GPUS + " gh200, 1 server",
+                    gpuClients,
+                    echoSocket,
+                    echoPid,
+                    gpus.pid()));
         } finally {
             Bench.closeAll(gpuClients);
             b.children.stop(gpus);
@@ -80,24 +90,38 @@ final class ClientsGroup {
                 + " rates are summed over the clients");
     }
 
-    private Row configReads(String id, String label, List<VfioUserClient> clients, Path echoSocket, long echoPid,
-                            long serverPid) throws IOException, VfioException {
+    private Row configReads(
+            String id, String label, List<VfioUserClient> clients, Path echoSocket, long echoPid, long serverPid)
+            throws IOException, VfioException {
         for (VfioUserClient c : clients) {
             c.busyPoll(b.o.spin());
         }
         int access = RegionAccessMessage.SIZE;
-        List<EchoLane> echo = SocketGroups.echoLanes(Collections.nCopies(clients.size(), echoSocket), access,
-                access + 4, b.o.spin());
+        List<EchoLane> echo =
+                SocketGroups.echoLanes(Collections.nCopies(clients.size(), echoSocket), access, access + 4, b.o.spin());
         try {
             Side floor = new Side("echo", List.copyOf(echo), true);
-            Side jvfio = new Side("jvfio", SocketGroups.subjectLanes(clients, c -> {
-                MemorySegment buf = Arena.ofAuto().allocate(4, 4);
-                return () -> SocketGroups.expect(c.read(Vfio.PCI_CONFIG_REGION_INDEX, 0, buf), 4);
-            }), true);
+            Side jvfio = new Side(
+                    "jvfio",
+                    SocketGroups.subjectLanes(clients, c -> {
+                        MemorySegment buf = Arena.ofAuto().allocate(4, 4);
+                        return () -> SocketGroups.expect(c.read(Vfio.PCI_CONFIG_REGION_INDEX, 0, buf), 4);
+                    }),
+                    true);
             Rounds rounds = b.alternate(id, floor, echoPid, jvfio, serverPid, TARGET);
-            return Bench.row(id, "clients", label, "rt/s", true, Stat.of(jvfio.rates(), true),
-                    Stat.of(floor.rates(), true), Bench.ECHO, Latency.of(jvfio.latencies()),
-                    Latency.of(floor.latencies()), rounds, Bench.ratioTarget(TARGET));
+            return Bench.row(
+                    id,
+                    "clients",
+                    label,
+                    "rt/s",
+                    true,
+                    Stat.of(jvfio.rates(), true),
+                    Stat.of(floor.rates(), true),
+                    Bench.ECHO,
+                    Latency.of(jvfio.latencies()),
+                    Latency.of(floor.latencies()),
+                    rounds,
+                    Bench.ratioTarget(TARGET));
         } finally {
             Bench.closeAll(echo);
         }

@@ -5,12 +5,12 @@ import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.SparseArea;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioException;
+import dev.jvfio.engine.CopyEngine;
 import dev.jvfio.hw.Bar0Registers;
 import dev.jvfio.os.EventFd;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.os.Memfd;
-import dev.jvfio.engine.CopyEngine;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -35,6 +35,7 @@ final class DmaGroup {
      * wrote through the client's mapping before these rows, so that this group's memory is its own.
      */
     static final long DEVICE_OFFSET = 2L << 30;
+
     static final List<Long> SIZES = List.of(BenchOptions.MIB, 64 * BenchOptions.MIB);
     /** Large copies: at least 0.90 of copying the same pages in this process. */
     static final double LARGE_TARGET = 0.90;
@@ -45,6 +46,7 @@ final class DmaGroup {
     static final double SMALL_TARGET = 0.5;
     /** The copy whose round trip is the engine's fixed cost per copy. */
     static final long ROUND_TRIP_SIZE = 4 * BenchOptions.KIB;
+
     static final String ROUND_TRIP_FLOOR = "a trapped 4-byte BAR0 write to the same server and device, with its reply"
             + " (the copy engine's SRC_LO, rewritten with the value it holds)";
     static final String FLOOR = "MemorySegment.copy in this process between the same guest memfd and usemem pages"
@@ -66,8 +68,9 @@ final class DmaGroup {
         measure(clients, bench.placement(), serverPid, rows, notes);
     }
 
-    private void measure(List<VfioUserClient> clients, Placement place, long serverPid, List<Row> rows,
-                         List<String> notes) throws IOException, VfioException {
+    private void measure(
+            List<VfioUserClient> clients, Placement place, long serverPid, List<Row> rows, List<String> notes)
+            throws IOException, VfioException {
         long largest = SIZES.getLast();
         List<EventFd> done = new ArrayList<>();
         List<MemorySegment> floorGuest = new ArrayList<>();
@@ -103,9 +106,11 @@ final class DmaGroup {
         for (int i = 0; i < clients.size(); i++) { // a first copy starts each engine's worker thread
             engineCopy(clients.get(i), done.get(i), SIZES.getFirst(), true).run();
         }
-        notes.add("dma: the gh200's copy engine at BAR0 + 0x" + Long.toHexString(Bar0Registers.COPY_ENGINE)
-                + ", guest memory a memfd mapped with DMA_MAP at IOVA 0x" + Long.toHexString(IOVA)
-                + ", usemem offset 0x" + Long.toHexString(DEVICE_OFFSET) + "; one copy per operation (a posted doorbell write, as QEMU sends it, then the MSI-X completion), ERRORS checked per row");
+        notes.add(
+                "dma: the gh200's copy engine at BAR0 + 0x" + Long.toHexString(Bar0Registers.COPY_ENGINE)
+                        + ", guest memory a memfd mapped with DMA_MAP at IOVA 0x" + Long.toHexString(IOVA)
+                        + ", usemem offset 0x" + Long.toHexString(DEVICE_OFFSET)
+                        + "; one copy per operation (a posted doorbell write, as QEMU sends it, then the MSI-X completion), ERRORS checked per row");
         roundTripRow(clients, done, place, serverPid, rows);
         for (long size : SIZES) {
             for (boolean toDevice : new boolean[] {true, false}) {
@@ -115,28 +120,45 @@ final class DmaGroup {
                 List<Op> floor = new ArrayList<>();
                 for (int i = 0; i < clients.size(); i++) {
                     subject.add(engineCopy(clients.get(i), done.get(i), size, toDevice));
-                    MemorySegment from = (toDevice ? floorGuest : floorDevice).get(i).asSlice(0, size);
-                    MemorySegment to = (toDevice ? floorDevice : floorGuest).get(i).asSlice(0, size);
+                    MemorySegment from =
+                            (toDevice ? floorGuest : floorDevice).get(i).asSlice(0, size);
+                    MemorySegment to =
+                            (toDevice ? floorDevice : floorGuest).get(i).asSlice(0, size);
                     floor.add(() -> MemorySegment.copy(from, 0, to, 0, size));
                 }
                 // placed: the floor copies on this thread, the subject on the engine's worker; the
                 // subject's client (rings, waits) stays where the scheduler puts it
-                Side floorSide = new Side("copy", floor, false, place == null ? () -> { }
-                        : () -> place.thisThreadTo(place.highCpu()));
-                Side jvfio = new Side("dma", subject, false, place == null ? () -> { } : () -> {
-                    place.thisThreadBack();
-                    place.threadsTo(serverPid, CopyEngine.WORKER_THREAD, place.highCpu());
-                });
+                Side floorSide = new Side(
+                        "copy", floor, false, place == null ? () -> {} : () -> place.thisThreadTo(place.highCpu()));
+                Side jvfio = new Side(
+                        "dma",
+                        subject,
+                        false,
+                        place == null
+                                ? () -> {}
+                                : () -> {
+                                    place.thisThreadBack();
+                                    place.threadsTo(serverPid, CopyEngine.WORKER_THREAD, place.highCpu());
+                                });
                 double target = size == largest ? LARGE_TARGET : SMALL_TARGET;
                 Rounds rounds = bench.alternate(floorSide, jvfio, target);
                 for (VfioUserClient c : clients) {
                     expectNoErrors(c);
                 }
                 double gb = size / 1e9;
-                rows.add(Bench.row("dma." + (toDevice ? "to-device." : "to-guest.") + Bench.size(size), "dma",
-                        "engine " + what + " " + Bench.size(size), "GB/s", true,
-                        Stat.of(jvfio.rates(), true).scaled(gb), Stat.of(floorSide.rates(), true).scaled(gb), FLOOR,
-                        null, null, rounds, Bench.ratioTarget(target)));
+                rows.add(Bench.row(
+                        "dma." + (toDevice ? "to-device." : "to-guest.") + Bench.size(size),
+                        "dma",
+                        "engine " + what + " " + Bench.size(size),
+                        "GB/s",
+                        true,
+                        Stat.of(jvfio.rates(), true).scaled(gb),
+                        Stat.of(floorSide.rates(), true).scaled(gb),
+                        FLOOR,
+                        null,
+                        null,
+                        rounds,
+                        Bench.ratioTarget(target)));
             }
         }
         for (VfioUserClient c : clients) {
@@ -150,8 +172,8 @@ final class DmaGroup {
      * (this thread) on the low CPU for both and the engine's worker on the high one, as in the
      * other rows; no target, it says what a copy costs before any byte moves.
      */
-    private void roundTripRow(List<VfioUserClient> clients, List<EventFd> done, Placement place, long serverPid,
-                              List<Row> rows)
+    private void roundTripRow(
+            List<VfioUserClient> clients, List<EventFd> done, Placement place, long serverPid, List<Row> rows)
             throws IOException, VfioException {
         bench.say("dma: round trips of " + Bench.size(ROUND_TRIP_SIZE) + " copies and of trapped BAR0 writes");
         List<Op> subject = new ArrayList<>();
@@ -161,28 +183,43 @@ final class DmaGroup {
         for (int i = 0; i < clients.size(); i++) {
             VfioUserClient c = clients.get(i);
             subject.add(engineCopy(c, done.get(i), ROUND_TRIP_SIZE, true));
-            floor.add(() -> SocketGroups.expect(c.write(Vfio.PCI_BAR0_REGION_INDEX,
-                    Bar0Registers.COPY_ENGINE + CopyEngine.SRC_LO, srcLo), 4));
+            floor.add(() -> SocketGroups.expect(
+                    c.write(Vfio.PCI_BAR0_REGION_INDEX, Bar0Registers.COPY_ENGINE + CopyEngine.SRC_LO, srcLo), 4));
         }
-        Side floorSide = new Side("trapped write", floor, true, place == null ? () -> { }
-                : () -> place.thisThreadTo(place.lowCpu()));
-        Side jvfio = new Side("dma", subject, true, place == null ? () -> { } : () -> {
-            place.thisThreadTo(place.lowCpu());
-            place.threadsTo(serverPid, CopyEngine.WORKER_THREAD, place.highCpu());
-        });
+        Side floorSide = new Side(
+                "trapped write", floor, true, place == null ? () -> {} : () -> place.thisThreadTo(place.lowCpu()));
+        Side jvfio = new Side(
+                "dma",
+                subject,
+                true,
+                place == null
+                        ? () -> {}
+                        : () -> {
+                            place.thisThreadTo(place.lowCpu());
+                            place.threadsTo(serverPid, CopyEngine.WORKER_THREAD, place.highCpu());
+                        });
         Rounds rounds = bench.alternate(floorSide, jvfio, Double.NaN);
         for (VfioUserClient c : clients) {
             expectNoErrors(c);
         }
-        rows.add(Bench.row("dma.round-trip." + Bench.size(ROUND_TRIP_SIZE), "dma",
-                "engine copy " + Bench.size(ROUND_TRIP_SIZE) + ", doorbell to irq", "rt/s", true,
-                Stat.of(jvfio.rates(), true), Stat.of(floorSide.rates(), true), ROUND_TRIP_FLOOR,
-                Latency.of(jvfio.latencies()), Latency.of(floorSide.latencies()), rounds, r -> null));
+        rows.add(Bench.row(
+                "dma.round-trip." + Bench.size(ROUND_TRIP_SIZE),
+                "dma",
+                "engine copy " + Bench.size(ROUND_TRIP_SIZE) + ", doorbell to irq",
+                "rt/s",
+                true,
+                Stat.of(jvfio.rates(), true),
+                Stat.of(floorSide.rates(), true),
+                ROUND_TRIP_FLOOR,
+                Latency.of(jvfio.latencies()),
+                Latency.of(floorSide.latencies()),
+                rounds,
+                r -> null));
     }
 
     /** One engine copy of {@code size} bytes per run: doorbell, completion interrupt, STATUS check. */
-    private static Op engineCopy(VfioUserClient c, EventFd done, long size, boolean toDevice) throws IOException,
-            VfioException {
+    private static Op engineCopy(VfioUserClient c, EventFd done, long size, boolean toDevice)
+            throws IOException, VfioException {
         byte[] program = new byte[24];
         MemorySegment p = MemorySegment.ofArray(program);
         long src = toDevice ? IOVA : DEVICE_OFFSET;
@@ -192,7 +229,10 @@ final class DmaGroup {
         p.set(LE32, 8, (int) dst);
         p.set(LE32, 12, (int) (dst >>> 32));
         p.set(LE32, 16, (int) size);
-        p.set(LE32, 20, (toDevice ? CopyEngine.CTRL_DST_DEVICE : CopyEngine.CTRL_SRC_DEVICE) | CopyEngine.CTRL_INTERRUPT);
+        p.set(
+                LE32,
+                20,
+                (toDevice ? CopyEngine.CTRL_DST_DEVICE : CopyEngine.CTRL_SRC_DEVICE) | CopyEngine.CTRL_INTERRUPT);
         long base = Bar0Registers.COPY_ENGINE;
         c.write(Vfio.PCI_BAR0_REGION_INDEX, base + CopyEngine.SRC_LO, program); // the same copy every time
         byte[] ring = {1, 0, 0, 0};
@@ -207,11 +247,13 @@ final class DmaGroup {
 
     /** Every copy of a row must have succeeded: ERRORS stays 0 (checked once per row, not per copy). */
     private static void expectNoErrors(VfioUserClient c) throws IOException, VfioException {
-        int errors = MemorySegment.ofArray(c.read(Vfio.PCI_BAR0_REGION_INDEX, Bar0Registers.COPY_ENGINE
-                + CopyEngine.ERRORS, 4)).get(LE32, 0);
+        int errors = MemorySegment.ofArray(
+                        c.read(Vfio.PCI_BAR0_REGION_INDEX, Bar0Registers.COPY_ENGINE + CopyEngine.ERRORS, 4))
+                .get(LE32, 0);
         if (errors != 0) {
-            int status = MemorySegment.ofArray(c.read(Vfio.PCI_BAR0_REGION_INDEX, Bar0Registers.COPY_ENGINE
-                    + CopyEngine.STATUS, 4)).get(LE32, 0);
+            int status = MemorySegment.ofArray(
+                            c.read(Vfio.PCI_BAR0_REGION_INDEX, Bar0Registers.COPY_ENGINE + CopyEngine.STATUS, 4))
+                    .get(LE32, 0);
             throw new IOException(errors + " engine copies failed, last status 0x" + Integer.toHexString(status));
         }
     }

@@ -66,7 +66,8 @@ public final class EchoServer {
 
     /** Serves one connection until the peer hangs up (or sends a bad length). */
     static void serve(UnixConnection conn) {
-        try (conn; Arena arena = Arena.ofConfined()) {
+        try (conn;
+                Arena arena = Arena.ofConfined()) {
             MemorySegment setup = arena.allocate(8, 8);
             conn.receiveFully(setup, null, 0);
             int request = setup.get(ValueLayout.JAVA_INT, 0);

@@ -26,8 +26,8 @@ final class FootprintGroup {
     }
 
     /** The echo child and gh200 server of the last launch, which stay up for the other groups. */
-    record Launched(ChildJvm echo, List<Path> echoSockets, ChildJvm gpu, List<VfioUserClient> gpuClients,
-                    double echoRssMiB) {}
+    record Launched(
+            ChildJvm echo, List<Path> echoSockets, ChildJvm gpu, List<VfioUserClient> gpuClients, double echoRssMiB) {}
 
     private final List<Double> echoReady = new ArrayList<>();
     private final List<Double> gpuReady = new ArrayList<>();
@@ -58,25 +58,70 @@ final class FootprintGroup {
         // without the footprint rows one launch gives the other groups their echo child and server
         boolean judged = b.o.measures("footprint");
         planned = judged ? b.o.launches() : 1;
-        Rounds launches = AdaptiveRounds.run(planned, judged ? b.o.decideBudget().toNanos() : 0,
-                this::launch, () -> judged ? readyTarget().roundsToDecide() : 0, System::nanoTime);
+        Rounds launches = AdaptiveRounds.run(
+                planned,
+                judged ? b.o.decideBudget().toNanos() : 0,
+                this::launch,
+                () -> judged ? readyTarget().roundsToDecide() : 0,
+                System::nanoTime);
         String perDevices = b.o.clients() == 1 ? "" : ", " + b.o.clients() + " dev";
         Rounds fixed = Rounds.fixed(launches.used());
-        b.rows.add(Bench.row("footprint.ready", "footprint", "launch to socket ready" + perDevices, "ms", false,
-                Stat.of(gpuReady, false), Stat.of(echoReady, false), "the echo child's launch to first echo",
-                null, null, launches, r -> readyTarget()));
+        b.rows.add(Bench.row(
+                "footprint.ready",
+                "footprint",
+                "launch to socket ready" + perDevices,
+                "ms",
+                false,
+                Stat.of(gpuReady, false),
+                Stat.of(echoReady, false),
+                "the echo child's launch to first echo",
+                null,
+                null,
+                launches,
+                r -> readyTarget()));
         if (unqueuedKnown()) {
-            b.rows.add(Bench.row("footprint.ready-unqueued", "footprint", "  less main thread's CPU wait" + perDevices,
-                    "ms", false, Stat.of(gpuRunning, false), Stat.of(echoRunning, false),
-                    "the echo child's, the same way", null, null, fixed, r -> null));
+            b.rows.add(Bench.row(
+                    "footprint.ready-unqueued",
+                    "footprint",
+                    "  less main thread's CPU wait" + perDevices,
+                    "ms",
+                    false,
+                    Stat.of(gpuRunning, false),
+                    Stat.of(echoRunning, false),
+                    "the echo child's, the same way",
+                    null,
+                    null,
+                    fixed,
+                    r -> null));
         } else {
-            b.notes.add("footprint: no /proc/PID/task/TID/schedstat: the ready target is judged on the wall time alone");
+            b.notes.add(
+                    "footprint: no /proc/PID/task/TID/schedstat: the ready target is judged on the wall time alone");
         }
-        b.rows.add(Bench.row("footprint.ready-cpu", "footprint", "CPU time used until ready" + perDevices, "ms", false,
-                Stat.of(gpuCpu, false), Stat.of(echoCpu, false), "the echo child's CPU time until its first echo",
-                null, null, fixed, r -> null));
-        b.rows.add(Bench.row("footprint.rss-idle", "footprint", "RSS " + Bench.GPU_MEMORY + " gh200 idle" + perDevices, "MiB",
-                false, Stat.of(gpuRss, false), Stat.of(echoRss, false), Bench.BARE_JVM, null, null, fixed,
+        b.rows.add(Bench.row(
+                "footprint.ready-cpu",
+                "footprint",
+                "CPU time used until ready" + perDevices,
+                "ms",
+                false,
+                Stat.of(gpuCpu, false),
+                Stat.of(echoCpu, false),
+                "the echo child's CPU time until its first echo",
+                null,
+                null,
+                fixed,
+                r -> null));
+        b.rows.add(Bench.row(
+                "footprint.rss-idle",
+                "footprint",
+                "RSS " + Bench.GPU_MEMORY + " gh200 idle" + perDevices,
+                "MiB",
+                false,
+                Stat.of(gpuRss, false),
+                Stat.of(echoRss, false),
+                Bench.BARE_JVM,
+                null,
+                null,
+                fixed,
                 r -> Target.atMost(RSS_LIMIT_MIB, "MiB", Interval.ofReadings(gpuRss))));
         b.notes.add("server memory idle (last launch): " + gpuStatus.describe());
         return new Launched(echo, echoSockets, gpu, gpuClients, echoRss.getLast());
@@ -119,8 +164,13 @@ final class FootprintGroup {
 
     /** The ready verdict on the launches so far (see {@link Target#timeAtMost}). */
     private Target readyTarget() {
-        return Target.timeAtMost(READY_LIMIT_MS, "ms", Interval.of(gpuReady),
-                unqueuedKnown() ? Interval.of(gpuRunning) : null, floorCpus(echoCpu, echoReady), BUSY_BELOW);
+        return Target.timeAtMost(
+                READY_LIMIT_MS,
+                "ms",
+                Interval.of(gpuReady),
+                unqueuedKnown() ? Interval.of(gpuRunning) : null,
+                floorCpus(echoCpu, echoReady),
+                BUSY_BELOW);
     }
 
     /**
@@ -166,8 +216,18 @@ final class FootprintGroup {
         ProcStatus s = ProcStatus.of(l.gpu().pid());
         ProcStatus e = ProcStatus.of(l.echo().pid());
         b.notes.add("server memory after the client touched " + Bench.size(bytes) + ": " + s.describe());
-        b.rows.add(Bench.row("footprint.rss-touched", "footprint", "RSS after client touched " + Bench.size(bytes), "MiB", false,
-                Stat.of(List.of(Bench.mib(s.vmRss())), false), Stat.of(List.of(Bench.mib(e.vmRss())), false), Bench.BARE_JVM, null,
-                null, Rounds.fixed(1), r -> Target.atMost(RSS_LIMIT_MIB, "MiB", Interval.exact(Bench.mib(s.vmRss())))));
+        b.rows.add(Bench.row(
+                "footprint.rss-touched",
+                "footprint",
+                "RSS after client touched " + Bench.size(bytes),
+                "MiB",
+                false,
+                Stat.of(List.of(Bench.mib(s.vmRss())), false),
+                Stat.of(List.of(Bench.mib(e.vmRss())), false),
+                Bench.BARE_JVM,
+                null,
+                null,
+                Rounds.fixed(1),
+                r -> Target.atMost(RSS_LIMIT_MIB, "MiB", Interval.exact(Bench.mib(s.vmRss())))));
     }
 }

@@ -1,6 +1,7 @@
 package dev.jvfio.bench;
 
 import java.util.List;
+import java.util.function.DoubleFunction;
 
 /**
  * An estimate and its 95% confidence interval, computed on logarithms (ratios, rates, times and
@@ -97,11 +98,12 @@ public record Interval(double estimate, double low, double high, int n) {
     }
 
     /** "0.95 [0.91-0.99]" with {@code format} for each number, or the estimate alone without an interval. */
-    String describe(java.util.function.DoubleFunction<String> format) {
+    String describe(DoubleFunction<String> format) {
         if (!Double.isFinite(estimate)) {
             return "-";
         }
-        return known() && low != high ? format.apply(estimate) + " [" + format.apply(low) + "-" + format.apply(high) + "]"
+        return known() && low != high
+                ? format.apply(estimate) + " [" + format.apply(low) + "-" + format.apply(high) + "]"
                 : format.apply(estimate);
     }
 }

@@ -68,7 +68,9 @@ final class MappedGroup {
             }
         }
         double firstTouch = touchNanos / 1e9;
-        b.notes.add(String.format(Locale.ROOT, "first touch of BAR4 through the mapping (page faults): %.2f GB/s",
+        b.notes.add(String.format(
+                Locale.ROOT,
+                "first touch of BAR4 through the mapping (page faults): %.2f GB/s",
                 window * windows.size() / firstTouch / 1e9));
         for (boolean read : new boolean[] {true, false}) {
             String what = read ? "read" : "write";
@@ -77,7 +79,8 @@ final class MappedGroup {
             List<Op> subjectLanes = new ArrayList<>();
             for (int i = 0; i < windows.size(); i++) {
                 // the same small page-aligned buffer for both sides
-                MemorySegment local = arena.allocate(Bench.COPY_CHUNK, PageSize.system().bytes());
+                MemorySegment local =
+                        arena.allocate(Bench.COPY_CHUNK, PageSize.system().bytes());
                 floorLanes.add(new CopyLane(plain.get(i), local, read));
                 subjectLanes.add(new CopyLane(windows.get(i), local, read));
             }
@@ -85,9 +88,19 @@ final class MappedGroup {
             Side jvfio = new Side("mapped", subjectLanes, false);
             Rounds rounds = b.alternate(floor, jvfio, TARGET);
             double gb = Bench.COPY_CHUNK / 1e9;
-            b.rows.add(Bench.row("mapped." + what, "mapped", "BAR4 " + what + " (mmap, " + Bench.size(window) + ")", "GB/s", true,
-                    Stat.of(jvfio.rates(), true).scaled(gb), Stat.of(floor.rates(), true).scaled(gb), Bench.COPY,
-                    null, null, rounds, Bench.ratioTarget(TARGET)));
+            b.rows.add(Bench.row(
+                    "mapped." + what,
+                    "mapped",
+                    "BAR4 " + what + " (mmap, " + Bench.size(window) + ")",
+                    "GB/s",
+                    true,
+                    Stat.of(jvfio.rates(), true).scaled(gb),
+                    Stat.of(floor.rates(), true).scaled(gb),
+                    Bench.COPY,
+                    null,
+                    null,
+                    rounds,
+                    Bench.ratioTarget(TARGET)));
         }
     }
 
@@ -96,6 +109,8 @@ final class MappedGroup {
         if (!info.mappable()) {
             throw new IOException("BAR4 is not mappable (flags 0x" + Integer.toHexString(info.flags()) + ")");
         }
-        return info.sparseAreas().isEmpty() ? new SparseArea(0, info.size()) : info.sparseAreas().getFirst();
+        return info.sparseAreas().isEmpty()
+                ? new SparseArea(0, info.size())
+                : info.sparseAreas().getFirst();
     }
 }

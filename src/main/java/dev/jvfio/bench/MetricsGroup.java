@@ -49,9 +49,18 @@ final class MetricsGroup {
             Side floor = new Side("metrics-off", lanes(offClients), true, placeServer(plain.pid()));
             Side subject = new Side("metrics-on", lanes(onClients), true, placeServer(counted.pid()));
             Rounds rounds = b.alternate("metrics.config-read", floor, plain.pid(), subject, counted.pid(), TARGET);
-            b.rows.add(Bench.row("metrics.config-read", "metrics", "config read 4 B, --metrics on", "rt/s", true,
-                    Stat.of(subject.rates(), true), Stat.of(floor.rates(), true), OFF,
-                    Latency.of(subject.latencies()), Latency.of(floor.latencies()), rounds,
+            b.rows.add(Bench.row(
+                    "metrics.config-read",
+                    "metrics",
+                    "config read 4 B, --metrics on",
+                    "rt/s",
+                    true,
+                    Stat.of(subject.rates(), true),
+                    Stat.of(floor.rates(), true),
+                    OFF,
+                    Latency.of(subject.latencies()),
+                    Latency.of(floor.latencies()),
+                    rounds,
                     Bench.ratioTarget(TARGET)));
         } finally {
             Bench.closeAll(clients);
@@ -79,9 +88,11 @@ final class MetricsGroup {
     /** Before each round: this thread (the client) low, the server's session threads high. */
     private Side.Setup placeServer(long serverPid) {
         Placement p = b.placement();
-        return p == null ? () -> { } : () -> {
-            p.thisThreadTo(p.lowCpu());
-            p.threadsTo(serverPid, VfioUserServer.SESSION_THREAD, p.highCpu());
-        };
+        return p == null
+                ? () -> {}
+                : () -> {
+                    p.thisThreadTo(p.lowCpu());
+                    p.threadsTo(serverPid, VfioUserServer.SESSION_THREAD, p.highCpu());
+                };
     }
 }

@@ -2,6 +2,7 @@ package dev.jvfio.bench;
 
 import dev.jvfio.client.RawMessage;
 import dev.jvfio.client.VfioUserClient;
+import dev.jvfio.os.Fd;
 import dev.jvfio.protocol.Header;
 import dev.jvfio.protocol.Wire;
 import java.io.IOException;
@@ -86,9 +87,10 @@ final class MigrationCalls implements AutoCloseable {
     private RawMessage call(int id, int size, String what) throws IOException {
         client.sendRaw(out.asSlice(0, size), List.of());
         RawMessage r = client.receiveRaw();
-        r.fds().forEach(dev.jvfio.os.Fd::close);
+        r.fds().forEach(Fd::close);
         if (r.id() != id || !r.isReply()) {
-            throw new IOException(what + ": the answer is not its reply (id " + r.id() + ", command " + r.command() + ")");
+            throw new IOException(
+                    what + ": the answer is not its reply (id " + r.id() + ", command " + r.command() + ")");
         }
         if (r.isError()) {
             throw new IOException(what + " refused with errno " + r.error());

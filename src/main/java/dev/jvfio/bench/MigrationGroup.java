@@ -11,7 +11,9 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The {@code migration} rows (docs/migration-state.md): two 96 GiB gh200 servers, {@code --touch}
@@ -34,11 +36,13 @@ import java.util.concurrent.atomic.AtomicLong;
 final class MigrationGroup {
     /** Bytes changed after pre-copy (less when fewer are touched: an eighth of them). */
     static final long CHANGED = 16 * BenchOptions.MIB;
+
     static final double PRECOPY_TARGET = 0.8;
     static final double DOWNTIME_LIMIT_MS = 100;
     static final double RSS_LIMIT_MIB = 256;
     /** The changed bytes lie in this many places, spread over the touched gigabyte. */
     static final int CHANGED_PLACES = 8;
+
     static final String FLOOR = "the echo child moving the same bytes in messages of the same size (1 MiB each way)";
 
     private final Bench b;
@@ -62,7 +66,8 @@ final class MigrationGroup {
             try {
                 a.calls().setState(MigrationCalls.RUNNING);
             } catch (IOException e) {
-                b.notes.add("migration: no rows, the server does not migrate (" + Bench.firstLine(e.getMessage()) + ")");
+                b.notes.add(
+                        "migration: no rows, the server does not migrate (" + Bench.firstLine(e.getMessage()) + ")");
                 return;
             }
             b.say("migration: writing " + Bench.size(touched) + " of the source's device memory");
@@ -78,7 +83,8 @@ final class MigrationGroup {
 
     private Gpu start(String what, List<AutoCloseable> open) throws IOException, VfioException {
         List<Path> sockets = b.children.sockets(what, 1);
-        ChildJvm server = b.children.serve(what, List.of("--profile", "gh200", "--mem-size", Bench.GPU_MEMORY), sockets);
+        ChildJvm server =
+                b.children.serve(what, List.of("--profile", "gh200", "--mem-size", Bench.GPU_MEMORY), sockets);
         open.add(() -> b.children.stop(server));
         VfioUserClient client = b.children.awaitServe(server, sockets).getFirst();
         open.add(client);
@@ -99,14 +105,18 @@ final class MigrationGroup {
         List<Double> rss = new ArrayList<>();
         List<Double> rssFloor = new ArrayList<>();
         try (Arena arena = Arena.ofConfined();
-             EchoLane echo = EchoLane.open(echoSocket, Math.toIntExact(a.calls().chunk() + 24),
-                     Math.toIntExact(a.calls().chunk() + 24), false)) {
+                EchoLane echo = EchoLane.open(
+                        echoSocket,
+                        Math.toIntExact(a.calls().chunk() + 24),
+                        Math.toIntExact(a.calls().chunk() + 24),
+                        false)) {
             MemorySegment buf = arena.allocate(a.calls().chunk(), 4096);
             for (int r = 0; r < rounds; r++) {
                 Gpu src = r % 2 == 0 ? a : c;
                 Gpu dst = r % 2 == 0 ? c : a;
                 b.say("migration: round " + (r + 1) + " of " + rounds);
-                RssSampler sampler = new RssSampler(src.server().pid(), dst.server().pid());
+                RssSampler sampler =
+                        new RssSampler(src.server().pid(), dst.server().pid());
                 Thread t = Thread.ofPlatform().daemon().name("bench-rss").start(sampler);
                 dst.calls().setState(MigrationCalls.RESUMING);
                 src.calls().setState(MigrationCalls.PRE_COPY);
@@ -133,22 +143,57 @@ final class MigrationGroup {
                 preFloor.add(echoRate(echo, pre));
                 downFloor.add(echoMillis(echo, stop));
                 rssFloor.add(Bench.mib(ProcStatus.of(echoPid).vmRss()));
-                b.notes.add(String.format(java.util.Locale.ROOT, "migration round %d: pre-copy %s in %.0f ms, stop-copy %s",
-                        r + 1, Bench.size(pre), preSeconds * 1000, Bench.size(stop)));
+                b.notes.add(String.format(
+                        Locale.ROOT,
+                        "migration round %d: pre-copy %s in %.0f ms, stop-copy %s",
+                        r + 1,
+                        Bench.size(pre),
+                        preSeconds * 1000,
+                        Bench.size(stop)));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
         Rounds used = Rounds.fixed(rounds);
-        b.rows.add(Bench.row("migration.precopy", "migration", "pre-copy of " + Bench.size(touched) + " populated, gh200 "
-                        + Bench.GPU_MEMORY, "GB/s", true, Stat.of(preRate, true), Stat.of(preFloor, true), FLOOR, null, null,
-                used, Bench.ratioTarget(PRECOPY_TARGET)));
-        b.rows.add(Bench.row("migration.downtime", "migration", "stop-copy downtime, " + Bench.size(changed)
-                        + " changed after pre-copy", "ms", false, Stat.of(downtime, false), Stat.of(downFloor, false), FLOOR,
-                null, null, used, row -> Target.atMost(DOWNTIME_LIMIT_MS, "ms", Interval.ofReadings(downtime))));
-        b.rows.add(Bench.row("migration.rss", "migration", "server RSS during migration (larger side)", "MiB", false,
-                Stat.of(rss, false), Stat.of(rssFloor, false), Bench.BARE_JVM, null, null, used,
+        b.rows.add(Bench.row(
+                "migration.precopy",
+                "migration",
+                "pre-copy of " + Bench.size(touched) + " populated, gh200 " + Bench.GPU_MEMORY,
+                "GB/s",
+                true,
+                Stat.of(preRate, true),
+                Stat.of(preFloor, true),
+                FLOOR,
+                null,
+                null,
+                used,
+                Bench.ratioTarget(PRECOPY_TARGET)));
+        b.rows.add(Bench.row(
+                "migration.downtime",
+                "migration",
+                "stop-copy downtime, " + Bench.size(changed) + " changed after pre-copy",
+                "ms",
+                false,
+                Stat.of(downtime, false),
+                Stat.of(downFloor, false),
+                FLOOR,
+                null,
+                null,
+                used,
+                row -> Target.atMost(DOWNTIME_LIMIT_MS, "ms", Interval.ofReadings(downtime))));
+        b.rows.add(Bench.row(
+                "migration.rss",
+                "migration",
+                "server RSS during migration (larger side)",
+                "MiB",
+                false,
+                Stat.of(rss, false),
+                Stat.of(rssFloor, false),
+                Bench.BARE_JVM,
+                null,
+                null,
+                used,
                 row -> Target.atMost(RSS_LIMIT_MIB, "MiB", Interval.ofReadings(rss))));
     }
 
@@ -176,7 +221,8 @@ final class MigrationGroup {
             long at = all ? 0 : i * (touched / CHANGED_PLACES);
             long diff = s.asSlice(at, span).mismatch(d.asSlice(at, span));
             if (diff >= 0) {
-                throw new IOException("migration: the destination's device memory differs at 0x" + Long.toHexString(at + diff));
+                throw new IOException(
+                        "migration: the destination's device memory differs at 0x" + Long.toHexString(at + diff));
             }
         }
     }
@@ -223,7 +269,7 @@ final class MigrationGroup {
                         // the process is gone: the round fails on its own
                     }
                 }
-                java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+                LockSupport.parkNanos(5_000_000);
             }
         }
     }

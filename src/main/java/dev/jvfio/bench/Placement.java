@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Puts the threads that do a row's measured work on the same CPUs for the subject and its floor.
@@ -74,7 +75,7 @@ final class Placement implements AutoCloseable {
         long deadline = System.nanoTime() + THREAD_PATIENCE_NANOS;
         List<Long> found = threadsNamed(pid, prefix);
         while (found.isEmpty() && System.nanoTime() < deadline) {
-            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            LockSupport.parkNanos(1_000_000);
             found = threadsNamed(pid, prefix);
         }
         if (found.isEmpty()) {
@@ -85,7 +86,8 @@ final class Placement implements AutoCloseable {
             if (Taskset.cpuIfAlive(tid, cpu)) placed++;
         }
         if (placed == 0) {
-            throw new IOException("process " + pid + "'s threads named " + prefix + "... ended before they were placed");
+            throw new IOException(
+                    "process " + pid + "'s threads named " + prefix + "... ended before they were placed");
         }
     }
 
@@ -110,7 +112,9 @@ final class Placement implements AutoCloseable {
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path task : tasks) {
                 try {
-                    if (Files.readString(task.resolve("comm"), StandardCharsets.UTF_8).strip().startsWith(kept)) {
+                    if (Files.readString(task.resolve("comm"), StandardCharsets.UTF_8)
+                            .strip()
+                            .startsWith(kept)) {
                         found.add(Long.parseLong(task.getFileName().toString()));
                     }
                 } catch (IOException gone) {

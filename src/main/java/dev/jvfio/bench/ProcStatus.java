@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** Memory lines of /proc/PID/status (VmRSS and its anon/file/shmem parts), in bytes. */
 record ProcStatus(long vmRss, long rssAnon, long rssFile, long rssShmem) {
@@ -24,8 +26,11 @@ record ProcStatus(long vmRss, long rssAnon, long rssFile, long rssShmem) {
         if (!kib.containsKey("VmRSS")) {
             throw new IOException("no VmRSS in /proc/" + pid + "/status (has the process exited?)");
         }
-        return new ProcStatus(kib.get("VmRSS") * 1024, kib.getOrDefault("RssAnon", 0L) * 1024,
-                kib.getOrDefault("RssFile", 0L) * 1024, kib.getOrDefault("RssShmem", 0L) * 1024);
+        return new ProcStatus(
+                kib.get("VmRSS") * 1024,
+                kib.getOrDefault("RssAnon", 0L) * 1024,
+                kib.getOrDefault("RssFile", 0L) * 1024,
+                kib.getOrDefault("RssShmem", 0L) * 1024);
     }
 
     /** CPU time (user + system) the process has used so far, in milliseconds, from /proc/PID/stat. */
@@ -43,7 +48,7 @@ record ProcStatus(long vmRss, long rssAnon, long rssFile, long rssShmem) {
      */
     static double compilerCpuMillis(long pid) {
         long ticks = 0;
-        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path t : tasks.toList()) {
                 try {
                     String stat = Files.readString(t.resolve("stat"));
@@ -71,13 +76,14 @@ record ProcStatus(long vmRss, long rssAnon, long rssFile, long rssShmem) {
     static double mainThreadWaitMillis(long pid) throws IOException {
         long bestRun = -1;
         long wait = -1;
-        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path t : tasks.toList()) {
                 try {
                     if (!Files.readString(t.resolve("comm")).strip().equals("java")) {
                         continue;
                     }
-                    String[] f = Files.readString(t.resolve("schedstat")).strip().split(" ");
+                    String[] f =
+                            Files.readString(t.resolve("schedstat")).strip().split(" ");
                     long run = Long.parseLong(f[0]);
                     if (run > bestRun) {
                         bestRun = run;
@@ -95,7 +101,12 @@ record ProcStatus(long vmRss, long rssAnon, long rssFile, long rssShmem) {
     private static final int CLOCK_TICKS = 100;
 
     String describe() {
-        return String.format(java.util.Locale.ROOT, "VmRSS %.1f MiB (anon %.1f, file %.1f, shmem %.1f)",
-                vmRss / 1048576.0, rssAnon / 1048576.0, rssFile / 1048576.0, rssShmem / 1048576.0);
+        return String.format(
+                Locale.ROOT,
+                "VmRSS %.1f MiB (anon %.1f, file %.1f, shmem %.1f)",
+                vmRss / 1048576.0,
+                rssAnon / 1048576.0,
+                rssFile / 1048576.0,
+                rssShmem / 1048576.0);
     }
 }

@@ -47,8 +47,15 @@ final class ProxyGroup {
             clients.addAll(straight);
             List<VfioUserClient> through = new ArrayList<>();
             for (int i = 0; i < listen.size(); i++) {
-                ChildJvm trace = b.children.child("trace", Bench.SERVE_MAIN, List.of("trace", "--listen",
-                        listen.get(i).toString(), "--connect", proxied.get(i).toString()));
+                ChildJvm trace = b.children.child(
+                        "trace",
+                        Bench.SERVE_MAIN,
+                        List.of(
+                                "trace",
+                                "--listen",
+                                listen.get(i).toString(),
+                                "--connect",
+                                proxied.get(i).toString()));
                 traces.add(trace);
                 through.add(Children.await(trace, listen.get(i), VfioUserClient::connect));
                 clients.add(through.getLast());
@@ -59,11 +66,25 @@ final class ProxyGroup {
             b.say("proxy: 4-byte config-space reads through jvfio trace and straight");
             Side floor = new Side("direct", lanes(straight), true, placeServer(server.pid()));
             Side subject = new Side("proxied", lanes(through), true, placeServer(server.pid()));
-            Rounds rounds = b.alternate("proxy.config-read", floor, server.pid(), subject, traces.getFirst().pid(),
+            Rounds rounds = b.alternate(
+                    "proxy.config-read",
+                    floor,
+                    server.pid(),
+                    subject,
+                    traces.getFirst().pid(),
                     TARGET);
-            b.rows.add(Bench.row("proxy.config-read", "proxy", "config read 4 B via jvfio trace", "rt/s", true,
-                    Stat.of(subject.rates(), true), Stat.of(floor.rates(), true), DIRECT,
-                    Latency.of(subject.latencies()), Latency.of(floor.latencies()), rounds,
+            b.rows.add(Bench.row(
+                    "proxy.config-read",
+                    "proxy",
+                    "config read 4 B via jvfio trace",
+                    "rt/s",
+                    true,
+                    Stat.of(subject.rates(), true),
+                    Stat.of(floor.rates(), true),
+                    DIRECT,
+                    Latency.of(subject.latencies()),
+                    Latency.of(floor.latencies()),
+                    rounds,
                     Bench.ratioTarget(TARGET)));
             b.notes.add("proxy: jvfio trace prints a line per message to its log file while measured; its threads"
                     + " are not placed (the client and the server session are, as in the trapped rows)");
@@ -97,9 +118,11 @@ final class ProxyGroup {
     /** Before each round: this thread (the client) low, the server's session threads high. */
     private Side.Setup placeServer(long serverPid) {
         Placement p = b.placement();
-        return p == null ? () -> { } : () -> {
-            p.thisThreadTo(p.lowCpu());
-            p.threadsTo(serverPid, VfioUserServer.SESSION_THREAD, p.highCpu());
-        };
+        return p == null
+                ? () -> {}
+                : () -> {
+                    p.thisThreadTo(p.lowCpu());
+                    p.threadsTo(serverPid, VfioUserServer.SESSION_THREAD, p.highCpu());
+                };
     }
 }

@@ -21,9 +21,22 @@ package dev.jvfio.bench;
  *                       and its 95% confidence interval; ratio targets are judged on it
  * @param rounds         how many rounds (launches) the row used, and why it stopped adding more
  */
-public record Row(String id, String group, String label, String unit, boolean higherIsBetter, Stat subject,
-                  Stat floor, String floorName, double ratio, double ratioBest, Latency subjectLatency,
-                  Latency floorLatency, Target target, Spread spread, Rounds rounds) {
+public record Row(
+        String id,
+        String group,
+        String label,
+        String unit,
+        boolean higherIsBetter,
+        Stat subject,
+        Stat floor,
+        String floorName,
+        double ratio,
+        double ratioBest,
+        Latency subjectLatency,
+        Latency floorLatency,
+        Target target,
+        Spread spread,
+        Rounds rounds) {
 
     static double ratio(double subject, double floor, boolean higherIsBetter) {
         return higherIsBetter ? subject / floor : floor / subject;

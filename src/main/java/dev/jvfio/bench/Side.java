@@ -30,7 +30,7 @@ final class Side {
     }
 
     Side(String name, List<Op> lanes, boolean latencies) {
-        this(name, lanes, latencies, () -> { });
+        this(name, lanes, latencies, () -> {});
     }
 
     Side(String name, List<Op> lanes, boolean latencies, Setup setup) {
@@ -84,7 +84,11 @@ final class Side {
                 try {
                     start.await();
                     laneRates[lane] = loop(lanes.get(lane), nanos, log);
-                } catch (IOException | VfioException | RuntimeException | InterruptedException | BrokenBarrierException e) {
+                } catch (IOException
+                        | VfioException
+                        | RuntimeException
+                        | InterruptedException
+                        | BrokenBarrierException e) {
                     failure.compareAndSet(null, e);
                     start.reset();
                 }

@@ -69,13 +69,25 @@ final class SocketGroups {
         StringBuilder sb = new StringBuilder("{\"devices\": [");
         String sep = "";
         for (int i = 0; i < trappedSockets.size(); i++) {
-            sb.append(sep).append("{\"name\": \"trapped").append(i).append("\", \"profile\": \"")
-                    .append(trappedProfile).append("\", \"socket\": \"").append(trappedSockets.get(i)).append("\"}");
+            sb.append(sep)
+                    .append("{\"name\": \"trapped")
+                    .append(i)
+                    .append("\", \"profile\": \"")
+                    .append(trappedProfile)
+                    .append("\", \"socket\": \"")
+                    .append(trappedSockets.get(i))
+                    .append("\"}");
             sep = ", ";
         }
         for (int i = 0; i < bulkSockets.size(); i++) {
-            sb.append(sep).append("{\"name\": \"bulk").append(i).append("\", \"profile\": \"gh200\", \"mem-size\": \"")
-                    .append(Bench.FALLBACK_MEMORY).append("\", \"socket\": \"").append(bulkSockets.get(i)).append("\"}");
+            sb.append(sep)
+                    .append("{\"name\": \"bulk")
+                    .append(i)
+                    .append("\", \"profile\": \"gh200\", \"mem-size\": \"")
+                    .append(Bench.FALLBACK_MEMORY)
+                    .append("\", \"socket\": \"")
+                    .append(bulkSockets.get(i))
+                    .append("\"}");
             sep = ", ";
         }
         return sb.append("]}").toString();
@@ -87,8 +99,9 @@ final class SocketGroups {
         return all;
     }
 
-    private void measureTrapped(List<VfioUserClient> trappedClients, List<VfioUserClient> bulkClients,
-                                List<Path> echoSockets) throws IOException, VfioException {
+    private void measureTrapped(
+            List<VfioUserClient> trappedClients, List<VfioUserClient> bulkClients, List<Path> echoSockets)
+            throws IOException, VfioException {
         for (VfioUserClient c : concat(trappedClients, bulkClients)) {
             DeviceTargets.enableMemory(c);
             c.busyPoll(b.o.spin());
@@ -99,7 +112,8 @@ final class SocketGroups {
             if (s <= max) {
                 sizes.add(s);
             } else {
-                b.notes.add("bulk size " + Bench.size(s) + " skipped: above the negotiated max_data_xfer_size " + Bench.size(max));
+                b.notes.add("bulk size " + Bench.size(s) + " skipped: above the negotiated max_data_xfer_size "
+                        + Bench.size(max));
             }
         }
         long largest = sizes.stream().mapToLong(Long::longValue).max().orElse(4);
@@ -118,56 +132,104 @@ final class SocketGroups {
             throws IOException, VfioException {
         int access = RegionAccessMessage.SIZE;
         b.say("trapped: 4-byte config-space reads");
-        b.rows.add(trapped("trapped.config-read", "config read 4 B", access, access + 4, echoSockets, trappedClients,
-                c -> {
+        b.rows.add(trapped(
+                "trapped.config-read", "config read 4 B", access, access + 4, echoSockets, trappedClients, c -> {
                     MemorySegment buf = Arena.ofAuto().allocate(4, 4);
                     return () -> expect(c.read(Vfio.PCI_CONFIG_REGION_INDEX, 0, buf), 4);
                 }));
         b.say("trapped: 4-byte BAR writes");
-        b.rows.add(trapped("trapped.bar-write", "BAR" + w.region() + " write 4 B", access + 4, access,
-                echoSockets, trappedClients, c -> {
+        b.rows.add(trapped(
+                "trapped.bar-write",
+                "BAR" + w.region() + " write 4 B",
+                access + 4,
+                access,
+                echoSockets,
+                trappedClients,
+                c -> {
                     MemorySegment buf = Arena.ofAuto().allocate(4, 4);
                     expect(c.read(w.region(), w.offset(), buf), 4); // write back what is there
                     return () -> expect(c.write(w.region(), w.offset(), buf), 4);
                 }));
     }
 
-    private void bulkRows(List<VfioUserClient> bulkClients, List<Path> echoSockets, List<Long> sizes,
-                          DeviceTargets.Access bulkAt) throws IOException, VfioException {
+    private void bulkRows(
+            List<VfioUserClient> bulkClients, List<Path> echoSockets, List<Long> sizes, DeviceTargets.Access bulkAt)
+            throws IOException, VfioException {
         int access = RegionAccessMessage.SIZE;
         for (long s : sizes) {
             int n = (int) s;
             b.say("bulk: " + Bench.size(s) + " reads and writes");
-            b.rows.add(bulk("bulk.read." + Bench.size(s), "read " + Bench.size(s), access, access + n, n, echoSockets,
-                    bulkClients, c -> {
+            b.rows.add(bulk(
+                    "bulk.read." + Bench.size(s),
+                    "read " + Bench.size(s),
+                    access,
+                    access + n,
+                    n,
+                    echoSockets,
+                    bulkClients,
+                    c -> {
                         MemorySegment buf = Arena.ofAuto().allocate(n, 8);
                         return () -> expect(c.read(bulkAt.region(), bulkAt.offset(), buf), n);
-                    }, BULK_TARGET));
-            b.rows.add(bulk("bulk.write." + Bench.size(s), "write " + Bench.size(s), access + n, access, n, echoSockets,
-                    bulkClients, c -> {
+                    },
+                    BULK_TARGET));
+            b.rows.add(bulk(
+                    "bulk.write." + Bench.size(s),
+                    "write " + Bench.size(s),
+                    access + n,
+                    access,
+                    n,
+                    echoSockets,
+                    bulkClients,
+                    c -> {
                         MemorySegment buf = Arena.ofAuto().allocate(n, 8);
                         return () -> expect(c.write(bulkAt.region(), bulkAt.offset(), buf), n);
-                    }, BULK_TARGET));
+                    },
+                    BULK_TARGET));
         }
     }
 
-    private Row trapped(String id, String label, int request, int reply, List<Path> echoSockets,
-                        List<VfioUserClient> clients, LaneFactory subject) throws IOException, VfioException {
+    private Row trapped(
+            String id,
+            String label,
+            int request,
+            int reply,
+            List<Path> echoSockets,
+            List<VfioUserClient> clients,
+            LaneFactory subject)
+            throws IOException, VfioException {
         List<EchoLane> echo = echoLanes(echoSockets, request, reply);
         try {
             Side floor = new Side("echo", List.copyOf(echo), true, placeEcho());
             Side jvfio = new Side("jvfio", subjectLanes(clients, subject), true, placeServer());
             Rounds rounds = b.alternate(id, floor, echoPid, jvfio, serverPid, TRAPPED_TARGET);
-            return Bench.row(id, "trapped", label, "rt/s", true, Stat.of(jvfio.rates(), true), Stat.of(floor.rates(), true),
-                    Bench.ECHO, Latency.of(jvfio.latencies()), Latency.of(floor.latencies()), rounds,
+            return Bench.row(
+                    id,
+                    "trapped",
+                    label,
+                    "rt/s",
+                    true,
+                    Stat.of(jvfio.rates(), true),
+                    Stat.of(floor.rates(), true),
+                    Bench.ECHO,
+                    Latency.of(jvfio.latencies()),
+                    Latency.of(floor.latencies()),
+                    rounds,
                     Bench.ratioTarget(TRAPPED_TARGET));
         } finally {
             Bench.closeAll(echo);
         }
     }
 
-    private Row bulk(String id, String label, int request, int reply, int payload, List<Path> echoSockets,
-                     List<VfioUserClient> clients, LaneFactory subject, double minRatio)
+    private Row bulk(
+            String id,
+            String label,
+            int request,
+            int reply,
+            int payload,
+            List<Path> echoSockets,
+            List<VfioUserClient> clients,
+            LaneFactory subject,
+            double minRatio)
             throws IOException, VfioException {
         List<EchoLane> echo = echoLanes(echoSockets, request, reply);
         try {
@@ -175,8 +237,19 @@ final class SocketGroups {
             Side jvfio = new Side("jvfio", subjectLanes(clients, subject), false, placeServer());
             Rounds rounds = b.alternate(id, floor, echoPid, jvfio, serverPid, minRatio);
             double mb = payload / 1e6;
-            return Bench.row(id, "bulk", label, "MB/s", true, Stat.of(jvfio.rates(), true).scaled(mb),
-                    Stat.of(floor.rates(), true).scaled(mb), Bench.ECHO, null, null, rounds, Bench.ratioTarget(minRatio));
+            return Bench.row(
+                    id,
+                    "bulk",
+                    label,
+                    "MB/s",
+                    true,
+                    Stat.of(jvfio.rates(), true).scaled(mb),
+                    Stat.of(floor.rates(), true).scaled(mb),
+                    Bench.ECHO,
+                    null,
+                    null,
+                    rounds,
+                    Bench.ratioTarget(minRatio));
         } finally {
             Bench.closeAll(echo);
         }
@@ -185,19 +258,23 @@ final class SocketGroups {
     /** Before each echo round: this thread (the client) low, the echo's connection threads high. */
     private Side.Setup placeEcho() {
         Placement p = b.placement();
-        return p == null ? () -> { } : () -> {
-            p.thisThreadTo(p.lowCpu());
-            p.threadsTo(echoPid, EchoServer.CONNECTION_THREAD, p.highCpu());
-        };
+        return p == null
+                ? () -> {}
+                : () -> {
+                    p.thisThreadTo(p.lowCpu());
+                    p.threadsTo(echoPid, EchoServer.CONNECTION_THREAD, p.highCpu());
+                };
     }
 
     /** Before each subject round: this thread (the client) low, the server's session threads high. */
     private Side.Setup placeServer() {
         Placement p = b.placement();
-        return p == null ? () -> { } : () -> {
-            p.thisThreadTo(p.lowCpu());
-            p.threadsTo(serverPid, VfioUserServer.SESSION_THREAD, p.highCpu());
-        };
+        return p == null
+                ? () -> {}
+                : () -> {
+                    p.thisThreadTo(p.lowCpu());
+                    p.threadsTo(serverPid, VfioUserServer.SESSION_THREAD, p.highCpu());
+                };
     }
 
     private List<EchoLane> echoLanes(List<Path> echoSockets, int request, int reply) throws IOException {
@@ -223,8 +300,7 @@ final class SocketGroups {
         Op create(VfioUserClient client) throws IOException, VfioException;
     }
 
-    static List<Op> subjectLanes(List<VfioUserClient> clients, LaneFactory subject)
-            throws IOException, VfioException {
+    static List<Op> subjectLanes(List<VfioUserClient> clients, LaneFactory subject) throws IOException, VfioException {
         List<Op> lanes = new ArrayList<>();
         for (VfioUserClient c : clients) {
             lanes.add(subject.create(c));

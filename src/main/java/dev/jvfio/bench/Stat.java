@@ -26,6 +26,9 @@ public record Stat(double median, double best, List<Double> rounds) {
 
     /** Every value multiplied by factor (unit conversion). */
     Stat scaled(double factor) {
-        return new Stat(median * factor, best * factor, rounds.stream().map(v -> v * factor).toList());
+        return new Stat(
+                median * factor,
+                best * factor,
+                rounds.stream().map(v -> v * factor).toList());
     }
 }

@@ -1,8 +1,11 @@
 package dev.jvfio.bench;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /** Prints a {@link BenchReport} as a fixed-width table for people. */
 public final class Table {
@@ -19,8 +22,21 @@ public final class Table {
         }
         out.println("settings: " + describe(report.settings()));
         out.println();
-        out.printf(Locale.ROOT, FORMAT, "group", "row", "unit", "subject", "best", "floor", "best", "ratio", "best",
-                "paired [95% CI]", "rounds", "target");
+        out.printf(
+                Locale.ROOT,
+                FORMAT,
+                "group",
+                "row",
+                "unit",
+                "subject",
+                "best",
+                "floor",
+                "best",
+                "ratio",
+                "best",
+                "paired [95% CI]",
+                "rounds",
+                "target");
         String group = null;
         for (Row r : report.rows()) {
             if (group != null && !group.equals(r.group())) {
@@ -28,18 +44,42 @@ public final class Table {
             }
             String g = r.group().equals(group) ? "" : r.group();
             group = r.group();
-            String target = r.target() == null ? ""
+            String target = r.target() == null
+                    ? ""
                     : r.target().text() + "  " + r.target().describe();
-            out.printf(Locale.ROOT, FORMAT, g, r.label(), r.unit(), number(r.subject().median()),
-                    number(r.subject().best()), number(r.floor().median()), number(r.floor().best()),
-                    ratio(r.ratio()), ratio(r.ratioBest()), r.spread() == null ? "" : r.spread().describe(),
-                    r.rounds() == null ? "" : r.rounds().describe(), target);
+            out.printf(
+                    Locale.ROOT,
+                    FORMAT,
+                    g,
+                    r.label(),
+                    r.unit(),
+                    number(r.subject().median()),
+                    number(r.subject().best()),
+                    number(r.floor().median()),
+                    number(r.floor().best()),
+                    ratio(r.ratio()),
+                    ratio(r.ratioBest()),
+                    r.spread() == null ? "" : r.spread().describe(),
+                    r.rounds() == null ? "" : r.rounds().describe(),
+                    target);
             if (r.subjectLatency() != null && r.floorLatency() != null) {
                 Latency s = r.subjectLatency();
                 Latency f = r.floorLatency();
-                out.printf(Locale.ROOT, FORMAT, "", "  latency p50 / p99", "us", number(s.p50Micros()),
-                        number(s.p99Micros()), number(f.p50Micros()), number(f.p99Micros()),
-                        ratio(f.p50Micros() / s.p50Micros()), "", "", "", "");
+                out.printf(
+                        Locale.ROOT,
+                        FORMAT,
+                        "",
+                        "  latency p50 / p99",
+                        "us",
+                        number(s.p50Micros()),
+                        number(s.p99Micros()),
+                        number(f.p50Micros()),
+                        number(f.p99Micros()),
+                        ratio(f.p50Micros() / s.p50Micros()),
+                        "",
+                        "",
+                        "",
+                        "");
             }
         }
         out.println();
@@ -60,13 +100,16 @@ public final class Table {
     }
 
     private static String floors(BenchReport report) {
-        java.util.Map<String, java.util.Set<String>> byGroup = new java.util.LinkedHashMap<>();
+        Map<String, Set<String>> byGroup = new LinkedHashMap<>();
         for (Row r : report.rows()) {
-            byGroup.computeIfAbsent(r.group(), g -> new java.util.LinkedHashSet<>()).add(r.floorName());
+            byGroup.computeIfAbsent(r.group(), g -> new LinkedHashSet<>()).add(r.floorName());
         }
         StringBuilder sb = new StringBuilder();
-        for (Map.Entry<String, java.util.Set<String>> e : byGroup.entrySet()) {
-            sb.append(System.lineSeparator()).append("  ").append(e.getKey()).append(": ")
+        for (Map.Entry<String, Set<String>> e : byGroup.entrySet()) {
+            sb.append(System.lineSeparator())
+                    .append("  ")
+                    .append(e.getKey())
+                    .append(": ")
                     .append(String.join("; ", e.getValue()));
         }
         return sb.toString();

@@ -19,15 +19,28 @@ import java.util.Locale;
  * @param roundsToDecide 0 when decided; else about how many rounds (launches) in all the same
  *                       spread would need to decide, or -1 when more of them would not decide it
  */
-public record Target(String text, boolean met, boolean resolved, String undecided, Verdict verdict, double limit,
-                     Interval interval, int roundsToDecide) {
+public record Target(
+        String text,
+        boolean met,
+        boolean resolved,
+        String undecided,
+        Verdict verdict,
+        double limit,
+        Interval interval,
+        int roundsToDecide) {
     static final String SPANS = "interval spans it";
     static final String NO_INTERVAL = "one round: no interval";
 
     private static Target of(String text, double limit, Interval interval, Verdict verdict, String why, int toDecide) {
         int rounds = toDecide == Integer.MAX_VALUE ? -1 : toDecide; // a projection of "never"
-        return new Target(text, verdict == Verdict.MET, verdict != Verdict.UNDECIDED,
-                verdict == Verdict.UNDECIDED ? why : null, verdict, limit, interval,
+        return new Target(
+                text,
+                verdict == Verdict.MET,
+                verdict != Verdict.UNDECIDED,
+                verdict == Verdict.UNDECIDED ? why : null,
+                verdict,
+                limit,
+                interval,
                 verdict == Verdict.UNDECIDED ? rounds : 0);
     }
 
@@ -54,7 +67,13 @@ public record Target(String text, boolean met, boolean resolved, String undecide
     static Target atMost(double limit, String unit, Interval i) {
         String text = limitText(limit, unit);
         if (!i.known()) {
-            return of(text, limit, i, Verdict.UNDECIDED, i.n() == 0 ? "no readings" : NO_INTERVAL, i.roundsToExclude(limit));
+            return of(
+                    text,
+                    limit,
+                    i,
+                    Verdict.UNDECIDED,
+                    i.n() == 0 ? "no readings" : NO_INTERVAL,
+                    i.roundsToExclude(limit));
         }
         if (i.high() <= limit) {
             return of(text, limit, i, Verdict.MET, null, 0);
@@ -63,7 +82,12 @@ public record Target(String text, boolean met, boolean resolved, String undecide
             return of(text, limit, i, Verdict.MISSED, null, 0);
         }
         // the table's paired column is the ratio to the floor: name the interval judged here
-        return of(text, limit, i, Verdict.UNDECIDED, i.describe(Table::number) + " " + unit + ", " + SPANS,
+        return of(
+                text,
+                limit,
+                i,
+                Verdict.UNDECIDED,
+                i.describe(Table::number) + " " + unit + ", " + SPANS,
                 i.roundsToExclude(limit));
     }
 
@@ -79,8 +103,8 @@ public record Target(String text, boolean met, boolean resolved, String undecide
      * @param floorCpus the floor's CPU time until ready over its launch-to-ready time (median);
      *                  NaN if unknown
      */
-    static Target timeAtMost(double limit, String unit, Interval times, Interval unqueued, double floorCpus,
-                             double busyBelow) {
+    static Target timeAtMost(
+            double limit, String unit, Interval times, Interval unqueued, double floorCpus, double busyBelow) {
         Target plain = atMost(limit, unit, times);
         if (plain.verdict() != Verdict.MISSED) {
             return plain;
@@ -90,11 +114,22 @@ public record Target(String text, boolean met, boolean resolved, String undecide
             String without = unqueued.describe(Table::number) + " " + unit + " without waiting for a CPU";
             return unqueued.high() <= limit
                     ? of(text, limit, times, Verdict.UNDECIDED, without, -1)
-                    : of(text, limit, times, Verdict.UNDECIDED, without + ", " + SPANS, unqueued.roundsToExclude(limit));
+                    : of(
+                            text,
+                            limit,
+                            times,
+                            Verdict.UNDECIDED,
+                            without + ", " + SPANS,
+                            unqueued.roundsToExclude(limit));
         }
         if (floorCpus < busyBelow) {
-            return of(text, limit, times, Verdict.UNDECIDED, String.format(Locale.ROOT,
-                    "machine busy: the floor got %.2f CPUs while starting", floorCpus), -1);
+            return of(
+                    text,
+                    limit,
+                    times,
+                    Verdict.UNDECIDED,
+                    String.format(Locale.ROOT, "machine busy: the floor got %.2f CPUs while starting", floorCpus),
+                    -1);
         }
         return plain;
     }

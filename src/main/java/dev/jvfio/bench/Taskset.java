@@ -7,8 +7,7 @@ import java.util.concurrent.TimeUnit;
 
 /** The CPU affinity of one thread (or process) through the {@code taskset} command. */
 final class Taskset {
-    private Taskset() {
-    }
+    private Taskset() {}
 
     /** The affinity mask of {@code tid} in hexadecimal, as {@code taskset -p} prints it. */
     static String mask(long tid) throws IOException {

@@ -57,7 +57,8 @@ final class BackingFiles {
 
     /** How a message names the file: the option or config field it came from. */
     static String named(DeviceSpec s, Path config) {
-        return config == null ? "--backing-file " + s.backingFile()
+        return config == null
+                ? "--backing-file " + s.backingFile()
                 : "config " + config + ": " + s.name() + ".backing-file " + s.backingFile();
     }
 
@@ -76,14 +77,16 @@ final class BackingFiles {
                 throw new UsageError(what + ": directory " + parent + " does not exist");
             }
             if (Files.exists(file) && !Files.isRegularFile(file)) {
-                throw new UsageError(what + ": " + (Files.isDirectory(file) ? "is a directory" : "is not a regular file")
-                        + "; device memory needs a file of its own");
+                throw new UsageError(
+                        what + ": " + (Files.isDirectory(file) ? "is a directory" : "is not a regular file")
+                                + "; device memory needs a file of its own");
             }
             BackingFile.State state;
             try {
                 state = BackingFile.inspect(file);
             } catch (NativeException e) {
-                throw refusal(s, e, config).orElseGet(() -> new UsageError(what + ": cannot open it: " + Reasons.of(e)));
+                throw refusal(s, e, config)
+                        .orElseGet(() -> new UsageError(what + ": cannot open it: " + Reasons.of(e)));
             }
             long wanted = ProfileWiring.effectiveMemory(s);
             if (state.exists() && state.size() != 0 && state.size() != wanted && !resize) {
@@ -115,7 +118,8 @@ final class BackingFiles {
                     + new ByteSize(had).human() + " to " + new ByteSize(wanted).human() + " (" + RESIZE_OPTION + ")"
                     + (wanted < had ? "; the bytes past " + new ByteSize(wanted).human() + " are gone" : "");
         } catch (NativeException e) {
-            throw refusal(s, e, null).orElseGet(() -> new UsageError(named(s, null) + ": cannot resize it: " + Reasons.of(e)));
+            throw refusal(s, e, null)
+                    .orElseGet(() -> new UsageError(named(s, null) + ": cannot resize it: " + Reasons.of(e)));
         }
     }
 
@@ -124,9 +128,12 @@ final class BackingFiles {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof BackingFile.InUseException e) {
                 long self = ProcessHandle.current().pid();
-                String who = e.holderPid().isEmpty() ? "another process"
-                        : e.holderPid().getAsLong() == self ? "another device of this server"
-                        : "pid " + e.holderPid().getAsLong() + " (another jvfio serve, or a client it passed the file to)";
+                String who = e.holderPid().isEmpty()
+                        ? "another process"
+                        : e.holderPid().getAsLong() == self
+                                ? "another device of this server"
+                                : "pid " + e.holderPid().getAsLong()
+                                        + " (another jvfio serve, or a client it passed the file to)";
                 return Optional.of(new UsageError(named(s, config) + " is in use by " + who
                         + "; a device memory file serves one device at a time"));
             }
@@ -142,7 +149,9 @@ final class BackingFiles {
         String asked = new ByteSize(wanted).human();
         return new UsageError(named(s, config) + " holds " + has + " of device memory, not the " + asked + " asked for;"
                 + " serve it as it is with --mem-size " + new ByteSize(holds).qemu() + ", or add " + RESIZE_OPTION
-                + " to " + (wanted > holds ? "grow it to " + asked : "shrink it to " + asked + " (the bytes past "
-                + asked + " are lost)"));
+                + " to "
+                + (wanted > holds
+                        ? "grow it to " + asked
+                        : "shrink it to " + asked + " (the bytes past " + asked + " are lost)"));
     }
 }

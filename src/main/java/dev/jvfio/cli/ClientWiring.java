@@ -1,11 +1,11 @@
 package dev.jvfio.cli;
 
-import dev.jvfio.lspci.DeviceView;
 import dev.jvfio.client.ServerCapabilities;
 import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.DeviceInfo;
 import dev.jvfio.device.IrqInfo;
 import dev.jvfio.device.RegionInfo;
+import dev.jvfio.lspci.DeviceView;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -22,8 +22,10 @@ final class ClientWiring implements DeviceView {
         try {
             return new ClientWiring(VfioUserClient.connect(socket));
         } catch (IOException e) {
-            throw new CommandFailure("cannot connect to " + socket + ": " + e.getMessage()
-                    + " (is 'jvfio serve' running there, and is no other client attached?)", e);
+            throw new CommandFailure(
+                    "cannot connect to " + socket + ": " + e.getMessage()
+                            + " (is 'jvfio serve' running there, and is no other client attached?)",
+                    e);
         }
     }
 

@@ -16,12 +16,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Wiring of the vfio-user conformance checker (dev.jvfio.conform): options in, report out. */
-@Command(name = "conform", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "conform",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         header = "Check any vfio-user server against what the specification requires of it.",
         description = {
             "Connects as a careful client (one connection per check) and prints one line per",
             "check: PASS, FAIL or SKIP, its behaviour id and the reason (docs/conform.md lists",
-            "them). Resets the device at the end. Exit code 0 when nothing failed, 1 otherwise."})
+            "them). Resets the device at the end. Exit code 0 when nothing failed, 1 otherwise."
+        })
 final class ConformCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -29,14 +33,22 @@ final class ConformCommand implements Callable<Integer> {
     @Option(names = "--socket", paramLabel = "PATH", required = true, description = "Socket of the server to check.")
     Path socket;
 
-    @Option(names = "--only", paramLabel = "IDS", split = ",",
-            description = "Run only these checks: ids (VU-3.2/minor-zero) or id prefixes (VU-3, VU-6.1), comma-separated.")
+    @Option(
+            names = "--only",
+            paramLabel = "IDS",
+            split = ",",
+            description =
+                    "Run only these checks: ids (VU-3.2/minor-zero) or id prefixes (VU-3, VU-6.1), comma-separated.")
     List<String> only = List.of();
 
     @Option(names = "--json", description = "Print the report as JSON instead of lines.")
     boolean json;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", converter = Converters.Delay.class,
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            defaultValue = "10s",
+            converter = Converters.Delay.class,
             description = "How long a reply may take (default: 10s; DEVICE_RESET may take six times as long).")
     Duration timeout;
 

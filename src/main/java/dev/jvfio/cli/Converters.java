@@ -55,7 +55,8 @@ final class Converters {
         @Override
         public Path convert(String value) {
             if (value.indexOf('\0') >= 0) throw new TypeConversionException("a path cannot hold a NUL character");
-            if (value.indexOf('\uFFFD') >= 0) throw new TypeConversionException("the path holds bytes that are not UTF-8");
+            if (value.indexOf('\uFFFD') >= 0)
+                throw new TypeConversionException("the path holds bytes that are not UTF-8");
             try {
                 return Path.of(value);
             } catch (InvalidPathException e) {

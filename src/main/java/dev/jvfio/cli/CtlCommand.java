@@ -18,18 +18,28 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code jvfio ctl}: talks to a running serve's control socket (docs/faults.md). */
-@Command(name = "ctl", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "ctl",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         header = "Look at and act on the devices a running 'jvfio serve' serves.",
         description = {
             "Talks to the control socket of 'jvfio serve' (control.sock beside its device",
-            "sockets, or --control). Commands: status, unplug DEV, inject DEV FAULT, recover DEV."},
-        subcommands = {CtlCommand.Status.class, CtlCommand.Unplug.class, CtlCommand.Inject.class,
-            CtlCommand.Recover.class})
+            "sockets, or --control). Commands: status, unplug DEV, inject DEV FAULT, recover DEV."
+        },
+        subcommands = {
+            CtlCommand.Status.class,
+            CtlCommand.Unplug.class,
+            CtlCommand.Inject.class,
+            CtlCommand.Recover.class
+        })
 final class CtlCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--control", paramLabel = "PATH",
+    @Option(
+            names = "--control",
+            paramLabel = "PATH",
             description = "serve's control socket (default: control.sock in $XDG_RUNTIME_DIR/jvfio, else ./run).")
     Path control;
 
@@ -40,7 +50,9 @@ final class CtlCommand implements Runnable {
 
     Path socket() {
         if (control != null) PathArgs.requireSocket("--control", control);
-        return control != null ? control.toAbsolutePath() : SocketPaths.directory(System.getenv()).resolve("control.sock");
+        return control != null
+                ? control.toAbsolutePath()
+                : SocketPaths.directory(System.getenv()).resolve("control.sock");
     }
 
     /** Sends one request; prints the error and returns false when serve refused it. */
@@ -50,8 +62,10 @@ final class CtlCommand implements Runnable {
         try {
             answer = ControlClient.call(path, r);
         } catch (IOException e) {
-            throw new CommandFailure("cannot talk to serve's control socket " + path + ": " + e.getMessage()
-                    + " (is 'jvfio serve' running? its socket may be elsewhere: --control PATH)", e);
+            throw new CommandFailure(
+                    "cannot talk to serve's control socket " + path + ": " + e.getMessage()
+                            + " (is 'jvfio serve' running? its socket may be elsewhere: --control PATH)",
+                    e);
         }
         if (!answer.path("ok").asBoolean(false)) {
             throw new CommandFailure(answer.path("error").asText("serve refused the request"));
@@ -59,11 +73,15 @@ final class CtlCommand implements Runnable {
         return answer;
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Per device: profile, client, DMA windows, IRQs armed, resets, counters, messages and errors.")
+    @Command(
+            name = "status",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Per device: profile, client, DMA windows, IRQs armed, resets, counters, messages and errors.")
     static final class Status implements Callable<Integer> {
         @ParentCommand
         CtlCommand ctl;
+
         @Spec
         CommandSpec spec;
 
@@ -80,12 +98,17 @@ final class CtlCommand implements Runnable {
         }
     }
 
-    @Command(name = "unplug", mixinStandardHelpOptions = true,
-            description = {"Ask the VMM to let the device go (REQ interrupt, QMP device_del) and wait until",
-                "its client disconnected or serve's --detach-timeout passed. Exit 1 if it did not detach."})
+    @Command(
+            name = "unplug",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Ask the VMM to let the device go (REQ interrupt, QMP device_del) and wait until",
+                "its client disconnected or serve's --detach-timeout passed. Exit 1 if it did not detach."
+            })
     static final class Unplug implements Callable<Integer> {
         @ParentCommand
         CtlCommand ctl;
+
         @Spec
         CommandSpec spec;
 
@@ -99,12 +122,17 @@ final class CtlCommand implements Runnable {
         }
     }
 
-    @Command(name = "inject", mixinStandardHelpOptions = true,
-            description = {"Make the device fail: error, fall-off-bus, stall (with --for), reset-fail.",
-                "See docs/faults.md for what the guest and QEMU see."})
+    @Command(
+            name = "inject",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Make the device fail: error, fall-off-bus, stall (with --for), reset-fail.",
+                "See docs/faults.md for what the guest and QEMU see."
+            })
     static final class Inject implements Callable<Integer> {
         @ParentCommand
         CtlCommand ctl;
+
         @Spec
         CommandSpec spec;
 
@@ -132,17 +160,20 @@ final class CtlCommand implements Runnable {
             if (forMs != null && f != Fault.STALL) {
                 throw new UsageError("--for is for stall only; " + fault + " lasts until 'jvfio ctl recover'");
             }
-            JsonNode answer = ctl.call(new ControlRequest("inject", device, f,
-                    forMs == null ? null : Duration.ofMillis(forMs)));
+            JsonNode answer =
+                    ctl.call(new ControlRequest("inject", device, f, forMs == null ? null : Duration.ofMillis(forMs)));
             return report(spec, answer, true);
         }
     }
 
-    @Command(name = "recover", mixinStandardHelpOptions = true,
+    @Command(
+            name = "recover",
+            mixinStandardHelpOptions = true,
             description = "End the device's faults (it then may need a reset, as hardware does).")
     static final class Recover implements Callable<Integer> {
         @ParentCommand
         CtlCommand ctl;
+
         @Spec
         CommandSpec spec;
 
@@ -157,7 +188,8 @@ final class CtlCommand implements Runnable {
 
     static int report(CommandSpec spec, JsonNode answer, boolean success) {
         PrintWriter out = spec.commandLine().getOut();
-        out.println(answer.path("device").asText() + ": " + answer.path("message").asText());
+        out.println(
+                answer.path("device").asText() + ": " + answer.path("message").asText());
         out.flush();
         return success ? 0 : Main.EXIT_FAILURE;
     }

@@ -1,5 +1,7 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.hw.GpuSpec;
+import dev.jvfio.profile.DeviceProfiles;
 import dev.jvfio.units.ByteSize;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,10 +21,19 @@ import java.util.List;
  * @param qmp          the QMP socket of the VMM that attaches the device (asked to unplug it when it
  *                     must go), or null
  */
-public record DeviceSpec(String name, String profile, Path socket, Long memSize, String memoryEnable, String layout,
-                         Duration readyDelay, Path backingFile, Path qmp) {
+public record DeviceSpec(
+        String name,
+        String profile,
+        Path socket,
+        Long memSize,
+        String memoryEnable,
+        String layout,
+        Duration readyDelay,
+        Path backingFile,
+        Path qmp) {
     /** gh200, gh200-480gb, gh200-sku, gb200, gb300, sample: whatever the profile factory builds. */
-    public static final List<String> PROFILES = dev.jvfio.profile.DeviceProfiles.names();
+    public static final List<String> PROFILES = DeviceProfiles.names();
+
     public static final List<String> MEMORY_ENABLE = List.of("ignore", "hardware", "strict");
     public static final List<String> LAYOUTS = List.of("bar", "region");
     public static final String DEFAULT_PROFILE = "gh200";
@@ -30,7 +41,7 @@ public record DeviceSpec(String name, String profile, Path socket, Long memSize,
     public static final String DEFAULT_LAYOUT = "bar";
     public static final Duration DEFAULT_READY_DELAY = Duration.ZERO;
     /** Longest --ready-delay: the simulated GPU's own limit. */
-    public static final Duration MAX_READY_DELAY = dev.jvfio.hw.GpuSpec.MAX_NOT_READY_AFTER_RESET;
+    public static final Duration MAX_READY_DELAY = GpuSpec.MAX_NOT_READY_AFTER_RESET;
     /**
      * Most devices one serve process takes: each holds a socket, a thread and a memory file, and QEMU
      * attaches at most 15 GPUs to one VM (NUMA node ids below 128, 8 per GPU), so 256 already covers
@@ -57,8 +68,12 @@ public record DeviceSpec(String name, String profile, Path socket, Long memSize,
         Long mem = ProfileWiring.effectiveMemory(this);
         if (mem != null) sb.append(", ").append(new ByteSize(mem).human());
         if (!profile.equals("sample")) {
-            sb.append(", memory-enable ").append(memoryEnable).append(", layout ").append(layout);
-            if (!readyDelay.isZero()) sb.append(", ready-delay ").append(readyDelay.toMillis()).append("ms");
+            sb.append(", memory-enable ")
+                    .append(memoryEnable)
+                    .append(", layout ")
+                    .append(layout);
+            if (!readyDelay.isZero())
+                sb.append(", ready-delay ").append(readyDelay.toMillis()).append("ms");
         }
         if (backingFile != null) sb.append(", memory in ").append(backingFile);
         return sb.toString();

@@ -11,11 +11,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Hidden: runs the hardening fuzzer (dev.jvfio.fuzz) against two in-process GPU servers for a long bound. */
-@Command(name = "fuzz", hidden = true, mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = {"Fuzzes one device of a two-device server in this process with hostile vfio-user clients",
+@Command(
+        name = "fuzz",
+        hidden = true,
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = {
+            "Fuzzes one device of a two-device server in this process with hostile vfio-user clients",
             "while a probe client uses the other; prints progress every 10 s, then a summary and any",
-            "contract violation. Exit 1 on failure."},
-        footer = {"",
+            "contract violation. Exit 1 on failure."
+        },
+        footer = {
+            "",
             "The summary:",
             "  hostile messages   messages the fuzzer sent (cut-short ones and stray replies included)",
             "  replies checked    replies received and checked against what the request allows",
@@ -31,10 +38,12 @@ import picocli.CommandLine.Spec;
             "  server fds         open fds of this process before the run and after every client left",
             "                     (must be equal)",
             "  fuzzer DMA mappings left  mappings of the fuzzer's DMA memory still in the server (must be 0)",
-            "  FAILURES           contract violations: wrong replies, a dead probe device, leaks"})
+            "  FAILURES           contract violations: wrong replies, a dead probe device, leaks"
+        })
 final class FuzzCommand implements Callable<Integer> {
     /** A week: longer runs are better done as several seeds. */
     static final long MAX_SECONDS = 7 * 24 * 3600;
+
     static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
 
     @Spec
@@ -52,7 +61,8 @@ final class FuzzCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (seconds < 1 || seconds > MAX_SECONDS) {
-            throw new UsageError("--seconds " + seconds + " is out of range; allowed: 1 to " + MAX_SECONDS + " (a week)");
+            throw new UsageError(
+                    "--seconds " + seconds + " is out of range; allowed: 1 to " + MAX_SECONDS + " (a week)");
         }
         if (!DeviceSpec.PROFILES.contains(profile)) {
             throw new UsageError("--profile: '" + profile + "' is not allowed; allowed values: "

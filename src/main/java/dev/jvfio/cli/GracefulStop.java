@@ -53,7 +53,8 @@ final class GracefulStop {
             if (clients && !timeout.isZero()) {
                 log.info("SIG" + sig.getName() + ": asking the VMMs to let go of the devices first (up to "
                         + timeout.toSeconds() + " s; signal again to stop at once)");
-                List<Unplugger.Outcome> outcomes = new Unplugger(timeout, log::info).unplug(devices, () -> signals.get() > 1);
+                List<Unplugger.Outcome> outcomes =
+                        new Unplugger(timeout, log::info).unplug(devices, () -> signals.get() > 1);
                 if (outcomes.stream().anyMatch(Unplugger.Outcome::asked)) status = 0; // a graceful unplug ran
                 for (Unplugger.Outcome o : outcomes) {
                     if (o.detached()) {

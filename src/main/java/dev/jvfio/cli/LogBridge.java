@@ -1,5 +1,6 @@
 package dev.jvfio.cli;
 
+import java.text.MessageFormat;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -33,7 +34,7 @@ final class LogBridge extends Handler {
         if (!isLoggable(r)) return;
         String message = r.getMessage();
         if (r.getParameters() != null && r.getParameters().length > 0) {
-            message = java.text.MessageFormat.format(message, r.getParameters());
+            message = MessageFormat.format(message, r.getParameters());
         }
         Throwable t = r.getThrown();
         log.record(message + (t == null ? "" : ": " + t));

@@ -1,11 +1,11 @@
 package dev.jvfio.cli;
 
+import dev.jvfio.device.RegionInfo;
+import dev.jvfio.device.Vfio;
 import dev.jvfio.lspci.DeviceView;
 import dev.jvfio.lspci.HexDump;
 import dev.jvfio.lspci.PciText;
 import dev.jvfio.lspci.VfioUserView;
-import dev.jvfio.device.RegionInfo;
-import dev.jvfio.device.Vfio;
 import dev.jvfio.pci.ConfigSpace;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -17,13 +17,18 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "lspci", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
+@Command(
+        name = "lspci",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        sortOptions = false,
         header = "Show a served device like lspci, plus its vfio-user regions and IRQs.",
         description = {
             "Connects to a served device as a vfio-user client and prints it like",
             "lspci -n, then the vfio-user view (regions with sizes, flags and sparse",
             "mmap areas; IRQ indexes). pciutils reads the -xxxx output back:",
-            "jvfio lspci --socket S -xxxx > dump; lspci -F dump -vvv"})
+            "jvfio lspci --socket S -xxxx > dump; lspci -F dump -vvv"
+        })
 final class LspciCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -74,7 +79,8 @@ final class LspciCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (socket.toString().isEmpty()) throw new UsageError("--socket: the path is empty");
         if (!Files.exists(socket)) {
-            throw new CommandFailure(socket + ": no such socket (is 'jvfio serve' running? it prints its socket paths)");
+            throw new CommandFailure(
+                    socket + ": no such socket (is 'jvfio serve' running? it prints its socket paths)");
         }
         try (DeviceView dev = connector.apply(socket)) {
             RegionInfo cfgInfo = dev.regionInfo(Vfio.PCI_CONFIG_REGION_INDEX);

@@ -10,17 +10,31 @@ import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * Entry point of the jvfio command: a picocli tree of subcommands. Exit 0 ok, 1 failure, 2 bad
  * usage. No path prints a stack trace: an unexpected failure prints one line naming it and the file
  * its details went to.
  */
-@Command(name = "jvfio", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "jvfio",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "A vfio-user PCI device server with a simulated NVIDIA Grace Hopper GPU.",
-        subcommands = {ServeCommand.class, LspciCommand.class, QemuArgsCommand.class, BenchCommand.class, FuzzCommand.class,
-            PeekCommand.class, TraceCommand.class, ConformCommand.class, MigrateCommand.class, CtlCommand.class,
-            CommandLine.HelpCommand.class})
+        subcommands = {
+            ServeCommand.class,
+            LspciCommand.class,
+            QemuArgsCommand.class,
+            BenchCommand.class,
+            FuzzCommand.class,
+            PeekCommand.class,
+            TraceCommand.class,
+            ConformCommand.class,
+            MigrateCommand.class,
+            CtlCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_USAGE = 2;
@@ -34,7 +48,7 @@ public final class Main implements Runnable {
         }
     }
 
-    @picocli.CommandLine.Spec
+    @Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -45,8 +59,10 @@ public final class Main implements Runnable {
     /** The commands --help lists, as "serve, lspci, ... or peek". */
     static String commands(CommandLine cl) {
         List<String> names = cl.getSubcommands().entrySet().stream()
-                .filter(e -> !e.getValue().getCommandSpec().usageMessage().hidden() && !e.getKey().equals("help"))
-                .map(e -> e.getKey()).toList();
+                .filter(e -> !e.getValue().getCommandSpec().usageMessage().hidden()
+                        && !e.getKey().equals("help"))
+                .map(e -> e.getKey())
+                .toList();
         return String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.getLast();
     }
 
@@ -96,7 +112,8 @@ public final class Main implements Runnable {
         }
         if (ex instanceof CommandFailure) {
             err.println(level + name + ": " + ex.getMessage());
-            if (ex.getCause() != null && System.getenv("JVFIO_DEBUG") != null) ex.getCause().printStackTrace(err);
+            if (ex.getCause() != null && System.getenv("JVFIO_DEBUG") != null)
+                ex.getCause().printStackTrace(err);
             err.flush();
             return EXIT_FAILURE;
         }

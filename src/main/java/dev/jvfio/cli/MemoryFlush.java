@@ -5,6 +5,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import sun.misc.Signal;
 
 /**
  * Flush on demand: SIGUSR1 makes serve write every device memory file's dirty pages to disk
@@ -18,9 +19,12 @@ final class MemoryFlush {
 
     /** Handles SIGUSR1 for the backing files of {@code specs}; without a signal API, nothing. */
     static void onSignal(List<DeviceSpec> specs, ServeLog log) {
-        List<Path> files = specs.stream().map(DeviceSpec::backingFile).filter(f -> f != null).toList();
+        List<Path> files = specs.stream()
+                .map(DeviceSpec::backingFile)
+                .filter(f -> f != null)
+                .toList();
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal(SIGNAL), sig -> log.info(flush(files)));
+            Signal.handle(new Signal(SIGNAL), sig -> log.info(flush(files)));
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             log.info("SIGUSR1 cannot flush here (" + e.getMessage() + "); 'sync FILE' flushes a backing file");
         }

@@ -41,7 +41,8 @@ final class MetricsAddress implements ITypeConverter<InetSocketAddress> {
         } catch (NumberFormatException e) {
             throw bad(value);
         }
-        if (p < 0 || p > 65535) throw new TypeConversionException("port " + p + " is not in 0..65535 (0: any free port)");
+        if (p < 0 || p > 65535)
+            throw new TypeConversionException("port " + p + " is not in 0..65535 (0: any free port)");
         try {
             InetAddress address = host.isEmpty() ? InetAddress.getLoopbackAddress() : InetAddress.getByName(host);
             return new InetSocketAddress(address, p);

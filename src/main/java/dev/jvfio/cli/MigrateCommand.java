@@ -20,7 +20,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Wires {@code jvfio migrate} to {@link Migrator}: two client connections, a plan, printed phases. */
-@Command(name = "migrate", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "migrate",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         header = "Move a device's migration state from one vfio-user server to another.",
         description = {
             "Connects to both servers as a client (no VM may be attached to either) and migrates as a",
@@ -29,7 +32,8 @@ import picocli.CommandLine.Spec;
             "destination until its end, the source stops and the destination runs. Prints each phase",
             "with bytes and time, and progress on long transfers. Knows nothing of the stream's format:",
             "works against any server that follows the protocol. On failure the source is asked back to",
-            "RUNNING and the exit code is 1, with the server and its errno named."})
+            "RUNNING and the exit code is 1, with the server and its errno named."
+        })
 final class MigrateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -40,11 +44,16 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--to", paramLabel = "SOCK", required = true, description = "Socket of the destination server.")
     Path to;
 
-    @Option(names = "--precopy", description = "Use PRE_COPY when the source offers it (most data moves while it runs).")
+    @Option(
+            names = "--precopy",
+            description = "Use PRE_COPY when the source offers it (most data moves while it runs).")
     boolean precopy;
 
-    @Option(names = "--max-downtime", paramLabel = "MS",
-            description = "With --precopy: do precopy rounds until the rest is expected to move within MS (default: 300).")
+    @Option(
+            names = "--max-downtime",
+            paramLabel = "MS",
+            description =
+                    "With --precopy: do precopy rounds until the rest is expected to move within MS (default: 300).")
     long maxDowntimeMs = MigrationPlan.DEFAULT_DOWNTIME.toMillis();
 
     @Override
@@ -59,7 +68,8 @@ final class MigrateCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         MigrationPlan plan = new MigrationPlan(precopy, Duration.ofMillis(maxDowntimeMs), MigrationPlan.DEFAULT_ROUNDS);
-        try (VfioUserClient source = connect(from, "source"); VfioUserClient destination = connect(to, "destination")) {
+        try (VfioUserClient source = connect(from, "source");
+                VfioUserClient destination = connect(to, "destination")) {
             MigrationResult r = Migrator.migrate(source, destination, plan, new Printer(out));
             out.println("migrated " + bytes(r.bytes()) + ": downtime " + ms(r.downtimeNanos())
                     + " (source stopped to destination running)");
@@ -75,8 +85,10 @@ final class MigrateCommand implements Callable<Integer> {
         try {
             return VfioUserClient.connect(socket);
         } catch (IOException e) {
-            throw new CommandFailure(side + ": cannot connect to " + socket + ": " + e.getMessage()
-                    + " (is a server running there, and no other client attached?)", e);
+            throw new CommandFailure(
+                    side + ": cannot connect to " + socket + ": " + e.getMessage()
+                            + " (is a server running there, and no other client attached?)",
+                    e);
         }
     }
 

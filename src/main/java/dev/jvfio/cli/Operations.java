@@ -39,12 +39,14 @@ final class Operations implements AutoCloseable {
             try {
                 endpoint = MetricsEndpoint.start(metricsAddress);
             } catch (IOException | RuntimeException e) {
-                throw new CommandFailure("--metrics: cannot listen on " + describe(metricsAddress) + ": " + e.getMessage(), e);
+                throw new CommandFailure(
+                        "--metrics: cannot listen on " + describe(metricsAddress) + ": " + e.getMessage(), e);
             }
-            log.info("metrics on http://" + describe(new InetSocketAddress(metricsAddress.getAddress(), endpoint.port()))
-                    + "/metrics");
+            log.info("metrics on http://"
+                    + describe(new InetSocketAddress(metricsAddress.getAddress(), endpoint.port())) + "/metrics");
         }
-        return new Operations(ServiceManager.fromEnvironment(env, ProcessHandle.current().pid(), log::info), endpoint);
+        return new Operations(
+                ServiceManager.fromEnvironment(env, ProcessHandle.current().pid(), log::info), endpoint);
     }
 
     private static String describe(InetSocketAddress a) {
@@ -95,8 +97,8 @@ final class Operations implements AutoCloseable {
 
     private String statusLine() {
         int c = clients.get();
-        return "serving " + devices + " device" + (devices == 1 ? "" : "s") + ", " + c + " client"
-                + (c == 1 ? "" : "s") + " attached";
+        return "serving " + devices + " device" + (devices == 1 ? "" : "s") + ", " + c + " client" + (c == 1 ? "" : "s")
+                + " attached";
     }
 
     @Override

@@ -40,7 +40,8 @@ final class OutputFile implements AutoCloseable {
     /** All bytes are written: the file takes its new content. */
     void commit() throws IOException {
         stream.close();
-        if (temporary != null) Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        if (temporary != null)
+            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         committed = true;
     }
 

@@ -37,7 +37,8 @@ final class PathArgs {
         if (Files.isDirectory(file)) throw new UsageError(option + " " + file + " is a directory");
         try {
             if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-                if (!Files.isWritable(file)) throw new UsageError(option + " " + file + ": cannot write it: permission denied");
+                if (!Files.isWritable(file))
+                    throw new UsageError(option + " " + file + ": cannot write it: permission denied");
                 return;
             }
             Files.createFile(file);

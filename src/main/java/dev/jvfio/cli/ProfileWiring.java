@@ -1,12 +1,12 @@
 package dev.jvfio.cli;
 
-import dev.jvfio.units.ByteSize;
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.nvgrace.MemoryEnablePolicy;
 import dev.jvfio.nvgrace.RegionLayout;
 import dev.jvfio.profile.DeviceProfiles;
 import dev.jvfio.profile.GpuOptions;
 import dev.jvfio.profile.GpuProfile;
+import dev.jvfio.units.ByteSize;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Optional;
@@ -27,7 +27,9 @@ final class ProfileWiring implements DeviceMaker {
     /** The device memory a spec ends up with: its own size or its profile's default (null for sample). */
     static Long effectiveMemory(DeviceSpec spec) {
         if (spec.memSize() != null) return spec.memSize();
-        return GpuProfile.byName(spec.profile()).map(GpuProfile::defaultMemorySize).orElse(null);
+        return GpuProfile.byName(spec.profile())
+                .map(GpuProfile::defaultMemorySize)
+                .orElse(null);
     }
 
     /** Whether devices of {@code profile} have device memory (to size, or to keep in a backing file). */

@@ -33,8 +33,8 @@ public final class Progress {
         int percent = (int) Math.min(100, done * 100 / total);
         if (percent == lastPercent || (!terminal && percent / 10 == lastPercent / 10 && lastPercent >= 0)) return;
         lastPercent = percent;
-        String line = "jvfio: " + task + ": " + new ByteSize(done).human() + " of " + new ByteSize(total).human()
-                + " (" + percent + "%)";
+        String line = "jvfio: " + task + ": " + new ByteSize(done).human() + " of " + new ByteSize(total).human() + " ("
+                + percent + "%)";
         err.print(terminal ? "\r" + line : line + "\n");
         err.flush();
     }

@@ -18,21 +18,27 @@ final class QemuArgsHint {
     private QemuArgsHint() {}
 
     static String of(List<DeviceSpec> specs) {
-        List<DeviceSpec> gpus = specs.stream().filter(s -> ProfileWiring.effectiveMemory(s) != null).toList();
+        List<DeviceSpec> gpus = specs.stream()
+                .filter(s -> ProfileWiring.effectiveMemory(s) != null)
+                .toList();
         if (gpus.isEmpty()) {
             return "attach each device with its -device option above; the guest RAM must be shared"
                     + " (-object memory-backend-memfd,...,share=on; see docs/qemu.md)";
         }
         String profile = gpus.getFirst().profile();
         Long mem = ProfileWiring.effectiveMemory(gpus.getFirst());
-        boolean alike = gpus.stream().allMatch(s -> s.profile().equals(profile)
-                && mem.equals(ProfileWiring.effectiveMemory(s)));
+        boolean alike = gpus.stream()
+                .allMatch(s -> s.profile().equals(profile) && mem.equals(ProfileWiring.effectiveMemory(s)));
         List<DeviceSpec> shown = gpus.subList(0, Math.min(gpus.size(), MAX_GPUS_PER_VM));
-        StringBuilder sb = new StringBuilder(gpus.size() > MAX_GPUS_PER_VM
-                ? "for the QEMU options of a VM with the first " + MAX_GPUS_PER_VM + " GPUs" : "for all the QEMU options");
+        StringBuilder sb = new StringBuilder(
+                gpus.size() > MAX_GPUS_PER_VM
+                        ? "for the QEMU options of a VM with the first " + MAX_GPUS_PER_VM + " GPUs"
+                        : "for all the QEMU options");
         sb.append(" run 'jvfio qemu-args");
-        for (DeviceSpec s : shown) sb.append(" --socket ").append(ShellWords.quote(s.socket().toString()));
-        if (!profile.equals(DeviceSpec.DEFAULT_PROFILE)) sb.append(" --profile ").append(profile);
+        for (DeviceSpec s : shown)
+            sb.append(" --socket ").append(ShellWords.quote(s.socket().toString()));
+        if (!profile.equals(DeviceSpec.DEFAULT_PROFILE))
+            sb.append(" --profile ").append(profile);
         sb.append(" --mem-size ").append(new ByteSize(mem).qemu()).append('\'');
         if (gpus.size() > MAX_GPUS_PER_VM) {
             sb.append(" (QEMU takes at most ").append(MAX_GPUS_PER_VM).append(" GPUs per VM: one such command per VM)");

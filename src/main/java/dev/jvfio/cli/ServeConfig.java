@@ -1,22 +1,23 @@
 package dev.jvfio.cli;
 
-import dev.jvfio.units.ByteSize;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jvfio.profile.GpuProfile;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import dev.jvfio.profile.GpuProfile;
+import dev.jvfio.units.ByteSize;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,12 +41,13 @@ import java.util.Map;
  */
 public final class ServeConfig {
     public static final List<String> TOP_FIELDS = List.of("devices");
-    public static final List<String> DEVICE_FIELDS = List.of("name", "profile", "socket", "mem-size", "memory-enable",
-            "layout", "ready-delay", "backing-file", "qmp");
+    public static final List<String> DEVICE_FIELDS = List.of(
+            "name", "profile", "socket", "mem-size", "memory-enable", "layout", "ready-delay", "backing-file", "qmp");
 
     /** In a holder: only a --config needs Jackson's tree model, and setting it up costs startup time. */
     private static final class Json {
-        static final ObjectMapper MAPPER = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+        static final ObjectMapper MAPPER = new ObjectMapper()
+                .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
@@ -58,7 +60,12 @@ public final class ServeConfig {
     static final int MAX_BYTES = 1 << 20;
 
     public static List<DeviceSpec> read(Path file, Defaults defaults, Map<String, String> env) {
-        return parse(file.toString(), text(file), defaults, env, file.toAbsolutePath().getParent());
+        return parse(
+                file.toString(),
+                text(file),
+                defaults,
+                env,
+                file.toAbsolutePath().getParent());
     }
 
     /** The file as UTF-8 text, at most {@link #MAX_BYTES} (a device such as /dev/zero never ends). */
@@ -73,11 +80,16 @@ public final class ServeConfig {
             throw new UsageError("config " + file + ": cannot read it: " + Reasons.of(e));
         }
         if (bytes.length > MAX_BYTES) {
-            throw new UsageError("config " + file + ": larger than " + (MAX_BYTES >> 20) + " MiB; a config is a short JSON file");
+            throw new UsageError(
+                    "config " + file + ": larger than " + (MAX_BYTES >> 20) + " MiB; a config is a short JSON file");
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new UsageError("config " + file + ": not UTF-8 text (byte " + firstBadByte(bytes) + " is not UTF-8)");
         }
@@ -85,21 +97,25 @@ public final class ServeConfig {
 
     /** Offset of the first byte that does not decode as UTF-8. */
     private static int firstBadByte(byte[] bytes) {
-        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        var decoder = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(bytes);
-        var result = decoder.decode(in, java.nio.CharBuffer.allocate(bytes.length + 1), true);
+        var result = decoder.decode(in, CharBuffer.allocate(bytes.length + 1), true);
         return result.isError() ? in.position() : bytes.length;
     }
 
-    static List<DeviceSpec> parse(String source, String text, Defaults defaults, Map<String, String> env, Path baseDir) {
+    static List<DeviceSpec> parse(
+            String source, String text, Defaults defaults, Map<String, String> env, Path baseDir) {
         JsonNode root;
         try {
             root = Json.MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            if (e instanceof MismatchedInputException && e.getOriginalMessage() != null
+            if (e instanceof MismatchedInputException
+                    && e.getOriginalMessage() != null
                     && e.getOriginalMessage().startsWith("Trailing token")) {
                 throw new UsageError("config " + source + ": more after the JSON object" + where
                         + "; a config is one object like {\"devices\": [...]}");
@@ -124,8 +140,8 @@ public final class ServeConfig {
         return out;
     }
 
-    private static DeviceSpec device(String source, String at, JsonNode node, int index, Defaults d,
-                                     Map<String, String> env, Path baseDir) {
+    private static DeviceSpec device(
+            String source, String at, JsonNode node, int index, Defaults d, Map<String, String> env, Path baseDir) {
         if (!node.isObject()) throw new UsageError("config " + source + ": " + at + ": must be an object");
         checkFields(source, at + ".", node, DEVICE_FIELDS);
         String name = text(source, at, node, "name");
@@ -136,14 +152,16 @@ public final class ServeConfig {
         }
         String profile = choice(source, at, node, "profile", DeviceSpec.PROFILES, d.profile());
         String socketText = text(source, at, node, "socket");
-        Path socket = socketText == null ? SocketPaths.defaultSocket(env, index)
+        Path socket = socketText == null
+                ? SocketPaths.defaultSocket(env, index)
                 : resolve(source, at + ".socket", baseDir, socketText);
         // --mem-size is a default for the GPUs; the sample device has no device memory to size
         Long memSize = GpuProfile.byName(profile).isPresent() ? d.memSize() : null;
         JsonNode ms = node.get("mem-size");
         if (ms != null) {
             try {
-                memSize = ms.isIntegralNumber() && ms.canConvertToLong() ? new ByteSize(ms.longValue()).bytes()
+                memSize = ms.isIntegralNumber() && ms.canConvertToLong()
+                        ? new ByteSize(ms.longValue()).bytes()
                         : ms.isTextual() ? ByteSize.parse(ms.textValue()).bytes() : -1L;
             } catch (IllegalArgumentException e) {
                 memSize = -1L;
@@ -157,7 +175,8 @@ public final class ServeConfig {
         } else if (memSize != null) {
             String why = ProfileWiring.memorySizeProblem(profile, memSize).orElse(null);
             if (why != null) {
-                throw new UsageError("--mem-size: " + why + " (" + at + " of config " + source + " is a " + profile + ")");
+                throw new UsageError(
+                        "--mem-size: " + why + " (" + at + " of config " + source + " is a " + profile + ")");
             }
         }
         String memoryEnable = choice(source, at, node, "memory-enable", DeviceSpec.MEMORY_ENABLE, d.memoryEnable());
@@ -180,14 +199,24 @@ public final class ServeConfig {
         }
         Path backing = bf == null ? null : resolve(source, at + ".backing-file", baseDir, bf);
         String qmp = text(source, at, node, "qmp");
-        return new DeviceSpec(name, profile, socket, memSize, memoryEnable, layout, readyDelay, backing,
+        return new DeviceSpec(
+                name,
+                profile,
+                socket,
+                memSize,
+                memoryEnable,
+                layout,
+                readyDelay,
+                backing,
                 qmp == null ? null : resolve(source, at + ".qmp", baseDir, qmp));
     }
 
     private static Path resolve(String source, String field, Path baseDir, String path) {
         try {
             Path p = Path.of(path);
-            return (p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p)).toAbsolutePath().normalize();
+            return (p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p))
+                    .toAbsolutePath()
+                    .normalize();
         } catch (InvalidPathException e) {
             throw new UsageError("config " + source + ": " + field + ": not a usable path ("
                     + (path.indexOf('\0') >= 0 ? "it holds a NUL character" : e.getReason()) + ")");
@@ -208,13 +237,14 @@ public final class ServeConfig {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) return null;
         if (!v.isTextual() || v.textValue().isBlank()) {
-            throw new UsageError("config " + source + ": " + at + "." + field + ": must be a non-empty string, not " + v);
+            throw new UsageError(
+                    "config " + source + ": " + at + "." + field + ": must be a non-empty string, not " + v);
         }
         return v.textValue();
     }
 
-    private static String choice(String source, String at, JsonNode node, String field, List<String> allowed,
-                                 String fallback) {
+    private static String choice(
+            String source, String at, JsonNode node, String field, List<String> allowed, String fallback) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) return fallback;
         if (!v.isTextual() || !allowed.contains(v.textValue())) {
@@ -233,11 +263,13 @@ public final class ServeConfig {
                 if (a.socket().equals(b.socket())) {
                     throw new UsageError(where + a.name() + " and " + b.name() + " use the same socket " + a.socket());
                 }
-                if (a.backingFile() != null && b.backingFile() != null
+                if (a.backingFile() != null
+                        && b.backingFile() != null
                         && BackingFiles.identity(a.backingFile()).equals(BackingFiles.identity(b.backingFile()))) {
                     throw new UsageError(where + a.name() + " and " + b.name() + " use the same backing file "
-                            + a.backingFile() + (a.backingFile().equals(b.backingFile()) ? "" : " (as " + b.backingFile()
-                            + ")") + "; one file holds the memory of one device");
+                            + a.backingFile()
+                            + (a.backingFile().equals(b.backingFile()) ? "" : " (as " + b.backingFile() + ")")
+                            + "; one file holds the memory of one device");
                 }
                 if (a.name().equals(b.name())) {
                     throw new UsageError(where + "two devices are named " + a.name());

@@ -76,7 +76,8 @@ final class ServeControl implements Endpoint {
 
     /** The control socket: --control, else control.sock beside the first device's socket. */
     static Path controlPath(Path option, List<DeviceSpec> specs) {
-        return option != null ? option.toAbsolutePath().normalize()
+        return option != null
+                ? option.toAbsolutePath().normalize()
                 : specs.getFirst().socket().resolveSibling("control.sock");
     }
 
@@ -84,8 +85,14 @@ final class ServeControl implements Endpoint {
      * Starts the control socket for the devices served and installs the graceful stop; the returned
      * endpoint closes the control socket.
      */
-    static ServeControl start(Path controlOption, List<DeviceSpec> specs, List<VfioDevice> devices,
-                              List<Endpoint> endpoints, SocketPolicy policy, ServeLog log, Duration detachTimeout) {
+    static ServeControl start(
+            Path controlOption,
+            List<DeviceSpec> specs,
+            List<VfioDevice> devices,
+            List<Endpoint> endpoints,
+            SocketPolicy policy,
+            ServeLog log,
+            Duration detachTimeout) {
         List<ServedDevice> served = new ArrayList<>();
         for (int i = 0; i < specs.size(); i++) {
             served.add(new Served(specs.get(i), devices.get(i), endpoints.get(i)));
@@ -99,11 +106,14 @@ final class ServeControl implements Endpoint {
             server = ControlServer.start(path, uids, handler, log::info);
         } catch (IOException e) {
             if (controlOption != null) {
-                throw new CommandFailure("cannot listen on the control socket " + path + ": " + e.getMessage()
-                        + " (choose another with --control)", e);
+                throw new CommandFailure(
+                        "cannot listen on the control socket " + path + ": " + e.getMessage()
+                                + " (choose another with --control)",
+                        e);
             }
             // several serves may share a socket directory: the first one keeps the default control socket
-            log.info("no control socket: " + path + ": " + e.getMessage() + " (give this serve its own with --control)");
+            log.info(
+                    "no control socket: " + path + ": " + e.getMessage() + " (give this serve its own with --control)");
         }
         GracefulStop.install(served, detachTimeout, log);
         if (server == null) {

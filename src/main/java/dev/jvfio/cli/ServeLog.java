@@ -26,6 +26,7 @@ public final class ServeLog {
     static final long WINDOW_SECONDS = 10;
     /** Kinds of lines tracked at once; past this, windows that are over are dropped first. */
     static final int MAX_KINDS = 1024;
+
     private static final Pattern NUMBERS = Pattern.compile("0x[0-9a-fA-F]+|\\d+");
 
     private final PrintWriter err;
@@ -83,7 +84,9 @@ public final class ServeLog {
     /** A line of a lower layer's log (java.util.logging), already naming its device; rate-limited like events. */
     public synchronized void record(String message) {
         int colon = message.indexOf(": ");
-        limited(JournalStream.WARNING, colon < 0 ? "" : message.substring(0, colon + 2),
+        limited(
+                JournalStream.WARNING,
+                colon < 0 ? "" : message.substring(0, colon + 2),
                 colon < 0 ? message : message.substring(colon + 2));
     }
 
@@ -121,8 +124,10 @@ public final class ServeLog {
             Window w = it.next();
             if (all || now - w.start >= window) {
                 if (w.suppressed > 0) {
-                    print(w.priority, w.suppressed + " more line" + (w.suppressed == 1 ? "" : "s") + " like \"" + w.sample
-                            + "\" in " + WINDOW_SECONDS + " s, not shown");
+                    print(
+                            w.priority,
+                            w.suppressed + " more line" + (w.suppressed == 1 ? "" : "s") + " like \"" + w.sample
+                                    + "\" in " + WINDOW_SECONDS + " s, not shown");
                 }
                 it.remove();
             }

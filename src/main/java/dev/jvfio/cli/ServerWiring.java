@@ -1,25 +1,29 @@
 package dev.jvfio.cli;
 
-import dev.jvfio.device.VfioDevice;
 import dev.jvfio.device.MigrationState;
+import dev.jvfio.device.VfioDevice;
+import dev.jvfio.server.ClientStatus;
+import dev.jvfio.server.MappingBudget;
 import dev.jvfio.server.ServerListener;
 import dev.jvfio.server.ServerOptions;
 import dev.jvfio.server.VfioUserServer;
 import dev.jvfio.transport.PeerCredentials;
 import dev.jvfio.transport.SocketAccess;
 import java.io.IOException;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
 /** Connects a device to the vfio-user server (package dev.jvfio.server) and its events to the log. */
 final class ServerWiring implements Endpoint.Starter {
     /** One for all the devices this process serves: the limits it guards are the process's. */
-    private final dev.jvfio.server.MappingBudget budget = dev.jvfio.server.MappingBudget.ofThisProcess();
+    private final MappingBudget budget = MappingBudget.ofThisProcess();
 
     @Override
     public Endpoint start(DeviceSpec spec, VfioDevice device, SocketPolicy policy, ServeLog log, Operations ops)
             throws IOException {
-        ServerOptions options = ServerOptions.defaults().withListener(new LogListener(spec.name(), log, ops))
+        ServerOptions options = ServerOptions.defaults()
+                .withListener(new LogListener(spec.name(), log, ops))
                 .withMetrics(ops.metricsFor(spec.name(), device));
         if (policy.groupId() != null) options = options.withAccess(SocketAccess.group(policy.groupId()));
         if (!policy.extraUids().isEmpty()) {
@@ -42,7 +46,7 @@ final class ServerWiring implements Endpoint.Starter {
             }
 
             @Override
-            public java.util.Optional<dev.jvfio.server.ClientStatus> client() {
+            public Optional<ClientStatus> client() {
                 return server.client();
             }
         };

@@ -6,8 +6,11 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -96,12 +99,12 @@ final class Serving {
      * 0755 for the ones in between), remembering each so that it is removed again (when empty) at
      * stop.
      */
-    void createDirectories(Path dir, java.util.Set<java.nio.file.attribute.PosixFilePermission> mode) throws IOException {
+    void createDirectories(Path dir, Set<PosixFilePermission> mode) throws IOException {
         List<Path> missing = new ArrayList<>();
         for (Path p = dir; p != null && !Files.isDirectory(p); p = p.getParent()) missing.addFirst(p);
         for (Path p : missing) {
             checkRunning();
-            Files.createDirectory(p, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(mode));
+            Files.createDirectory(p, PosixFilePermissions.asFileAttribute(mode));
             synchronized (lock) {
                 createdDirectories.add(p);
             }

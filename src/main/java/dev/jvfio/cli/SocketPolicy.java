@@ -41,7 +41,8 @@ public record SocketPolicy(Integer groupId, Set<Integer> extraUids, Set<Integer>
         Path groupFile = Path.of("/etc/group");
         Set<Integer> gids = new TreeSet<>();
         for (String g : groups) gids.add(groupId("--allow-group", g, groupFile));
-        return new SocketPolicy(group == null ? null : groupId("--socket-group", group, groupFile), new TreeSet<>(uids), gids);
+        return new SocketPolicy(
+                group == null ? null : groupId("--socket-group", group, groupFile), new TreeSet<>(uids), gids);
     }
 
     static int groupId(String group, Path groupFile) {
@@ -56,7 +57,8 @@ public record SocketPolicy(Integer groupId, Set<Integer> extraUids, Set<Integer>
                 if (f.length >= 3 && f[0].equals(group) && f[2].matches("\\d{1,9}")) return Integer.parseInt(f[2]);
             }
         } catch (IOException e) {
-            throw new UsageError(option + ": cannot read " + groupFile + " to look up '" + group + "'; give the number");
+            throw new UsageError(
+                    option + ": cannot read " + groupFile + " to look up '" + group + "'; give the number");
         }
         throw new UsageError(option + ": no group named '" + group + "' in " + groupFile);
     }

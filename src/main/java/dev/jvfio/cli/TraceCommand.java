@@ -16,7 +16,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Wires {@code jvfio trace} to the decoding proxy of package dev.jvfio.trace. */
-@Command(name = "trace", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "trace",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         header = "Sit between a vfio-user client and server and print every message.",
         description = {
             "Listens on --listen; for each client (e.g. QEMU given that socket) connects to",
@@ -24,27 +27,37 @@ import picocli.CommandLine.Spec;
             "descriptors included, printing one line per message on stdout: time,",
             "connection, direction, id, command, type, errno, the decoded fields and the",
             "round-trip time of each reply. Runs until SIGINT or SIGTERM. docs/trace.md",
-            "describes the output."})
+            "describes the output."
+        })
 final class TraceCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--listen", paramLabel = "PATH", required = true,
+    @Option(
+            names = "--listen",
+            paramLabel = "PATH",
+            required = true,
             description = "Socket to create and listen on; give this path to the client instead of the server's.")
     Path listen;
 
     @Option(names = "--connect", paramLabel = "PATH", required = true, description = "The server's socket.")
     Path connect;
 
-    @Option(names = "--json", paramLabel = "FILE",
-            description = "Also write every message (never filtered) as JSON lines to FILE, with its bytes: the replay tests read it.")
+    @Option(
+            names = "--json",
+            paramLabel = "FILE",
+            description =
+                    "Also write every message (never filtered) as JSON lines to FILE, with its bytes: the replay tests read it.")
     Path json;
 
     @Option(names = "--hex", description = "Print each message's bytes under its line (the first 4 KiB).")
     boolean hex;
 
-    @Option(names = "--filter", paramLabel = "CMDS",
-            description = "Print only these commands (names or numbers, comma-separated; -NAME leaves one out, e.g. --filter=-REGION_READ,-REGION_WRITE).")
+    @Option(
+            names = "--filter",
+            paramLabel = "CMDS",
+            description =
+                    "Print only these commands (names or numbers, comma-separated; -NAME leaves one out, e.g. --filter=-REGION_READ,-REGION_WRITE).")
     String filter;
 
     @Override
@@ -58,7 +71,8 @@ final class TraceCommand implements Callable<Integer> {
             throw new UsageError("--filter: " + e.getMessage());
         }
         if (listen.toAbsolutePath().normalize().equals(connect.toAbsolutePath().normalize())) {
-            throw new UsageError("--listen and --connect are the same socket (" + listen + "); the proxy listens on a path of its own");
+            throw new UsageError("--listen and --connect are the same socket (" + listen
+                    + "); the proxy listens on a path of its own");
         }
         if (Files.exists(listen, LinkOption.NOFOLLOW_LINKS) && !ServeCommand.isSocket(listen)) {
             throw new CommandFailure(listen + " exists and is not a socket; not touching it (choose another --listen)");
@@ -82,12 +96,17 @@ final class TraceCommand implements Callable<Integer> {
             throw new CommandFailure("cannot start: " + e.getMessage(), e);
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            proxy.close();
-            stopped.countDown();
-        }, "jvfio-trace-shutdown"));
-        info(err, "ready: listening on " + listen + ", forwarding to " + connect
-                + (json == null ? "" : "; JSON lines in " + json) + "; Ctrl-C stops");
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            proxy.close();
+                            stopped.countDown();
+                        },
+                        "jvfio-trace-shutdown"));
+        info(
+                err,
+                "ready: listening on " + listen + ", forwarding to " + connect
+                        + (json == null ? "" : "; JSON lines in " + json) + "; Ctrl-C stops");
         stopped.await();
         return 0;
     }

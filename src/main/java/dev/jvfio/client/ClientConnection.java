@@ -26,6 +26,7 @@ final class ClientConnection {
      * read it from {@link VfioUserClient#serverCapabilities()}.
      */
     static final Capabilities OURS = new Capabilities(16, 1 << 20, 65535, Capabilities.DEFAULT_PGSIZES, true, false);
+
     private static final int OVERHEAD = 8192;
 
     final UnixConnection conn;
@@ -38,6 +39,7 @@ final class ClientConnection {
     final List<Fd> received = new ArrayList<>();
     /** The fds of the reply last read. */
     final List<Fd> replyFds = new ArrayList<>();
+
     Capabilities server;
     int serverMinor;
     private int nextId = 1;
@@ -172,8 +174,8 @@ final class ClientConnection {
     MemorySegment checkReply(MemorySegment reply, int id, int command) throws IOException, VfioUserException {
         if (!Header.isReply(reply) || Header.id(reply) != id || Header.command(reply) != command) {
             closeReplyFds();
-            throw new IOException("reply does not match request id " + id + " " + Command.name(command)
-                    + ": " + Header.describe(reply));
+            throw new IOException("reply does not match request id " + id + " " + Command.name(command) + ": "
+                    + Header.describe(reply));
         }
         if (Header.isError(reply)) {
             closeReplyFds();

@@ -12,6 +12,7 @@ import dev.jvfio.protocol.MigDataMessage;
 import dev.jvfio.protocol.MigrationFeature;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.List;
 
 /**
@@ -23,6 +24,7 @@ import java.util.List;
 public final class ClientMigration {
     /** Feature ids for {@link #probe}. */
     public static final int MIGRATION = DeviceFeatureMessage.MIGRATION;
+
     public static final int MIG_DEVICE_STATE = DeviceFeatureMessage.MIG_DEVICE_STATE;
     public static final int DMA_LOGGING_START = DeviceFeatureMessage.DMA_LOGGING_START;
     public static final int DMA_LOGGING_STOP = DeviceFeatureMessage.DMA_LOGGING_STOP;
@@ -51,7 +53,9 @@ public final class ClientMigration {
      * every method named, false if it answers with an error.
      */
     public boolean probe(int feature, boolean get, boolean set) throws IOException {
-        int flags = feature | DeviceFeatureMessage.PROBE | (get ? DeviceFeatureMessage.GET : 0)
+        int flags = feature
+                | DeviceFeatureMessage.PROBE
+                | (get ? DeviceFeatureMessage.GET : 0)
                 | (set ? DeviceFeatureMessage.SET : 0);
         synchronized (lock) {
             int n = DeviceFeatureMessage.encodeRequest(ch.out, ch.id(), DeviceFeatureMessage.PAYLOAD, flags, 0);
@@ -70,8 +74,8 @@ public final class ClientMigration {
 
     /** GET of a feature whose data is {@code size} bytes; returns the reply, data at {@link DeviceFeatureMessage#DATA}. */
     private MemorySegment get(int feature, int size) throws IOException, VfioUserException {
-        int n = DeviceFeatureMessage.encodeRequest(ch.out, ch.id(), DeviceFeatureMessage.PAYLOAD + size,
-                feature | DeviceFeatureMessage.GET, 0);
+        int n = DeviceFeatureMessage.encodeRequest(
+                ch.out, ch.id(), DeviceFeatureMessage.PAYLOAD + size, feature | DeviceFeatureMessage.GET, 0);
         MemorySegment reply = ch.call(n, List.of(), DeviceFeatureMessage.SIZE + size);
         ch.closeReplyFds();
         if (reply.byteSize() != DeviceFeatureMessage.SIZE + size
@@ -85,7 +89,9 @@ public final class ClientMigration {
     public Support support() throws IOException, VfioUserException {
         synchronized (lock) {
             long flags = MigrationFeature.flags(get(MIGRATION, MigrationFeature.SIZE));
-            return new Support((flags & MigrationFeature.STOP_COPY) != 0, (flags & MigrationFeature.P2P) != 0,
+            return new Support(
+                    (flags & MigrationFeature.STOP_COPY) != 0,
+                    (flags & MigrationFeature.P2P) != 0,
                     (flags & MigrationFeature.PRE_COPY) != 0);
         }
     }
@@ -106,8 +112,12 @@ public final class ClientMigration {
     public void setState(MigrationState target) throws IOException, VfioUserException {
         synchronized (lock) {
             int size = DeviceFeatureMessage.SIZE + DeviceStateFeature.SIZE;
-            DeviceFeatureMessage.encodeRequest(ch.out, ch.id(), DeviceFeatureMessage.PAYLOAD + DeviceStateFeature.SIZE,
-                    MIG_DEVICE_STATE | DeviceFeatureMessage.SET, DeviceStateFeature.SIZE);
+            DeviceFeatureMessage.encodeRequest(
+                    ch.out,
+                    ch.id(),
+                    DeviceFeatureMessage.PAYLOAD + DeviceStateFeature.SIZE,
+                    MIG_DEVICE_STATE | DeviceFeatureMessage.SET,
+                    DeviceStateFeature.SIZE);
             DeviceStateFeature.put(ch.out, target.wire(), DeviceStateFeature.NO_FD);
             MemorySegment reply = ch.call(size, List.of(), size);
             ch.closeReplyFds();
@@ -142,7 +152,9 @@ public final class ClientMigration {
             MemorySegment reply = ch.call(n, List.of(), MigDataMessage.SIZE + want);
             ch.closeReplyFds();
             long got = MigDataMessage.replySize(reply);
-            if (got < 0 || got > want || reply.byteSize() != MigDataMessage.SIZE + got
+            if (got < 0
+                    || got > want
+                    || reply.byteSize() != MigDataMessage.SIZE + got
                     || MigDataMessage.replyArgsz(reply) != MigDataMessage.PAYLOAD + got) {
                 throw new IOException("malformed MIG_DATA_READ reply: " + Header.describe(reply));
             }
@@ -165,7 +177,8 @@ public final class ClientMigration {
         }
         MemorySegment head = ch.checkReply(ch.finishReceiveUpTo(start, MigDataMessage.SIZE), id, Command.MIG_DATA_READ);
         long got = size - MigDataMessage.SIZE;
-        if (got > dst.byteSize() || MigDataMessage.replySize(head) != got
+        if (got > dst.byteSize()
+                || MigDataMessage.replySize(head) != got
                 || MigDataMessage.replyArgsz(head) != MigDataMessage.PAYLOAD + got) {
             throw new IOException("malformed MIG_DATA_READ reply: " + Header.describe(head));
         }
@@ -187,7 +200,7 @@ public final class ClientMigration {
                 int id = Header.id(ch.out);
                 ch.closeReplyFds();
                 ch.conn.send(ch.out.asSlice(0, MigDataMessage.DATA)); // the fields, then the data
-                ch.conn.send(src);                                    // straight from the caller's memory
+                ch.conn.send(src); // straight from the caller's memory
                 ch.checkReply(ch.receive(Header.SIZE), id, Command.MIG_DATA_WRITE);
             } else {
                 MemorySegment.copy(src, 0, ch.out, MigDataMessage.DATA, size);
@@ -213,8 +226,12 @@ public final class ClientMigration {
             if (DeviceFeatureMessage.SIZE + (long) data > ch.out.byteSize()) {
                 throw new IllegalArgumentException(ranges.size() + " ranges do not fit one message");
             }
-            int n = DeviceFeatureMessage.encodeRequest(ch.out, ch.id(), DeviceFeatureMessage.PAYLOAD + data,
-                    DMA_LOGGING_START | DeviceFeatureMessage.SET, data);
+            int n = DeviceFeatureMessage.encodeRequest(
+                    ch.out,
+                    ch.id(),
+                    DeviceFeatureMessage.PAYLOAD + data,
+                    DMA_LOGGING_START | DeviceFeatureMessage.SET,
+                    data);
             DmaLoggingControl.encode(ch.out, pageSize, iovas, lengths);
             MemorySegment reply = ch.call(n, List.of(), n);
             ch.closeReplyFds();
@@ -228,8 +245,8 @@ public final class ClientMigration {
     /** DMA_LOGGING_STOP. */
     public void stopDirtyLogging() throws IOException, VfioUserException {
         synchronized (lock) {
-            int n = DeviceFeatureMessage.encodeRequest(ch.out, ch.id(), DeviceFeatureMessage.PAYLOAD,
-                    DMA_LOGGING_STOP | DeviceFeatureMessage.SET, 0);
+            int n = DeviceFeatureMessage.encodeRequest(
+                    ch.out, ch.id(), DeviceFeatureMessage.PAYLOAD, DMA_LOGGING_STOP | DeviceFeatureMessage.SET, 0);
             ch.call(n, List.of());
             ch.closeReplyFds();
         }
@@ -249,12 +266,17 @@ public final class ClientMigration {
         synchronized (lock) {
             int data = DmaLoggingReport.FIXED;
             long argsz = DeviceFeatureMessage.PAYLOAD + data + bytes;
-            int n = DeviceFeatureMessage.encodeRequest(ch.out, ch.id(), (int) Math.min(argsz, 0xFFFF_FFFFL),
-                    DMA_LOGGING_REPORT | DeviceFeatureMessage.GET, data);
+            int n = DeviceFeatureMessage.encodeRequest(
+                    ch.out,
+                    ch.id(),
+                    (int) Math.min(argsz, 0xFFFF_FFFFL),
+                    DMA_LOGGING_REPORT | DeviceFeatureMessage.GET,
+                    data);
             DmaLoggingReport.encode(ch.out, iova, length, pageSize);
             MemorySegment reply = ch.call(n, List.of(), DmaLoggingReport.BITMAP + bytes);
             ch.closeReplyFds();
-            if (reply.byteSize() != DmaLoggingReport.BITMAP + bytes || DeviceFeatureMessage.replyArgsz(reply) != argsz) {
+            if (reply.byteSize() != DmaLoggingReport.BITMAP + bytes
+                    || DeviceFeatureMessage.replyArgsz(reply) != argsz) {
                 throw new IOException("malformed DMA_LOGGING_REPORT reply: " + Header.describe(reply));
             }
             MemorySegment.copy(reply, DmaLoggingReport.BITMAP, bitmap, 0, bytes);
@@ -267,7 +289,7 @@ public final class ClientMigration {
         MemorySegment seg = MemorySegment.ofArray(words);
         dirtyBitmap(iova, length, pageSize, seg);
         // the array's longs are in the machine's order; the wire's are little-endian
-        if (java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN) {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
             for (int i = 0; i < words.length; i++) {
                 words[i] = Long.reverseBytes(words[i]);
             }

@@ -13,12 +13,12 @@ import dev.jvfio.protocol.Capabilities;
  * @param writeMultiple   whether the server accepts REGION_WRITE_MULTI
  * @param migration       whether the server announced migration support
  */
-public record ServerCapabilities(long maxMsgFds, long maxDataXferSize, long maxDmaMaps, long pgsizes,
-                                 boolean writeMultiple, boolean migration) {
+public record ServerCapabilities(
+        long maxMsgFds, long maxDataXferSize, long maxDmaMaps, long pgsizes, boolean writeMultiple, boolean migration) {
 
     /** The decoded VERSION capabilities as the client's public view. */
     static ServerCapabilities of(Capabilities c) {
-        return new ServerCapabilities(c.maxMsgFds(), c.maxDataXferSize(), c.maxDmaMaps(), c.pgsizes(),
-                c.writeMultiple(), c.migration());
+        return new ServerCapabilities(
+                c.maxMsgFds(), c.maxDataXferSize(), c.maxDmaMaps(), c.pgsizes(), c.writeMultiple(), c.migration());
     }
 }

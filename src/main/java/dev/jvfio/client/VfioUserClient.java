@@ -93,7 +93,7 @@ public final class VfioUserClient implements AutoCloseable {
         return ch.maxTransfer();
     }
 
-        // ---------------------------------------------------------------- device
+    // ---------------------------------------------------------------- device
 
     public synchronized DeviceInfo deviceInfo() throws IOException, VfioUserException {
         int n = DeviceInfoMessage.encodeRequest(ch.out, ch.id());
@@ -164,8 +164,11 @@ public final class VfioUserClient implements AutoCloseable {
             ch.closeReplyFds();
             ch.conn.send(ch.out.asSlice(0, n));
             long start = ch.receiveStart(RegionAccessMessage.SIZE);
-            if (Header.size(ch.in) == RegionAccessMessage.SIZE + count && Header.isReply(ch.in) && !Header.isError(ch.in)
-                    && Header.id(ch.in) == id && Header.command(ch.in) == Command.REGION_READ) {
+            if (Header.size(ch.in) == RegionAccessMessage.SIZE + count
+                    && Header.isReply(ch.in)
+                    && !Header.isError(ch.in)
+                    && Header.id(ch.in) == id
+                    && Header.command(ch.in) == Command.REGION_READ) {
                 // the whole count is coming: the data goes from the socket straight into dst
                 MemorySegment head = ch.finishReceiveUpTo(start, RegionAccessMessage.SIZE);
                 ch.conn.receiveFully(dst, ch.replyFds, Math.max(0, 16 - ch.replyFds.size()));
@@ -351,8 +354,14 @@ public final class VfioUserClient implements AutoCloseable {
         MemorySegment m = ch.receive();
         List<Fd> fds = List.copyOf(ch.replyFds);
         ch.replyFds.clear();
-        return new RawMessage(Header.id(m), Header.command(m), Header.size(m), Header.flags(m), Header.error(m),
-                m.asSlice(Header.SIZE).toArray(ValueLayout.JAVA_BYTE), fds);
+        return new RawMessage(
+                Header.id(m),
+                Header.command(m),
+                Header.size(m),
+                Header.flags(m),
+                Header.error(m),
+                m.asSlice(Header.SIZE).toArray(ValueLayout.JAVA_BYTE),
+                fds);
     }
 
     /** A fresh message id for hand-built messages. */

@@ -4,6 +4,7 @@ import dev.jvfio.client.RawMessage;
 import dev.jvfio.protocol.Command;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -22,30 +23,49 @@ final class AccessChecks {
 
     static List<Check> checks() {
         return List.of(
-                new Check("VU-5.1/config-read", READ, "a config-space read is answered with offset, region, count and the bytes",
+                new Check(
+                        "VU-5.1/config-read",
+                        READ,
+                        "a config-space read is answered with offset, region, count and the bytes",
                         AccessChecks::configRead),
-                new Check("VU-5.1/config-write", WRITE,
+                new Check(
+                        "VU-5.1/config-write",
+                        WRITE,
                         "a config-space write (the read-only vendor ID, rewritten) is answered with offset, region and count",
                         AccessChecks::configWrite),
-                new Check("VU-5.1/read-past-end-refused", READ,
+                new Check(
+                        "VU-5.1/read-past-end-refused",
+                        READ,
                         "reads that reach past a region's end, or into an empty region, are refused",
                         AccessChecks::readPastEnd),
-                new Check("VU-5.1/write-past-end-refused", WRITE,
+                new Check(
+                        "VU-5.1/write-past-end-refused",
+                        WRITE,
                         "writes wholly past a writable region's end, or wrapping around, are refused",
                         AccessChecks::writePastEnd),
-                new Check("VU-5.1/write-read-only-refused", WRITE + " (VFIO_REGION_INFO_FLAG_WRITE)",
+                new Check(
+                        "VU-5.1/write-read-only-refused",
+                        WRITE + " (VFIO_REGION_INFO_FLAG_WRITE)",
                         "a write to a region without the WRITE flag is refused",
                         AccessChecks::writeReadOnly),
-                new Check("VU-5.1/count-above-max-refused", "vfio-user.rst: Read and Write Operations",
+                new Check(
+                        "VU-5.1/count-above-max-refused",
+                        "vfio-user.rst: Read and Write Operations",
                         "a read of more than max_data_xfer_size bytes is refused",
                         AccessChecks::countAboveMax),
-                new Check("VU-5.1/write-count-mismatch-refused", WRITE,
+                new Check(
+                        "VU-5.1/write-count-mismatch-refused",
+                        WRITE,
                         "a write whose data is shorter or longer than its count is refused",
                         AccessChecks::countMismatch),
-                new Check("VU-5.1/write-multi", "vfio-user.rst: VFIO_USER_REGION_WRITE_MULTI",
+                new Check(
+                        "VU-5.1/write-multi",
+                        "vfio-user.rst: VFIO_USER_REGION_WRITE_MULTI",
                         "where write_multiple is agreed: a posted WRITE_MULTI gets no reply, one that wants a reply gets wr_cnt",
                         AccessChecks::writeMulti),
-                new Check("VU-5.1/unaligned-config-access", READ,
+                new Check(
+                        "VU-5.1/unaligned-config-access",
+                        READ,
                         "unaligned config reads are refused or return exactly the bytes aligned reads return",
                         AccessChecks::unaligned));
     }
@@ -59,10 +79,12 @@ final class AccessChecks {
         byte[] p = Expect.success(x);
         String what = "REGION_READ of " + count + " bytes at 0x" + Long.toHexString(offset) + " of region " + region;
         Verdict.require(p.length >= 16, what + ": reply payload of " + p.length + " bytes");
-        Verdict.require(Le.u64(p, 0) == offset && Le.u32(p, 8) == region, what + ": the reply names offset 0x"
-                + Long.toHexString(Le.u64(p, 0)) + " region " + Le.u32(p, 8));
-        Verdict.require(Le.u32(p, 12) == count && p.length == 16 + count, what + ": the reply carries count "
-                + Le.u32(p, 12) + " and " + (p.length - 16) + " data bytes");
+        Verdict.require(
+                Le.u64(p, 0) == offset && Le.u32(p, 8) == region,
+                what + ": the reply names offset 0x" + Long.toHexString(Le.u64(p, 0)) + " region " + Le.u32(p, 8));
+        Verdict.require(
+                Le.u32(p, 12) == count && p.length == 16 + count,
+                what + ": the reply carries count " + Le.u32(p, 12) + " and " + (p.length - 16) + " data bytes");
         return Arrays.copyOfRange(p, 16, p.length);
     }
 
@@ -77,11 +99,13 @@ final class AccessChecks {
         config(c);
         Conversation s = c.session();
         byte[] vendor = readReply(s.call(Command.REGION_READ, Requests.read(0, CFG, 2)), 0, CFG, 2);
-        byte[] p = Expect.success(s.call(Command.REGION_WRITE, Requests.write(0, CFG, vendor)), 16,
-                "offset, region and count");
-        Verdict.require(Le.u64(p, 0) == 0 && Le.u32(p, 8) == CFG, "the REGION_WRITE reply names offset 0x"
-                + Long.toHexString(Le.u64(p, 0)) + " region " + Le.u32(p, 8));
-        Verdict.require(Le.u32(p, 12) <= 2, "the REGION_WRITE reply says " + Le.u32(p, 12) + " bytes of 2 were written");
+        byte[] p = Expect.success(
+                s.call(Command.REGION_WRITE, Requests.write(0, CFG, vendor)), 16, "offset, region and count");
+        Verdict.require(
+                Le.u64(p, 0) == 0 && Le.u32(p, 8) == CFG,
+                "the REGION_WRITE reply names offset 0x" + Long.toHexString(Le.u64(p, 0)) + " region " + Le.u32(p, 8));
+        Verdict.require(
+                Le.u32(p, 12) <= 2, "the REGION_WRITE reply says " + Le.u32(p, 12) + " bytes of 2 were written");
         return "count " + Le.u32(p, 12);
     }
 
@@ -100,7 +124,10 @@ final class AccessChecks {
                 straddle(s, region);
             }
             r.expect(Command.REGION_READ, Requests.read(size, i, 1), "REGION_READ at the end of region " + i)
-                    .expect(Command.REGION_READ, Requests.read(-16, i, 32), "REGION_READ wrapping around in region " + i);
+                    .expect(
+                            Command.REGION_READ,
+                            Requests.read(-16, i, 32),
+                            "REGION_READ wrapping around in region " + i);
         }
         return r.summary();
     }
@@ -122,8 +149,10 @@ final class AccessChecks {
         byte[] p = Expect.success(x);
         Verdict.require(p.length >= 16 && Le.u64(p, 0) == at && Le.u32(p, 8) == i, what + ": malformed reply");
         long count = Le.u32(p, 12);
-        Verdict.require(count <= 2 && p.length == 16 + count, what + " returned " + count + " bytes ("
-                + (p.length - 16) + " in the reply); only 2 lie inside the region");
+        Verdict.require(
+                count <= 2 && p.length == 16 + count,
+                what + " returned " + count + " bytes (" + (p.length - 16)
+                        + " in the reply); only 2 lie inside the region");
     }
 
     private static String writePastEnd(Context c) throws IOException {
@@ -134,33 +163,47 @@ final class AccessChecks {
                 continue;
             }
             long i = region.index();
-            r.expect(Command.REGION_WRITE, Requests.write(region.size(), i, new byte[1]), "REGION_WRITE at the end of region " + i)
-                    .expect(Command.REGION_WRITE, Requests.write(-16, i, new byte[32]), "REGION_WRITE wrapping around in region " + i);
+            r.expect(
+                            Command.REGION_WRITE,
+                            Requests.write(region.size(), i, new byte[1]),
+                            "REGION_WRITE at the end of region " + i)
+                    .expect(
+                            Command.REGION_WRITE,
+                            Requests.write(-16, i, new byte[32]),
+                            "REGION_WRITE wrapping around in region " + i);
         }
         return r.summary();
     }
 
     private static String writeReadOnly(Context c) throws IOException {
         Facts f = c.facts();
-        RegionInfoReply region = f.regions().stream().filter(r -> r.size() > 0 && r.readable() && !r.writable())
-                .findFirst().orElseThrow(() -> Verdict.skip("no region is readable but not writable"));
+        RegionInfoReply region = f.regions().stream()
+                .filter(r -> r.size() > 0 && r.readable() && !r.writable())
+                .findFirst()
+                .orElseThrow(() -> Verdict.skip("no region is readable but not writable"));
         Conversation s = c.session();
         long i = region.index();
         byte[] before = readReply(s.call(Command.REGION_READ, Requests.read(0, i, 1)), 0, i, 1);
         Refusals r = new Refusals(s);
-        r.expect(Command.REGION_WRITE, Requests.write(0, i, new byte[] {(byte) ~before[0]}),
+        r.expect(
+                Command.REGION_WRITE,
+                Requests.write(0, i, new byte[] {(byte) ~before[0]}),
                 "REGION_WRITE to region " + i + ", which has no WRITE flag");
         return "region " + i + ": " + r.summary();
     }
 
     private static String countAboveMax(Context c) throws IOException {
-        RegionInfoReply region = c.facts().regions().stream().filter(r -> r.readable() && r.size() > 0).findFirst()
+        RegionInfoReply region = c.facts().regions().stream()
+                .filter(r -> r.readable() && r.size() > 0)
+                .findFirst()
                 .orElseThrow(() -> Verdict.skip("no readable region"));
         Conversation s = c.session();
         long max = s.caps().maxDataXferSize();
         Verdict.require(max < 0xFFFF_FFFFL, "max_data_xfer_size " + max + " leaves no count above it");
         Refusals r = new Refusals(s);
-        r.expect(Command.REGION_READ, Requests.read(0, region.index(), max + 1),
+        r.expect(
+                Command.REGION_READ,
+                Requests.read(0, region.index(), max + 1),
                 "REGION_READ of max_data_xfer_size + 1 = " + (max + 1) + " bytes");
         return r.summary();
     }
@@ -170,9 +213,13 @@ final class AccessChecks {
         Conversation s = c.session();
         byte[] vendor = readReply(s.call(Command.REGION_READ, Requests.read(0, CFG, 2)), 0, CFG, 2);
         Refusals r = new Refusals(s);
-        r.expect(Command.REGION_WRITE, Le.payload().u64(0).u32(CFG).u32(4).bytes(vendor).toBytes(),
+        r.expect(
+                        Command.REGION_WRITE,
+                        Le.payload().u64(0).u32(CFG).u32(4).bytes(vendor).toBytes(),
                         "REGION_WRITE of count 4 with 2 data bytes")
-                .expect(Command.REGION_WRITE, Le.payload().u64(0).u32(CFG).u32(1).bytes(vendor).toBytes(),
+                .expect(
+                        Command.REGION_WRITE,
+                        Le.payload().u64(0).u32(CFG).u32(1).bytes(vendor).toBytes(),
                         "REGION_WRITE of count 1 with 2 data bytes");
         return r.summary();
     }
@@ -184,12 +231,19 @@ final class AccessChecks {
             throw Verdict.skip("the server does not agree to write_multiple");
         }
         byte[] vendor = readReply(s.call(Command.REGION_READ, Requests.read(0, CFG, 2)), 0, CFG, 2);
-        byte[] multi = Le.payload().u64(1).u64(0).u32(CFG).u32(2).bytes(java.util.Arrays.copyOf(vendor, 8)).toBytes();
+        byte[] multi = Le.payload()
+                .u64(1)
+                .u64(0)
+                .u32(CFG)
+                .u32(2)
+                .bytes(Arrays.copyOf(vendor, 8))
+                .toBytes();
         s.send(Command.REGION_WRITE_MULTI, Spec.TYPE_COMMAND | Spec.NO_REPLY, multi, List.of());
         int id = s.send(Command.DEVICE_GET_INFO, Requests.deviceInfo());
         RawMessage next = s.receive();
-        Verdict.require(next.id() == id, "a message answering msg id " + next.id() + " came after a WRITE_MULTI with "
-                + "the No_reply flag");
+        Verdict.require(
+                next.id() == id,
+                "a message answering msg id " + next.id() + " came after a WRITE_MULTI with " + "the No_reply flag");
         Expect.success(new Conversation.Exchange(id, Command.DEVICE_GET_INFO, next), 16, "vfio_device_info");
         byte[] p = Expect.success(s.call(Command.REGION_WRITE_MULTI, multi), 8, "the WRITE_MULTI reply (u64 wr_cnt)");
         Verdict.require(Le.u64(p, 0) == 1, "the WRITE_MULTI reply says " + Le.u64(p, 0) + " writes of 1 were done");
@@ -215,7 +269,8 @@ final class AccessChecks {
                 continue;
             }
             byte[] got = readReply(x, a[0], CFG, a[1]);
-            Verdict.require(Arrays.equals(got, Arrays.copyOfRange(aligned, a[0], a[0] + a[1])),
+            Verdict.require(
+                    Arrays.equals(got, Arrays.copyOfRange(aligned, a[0], a[0] + a[1])),
                     "config read of " + a[1] + " bytes at " + a[0] + " returned " + hex(got) + "; the aligned read has "
                             + hex(Arrays.copyOfRange(aligned, a[0], a[0] + a[1])));
             served++;
@@ -224,6 +279,6 @@ final class AccessChecks {
     }
 
     private static String hex(byte[] b) {
-        return java.util.HexFormat.of().formatHex(b);
+        return HexFormat.of().formatHex(b);
     }
 }

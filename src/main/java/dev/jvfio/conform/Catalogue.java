@@ -35,7 +35,8 @@ public final class Catalogue {
         }
         Set<Check> chosen = new LinkedHashSet<>();
         for (String item : items) {
-            List<Check> hit = all.stream().filter(c -> c.selectedBy(item.strip())).toList();
+            List<Check> hit =
+                    all.stream().filter(c -> c.selectedBy(item.strip())).toList();
             if (hit.isEmpty()) {
                 throw new IllegalArgumentException("no check has the id '" + item + "'");
             }

@@ -43,8 +43,12 @@ public final class Check {
 
     /** Whether an --only item names this check: its id, or a prefix ending at a '.' or '/' boundary. */
     boolean selectedBy(String item) {
-        return id.equals(item) || id.startsWith(item) && (id.charAt(item.length()) == '/' || id.charAt(item.length()) == '.'
-                || item.endsWith("/") || item.endsWith("."));
+        return id.equals(item)
+                || id.startsWith(item)
+                        && (id.charAt(item.length()) == '/'
+                                || id.charAt(item.length()) == '.'
+                                || item.endsWith("/")
+                                || item.endsWith("."));
     }
 
     @Override

@@ -60,7 +60,8 @@ final class Context implements AutoCloseable {
 
     /** A fresh connection whose first message is {@code payload} with {@code command}. */
     Negotiation.First first(int command, byte[] payload) throws IOException {
-        Negotiation.First f = Negotiation.first(settings.socket(), settings.timeout(), settings.busy(), command, payload);
+        Negotiation.First f =
+                Negotiation.first(settings.socket(), settings.timeout(), settings.busy(), command, payload);
         open.add(f.conversation());
         if (!f.hungUp() && Negotiation.isBusy(f.answer().reply())) {
             throw Verdict.fail(new Negotiation.Busy().getMessage());

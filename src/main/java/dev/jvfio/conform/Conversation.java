@@ -11,6 +11,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.SocketTimeoutException;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ final class Conversation implements AutoCloseable {
     private final Duration timeout;
     /** Message ids start away from 0 and 1 so an echo of a constant id is noticed. */
     private int nextId = 0x5A00;
+
     private Caps caps;
     private boolean closed;
 
@@ -126,8 +128,14 @@ final class Conversation implements AutoCloseable {
                 byte[] whole = in.asSlice(0, size).toArray(ValueLayout.JAVA_BYTE);
                 byte[] payload = new byte[whole.length - Spec.HEADER];
                 System.arraycopy(whole, Spec.HEADER, payload, 0, payload.length);
-                return new RawMessage(Le.u16(whole, 0), Le.u16(whole, 2), size, (int) Le.u32(whole, 8),
-                        (int) Le.u32(whole, 12), payload, List.copyOf(fds));
+                return new RawMessage(
+                        Le.u16(whole, 0),
+                        Le.u16(whole, 2),
+                        size,
+                        (int) Le.u32(whole, 8),
+                        (int) Le.u32(whole, 12),
+                        payload,
+                        List.copyOf(fds));
             } finally {
                 received.addAll(fds);
             }
@@ -164,8 +172,7 @@ final class Conversation implements AutoCloseable {
 
     private static final int EPIPE = 32;
 
-    private static final ValueLayout.OfInt LE32 =
-            ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** The server sent nothing within the reply timeout. */
     static final class NoReply extends IOException {

@@ -16,6 +16,7 @@ final class Discovery {
 
     /** More regions or IRQ indexes than this is not a description we can act on (QEMU takes 100 and 50). */
     static final int MAX_REGIONS = 256;
+
     static final int MAX_IRQS = 64;
     /** The largest region info argsz we ask for. */
     static final long MAX_REGION_ARGSZ = 64 << 10;
@@ -25,7 +26,8 @@ final class Discovery {
         int flags = (int) Le.u32(info, 4);
         long regions = Le.u32(info, 8);
         long irqs = Le.u32(info, 12);
-        Verdict.require(regions <= MAX_REGIONS && irqs <= MAX_IRQS,
+        Verdict.require(
+                regions <= MAX_REGIONS && irqs <= MAX_IRQS,
                 "DEVICE_GET_INFO announces " + regions + " regions and " + irqs + " IRQ indexes");
         List<RegionInfoReply> regionList = new ArrayList<>();
         for (int i = 0; i < regions; i++) {
@@ -38,7 +40,13 @@ final class Discovery {
             byte[] p = Expect.success(c.call(Command.DEVICE_GET_IRQ_INFO, Requests.irqInfo(i)), 16, "vfio_irq_info");
             irqList.add(new Facts.Irq(i, (int) Le.u32(p, 4), Le.u32(p, 12)));
         }
-        return new Facts(c.caps(), flags, (int) regions, (int) irqs, List.copyOf(regionList), List.copyOf(irqList),
+        return new Facts(
+                c.caps(),
+                flags,
+                (int) regions,
+                (int) irqs,
+                List.copyOf(regionList),
+                List.copyOf(irqList),
                 migration(c));
     }
 
@@ -55,7 +63,8 @@ final class Discovery {
 
     /** PROBE with GET of MIGRATION; a refusal (or a command the server does not know) means none. */
     static Facts.Migration migration(Conversation c) throws IOException {
-        Conversation.Exchange x = c.call(Command.DEVICE_FEATURE,
+        Conversation.Exchange x = c.call(
+                Command.DEVICE_FEATURE,
                 Requests.feature(8, Spec.FEATURE_PROBE | Spec.FEATURE_GET | Spec.FEATURE_MIGRATION, new byte[0]));
         try {
             Expect.framing(x);
@@ -63,8 +72,11 @@ final class Discovery {
             return new Facts.Migration(false, 0, "its answer to DEVICE_FEATURE PROBE is malformed: " + e.getMessage());
         }
         if (Expect.isError(x.reply())) {
-            return new Facts.Migration(false, 0, "the server does not advertise migration (DEVICE_FEATURE PROBE of "
-                    + "MIGRATION refused with " + Expect.errnoName(x.reply().error()) + ")");
+            return new Facts.Migration(
+                    false,
+                    0,
+                    "the server does not advertise migration (DEVICE_FEATURE PROBE of " + "MIGRATION refused with "
+                            + Expect.errnoName(x.reply().error()) + ")");
         }
         try {
             long flags = MigrationOps.migrationFlags(c);

@@ -22,18 +22,30 @@ final class DmaChecks {
 
     static List<Check> checks() {
         return List.of(
-                new Check("VU-6.1/map-unmap", MAP + ", " + UNMAP,
+                new Check(
+                        "VU-6.1/map-unmap",
+                        MAP + ", " + UNMAP,
                         "DMA_MAP (with and without an fd) gets a bare reply; DMA_UNMAP's reply echoes the entry",
                         DmaChecks::mapUnmap),
-                new Check("VU-6.1/overlap-refused", MAP, "a map over an existing mapping, whole or in part, is refused with EEXIST",
+                new Check(
+                        "VU-6.1/overlap-refused",
+                        MAP,
+                        "a map over an existing mapping, whole or in part, is refused with EEXIST",
                         DmaChecks::overlap),
-                new Check("VU-6.2/unmap-unknown-refused", UNMAP,
+                new Check(
+                        "VU-6.2/unmap-unknown-refused",
+                        UNMAP,
                         "unmapping a range that matches no mapping exactly is refused",
                         DmaChecks::unmapUnknown),
-                new Check("VU-6.2/dirty-bitmap-flag-refused", UNMAP + " (flags unused in this version)",
+                new Check(
+                        "VU-6.2/dirty-bitmap-flag-refused",
+                        UNMAP + " (flags unused in this version)",
                         "DMA_UNMAP with the dirty-bitmap flag and no bitmap is refused, and the mapping stays",
                         DmaChecks::dirtyBitmap),
-                new Check("VU-6.1/map-unknown-flags-refused", MAP, "DMA_MAP with undefined flag bits is refused and maps nothing",
+                new Check(
+                        "VU-6.1/map-unknown-flags-refused",
+                        MAP,
+                        "DMA_MAP with undefined flag bits is refused and maps nothing",
                         DmaChecks::mapFlags));
     }
 
@@ -54,9 +66,12 @@ final class DmaChecks {
         }
 
         void unmapped(long address, long size) throws IOException {
-            byte[] p = Expect.success(session.call(Command.DMA_UNMAP, Requests.dmaUnmap(0, address, size)), 24,
+            byte[] p = Expect.success(
+                    session.call(Command.DMA_UNMAP, Requests.dmaUnmap(0, address, size)),
+                    24,
                     "the DMA_UNMAP reply (the request's entry)");
-            Verdict.require(Le.u32(p, 0) == 24 && Le.u32(p, 4) == 0 && Le.u64(p, 8) == address && Le.u64(p, 16) == size,
+            Verdict.require(
+                    Le.u32(p, 0) == 24 && Le.u32(p, 4) == 0 && Le.u64(p, 8) == address && Le.u64(p, 16) == size,
                     "the DMA_UNMAP reply does not echo the request's entry");
         }
 
@@ -70,7 +85,9 @@ final class DmaChecks {
         try (Window w = Window.open(c)) {
             w.mapped(0, BASE, 2 * w.page());
             w.unmapped(BASE, 2 * w.page());
-            Expect.success(w.session().call(Command.DMA_MAP, Requests.dmaMap(RW, 0, BASE, 2 * w.page())), 0,
+            Expect.success(
+                    w.session().call(Command.DMA_MAP, Requests.dmaMap(RW, 0, BASE, 2 * w.page())),
+                    0,
                     "a DMA_MAP reply (none)");
             w.unmapped(BASE, 2 * w.page());
             return "page 0x" + Long.toHexString(w.page()) + "; with and without an fd";
@@ -86,7 +103,9 @@ final class DmaChecks {
                 String what = "DMA_MAP of [0x" + Long.toHexString(o[1]) + ", +0x" + Long.toHexString(o[2])
                         + ") over [0x" + Long.toHexString(BASE) + ", +0x" + Long.toHexString(2 * p) + ")";
                 int errno = Expect.refused(w.map(RW, o[0], o[1], o[2]), what);
-                Verdict.require(errno == 17, what + " refused with " + Expect.errnoName(errno) + "; the specification says EEXIST");
+                Verdict.require(
+                        errno == 17,
+                        what + " refused with " + Expect.errnoName(errno) + "; the specification says EEXIST");
             }
             w.unmapped(BASE, 2 * p);
             return "3 overlapping maps refused with EEXIST";
@@ -101,7 +120,10 @@ final class DmaChecks {
             w.mapped(0, BASE, 2 * p);
             r.expect(Command.DMA_UNMAP, Requests.dmaUnmap(0, BASE, p), "DMA_UNMAP of the first half of a mapping")
                     .expect(Command.DMA_UNMAP, Requests.dmaUnmap(0, BASE, 3 * p), "DMA_UNMAP of more than a mapping")
-                    .expect(Command.DMA_UNMAP, Requests.dmaUnmap(0, BASE + p, p), "DMA_UNMAP of the second half of a mapping");
+                    .expect(
+                            Command.DMA_UNMAP,
+                            Requests.dmaUnmap(0, BASE + p, p),
+                            "DMA_UNMAP of the second half of a mapping");
             w.unmapped(BASE, 2 * p);
             r.expect(Command.DMA_UNMAP, Requests.dmaUnmap(0, BASE, 2 * p), "DMA_UNMAP of a mapping already unmapped");
             return r.summary();
@@ -113,7 +135,9 @@ final class DmaChecks {
             long p = w.page();
             w.mapped(0, BASE, 2 * p);
             Refusals r = new Refusals(w.session());
-            r.expect(Command.DMA_UNMAP, Requests.dmaUnmap(Spec.UNMAP_GET_DIRTY_BITMAP, BASE, 2 * p),
+            r.expect(
+                    Command.DMA_UNMAP,
+                    Requests.dmaUnmap(Spec.UNMAP_GET_DIRTY_BITMAP, BASE, 2 * p),
                     "DMA_UNMAP with the dirty-bitmap flag and no bitmap");
             try {
                 w.unmapped(BASE, 2 * p);
@@ -128,7 +152,10 @@ final class DmaChecks {
         try (Window w = Window.open(c)) {
             long p = w.page();
             Refusals r = new Refusals(w.session());
-            r.expect(Command.DMA_MAP, Requests.dmaMap(RW | 4, 0, BASE, 2 * p), List.of(w.memory()),
+            r.expect(
+                    Command.DMA_MAP,
+                    Requests.dmaMap(RW | 4, 0, BASE, 2 * p),
+                    List.of(w.memory()),
                     "DMA_MAP with the undefined flag bit 2");
             try {
                 w.mapped(0, BASE, 2 * p);

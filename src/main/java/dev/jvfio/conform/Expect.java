@@ -25,15 +25,17 @@ final class Expect {
         if (isError(r)) {
             throw Verdict.fail(what(x) + " was refused with " + errnoName(r.error()));
         }
-        Verdict.require(r.fds().size() <= maxFds, what(x) + " reply carries " + r.fds().size() + " fds");
+        Verdict.require(
+                r.fds().size() <= maxFds, what(x) + " reply carries " + r.fds().size() + " fds");
         return r.payload();
     }
 
     /** A successful reply of exactly {@code payload} bytes. */
     static byte[] success(Conversation.Exchange x, int payload, String layout) {
         byte[] p = success(x);
-        Verdict.require(p.length == payload, what(x) + " reply has a " + p.length + "-byte payload; "
-                + layout + " is " + payload + " bytes");
+        Verdict.require(
+                p.length == payload,
+                what(x) + " reply has a " + p.length + "-byte payload; " + layout + " is " + payload + " bytes");
         return p;
     }
 
@@ -51,25 +53,35 @@ final class Expect {
     /** The form of an error reply (VU-2.2): header only, a real errno, no fds. */
     static void errorReply(Conversation.Exchange x) {
         RawMessage r = x.reply();
-        Verdict.require(r.payload().length == 0, what(x) + " error reply carries a " + r.payload().length
-                + "-byte payload; an error reply is the header alone");
-        Verdict.require(r.error() > 0 && r.error() <= Spec.MAX_ERRNO,
+        Verdict.require(
+                r.payload().length == 0,
+                what(x) + " error reply carries a " + r.payload().length
+                        + "-byte payload; an error reply is the header alone");
+        Verdict.require(
+                r.error() > 0 && r.error() <= Spec.MAX_ERRNO,
                 what(x) + " error reply has errno " + Integer.toUnsignedString(r.error()) + ", not a Linux errno");
-        Verdict.require(r.fds().isEmpty(), what(x) + " error reply carries " + r.fds().size() + " fds");
+        Verdict.require(
+                r.fds().isEmpty(), what(x) + " error reply carries " + r.fds().size() + " fds");
     }
 
     /** Reply type, msg id and command echoed, only defined flag bits (VU-2.1, VU-2.2). */
     static void framing(Conversation.Exchange x) {
         RawMessage r = x.reply();
-        Verdict.require((r.flags() & Spec.TYPE_MASK) == Spec.TYPE_REPLY,
+        Verdict.require(
+                (r.flags() & Spec.TYPE_MASK) == Spec.TYPE_REPLY,
                 "the answer to " + Command.name(x.command()) + " is not marked as a reply (flags 0x"
                         + Integer.toHexString(r.flags()) + ")");
-        Verdict.require(r.id() == x.id(), "the " + Command.name(x.command()) + " reply carries msg id " + r.id()
-                + "; the request had " + x.id());
-        Verdict.require(r.command() == x.command(), "the reply to msg id " + x.id() + " names command "
-                + Command.name(r.command()) + "; the request was " + Command.name(x.command()));
-        Verdict.require((r.flags() & ~(Spec.TYPE_MASK | Spec.ERROR)) == 0, what(x) + " reply has flag bits 0x"
-                + Integer.toHexString(r.flags() & ~(Spec.TYPE_MASK | Spec.ERROR)) + " a reply does not define");
+        Verdict.require(
+                r.id() == x.id(),
+                "the " + Command.name(x.command()) + " reply carries msg id " + r.id() + "; the request had " + x.id());
+        Verdict.require(
+                r.command() == x.command(),
+                "the reply to msg id " + x.id() + " names command " + Command.name(r.command()) + "; the request was "
+                        + Command.name(x.command()));
+        Verdict.require(
+                (r.flags() & ~(Spec.TYPE_MASK | Spec.ERROR)) == 0,
+                what(x) + " reply has flag bits 0x" + Integer.toHexString(r.flags() & ~(Spec.TYPE_MASK | Spec.ERROR))
+                        + " a reply does not define");
     }
 
     static boolean isError(RawMessage r) {

@@ -8,8 +8,14 @@ import java.util.Optional;
  * VU-7.2): the checks that need an index, a size or a flag take it from here, never from
  * knowledge of any particular server.
  */
-record Facts(Caps caps, int deviceFlags, int numRegions, int numIrqs, List<RegionInfoReply> regions,
-             List<Irq> irqs, Migration migration) {
+record Facts(
+        Caps caps,
+        int deviceFlags,
+        int numRegions,
+        int numIrqs,
+        List<RegionInfoReply> regions,
+        List<Irq> irqs,
+        Migration migration) {
 
     /** One IRQ index (VU-4.4). */
     record Irq(int index, int flags, long count) {

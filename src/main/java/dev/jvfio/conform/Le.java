@@ -61,7 +61,13 @@ final class Le {
 
     /** A whole message: the 16-byte header (VU-2.1) and the payload. */
     static byte[] message(int id, int command, int flags, byte[] payload) {
-        return payload().u16(id).u16(command).u32(Spec.HEADER + payload.length).u32(flags).u32(0)
-                .bytes(payload).toBytes();
+        return payload()
+                .u16(id)
+                .u16(command)
+                .u32(Spec.HEADER + payload.length)
+                .u32(flags)
+                .u32(0)
+                .bytes(payload)
+                .toBytes();
     }
 }

@@ -4,6 +4,7 @@ import dev.jvfio.protocol.Command;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -24,33 +25,59 @@ final class MigrationChecks {
 
     static List<Check> checks() {
         return List.of(
-                new Check("VU-7.2/probe", FEATURE, "PROBE of MIGRATION (GET) succeeds and echoes the request; PROBE of SET on it fails",
+                new Check(
+                        "VU-7.2/probe",
+                        FEATURE,
+                        "PROBE of MIGRATION (GET) succeeds and echoes the request; PROBE of SET on it fails",
                         c -> migrating(c, MigrationChecks::probe)),
-                new Check("VU-7.2/migration-flags", FEATURE + " (VFIO_DEVICE_FEATURE_MIGRATION)",
-                        "GET MIGRATION: argsz 16, STOP_COPY set, no undefined flags", c -> migrating(c, MigrationChecks::flags)),
-                new Check("VU-7.2/feature-requests-refused", FEATURE,
+                new Check(
+                        "VU-7.2/migration-flags",
+                        FEATURE + " (VFIO_DEVICE_FEATURE_MIGRATION)",
+                        "GET MIGRATION: argsz 16, STOP_COPY set, no undefined flags",
+                        c -> migrating(c, MigrationChecks::flags)),
+                new Check(
+                        "VU-7.2/feature-requests-refused",
+                        FEATURE,
                         "GET with SET (without PROBE), an unknown feature, and SET of MIGRATION are refused",
                         c -> migrating(c, MigrationChecks::refusedRequests)),
-                new Check("VU-7.2/reset-to-running", STATES, "DEVICE_RESET returns the device to RUNNING",
+                new Check(
+                        "VU-7.2/reset-to-running",
+                        STATES,
+                        "DEVICE_RESET returns the device to RUNNING",
                         c -> migrating(c, MigrationChecks::resetToRunning)),
-                new Check("VU-7.2/arcs-running-stop", STATES + " (Direct State Transitions)",
-                        "RUNNING -> STOP -> RUNNING", c -> migrating(c, MigrationChecks::runningStop)),
-                new Check("VU-7.2/arcs-stop-copy", STATES + " (Direct State Transitions), " + DATA,
+                new Check(
+                        "VU-7.2/arcs-running-stop",
+                        STATES + " (Direct State Transitions)",
+                        "RUNNING -> STOP -> RUNNING",
+                        c -> migrating(c, MigrationChecks::runningStop)),
+                new Check(
+                        "VU-7.2/arcs-stop-copy",
+                        STATES + " (Direct State Transitions), " + DATA,
                         "STOP -> STOP_COPY, the state read to its end, STOP_COPY -> STOP",
                         c -> migrating(c, MigrationChecks::stopCopy)),
-                new Check("VU-7.2/arcs-resuming", STATES + " (Direct State Transitions), " + DATA,
+                new Check(
+                        "VU-7.2/arcs-resuming",
+                        STATES + " (Direct State Transitions), " + DATA,
                         "STOP -> RESUMING, the saved state written back, RESUMING -> STOP -> RUNNING",
                         c -> migrating(c, MigrationChecks::resuming)),
-                new Check("VU-7.2/arcs-pre-copy", STATES + " (Direct State Transitions)",
+                new Check(
+                        "VU-7.2/arcs-pre-copy",
+                        STATES + " (Direct State Transitions)",
                         "RUNNING -> PRE_COPY -> RUNNING and PRE_COPY -> STOP_COPY, where PRE_COPY is advertised",
                         c -> migrating(c, MigrationChecks::preCopy)),
-                new Check("VU-7.2/combined-arcs", STATES + " (Complex State Transitions)",
+                new Check(
+                        "VU-7.2/combined-arcs",
+                        STATES + " (Complex State Transitions)",
                         "RUNNING -> STOP_COPY, STOP_COPY -> RUNNING and RUNNING -> RESUMING in one SET each",
                         c -> migrating(c, MigrationChecks::combined)),
-                new Check("VU-7.2/refused-arcs", STATES,
+                new Check(
+                        "VU-7.2/refused-arcs",
+                        STATES,
                         "ERROR, P2P and undefined states, unadvertised PRE_COPY and STOP_COPY -> PRE_COPY are refused; the state stays",
                         c -> migrating(c, MigrationChecks::refusedArcs)),
-                new Check("VU-7.2/mig-data-wrong-state", DATA,
+                new Check(
+                        "VU-7.2/mig-data-wrong-state",
+                        DATA,
                         "MIG_DATA_READ outside PRE_COPY/STOP_COPY and MIG_DATA_WRITE outside RESUMING are refused",
                         c -> migrating(c, MigrationChecks::dataInWrongStates)));
     }
@@ -77,38 +104,60 @@ final class MigrationChecks {
     }
 
     private static String probe(Conversation s, Facts.Migration m, Context c) throws IOException {
-        byte[] request = Requests.feature(8, Spec.FEATURE_PROBE | Spec.FEATURE_GET | Spec.FEATURE_MIGRATION, new byte[0]);
+        byte[] request =
+                Requests.feature(8, Spec.FEATURE_PROBE | Spec.FEATURE_GET | Spec.FEATURE_MIGRATION, new byte[0]);
         byte[] p = Expect.success(s.call(Command.DEVICE_FEATURE, request));
-        Verdict.require(Arrays.equals(p, request), "the PROBE reply does not echo the request: "
-                + java.util.HexFormat.of().formatHex(p));
-        Expect.refused(s.call(Command.DEVICE_FEATURE, Requests.feature(8, Spec.FEATURE_PROBE | Spec.FEATURE_SET
-                | Spec.FEATURE_MIGRATION, new byte[0])), "PROBE of SET on MIGRATION, which has no SET");
-        byte[] state = Requests.feature(8, Spec.FEATURE_PROBE | Spec.FEATURE_GET | Spec.FEATURE_SET
-                | Spec.FEATURE_MIG_DEVICE_STATE, new byte[0]);
-        Verdict.require(Arrays.equals(Expect.success(s.call(Command.DEVICE_FEATURE, state)), state),
+        Verdict.require(
+                Arrays.equals(p, request),
+                "the PROBE reply does not echo the request: " + HexFormat.of().formatHex(p));
+        Expect.refused(
+                s.call(
+                        Command.DEVICE_FEATURE,
+                        Requests.feature(
+                                8, Spec.FEATURE_PROBE | Spec.FEATURE_SET | Spec.FEATURE_MIGRATION, new byte[0])),
+                "PROBE of SET on MIGRATION, which has no SET");
+        byte[] state = Requests.feature(
+                8,
+                Spec.FEATURE_PROBE | Spec.FEATURE_GET | Spec.FEATURE_SET | Spec.FEATURE_MIG_DEVICE_STATE,
+                new byte[0]);
+        Verdict.require(
+                Arrays.equals(Expect.success(s.call(Command.DEVICE_FEATURE, state)), state),
                 "the PROBE of GET and SET on MIG_DEVICE_STATE does not succeed with the request echoed");
         return "MIGRATION and MIG_DEVICE_STATE probed";
     }
 
     private static String flags(Conversation s, Facts.Migration m, Context c) throws IOException {
         long flags = MigrationOps.migrationFlags(s);
-        Verdict.require((flags & Spec.MIGRATION_STOP_COPY) != 0, "migration flags 0x" + Long.toHexString(flags)
-                + " lack STOP_COPY, which the specification requires");
+        Verdict.require(
+                (flags & Spec.MIGRATION_STOP_COPY) != 0,
+                "migration flags 0x" + Long.toHexString(flags) + " lack STOP_COPY, which the specification requires");
         long known = Spec.MIGRATION_STOP_COPY | Spec.MIGRATION_P2P | Spec.MIGRATION_PRE_COPY;
-        Verdict.require((flags & ~known) == 0, "migration flag bits 0x" + Long.toHexString(flags & ~known)
-                + " the specification does not define");
+        Verdict.require(
+                (flags & ~known) == 0,
+                "migration flag bits 0x" + Long.toHexString(flags & ~known) + " the specification does not define");
         return "flags 0x" + Long.toHexString(flags);
     }
 
     private static String refusedRequests(Conversation s, Facts.Migration m, Context c) throws IOException {
         Refusals r = new Refusals(s);
-        r.expect(Command.DEVICE_FEATURE, Requests.feature(16, Spec.FEATURE_GET | Spec.FEATURE_SET
-                        | Spec.FEATURE_MIG_DEVICE_STATE, Le.payload().u32(Spec.STATE_STOP).u32(0).toBytes()),
+        r.expect(
+                        Command.DEVICE_FEATURE,
+                        Requests.feature(
+                                16,
+                                Spec.FEATURE_GET | Spec.FEATURE_SET | Spec.FEATURE_MIG_DEVICE_STATE,
+                                Le.payload().u32(Spec.STATE_STOP).u32(0).toBytes()),
                         "DEVICE_FEATURE with GET and SET but no PROBE")
-                .expect(Command.DEVICE_FEATURE, Requests.feature(16, Spec.FEATURE_GET | 0x7FFF, new byte[0]),
+                .expect(
+                        Command.DEVICE_FEATURE,
+                        Requests.feature(16, Spec.FEATURE_GET | 0x7FFF, new byte[0]),
                         "GET of the undefined feature 0x7fff")
-                .expect(Command.DEVICE_FEATURE, Requests.feature(16, Spec.FEATURE_SET | Spec.FEATURE_MIGRATION,
-                        Le.payload().u64(Spec.MIGRATION_STOP_COPY).toBytes()), "SET of MIGRATION");
+                .expect(
+                        Command.DEVICE_FEATURE,
+                        Requests.feature(
+                                16,
+                                Spec.FEATURE_SET | Spec.FEATURE_MIGRATION,
+                                Le.payload().u64(Spec.MIGRATION_STOP_COPY).toBytes()),
+                        "SET of MIGRATION");
         requireState(s, Spec.STATE_RUNNING, "after the refused requests");
         return r.summary();
     }
@@ -248,7 +297,7 @@ final class MigrationChecks {
 
     private static void requireState(Conversation s, int want, String when) throws IOException {
         int now = MigrationOps.state(s);
-        Verdict.require(now == want, "the device is in " + Spec.stateName(now) + " " + when + ", not "
-                + Spec.stateName(want));
+        Verdict.require(
+                now == want, "the device is in " + Spec.stateName(now) + " " + when + ", not " + Spec.stateName(want));
     }
 }

@@ -5,6 +5,7 @@ import dev.jvfio.device.Errno;
 import dev.jvfio.protocol.Command;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +22,7 @@ final class Negotiation {
 
     /** What the checker proposes: QEMU's numbers (VU-8.1) without write_multiple or twin-socket mode. */
     static final Caps PROPOSED = new Caps(16, 1 << 20, 65535, 4096, false);
+
     static final String PROPOSED_JSON = "{\"capabilities\":{\"max_msg_fds\":16,\"max_data_xfer_size\":1048576,"
             + "\"pgsizes\":4096,\"max_dma_maps\":65535}}";
 
@@ -114,7 +116,9 @@ final class Negotiation {
             if ((r.flags() & Spec.ERROR) != 0) {
                 throw new IOException("the server refused VERSION 0.0 with " + Errno.name(r.error()));
             }
-            if (r.id() != f.answer().id() || r.command() != Command.VERSION || (r.flags() & Spec.TYPE_MASK) != Spec.TYPE_REPLY) {
+            if (r.id() != f.answer().id()
+                    || r.command() != Command.VERSION
+                    || (r.flags() & Spec.TYPE_MASK) != Spec.TYPE_REPLY) {
                 throw new IOException("the answer to VERSION is not its reply: id " + r.id() + " command "
                         + Command.name(r.command()) + " flags 0x" + Integer.toHexString(r.flags()));
             }
@@ -135,7 +139,7 @@ final class Negotiation {
             Thread.sleep(20);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while the server was busy");
+            throw new InterruptedIOException("interrupted while the server was busy");
         }
     }
 }

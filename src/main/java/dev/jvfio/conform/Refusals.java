@@ -2,6 +2,7 @@ package dev.jvfio.conform;
 
 import dev.jvfio.os.Fd;
 import dev.jvfio.protocol.Command;
+import java.io.EOFException;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
@@ -44,7 +45,7 @@ final class Refusals {
             Expect.success(session.call(Command.DEVICE_GET_INFO, Requests.deviceInfo()), 16, "vfio_device_info");
         } catch (Verdict.Failed e) {
             throw Verdict.fail("after refusing " + after + ", DEVICE_GET_INFO: " + e.getMessage());
-        } catch (java.io.EOFException e) {
+        } catch (EOFException e) {
             throw Verdict.fail("after refusing " + after + " the server hung up");
         }
     }

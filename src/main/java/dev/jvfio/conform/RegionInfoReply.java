@@ -11,8 +11,17 @@ import java.util.Set;
  * and body must lie inside the payload and the chain must end; {@link #problems()} says what does
  * not hold.
  */
-record RegionInfoReply(long argsz, int flags, long index, long capOffset, long size, long offset,
-                       List<Area> areas, boolean sparse, boolean typed, List<String> problems) {
+record RegionInfoReply(
+        long argsz,
+        int flags,
+        long index,
+        long capOffset,
+        long size,
+        long offset,
+        List<Area> areas,
+        boolean sparse,
+        boolean typed,
+        List<String> problems) {
 
     /** One SPARSE_MMAP area: {@code u64 offset, u64 size} relative to the region. */
     record Area(long offset, long size) {}
@@ -123,8 +132,9 @@ record RegionInfoReply(long argsz, int flags, long index, long capOffset, long s
         for (Area a : areas) {
             long end = a.offset() + a.size();
             if (a.size() == 0 || Long.compareUnsigned(end, a.offset()) < 0 || Long.compareUnsigned(end, size) > 0) {
-                out.add("region " + index + " area [0x" + Long.toHexString(a.offset()) + " +0x" + Long.toHexString(a.size())
-                        + ") is not inside the region of 0x" + Long.toHexString(size) + " bytes");
+                out.add("region " + index + " area [0x" + Long.toHexString(a.offset()) + " +0x"
+                        + Long.toHexString(a.size()) + ") is not inside the region of 0x" + Long.toHexString(size)
+                        + " bytes");
             }
         }
         return out;

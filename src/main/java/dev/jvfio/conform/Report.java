@@ -54,11 +54,17 @@ public record Report(String socket, List<Outcome> outcomes, String cleanup) {
         root.put("socket", socket);
         ArrayNode checks = root.putArray("checks");
         for (Outcome o : outcomes) {
-            checks.addObject().put("id", o.id()).put("spec", o.spec()).put("title", o.title())
-                    .put("status", o.status().name()).put("reason", o.reason());
+            checks.addObject()
+                    .put("id", o.id())
+                    .put("spec", o.spec())
+                    .put("title", o.title())
+                    .put("status", o.status().name())
+                    .put("reason", o.reason());
         }
         root.put("cleanup", cleanup);
-        root.putObject("summary").put("pass", count(Status.PASS)).put("fail", count(Status.FAIL))
+        root.putObject("summary")
+                .put("pass", count(Status.PASS))
+                .put("fail", count(Status.FAIL))
                 .put("skip", count(Status.SKIP));
         try {
             return mapper.writeValueAsString(root);

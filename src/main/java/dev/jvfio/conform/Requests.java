@@ -29,7 +29,14 @@ final class Requests {
 
     /** DEVICE_SET_IRQS (VU-4.5): argsz (the whole payload), flags, index, start, count, data. */
     static byte[] setIrqs(int flags, long index, long start, long count, byte[] data) {
-        return Le.payload().u32(20 + data.length).u32(flags).u32(index).u32(start).u32(count).bytes(data).toBytes();
+        return Le.payload()
+                .u32(20 + data.length)
+                .u32(flags)
+                .u32(index)
+                .u32(start)
+                .u32(count)
+                .bytes(data)
+                .toBytes();
     }
 
     /** REGION_READ (VU-5.1): offset, region, count. */
@@ -44,7 +51,13 @@ final class Requests {
 
     /** DMA_MAP (VU-6.1): argsz 32, flags, file offset, address, size. */
     static byte[] dmaMap(int flags, long fileOffset, long address, long size) {
-        return Le.payload().u32(32).u32(flags).u64(fileOffset).u64(address).u64(size).toBytes();
+        return Le.payload()
+                .u32(32)
+                .u32(flags)
+                .u64(fileOffset)
+                .u64(address)
+                .u64(size)
+                .toBytes();
     }
 
     /** DMA_UNMAP (VU-6.2): argsz 24 (room for the echoed entry), flags, address, size. */

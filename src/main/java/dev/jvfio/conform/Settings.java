@@ -14,6 +14,7 @@ import java.time.Duration;
  */
 public record Settings(Path socket, Duration timeout, Duration reset, Duration busy) {
     public static Settings of(Path socket, Duration timeout) {
-        return new Settings(socket, timeout, timeout.multipliedBy(6), Duration.ofSeconds(10).plus(timeout));
+        return new Settings(
+                socket, timeout, timeout.multipliedBy(6), Duration.ofSeconds(10).plus(timeout));
     }
 }

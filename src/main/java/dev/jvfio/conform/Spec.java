@@ -10,6 +10,7 @@ final class Spec {
 
     /** Header flags (VU-2.1). */
     static final int TYPE_MASK = 0xF;
+
     static final int TYPE_COMMAND = 0;
     static final int TYPE_REPLY = 1;
     static final int NO_REPLY = 0x10;
@@ -18,14 +19,17 @@ final class Spec {
 
     /** DEVICE_GET_INFO flags (VU-4.1). */
     static final int DEVICE_RESET = 1;
+
     static final int DEVICE_PCI = 2;
     /** vfio.h: BAR0-5, ROM, CONFIG, VGA; and INTx, MSI, MSI-X, ERR, REQ. */
     static final int PCI_NUM_REGIONS = 9;
+
     static final int PCI_NUM_IRQS = 5;
     static final int PCI_CONFIG_REGION = 7;
 
     /** Region info flags and capabilities (VU-4.2, VU-4.3). */
     static final int REGION_READ = 1;
+
     static final int REGION_WRITE = 2;
     static final int REGION_MMAP = 4;
     static final int REGION_CAPS = 8;
@@ -35,6 +39,7 @@ final class Spec {
 
     /** IRQ info flags (VU-4.4) and SET_IRQS flags (VU-4.5). */
     static final int IRQ_INFO_EVENTFD = 1;
+
     static final int IRQ_INFO_MASKABLE = 2;
     static final int IRQ_INFO_KNOWN = 0xF;
     static final int IRQ_DATA_NONE = 1;
@@ -46,11 +51,13 @@ final class Spec {
 
     /** DMA_MAP flags (VU-6.1); bit 0 of DMA_UNMAP asked for a dirty bitmap in earlier revisions. */
     static final int DMA_READ = 1;
+
     static final int DMA_WRITE = 2;
     static final int UNMAP_GET_DIRTY_BITMAP = 1;
 
     /** DEVICE_FEATURE (VU-7.2): flags bits 0-15 feature, 16 GET, 17 SET, 18 PROBE. */
     static final int FEATURE_GET = 1 << 16;
+
     static final int FEATURE_SET = 1 << 17;
     static final int FEATURE_PROBE = 1 << 18;
     static final int FEATURE_MIGRATION = 1;
@@ -61,6 +68,7 @@ final class Spec {
 
     /** Migration states (vfio_device_mig_state). */
     static final int STATE_ERROR = 0;
+
     static final int STATE_STOP = 1;
     static final int STATE_RUNNING = 2;
     static final int STATE_STOP_COPY = 3;

@@ -3,6 +3,7 @@ package dev.jvfio.conform;
 import dev.jvfio.client.RawMessage;
 import dev.jvfio.protocol.Command;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,31 +24,59 @@ final class VersionChecks {
 
     static List<Check> checks() {
         return List.of(
-                new Check("VU-3.2/minor-zero", SPEC, "VERSION 0.0 (QEMU's proposal) is answered with 0.0",
+                new Check(
+                        "VU-3.2/minor-zero",
+                        SPEC,
+                        "VERSION 0.0 (QEMU's proposal) is answered with 0.0",
                         c -> accepted(c, 0, QEMU_JSON, 0)),
-                new Check("VU-3.2/future-minor", SPEC,
+                new Check(
+                        "VU-3.2/future-minor",
+                        SPEC,
                         "VERSION 0.42 is answered with major 0 and a minor no higher than 42",
                         c -> accepted(c, 42, Negotiation.PROPOSED_JSON, -1)),
-                new Check("VU-3.2/other-major-refused", SPEC,
+                new Check(
+                        "VU-3.2/other-major-refused",
+                        SPEC,
                         "VERSION 65535.0 is refused (error reply or hang-up), never answered with another major",
                         VersionChecks::otherMajor),
-                new Check("VU-3.1/no-capabilities", SPEC, "VERSION without capability JSON is accepted",
+                new Check(
+                        "VU-3.1/no-capabilities",
+                        SPEC,
+                        "VERSION without capability JSON is accepted",
                         c -> accepted(c, 0, null, 0)),
-                new Check("VU-3.1/empty-capabilities", SPEC, "VERSION with {\"capabilities\":{}} is accepted",
+                new Check(
+                        "VU-3.1/empty-capabilities",
+                        SPEC,
+                        "VERSION with {\"capabilities\":{}} is accepted",
                         c -> accepted(c, 0, "{\"capabilities\":{}}", 0)),
-                new Check("VU-3.3/unknown-capabilities-ignored", SPEC,
+                new Check(
+                        "VU-3.3/unknown-capabilities-ignored",
+                        SPEC,
                         "capabilities and members the server does not know are ignored",
-                        c -> accepted(c, 0, "{\"capabilities\":{\"max_msg_fds\":1,\"x_conform_unknown\":{\"a\":[1,"
-                                + "{\"b\":null}],\"c\":\"d\"},\"x_flag\":true},\"x_conform_outer\":[0.5,\"e\"]}", 0)),
-                new Check("VU-3.1/malformed-json-refused", SPEC, "capability bytes that are not JSON are refused",
+                        c -> accepted(
+                                c,
+                                0,
+                                "{\"capabilities\":{\"max_msg_fds\":1,\"x_conform_unknown\":{\"a\":[1,"
+                                        + "{\"b\":null}],\"c\":\"d\"},\"x_flag\":true},\"x_conform_outer\":[0.5,\"e\"]}",
+                                0)),
+                new Check(
+                        "VU-3.1/malformed-json-refused",
+                        SPEC,
+                        "capability bytes that are not JSON are refused",
                         c -> refused(c, "{\"capabilities\":{\"max_msg_fds\":", "malformed JSON")),
-                new Check("VU-3.1/non-object-json-refused", SPEC,
+                new Check(
+                        "VU-3.1/non-object-json-refused",
+                        SPEC,
                         "capability JSON that is not an object is refused",
                         c -> refused(c, "[\"capabilities\",1]", "a JSON array")),
-                new Check("VU-3.2/capabilities-subset", SPEC,
+                new Check(
+                        "VU-3.2/capabilities-subset",
+                        SPEC,
                         "the reply's capabilities are a subset of the proposal's",
                         VersionChecks::subset),
-                new Check("VU-3.2/nothing-before-version", SPEC + ", Connection Initiation",
+                new Check(
+                        "VU-3.2/nothing-before-version",
+                        SPEC + ", Connection Initiation",
                         "a command other than VERSION as the first message is not served",
                         VersionChecks::beforeVersion));
     }
@@ -60,8 +89,9 @@ final class VersionChecks {
         VersionReply v = VersionReply.parse(p);
         Verdict.require(v.problems().isEmpty(), "VERSION reply: " + String.join("; ", v.problems()));
         Verdict.require(v.major() == 0, "VERSION 0." + minor + " answered with major " + v.major());
-        Verdict.require(v.minor() <= minor, "VERSION 0." + minor + " answered with minor " + v.minor()
-                + ", higher than proposed");
+        Verdict.require(
+                v.minor() <= minor,
+                "VERSION 0." + minor + " answered with minor " + v.minor() + ", higher than proposed");
         return v;
     }
 
@@ -84,8 +114,9 @@ final class VersionChecks {
         }
         Expect.framing(f.answer());
         VersionReply v = VersionReply.parse(r.payload());
-        Verdict.require(v.major() == 0xFFFF, "VERSION 65535.0 answered with major " + v.major()
-                + "; the reply's major must be the proposal's");
+        Verdict.require(
+                v.major() == 0xFFFF,
+                "VERSION 65535.0 answered with major " + v.major() + "; the reply's major must be the proposal's");
         return "answered with major 65535";
     }
 
@@ -102,7 +133,7 @@ final class VersionChecks {
         String how = "refused with " + Expect.errnoName(Expect.refused(f.answer(), request));
         // the server hangs up or, if it keeps the connection, still wants a VERSION: nothing else comes
         List<RawMessage> more = new ArrayList<>();
-        f.conversation().hangsUp(java.time.Duration.ofMillis(200), more);
+        f.conversation().hangsUp(Duration.ofMillis(200), more);
         Verdict.require(more.isEmpty(), "after refusing " + request + " the server sent another message");
         return how;
     }

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -20,11 +20,16 @@ import java.util.Set;
  */
 record VersionReply(int major, int minor, Caps caps, JsonNode capabilities, List<String> problems) {
     /** The capability names the specification (and VU-3.3) defines. */
-    static final Set<String> KNOWN = Set.of("max_msg_fds", "max_data_xfer_size", "max_dma_maps", "pgsizes",
-            "twin_socket", "write_multiple", "migration");
+    static final Set<String> KNOWN = Set.of(
+            "max_msg_fds",
+            "max_data_xfer_size",
+            "max_dma_maps",
+            "pgsizes",
+            "twin_socket",
+            "write_multiple",
+            "migration");
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     static VersionReply parse(byte[] payload) {
         List<String> problems = new ArrayList<>();
@@ -43,9 +48,12 @@ record VersionReply(int major, int minor, Caps caps, JsonNode capabilities, List
         }
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(payload, 4, payload.length - 5)).toString();
+                    .decode(ByteBuffer.wrap(payload, 4, payload.length - 5))
+                    .toString();
         } catch (CharacterCodingException e) {
             problems.add("the capabilities are not UTF-8");
             return new VersionReply(major, minor, Caps.DEFAULTS, null, problems);
@@ -72,7 +80,8 @@ record VersionReply(int major, int minor, Caps caps, JsonNode capabilities, List
             problems.add("\"capabilities\" is not an object");
             return new VersionReply(major, minor, Caps.DEFAULTS, null, problems);
         }
-        Caps parsed = new Caps(number(caps, "max_msg_fds", 1, 0, problems),
+        Caps parsed = new Caps(
+                number(caps, "max_msg_fds", 1, 0, problems),
                 number(caps, "max_data_xfer_size", 1 << 20, 1, problems),
                 number(caps, "max_dma_maps", 65535, 1, problems),
                 number(caps, "pgsizes", 4096, 1, problems),

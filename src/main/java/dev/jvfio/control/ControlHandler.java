@@ -65,7 +65,9 @@ public final class ControlHandler {
             throw new ControlException("serve runs with --detach-timeout 0: it does not ask VMMs to let go");
         }
         log.accept(d.name() + ": unplug asked on the control socket");
-        Unplugger.Outcome o = new Unplugger(detachTimeout, log).unplug(List.of(d), () -> false).getFirst();
+        Unplugger.Outcome o = new Unplugger(detachTimeout, log)
+                .unplug(List.of(d), () -> false)
+                .getFirst();
         log.accept(d.name() + ": " + (o.detached() ? "detached: " : "did not detach: ") + o.message());
         return ok(d, o.message()).put("detached", o.detached());
     }
@@ -73,8 +75,16 @@ public final class ControlHandler {
     private ObjectNode inject(ServedDevice d, ControlRequest r) throws ControlException {
         FaultInjection f = d.faults();
         if (f == null || !f.supported().contains(r.fault())) {
-            throw new ControlException(d.name() + " (" + d.profile() + ") cannot simulate " + r.fault().cliName()
-                    + (f == null ? "" : "; it can: " + String.join(", ", f.supported().stream().map(x -> x.cliName()).toList())));
+            throw new ControlException(d.name() + " (" + d.profile() + ") cannot simulate "
+                    + r.fault().cliName()
+                    + (f == null
+                            ? ""
+                            : "; it can: "
+                                    + String.join(
+                                            ", ",
+                                            f.supported().stream()
+                                                    .map(x -> x.cliName())
+                                                    .toList())));
         }
         try {
             String what = f.inject(r.fault(), r.length());
@@ -96,6 +106,10 @@ public final class ControlHandler {
     }
 
     private static ObjectNode ok(ServedDevice d, String message) {
-        return ControlRequest.JSON.createObjectNode().put("ok", true).put("device", d.name()).put("message", message);
+        return ControlRequest.JSON
+                .createObjectNode()
+                .put("ok", true)
+                .put("device", d.name())
+                .put("message", message);
     }
 }

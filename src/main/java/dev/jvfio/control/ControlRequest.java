@@ -30,6 +30,7 @@ import java.util.List;
 public record ControlRequest(String command, String device, Fault fault, Duration length) {
     /** The longest request line, newline included. */
     public static final int MAX_LINE = 4096;
+
     public static final List<String> COMMANDS = List.of("status", "unplug", "inject", "recover");
     /** The longest stall a request may ask for. */
     public static final long MAX_FOR_MS = 60_000;
@@ -112,7 +113,8 @@ public record ControlRequest(String command, String device, Fault fault, Duratio
     }
 
     static String faultNames() {
-        return String.join(", ", Arrays.stream(Fault.values()).map(Fault::cliName).toList());
+        return String.join(
+                ", ", Arrays.stream(Fault.values()).map(Fault::cliName).toList());
     }
 
     private static String text(JsonNode n, String field) throws ControlException {

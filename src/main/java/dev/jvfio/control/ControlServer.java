@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +42,8 @@ public final class ControlServer implements AutoCloseable {
     private final Thread acceptor;
     private volatile boolean closed;
 
-    private ControlServer(UnixServerSocket socket, Set<Integer> allowedUids, ControlHandler handler, Consumer<String> log) {
+    private ControlServer(
+            UnixServerSocket socket, Set<Integer> allowedUids, ControlHandler handler, Consumer<String> log) {
         this.socket = socket;
         this.allowedUids = Set.copyOf(allowedUids);
         this.handler = handler;
@@ -52,7 +55,8 @@ public final class ControlServer implements AutoCloseable {
     /** Listens on {@code path} (mode 0600) and answers peers whose uid is in {@code allowedUids}. */
     public static ControlServer start(Path path, Set<Integer> allowedUids, ControlHandler handler, Consumer<String> log)
             throws IOException {
-        ControlServer s = new ControlServer(UnixServerSocket.listen(path, SocketAccess.ownerOnly()), allowedUids, handler, log);
+        ControlServer s =
+                new ControlServer(UnixServerSocket.listen(path, SocketAccess.ownerOnly()), allowedUids, handler, log);
         s.acceptor.start();
         return s;
     }
@@ -76,17 +80,20 @@ public final class ControlServer implements AutoCloseable {
                 continue;
             }
             if (!slots.tryAcquire()) {
-                Thread.ofVirtual().start(() -> refuse(conn, "busy: " + MAX_CONNECTIONS + " control requests are in progress"));
+                Thread.ofVirtual()
+                        .start(() -> refuse(conn, "busy: " + MAX_CONNECTIONS + " control requests are in progress"));
                 continue;
             }
             try {
-                Thread t = new Thread(() -> {
-                    try {
-                        serve(conn);
-                    } finally {
-                        slots.release();
-                    }
-                }, "control request");
+                Thread t = new Thread(
+                        () -> {
+                            try {
+                                serve(conn);
+                            } finally {
+                                slots.release();
+                            }
+                        },
+                        "control request");
                 t.setDaemon(true);
                 t.start();
             } catch (OutOfMemoryError e) {
@@ -110,7 +117,8 @@ public final class ControlServer implements AutoCloseable {
             PeerCredentials peer = conn.peerCredentials();
             conn.sendTimeout(SEND_WAIT);
             if (!allowedUids.contains(peer.uid())) {
-                log.accept("control socket: refused pid " + peer.pid() + " uid " + peer.uid() + " (not an allowed uid)");
+                log.accept(
+                        "control socket: refused pid " + peer.pid() + " uid " + peer.uid() + " (not an allowed uid)");
                 send(conn, ControlHandler.error("uid " + peer.uid() + " may not use this control socket"));
                 return;
             }
@@ -139,7 +147,7 @@ public final class ControlServer implements AutoCloseable {
                 int n;
                 try {
                     n = conn.receive(buf.asSlice(have), null, 0);
-                } catch (java.net.SocketTimeoutException e) {
+                } catch (SocketTimeoutException e) {
                     throw new ControlException("no complete request line within " + REQUEST_WAIT.toSeconds() + " s");
                 }
                 if (n == 0) {
@@ -163,8 +171,12 @@ public final class ControlServer implements AutoCloseable {
 
     private static String decode(byte[] bytes) throws ControlException {
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new ControlException("the request line is not UTF-8");
         }

@@ -50,7 +50,9 @@ final class StatusReport {
             co.put("pid", c.pid());
             co.put("uid", c.uid());
             co.put("connected-since", c.connectedSince().toString());
-            co.put("connected-seconds", Math.max(0, Duration.between(c.connectedSince(), now).toSeconds()));
+            co.put(
+                    "connected-seconds",
+                    Math.max(0, Duration.between(c.connectedSince(), now).toSeconds()));
             co.put("dma-windows", c.dmaWindows());
             co.put("dma-bytes", c.dmaBytes());
             putCounts(co.putObject("messages"), c.messages());
@@ -59,8 +61,12 @@ final class StatusReport {
         DeviceStatus s = d.status();
         ArrayNode irqs = o.putArray("irqs");
         for (DeviceStatus.IrqStatus i : s.irqs()) {
-            irqs.addObject().put("kind", i.kind()).put("vectors", i.vectors()).put("armed", i.armed())
-                    .put("enabled", i.enabled()).put("unmask-eventfd", i.unmaskFd());
+            irqs.addObject()
+                    .put("kind", i.kind())
+                    .put("vectors", i.vectors())
+                    .put("armed", i.armed())
+                    .put("enabled", i.enabled())
+                    .put("unmask-eventfd", i.unmaskFd());
         }
         o.put("resets", s.resets());
         o.put("health", s.health());

@@ -14,8 +14,11 @@ public final class StatusText {
     public static String render(JsonNode reply) {
         StringBuilder sb = new StringBuilder();
         for (JsonNode d : reply.path("devices")) {
-            sb.append(d.path("name").asText()).append(": ").append(d.path("profile").asText())
-                    .append(" on ").append(d.path("socket").asText());
+            sb.append(d.path("name").asText())
+                    .append(": ")
+                    .append(d.path("profile").asText())
+                    .append(" on ")
+                    .append(d.path("socket").asText());
             if (!d.path("qmp").isNull() && !d.path("qmp").isMissingNode()) {
                 sb.append(", VMM QMP ").append(d.path("qmp").asText());
             }
@@ -24,11 +27,20 @@ public final class StatusText {
             if (c.isNull() || c.isMissingNode()) {
                 sb.append("  client: none\n");
             } else {
-                sb.append("  client: pid ").append(c.path("pid").asInt()).append(" uid ").append(c.path("uid").asInt())
-                        .append(", connected since ").append(c.path("connected-since").asText())
-                        .append(" (").append(duration(c.path("connected-seconds").asLong())).append(")\n");
-                sb.append("  DMA: ").append(c.path("dma-windows").asInt()).append(" windows, ")
-                        .append(bytes(c.path("dma-bytes").asLong())).append(" mapped\n");
+                sb.append("  client: pid ")
+                        .append(c.path("pid").asInt())
+                        .append(" uid ")
+                        .append(c.path("uid").asInt())
+                        .append(", connected since ")
+                        .append(c.path("connected-since").asText())
+                        .append(" (")
+                        .append(duration(c.path("connected-seconds").asLong()))
+                        .append(")\n");
+                sb.append("  DMA: ")
+                        .append(c.path("dma-windows").asInt())
+                        .append(" windows, ")
+                        .append(bytes(c.path("dma-bytes").asLong()))
+                        .append(" mapped\n");
                 sb.append("  messages: ").append(counts(c.path("messages"))).append('\n');
                 sb.append("  errors: ").append(counts(c.path("errors"))).append('\n');
             }
@@ -48,12 +60,17 @@ public final class StatusText {
                 irqs.add(s);
             }
             sb.append("  IRQs armed: ").append(String.join(", ", irqs)).append('\n');
-            sb.append("  resets: ").append(d.path("resets").asLong()).append(", health: ")
-                    .append(d.path("health").asText()).append('\n');
+            sb.append("  resets: ")
+                    .append(d.path("resets").asLong())
+                    .append(", health: ")
+                    .append(d.path("health").asText())
+                    .append('\n');
             sb.append("  counters: ").append(counts(d.path("counters"))).append('\n');
             List<String> faults = new ArrayList<>();
             d.path("faults").forEach(f -> faults.add(f.asText()));
-            sb.append("  faults: ").append(faults.isEmpty() ? "none" : String.join(", ", faults)).append('\n');
+            sb.append("  faults: ")
+                    .append(faults.isEmpty() ? "none" : String.join(", ", faults))
+                    .append('\n');
         }
         return sb.toString();
     }

@@ -28,6 +28,7 @@ public final class Unplugger {
     public static final Duration RETRY = Duration.ofSeconds(5);
     /** How long one QMP connect or command may take. */
     static final Duration QMP_TIMEOUT = Duration.ofSeconds(5);
+
     private static final long POLL_MS = 100;
     /** How long DEVICE_DELETED may lag behind the client's disconnect. */
     static final Duration EVENT_GRACE = Duration.ofSeconds(2);
@@ -119,11 +120,20 @@ public final class Unplugger {
             if (a == null) {
                 out.add(new Outcome(d.name(), true, "no client attached", false));
             } else if (d.client().isEmpty()) {
-                out.add(new Outcome(d.name(), true, "the client let go after " + waited + " s"
-                        + (a.deletedEvent ? " (QEMU reported DEVICE_DELETED)" : ""), a.reqArmed || d.qmp().isPresent()));
+                out.add(new Outcome(
+                        d.name(),
+                        true,
+                        "the client let go after " + waited + " s"
+                                + (a.deletedEvent ? " (QEMU reported DEVICE_DELETED)" : ""),
+                        a.reqArmed || d.qmp().isPresent()));
             } else {
-                out.add(new Outcome(d.name(), false, wasCancelled ? "not waited for: stop asked again"
-                        : "still attached after " + waited + " s: " + reason(a), a.reqArmed || d.qmp().isPresent()));
+                out.add(new Outcome(
+                        d.name(),
+                        false,
+                        wasCancelled
+                                ? "not waited for: stop asked again"
+                                : "still attached after " + waited + " s: " + reason(a),
+                        a.reqArmed || d.qmp().isPresent()));
             }
         }
         return out;
@@ -131,7 +141,8 @@ public final class Unplugger {
 
     /** Whether no device still attached could be asked at all (no REQ armed, no QMP socket named). */
     private static boolean noWayToAsk(Map<String, Asked> asked) {
-        return asked.values().stream().filter(a -> a.device.client().isPresent())
+        return asked.values().stream()
+                .filter(a -> a.device.client().isPresent())
                 .allMatch(a -> !a.reqArmed && a.device.qmp().isEmpty());
     }
 
@@ -193,7 +204,9 @@ public final class Unplugger {
         for (QmpClient c : qmp.values()) {
             try {
                 JsonNode e;
-                while ((e = c.awaitEvent(ev -> "DEVICE_DELETED".equals(ev.path("event").asText()), Duration.ZERO)) != null) {
+                while ((e = c.awaitEvent(
+                                ev -> "DEVICE_DELETED".equals(ev.path("event").asText()), Duration.ZERO))
+                        != null) {
                     String id = e.path("data").path("device").asText("");
                     Asked a = asked.get(id);
                     if (a != null && !a.deletedEvent) {
@@ -215,9 +228,14 @@ public final class Unplugger {
         long until = System.nanoTime() + EVENT_GRACE.toNanos();
         while (true) {
             drainEvents(qmp, asked);
-            boolean waiting = asked.values().stream().anyMatch(a -> a.qmpAccepted != null && !a.deletedEvent
-                    && a.device.client().isEmpty() && qmp.containsKey(a.device.qmp().orElseThrow()));
-            if (!waiting || System.nanoTime() - until >= 0 || Thread.currentThread().isInterrupted()) {
+            boolean waiting = asked.values().stream()
+                    .anyMatch(a -> a.qmpAccepted != null
+                            && !a.deletedEvent
+                            && a.device.client().isEmpty()
+                            && qmp.containsKey(a.device.qmp().orElseThrow()));
+            if (!waiting
+                    || System.nanoTime() - until >= 0
+                    || Thread.currentThread().isInterrupted()) {
                 return;
             }
             sleep();

@@ -17,6 +17,7 @@ public final class JournalStream {
 
     /** syslog(3) priorities the journal understands as line prefixes. */
     public static final int ERR = 3;
+
     public static final int WARNING = 4;
     public static final int NOTICE = 5;
     public static final int INFO = 6;

@@ -36,16 +36,17 @@ final class NotifySocket implements AutoCloseable {
     private static final int MSG_NOSIGNAL = 0x4000;
     /** linux/un.h: sun_path[108] after a 16-bit family. */
     static final int SUN_PATH_SIZE = 108;
+
     private static final int SUN_PATH_OFFSET = 2;
 
     private static final class SocketCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("socket",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     }
     /** ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to, socklen_t tolen). */
     private static final class SendtoCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("sendto",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle H = Downcalls.linkWithErrno(
+                "sendto", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     }
 
     private final Fd fd;
@@ -96,7 +97,8 @@ final class NotifySocket implements AutoCloseable {
             if (bytes.length < 2) throw new IOException("NOTIFY_SOCKET '@' names no abstract socket");
             bytes[0] = 0;
         } else if (bytes[0] != '/') {
-            throw new IOException("NOTIFY_SOCKET '" + notifySocket + "' is neither an absolute path nor an @abstract name");
+            throw new IOException(
+                    "NOTIFY_SOCKET '" + notifySocket + "' is neither an absolute path nor an @abstract name");
         }
         int limit = bytes[0] == 0 ? SUN_PATH_SIZE : SUN_PATH_SIZE - 1;
         if (bytes.length > limit) {
@@ -115,8 +117,8 @@ final class NotifySocket implements AutoCloseable {
             MemorySegment capture = Downcalls.allocateCapture(a);
             MemorySegment buf = a.allocateFrom(JAVA_BYTE, payload);
             while (true) {
-                long n = (long) SendtoCall.H.invokeExact(capture, fd.value(), buf, (long) payload.length, MSG_NOSIGNAL,
-                        address, addressLength);
+                long n = (long) SendtoCall.H.invokeExact(
+                        capture, fd.value(), buf, (long) payload.length, MSG_NOSIGNAL, address, addressLength);
                 if (n >= 0) return;
                 int errno = Downcalls.errno(capture);
                 if (errno != LinuxErrno.EINTR) throw new NativeException("sendto", errno, text);

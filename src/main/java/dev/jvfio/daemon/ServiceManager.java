@@ -83,7 +83,8 @@ public final class ServiceManager implements AutoCloseable {
 
     /** READY=1 with a first STATUS line; starts the watchdog pings if asked for. */
     public void ready(String status) {
-        send("READY=1\nSTATUS=" + oneLine(status) + "\nMAINPID=" + ProcessHandle.current().pid());
+        send("READY=1\nSTATUS=" + oneLine(status) + "\nMAINPID="
+                + ProcessHandle.current().pid());
         startWatchdog();
     }
 

@@ -1,5 +1,7 @@
 package dev.jvfio.device;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,7 +18,7 @@ import java.util.Map;
 public record DeviceStatus(List<IrqStatus> irqs, long resets, String health, Map<String, Long> counters) {
     public DeviceStatus {
         irqs = List.copyOf(irqs);
-        counters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(counters));
+        counters = Collections.unmodifiableMap(new LinkedHashMap<>(counters));
     }
 
     /** A device that reports nothing. */

@@ -15,7 +15,10 @@ public final class MigrationArcs {
     private MigrationArcs() {}
 
     private static final MigrationState[] STATES = {
-        MigrationState.STOP, MigrationState.RUNNING, MigrationState.STOP_COPY, MigrationState.RESUMING,
+        MigrationState.STOP,
+        MigrationState.RUNNING,
+        MigrationState.STOP_COPY,
+        MigrationState.RESUMING,
         MigrationState.PRE_COPY
     };
 
@@ -23,7 +26,8 @@ public final class MigrationArcs {
     public static boolean direct(MigrationState from, MigrationState to) {
         return switch (from) {
             case RUNNING -> to == MigrationState.STOP || to == MigrationState.PRE_COPY;
-            case STOP -> to == MigrationState.RUNNING || to == MigrationState.STOP_COPY || to == MigrationState.RESUMING;
+            case STOP ->
+                to == MigrationState.RUNNING || to == MigrationState.STOP_COPY || to == MigrationState.RESUMING;
             case STOP_COPY, RESUMING -> to == MigrationState.STOP;
             case PRE_COPY -> to == MigrationState.RUNNING || to == MigrationState.STOP_COPY;
             default -> false;

@@ -16,8 +16,8 @@ import java.util.Objects;
  * @param type        device-specific region type, or null (a TYPE capability when present)
  * @param file        the file to map when MMAP is set, else null
  */
-public record RegionInfo(int index, long size, int flags, List<SparseArea> sparseAreas, RegionType type,
-                         MappableFile file) {
+public record RegionInfo(
+        int index, long size, int flags, List<SparseArea> sparseAreas, RegionType type, MappableFile file) {
     public RegionInfo {
         sparseAreas = List.copyOf(sparseAreas);
     }
@@ -55,7 +55,8 @@ public record RegionInfo(int index, long size, int flags, List<SparseArea> spars
      * @param sparseAreas the mmap-able windows (a SPARSE_MMAP capability), or empty for the whole region
      * @return the region info
      */
-    public static RegionInfo mappable(int index, long size, int flags, MappableFile file, List<SparseArea> sparseAreas) {
+    public static RegionInfo mappable(
+            int index, long size, int flags, MappableFile file, List<SparseArea> sparseAreas) {
         Objects.requireNonNull(file, "file");
         return new RegionInfo(index, size, flags | Vfio.REGION_INFO_FLAG_MMAP, sparseAreas, null, file);
     }

@@ -61,5 +61,6 @@ public final class Vfio {
     public static final int IRQ_SET_ACTION_UNMASK = 1 << 4;
     public static final int IRQ_SET_ACTION_TRIGGER = 1 << 5;
     public static final int IRQ_SET_DATA_TYPE_MASK = IRQ_SET_DATA_NONE | IRQ_SET_DATA_BOOL | IRQ_SET_DATA_EVENTFD;
-    public static final int IRQ_SET_ACTION_TYPE_MASK = IRQ_SET_ACTION_MASK | IRQ_SET_ACTION_UNMASK | IRQ_SET_ACTION_TRIGGER;
+    public static final int IRQ_SET_ACTION_TYPE_MASK =
+            IRQ_SET_ACTION_MASK | IRQ_SET_ACTION_UNMASK | IRQ_SET_ACTION_TRIGGER;
 }

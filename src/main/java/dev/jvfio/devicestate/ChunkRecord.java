@@ -17,6 +17,7 @@ final class ChunkRecord implements RecordOut {
     private final int chunkLength;
     /** Extent offsets and lengths within the chunk, alternating. */
     private final long[] extents;
+
     private final byte[] head;
     private final CRC32C digest = new CRC32C();
     private final byte[] trailer = new byte[StreamFormat.TRAILER];

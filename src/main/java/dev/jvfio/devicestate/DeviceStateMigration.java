@@ -39,6 +39,7 @@ public final class DeviceStateMigration implements DeviceMigration {
     private SavingStream saving;
     /** What the last saving stream sent, kept when it is dropped. */
     private Progress last = new Progress(0, 0, 0, 0, 0, false);
+
     private IncomingStream incoming;
     private boolean stopped;
 
@@ -58,8 +59,8 @@ public final class DeviceStateMigration implements DeviceMigration {
             }
         }
         if (memory != null && memory.size() != identity.memorySize()) {
-            throw new IllegalArgumentException("memory of " + memory.size() + " bytes for an identity of "
-                    + identity.memorySize());
+            throw new IllegalArgumentException(
+                    "memory of " + memory.size() + " bytes for an identity of " + identity.memorySize());
         }
     }
 
@@ -116,7 +117,7 @@ public final class DeviceStateMigration implements DeviceMigration {
                         incoming = new IncomingStream(identity, sections, memory);
                         return;
                     }
-                    default -> { }
+                    default -> {}
                 }
             }
             case PRE_COPY -> {
@@ -146,7 +147,7 @@ public final class DeviceStateMigration implements DeviceMigration {
                     return;
                 }
             }
-            default -> { }
+            default -> {}
         }
         throw VfioException.invalid("no migration arc " + from + " -> " + to);
     }
@@ -251,7 +252,8 @@ public final class DeviceStateMigration implements DeviceMigration {
     }
 
     private static Progress progressOf(SavingStream s) {
-        return new Progress(s.streamBytes(), s.memoryBytes(), s.memoryRecords(), s.rescanned(), s.unchanged(), s.complete());
+        return new Progress(
+                s.streamBytes(), s.memoryBytes(), s.memoryRecords(), s.rescanned(), s.unchanged(), s.complete());
     }
 
     /**
@@ -264,6 +266,6 @@ public final class DeviceStateMigration implements DeviceMigration {
      * @param unchanged     of those, the ones it found unchanged and did not send
      * @param complete      the end record went out
      */
-    public record Progress(long streamBytes, long memoryBytes, long memoryRecords, int rescanned, int unchanged,
-                           boolean complete) {}
+    public record Progress(
+            long streamBytes, long memoryBytes, long memoryRecords, int rescanned, int unchanged, boolean complete) {}
 }

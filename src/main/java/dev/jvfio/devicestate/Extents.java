@@ -1,6 +1,7 @@
 package dev.jvfio.devicestate;
 
 import dev.jvfio.device.VfioException;
+import java.util.Arrays;
 
 /**
  * The populated extents of a {@link MemoryImage} as one pass walks them in address order. lseek
@@ -46,12 +47,12 @@ final class Extents {
         for (long d = nextData(chunkStart); d >= 0 && d < chunkEnd; ) {
             long h = Math.min(chunkEnd, nextHole(d));
             if (n + 2 > out.length) {
-                out = java.util.Arrays.copyOf(out, out.length * 2);
+                out = Arrays.copyOf(out, out.length * 2);
             }
             out[n++] = d - chunkStart;
             out[n++] = h - d;
             d = h >= chunkEnd ? -1 : nextData(h);
         }
-        return java.util.Arrays.copyOf(out, n);
+        return Arrays.copyOf(out, n);
     }
 }

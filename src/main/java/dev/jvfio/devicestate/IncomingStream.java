@@ -4,6 +4,8 @@ import dev.jvfio.device.VfioException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,7 +53,9 @@ final class IncomingStream implements AutoCloseable {
             this.sections.put(s.name(), s);
         }
         this.memory = memory;
-        this.received = memory == null ? new BitSet() : new BitSet((int) ((memory.size() + StreamFormat.CHUNK - 1) / StreamFormat.CHUNK));
+        this.received = memory == null
+                ? new BitSet()
+                : new BitSet((int) ((memory.size() + StreamFormat.CHUNK - 1) / StreamFormat.CHUNK));
     }
 
     /** Takes the next bytes of the stream. */
@@ -97,7 +101,8 @@ final class IncomingStream implements AutoCloseable {
             return;
         }
         if (length < 0 || length > max) {
-            fail("record of type " + type + " claims " + Long.toUnsignedString(length) + " bytes (at most " + max + ")");
+            fail("record of type " + type + " claims " + Long.toUnsignedString(length) + " bytes (at most " + max
+                    + ")");
             return;
         }
         need = length + StreamFormat.TRAILER;
@@ -129,7 +134,8 @@ final class IncomingStream implements AutoCloseable {
         CRC32C crc = new CRC32C();
         crc.update(head);
         crc.update(payload);
-        if ((int) crc.getValue() != buffer.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), length)) {
+        if ((int) crc.getValue()
+                != buffer.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), length)) {
             throw VfioException.invalid("record " + records + " (type " + type + ") fails its CRC32C");
         }
         switch (type) {
@@ -149,8 +155,8 @@ final class IncomingStream implements AutoCloseable {
         }
         int version = in.getInt();
         if (version != StreamFormat.VERSION) {
-            throw VfioException.invalid("stream version " + Integer.toUnsignedString(version) + "; this device reads version "
-                    + StreamFormat.VERSION);
+            throw VfioException.invalid("stream version " + Integer.toUnsignedString(version)
+                    + "; this device reads version " + StreamFormat.VERSION);
         }
         int flags = in.getInt();
         if ((flags & ~StreamFormat.FLAG_SHARED_MEMORY) != 0) {
@@ -170,9 +176,10 @@ final class IncomingStream implements AutoCloseable {
             }
             var mine = memory.identity();
             if (mine.device() != device || mine.inode() != inode || memory.fileOffset() != offset) {
-                throw VfioException.invalid("the stream shares memory file dev " + device + " inode " + inode + " at " + offset
-                        + "; this device's memory is dev " + mine.device() + " inode " + mine.inode() + " at "
-                        + memory.fileOffset());
+                throw VfioException.invalid(
+                        "the stream shares memory file dev " + device + " inode " + inode + " at " + offset
+                                + "; this device's memory is dev " + mine.device() + " inode " + mine.inode() + " at "
+                                + memory.fileOffset());
             }
         }
         in.end();
@@ -188,12 +195,13 @@ final class IncomingStream implements AutoCloseable {
         String name = names.getString();
         StateSection s = sections.get(name);
         if (s == null) {
-            throw VfioException.invalid("state section '" + name + "' is not one of this device's " + sections.keySet());
+            throw VfioException.invalid(
+                    "state section '" + name + "' is not one of this device's " + sections.keySet());
         }
         if (staged.containsKey(name)) {
             throw VfioException.invalid("state section '" + name + "' twice");
         }
-        byte[] data = java.util.Arrays.copyOfRange(payload, payload.length - names.remaining(), payload.length);
+        byte[] data = Arrays.copyOfRange(payload, payload.length - names.remaining(), payload.length);
         staged.put(name, s.load(new StateReader(data, name)));
     }
 
@@ -203,7 +211,9 @@ final class IncomingStream implements AutoCloseable {
         long theirMemoryBytes = in.getLong();
         int theirSections = in.getInt();
         in.end();
-        if (theirRecords != records - 1 || theirMemoryRecords != memoryRecords || theirMemoryBytes != memoryBytes
+        if (theirRecords != records - 1
+                || theirMemoryRecords != memoryRecords
+                || theirMemoryBytes != memoryBytes
                 || theirSections != staged.size()) {
             throw VfioException.invalid("end record counts " + theirRecords + " records, " + theirMemoryRecords
                     + " memory records of " + theirMemoryBytes + " bytes, " + theirSections + " sections; received "
@@ -215,20 +225,23 @@ final class IncomingStream implements AutoCloseable {
     /** A memory record: head CRC, bounds, then the chunk's digest over its content; then written. */
     private void memoryRecord() throws VfioException {
         if (memory == null || shared) {
-            throw VfioException.invalid("a memory record for a device " + (shared ? "that shares its memory file" : "without memory"));
+            throw VfioException.invalid(
+                    "a memory record for a device " + (shared ? "that shares its memory file" : "without memory"));
         }
         long length = need - StreamFormat.TRAILER;
-        var le32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-        var le64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+        var le32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        var le64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         if (length < StreamFormat.MEMORY_FIXED + StreamFormat.HEAD_CRC) {
             throw VfioException.invalid("memory record of " + length + " bytes");
         }
         long start = buffer.get(le64, 0);
         int chunkLength = buffer.get(le32, 8);
         int count = buffer.get(le32, 12);
-        if (count < 0 || count > StreamFormat.MAX_EXTENTS
+        if (count < 0
+                || count > StreamFormat.MAX_EXTENTS
                 || length < StreamFormat.MEMORY_FIXED + (long) count * StreamFormat.EXTENT + StreamFormat.HEAD_CRC) {
-            throw VfioException.invalid("memory record with " + Integer.toUnsignedString(count) + " extents in " + length + " bytes");
+            throw VfioException.invalid(
+                    "memory record with " + Integer.toUnsignedString(count) + " extents in " + length + " bytes");
         }
         int fixed = StreamFormat.MEMORY_FIXED + count * StreamFormat.EXTENT;
         CRC32C headCrc = new CRC32C();
@@ -237,7 +250,9 @@ final class IncomingStream implements AutoCloseable {
         if ((int) headCrc.getValue() != buffer.get(le32, fixed)) {
             throw VfioException.invalid("memory record " + records + " fails its head CRC32C");
         }
-        if (start < 0 || start % StreamFormat.CHUNK != 0 || start >= memory.size()
+        if (start < 0
+                || start % StreamFormat.CHUNK != 0
+                || start >= memory.size()
                 || chunkLength != Math.min(StreamFormat.CHUNK, memory.size() - start)) {
             throw VfioException.invalid("memory chunk at " + start + " of " + Integer.toUnsignedString(chunkLength)
                     + " bytes does not fit " + memory.size() + " bytes of memory");
@@ -247,9 +262,11 @@ final class IncomingStream implements AutoCloseable {
         long data = 0;
         for (int i = 0; i < count; i++) {
             long off = Integer.toUnsignedLong(buffer.get(le32, StreamFormat.MEMORY_FIXED + i * StreamFormat.EXTENT));
-            long len = Integer.toUnsignedLong(buffer.get(le32, StreamFormat.MEMORY_FIXED + i * StreamFormat.EXTENT + 4));
+            long len =
+                    Integer.toUnsignedLong(buffer.get(le32, StreamFormat.MEMORY_FIXED + i * StreamFormat.EXTENT + 4));
             if (off < pos || len == 0 || off + len > chunkLength) {
-                throw VfioException.invalid("memory chunk at " + start + ": extent " + i + " [" + off + ", +" + len + ") out of order or range");
+                throw VfioException.invalid("memory chunk at " + start + ": extent " + i + " [" + off + ", +" + len
+                        + ") out of order or range");
             }
             extents[2 * i] = off;
             extents[2 * i + 1] = len;
@@ -258,7 +275,8 @@ final class IncomingStream implements AutoCloseable {
         }
         long dataAt = (long) fixed + StreamFormat.HEAD_CRC;
         if (dataAt + data != length) {
-            throw VfioException.invalid("memory chunk at " + start + ": " + data + " bytes of extents in a record of " + length);
+            throw VfioException.invalid(
+                    "memory chunk at " + start + ": " + data + " bytes of extents in a record of " + length);
         }
         CRC32C digest = new CRC32C();
         long content = 0;
@@ -302,7 +320,8 @@ final class IncomingStream implements AutoCloseable {
             throw VfioException.invalid("device state stream refused: " + error);
         }
         if (!ended) {
-            String where = headFill > 0 ? " inside a record head"
+            String where = headFill > 0
+                    ? " inside a record head"
                     : need > fill ? " inside a record (" + fill + " of " + need + " bytes)" : "";
             throw VfioException.invalid("device state stream ended early after " + bytes + " bytes" + where
                     + (headerSeen ? ", before its end record" : ", before its header"));

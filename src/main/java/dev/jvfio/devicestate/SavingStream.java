@@ -17,12 +17,20 @@ import java.util.List;
  * end record; after it reads come back short, then empty.
  */
 final class SavingStream implements AutoCloseable {
-    private enum Phase { HEADER, MEMORY, IDLE, SECTIONS, END, DONE }
+    private enum Phase {
+        HEADER,
+        MEMORY,
+        IDLE,
+        SECTIONS,
+        END,
+        DONE
+    }
 
     private final StreamIdentity identity;
     private final MemoryImage memory;
     /** The memory file both sides map, when no memory records are sent; else null. */
     private final MemoryImage sharedSource;
+
     private final boolean shared;
     private final Arena arena = Arena.ofShared();
     private final ChunkDigests digests;
@@ -145,8 +153,12 @@ final class SavingStream implements AutoCloseable {
     }
 
     private byte[] end() {
-        return new StateWriter().putLong(records).putLong(memoryRecords).putLong(memoryBytes)
-                .putInt(sectionCount).toByteArray();
+        return new StateWriter()
+                .putLong(records)
+                .putLong(memoryRecords)
+                .putLong(memoryBytes)
+                .putInt(sectionCount)
+                .toByteArray();
     }
 
     /**

@@ -35,6 +35,7 @@ final class StreamFormat {
 
     /** type u32 + length u64. */
     static final int RECORD_HEAD = 12;
+
     static final int TRAILER = 4;
 
     /** Device memory moves in chunks of this many bytes, each with one digest. */

@@ -1,13 +1,16 @@
 package dev.jvfio.engine;
 
+import dev.jvfio.device.DmaFault;
+import dev.jvfio.device.DmaSpace;
 import dev.jvfio.pci.ResetKind;
 import dev.jvfio.pci.ResetListener;
 import dev.jvfio.pci.VfioPciDevice;
-import dev.jvfio.device.DmaFault;
-import dev.jvfio.device.DmaSpace;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -57,7 +60,7 @@ public final class CopyEngine implements ResetListener {
     public static final int STATUS_DEVICE_FAULT = 0x86;
 
     public static final long MAX_LENGTH = 256L << 20;
-    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /**
      * Bytes per DmaSpace call: what a DMA_UNMAP or a reset waits for at most (about 0.4 ms at
      * 20 GB/s). Not smaller: on the bench VM (AMD EPYC, JDK 25) copying 64 MiB in 1 or 2 MiB calls
@@ -71,6 +74,7 @@ public final class CopyEngine implements ResetListener {
     private final MemorySegment memory;
     /** Held while a chunk moves bytes; a reset takes it to wait for the chunk in flight. */
     final ReentrantLock moving = new ReentrantLock();
+
     private final CopyWorker worker = new CopyWorker(WORKER_THREAD);
     /** Migration STOP and RUNNING: holds copies at a chunk boundary; guarded by this engine's monitor. */
     final EnginePause pause = new EnginePause(this);
@@ -88,9 +92,11 @@ public final class CopyEngine implements ResetListener {
     private long fault;
     /** Bumped by every reset: a copy of an older generation stops and reports nothing. */
     private int generation;
+
     private boolean intxRaised;
     /** A device-memory fault is logged once per engine; later ones only count in ERRORS. */
     private final AtomicBoolean deviceFaultLogged = new AtomicBoolean();
+
     private static final System.Logger LOG = System.getLogger(CopyEngine.class.getName());
 
     private CopyEngine(VfioPciDevice device, MemorySegment memory) {
@@ -111,8 +117,8 @@ public final class CopyEngine implements ResetListener {
     }
 
     /** DONE, ERRORS and STATUS as the device's status shows them ({@code jvfio ctl status}). */
-    synchronized java.util.Map<String, Long> counters() {
-        java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+    synchronized Map<String, Long> counters() {
+        Map<String, Long> m = new LinkedHashMap<>();
         m.put("done", Integer.toUnsignedLong(done));
         m.put("errors", Integer.toUnsignedLong(errors));
         m.put("status", (long) status);
@@ -192,7 +198,7 @@ public final class CopyEngine implements ResetListener {
                         intxRaised = false;
                     }
                 }
-                default -> { } // DONE, ERRORS, FAULT and reserved words are read-only
+                default -> {} // DONE, ERRORS, FAULT and reserved words are read-only
             }
             irqCtrl = ctrl;
         }
@@ -270,7 +276,8 @@ public final class CopyEngine implements ResetListener {
 
     /** The registers and any suspended copy, as a migration saves them (the engine is paused). */
     synchronized EngineState.Registers registers() {
-        return new EngineState.Registers(src, dst, len, ctrl, status, done, errors, fault, intxRaised, pause.suspended());
+        return new EngineState.Registers(
+                src, dst, len, ctrl, status, done, errors, fault, intxRaised, pause.suspended());
     }
 
     /** Restores migrated registers; any copy of this engine's own is forgotten. */
@@ -329,9 +336,11 @@ public final class CopyEngine implements ResetListener {
     /** The first device-memory fault of this engine goes to the log (the host's problem, not the guest's). */
     void deviceMemoryFaulted(long offset) {
         if (deviceFaultLogged.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.WARNING, device.name() + ": copy engine: device memory at offset 0x" + Long.toHexString(offset)
-                    + " cannot be read or written (its backing file shrank, or the file system holding it is full);"
-                    + " copies end with STATUS 0x86; further such faults are counted in ERRORS only");
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    device.name() + ": copy engine: device memory at offset 0x" + Long.toHexString(offset)
+                            + " cannot be read or written (its backing file shrank, or the file system holding it is full);"
+                            + " copies end with STATUS 0x86; further such faults are counted in ERRORS only");
         }
     }
 

@@ -82,7 +82,12 @@ final class CopyRun {
                     return; // a migration stopped the device: continued by resume()
                 }
                 if (!(srcDevice && dstDevice) && !engine.busMasterEnabled()) {
-                    engine.finish(generation, CopyEngine.STATUS_BUS_MASTER_OFF, srcDevice ? dst + off : src + off, ctrl, length);
+                    engine.finish(
+                            generation,
+                            CopyEngine.STATUS_BUS_MASTER_OFF,
+                            srcDevice ? dst + off : src + off,
+                            ctrl,
+                            length);
                     return;
                 }
                 if (srcDevice && dstDevice) {
@@ -101,13 +106,19 @@ final class CopyRun {
                 return;
             } catch (VfioException e) {
                 if (!deviceFault(off, n)) {
-                    engine.finish(generation, CopyEngine.STATUS_NOT_MAPPED, srcDevice ? dst + off : src + off, ctrl, length);
+                    engine.finish(
+                            generation, CopyEngine.STATUS_NOT_MAPPED, srcDevice ? dst + off : src + off, ctrl, length);
                 }
                 return;
             } catch (InternalError | RuntimeException e) {
                 if (!deviceFault(off, n)) {
                     // bounds moved under us
-                    engine.finish(generation, CopyEngine.STATUS_DEVICE_RANGE, srcDevice ? src + off : dst + off, ctrl, length);
+                    engine.finish(
+                            generation,
+                            CopyEngine.STATUS_DEVICE_RANGE,
+                            srcDevice ? src + off : dst + off,
+                            ctrl,
+                            length);
                 }
                 return;
             } finally {

@@ -1,5 +1,7 @@
 package dev.jvfio.engine;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * A {@link CopyEngine} held still for a migration's STOP (MIG-1.7): while paused no chunk starts;
  * the copy in progress stops at its next chunk boundary and is kept as {@link EngineState.Suspended}
@@ -65,7 +67,7 @@ final class EnginePause {
                     return false;
                 }
                 try {
-                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(engine, left);
+                    TimeUnit.NANOSECONDS.timedWait(engine, left);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return false;

@@ -45,13 +45,18 @@ record ExpectedReply(int id, int command, boolean wantsReply, int requested, int
             return fds + " fds on a " + Command.name(command) + " reply";
         }
         long want = switch (command) {
-            case Command.DEVICE_GET_INFO, Command.DEVICE_GET_IRQ_INFO, Command.DEVICE_GET_REGION_IO_FDS,
-                 Command.REGION_WRITE -> 32;
+            case Command.DEVICE_GET_INFO,
+                    Command.DEVICE_GET_IRQ_INFO,
+                    Command.DEVICE_GET_REGION_IO_FDS,
+                    Command.REGION_WRITE -> 32;
             case Command.REGION_WRITE_MULTI -> 24; // u64 wr_cnt
             case Command.DMA_MAP, Command.DEVICE_SET_IRQS, Command.DEVICE_RESET, Command.MIG_DATA_WRITE -> 16;
-            case Command.DEVICE_FEATURE -> (requested & (1 << 16)) != 0 && (requested & (1 << 18)) == 0
-                    ? (size >= 24 ? 16 + Integer.toUnsignedLong(Wire.u32(reply, 16)) : 24) // GET: argsz is the payload
-                    : length; // SET and PROBE echo the request
+            case Command.DEVICE_FEATURE ->
+                (requested & (1 << 16)) != 0 && (requested & (1 << 18)) == 0
+                        ? (size >= 24
+                                ? 16 + Integer.toUnsignedLong(Wire.u32(reply, 16))
+                                : 24) // GET: argsz is the payload
+                        : length; // SET and PROBE echo the request
             case Command.MIG_DATA_READ -> size >= 24 ? 24 + Integer.toUnsignedLong(Wire.u32(reply, 20)) : 24;
             case Command.DMA_UNMAP -> 40;
             case Command.REGION_READ -> size >= 32 ? 32 + Integer.toUnsignedLong(Wire.u32(reply, 28)) : 32;
@@ -64,12 +69,13 @@ record ExpectedReply(int id, int command, boolean wantsReply, int requested, int
         if (size != want) {
             return "reply of " + size + " bytes, expected " + want + ": " + Header.describe(reply);
         }
-        if (command == Command.REGION_READ && Integer.toUnsignedLong(Wire.u32(reply, 28))
-                != Integer.toUnsignedLong(requested)) {
+        if (command == Command.REGION_READ
+                && Integer.toUnsignedLong(Wire.u32(reply, 28)) != Integer.toUnsignedLong(requested)) {
             return "REGION_READ reply count differs from the request (VU-5.2, VU-8.7)";
         }
-        if (command == Command.MIG_DATA_READ && (Integer.toUnsignedLong(Wire.u32(reply, 20))
-                > Integer.toUnsignedLong(requested) || Wire.u32(reply, 16) != 8 + Wire.u32(reply, 20))) {
+        if (command == Command.MIG_DATA_READ
+                && (Integer.toUnsignedLong(Wire.u32(reply, 20)) > Integer.toUnsignedLong(requested)
+                        || Wire.u32(reply, 16) != 8 + Wire.u32(reply, 20))) {
             return "MIG_DATA_READ reply larger than asked or with a wrong argsz (VU-10.9)";
         }
         return null;

@@ -37,7 +37,8 @@ final class FdPool implements AutoCloseable {
             n = r.nextInt(8) == 0 ? r.nextInt(3) : 1;
             kind = memfds;
         } else if (command == Command.DEVICE_SET_IRQS) {
-            n = m.length >= 36 && r.nextInt(3) != 0 ? Math.min(20, Math.max(0, Wire.u32(MemorySegment.ofArray(m), 32)))
+            n = m.length >= 36 && r.nextInt(3) != 0
+                    ? Math.min(20, Math.max(0, Wire.u32(MemorySegment.ofArray(m), 32)))
                     : r.nextInt(4);
             kind = eventfds;
         } else {

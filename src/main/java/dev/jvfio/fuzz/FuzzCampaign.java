@@ -1,5 +1,7 @@
 package dev.jvfio.fuzz;
 
+import dev.jvfio.client.VfioUserClient;
+import dev.jvfio.client.VfioUserException;
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.procfs.OpenFiles;
 import dev.jvfio.profile.DeviceProfiles;
@@ -7,6 +9,7 @@ import dev.jvfio.profile.GpuOptions;
 import dev.jvfio.server.ServerListener;
 import dev.jvfio.server.ServerOptions;
 import dev.jvfio.server.VfioUserServer;
+import dev.jvfio.transport.PeerCredentials;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +31,8 @@ public final class FuzzCampaign {
 
     private FuzzCampaign() {}
 
-    private static void tick(FuzzReport.Builder report, long start, Duration duration, Duration every,
-                             Consumer<String> progress) {
+    private static void tick(
+            FuzzReport.Builder report, long start, Duration duration, Duration every, Consumer<String> progress) {
         try {
             while (true) {
                 Thread.sleep(every);
@@ -53,29 +56,33 @@ public final class FuzzCampaign {
      * uses a GH200 served by the same process.
      */
     public static FuzzReport run(Duration duration, long seed, String targetProfile) throws IOException {
-        return run(duration, seed, targetProfile, Duration.ZERO, line -> { });
+        return run(duration, seed, targetProfile, Duration.ZERO, line -> {});
     }
 
     /**
      * Like {@link #run(Duration, long, String)}, and every {@code every} (unless zero) hands
      * {@code progress} a line with the time fuzzed so far and the counts that matter.
      */
-    public static FuzzReport run(Duration duration, long seed, String targetProfile, Duration every,
-                                 Consumer<String> progress) throws IOException {
+    public static FuzzReport run(
+            Duration duration, long seed, String targetProfile, Duration every, Consumer<String> progress)
+            throws IOException {
         FuzzReport.Builder report = new FuzzReport.Builder(seed);
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "jvfuzz");
         GpuOptions gpu = GpuOptions.defaults().withMemorySize(MEMORY);
         ServerOptions options = ServerOptions.defaults().withListener(oracle(report));
-        try (VfioDevice target = DeviceProfiles.create(gpu.withProfile(targetProfile).withName("fuzz-target"));
-             VfioDevice other = DeviceProfiles.create(gpu.withName("fuzz-probe"));
-             VfioUserServer targetServer = VfioUserServer.start(dir.resolve("target.sock"), target, options);
-             VfioUserServer otherServer = VfioUserServer.start(dir.resolve("probe.sock"), other, options)) {
+        try (VfioDevice target =
+                        DeviceProfiles.create(gpu.withProfile(targetProfile).withName("fuzz-target"));
+                VfioDevice other = DeviceProfiles.create(gpu.withName("fuzz-probe"));
+                VfioUserServer targetServer = VfioUserServer.start(dir.resolve("target.sock"), target, options);
+                VfioUserServer otherServer = VfioUserServer.start(dir.resolve("probe.sock"), other, options)) {
             warmUp(targetServer, otherServer);
             int fdsBefore = OpenFiles.count();
             Probe probe = new Probe(otherServer.socketPath(), seed ^ 0x9E3779B97F4A7C15L, report);
             Thread probeThread = Thread.ofPlatform().name("fuzz probe").start(probe);
             long start = System.nanoTime();
-            Thread ticker = every.isZero() ? null : Thread.ofVirtual().start(() -> tick(report, start, duration, every, progress));
+            Thread ticker = every.isZero()
+                    ? null
+                    : Thread.ofVirtual().start(() -> tick(report, start, duration, every, progress));
             try {
                 new Fuzzer(targetServer.socketPath(), seed, report).run(start + duration.toNanos());
             } catch (IOException e) {
@@ -124,7 +131,7 @@ public final class FuzzCampaign {
             }
 
             @Override
-            public void disconnected(dev.jvfio.transport.PeerCredentials peer, String reason) {
+            public void disconnected(PeerCredentials peer, String reason) {
                 if (reason.startsWith("internal error")) {
                     report.failure("session ended by " + reason);
                 }
@@ -138,9 +145,9 @@ public final class FuzzCampaign {
             try (RawSession session = RawSession.attach(s.socketPath(), Duration.ofSeconds(10))) {
                 session.serverCapabilities();
             }
-            try (var c = dev.jvfio.client.VfioUserClient.connect(awaitFree(s))) {
+            try (var c = VfioUserClient.connect(awaitFree(s))) {
                 c.deviceInfo();
-            } catch (dev.jvfio.client.VfioUserException e) {
+            } catch (VfioUserException e) {
                 throw new IOException("warm-up client refused: " + e.getMessage(), e);
             }
         }

@@ -29,11 +29,25 @@ import java.util.TreeMap;
  * @param dmaMapsAfter    mappings of the fuzzer's DMA memfds still in the server after the run
  * @param failures        contract violations (empty when the server behaved)
  */
-public record FuzzReport(long seed, double seconds, long messages, long bytes, long replies, Map<String, Long> errnos,
-                         long attaches, long closedByServer, long truncated, long split, long strayReplies,
-                         long handshakes,
-                         long fdsSent, long probeChecks, int fdsBefore, int fdsAfter, int dmaMapsAfter,
-                         List<String> failures) {
+public record FuzzReport(
+        long seed,
+        double seconds,
+        long messages,
+        long bytes,
+        long replies,
+        Map<String, Long> errnos,
+        long attaches,
+        long closedByServer,
+        long truncated,
+        long split,
+        long strayReplies,
+        long handshakes,
+        long fdsSent,
+        long probeChecks,
+        int fdsBefore,
+        int fdsAfter,
+        int dmaMapsAfter,
+        List<String> failures) {
 
     public double messagesPerSecond() {
         return seconds <= 0 ? 0 : messages / seconds;
@@ -46,15 +60,17 @@ public record FuzzReport(long seed, double seconds, long messages, long bytes, l
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("fuzz seed %d: %d hostile messages (%d bytes) in %.1f s = %.0f msg/s%n", seed, messages,
-                bytes, seconds, messagesPerSecond()));
+        sb.append(String.format(
+                "fuzz seed %d: %d hostile messages (%d bytes) in %.1f s = %.0f msg/s%n",
+                seed, messages, bytes, seconds, messagesPerSecond()));
         sb.append(String.format("  replies checked %d; error replies %s%n", replies, errnos));
-        sb.append(String.format("  attaches %d, sessions closed by the server %d, cut short by us %d, split %d, "
-                + "stray replies %d, hostile handshakes %d, fds sent %d%n", attaches, closedByServer, truncated, split,
-                strayReplies, handshakes, fdsSent));
+        sb.append(String.format(
+                "  attaches %d, sessions closed by the server %d, cut short by us %d, split %d, "
+                        + "stray replies %d, hostile handshakes %d, fds sent %d%n",
+                attaches, closedByServer, truncated, split, strayReplies, handshakes, fdsSent));
         sb.append(String.format("  probe device: %d correct round trips%n", probeChecks));
-        sb.append(String.format("  server fds before %d, after %d; fuzzer DMA mappings left %d%n", fdsBefore, fdsAfter,
-                dmaMapsAfter));
+        sb.append(String.format(
+                "  server fds before %d, after %d; fuzzer DMA mappings left %d%n", fdsBefore, fdsAfter, dmaMapsAfter));
         sb.append(failures.isEmpty() ? "  no failures" : "  FAILURES:\n    " + String.join("\n    ", failures));
         return sb.toString();
     }
@@ -143,8 +159,24 @@ public record FuzzReport(long seed, double seconds, long messages, long bytes, l
         }
 
         public synchronized FuzzReport build(double seconds, int fdsBefore, int fdsAfter, int dmaMapsAfter) {
-            return new FuzzReport(seed, seconds, messages, bytes, replies, Map.copyOf(errnos), attaches, closedByServer,
-                    truncated, split, strayReplies, handshakes, fdsSent, probeChecks, fdsBefore, fdsAfter, dmaMapsAfter,
+            return new FuzzReport(
+                    seed,
+                    seconds,
+                    messages,
+                    bytes,
+                    replies,
+                    Map.copyOf(errnos),
+                    attaches,
+                    closedByServer,
+                    truncated,
+                    split,
+                    strayReplies,
+                    handshakes,
+                    fdsSent,
+                    probeChecks,
+                    fdsBefore,
+                    fdsAfter,
+                    dmaMapsAfter,
                     List.copyOf(failures));
         }
     }

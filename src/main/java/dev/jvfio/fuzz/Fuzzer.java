@@ -5,7 +5,9 @@ import dev.jvfio.os.Fd;
 import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.DeviceInfoMessage;
 import dev.jvfio.protocol.Header;
+import dev.jvfio.protocol.VersionMessage;
 import dev.jvfio.protocol.Wire;
+import dev.jvfio.transport.ClosedException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -33,6 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Fuzzer {
     /** No progress for this long means the server hung (generous: the machine is shared). */
     public static final Duration HANG_LIMIT = Duration.ofSeconds(20);
+
     private static final Duration ATTACH_PATIENCE = Duration.ofSeconds(20);
     private static final int MAX_FAILURES = 20;
 
@@ -91,8 +94,11 @@ public final class Fuzzer {
 
     private static boolean isPeerGone(IOException e) {
         String m = String.valueOf(e.getMessage());
-        return m.contains("EPIPE") || m.contains("ECONNRESET") || m.contains("Broken pipe")
-                || m.contains("Connection reset") || e instanceof dev.jvfio.transport.ClosedException;
+        return m.contains("EPIPE")
+                || m.contains("ECONNRESET")
+                || m.contains("Broken pipe")
+                || m.contains("Connection reset")
+                || e instanceof ClosedException;
     }
 
     private void watch() {
@@ -156,8 +162,10 @@ public final class Fuzzer {
                 progress();
                 report.reply(Header.isError(reply) ? Header.error(reply) : 0);
                 int flags = Header.flags(reply);
-                if (Header.type(reply) != Header.TYPE_REPLY || (flags & ~(Header.TYPE_MASK | Header.FLAG_ERROR)) != 0
-                        || Header.id(reply) != id || Header.command(reply) != Wire.u16(MemorySegment.ofArray(m), 2)) {
+                if (Header.type(reply) != Header.TYPE_REPLY
+                        || (flags & ~(Header.TYPE_MASK | Header.FLAG_ERROR)) != 0
+                        || Header.id(reply) != id
+                        || Header.command(reply) != Wire.u16(MemorySegment.ofArray(m), 2)) {
                     fail("bad answer to a hostile first message: " + Header.describe(reply));
                     return;
                 }
@@ -172,7 +180,7 @@ public final class Fuzzer {
                     } catch (EOFException expected) {
                         report.sessionClosedByServer();
                     }
-                } else if (new dev.jvfio.protocol.VersionMessage().wrap(reply) != 0) {
+                } else if (new VersionMessage().wrap(reply) != 0) {
                     fail("malformed VERSION reply to a hostile VERSION: " + Header.describe(reply));
                 }
             } catch (EOFException e) {
@@ -249,8 +257,12 @@ public final class Fuzzer {
     /** A message of type reply in the request stream: the server must drop it silently. */
     private void strayReply() throws IOException {
         byte[] payload = MessageGenerator.random(r, r.nextInt(48));
-        byte[] m = MessageGenerator.withHeader(id(), 1 + r.nextInt(18), Header.TYPE_REPLY
-                | (r.nextBoolean() ? Header.FLAG_ERROR : 0), r.nextInt(200), payload);
+        byte[] m = MessageGenerator.withHeader(
+                id(),
+                1 + r.nextInt(18),
+                Header.TYPE_REPLY | (r.nextBoolean() ? Header.FLAG_ERROR : 0),
+                r.nextInt(200),
+                payload);
         session.send(m, List.of());
         report.message(m.length);
         report.strayReply();

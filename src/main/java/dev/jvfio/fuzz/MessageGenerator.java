@@ -19,8 +19,10 @@ public final class MessageGenerator {
     /** Every command number the protocol defines, plus neighbours that it does not. */
     private static final int[] COMMANDS = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19};
     /** Sizes of regions a device is likely to have, so offsets land on and around their ends. */
-    private static final long[] EDGES = {0, 1, 2, 3, 4, 8, 0x40, 0x100, 0xFFF, 0x1000, 0x4000, 0x8000, 0x10000,
-        1L << 20, 1L << 24, 1L << 29, 1L << 30, 1L << 31, 1L << 32, 2L << 30, 3L << 30, 1L << 40};
+    private static final long[] EDGES = {
+        0, 1, 2, 3, 4, 8, 0x40, 0x100, 0xFFF, 0x1000, 0x4000, 0x8000, 0x10000, 1L << 20, 1L << 24, 1L << 29, 1L << 30,
+        1L << 31, 1L << 32, 2L << 30, 3L << 30, 1L << 40
+    };
 
     private final long maxDataXferSize;
 
@@ -99,8 +101,12 @@ public final class MessageGenerator {
     /** Prepends a header whose size field is the true length. */
     public static byte[] withHeader(int id, int command, int flags, int error, byte[] payload) {
         ByteBuffer b = le(Header.SIZE + payload.length);
-        b.putShort((short) id).putShort((short) command).putInt(Header.SIZE + payload.length).putInt(flags)
-                .putInt(error).put(payload);
+        b.putShort((short) id)
+                .putShort((short) command)
+                .putInt(Header.SIZE + payload.length)
+                .putInt(flags)
+                .putInt(error)
+                .put(payload);
         return b.array();
     }
 
@@ -134,21 +140,51 @@ public final class MessageGenerator {
     public byte[] payload(Random r, int command) {
         return switch (command) {
             case Command.VERSION -> version(r);
-            case Command.DMA_MAP -> le(32).putInt(argsz(r, 32)).putInt(r.nextInt(4) == 0 ? r.nextInt() : r.nextInt(4))
-                    .putLong(pageish(r)).putLong(pageish(r)).putLong(pageish(r)).array();
-            case Command.DMA_UNMAP -> le(24).putInt(argsz(r, 24)).putInt(r.nextInt(4) == 0 ? r.nextInt() : r.nextInt(3))
-                    .putLong(pageish(r)).putLong(pageish(r)).array();
-            case Command.DEVICE_GET_INFO -> le(16).putInt(argsz(r, 16)).putInt(r.nextInt()).putInt(r.nextInt())
-                    .putInt(r.nextInt()).array();
-            case Command.DEVICE_GET_REGION_INFO -> le(32).putInt(argsz(r, 32)).putInt(r.nextInt(8) == 0 ? r.nextInt() : 0)
-                    .putInt(region(r)).putInt(r.nextInt(8) == 0 ? r.nextInt() : 0).putLong(r.nextLong())
-                    .putLong(r.nextLong()).array();
-            case Command.DEVICE_GET_REGION_IO_FDS -> le(16).putInt(argsz(r, 16)).putInt(r.nextInt(4) == 0 ? r.nextInt() : 0)
-                    .putInt(region(r)).putInt(interesting32(r)).array();
-            case Command.DEVICE_GET_IRQ_INFO -> le(16).putInt(argsz(r, 16)).putInt(r.nextInt())
-                    .putInt(r.nextInt(4) == 0 ? interesting32(r) : r.nextInt(7)).putInt(r.nextInt()).array();
+            case Command.DMA_MAP ->
+                le(32).putInt(argsz(r, 32))
+                        .putInt(r.nextInt(4) == 0 ? r.nextInt() : r.nextInt(4))
+                        .putLong(pageish(r))
+                        .putLong(pageish(r))
+                        .putLong(pageish(r))
+                        .array();
+            case Command.DMA_UNMAP ->
+                le(24).putInt(argsz(r, 24))
+                        .putInt(r.nextInt(4) == 0 ? r.nextInt() : r.nextInt(3))
+                        .putLong(pageish(r))
+                        .putLong(pageish(r))
+                        .array();
+            case Command.DEVICE_GET_INFO ->
+                le(16).putInt(argsz(r, 16))
+                        .putInt(r.nextInt())
+                        .putInt(r.nextInt())
+                        .putInt(r.nextInt())
+                        .array();
+            case Command.DEVICE_GET_REGION_INFO ->
+                le(32).putInt(argsz(r, 32))
+                        .putInt(r.nextInt(8) == 0 ? r.nextInt() : 0)
+                        .putInt(region(r))
+                        .putInt(r.nextInt(8) == 0 ? r.nextInt() : 0)
+                        .putLong(r.nextLong())
+                        .putLong(r.nextLong())
+                        .array();
+            case Command.DEVICE_GET_REGION_IO_FDS ->
+                le(16).putInt(argsz(r, 16))
+                        .putInt(r.nextInt(4) == 0 ? r.nextInt() : 0)
+                        .putInt(region(r))
+                        .putInt(interesting32(r))
+                        .array();
+            case Command.DEVICE_GET_IRQ_INFO ->
+                le(16).putInt(argsz(r, 16))
+                        .putInt(r.nextInt())
+                        .putInt(r.nextInt(4) == 0 ? interesting32(r) : r.nextInt(7))
+                        .putInt(r.nextInt())
+                        .array();
             case Command.DEVICE_SET_IRQS -> setIrqs(r);
-            case Command.REGION_READ -> le(16).putLong(offset(r)).putInt(region(r)).putInt((int) count(r)).array();
+            case Command.REGION_READ ->
+                le(16).putLong(offset(r))
+                        .putInt(region(r))
+                        .putInt((int) count(r))
+                        .array();
             case Command.REGION_WRITE -> regionWrite(r);
             case Command.DEVICE_RESET -> r.nextInt(4) == 0 ? random(r, 1 + r.nextInt(32)) : new byte[0];
             case Command.REGION_WRITE_MULTI -> writeMulti(r);
@@ -221,7 +257,11 @@ public final class MessageGenerator {
         if (r.nextInt(6) == 0) {
             bools = Math.max(0, bools - 1);
         }
-        ByteBuffer b = le(20 + bools).putInt(argsz(r, 20 + bools)).putInt(flags).putInt(index).putInt(start)
+        ByteBuffer b = le(20 + bools)
+                .putInt(argsz(r, 20 + bools))
+                .putInt(flags)
+                .putInt(index)
+                .putInt(start)
                 .putInt(count);
         for (int i = 0; i < bools; i++) {
             b.put((byte) r.nextInt(3));
@@ -249,7 +289,7 @@ public final class MessageGenerator {
 
     private static final String[] JSON = {
         "{\"capabilities\":{\"max_msg_fds\":16,\"max_data_xfer_size\":1048576,\"pgsizes\":4096,"
-            + "\"max_dma_maps\":65535,\"migration\":{\"pgsize\":4096},\"write_multiple\":true}}",
+                + "\"max_dma_maps\":65535,\"migration\":{\"pgsize\":4096},\"write_multiple\":true}}",
         "{\"capabilities\":{\"max_msg_fds\":-1}}",
         "{\"capabilities\":{\"max_data_xfer_size\":99999999999999999999999999}}",
         "{\"capabilities\":{\"pgsizes\":0}}",
@@ -269,12 +309,16 @@ public final class MessageGenerator {
         int minor = r.nextInt(4) == 0 ? r.nextInt(0x10000) : r.nextInt(2);
         byte[] json = switch (r.nextInt(6)) {
             case 0 -> random(r, r.nextInt(256));
-            case 1 -> ("{\"capabilities\":{\"x\":\"" + "y".repeat(4000 + r.nextInt(200)) + "\"}}")
-                    .getBytes(StandardCharsets.UTF_8);
+            case 1 ->
+                ("{\"capabilities\":{\"x\":\"" + "y".repeat(4000 + r.nextInt(200)) + "\"}}")
+                        .getBytes(StandardCharsets.UTF_8);
             default -> JSON[r.nextInt(JSON.length)].getBytes(StandardCharsets.UTF_8);
         };
         boolean nul = r.nextInt(6) != 0;
-        ByteBuffer b = le(4 + json.length + (nul ? 1 : 0)).putShort((short) major).putShort((short) minor).put(json);
+        ByteBuffer b = le(4 + json.length + (nul ? 1 : 0))
+                .putShort((short) major)
+                .putShort((short) minor)
+                .put(json);
         return b.array();
     }
 
@@ -300,19 +344,33 @@ public final class MessageGenerator {
             command = Command.DMA_MAP;
             long iova = (long) r.nextInt(64) << 16;
             long size = r.nextBoolean() ? 4096 : 65536;
-            b = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN).putInt(32).putInt(r.nextInt(4))
-                    .putLong(r.nextInt(4) == 0 ? 4096 : 0).putLong(iova).putLong(size);
+            b = ByteBuffer.allocate(32)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt(32)
+                    .putInt(r.nextInt(4))
+                    .putLong(r.nextInt(4) == 0 ? 4096 : 0)
+                    .putLong(iova)
+                    .putLong(size);
         } else if (r.nextInt(4) == 0) {
             command = Command.DMA_UNMAP;
-            b = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putInt(24).putInt(r.nextInt(3) == 0 ? 2 : 0)
-                    .putLong(r.nextInt(3) == 0 ? 0 : (long) r.nextInt(64) << 16).putLong(r.nextInt(3) == 0 ? 0 : 4096);
+            b = ByteBuffer.allocate(24)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt(24)
+                    .putInt(r.nextInt(3) == 0 ? 2 : 0)
+                    .putLong(r.nextInt(3) == 0 ? 0 : (long) r.nextInt(64) << 16)
+                    .putLong(r.nextInt(3) == 0 ? 0 : 4096);
         } else {
             command = Command.DEVICE_SET_IRQS;
             int index = r.nextInt(5);
             int count = r.nextInt(4);
             int data = r.nextInt(3) == 0 ? Vfio.IRQ_SET_DATA_NONE : Vfio.IRQ_SET_DATA_EVENTFD;
-            b = ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN).putInt(20)
-                    .putInt(data | Vfio.IRQ_SET_ACTION_TRIGGER).putInt(index).putInt(r.nextInt(3)).putInt(count);
+            b = ByteBuffer.allocate(20)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt(20)
+                    .putInt(data | Vfio.IRQ_SET_ACTION_TRIGGER)
+                    .putInt(index)
+                    .putInt(r.nextInt(3))
+                    .putInt(count);
         }
         byte[] payload = b.array();
         if (r.nextInt(4) == 0) {

@@ -38,11 +38,12 @@ final class MigrationPayloads {
             case 8 -> report(r);
             default -> r.nextInt(4) == 0 ? MessageGenerator.random(r, r.nextInt(40)) : new byte[0];
         };
-        int reply = 8 + switch (id) {
-            case 1, 2, 9 -> 8;
-            case 8 -> 24 + 8 * (1 + r.nextInt(4));
-            default -> data.length;
-        };
+        int reply = 8
+                + switch (id) {
+                    case 1, 2, 9 -> 8;
+                    case 8 -> 24 + 8 * (1 + r.nextInt(4));
+                    default -> data.length;
+                };
         int argsz = switch (r.nextInt(8)) {
             case 0 -> MessageGenerator.interesting32(r);
             case 1 -> reply - 1 - r.nextInt(8);

@@ -26,7 +26,8 @@ public final class RawSession implements AutoCloseable {
     /** Largest message we accept from the server (1 MiB of data plus room for the fixed part). */
     public static final int MAX_REPLY = (1 << 20) + 8192;
     /** What we announce in VERSION: QEMU's values (VU-8.1). */
-    private static final Capabilities CAPS = new Capabilities(16, 1 << 20, 65535, Capabilities.DEFAULT_PGSIZES, true, true);
+    private static final Capabilities CAPS =
+            new Capabilities(16, 1 << 20, 65535, Capabilities.DEFAULT_PGSIZES, true, true);
 
     private final UnixConnection conn;
     private final Arena arena = Arena.ofShared();

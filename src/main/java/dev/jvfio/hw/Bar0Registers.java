@@ -18,6 +18,7 @@ public final class Bar0Registers {
     public static final long SIZE = 16L << 20;
     /** Boot register: architecture/implementation of the chip. */
     public static final long BOOT_0 = 0x0;
+
     public static final long C2C_LINK_STATUS = 0x1498;
     public static final long HBM_TRAINING_STATUS = 0x200BC;
     public static final int STATUS_READY = 0xFF;

@@ -18,9 +18,17 @@ import java.util.Objects;
  * @param notReadyAfterReset  how long the readiness registers read "not ready" after a reset
  * @param backingFile         null = anonymous sparse memfd; else a file whose content persists
  */
-public record GpuSpec(int deviceId, int subsystemId, boolean migHardwareBugFixed, long memorySize,
-                      boolean firmwareProperties, long memBasePa, long pxmStart, long pxmCount,
-                      Duration notReadyAfterReset, Path backingFile) {
+public record GpuSpec(
+        int deviceId,
+        int subsystemId,
+        boolean migHardwareBugFixed,
+        long memorySize,
+        boolean firmwareProperties,
+        long memBasePa,
+        long pxmStart,
+        long pxmCount,
+        Duration notReadyAfterReset,
+        Path backingFile) {
     /** Where device memory of the first GPU sits in a GH200's system address map. */
     public static final long DEFAULT_MEM_BASE_PA = 0x4000_0000_0000L;
     /** GPU memory nodes follow the CPU's node 0 and the second socket's node 1. */
@@ -43,22 +51,58 @@ public record GpuSpec(int deviceId, int subsystemId, boolean migHardwareBugFixed
     }
 
     public static GpuSpec of(int deviceId, boolean migHardwareBugFixed, long memorySize) {
-        return new GpuSpec(deviceId, 0x16cb, migHardwareBugFixed, memorySize, true, DEFAULT_MEM_BASE_PA,
-                DEFAULT_PXM_START, FirmwareProperties.DEFAULT_PXM_COUNT, Duration.ZERO, null);
+        return new GpuSpec(
+                deviceId,
+                0x16cb,
+                migHardwareBugFixed,
+                memorySize,
+                true,
+                DEFAULT_MEM_BASE_PA,
+                DEFAULT_PXM_START,
+                FirmwareProperties.DEFAULT_PXM_COUNT,
+                Duration.ZERO,
+                null);
     }
 
     public GpuSpec withNotReadyAfterReset(Duration d) {
-        return new GpuSpec(deviceId, subsystemId, migHardwareBugFixed, memorySize, firmwareProperties, memBasePa,
-                pxmStart, pxmCount, d, backingFile);
+        return new GpuSpec(
+                deviceId,
+                subsystemId,
+                migHardwareBugFixed,
+                memorySize,
+                firmwareProperties,
+                memBasePa,
+                pxmStart,
+                pxmCount,
+                d,
+                backingFile);
     }
 
     public GpuSpec withFirmwareProperties(boolean present) {
-        return new GpuSpec(deviceId, subsystemId, migHardwareBugFixed, memorySize, present, memBasePa,
-                pxmStart, pxmCount, notReadyAfterReset, backingFile);
+        return new GpuSpec(
+                deviceId,
+                subsystemId,
+                migHardwareBugFixed,
+                memorySize,
+                present,
+                memBasePa,
+                pxmStart,
+                pxmCount,
+                notReadyAfterReset,
+                backingFile);
     }
 
     public GpuSpec withBackingFile(Path p) {
-        return new GpuSpec(deviceId, subsystemId, migHardwareBugFixed, memorySize, firmwareProperties, memBasePa,
-                pxmStart, pxmCount, notReadyAfterReset, p);
+        return new GpuSpec(
+                deviceId,
+                subsystemId,
+                migHardwareBugFixed,
+                memorySize,
+                firmwareProperties,
+                memBasePa,
+                pxmStart,
+                pxmCount,
+                notReadyAfterReset,
+                p);
     }
 }

@@ -31,6 +31,7 @@ final class GuestInfoRegisters {
     public static final long USEMEM_SIZE_HI = BASE + 0xC;
     /** Bytes of the block; offsets inside it past the registers read 0. */
     public static final long SIZE = 0x100;
+
     public static final int MAGIC_VALUE = 0x6d666a76;
     public static final int VERSION_VALUE = 1;
 

@@ -38,8 +38,10 @@ final class HardwareState implements StateSection {
         long remaining = in.getLong();
         in.end();
         in.require(boot0 == bar0.boot0(), "is from a chip with boot register 0x" + Integer.toHexString(boot0));
-        in.require(usemem == bar0.guestInfoUsemem(), "says usemem is " + usemem + " bytes, not " + bar0.guestInfoUsemem());
-        in.require(remaining >= 0 && remaining <= GpuSpec.MAX_NOT_READY_AFTER_RESET.toNanos(),
+        in.require(
+                usemem == bar0.guestInfoUsemem(), "says usemem is " + usemem + " bytes, not " + bar0.guestInfoUsemem());
+        in.require(
+                remaining >= 0 && remaining <= GpuSpec.MAX_NOT_READY_AFTER_RESET.toNanos(),
                 "has a reset with " + remaining + " ns left");
         return () -> timing.resumeRemaining(remaining);
     }

@@ -27,6 +27,7 @@ final class PhysicalFunction {
     public static final int CLASS_3D_CONTROLLER = 0x030200;
     /** Size of the physical BAR in slots 2/3. Never backed by memory in this model: reads zero. */
     public static final long PHYSICAL_BAR1_SIZE = 64L << 30;
+
     public static final int MSIX_VECTORS = 9;
     public static final int MSIX_TABLE_OFFSET = 0xB9_0000;
     public static final int MSIX_PBA_OFFSET = 0xBA_0000;
@@ -50,7 +51,9 @@ final class PhysicalFunction {
                 .capability(Capability.PowerManagement.noSoftReset())
                 .capability(Capability.Msi.vectors(16).perVectorMasking().address64())
                 .capability(Capability.PciExpress.endpoint())
-                .capability(Capability.Msix.vectors(MSIX_VECTORS).table(0, MSIX_TABLE_OFFSET).pba(0, MSIX_PBA_OFFSET))
+                .capability(Capability.Msix.vectors(MSIX_VECTORS)
+                        .table(0, MSIX_TABLE_OFFSET)
+                        .pba(0, MSIX_PBA_OFFSET))
                 .extendedCapability(new ExtendedCapability.Dvsec(0x10de, 3, dvsec))
                 .extendedCapability(new ExtendedCapability.Aer());
     }

@@ -3,7 +3,6 @@ package dev.jvfio.hw;
 import dev.jvfio.devicestate.StateSection;
 import dev.jvfio.os.NativeException;
 import dev.jvfio.pci.PciDeviceBuilder;
-import dev.jvfio.pci.VfioPciDevice;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.LongSupplier;
@@ -65,7 +64,8 @@ public final class SimulatedGraceGpu implements GpuHardware {
         if (!spec.firmwareProperties()) {
             return Optional.empty();
         }
-        return Optional.of(new FirmwareProperties(spec.memBasePa(), spec.memorySize(), spec.pxmStart(), spec.pxmCount()));
+        return Optional.of(
+                new FirmwareProperties(spec.memBasePa(), spec.memorySize(), spec.pxmStart(), spec.pxmCount()));
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.jvfio.lspci;
 
-import dev.jvfio.pci.Capability;
 import static dev.jvfio.pci.PciHeader.*;
 
 import java.util.HashSet;
@@ -66,12 +65,22 @@ final class CapabilityText extends LspciText {
     private void pm(int where, int cap) {
         int[] aux = {0, 55, 100, 160, 220, 270, 320, 375};
         pf("Power Management version %d\n", cap & 7);
-        pf("\t\tFlags: PMEClk%c DSI%c D1%c D2%c AuxCurrent=%dmA PME(D0%c,D1%c,D2%c,D3hot%c,D3cold%c)\n",
-                f(cap, 8), f(cap, 0x20), f(cap, 0x200), f(cap, 0x400), aux[(cap >> 6) & 7],
-                f(cap, 0x800), f(cap, 0x1000), f(cap, 0x2000), f(cap, 0x4000), f(cap, 0x8000));
+        pf(
+                "\t\tFlags: PMEClk%c DSI%c D1%c D2%c AuxCurrent=%dmA PME(D0%c,D1%c,D2%c,D3hot%c,D3cold%c)\n",
+                f(cap, 8),
+                f(cap, 0x20),
+                f(cap, 0x200),
+                f(cap, 0x400),
+                aux[(cap >> 6) & 7],
+                f(cap, 0x800),
+                f(cap, 0x1000),
+                f(cap, 0x2000),
+                f(cap, 0x4000),
+                f(cap, 0x8000));
         int t = w(where + 4);
-        pf("\t\tStatus: D%d NoSoftRst%c PME-Enable%c DSel=%d DScale=%d PME%c\n", t & 3, f(t, 8), f(t, 0x100),
-                (t >> 9) & 0xF, (t >> 13) & 3, f(t, 0x8000));
+        pf(
+                "\t\tStatus: D%d NoSoftRst%c PME-Enable%c DSel=%d DScale=%d PME%c\n",
+                t & 3, f(t, 8), f(t, 0x100), (t >> 9) & 0xF, (t >> 13) & 3, f(t, 0x8000));
         int bridge = b(where + 6);
         if (bridge != 0) {
             pf("\t\tBridge: PM%c B3%c\n", f(bridge, 0x80), f(~bridge, 0x40));
@@ -79,8 +88,9 @@ final class CapabilityText extends LspciText {
     }
 
     private void msi(int where, int cap) {
-        pf("MSI: Enable%c Count=%d/%d Maskable%c 64bit%c\n", f(cap, 1), 1 << ((cap >> 4) & 7), 1 << ((cap >> 1) & 7),
-                f(cap, 0x100), f(cap, 0x80));
+        pf(
+                "MSI: Enable%c Count=%d/%d Maskable%c 64bit%c\n",
+                f(cap, 1), 1 << ((cap >> 4) & 7), 1 << ((cap >> 1) & 7), f(cap, 0x100), f(cap, 0x80));
         boolean is64 = (cap & 0x80) != 0;
         p("\t\tAddress: ");
         int data;

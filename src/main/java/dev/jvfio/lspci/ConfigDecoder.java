@@ -1,8 +1,11 @@
 package dev.jvfio.lspci;
 
+import static dev.jvfio.pci.PciHeader.*;
+
+import dev.jvfio.device.Vfio;
+import dev.jvfio.device.VfioException;
 import dev.jvfio.pci.PciBar;
 import dev.jvfio.pci.VfioPciDevice;
-import static dev.jvfio.pci.PciHeader.*;
 
 /**
  * Prints a type-0 config space the way {@code lspci -n -vvv} (pciutils 3.9) does (PCI-8.1): the
@@ -50,8 +53,8 @@ public final class ConfigDecoder extends LspciText {
         }
         long rom = 0;
         try {
-            rom = device.regionInfo(dev.jvfio.device.Vfio.PCI_ROM_REGION_INDEX).size();
-        } catch (dev.jvfio.device.VfioException e) {
+            rom = device.regionInfo(Vfio.PCI_ROM_REGION_INDEX).size();
+        } catch (VfioException e) {
             // no ROM
         }
         return decode(slot, device.config().bytes(), sizes, rom);
@@ -75,18 +78,39 @@ public final class ConfigDecoder extends LspciText {
         }
         int cmd = w(COMMAND);
         int st = w(STATUS);
-        pf("\tControl: I/O%c Mem%c BusMaster%c SpecCycle%c MemWINV%c VGASnoop%c ParErr%c Stepping%c SERR%c FastB2B%c DisINTx%c\n",
-                f(cmd, 1), f(cmd, 2), f(cmd, 4), f(cmd, 8), f(cmd, 0x10), f(cmd, 0x20), f(cmd, 0x40), f(cmd, 0x80),
-                f(cmd, 0x100), f(cmd, 0x200), f(cmd, 0x400));
+        pf(
+                "\tControl: I/O%c Mem%c BusMaster%c SpecCycle%c MemWINV%c VGASnoop%c ParErr%c Stepping%c SERR%c FastB2B%c DisINTx%c\n",
+                f(cmd, 1),
+                f(cmd, 2),
+                f(cmd, 4),
+                f(cmd, 8),
+                f(cmd, 0x10),
+                f(cmd, 0x20),
+                f(cmd, 0x40),
+                f(cmd, 0x80),
+                f(cmd, 0x100),
+                f(cmd, 0x200),
+                f(cmd, 0x400));
         String devsel = switch (st & STATUS_DEVSEL_MASK) {
             case 0x000 -> "fast";
             case 0x200 -> "medium";
             case 0x400 -> "slow";
             default -> "??";
         };
-        pf("\tStatus: Cap%c 66MHz%c UDF%c FastB2B%c ParErr%c DEVSEL=%s >TAbort%c <TAbort%c <MAbort%c >SERR%c <PERR%c INTx%c\n",
-                f(st, 0x10), f(st, 0x20), f(st, 0x40), f(st, 0x80), f(st, 0x100), devsel, f(st, 0x800), f(st, 0x1000),
-                f(st, 0x2000), f(st, 0x4000), f(st, 0x8000), f(st, 0x8));
+        pf(
+                "\tStatus: Cap%c 66MHz%c UDF%c FastB2B%c ParErr%c DEVSEL=%s >TAbort%c <TAbort%c <MAbort%c >SERR%c <PERR%c INTx%c\n",
+                f(st, 0x10),
+                f(st, 0x20),
+                f(st, 0x40),
+                f(st, 0x80),
+                f(st, 0x100),
+                devsel,
+                f(st, 0x800),
+                f(st, 0x1000),
+                f(st, 0x2000),
+                f(st, 0x4000),
+                f(st, 0x8000),
+                f(st, 0x8));
         if ((cmd & COMMAND_MASTER) != 0) {
             pf("\tLatency: %d", b(LATENCY_TIMER));
             int minGnt = b(MIN_GNT);
@@ -178,7 +202,9 @@ public final class ConfigDecoder extends LspciText {
                 } else {
                     p("<unassigned>");
                 }
-                pf(" (%s, %sprefetchable)", type == 0 ? "32-bit" : type == 4 ? "64-bit" : type == 2 ? "low-1M" : "type 3",
+                pf(
+                        " (%s, %sprefetchable)",
+                        type == 0 ? "32-bit" : type == 4 ? "64-bit" : type == 2 ? "low-1M" : "type 3",
                         (flg & 8) != 0 ? "" : "non-");
                 if ((cmd & COMMAND_MEMORY) == 0) {
                     p(" [disabled]");

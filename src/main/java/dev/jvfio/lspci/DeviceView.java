@@ -1,9 +1,9 @@
 package dev.jvfio.lspci;
 
+import dev.jvfio.client.ServerCapabilities;
 import dev.jvfio.device.DeviceInfo;
 import dev.jvfio.device.IrqInfo;
 import dev.jvfio.device.RegionInfo;
-import dev.jvfio.client.ServerCapabilities;
 
 /** What {@code jvfio lspci} needs from a served device: the vfio-user client's view of it. */
 public interface DeviceView extends AutoCloseable {

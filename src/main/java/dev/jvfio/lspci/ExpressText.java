@@ -94,8 +94,9 @@ final class ExpressText extends LspciText {
         p("\n");
         int w = w(where + 8);
         pf("\t\tDevCtl:\tCorrErr%c NonFatalErr%c FatalErr%c UnsupReq%c\n", f(w, 1), f(w, 2), f(w, 4), f(w, 8));
-        pf("\t\t\tRlxdOrd%c ExtTag%c PhantFunc%c AuxPwr%c NoSnoop%c", f(w, 0x10), f(w, 0x100), f(w, 0x200),
-                f(w, 0x400), f(w, 0x800));
+        pf(
+                "\t\t\tRlxdOrd%c ExtTag%c PhantFunc%c AuxPwr%c NoSnoop%c",
+                f(w, 0x10), f(w, 0x100), f(w, 0x200), f(w, 0x400), f(w, 0x800));
         if (type == 7) {
             pf(" BrConfRtry%c", f(w, 0x8000));
         }
@@ -104,8 +105,9 @@ final class ExpressText extends LspciText {
         }
         pf("\n\t\t\tMaxPayload %d bytes, MaxReadReq %d bytes\n", 128 << ((w >> 5) & 7), 128 << ((w >> 12) & 7));
         w = w(where + 10);
-        pf("\t\tDevSta:\tCorrErr%c NonFatalErr%c FatalErr%c UnsupReq%c AuxPwr%c TransPend%c\n", f(w, 1), f(w, 2),
-                f(w, 4), f(w, 8), f(w, 0x10), f(w, 0x20));
+        pf(
+                "\t\tDevSta:\tCorrErr%c NonFatalErr%c FatalErr%c UnsupReq%c AuxPwr%c TransPend%c\n",
+                f(w, 1), f(w, 2), f(w, 4), f(w, 8), f(w, 0x10), f(w, 0x20));
     }
 
     private static String linkSpeed(int s) {
@@ -136,8 +138,9 @@ final class ExpressText extends LspciText {
         int capSpeed = t & 0xF;
         int capWidth = (t >> 4) & 0x3F;
         String[] support = {"not supported", "L0s", "L1", "L0s L1"};
-        pf("\t\tLnkCap:\tPort #%d, Speed %s, Width x%d, ASPM %s", t >>> 24, linkSpeed(capSpeed), capWidth,
-                support[aspm]);
+        pf(
+                "\t\tLnkCap:\tPort #%d, Speed %s, Width x%d, ASPM %s",
+                t >>> 24, linkSpeed(capSpeed), capWidth, support[aspm]);
         if (aspm != 0) {
             p(", Exit Latency ");
             if ((aspm & 1) != 0) {
@@ -148,23 +151,27 @@ final class ExpressText extends LspciText {
             }
         }
         p("\n");
-        pf("\t\t\tClockPM%c Surprise%c LLActRep%c BwNot%c ASPMOptComp%c\n", f(t, 1 << 18), f(t, 1 << 19),
-                f(t, 1 << 20), f(t, 1 << 21), f(t, 1 << 22));
+        pf(
+                "\t\t\tClockPM%c Surprise%c LLActRep%c BwNot%c ASPMOptComp%c\n",
+                f(t, 1 << 18), f(t, 1 << 19), f(t, 1 << 20), f(t, 1 << 21), f(t, 1 << 22));
         int w = w(where + 16);
         String[] enabled = {"Disabled", "L0s Enabled", "L1 Enabled", "L0s L1 Enabled"};
         pf("\t\tLnkCtl:\tASPM %s;", enabled[w & 3]);
         if (type == 4 || type == T_ENDPOINT || type == T_LEG_END || type == 7) {
             pf(" RCB %d bytes,", (w & 8) != 0 ? 128 : 64);
         }
-        pf(" Disabled%c CommClk%c\n\t\t\tExtSynch%c ClockPM%c AutWidDis%c BWInt%c AutBWInt%c\n", f(w, 0x10),
-                f(w, 0x40), f(w, 0x80), f(w, 0x100), f(w, 0x200), f(w, 0x400), f(w, 0x800));
+        pf(
+                " Disabled%c CommClk%c\n\t\t\tExtSynch%c ClockPM%c AutWidDis%c BWInt%c AutBWInt%c\n",
+                f(w, 0x10), f(w, 0x40), f(w, 0x80), f(w, 0x100), f(w, 0x200), f(w, 0x400), f(w, 0x800));
         w = w(where + 18);
         int staSpeed = w & 0xF;
         int staWidth = (w >> 4) & 0x3F;
-        pf("\t\tLnkSta:\tSpeed %s%s, Width x%d%s\n", linkSpeed(staSpeed), linkCompare(staSpeed, capSpeed), staWidth,
-                linkCompare(staWidth, capWidth));
-        pf("\t\t\tTrErr%c Train%c SlotClk%c DLActive%c BWMgmt%c ABWMgmt%c\n", f(w, 0x400), f(w, 0x800),
-                f(w, 0x1000), f(w, 0x2000), f(w, 0x4000), f(w, 0x8000));
+        pf(
+                "\t\tLnkSta:\tSpeed %s%s, Width x%d%s\n",
+                linkSpeed(staSpeed), linkCompare(staSpeed, capSpeed), staWidth, linkCompare(staWidth, capWidth));
+        pf(
+                "\t\t\tTrErr%c Train%c SlotClk%c DLActive%c BWMgmt%c ABWMgmt%c\n",
+                f(w, 0x400), f(w, 0x800), f(w, 0x1000), f(w, 0x2000), f(w, 0x4000), f(w, 0x8000));
     }
 
     private static String timeoutRange(int v) {
@@ -208,11 +215,13 @@ final class ExpressText extends LspciText {
 
     private void expressDev2(int where, int type) {
         int l = l(where + 36);
-        pf("\t\tDevCap2: Completion Timeout: %s, TimeoutDis%c NROPrPrP%c LTR%c", timeoutRange(l & 0xF), f(l, 0x10),
-                f(l, 0x400), f(l, 0x800));
+        pf(
+                "\t\tDevCap2: Completion Timeout: %s, TimeoutDis%c NROPrPrP%c LTR%c",
+                timeoutRange(l & 0xF), f(l, 0x10), f(l, 0x400), f(l, 0x800));
         String[] obff = {"Not Supported", "Via message", "Via WAKE#", "Via message/WAKE#"};
-        pf("\n\t\t\t 10BitTagComp%c 10BitTagReq%c OBFF %s, ExtFmt%c EETLPPrefix%c", f(l, 1 << 16), f(l, 1 << 17),
-                obff[(l >> 18) & 3], f(l, 1 << 20), f(l, 1 << 21));
+        pf(
+                "\n\t\t\t 10BitTagComp%c 10BitTagReq%c OBFF %s, ExtFmt%c EETLPPrefix%c",
+                f(l, 1 << 16), f(l, 1 << 17), obff[(l >> 18) & 3], f(l, 1 << 20), f(l, 1 << 21));
         if ((l & (1 << 21)) != 0) {
             int mee = (l >> 22) & 3;
             pf(", MaxEETLPPrefixes %d", mee != 0 ? mee : 4);
@@ -246,8 +255,9 @@ final class ExpressText extends LspciText {
         }
         int w = w(where + 40);
         String[] obffCtl = {"Disabled", "Via message A", "Via message B", "Via WAKE#"};
-        pf("\t\tDevCtl2: Completion Timeout: %s, TimeoutDis%c LTR%c 10BitTagReq%c OBFF %s,", timeoutValue(w & 0xF),
-                f(w, 0x10), f(w, 0x400), f(w, 0x1000), obffCtl[(w >> 13) & 3]);
+        pf(
+                "\t\tDevCtl2: Completion Timeout: %s, TimeoutDis%c LTR%c 10BitTagReq%c OBFF %s,",
+                timeoutValue(w & 0xF), f(w, 0x10), f(w, 0x400), f(w, 0x1000), obffCtl[(w >> 13) & 3]);
         if (type == 4 || type == 6) {
             pf(" ARIFwd%c\n", f(w, 0x20));
         } else {
@@ -320,25 +330,30 @@ final class ExpressText extends LspciText {
         // Link Capabilities/Control 2 are shown for function 0 only (we always decode as function 0).
         int l = l(where + 44);
         if (l != 0) {
-            pf("\t\tLnkCap2: Supported Link Speeds: %s, Crosslink%c Retimer%c 2Retimers%c DRS%c\n",
+            pf(
+                    "\t\tLnkCap2: Supported Link Speeds: %s, Crosslink%c Retimer%c 2Retimers%c DRS%c\n",
                     speedCap((l >> 1) & 0x7F), f(l, 0x100), f(l, 1 << 23), f(l, 1 << 24), f(l, 1L << 31));
         }
         int w = w(where + 48);
         int target = w & 0xF;
-        pf("\t\tLnkCtl2: Target Link Speed: %s, EnterCompliance%c SpeedDis%c",
+        pf(
+                "\t\tLnkCtl2: Target Link Speed: %s, EnterCompliance%c SpeedDis%c",
                 target == 0 ? "2.5GT/s" : linkSpeed(target).replace("unknown", "Unknown"), f(w, 0x10), f(w, 0x20));
         if (type == 6) {
             pf(", Selectable De-emphasis: %s", deemphasis((w >> 6) & 1));
         }
-        pf("\n\t\t\t Transmit Margin: %s, EnterModifiedCompliance%c ComplianceSOS%c\n", margin((w >> 7) & 7),
-                f(w, 0x400), f(w, 0x800));
+        pf(
+                "\n\t\t\t Transmit Margin: %s, EnterModifiedCompliance%c ComplianceSOS%c\n",
+                margin((w >> 7) & 7), f(w, 0x400), f(w, 0x800));
         pf("\t\t\t Compliance Preset/De-emphasis: %s\n", preset((w >> 12) & 0xF));
         w = w(where + 50);
         String[] crosslink = {"unsupported", "Upstream Port", "Downstream Port", "incomplete"};
-        pf("\t\tLnkSta2: Current De-emphasis Level: %s, EqualizationComplete%c EqualizationPhase1%c\n",
+        pf(
+                "\t\tLnkSta2: Current De-emphasis Level: %s, EqualizationComplete%c EqualizationPhase1%c\n",
                 deemphasis(w & 1), f(w, 2), f(w, 4));
-        pf("\t\t\t EqualizationPhase2%c EqualizationPhase3%c LinkEqualizationRequest%c\n", f(w, 8), f(w, 0x10),
-                f(w, 0x20));
+        pf(
+                "\t\t\t EqualizationPhase2%c EqualizationPhase3%c LinkEqualizationRequest%c\n",
+                f(w, 8), f(w, 0x10), f(w, 0x20));
         pf("\t\t\t Retimer%c 2Retimers%c CrosslinkRes: %s\n", f(w, 0x40), f(w, 0x80), crosslink[(w >> 8) & 3]);
     }
 }

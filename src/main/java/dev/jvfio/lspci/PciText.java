@@ -1,6 +1,5 @@
 package dev.jvfio.lspci;
 
-
 /**
  * Config space as lspci text, by the pci layer's decoder (the numeric {@code lspci -n} style).
  * Without -v only the header line is printed; any -v prints the full decode (the decoder knows

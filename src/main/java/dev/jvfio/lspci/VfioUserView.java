@@ -1,12 +1,12 @@
 package dev.jvfio.lspci;
 
-import dev.jvfio.units.ByteSize;
 import dev.jvfio.client.ServerCapabilities;
 import dev.jvfio.device.DeviceInfo;
 import dev.jvfio.device.IrqInfo;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.SparseArea;
 import dev.jvfio.device.Vfio;
+import dev.jvfio.units.ByteSize;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,7 +16,8 @@ import java.util.List;
  * report stays readable by {@code lspci -F}, which would take a "xx: " line for config bytes.
  */
 public final class VfioUserView {
-    private static final String[] PCI_REGIONS = {"BAR0", "BAR1", "BAR2", "BAR3", "BAR4", "BAR5", "ROM", "CONFIG", "VGA"};
+    private static final String[] PCI_REGIONS = {"BAR0", "BAR1", "BAR2", "BAR3", "BAR4", "BAR5", "ROM", "CONFIG", "VGA"
+    };
     private static final String[] PCI_IRQS = {"INTx", "MSI", "MSI-X", "ERR", "REQ"};
 
     private VfioUserView() {}
@@ -26,12 +27,18 @@ public final class VfioUserView {
         DeviceInfo info = dev.deviceInfo();
         boolean pci = (info.flags() & Vfio.DEVICE_FLAGS_PCI) != 0;
         sb.append("vfio-user view of ").append(socket).append('\n');
-        sb.append("\tDevice: flags ").append(deviceFlags(info.flags())).append(", ").append(info.numRegions())
-                .append(" regions, ").append(info.numIrqs()).append(" IRQ indexes\n");
+        sb.append("\tDevice: flags ")
+                .append(deviceFlags(info.flags()))
+                .append(", ")
+                .append(info.numRegions())
+                .append(" regions, ")
+                .append(info.numIrqs())
+                .append(" IRQ indexes\n");
         ServerCapabilities caps = dev.serverCapabilities();
         if (caps != null) {
             // pgsizes is the server's page size: what every DMA_MAP and mmap area is a multiple of
-            sb.append(String.format("\tServer: pgsizes 0x%x, max_data_xfer_size %d, max_msg_fds %d, max_dma_maps %d\n",
+            sb.append(String.format(
+                    "\tServer: pgsizes 0x%x, max_data_xfer_size %d, max_msg_fds %d, max_dma_maps %d\n",
                     caps.pgsizes(), caps.maxDataXferSize(), caps.maxMsgFds(), caps.maxDmaMaps()));
         }
         for (int i = 0; i < info.numRegions(); i++) {
@@ -44,18 +51,24 @@ public final class VfioUserView {
             }
             sb.append("size ").append(size(r.size())).append(", ").append(regionFlags(r.flags()));
             if (r.type() != null) {
-                sb.append(String.format(", type 0x%x subtype 0x%x", r.type().type(), r.type().subtype()));
+                sb.append(String.format(
+                        ", type 0x%x subtype 0x%x", r.type().type(), r.type().subtype()));
             }
             sb.append('\n');
             for (SparseArea a : r.sparseAreas()) {
-                sb.append(String.format("\t\tmmap area [0x%x-0x%x] %s%n", a.offset(), a.offset() + a.size() - 1,
-                        size(a.size())));
+                sb.append(String.format(
+                        "\t\tmmap area [0x%x-0x%x] %s%n", a.offset(), a.offset() + a.size() - 1, size(a.size())));
             }
         }
         for (int i = 0; i < info.numIrqs(); i++) {
             IrqInfo q = dev.irqInfo(i);
             String name = pci && i < PCI_IRQS.length ? PCI_IRQS[i] : "irq";
-            sb.append("\tIRQ ").append(i).append(" (").append(name).append("): ").append(q.count())
+            sb.append("\tIRQ ")
+                    .append(i)
+                    .append(" (")
+                    .append(name)
+                    .append("): ")
+                    .append(q.count())
                     .append(q.count() == 1 ? " vector" : " vectors");
             if (q.flags() != 0) sb.append(", ").append(irqFlags(q.flags()));
             sb.append('\n');

@@ -18,6 +18,7 @@ import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 public final class DeviceMetrics implements ServerMetrics, DeviceEvents {
     /** Commands 0 .. MAX_COMMAND have a label of their own. */
     static final int MAX_COMMAND = Command.MIG_DATA_WRITE;
+
     private static final double NANOS_PER_SECOND = 1e9;
     /** Interrupt kinds by VFIO's PCI IRQ index (dev.jvfio.device.Vfio: INTx 0, MSI 1, MSI-X 2, ERR 3, REQ 4). */
     private static final String[] KINDS = {"intx", "msi", "msix", "err", "req"};

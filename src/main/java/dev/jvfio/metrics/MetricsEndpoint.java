@@ -32,8 +32,12 @@ public final class MetricsEndpoint implements AutoCloseable {
         });
         MetricFamilies families = new MetricFamilies();
         try {
-            HTTPServer server = HTTPServer.builder().inetAddress(address.getAddress()).port(address.getPort())
-                    .registry(families.registry).executorService(executor).buildAndStart();
+            HTTPServer server = HTTPServer.builder()
+                    .inetAddress(address.getAddress())
+                    .port(address.getPort())
+                    .registry(families.registry)
+                    .executorService(executor)
+                    .buildAndStart();
             return new MetricsEndpoint(families, server, executor);
         } catch (IOException | RuntimeException e) {
             executor.shutdownNow();

@@ -14,6 +14,7 @@ import java.time.Duration;
 public record MigrationPlan(boolean preCopy, Duration maxDowntime, int maxRounds) {
     /** QEMU's default downtime limit. */
     public static final Duration DEFAULT_DOWNTIME = Duration.ofMillis(300);
+
     public static final int DEFAULT_ROUNDS = 30;
 
     public MigrationPlan {

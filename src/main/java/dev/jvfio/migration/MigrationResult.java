@@ -10,8 +10,8 @@ package dev.jvfio.migration;
  * @param stopCopyNanos  time of the stop-copy phase (from the SET to STOP_COPY to the end of the stream)
  * @param downtimeNanos  from the source's stop to the destination running
  */
-public record MigrationResult(long preCopyBytes, long preCopyNanos, int rounds, long stopCopyBytes,
-                              long stopCopyNanos, long downtimeNanos) {
+public record MigrationResult(
+        long preCopyBytes, long preCopyNanos, int rounds, long stopCopyBytes, long stopCopyNanos, long downtimeNanos) {
     public long bytes() {
         return preCopyBytes + stopCopyBytes;
     }

@@ -8,6 +8,7 @@ import dev.jvfio.units.ByteSize;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Locale;
 
 /**
  * Moves a device's state from a source server to a destination server the way a VMM's VFIO
@@ -40,8 +41,9 @@ public final class Migrator {
     }
 
     /** Migrates the device behind {@code source} to the one behind {@code destination}. */
-    public static MigrationResult migrate(VfioUserClient source, VfioUserClient destination, MigrationPlan plan,
-                                          MigrationEvents events) throws MigrationFailure {
+    public static MigrationResult migrate(
+            VfioUserClient source, VfioUserClient destination, MigrationPlan plan, MigrationEvents events)
+            throws MigrationFailure {
         return new Migrator(source, destination, plan, events).run();
     }
 
@@ -115,8 +117,12 @@ public final class Migrator {
         double bytesPerNano = movedBytes / (double) Math.max(1, System.nanoTime() - since);
         double expected = bytesPerNano > 0 ? rest / bytesPerNano : Double.MAX_VALUE;
         boolean fits = expected <= plan.maxDowntime().toNanos();
-        events.note(String.format(java.util.Locale.ROOT, "%s left for stop-copy, about %.1f ms at the precopy rate: %s",
-                new ByteSize(Math.max(0, rest)).human(), expected / 1e6, fits ? "within the downtime limit" : "another round"));
+        events.note(String.format(
+                Locale.ROOT,
+                "%s left for stop-copy, about %.1f ms at the precopy rate: %s",
+                new ByteSize(Math.max(0, rest)).human(),
+                expected / 1e6,
+                fits ? "within the downtime limit" : "another round"));
         return fits;
     }
 
@@ -179,7 +185,8 @@ public final class Migrator {
             throw failure(side, "GET MIG_DEVICE_STATE", e);
         }
         if (s != MigrationState.RUNNING) {
-            throw new MigrationFailure(side, "GET MIG_DEVICE_STATE", 0, "the device is in " + s + ", not RUNNING", null);
+            throw new MigrationFailure(
+                    side, "GET MIG_DEVICE_STATE", 0, "the device is in " + s + ", not RUNNING", null);
         }
     }
 

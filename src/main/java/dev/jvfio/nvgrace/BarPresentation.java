@@ -27,6 +27,7 @@ import java.util.Optional;
 final class BarPresentation implements MemoryPresentation {
     /** NV-5.1: the upper halves of the emulated 64-bit BAR pairs (BAR2/3 and BAR4/5). */
     static final int RESMEM_BAR_UPPER = Vfio.PCI_BAR3_REGION_INDEX;
+
     static final int USEMEM_BAR_UPPER = Vfio.PCI_BAR5_REGION_INDEX;
 
     /**
@@ -49,8 +50,13 @@ final class BarPresentation implements MemoryPresentation {
     /** Null when the chip needs no carve-out (NV-2.5): region 2 is then the core's. */
     private final MemoryBar resmem;
 
-    BarPresentation(VfioPciDevice core, MemoryLayout layout, DeviceMemory deviceMemory, MemoryGate gate,
-                    Readiness readiness, NvGraceOptions options) {
+    BarPresentation(
+            VfioPciDevice core,
+            MemoryLayout layout,
+            DeviceMemory deviceMemory,
+            MemoryGate gate,
+            Readiness readiness,
+            NvGraceOptions options) {
         this.core = core;
         this.layout = layout;
         this.deviceMemory = deviceMemory;
@@ -99,8 +105,8 @@ final class BarPresentation implements MemoryPresentation {
         }
         MemoryBar bar = memoryBar(index);
         if (bar != null) {
-            return RegionInfos.memoryBar(index, bar.region(), deviceMemory.fd(), deviceMemory.fileOffset(), mmap,
-                    core.pageSize());
+            return RegionInfos.memoryBar(
+                    index, bar.region(), deviceMemory.fd(), deviceMemory.fileOffset(), mmap, core.pageSize());
         }
         return core.regionInfo(index);
     }

@@ -21,7 +21,7 @@ final class DeviceRegions {
     private DeviceRegions() {}
 
     /** Region index of the device memory in the region layout: right after the nine PCI regions. */
-    static final int DEVICE_MEMORY = Vfio.PCI_NUM_REGIONS;       // 9
+    static final int DEVICE_MEMORY = Vfio.PCI_NUM_REGIONS; // 9
     /** Region index of the firmware properties in the region layout. */
     static final int FIRMWARE_PROPERTIES = Vfio.PCI_NUM_REGIONS + 1; // 10
     /** How many regions the device reports in the region layout. */

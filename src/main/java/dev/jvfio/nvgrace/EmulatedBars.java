@@ -2,6 +2,7 @@ package dev.jvfio.nvgrace;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * The config-space BAR registers the variant emulates (reference NV-3): BAR2/3 for resmem (only when
@@ -17,7 +18,7 @@ import java.lang.foreign.ValueLayout;
  */
 final class EmulatedBars {
     private static final int REG_BYTES = 8;
-    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final MemRegion resmem; // null when absent
     private final MemRegion usemem; // null only when masked

@@ -12,7 +12,8 @@ package dev.jvfio.nvgrace;
 public record MemRegion(long physBase, long fileOffset, long length, long barSize) {
     public MemRegion {
         if (length <= 0 || fileOffset < 0) {
-            throw new IllegalArgumentException("empty or negative memory region: offset " + fileOffset + " length " + length);
+            throw new IllegalArgumentException(
+                    "empty or negative memory region: offset " + fileOffset + " length " + length);
         }
         if (Long.bitCount(barSize) != 1 || barSize < length) {
             throw new IllegalArgumentException("BAR size " + barSize + " is not a power of two >= " + length);

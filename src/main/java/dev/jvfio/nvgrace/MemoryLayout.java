@@ -37,7 +37,8 @@ public record MemoryLayout(MemRegion usemem, Optional<MemRegion> resmem) {
         }
         long length = size - NvGraceConstants.RESMEM_SIZE;
         if (length <= 0) {
-            throw new IllegalArgumentException("device memory of " + size + " bytes leaves nothing after the 1 GiB carve-out");
+            throw new IllegalArgumentException(
+                    "device memory of " + size + " bytes leaves nothing after the 1 GiB carve-out");
         }
         long barSize;
         if (rule == CarveRule.CURRENT) {

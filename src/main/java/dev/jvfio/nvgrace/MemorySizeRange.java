@@ -1,6 +1,5 @@
 package dev.jvfio.nvgrace;
 
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -39,8 +38,8 @@ public record MemorySizeRange(long minimum, long maximum, long granule) {
     /** The range for a chip that needs the uncached carve-out (Grace Hopper) or does not (Blackwell). */
     public static MemorySizeRange forChip(boolean carveOut) {
         if (carveOut) {
-            return new MemorySizeRange(NvGraceConstants.RESMEM_SIZE + NvGraceConstants.MEMBLK_SIZE,
-                    MAX_BAR_SIZE, GRANULE);
+            return new MemorySizeRange(
+                    NvGraceConstants.RESMEM_SIZE + NvGraceConstants.MEMBLK_SIZE, MAX_BAR_SIZE, GRANULE);
         }
         return new MemorySizeRange(NvGraceConstants.MEMBLK_SIZE, MAX_BAR_SIZE, GRANULE);
     }
@@ -52,9 +51,9 @@ public record MemorySizeRange(long minimum, long maximum, long granule) {
     /** Empty if {@code size} is allowed, else why not, with the allowed range. */
     public Optional<String> problem(long size) {
         if (contains(size)) return Optional.empty();
-        String why = size < minimum ? "is too small"
-                : size > maximum ? "is too large"
-                : "is not a multiple of " + human(granule);
+        String why = size < minimum
+                ? "is too small"
+                : size > maximum ? "is too large" : "is not a multiple of " + human(granule);
         return Optional.of(human(size) + " " + why + "; allowed: " + this);
     }
 

@@ -27,6 +27,7 @@ final class NvGraceConstants {
     static final long C2C_LINK_BAR0_OFFSET = 0x1498;
     /** BAR0 register that reads {@link #STATUS_READY} once HBM training finished. */
     static final long HBM_TRAINING_BAR0_OFFSET = 0x200BC;
+
     static final int STATUS_READY = 0xFF;
     static final Duration POLL_QUANTUM = Duration.ofSeconds(1);
     static final Duration POLL_TIMEOUT = Duration.ofSeconds(30);
@@ -36,6 +37,7 @@ final class NvGraceConstants {
 
     /** Config-space offsets of the BAR pairs the variant emulates. */
     static final int PCI_BASE_ADDRESS_2 = 0x18;
+
     static final int PCI_BASE_ADDRESS_4 = 0x20;
 
     /** Region offsets inside the kernel's VFIO device file are {@code index << 40} (vfio-user has no use for it). */

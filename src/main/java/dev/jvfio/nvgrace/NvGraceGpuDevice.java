@@ -12,10 +12,10 @@ import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.device.VfioException;
+import dev.jvfio.devicestate.DeviceStateMigration;
 import dev.jvfio.hw.DeviceMemory;
 import dev.jvfio.hw.FirmwareProperties;
 import dev.jvfio.hw.GpuHardware;
-import dev.jvfio.devicestate.DeviceStateMigration;
 import dev.jvfio.pci.ResetKind;
 import dev.jvfio.pci.VfioPciDevice;
 import java.lang.foreign.MemorySegment;
@@ -51,10 +51,15 @@ public final class NvGraceGpuDevice implements VfioDevice {
     private volatile boolean closed;
     /** Made on first use, once the copy engine (profile wiring) has added its section to the core. */
     private DeviceStateMigration migration;
+
     private boolean migrationMade;
 
-    private NvGraceGpuDevice(VfioPciDevice core, GpuHardware hw, NvGraceOptions options, Readiness readiness,
-                             MemoryPresentation presentation) {
+    private NvGraceGpuDevice(
+            VfioPciDevice core,
+            GpuHardware hw,
+            NvGraceOptions options,
+            Readiness readiness,
+            MemoryPresentation presentation) {
         this.core = core;
         this.hw = hw;
         this.options = options;
@@ -73,8 +78,10 @@ public final class NvGraceGpuDevice implements VfioDevice {
      * @throws VfioException ETIME when the GPU is not ready (NV-7.2), EINVAL when the memory cannot be
      *                       carved (NV-2.4: usemem would be empty)
      */
-    public static NvGraceGpuDevice probe(VfioPciDevice core, GpuHardware hw, NvGraceOptions options) throws VfioException {
-        Readiness readiness = new Readiness(hw::readBar0, options.readinessPoll(), options.readinessTimeout(), options.clock());
+    public static NvGraceGpuDevice probe(VfioPciDevice core, GpuHardware hw, NvGraceOptions options)
+            throws VfioException {
+        Readiness readiness =
+                new Readiness(hw::readBar0, options.readinessPoll(), options.readinessTimeout(), options.clock());
         readiness.awaitReady();
         Optional<FirmwareProperties> fw = hw.firmwareProperties();
         Optional<DeviceMemory> mem = hw.deviceMemory();
@@ -92,8 +99,14 @@ public final class NvGraceGpuDevice implements VfioDevice {
             throw VfioException.invalid(e.getMessage());
         }
         MemoryPresentation presentation = switch (options.layout()) {
-            case BAR -> new BarPresentation(core, layout, mem.get(),
-                    new MemoryGate(core, hw, options.policy(), readiness), readiness, options);
+            case BAR ->
+                new BarPresentation(
+                        core,
+                        layout,
+                        mem.get(),
+                        new MemoryGate(core, hw, options.policy(), readiness),
+                        readiness,
+                        options);
             case REGION -> new RegionPresentation(core, layout, mem.get(), fw.get(), readiness);
         };
         return new NvGraceGpuDevice(core, hw, options, readiness, presentation);
@@ -103,7 +116,8 @@ public final class NvGraceGpuDevice implements VfioDevice {
     static boolean needsCarveOut(VfioPciDevice core) {
         return core.findDvsec(NvGraceConstants.NVIDIA_VENDOR_ID, NvGraceConstants.GPU_CAP_DVSEC_ID)
                 .map(d -> (d.read16(NvGraceConstants.DVSEC_BITMAP_OFFSET)
-                        & NvGraceConstants.MIG_SUPPORTED_WITH_CACHED_RESMEM) == 0)
+                                & NvGraceConstants.MIG_SUPPORTED_WITH_CACHED_RESMEM)
+                        == 0)
                 .orElse(true);
     }
 
@@ -267,7 +281,6 @@ public final class NvGraceGpuDevice implements VfioDevice {
     public void dmaUnmapping(long iova, long size) {
         core.dmaUnmapping(iova, size);
     }
-
 
     @Override
     public void observe(DeviceEvents events) {

@@ -16,9 +16,14 @@ import java.util.Objects;
  * @param readinessTimeout  readiness give-up time (NV-7.1: 30 s)
  * @param clock             time source for the readiness wait
  */
-public record NvGraceOptions(MemoryEnablePolicy policy, RegionLayout layout, CarveRule carveRule,
-                             boolean kernelExactQuirks, Duration readinessPoll, Duration readinessTimeout,
-                             ReadinessClock clock) {
+public record NvGraceOptions(
+        MemoryEnablePolicy policy,
+        RegionLayout layout,
+        CarveRule carveRule,
+        boolean kernelExactQuirks,
+        Duration readinessPoll,
+        Duration readinessTimeout,
+        ReadinessClock clock) {
     public NvGraceOptions {
         Objects.requireNonNull(policy);
         Objects.requireNonNull(layout);
@@ -30,8 +35,14 @@ public record NvGraceOptions(MemoryEnablePolicy policy, RegionLayout layout, Car
 
     /** Upstream behaviour with the driver's timing. */
     public static NvGraceOptions upstream() {
-        return new NvGraceOptions(MemoryEnablePolicy.IGNORE, RegionLayout.BAR, CarveRule.CURRENT, false,
-                NvGraceConstants.POLL_QUANTUM, NvGraceConstants.POLL_TIMEOUT, ReadinessClock.SYSTEM);
+        return new NvGraceOptions(
+                MemoryEnablePolicy.IGNORE,
+                RegionLayout.BAR,
+                CarveRule.CURRENT,
+                false,
+                NvGraceConstants.POLL_QUANTUM,
+                NvGraceConstants.POLL_TIMEOUT,
+                ReadinessClock.SYSTEM);
     }
 
     public NvGraceOptions withPolicy(MemoryEnablePolicy p) {

@@ -90,8 +90,10 @@ final class Readiness {
             }
             long elapsed = clock.nanoTime() - start;
             if (elapsed >= limit) {
-                throw new VfioException(Errno.ETIME, "GPU not ready " + timeout.toMillis() + " ms after reset"
-                        + " (BAR0 0x1498 and 0x200BC must read 0xFF)");
+                throw new VfioException(
+                        Errno.ETIME,
+                        "GPU not ready " + timeout.toMillis() + " ms after reset"
+                                + " (BAR0 0x1498 and 0x200BC must read 0xFF)");
             }
             try {
                 clock.sleep(quantum);

@@ -1,12 +1,13 @@
 package dev.jvfio.nvgrace;
 
+import dev.jvfio.device.Errno;
 import dev.jvfio.device.MappableFile;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.SparseArea;
-import dev.jvfio.os.PageSize;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.hw.FirmwareProperties;
 import dev.jvfio.os.Fd;
+import dev.jvfio.os.PageSize;
 import java.util.List;
 
 /** Builds the GET_REGION_INFO answers the variant owns (reference NV-5.1, NV-6, layout REGION). */
@@ -25,27 +26,37 @@ final class RegionInfos {
      * memlength, NV-5.2, and a mapping always ends on a page). The carve-out's offsets are whole
      * 512 MiB blocks, multiples of every page size. Nothing is left to map: as STRICT.
      */
-    static RegionInfo memoryBar(int index, MemRegion region, Fd memoryFile, long memoryFileOffset, boolean mmap,
-                                       PageSize page) {
+    static RegionInfo memoryBar(
+            int index, MemRegion region, Fd memoryFile, long memoryFileOffset, boolean mmap, PageSize page) {
         long mappable = page.roundDown(region.length());
         if (!mmap || mappable == 0 || !page.isAligned(memoryFileOffset + region.fileOffset())) {
             return RegionInfo.trapped(index, region.barSize(), READ_WRITE);
         }
-        return RegionInfo.mappable(index, region.barSize(), READ_WRITE | Vfio.REGION_INFO_FLAG_CAPS,
+        return RegionInfo.mappable(
+                index,
+                region.barSize(),
+                READ_WRITE | Vfio.REGION_INFO_FLAG_CAPS,
                 new MappableFile(memoryFile, memoryFileOffset + region.fileOffset()),
                 List.of(new SparseArea(0, mappable)));
     }
 
     /** The device memory region of the region layout: mmap-only, TYPE capability, whole memory. */
     static RegionInfo deviceMemory(long size, Fd memoryFile, long memoryFileOffset) {
-        return RegionInfo.mappable(DeviceRegions.DEVICE_MEMORY, size, Vfio.REGION_INFO_FLAG_CAPS,
-                new MappableFile(memoryFile, memoryFileOffset)).withType(DeviceRegions.DEVICE_MEMORY_TYPE);
+        return RegionInfo.mappable(
+                        DeviceRegions.DEVICE_MEMORY,
+                        size,
+                        Vfio.REGION_INFO_FLAG_CAPS,
+                        new MappableFile(memoryFile, memoryFileOffset))
+                .withType(DeviceRegions.DEVICE_MEMORY_TYPE);
     }
 
     /** The firmware-properties region of the region layout: 32 read-only bytes, TYPE capability. */
     static RegionInfo firmwareProperties() {
-        return RegionInfo.trapped(DeviceRegions.FIRMWARE_PROPERTIES, FirmwareProperties.ENCODED_SIZE,
-                Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_CAPS).withType(DeviceRegions.FIRMWARE_PROPERTIES_TYPE);
+        return RegionInfo.trapped(
+                        DeviceRegions.FIRMWARE_PROPERTIES,
+                        FirmwareProperties.ENCODED_SIZE,
+                        Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_CAPS)
+                .withType(DeviceRegions.FIRMWARE_PROPERTIES_TYPE);
     }
 
     /**
@@ -55,14 +66,14 @@ final class RegionInfos {
      */
     static int mmapCheck(MemRegion region, long offset, long size) {
         if (offset < 0 || size < 0) {
-            return dev.jvfio.device.Errno.EINVAL;
+            return Errno.EINVAL;
         }
         long end;
         try {
             end = Math.addExact(offset, size);
         } catch (ArithmeticException e) {
-            return dev.jvfio.device.Errno.EOVERFLOW;
+            return Errno.EOVERFLOW;
         }
-        return end > region.length() ? dev.jvfio.device.Errno.EINVAL : 0;
+        return end > region.length() ? Errno.EINVAL : 0;
     }
 }

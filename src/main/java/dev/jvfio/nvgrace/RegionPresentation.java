@@ -25,8 +25,12 @@ final class RegionPresentation implements MemoryPresentation {
     private final ShadowedConfig config;
     private final Readiness readiness;
 
-    RegionPresentation(VfioPciDevice core, MemoryLayout layout, DeviceMemory memory, FirmwareProperties firmware,
-                       Readiness readiness) {
+    RegionPresentation(
+            VfioPciDevice core,
+            MemoryLayout layout,
+            DeviceMemory memory,
+            FirmwareProperties firmware,
+            Readiness readiness) {
         this.core = core;
         this.layout = layout;
         this.memory = memory;
@@ -49,8 +53,10 @@ final class RegionPresentation implements MemoryPresentation {
     @Override
     public RegionInfo regionInfo(int index) throws VfioException {
         switch (index) {
-            case Vfio.PCI_BAR2_REGION_INDEX, Vfio.PCI_BAR3_REGION_INDEX,
-                 Vfio.PCI_BAR4_REGION_INDEX, Vfio.PCI_BAR5_REGION_INDEX:
+            case Vfio.PCI_BAR2_REGION_INDEX,
+                    Vfio.PCI_BAR3_REGION_INDEX,
+                    Vfio.PCI_BAR4_REGION_INDEX,
+                    Vfio.PCI_BAR5_REGION_INDEX:
                 return RegionInfo.absent(index);
             case DeviceRegions.DEVICE_MEMORY:
                 return RegionInfos.deviceMemory(firmware.memSize(), memory.fd(), memory.fileOffset());
@@ -67,9 +73,11 @@ final class RegionPresentation implements MemoryPresentation {
             case Vfio.PCI_CONFIG_REGION_INDEX -> {
                 return config.read(offset, dst);
             }
-            case Vfio.PCI_BAR2_REGION_INDEX, Vfio.PCI_BAR3_REGION_INDEX,
-                 Vfio.PCI_BAR4_REGION_INDEX, Vfio.PCI_BAR5_REGION_INDEX ->
-                    throw VfioException.invalid("BAR " + region + " is masked in the region layout");
+            case Vfio.PCI_BAR2_REGION_INDEX,
+                    Vfio.PCI_BAR3_REGION_INDEX,
+                    Vfio.PCI_BAR4_REGION_INDEX,
+                    Vfio.PCI_BAR5_REGION_INDEX ->
+                throw VfioException.invalid("BAR " + region + " is masked in the region layout");
             case DeviceRegions.DEVICE_MEMORY -> throw VfioException.invalid("the device memory region is mmap-only");
             case DeviceRegions.FIRMWARE_PROPERTIES -> {
                 return readFirmwareProperties(offset, dst);
@@ -100,11 +108,14 @@ final class RegionPresentation implements MemoryPresentation {
     public int write(int region, long offset, MemorySegment src) throws VfioException {
         return switch (region) {
             case Vfio.PCI_CONFIG_REGION_INDEX -> config.write(offset, src);
-            case Vfio.PCI_BAR2_REGION_INDEX, Vfio.PCI_BAR3_REGION_INDEX,
-                 Vfio.PCI_BAR4_REGION_INDEX, Vfio.PCI_BAR5_REGION_INDEX ->
-                    throw VfioException.invalid("BAR " + region + " is masked in the region layout");
+            case Vfio.PCI_BAR2_REGION_INDEX,
+                    Vfio.PCI_BAR3_REGION_INDEX,
+                    Vfio.PCI_BAR4_REGION_INDEX,
+                    Vfio.PCI_BAR5_REGION_INDEX ->
+                throw VfioException.invalid("BAR " + region + " is masked in the region layout");
             case DeviceRegions.DEVICE_MEMORY -> throw VfioException.invalid("the device memory region is mmap-only");
-            case DeviceRegions.FIRMWARE_PROPERTIES -> throw VfioException.invalid("the firmware properties are read-only");
+            case DeviceRegions.FIRMWARE_PROPERTIES ->
+                throw VfioException.invalid("the firmware properties are read-only");
             default -> core.write(region, offset, src);
         };
     }

@@ -64,8 +64,10 @@ final class TrappedMemory {
     /** NV-4.1: the clipped count, or EINVAL when the offset is outside the BAR. */
     static int clip(MemRegion region, long offset, long requested) throws VfioException {
         if (offset < 0 || offset >= region.barSize()) {
-            throw new VfioException(Errno.EINVAL, "offset 0x" + Long.toHexString(offset)
-                    + " beyond the BAR size 0x" + Long.toHexString(region.barSize()));
+            throw new VfioException(
+                    Errno.EINVAL,
+                    "offset 0x" + Long.toHexString(offset) + " beyond the BAR size 0x"
+                            + Long.toHexString(region.barSize()));
         }
         if (requested < 0 || requested > Integer.MAX_VALUE) {
             throw new VfioException(Errno.EINVAL, "bad access size " + requested);

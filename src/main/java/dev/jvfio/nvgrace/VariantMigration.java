@@ -1,11 +1,11 @@
 package dev.jvfio.nvgrace;
 
-import dev.jvfio.hw.DeviceMemory;
-import dev.jvfio.hw.GpuHardware;
 import dev.jvfio.devicestate.DeviceStateMigration;
 import dev.jvfio.devicestate.MemoryImage;
 import dev.jvfio.devicestate.StateSection;
 import dev.jvfio.devicestate.StreamIdentity;
+import dev.jvfio.hw.DeviceMemory;
+import dev.jvfio.hw.GpuHardware;
 import dev.jvfio.pci.PciHeader;
 import dev.jvfio.pci.VfioPciDevice;
 import java.util.ArrayList;
@@ -23,8 +23,12 @@ final class VariantMigration {
     private VariantMigration() {}
 
     /** The device's migration, or null when its hardware cannot say what its own state is. */
-    static DeviceStateMigration of(VfioPciDevice core, GpuHardware hw, NvGraceOptions options,
-                                   MemoryPresentation presentation, Readiness readiness) {
+    static DeviceStateMigration of(
+            VfioPciDevice core,
+            GpuHardware hw,
+            NvGraceOptions options,
+            MemoryPresentation presentation,
+            Readiness readiness) {
         StateSection hardware = hw.stateSection();
         if (hardware == null) {
             return null;
@@ -37,11 +41,17 @@ final class VariantMigration {
         Optional<DeviceMemory> memory = hw.deviceMemory();
         if (layout.isPresent() && memory.isPresent()) {
             MemoryLayout l = layout.get();
-            long size = l.resmem().map(r -> r.fileOffset() + r.length()).orElse(l.usemem().fileOffset() + l.usemem().length());
+            long size = l.resmem()
+                    .map(r -> r.fileOffset() + r.length())
+                    .orElse(l.usemem().fileOffset() + l.usemem().length());
             image = MemoryImage.of(memory.get().fd(), memory.get().fileOffset(), size);
         }
-        String profile = String.format("10de:%04x %s %s %s%s", core.config().read16(PciHeader.DEVICE_ID),
-                layout.isPresent() ? options.layout() : "PASS_THROUGH", options.carveRule(), options.policy(),
+        String profile = String.format(
+                "10de:%04x %s %s %s%s",
+                core.config().read16(PciHeader.DEVICE_ID),
+                layout.isPresent() ? options.layout() : "PASS_THROUGH",
+                options.carveRule(),
+                options.policy(),
                 options.kernelExactQuirks() ? " KERNEL_EXACT" : "");
         StreamIdentity identity = new StreamIdentity("nvgrace-gpu", profile, image == null ? 0 : image.size());
         return new DeviceStateMigration(identity, sections, image);

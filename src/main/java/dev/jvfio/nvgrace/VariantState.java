@@ -79,8 +79,9 @@ final class VariantState implements StateSection {
             Optional<MemRegion> res = in.getBoolean() ? Optional.of(get(in)) : Optional.empty();
             theirs = Optional.of(new MemoryLayout(use, res));
         }
-        in.require(theirs.equals(presentation.layout()), "is from another carve-out " + theirs + ", this device has "
-                + presentation.layout());
+        in.require(
+                theirs.equals(presentation.layout()),
+                "is from another carve-out " + theirs + ", this device has " + presentation.layout());
         boolean pending = in.getBoolean();
         EmulatedBars bars = presentation.emulatedBars();
         boolean hasBars = in.getBoolean();

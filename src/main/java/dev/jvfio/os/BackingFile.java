@@ -23,8 +23,11 @@ public final class BackingFile {
         private final long holderPid;
 
         InUseException(Path path, long holderPid) {
-            super(path + " is in use by " + (holderPid > 0 ? "pid " + holderPid : "another process")
-                    + " (it holds the file's lock)", "flock", LinuxErrno.EAGAIN);
+            super(
+                    path + " is in use by " + (holderPid > 0 ? "pid " + holderPid : "another process")
+                            + " (it holds the file's lock)",
+                    "flock",
+                    LinuxErrno.EAGAIN);
             this.path = path;
             this.holderPid = holderPid;
         }
@@ -46,8 +49,10 @@ public final class BackingFile {
         private final long wanted;
 
         SizeMismatchException(Path path, long holds, long wanted) {
-            super(path + " holds " + holds + " bytes, not the " + wanted + " asked for; refusing to resize it",
-                    "open", LinuxErrno.EINVAL);
+            super(
+                    path + " holds " + holds + " bytes, not the " + wanted + " asked for; refusing to resize it",
+                    "open",
+                    LinuxErrno.EINVAL);
             this.path = path;
             this.holds = holds;
             this.wanted = wanted;

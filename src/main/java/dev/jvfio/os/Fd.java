@@ -57,8 +57,8 @@ public final class Fd implements AutoCloseable {
     public long regularFileSize() throws NativeException {
         int v = value();
         try {
-            BasicFileAttributes a = Files.readAttributes(Path.of("/proc/self/fd", Integer.toString(v)),
-                    BasicFileAttributes.class);
+            BasicFileAttributes a =
+                    Files.readAttributes(Path.of("/proc/self/fd", Integer.toString(v)), BasicFileAttributes.class);
             return a.isRegularFile() ? a.size() : -1;
         } catch (NoSuchFileException e) {
             throw new NativeException("stat(/proc/self/fd/" + v + ")", LinuxErrno.EBADF, e.getMessage());

@@ -31,20 +31,23 @@ final class FileCalls {
 
     // Linked on first use, as in Libc (see there).
     private static final class LseekCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("lseek",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     }
+
     private static final class PreadCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("pread",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle H = Downcalls.linkWithErrno(
+                "pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     }
+
     private static final class PwriteCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("pwrite",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle H = Downcalls.linkWithErrno(
+                "pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     }
+
     private static final class FallocateCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("fallocate",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle H = Downcalls.linkWithErrno(
+                "fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
     }
 
     /** lseek(fd, offset, whence); -1 for ENXIO (no data, or no hole, from there on). */
@@ -63,7 +66,8 @@ final class FileCalls {
         if (errno == ENXIO) {
             return -1;
         }
-        throw new NativeException("lseek", errno, "fd " + fd + " at " + offset + (whence == SEEK_DATA ? " (SEEK_DATA)" : " (SEEK_HOLE)"));
+        throw new NativeException(
+                "lseek", errno, "fd " + fd + " at " + offset + (whence == SEEK_DATA ? " (SEEK_DATA)" : " (SEEK_HOLE)"));
     }
 
     /** One pread(2) of buf (native) at offset, EINTR retried; 0 at end of file. */

@@ -17,11 +17,15 @@ final class FileLocks {
     /** The pid holding a lock on the file open as {@code fd}, or 0 when the system cannot tell. */
     static long holderOf(Fd fd) {
         try {
-            Map<String, Object> a = Files.readAttributes(Path.of("/proc/self/fd", Integer.toString(fd.value())),
-                    "unix:dev,ino");
+            Map<String, Object> a =
+                    Files.readAttributes(Path.of("/proc/self/fd", Integer.toString(fd.value())), "unix:dev,ino");
             long dev = (Long) a.get("dev");
             long ino = (Long) a.get("ino");
-            return holderOf(Files.readAllLines(Path.of("/proc/locks")), major(dev), minor(dev), ino,
+            return holderOf(
+                    Files.readAllLines(Path.of("/proc/locks")),
+                    major(dev),
+                    minor(dev),
+                    ino,
                     ProcessHandle.current().pid());
         } catch (IOException | RuntimeException e) {
             return 0;
@@ -45,7 +49,8 @@ final class FileLocks {
                 continue;
             }
             try {
-                if (Long.parseLong(id[0], 16) == major && Long.parseLong(id[1], 16) == minor
+                if (Long.parseLong(id[0], 16) == major
+                        && Long.parseLong(id[1], 16) == minor
                         && Long.parseLong(id[2]) == inode) {
                     long pid = Long.parseLong(f[4]);
                     if (pid != self) {

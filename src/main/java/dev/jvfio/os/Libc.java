@@ -55,11 +55,13 @@ final class Libc {
     static final int SEEK_END = 2;
     /** asm-generic/fcntl.h (flock(2) operations; sys/file.h repeats them). */
     static final int LOCK_EX = 2;
+
     static final int LOCK_NB = 4;
     /** asm-generic/poll.h; struct pollfd {int fd; short events; short revents;} is 8 bytes on both. */
     static final short POLLIN = 0x1;
     /** asm-generic/poll.h: the revents bits that mean the descriptor can no longer be polled. */
     static final short POLLERR = 0x8;
+
     static final short POLLHUP = 0x10;
     static final short POLLNVAL = 0x20;
     /**
@@ -73,58 +75,67 @@ final class Libc {
     // the server is ready, so linking them all up front would delay launch-to-ready. A holder's
     // field is still a constant to the JIT, so the hot path (eventfd read and write) costs the same.
     private static final class CloseCall {
-        static final MethodHandle H = Downcalls.link("close",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MethodHandle H = Downcalls.link("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     }
+
     static final class FcntlIntCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("fcntl",
+        static final MethodHandle H = Downcalls.linkWithErrno(
+                "fcntl",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
                 Linker.Option.firstVariadicArg(2));
     }
+
     private static final class StrerrorCall {
-        static final MethodHandle H = Downcalls.link("strerror",
-                FunctionDescriptor.of(ADDRESS.withTargetLayout(
-                        MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE)), JAVA_INT));
+        static final MethodHandle H = Downcalls.link(
+                "strerror",
+                FunctionDescriptor.of(
+                        ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE)), JAVA_INT));
     }
+
     private static final class FtruncateCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("ftruncate",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
     }
+
     private static final class OpenCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("open",
+        static final MethodHandle H = Downcalls.linkWithErrno(
+                "open",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
                 Linker.Option.firstVariadicArg(2));
     }
+
     private static final class LseekCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("lseek",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     }
+
     private static final class EventfdCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("eventfd",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     }
+
     private static final class ReadCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("read",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     }
+
     private static final class WriteCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("write",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     }
     /** long sysconf(int name). */
     private static final class SysconfCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("sysconf",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+        static final MethodHandle H = Downcalls.linkWithErrno("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
     }
     /** int flock(int fd, int operation). */
     private static final class FlockCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("flock",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     }
     /** struct pollfd { int fd; short events; short revents; } */
     private static final class PollCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("poll",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     }
 
     static MemorySegment cString(Arena arena, String s) {

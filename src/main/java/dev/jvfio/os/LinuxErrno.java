@@ -38,6 +38,7 @@ public final class LinuxErrno {
     public static final int EMSGSIZE = 90;
     /** EOPNOTSUPP; glibc's ENOTSUP is the same number on Linux. */
     public static final int ENOTSUP = 95;
+
     public static final int ECONNABORTED = 103;
     public static final int ECONNRESET = 104;
     public static final int EISCONN = 106;

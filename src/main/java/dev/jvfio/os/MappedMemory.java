@@ -53,11 +53,15 @@ public final class MappedMemory implements AutoCloseable {
         // aarch64, and the wrong one reads st_uid as the mode on arm64, so the check never runs.
         long fileSize = fd.regularFileSize();
         if (fileSize >= 0 && (fileOffset > fileSize || size > fileSize - fileOffset)) {
-            throw new NativeException("mmap", LinuxErrno.EINVAL, "offset " + fileOffset + " + " + size
-                    + " bytes reaches past the end of the file (" + fileSize + " bytes)");
+            throw new NativeException(
+                    "mmap",
+                    LinuxErrno.EINVAL,
+                    "offset " + fileOffset + " + " + size + " bytes reaches past the end of the file (" + fileSize
+                            + " bytes)");
         }
         int prot = MemoryCalls.PROT_READ | (writable ? MemoryCalls.PROT_WRITE : 0);
-        long address = MemoryCalls.mmap(size, prot, MemoryCalls.MAP_SHARED | MemoryCalls.MAP_NORESERVE, fd.value(), fileOffset);
+        long address = MemoryCalls.mmap(
+                size, prot, MemoryCalls.MAP_SHARED | MemoryCalls.MAP_NORESERVE, fd.value(), fileOffset);
         return new MappedMemory(address, size, writable);
     }
 

@@ -36,7 +36,10 @@ public final class Memfd {
         Fd fd = Fd.adopt(MemoryCalls.memfdCreate(name, MemoryCalls.MFD_CLOEXEC | MemoryCalls.MFD_ALLOW_SEALING));
         try {
             Libc.ftruncate(fd.value(), size, "memfd " + name);
-            MemoryCalls.addSeals(fd.value(), MemoryCalls.F_SEAL_SHRINK | MemoryCalls.F_SEAL_GROW | MemoryCalls.F_SEAL_SEAL, "memfd " + name);
+            MemoryCalls.addSeals(
+                    fd.value(),
+                    MemoryCalls.F_SEAL_SHRINK | MemoryCalls.F_SEAL_GROW | MemoryCalls.F_SEAL_SEAL,
+                    "memfd " + name);
             return fd;
         } catch (NativeException | RuntimeException e) {
             fd.close();

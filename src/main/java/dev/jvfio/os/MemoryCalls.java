@@ -48,16 +48,19 @@ final class MemoryCalls {
 
     // Linked on first use, as in Libc (see there).
     private static final class MemfdCreateCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("memfd_create",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     }
+
     private static final class MmapCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("mmap",
+        static final MethodHandle H = Downcalls.linkWithErrno(
+                "mmap",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     }
+
     private static final class MunmapCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("munmap",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
     }
 
     static int memfdCreate(String name, int flags) throws NativeException {
@@ -97,8 +100,8 @@ final class MemoryCalls {
             throw new AssertionError(t);
         }
         if (r == MAP_FAILED) {
-            throw new NativeException("mmap", Downcalls.errno(capture),
-                    "fd " + fd + ", offset " + offset + ", " + length + " bytes");
+            throw new NativeException(
+                    "mmap", Downcalls.errno(capture), "fd " + fd + ", offset " + offset + ", " + length + " bytes");
         }
         return r;
     }
@@ -112,8 +115,8 @@ final class MemoryCalls {
             throw new AssertionError(t);
         }
         if (r != 0) {
-            throw new NativeException("munmap", Downcalls.errno(capture),
-                    "0x" + Long.toHexString(address) + ", " + length + " bytes");
+            throw new NativeException(
+                    "munmap", Downcalls.errno(capture), "0x" + Long.toHexString(address) + ", " + length + " bytes");
         }
     }
 }

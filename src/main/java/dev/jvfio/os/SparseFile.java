@@ -91,8 +91,8 @@ public final class SparseFile {
         if (length <= 0) {
             return;
         }
-        int errno = FileCalls.fallocate(fd.value(), FileCalls.FALLOC_FL_PUNCH_HOLE | FileCalls.FALLOC_FL_KEEP_SIZE,
-                offset, length);
+        int errno = FileCalls.fallocate(
+                fd.value(), FileCalls.FALLOC_FL_PUNCH_HOLE | FileCalls.FALLOC_FL_KEEP_SIZE, offset, length);
         if (errno == 0) {
             return;
         }

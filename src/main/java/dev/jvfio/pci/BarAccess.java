@@ -26,8 +26,7 @@ final class BarAccess {
     }
 
     /** Reads or writes BAR region of device at offset; returns the bytes done. */
-    int access(VfioPciDevice device, int region, long offset, MemorySegment data, boolean write)
-            throws VfioException {
+    int access(VfioPciDevice device, int region, long offset, MemorySegment data, boolean write) throws VfioException {
         PciBar bar = checkBar(device, region, offset, data.byteSize());
         try {
             return split(device, bar, offset, data, write);
@@ -56,15 +55,19 @@ final class BarAccess {
         checkRange(offset, count, bar.size(), "BAR " + region);
         device.health().beforeBarAccess(region); // off the bus or waiting for a reset: EIO; stalled: waits (PCI-11)
         if (!device.barAccessible(bar)) {
-            throw new VfioException(Errno.EIO, "BAR " + region + (bar.kind().isMemory()
-                    ? (device.inD3Hot() ? ": function in D3hot" : ": memory decode disabled")
-                    : ": I/O decode disabled"));
+            throw new VfioException(
+                    Errno.EIO,
+                    "BAR " + region
+                            + (bar.kind().isMemory()
+                                    ? (device.inD3Hot() ? ": function in D3hot" : ": memory decode disabled")
+                                    : ": I/O decode disabled"));
         }
         return bar;
     }
 
     /** Splits an access at the MSI-X table/PBA boundaries and serves each piece. */
-    private int split(VfioPciDevice device, PciBar bar, long offset, MemorySegment data, boolean write) throws VfioException {
+    private int split(VfioPciDevice device, PciBar bar, long offset, MemorySegment data, boolean write)
+            throws VfioException {
         long len = data.byteSize();
         if (msix == null || (msix.tableBar() != bar.index() && msix.pbaBar() != bar.index())) {
             return write ? bar.backing().write(offset, data) : bar.backing().read(offset, data);
@@ -108,7 +111,9 @@ final class BarAccess {
                     } // PBA is read-only: writes are dropped
                 }
                 default -> {
-                    int n = write ? bar.backing().write(pos, piece) : bar.backing().read(pos, piece);
+                    int n = write
+                            ? bar.backing().write(pos, piece)
+                            : bar.backing().read(pos, piece);
                     if (n != piece.byteSize()) {
                         return (int) (pos - offset) + Math.max(0, n);
                     }

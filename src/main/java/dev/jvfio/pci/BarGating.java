@@ -10,5 +10,6 @@ package dev.jvfio.pci;
  * nvgrace-gpu choice for its emulated memory (NV-6.2).
  */
 public enum BarGating {
-    DECODE, NEVER
+    DECODE,
+    NEVER
 }

@@ -48,17 +48,20 @@ public sealed interface Capability {
             return new PowerManagement(false);
         }
 
+        @Override
         public int id() {
             return PciHeader.CAP_ID_PM;
         }
 
+        @Override
         public int length() {
             return 8;
         }
 
+        @Override
         public void writeBody(ConfigSpace cs, int at) {
-            cs.set16(at + 2, 0x0003);                         // PMC: version 3, no D1/D2, no PME
-            cs.set16(at + 4, noSoftReset ? 0x0008 : 0);      // PMCSR: D0, NoSoftRst
+            cs.set16(at + 2, 0x0003); // PMC: version 3, no D1/D2, no PME
+            cs.set16(at + 4, noSoftReset ? 0x0008 : 0); // PMCSR: D0, NoSoftRst
         }
     }
 
@@ -124,14 +127,17 @@ public sealed interface Capability {
             return perVectorMask;
         }
 
+        @Override
         public int id() {
             return PciHeader.CAP_ID_MSI;
         }
 
+        @Override
         public int length() {
             return 12 + (address64 ? 4 : 0) + (perVectorMask ? 8 : 0);
         }
 
+        @Override
         public void writeBody(ConfigSpace cs, int at) {
             int mmc = Integer.numberOfTrailingZeros(vectors);
             cs.set16(at + 2, mmc << 1 | (address64 ? 1 << 7 : 0) | (perVectorMask ? 1 << 8 : 0));
@@ -159,7 +165,11 @@ public sealed interface Capability {
         private final int pbaOffset;
 
         private Msix(int tableSize, int tableBar, int tableOffset, int pbaBar, int pbaOffset) {
-            if ((tableOffset & 7) != 0 || (pbaOffset & 7) != 0 || tableBar < 0 || tableBar > 5 || pbaBar < 0
+            if ((tableOffset & 7) != 0
+                    || (pbaOffset & 7) != 0
+                    || tableBar < 0
+                    || tableBar > 5
+                    || pbaBar < 0
                     || pbaBar > 5) {
                 throw new IllegalArgumentException("MSI-X table/PBA must be 8-byte aligned in BARs 0..5");
             }
@@ -235,14 +245,17 @@ public sealed interface Capability {
             return pbaOffset;
         }
 
+        @Override
         public int id() {
             return PciHeader.CAP_ID_MSIX;
         }
 
+        @Override
         public int length() {
             return 12;
         }
 
+        @Override
         public void writeBody(ConfigSpace cs, int at) {
             cs.set16(at + 2, tableSize - 1);
             cs.set32(at + 4, tableOffset | tableBar);
@@ -286,28 +299,31 @@ public sealed interface Capability {
             return new PciExpress(256, true, 5, 16);
         }
 
+        @Override
         public int id() {
             return PciHeader.CAP_ID_EXP;
         }
 
+        @Override
         public int length() {
             return 0x3C;
         }
 
+        @Override
         public void writeBody(ConfigSpace cs, int at) {
-            cs.set16(at + 2, 0x0002);                                   // version 2, endpoint
+            cs.set16(at + 2, 0x0002); // version 2, endpoint
             int mps = Integer.numberOfTrailingZeros(maxPayloadBytes) - 7;
             cs.set32(at + 4, mps | 1 << 5 | 1 << 15 | (flr ? 1 << 28 : 0)); // ExtTag, RBE, FLR
-            cs.set16(at + 8, 0x2810);                                   // RlxdOrd, NoSnoop, MRRS 512
-            cs.set32(at + 12, speedGen | width << 4 | 2 << 10);          // ASPM L1 supported, port 0
-            cs.set16(at + 18, speedGen | width << 4 | 1 << 12);          // current speed/width, SlotClk
-            cs.set32(at + 36, 0x10 | 1 << 11);                          // timeout disable, LTR
+            cs.set16(at + 8, 0x2810); // RlxdOrd, NoSnoop, MRRS 512
+            cs.set32(at + 12, speedGen | width << 4 | 2 << 10); // ASPM L1 supported, port 0
+            cs.set16(at + 18, speedGen | width << 4 | 1 << 12); // current speed/width, SlotClk
+            cs.set32(at + 36, 0x10 | 1 << 11); // timeout disable, LTR
             int speeds = 0;
             for (int g = 1; g <= speedGen; g++) {
                 speeds |= 1 << g;
             }
-            cs.set32(at + 44, speeds);                                  // supported link speeds vector
-            cs.set16(at + 48, speedGen);                                // target link speed
+            cs.set32(at + 44, speeds); // supported link speeds vector
+            cs.set16(at + 48, speedGen); // target link speed
         }
     }
 
@@ -320,14 +336,17 @@ public sealed interface Capability {
             }
         }
 
+        @Override
         public int id() {
             return PciHeader.CAP_ID_VNDR;
         }
 
+        @Override
         public int length() {
             return 3 + payload.length;
         }
 
+        @Override
         public void writeBody(ConfigSpace cs, int at) {
             cs.set8(at + 2, length());
             cs.set(at + 3, payload);

@@ -21,14 +21,14 @@ final class CapabilityMasks {
             if (!e.extended()) {
                 switch (e.id()) {
                     case CAP_ID_PM -> {
-                        cs.setWritable(at + 4, 2, 0x0103);   // PowerState, PME_En
-                        cs.setW1c(at + 4, 2, 0x8000);        // PME_Status
+                        cs.setWritable(at + 4, 2, 0x0103); // PowerState, PME_En
+                        cs.setW1c(at + 4, 2, 0x8000); // PME_Status
                         cs.setSticky(at + 4, 2, 0x8100);
                     }
                     case CAP_ID_MSI -> msi(cs, at);
                     case CAP_ID_MSIX -> cs.setWritable(at + 2, 2, 0xC000); // enable, function mask
                     case CAP_ID_EXP -> express(cs, at);
-                    default -> { }
+                    default -> {}
                 }
             } else if (e.id() == EXT_CAP_ID_ERR) {
                 // AER status registers are write-1-to-clear and sticky; masks/severity are RWS.
@@ -47,30 +47,30 @@ final class CapabilityMasks {
         boolean is64 = (ctrl & 0x80) != 0;
         boolean pvm = (ctrl & 0x100) != 0;
         int vectors = 1 << ((ctrl >>> 1) & 7);
-        cs.setWritable(at + 2, 2, 0x0071);                      // enable, multiple message enable
-        cs.setWritable(at + 4, 4, 0xFFFF_FFFCL);                // message address
+        cs.setWritable(at + 2, 2, 0x0071); // enable, multiple message enable
+        cs.setWritable(at + 4, 4, 0xFFFF_FFFCL); // message address
         int data = at + 8;
         if (is64) {
-            cs.setWritable(at + 8, 4, 0xFFFF_FFFFL);            // upper address
+            cs.setWritable(at + 8, 4, 0xFFFF_FFFFL); // upper address
             data = at + 12;
         }
         cs.setWritable(data, 2, 0xFFFF);
         if (pvm) {
             long mask = vectors == 32 ? 0xFFFF_FFFFL : (1L << vectors) - 1;
-            cs.setWritable(data + 4, 4, mask);                  // mask bits; pending bits stay read-only
+            cs.setWritable(data + 4, 4, mask); // mask bits; pending bits stay read-only
         }
     }
 
     private static void express(ConfigSpace cs, int at) {
         boolean flr = (cs.read32(at + 4) & (1 << 28)) != 0;
-        cs.setWritable(at + 8, 2, flr ? 0xFFFF : 0x7FFF);       // DEVCTL (bit 15 = initiate FLR)
-        cs.setW1c(at + 10, 2, 0x000F);                          // DEVSTA error bits
-        cs.setWritable(at + 16, 2, 0x0FCB);                     // LNKCTL (endpoint bits)
-        cs.setW1c(at + 18, 2, 0xC000);                          // LNKSTA BW management status
+        cs.setWritable(at + 8, 2, flr ? 0xFFFF : 0x7FFF); // DEVCTL (bit 15 = initiate FLR)
+        cs.setW1c(at + 10, 2, 0x000F); // DEVSTA error bits
+        cs.setWritable(at + 16, 2, 0x0FCB); // LNKCTL (endpoint bits)
+        cs.setW1c(at + 18, 2, 0xC000); // LNKSTA BW management status
         if ((cs.read16(at + 2) & 0xF) >= 2) {
-            cs.setWritable(at + 40, 2, 0xE7FF);                 // DEVCTL2
-            cs.setWritable(at + 48, 2, 0xFFFF);                 // LNKCTL2
-            cs.setW1c(at + 50, 2, 0x0020);                      // LNKSTA2 link equalization request
+            cs.setWritable(at + 40, 2, 0xE7FF); // DEVCTL2
+            cs.setWritable(at + 48, 2, 0xFFFF); // LNKCTL2
+            cs.setW1c(at + 50, 2, 0x0020); // LNKSTA2 link equalization request
         }
     }
 }

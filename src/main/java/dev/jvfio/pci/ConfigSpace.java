@@ -3,6 +3,7 @@ package dev.jvfio.pci;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.zip.CRC32C;
 
 /**
  * A PCI configuration space (256 bytes, or 4 KiB with the extended space) with per-bit
@@ -230,7 +231,9 @@ public final class ConfigSpace {
     /** The shadow's 32 bits at offset, ignoring any physical space. */
     synchronized int shadow32(int offset) {
         check(offset, 4);
-        return (value[offset] & 0xFF) | (value[offset + 1] & 0xFF) << 8 | (value[offset + 2] & 0xFF) << 16
+        return (value[offset] & 0xFF)
+                | (value[offset + 1] & 0xFF) << 8
+                | (value[offset + 2] & 0xFF) << 16
                 | (value[offset + 3] & 0xFF) << 24;
     }
 
@@ -352,7 +355,7 @@ public final class ConfigSpace {
      * only restored onto a space with the same shape.
      */
     synchronized int shapeDigest() {
-        java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+        CRC32C c = new CRC32C();
         c.update(value.length);
         c.update(writable);
         c.update(w1c);
@@ -376,8 +379,8 @@ public final class ConfigSpace {
 
     private void check(int offset, int length) {
         if (offset < 0 || length < 0 || offset > value.length - length) {
-            throw new IndexOutOfBoundsException("config access [" + offset + ", +" + length + ") outside "
-                    + value.length + " bytes");
+            throw new IndexOutOfBoundsException(
+                    "config access [" + offset + ", +" + length + ") outside " + value.length + " bytes");
         }
     }
 }

@@ -77,7 +77,9 @@ final class CoreState implements StateSection {
     public Staged load(StateReader in) throws VfioException {
         int shape = in.getInt();
         byte[] bytes = in.getBlob(config.size());
-        in.require(shape == config.shapeDigest(), "is from a function of another shape (config space masks or power-on values differ)");
+        in.require(
+                shape == config.shapeDigest(),
+                "is from a function of another shape (config space masks or power-on values differ)");
         boolean intx = in.getBoolean();
         in.require(in.getByte() == Vfio.PCI_NUM_IRQS, "has another number of IRQ indexes");
         boolean[][] pending = new boolean[Vfio.PCI_NUM_IRQS][];

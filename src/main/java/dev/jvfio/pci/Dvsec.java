@@ -1,5 +1,7 @@
 package dev.jvfio.pci;
 
+import java.util.Optional;
+
 /**
  * A DVSEC found in a config space: where it is, its vendor/revision/id and its payload bytes
  * (everything after the 10-byte header, as read at the time of lookup).
@@ -21,7 +23,7 @@ public record Dvsec(int offset, int vendor, int revision, int dvsecId, byte[] pa
     }
 
     /** Finds a DVSEC by vendor and id among the extended capabilities of cs. */
-    public static java.util.Optional<Dvsec> find(ConfigSpace cs, int vendor, int id) {
+    public static Optional<Dvsec> find(ConfigSpace cs, int vendor, int id) {
         for (CapabilityMap.Entry e : CapabilityMap.scan(cs).extended(PciHeader.EXT_CAP_ID_DVSEC)) {
             int h1 = cs.read32(e.offset() + 4);
             int h2 = cs.read16(e.offset() + 8);
@@ -30,9 +32,9 @@ public record Dvsec(int offset, int vendor, int revision, int dvsecId, byte[] pa
                 int payloadLen = Math.max(0, Math.min(len, cs.size() - e.offset()) - 10);
                 byte[] p = new byte[payloadLen];
                 cs.read(e.offset() + 10, p, 0, payloadLen);
-                return java.util.Optional.of(new Dvsec(e.offset(), vendor, (h1 >>> 16) & 0xF, id, p));
+                return Optional.of(new Dvsec(e.offset(), vendor, (h1 >>> 16) & 0xF, id, p));
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 }

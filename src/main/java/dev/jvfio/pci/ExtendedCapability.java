@@ -36,18 +36,22 @@ public sealed interface ExtendedCapability {
             this(vendor, 0, dvsecId, payload, null);
         }
 
+        @Override
         public int id() {
             return PciHeader.EXT_CAP_ID_DVSEC;
         }
 
+        @Override
         public int version() {
             return 1;
         }
 
+        @Override
         public int length() {
             return 10 + payload.length;
         }
 
+        @Override
         public void writeBody(ConfigSpace cs, int at) {
             cs.set32(at + 4, (vendor & 0xFFFF) | (revision & 0xF) << 16 | length() << 20);
             cs.set16(at + 8, dvsecId);
@@ -62,18 +66,22 @@ public sealed interface ExtendedCapability {
 
     /** Device Serial Number (id 3). */
     record SerialNumber(long serial) implements ExtendedCapability {
+        @Override
         public int id() {
             return PciHeader.EXT_CAP_ID_DSN;
         }
 
+        @Override
         public int version() {
             return 1;
         }
 
+        @Override
         public int length() {
             return 12;
         }
 
+        @Override
         public void writeBody(ConfigSpace cs, int at) {
             cs.set32(at + 4, (int) serial);
             cs.set32(at + 8, (int) (serial >>> 32));
@@ -89,26 +97,36 @@ public sealed interface ExtendedCapability {
      */
     record Aer() implements ExtendedCapability {
         /** Offsets inside the capability. */
-        public static final int UNCOR_STATUS = 0x04, UNCOR_MASK = 0x08, UNCOR_SEVERITY = 0x0C, COR_STATUS = 0x10,
-                COR_MASK = 0x14, CAP_CONTROL = 0x18, HEADER_LOG = 0x1C;
+        public static final int UNCOR_STATUS = 0x04,
+                UNCOR_MASK = 0x08,
+                UNCOR_SEVERITY = 0x0C,
+                COR_STATUS = 0x10,
+                COR_MASK = 0x14,
+                CAP_CONTROL = 0x18,
+                HEADER_LOG = 0x1C;
         /** Uncorrectable error bits a function may report (DLP .. uncorrectable internal error). */
         public static final int UNCOR_BITS = 0x007F_F030;
         /** Uncorrectable Internal Error (bit 22): what a GPU's own failure reports. */
         public static final int UNCOR_INTERNAL = 1 << 22;
+
         public static final int COR_BITS = 0x0000_F1C1;
 
+        @Override
         public int id() {
             return PciHeader.EXT_CAP_ID_ERR;
         }
 
+        @Override
         public int version() {
             return 2;
         }
 
+        @Override
         public int length() {
             return 0x48;
         }
 
+        @Override
         public void writeBody(ConfigSpace cs, int at) {
             cs.set32(at + UNCOR_MASK, 0x0001_0000);
             cs.set32(at + UNCOR_SEVERITY, 0x004E_F030);
@@ -132,10 +150,12 @@ public sealed interface ExtendedCapability {
             body = body.clone();
         }
 
+        @Override
         public int length() {
             return 4 + body.length;
         }
 
+        @Override
         public void writeBody(ConfigSpace cs, int at) {
             cs.set(at + 4, body);
         }

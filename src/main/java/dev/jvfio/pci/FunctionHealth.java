@@ -158,7 +158,10 @@ public final class FunctionHealth {
         }
         long stall = stallLeftMillis();
         if (stall > 0) {
-            sb.append(sb.isEmpty() ? "" : "; ").append("stalled for ").append(stall).append(" ms more");
+            sb.append(sb.isEmpty() ? "" : "; ")
+                    .append("stalled for ")
+                    .append(stall)
+                    .append(" ms more");
         }
         return sb.isEmpty() ? "ok" : sb.toString();
     }

@@ -13,8 +13,7 @@ import java.util.List;
  * table and PBA, which stay trapped (as vfio-pci's region-info sparse-mmap capability does; PCI-3.4).
  */
 final class MappableAreas {
-    private MappableAreas() {
-    }
+    private MappableAreas() {}
 
     /** The region info of BAR slot {@code index} (bar null: absent), mmap-able when its backing offers a file. */
     static RegionInfo regionInfo(int index, PciBar bar, Capability.Msix msix, PageSize pageSize) {

@@ -2,6 +2,7 @@ package dev.jvfio.pci;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * The emulated MSI-X table (16 bytes per vector: address, data, vector control) and its Pending Bit
@@ -101,7 +102,7 @@ final class MsixTable {
     }
 
     void reset() {
-        java.util.Arrays.fill(table, (byte) 0);
-        java.util.Arrays.fill(pending, 0);
+        Arrays.fill(table, (byte) 0);
+        Arrays.fill(pending, 0);
     }
 }

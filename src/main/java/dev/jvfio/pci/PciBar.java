@@ -20,8 +20,14 @@ public final class PciBar {
     /** The backing once the function exists ({@link #bind}); null in a declaration. */
     private final BarBacking backing;
 
-    private PciBar(int index, BarKind kind, boolean prefetchable, long size, BarGating gating,
-                   BarBacking.Factory factory, BarBacking backing) {
+    private PciBar(
+            int index,
+            BarKind kind,
+            boolean prefetchable,
+            long size,
+            BarGating gating,
+            BarBacking.Factory factory,
+            BarBacking backing) {
         this.index = index;
         this.kind = Objects.requireNonNull(kind, "kind");
         this.prefetchable = prefetchable;

@@ -25,8 +25,8 @@ final class PciConfigWrites {
     private final int msixAt;
     private final int expAt;
 
-    PciConfigWrites(ConfigSpace config, PciInterrupts interrupts, PciReset reset, int pmAt, int msiAt,
-            int msixAt, int expAt) {
+    PciConfigWrites(
+            ConfigSpace config, PciInterrupts interrupts, PciReset reset, int pmAt, int msiAt, int msixAt, int expAt) {
         this.config = config;
         this.interrupts = interrupts;
         this.reset = reset;

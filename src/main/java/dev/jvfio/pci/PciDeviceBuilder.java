@@ -3,8 +3,10 @@ package dev.jvfio.pci;
 import static dev.jvfio.pci.PciHeader.*;
 
 import dev.jvfio.devicestate.MemoryImage;
+import dev.jvfio.os.EventFd;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.PageSize;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -40,8 +42,8 @@ public final class PciDeviceBuilder {
         this.name = Objects.requireNonNull(name);
     }
 
-    private static void eventfdSignal(Fd fd) throws java.io.IOException {
-        dev.jvfio.os.EventFd.signal(fd);
+    private static void eventfdSignal(Fd fd) throws IOException {
+        EventFd.signal(fd);
     }
 
     public PciDeviceBuilder ids(int vendorId, int deviceId) {
@@ -212,7 +214,8 @@ public final class PciDeviceBuilder {
 
     private ConfigSpace fresh() {
         boolean express = capabilities.stream().anyMatch(c -> c instanceof Capability.PciExpress);
-        int size = configSize != null ? configSize
+        int size = configSize != null
+                ? configSize
                 : (express || !extended.isEmpty() ? ConfigSpace.EXTENDED_SIZE : ConfigSpace.LEGACY_SIZE);
         ConfigSpace cs = ConfigSpace.create(size);
         cs.set16(VENDOR_ID, vendor);
@@ -300,8 +303,8 @@ public final class PciDeviceBuilder {
             }
             cs.set16(data, 0);
             if ((ctrl & 0x100) != 0) {
-                cs.set32(data + 4, 0);  // mask bits
-                cs.set32(data + 8, 0);  // pending bits
+                cs.set32(data + 4, 0); // mask bits
+                cs.set32(data + 8, 0); // pending bits
             }
         });
         map.find(CAP_ID_MSIX).ifPresent(at -> cs.setBits16(at + 2, 0xC000, false));

@@ -20,7 +20,8 @@ final class PciFaults implements FaultInjection {
     private final int aerAt;
     private final int expAt;
 
-    PciFaults(ConfigSpace config, PciInterrupts interrupts, FunctionHealth health, Object monitor, int aerAt, int expAt) {
+    PciFaults(
+            ConfigSpace config, PciInterrupts interrupts, FunctionHealth health, Object monitor, int aerAt, int expAt) {
         this.config = config;
         this.interrupts = interrupts;
         this.health = health;
@@ -43,7 +44,10 @@ final class PciFaults implements FaultInjection {
                 yield "off the bus: config reads all ones, BAR access fails, DMA stopped";
             }
             case STALL -> {
-                if (length == null || length.isNegative() || length.isZero() || length.compareTo(FunctionHealth.MAX_STALL) > 0) {
+                if (length == null
+                        || length.isNegative()
+                        || length.isZero()
+                        || length.compareTo(FunctionHealth.MAX_STALL) > 0) {
                     throw VfioException.invalid("a stall lasts 1 ms to " + FunctionHealth.MAX_STALL.toSeconds() + " s");
                 }
                 health.stall(length);
@@ -63,22 +67,26 @@ final class PciFaults implements FaultInjection {
         synchronized (monitor) {
             boolean fatal = true;
             if (aerAt >= 0) {
-                config.setBits32(aerAt + ExtendedCapability.Aer.UNCOR_STATUS, ExtendedCapability.Aer.UNCOR_INTERNAL, true);
+                config.setBits32(
+                        aerAt + ExtendedCapability.Aer.UNCOR_STATUS, ExtendedCapability.Aer.UNCOR_INTERNAL, true);
                 int capControl = config.read32(aerAt + ExtendedCapability.Aer.CAP_CONTROL);
-                config.set32(aerAt + ExtendedCapability.Aer.CAP_CONTROL,
+                config.set32(
+                        aerAt + ExtendedCapability.Aer.CAP_CONTROL,
                         (capControl & ~0x1F) | Integer.numberOfTrailingZeros(ExtendedCapability.Aer.UNCOR_INTERNAL));
                 fatal = (config.read32(aerAt + ExtendedCapability.Aer.UNCOR_SEVERITY)
-                        & ExtendedCapability.Aer.UNCOR_INTERNAL) != 0;
+                                & ExtendedCapability.Aer.UNCOR_INTERNAL)
+                        != 0;
             }
             if (expAt >= 0) {
                 config.setBits16(expAt + 0x0A, fatal ? 0x4 : 0x2, true); // DEVSTA FED / NFED
             }
             signalled = interrupts.signalError();
         }
-        String status = aerAt >= 0 ? "AER uncorrectable internal error (" + (fatal(aerAt) ? "fatal" : "non-fatal") + ")"
+        String status = aerAt >= 0
+                ? "AER uncorrectable internal error (" + (fatal(aerAt) ? "fatal" : "non-fatal") + ")"
                 : "device status error bit (no AER capability)";
-        return status + "; " + (signalled ? "ERR interrupt signalled"
-                : "no ERR eventfd armed by the client, nothing signalled");
+        return status + "; "
+                + (signalled ? "ERR interrupt signalled" : "no ERR eventfd armed by the client, nothing signalled");
     }
 
     private boolean fatal(int at) {

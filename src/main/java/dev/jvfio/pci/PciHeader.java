@@ -54,12 +54,16 @@ public final class PciHeader {
     public static final int STATUS_SIG_SYSTEM_ERROR = 1 << 14;
     public static final int STATUS_DETECTED_PARITY = 1 << 15;
     /** The error bits of the status register, all write-1-to-clear. */
-    public static final int STATUS_W1C = STATUS_PARITY | STATUS_SIG_TARGET_ABORT | STATUS_REC_TARGET_ABORT
-            | STATUS_REC_MASTER_ABORT | STATUS_SIG_SYSTEM_ERROR | STATUS_DETECTED_PARITY;
+    public static final int STATUS_W1C = STATUS_PARITY
+            | STATUS_SIG_TARGET_ABORT
+            | STATUS_REC_TARGET_ABORT
+            | STATUS_REC_MASTER_ABORT
+            | STATUS_SIG_SYSTEM_ERROR
+            | STATUS_DETECTED_PARITY;
 
     /** Command bits a type-0 function lets the guest write (I/O, memory, master, parity, SERR, INTx disable). */
-    public static final int COMMAND_WRITABLE = COMMAND_IO | COMMAND_MEMORY | COMMAND_MASTER | COMMAND_PARITY
-            | COMMAND_SERR | COMMAND_INTX_DISABLE;
+    public static final int COMMAND_WRITABLE =
+            COMMAND_IO | COMMAND_MEMORY | COMMAND_MASTER | COMMAND_PARITY | COMMAND_SERR | COMMAND_INTX_DISABLE;
 
     public static final int ROM_ENABLE = 1;
     public static final int ROM_ADDRESS_MASK = 0xFFFF_F800;

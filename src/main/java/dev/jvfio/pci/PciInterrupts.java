@@ -41,7 +41,13 @@ final class PciInterrupts {
     private boolean stopped;
 
     /** Sizes each IRQ index from the capabilities found at msiAt/msixAt/expAt (-1 when absent). */
-    PciInterrupts(String name, ConfigSpace config, int msiAt, int msixAt, int expAt, Capability.Msix msix,
+    PciInterrupts(
+            String name,
+            ConfigSpace config,
+            int msiAt,
+            int msixAt,
+            int expAt,
+            Capability.Msix msix,
             InterruptSignal signal) {
         this.name = name;
         this.config = config;
@@ -249,7 +255,9 @@ final class PciInterrupts {
     }
 
     private boolean msixMasked(int v) {
-        return stopped || irqs[Vfio.PCI_MSIX_IRQ_INDEX].masked(v) || msixTable.vectorMasked(v)
+        return stopped
+                || irqs[Vfio.PCI_MSIX_IRQ_INDEX].masked(v)
+                || msixTable.vectorMasked(v)
                 || (config.read16(msixAt + 2) & 0x4000) != 0;
     }
 
@@ -330,8 +338,7 @@ final class PciInterrupts {
                     n++;
                 }
             }
-            out[i] = new int[] {i, n, irqType == i ? 1 : 0,
-                    i == Vfio.PCI_INTX_IRQ_INDEX && resample != null ? 1 : 0};
+            out[i] = new int[] {i, n, irqType == i ? 1 : 0, i == Vfio.PCI_INTX_IRQ_INDEX && resample != null ? 1 : 0};
         }
         return out;
     }

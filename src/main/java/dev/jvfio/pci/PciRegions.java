@@ -26,9 +26,18 @@ final class PciRegions {
     private final BarAccess barAccess;
     private final Object lock;
 
-    PciRegions(VfioPciDevice function, ConfigSpace config, PciBar[] bars, PciRom rom, Capability.Msix msix,
-               PageSize pageSize, FunctionHealth health, PciConfigWrites configWrites, PciReset reset,
-               BarAccess barAccess, Object lock) {
+    PciRegions(
+            VfioPciDevice function,
+            ConfigSpace config,
+            PciBar[] bars,
+            PciRom rom,
+            Capability.Msix msix,
+            PageSize pageSize,
+            FunctionHealth health,
+            PciConfigWrites configWrites,
+            PciReset reset,
+            BarAccess barAccess,
+            Object lock) {
         this.function = function;
         this.config = config;
         this.bars = bars;
@@ -51,7 +60,8 @@ final class PciRegions {
             return MappableAreas.regionInfo(index, bars[index], msix, pageSize);
         }
         if (index == Vfio.PCI_ROM_REGION_INDEX) {
-            return rom == null ? RegionInfo.absent(index)
+            return rom == null
+                    ? RegionInfo.absent(index)
                     : RegionInfo.trapped(index, rom.size(), Vfio.REGION_INFO_FLAG_READ);
         }
         if (index == Vfio.PCI_CONFIG_REGION_INDEX) {

@@ -22,6 +22,7 @@ final class PciStates {
     private final List<StateSection> sections = new ArrayList<>();
     /** Null when the function is not migratable. */
     private final Migratable migratable;
+
     private DeviceStateMigration migration;
 
     PciStates(StateSection core, Migratable migratable) {
@@ -53,8 +54,10 @@ final class PciStates {
         }
         if (migration == null) {
             MemoryImage memory = migratable.memory();
-            migration = new DeviceStateMigration(new StreamIdentity("pci", migratable.profile(),
-                    memory == null ? 0 : memory.size()), sections, memory);
+            migration = new DeviceStateMigration(
+                    new StreamIdentity("pci", migratable.profile(), memory == null ? 0 : memory.size()),
+                    sections,
+                    memory);
         }
         return migration;
     }

@@ -6,5 +6,7 @@ package dev.jvfio.pci;
  * No_Soft_Reset bit is clear (PCI-3.8).
  */
 public enum ResetKind {
-    FLR, DEVICE_RESET, PM_RESET
+    FLR,
+    DEVICE_RESET,
+    PM_RESET
 }

@@ -64,13 +64,14 @@ final class SetIrqs {
         long count = Integer.toUnsignedLong(req.count());
         int vectors = interrupts.vectors(req.index()).count();
         if (start >= vectors || start + count > vectors) {
-            throw VfioException.invalid("vectors [" + start + ", +" + count + ") outside the " + vectors
-                    + " of IRQ index " + req.index());
+            throw VfioException.invalid(
+                    "vectors [" + start + ", +" + count + ") outside the " + vectors + " of IRQ index " + req.index());
         }
         if (req.dataType() == Vfio.IRQ_SET_DATA_BOOL && (req.bools() == null || req.bools().length < count)) {
             throw VfioException.invalid("DATA_BOOL needs one byte per vector");
         }
-        if (req.dataType() == Vfio.IRQ_SET_DATA_EVENTFD && !req.eventfds().isEmpty()
+        if (req.dataType() == Vfio.IRQ_SET_DATA_EVENTFD
+                && !req.eventfds().isEmpty()
                 && req.eventfds().size() != count) {
             throw VfioException.invalid(req.eventfds().size() + " eventfds for " + count + " vectors");
         }
@@ -124,8 +125,9 @@ final class SetIrqs {
 
     /** A cell vfio-pci has no handler for (or several action bits): ENOTTY. */
     private static VfioException noCell(IrqSet req) {
-        return new VfioException(Errno.ENOTTY, "IRQ index " + req.index() + " has no SET_IRQS action 0x"
-                + Integer.toHexString(req.action()));
+        return new VfioException(
+                Errno.ENOTTY,
+                "IRQ index " + req.index() + " has no SET_IRQS action 0x" + Integer.toHexString(req.action()));
     }
 
     private boolean intxEnabled() {
@@ -139,7 +141,8 @@ final class SetIrqs {
 
     private void checkIntxSingle(IrqSet req) throws VfioException {
         if (!intxEnabled() || req.start() != 0 || req.count() != 1) {
-            throw VfioException.invalid("INTx " + (intxEnabled() ? "has one vector: start 0, count 1" : "is not enabled"));
+            throw VfioException.invalid(
+                    "INTx " + (intxEnabled() ? "has one vector: start 0, count 1" : "is not enabled"));
         }
     }
 
@@ -191,8 +194,10 @@ final class SetIrqs {
             return;
         }
         if (!(intxEnabled() || interrupts.irqType() == PciInterrupts.NONE) || req.start() != 0 || req.count() != 1) {
-            throw VfioException.invalid(intxEnabled() || interrupts.irqType() == PciInterrupts.NONE
-                    ? "INTx has one vector: start 0, count 1" : "another interrupt type is enabled");
+            throw VfioException.invalid(
+                    intxEnabled() || interrupts.irqType() == PciInterrupts.NONE
+                            ? "INTx has one vector: start 0, count 1"
+                            : "another interrupt type is enabled");
         }
         if (req.dataType() == Vfio.IRQ_SET_DATA_EVENTFD) {
             checkEventfds(req.eventfds());

@@ -4,8 +4,8 @@ import static dev.jvfio.pci.PciHeader.*;
 
 import dev.jvfio.device.DeviceEvents;
 import dev.jvfio.device.DeviceInfo;
-import dev.jvfio.device.DeviceStatus;
 import dev.jvfio.device.DeviceMigration;
+import dev.jvfio.device.DeviceStatus;
 import dev.jvfio.device.DmaSpace;
 import dev.jvfio.device.Errno;
 import dev.jvfio.device.FaultInjection;
@@ -19,8 +19,10 @@ import dev.jvfio.devicestate.StateSection;
 import dev.jvfio.os.PageSize;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * A PCI function as VFIO presents it: the Java counterpart of the kernel's vfio-pci-core
@@ -60,6 +62,7 @@ public final class VfioPciDevice implements VfioDevice {
     private volatile DmaSpace dma = DmaSpace.NONE;
     /** Guards config space, interrupt state and {@link #closed}; private so that no device model can hold it. */
     private final Object lock = new Object();
+
     private volatile DeviceEvents events = DeviceEvents.NONE;
     private boolean closed;
     private final PageSize pageSize;
@@ -69,8 +72,14 @@ public final class VfioPciDevice implements VfioDevice {
      * mmap-able areas (MSI-X holes) are cut in (tests: 16, 64 KiB). The BAR backings are made last,
      * by their factories, once everything else of the function exists.
      */
-    VfioPciDevice(String name, ConfigSpace config, List<PciBar> barList, PciRom rom, InterruptSignal signal,
-                  PageSize pageSize, PciStates.Migratable migratable) {
+    VfioPciDevice(
+            String name,
+            ConfigSpace config,
+            List<PciBar> barList,
+            PciRom rom,
+            InterruptSignal signal,
+            PageSize pageSize,
+            PciStates.Migratable migratable) {
         this.pageSize = Objects.requireNonNull(pageSize);
         this.name = name;
         this.config = config;
@@ -87,15 +96,30 @@ public final class VfioPciDevice implements VfioDevice {
         this.interrupts = new PciInterrupts(name, config, msiAt, msixAt, expAt, msix, signal);
         this.setIrqs = new SetIrqs(name, interrupts, lock);
         this.reset = new PciReset(config, interrupts, bars, health);
-        this.faults = new PciFaults(config, interrupts, health, lock, caps.findExtended(EXT_CAP_ID_ERR).orElse(-1), expAt);
+        this.faults = new PciFaults(
+                config,
+                interrupts,
+                health,
+                lock,
+                caps.findExtended(EXT_CAP_ID_ERR).orElse(-1),
+                expAt);
         this.status = new PciStatus(interrupts, reset, health);
         this.configWrites = new PciConfigWrites(config, interrupts, reset, pmAt, msiAt, msixAt, expAt);
-        this.regions = new PciRegions(this, config, bars, rom, msix, pageSize, health, configWrites, reset,
-                new BarAccess(bars, msix, interrupts, lock), lock);
+        this.regions = new PciRegions(
+                this,
+                config,
+                bars,
+                rom,
+                msix,
+                pageSize,
+                health,
+                configWrites,
+                reset,
+                new BarAccess(bars, msix, interrupts, lock),
+                lock);
         this.states = new PciStates(new CoreState(config, interrupts, lock), migratable);
         PciBar.bindAll(bars, this);
     }
-
 
     /** Starts describing a function named {@code name}: a builder with no BARs and no capabilities. */
     public static PciDeviceBuilder builder(String name) {
@@ -330,7 +354,7 @@ public final class VfioPciDevice implements VfioDevice {
     }
 
     /** Adds model counters (named {@code prefix.name}) to {@link #status()}, e.g. a copy engine's. */
-    public void addCounters(String prefix, java.util.function.Supplier<java.util.Map<String, Long>> counters) {
+    public void addCounters(String prefix, Supplier<Map<String, Long>> counters) {
         status.addCounters(prefix, counters);
     }
 

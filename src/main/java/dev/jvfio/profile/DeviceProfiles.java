@@ -2,13 +2,14 @@ package dev.jvfio.profile;
 
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.device.VfioException;
+import dev.jvfio.engine.CopyEngine;
 import dev.jvfio.hw.GpuSpec;
 import dev.jvfio.hw.SimulatedGraceGpu;
 import dev.jvfio.nvgrace.NvGraceGpuDevice;
 import dev.jvfio.nvgrace.NvGraceOptions;
 import dev.jvfio.nvgrace.ReadinessClock;
-import dev.jvfio.engine.CopyEngine;
 import dev.jvfio.pci.VfioPciDevice;
+import dev.jvfio.sample.SampleDevice;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -43,8 +44,9 @@ public final class DeviceProfiles {
         if (options.profile().equalsIgnoreCase(GpuOptions.SAMPLE_PROFILE)) {
             return createSample(options);
         }
-        GpuProfile profile = GpuProfile.byName(options.profile()).orElseThrow(() -> new IllegalArgumentException(
-                "unknown profile '" + options.profile() + "'; known: " + String.join(", ", names())));
+        GpuProfile profile = GpuProfile.byName(options.profile())
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "unknown profile '" + options.profile() + "'; known: " + String.join(", ", names())));
         return createGpu(profile, options, ReadinessClock.SYSTEM, System::nanoTime);
     }
 
@@ -52,16 +54,23 @@ public final class DeviceProfiles {
      * Creates a GPU device with injected time: {@code clock} drives the variant's readiness wait and
      * {@code hardwareClock} the simulated GPU's recovery after reset (tests use a fake pair).
      */
-    public static NvGraceGpuDevice createGpu(GpuProfile profile, GpuOptions options, ReadinessClock clock,
-                                             LongSupplier hardwareClock) throws IOException {
+    public static NvGraceGpuDevice createGpu(
+            GpuProfile profile, GpuOptions options, ReadinessClock clock, LongSupplier hardwareClock)
+            throws IOException {
         String name = options.displayName();
         GpuSpec spec = specFor(profile, options);
         SimulatedGraceGpu gpu = SimulatedGraceGpu.create(name, spec, hardwareClock);
         VfioPciDevice core = null;
         try {
             core = gpu.physicalFunction(name).build();
-            NvGraceOptions nv = new NvGraceOptions(options.policy(), options.layout(), options.carveRule(),
-                    options.kernelExactQuirks(), options.readinessPoll(), options.readinessTimeout(), clock);
+            NvGraceOptions nv = new NvGraceOptions(
+                    options.policy(),
+                    options.layout(),
+                    options.carveRule(),
+                    options.kernelExactQuirks(),
+                    options.readinessPoll(),
+                    options.readinessTimeout(),
+                    clock);
             NvGraceGpuDevice device = NvGraceGpuDevice.probe(core, gpu, nv);
             gpu.bar0().connectEngine(CopyEngine.of(core, usemem(gpu, device)));
             if (options.migrateSharedMemory()) {
@@ -74,7 +83,8 @@ public final class DeviceProfiles {
             return device;
         } catch (VfioException e) {
             closeQuietly(core, gpu);
-            throw new IOException("cannot create " + profile.profileName() + " device '" + name + "': " + e.getMessage(), e);
+            throw new IOException(
+                    "cannot create " + profile.profileName() + " device '" + name + "': " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {
             closeQuietly(core, gpu);
             throw e;
@@ -86,8 +96,12 @@ public final class DeviceProfiles {
      * when the variant emulates no memory (every device-memory copy then fails with 0x83).
      */
     private static MemorySegment usemem(SimulatedGraceGpu gpu, NvGraceGpuDevice device) {
-        return device.memoryLayout().flatMap(layout -> gpu.deviceMemory().map(m -> m.segment()
-                        .asSlice(layout.usemem().fileOffset(), layout.usemem().length())))
+        return device.memoryLayout()
+                .flatMap(layout -> gpu.deviceMemory()
+                        .map(m -> m.segment()
+                                .asSlice(
+                                        layout.usemem().fileOffset(),
+                                        layout.usemem().length())))
                 .orElse(MemorySegment.NULL);
     }
 
@@ -111,6 +125,6 @@ public final class DeviceProfiles {
         if (options.migrateSharedMemory()) {
             throw new IllegalArgumentException("the sample device has no memory file to share over a migration");
         }
-        return dev.jvfio.sample.SampleDevice.create(options.displayName());
+        return SampleDevice.create(options.displayName());
     }
 }

@@ -62,82 +62,251 @@ public record GpuOptions(
         if (memorySize != null && memorySize < 0) {
             throw new IllegalArgumentException("memory size must not be negative: " + memorySize);
         }
-        if (notReadyAfterReset.isNegative() || readinessTimeout.isNegative()
-                || readinessPoll.isNegative() || readinessPoll.isZero()) {
+        if (notReadyAfterReset.isNegative()
+                || readinessTimeout.isNegative()
+                || readinessPoll.isNegative()
+                || readinessPoll.isZero()) {
             throw new IllegalArgumentException("readiness durations must be positive (poll) / not negative");
         }
     }
 
     /** gh200, profile memory size, ready at once, driver timing, IGNORE, BAR, CURRENT, memfd, no quirks. */
     public static GpuOptions defaults() {
-        return new GpuOptions(DEFAULT_PROFILE, null, null, true, Duration.ZERO, Duration.ofSeconds(1),
-                Duration.ofSeconds(30), MemoryEnablePolicy.IGNORE, RegionLayout.BAR, CarveRule.CURRENT, null, false,
+        return new GpuOptions(
+                DEFAULT_PROFILE,
+                null,
+                null,
+                true,
+                Duration.ZERO,
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(30),
+                MemoryEnablePolicy.IGNORE,
+                RegionLayout.BAR,
+                CarveRule.CURRENT,
+                null,
+                false,
                 false);
     }
 
     public GpuOptions withProfile(String v) {
-        return new GpuOptions(v, name, memorySize, firmwareProperties, notReadyAfterReset, readinessPoll,
-                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks, migrateSharedMemory);
+        return new GpuOptions(
+                v,
+                name,
+                memorySize,
+                firmwareProperties,
+                notReadyAfterReset,
+                readinessPoll,
+                readinessTimeout,
+                policy,
+                layout,
+                carveRule,
+                backingFile,
+                kernelExactQuirks,
+                migrateSharedMemory);
     }
 
     public GpuOptions withName(String v) {
-        return new GpuOptions(profile, v, memorySize, firmwareProperties, notReadyAfterReset, readinessPoll,
-                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks, migrateSharedMemory);
+        return new GpuOptions(
+                profile,
+                v,
+                memorySize,
+                firmwareProperties,
+                notReadyAfterReset,
+                readinessPoll,
+                readinessTimeout,
+                policy,
+                layout,
+                carveRule,
+                backingFile,
+                kernelExactQuirks,
+                migrateSharedMemory);
     }
 
     public GpuOptions withMemorySize(Long v) {
-        return new GpuOptions(profile, name, v, firmwareProperties, notReadyAfterReset, readinessPoll,
-                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks, migrateSharedMemory);
+        return new GpuOptions(
+                profile,
+                name,
+                v,
+                firmwareProperties,
+                notReadyAfterReset,
+                readinessPoll,
+                readinessTimeout,
+                policy,
+                layout,
+                carveRule,
+                backingFile,
+                kernelExactQuirks,
+                migrateSharedMemory);
     }
 
     public GpuOptions withFirmwareProperties(boolean v) {
-        return new GpuOptions(profile, name, memorySize, v, notReadyAfterReset, readinessPoll,
-                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks, migrateSharedMemory);
+        return new GpuOptions(
+                profile,
+                name,
+                memorySize,
+                v,
+                notReadyAfterReset,
+                readinessPoll,
+                readinessTimeout,
+                policy,
+                layout,
+                carveRule,
+                backingFile,
+                kernelExactQuirks,
+                migrateSharedMemory);
     }
 
     public GpuOptions withNotReadyAfterReset(Duration v) {
-        return new GpuOptions(profile, name, memorySize, firmwareProperties, v, readinessPoll,
-                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks, migrateSharedMemory);
+        return new GpuOptions(
+                profile,
+                name,
+                memorySize,
+                firmwareProperties,
+                v,
+                readinessPoll,
+                readinessTimeout,
+                policy,
+                layout,
+                carveRule,
+                backingFile,
+                kernelExactQuirks,
+                migrateSharedMemory);
     }
 
     public GpuOptions withReadinessPoll(Duration v) {
-        return new GpuOptions(profile, name, memorySize, firmwareProperties, notReadyAfterReset, v,
-                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks, migrateSharedMemory);
+        return new GpuOptions(
+                profile,
+                name,
+                memorySize,
+                firmwareProperties,
+                notReadyAfterReset,
+                v,
+                readinessTimeout,
+                policy,
+                layout,
+                carveRule,
+                backingFile,
+                kernelExactQuirks,
+                migrateSharedMemory);
     }
 
     public GpuOptions withReadinessTimeout(Duration v) {
-        return new GpuOptions(profile, name, memorySize, firmwareProperties, notReadyAfterReset, readinessPoll,
-                v, policy, layout, carveRule, backingFile, kernelExactQuirks, migrateSharedMemory);
+        return new GpuOptions(
+                profile,
+                name,
+                memorySize,
+                firmwareProperties,
+                notReadyAfterReset,
+                readinessPoll,
+                v,
+                policy,
+                layout,
+                carveRule,
+                backingFile,
+                kernelExactQuirks,
+                migrateSharedMemory);
     }
 
     public GpuOptions withPolicy(MemoryEnablePolicy v) {
-        return new GpuOptions(profile, name, memorySize, firmwareProperties, notReadyAfterReset, readinessPoll,
-                readinessTimeout, v, layout, carveRule, backingFile, kernelExactQuirks, migrateSharedMemory);
+        return new GpuOptions(
+                profile,
+                name,
+                memorySize,
+                firmwareProperties,
+                notReadyAfterReset,
+                readinessPoll,
+                readinessTimeout,
+                v,
+                layout,
+                carveRule,
+                backingFile,
+                kernelExactQuirks,
+                migrateSharedMemory);
     }
 
     public GpuOptions withLayout(RegionLayout v) {
-        return new GpuOptions(profile, name, memorySize, firmwareProperties, notReadyAfterReset, readinessPoll,
-                readinessTimeout, policy, v, carveRule, backingFile, kernelExactQuirks, migrateSharedMemory);
+        return new GpuOptions(
+                profile,
+                name,
+                memorySize,
+                firmwareProperties,
+                notReadyAfterReset,
+                readinessPoll,
+                readinessTimeout,
+                policy,
+                v,
+                carveRule,
+                backingFile,
+                kernelExactQuirks,
+                migrateSharedMemory);
     }
 
     public GpuOptions withCarveRule(CarveRule v) {
-        return new GpuOptions(profile, name, memorySize, firmwareProperties, notReadyAfterReset, readinessPoll,
-                readinessTimeout, policy, layout, v, backingFile, kernelExactQuirks, migrateSharedMemory);
+        return new GpuOptions(
+                profile,
+                name,
+                memorySize,
+                firmwareProperties,
+                notReadyAfterReset,
+                readinessPoll,
+                readinessTimeout,
+                policy,
+                layout,
+                v,
+                backingFile,
+                kernelExactQuirks,
+                migrateSharedMemory);
     }
 
     public GpuOptions withBackingFile(Path v) {
-        return new GpuOptions(profile, name, memorySize, firmwareProperties, notReadyAfterReset, readinessPoll,
-                readinessTimeout, policy, layout, carveRule, v, kernelExactQuirks, migrateSharedMemory);
+        return new GpuOptions(
+                profile,
+                name,
+                memorySize,
+                firmwareProperties,
+                notReadyAfterReset,
+                readinessPoll,
+                readinessTimeout,
+                policy,
+                layout,
+                carveRule,
+                v,
+                kernelExactQuirks,
+                migrateSharedMemory);
     }
 
     public GpuOptions withKernelExactQuirks(boolean v) {
-        return new GpuOptions(profile, name, memorySize, firmwareProperties, notReadyAfterReset, readinessPoll,
-                readinessTimeout, policy, layout, carveRule, backingFile, v, migrateSharedMemory);
+        return new GpuOptions(
+                profile,
+                name,
+                memorySize,
+                firmwareProperties,
+                notReadyAfterReset,
+                readinessPoll,
+                readinessTimeout,
+                policy,
+                layout,
+                carveRule,
+                backingFile,
+                v,
+                migrateSharedMemory);
     }
 
     public GpuOptions withMigrateSharedMemory(boolean v) {
-        return new GpuOptions(profile, name, memorySize, firmwareProperties, notReadyAfterReset, readinessPoll,
-                readinessTimeout, policy, layout, carveRule, backingFile, kernelExactQuirks, v);
+        return new GpuOptions(
+                profile,
+                name,
+                memorySize,
+                firmwareProperties,
+                notReadyAfterReset,
+                readinessPoll,
+                readinessTimeout,
+                policy,
+                layout,
+                carveRule,
+                backingFile,
+                kernelExactQuirks,
+                v);
     }
 
     /** The device name for logs: {@link #name} or the profile name. */

@@ -67,7 +67,9 @@ public enum GpuProfile {
     }
 
     public static Optional<GpuProfile> byName(String name) {
-        return Arrays.stream(values()).filter(p -> p.profileName.equalsIgnoreCase(name)).findFirst();
+        return Arrays.stream(values())
+                .filter(p -> p.profileName.equalsIgnoreCase(name))
+                .findFirst();
     }
 
     public static List<String> names() {

@@ -25,8 +25,8 @@ import java.util.Map;
  * @param migration        a "migration" object was present: the first migration draft's capability,
  *                         which QEMU still sends; migration v2 needs none, so it is never echoed (VU-10.16)
  */
-public record Capabilities(long maxMsgFds, long maxDataXferSize, long maxDmaMaps, long pgsizes,
-                           boolean writeMultiple, boolean migration) {
+public record Capabilities(
+        long maxMsgFds, long maxDataXferSize, long maxDmaMaps, long pgsizes, boolean writeMultiple, boolean migration) {
 
     public static final long DEFAULT_MAX_MSG_FDS = 1;
     public static final long DEFAULT_MAX_DATA_XFER_SIZE = 1 << 20;
@@ -37,8 +37,8 @@ public record Capabilities(long maxMsgFds, long maxDataXferSize, long maxDmaMaps
     public static final int MAX_JSON_BYTES = 4096;
 
     /** What the spec says a peer supports when it announces nothing. */
-    public static final Capabilities DEFAULTS = new Capabilities(DEFAULT_MAX_MSG_FDS,
-            DEFAULT_MAX_DATA_XFER_SIZE, DEFAULT_MAX_DMA_MAPS, DEFAULT_PGSIZES, false, false);
+    public static final Capabilities DEFAULTS = new Capabilities(
+            DEFAULT_MAX_MSG_FDS, DEFAULT_MAX_DATA_XFER_SIZE, DEFAULT_MAX_DMA_MAPS, DEFAULT_PGSIZES, false, false);
 
     /**
      * jackson-core's streaming parser, not databind: the tree model costs ~0.1 s of CPU to load and

@@ -19,6 +19,7 @@ public final class Command {
     public static final int DEVICE_RESET = 13;
     /** Obsolete dirty-page command of older drafts; QEMU's protocol.h still lists it. */
     public static final int DIRTY_PAGES = 14;
+
     public static final int REGION_WRITE_MULTI = 15;
     public static final int DEVICE_FEATURE = 16;
     public static final int MIG_DATA_READ = 17;

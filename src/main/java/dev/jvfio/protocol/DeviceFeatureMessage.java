@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 public final class DeviceFeatureMessage {
     /** argsz and flags. */
     public static final int PAYLOAD = 8;
+
     public static final int SIZE = Header.SIZE + PAYLOAD;
     /** Where the feature data starts in a message. */
     public static final int DATA = SIZE;
@@ -26,6 +27,7 @@ public final class DeviceFeatureMessage {
 
     /** Feature ids (the kernel's {@code VFIO_DEVICE_FEATURE_*}; 9 is the kernel's, not the spec's). */
     public static final int MIGRATION = 1;
+
     public static final int MIG_DEVICE_STATE = 2;
     public static final int DMA_LOGGING_START = 6;
     public static final int DMA_LOGGING_STOP = 7;

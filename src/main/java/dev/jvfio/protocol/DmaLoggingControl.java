@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 public final class DmaLoggingControl {
     /** page_size, num_ranges, reserved. */
     public static final int FIXED = 16;
+
     public static final int RANGE = 16;
     /** The smallest tracking page; a smaller hint is answered with this one. */
     public static final long MIN_PAGE = 4096;

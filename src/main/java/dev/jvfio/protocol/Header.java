@@ -90,7 +90,7 @@ public final class Header {
     }
 
     public static String describe(MemorySegment m) {
-        return "id=" + id(m) + " " + Command.name(command(m)) + " size=" + size(m)
-                + " flags=0x" + Integer.toHexString(flags(m)) + " error=" + error(m);
+        return "id=" + id(m) + " " + Command.name(command(m)) + " size=" + size(m) + " flags=0x"
+                + Integer.toHexString(flags(m)) + " error=" + error(m);
     }
 }

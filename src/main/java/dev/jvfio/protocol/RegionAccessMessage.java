@@ -89,8 +89,8 @@ public final class RegionAccessMessage {
     }
 
     /** Write request: header and fields; the caller places count bytes at DATA. */
-    public static int encodeWriteRequest(MemorySegment out, int id, long offset, int region, int count,
-                                         boolean posted) {
+    public static int encodeWriteRequest(
+            MemorySegment out, int id, long offset, int region, int count, boolean posted) {
         int size = SIZE + count;
         Header.request(out, id, Command.REGION_WRITE, size, posted);
         putFields(out, offset, region, count);

@@ -151,8 +151,8 @@ public final class RegionInfoMessage {
     }
 
     /** Decoded reply fields and capabilities, for the client; the caller attaches the fd. */
-    public record Reply(int index, long size, int flags, long fileOffset, List<SparseArea> sparseAreas,
-                        RegionType type) {
+    public record Reply(
+            int index, long size, int flags, long fileOffset, List<SparseArea> sparseAreas, RegionType type) {
         public RegionInfo toRegionInfo(MappableFile file) {
             return new RegionInfo(index, size, flags, sparseAreas, type, file);
         }
@@ -205,7 +205,6 @@ public final class RegionInfoMessage {
                 at = next;
             }
         }
-        return new Reply(Wire.u32(p, OFF_INDEX), Wire.u64(p, OFF_SIZE), flags, Wire.u64(p, OFF_OFFSET),
-                areas, type);
+        return new Reply(Wire.u32(p, OFF_INDEX), Wire.u64(p, OFF_SIZE), flags, Wire.u64(p, OFF_OFFSET), areas, type);
     }
 }

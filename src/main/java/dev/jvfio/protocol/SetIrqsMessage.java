@@ -41,7 +41,8 @@ public final class SetIrqsMessage {
         int flags = flags();
         int data = flags & Vfio.IRQ_SET_DATA_TYPE_MASK;
         int action = flags & Vfio.IRQ_SET_ACTION_TYPE_MASK;
-        if (Integer.bitCount(data) != 1 || Integer.bitCount(action) != 1
+        if (Integer.bitCount(data) != 1
+                || Integer.bitCount(action) != 1
                 || (flags & ~(Vfio.IRQ_SET_DATA_TYPE_MASK | Vfio.IRQ_SET_ACTION_TYPE_MASK)) != 0) {
             return Errno.EINVAL;
         }

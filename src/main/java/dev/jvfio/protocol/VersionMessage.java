@@ -2,6 +2,7 @@ package dev.jvfio.protocol;
 
 import dev.jvfio.device.Errno;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * VERSION (VU-3): {@code u16 major, u16 minor}, then optional NUL-terminated UTF-8 JSON
@@ -45,10 +46,10 @@ public final class VersionMessage {
         if (jsonLen > Capabilities.MAX_JSON_BYTES + 1) {
             return fail(Errno.E2BIG, "capabilities of " + jsonLen + " bytes");
         }
-        if (msg.get(java.lang.foreign.ValueLayout.JAVA_BYTE, msg.byteSize() - 1) != 0) {
+        if (msg.get(ValueLayout.JAVA_BYTE, msg.byteSize() - 1) != 0) {
             return fail(Errno.EINVAL, "capabilities not NUL-terminated");
         }
-        byte[] json = msg.asSlice(OFF_JSON, jsonLen - 1).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        byte[] json = msg.asSlice(OFF_JSON, jsonLen - 1).toArray(ValueLayout.JAVA_BYTE);
         for (byte b : json) {
             if (b == 0) {
                 return fail(Errno.EINVAL, "NUL inside capabilities");
@@ -97,8 +98,8 @@ public final class VersionMessage {
         }
         Wire.putU16(out, OFF_MAJOR, major);
         Wire.putU16(out, OFF_MINOR, minor);
-        MemorySegment.copy(json, 0, out, java.lang.foreign.ValueLayout.JAVA_BYTE, OFF_JSON, json.length);
-        out.set(java.lang.foreign.ValueLayout.JAVA_BYTE, OFF_JSON + json.length, (byte) 0);
+        MemorySegment.copy(json, 0, out, ValueLayout.JAVA_BYTE, OFF_JSON, json.length);
+        out.set(ValueLayout.JAVA_BYTE, OFF_JSON + json.length, (byte) 0);
         return size;
     }
 }

@@ -1,5 +1,6 @@
 package dev.jvfio.qemu;
 
+import dev.jvfio.hw.Bar0Registers;
 import dev.jvfio.units.ByteSize;
 
 /**
@@ -22,7 +23,7 @@ public final class GpuWindow {
      * empty one gets too little from SeaBIOS: the hot-added GPU's BAR0 was left unassigned ("can't
      * assign; no space", QEMU 11.1, Linux 6.1) while BAR2/BAR4 fit in pref64-reserve.
      */
-    public static final long HOTPLUG_MEM_RESERVE = 2 * dev.jvfio.hw.Bar0Registers.SIZE;
+    public static final long HOTPLUG_MEM_RESERVE = 2 * Bar0Registers.SIZE;
 
     private GpuWindow() {}
 

@@ -43,35 +43,60 @@ public final class LibvirtDomain {
                 "",
                 "Without KVM (TCG): <domain type='qemu'> and <cpu mode='maximum'>"
                         + (virt ? "; keep the UEFI firmware (ACPI carries" : " with"),
-                virt ? "the NUMA affinity and the expander bridges to the guest)."
+                virt
+                        ? "the NUMA affinity and the expander bridges to the guest)."
                         : "<maxphysaddr mode='emulate' bits='" + bits + "'/> in it: the 64-bit PCI hole needs " + bits
                                 + " address bits.");
         x.open("domain", "type", "kvm", "xmlns:qemu", QEMU_NS);
         x.leaf("name", "jvfio-guest");
         x.leaf("memory", Long.toString(layout.guestRam() / ByteSize.MIB), "unit", "MiB");
         if (layout.maxCpus() > layout.cpus()) {
-            x.leaf("vcpu", Integer.toString(layout.maxCpus()), "placement", "static", "current",
+            x.leaf(
+                    "vcpu",
+                    Integer.toString(layout.maxCpus()),
+                    "placement",
+                    "static",
+                    "current",
                     Integer.toString(layout.cpus()));
         } else {
             x.leaf("vcpu", Integer.toString(layout.cpus()), "placement", "static");
         }
         x.comment("vfio-user passes guest RAM to the server as file descriptors: memfd, shared");
-        x.open("memoryBacking").empty("source", "type", "memfd").empty("access", "mode", "shared").close("memoryBacking");
+        x.open("memoryBacking")
+                .empty("source", "type", "memfd")
+                .empty("access", "mode", "shared")
+                .close("memoryBacking");
         if (virt) {
             x.comment("UEFI firmware: ACPI (SRAT generic initiators, pxb-pcie) needs it on arm virt");
-            x.open("os", "firmware", "efi").leaf("type", "hvm", "arch", "aarch64", "machine", "virt").close("os");
+            x.open("os", "firmware", "efi")
+                    .leaf("type", "hvm", "arch", "aarch64", "machine", "virt")
+                    .close("os");
         } else {
             x.open("os").leaf("type", "hvm", "arch", "x86_64", "machine", "q35").close("os");
         }
         x.open("features").empty("acpi").close("features");
         x.open("cpu", "mode", "host-passthrough");
         x.comment("one socket per NUMA node, so no socket spans two nodes");
-        x.empty("topology", "sockets", Integer.toString(layout.cpuNodes()), "cores",
-                Integer.toString(layout.coresPerNode()), "threads", "1");
+        x.empty(
+                "topology",
+                "sockets",
+                Integer.toString(layout.cpuNodes()),
+                "cores",
+                Integer.toString(layout.coresPerNode()),
+                "threads",
+                "1");
         x.open("numa");
         for (int n = 0; n < layout.cpuNodes(); n++) {
-            x.empty("cell", "id", Integer.toString(n), "cpus", layout.cpusOf(n), "memory",
-                    Long.toString(layout.ramOf(n) / ByteSize.MIB), "unit", "MiB");
+            x.empty(
+                    "cell",
+                    "id",
+                    Integer.toString(n),
+                    "cpus",
+                    layout.cpusOf(n),
+                    "memory",
+                    Long.toString(layout.ramOf(n) / ByteSize.MIB),
+                    "unit",
+                    "MiB");
         }
         x.close("numa");
         x.close("cpu");
@@ -80,11 +105,15 @@ public final class LibvirtDomain {
         x.close("devices");
         x.open("qemu:commandline");
         if (virt) {
-            args(x, List.of(new QemuOption("-machine", "highmem-mmio-size="
-                    + new ByteSize(layout.virtHighmemMmio()).qemu())));
+            args(
+                    x,
+                    List.of(new QemuOption(
+                            "-machine", "highmem-mmio-size=" + new ByteSize(layout.virtHighmemMmio()).qemu())));
         } else {
-            args(x, List.of(new QemuOption("-global", "q35-pcihost.pci-hole64-size="
-                    + new ByteSize(layout.q35Hole64()).qemu())));
+            args(
+                    x,
+                    List.of(new QemuOption(
+                            "-global", "q35-pcihost.pci-hole64-size=" + new ByteSize(layout.q35Hole64()).qemu())));
         }
         x.comment("the GPUs' memory-less NUMA nodes, " + layout.firstNode(0) + " to " + (layout.nodes() - 1)
                 + ": 8 per GPU, after the CPU+RAM cells above");
@@ -94,16 +123,19 @@ public final class LibvirtDomain {
         List<QemuOption> gpu = layout.gpuOptions();
         int perGpu = gpu.size() / layout.gpus();
         for (int g = 0; g < layout.gpus(); g++) {
-            x.comment("GPU " + g + ": " + (layout.topology() == QemuTopology.GRACE
-                    ? "expander bridge on NUMA node " + layout.cpuNodeOf(g) + ", " : "")
+            x.comment("GPU " + g + ": "
+                    + (layout.topology() == QemuTopology.GRACE
+                            ? "expander bridge on NUMA node " + layout.cpuNodeOf(g) + ", "
+                            : "")
                     + "root port, device, generic initiators for nodes " + layout.firstNode(g) + " to "
                     + (layout.firstNode(g) + VmLayout.NODES_PER_GPU - 1));
             args(x, gpu.subList(g * perGpu, (g + 1) * perGpu));
         }
         if (layout.sparePorts() > 0) {
-            x.comment("spare root ports " + VmLayout.sparePortId(0) + (layout.sparePorts() > 1
-                    ? " to " + VmLayout.sparePortId(layout.sparePorts() - 1) : "")
-                    + ": empty, hot-pluggable, sized for one GPU each; add a GPU later with QMP device_add",
+            x.comment(
+                    "spare root ports " + VmLayout.sparePortId(0)
+                            + (layout.sparePorts() > 1 ? " to " + VmLayout.sparePortId(layout.sparePorts() - 1) : "")
+                            + ": empty, hot-pluggable, sized for one GPU each; add a GPU later with QMP device_add",
                     "(virsh qemu-monitor-command), bus = the port's id, addr 0");
             args(x, layout.sparePortOptions());
         }

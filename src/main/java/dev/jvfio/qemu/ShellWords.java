@@ -11,7 +11,9 @@ public final class ShellWords {
     }
 
     private static boolean plain(int c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        return (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
                 || "-_./=,:@%+".indexOf(c) >= 0;
     }
 }

@@ -30,8 +30,14 @@ import java.util.Map;
  * QEMU creates -objects in command-line order whatever their syntax, so there is no ordering trap, and
  * the short form reads better; {@code -numa}, {@code -machine} and {@code -global} have no JSON form.
  */
-public record VmLayout(QemuMachine machine, QemuTopology topology, List<Path> sockets, long guestRam, int cpus,
-        long deviceMemory, int sparePorts) {
+public record VmLayout(
+        QemuMachine machine,
+        QemuTopology topology,
+        List<Path> sockets,
+        long guestRam,
+        int cpus,
+        long deviceMemory,
+        int sparePorts) {
     public static final int NODES_PER_GPU = 8;
     /** QEMU's MAX_NODES (include/sysemu/numa.h): node ids must stay below it. */
     public static final int QEMU_MAX_NODES = 128;
@@ -44,6 +50,7 @@ public record VmLayout(QemuMachine machine, QemuTopology topology, List<Path> so
      * nodes allow) end at bus 239, inside the 256 buses of q35's MMCONFIG and virt's high ECAM.
      */
     static final int FIRST_PXB_BUS = 128;
+
     static final int PXB_BUS_STRIDE = 8;
     /**
      * Chassis number of GPU 0's root port. A (chassis, slot) pair must be unique (hw/pci/pcie.c);
@@ -59,7 +66,12 @@ public record VmLayout(QemuMachine machine, QemuTopology topology, List<Path> so
     public static final int MAX_SPARE_PORTS = 16;
 
     /** A layout without spare ports. */
-    public VmLayout(QemuMachine machine, QemuTopology topology, List<Path> sockets, long guestRam, int cpus,
+    public VmLayout(
+            QemuMachine machine,
+            QemuTopology topology,
+            List<Path> sockets,
+            long guestRam,
+            int cpus,
             long deviceMemory) {
         this(machine, topology, sockets, guestRam, cpus, deviceMemory, 0);
     }
@@ -67,8 +79,8 @@ public record VmLayout(QemuMachine machine, QemuTopology topology, List<Path> so
     public VmLayout {
         sockets = List.copyOf(sockets);
         if (sparePorts < 0 || sparePorts > MAX_SPARE_PORTS) {
-            throw new IllegalArgumentException(sparePorts + " spare root ports are out of range; allowed: 0 to "
-                    + MAX_SPARE_PORTS);
+            throw new IllegalArgumentException(
+                    sparePorts + " spare root ports are out of range; allowed: 0 to " + MAX_SPARE_PORTS);
         }
         if (sockets.isEmpty()) throw new IllegalArgumentException("at least one GPU is needed");
         if (cpus < 1) throw new IllegalArgumentException("a guest needs at least one vCPU");
@@ -77,8 +89,8 @@ public record VmLayout(QemuMachine machine, QemuTopology topology, List<Path> so
         int cpuNodes = cpuNodes(topology, sockets.size());
         int last = cpuNodes + NODES_PER_GPU * sockets.size() - 1;
         if (last >= QEMU_MAX_NODES) {
-            throw new IllegalArgumentException("too many GPUs: " + sockets.size()
-                    + " GPUs need NUMA nodes up to " + last + ", QEMU allows at most " + (QEMU_MAX_NODES - 1));
+            throw new IllegalArgumentException("too many GPUs: " + sockets.size() + " GPUs need NUMA nodes up to "
+                    + last + ", QEMU allows at most " + (QEMU_MAX_NODES - 1));
         }
     }
 
@@ -207,17 +219,17 @@ public record VmLayout(QemuMachine machine, QemuTopology topology, List<Path> so
         switch (machine) {
             case Q35 -> {
                 out.add(new QemuOption("-machine", "q35"));
-                out.add(new QemuOption("-global", "q35-pcihost.pci-hole64-size="
-                        + new ByteSize(q35Hole64()).qemu()));
+                out.add(new QemuOption("-global", "q35-pcihost.pci-hole64-size=" + new ByteSize(q35Hole64()).qemu()));
             }
-            case VIRT -> out.add(new QemuOption("-machine", "virt,highmem-mmio-size="
-                    + new ByteSize(virtHighmemMmio()).qemu()));
+            case VIRT ->
+                out.add(new QemuOption("-machine", "virt,highmem-mmio-size=" + new ByteSize(virtHighmemMmio()).qemu()));
         }
         out.add(new QemuOption("-m", new ByteSize(guestRam).qemu()));
         out.add(new QemuOption("-smp", smp()));
         for (int n = 0; n < cpuNodes(); n++) {
-            out.add(new QemuOption("-object", "memory-backend-memfd,id=ram" + n + ",size="
-                    + new ByteSize(ramOf(n)).qemu() + ",share=on"));
+            out.add(new QemuOption(
+                    "-object",
+                    "memory-backend-memfd,id=ram" + n + ",size=" + new ByteSize(ramOf(n)).qemu() + ",share=on"));
         }
         for (int n = 0; n < cpuNodes(); n++) {
             out.add(new QemuOption("-numa", "node,nodeid=" + n + ",cpus=" + cpusOf(n) + ",memdev=ram" + n));
@@ -265,8 +277,9 @@ public record VmLayout(QemuMachine machine, QemuTopology topology, List<Path> so
             out.add(new QemuOption("-device", VfioUserPciJson.device(sockets.get(g), deviceId(g), portId(g))));
             for (int k = 0; k < NODES_PER_GPU; k++) {
                 int node = firstNode(g) + k;
-                out.add(new QemuOption("-object", "acpi-generic-initiator,id=gi" + node + ",pci-dev=" + deviceId(g)
-                        + ",node=" + node));
+                out.add(new QemuOption(
+                        "-object",
+                        "acpi-generic-initiator,id=gi" + node + ",pci-dev=" + deviceId(g) + ",node=" + node));
             }
         }
         return out;

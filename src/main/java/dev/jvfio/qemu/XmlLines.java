@@ -33,14 +33,20 @@ final class XmlLines {
     /** {@code <name a='1'>text</name>} */
     XmlLines leaf(String name, String content, String... attributes) {
         indent().append('<').append(name);
-        attributes(attributes).append('>').append(escape(content, false)).append("</").append(name).append(">\n");
+        attributes(attributes)
+                .append('>')
+                .append(escape(content, false))
+                .append("</")
+                .append(name)
+                .append(">\n");
         return this;
     }
 
     /** A comment; several lines become one indented block. */
     XmlLines comment(String... lines) {
         for (String line : lines) {
-            if (line.contains("--") || line.endsWith("-")) throw new IllegalArgumentException("not allowed in a comment: " + line);
+            if (line.contains("--") || line.endsWith("-"))
+                throw new IllegalArgumentException("not allowed in a comment: " + line);
         }
         if (lines.length == 1) {
             indent().append("<!-- ").append(lines[0]).append(" -->\n");
@@ -58,7 +64,11 @@ final class XmlLines {
     private StringBuilder attributes(String... pairs) {
         if (pairs.length % 2 != 0) throw new IllegalArgumentException("attributes come in name, value pairs");
         for (int i = 0; i < pairs.length; i += 2) {
-            text.append(' ').append(pairs[i]).append("='").append(escape(pairs[i + 1], true)).append('\'');
+            text.append(' ')
+                    .append(pairs[i])
+                    .append("='")
+                    .append(escape(pairs[i + 1], true))
+                    .append('\'');
         }
         return text;
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -88,7 +89,8 @@ public final class QmpClient implements AutoCloseable {
             JsonNode reply = next(replies, timeout);
             if (reply.has("error")) {
                 JsonNode err = reply.get("error");
-                throw new QmpException(err.path("class").asText(null), err.path("desc").asText("QMP error"));
+                throw new QmpException(
+                        err.path("class").asText(null), err.path("desc").asText("QMP error"));
             }
             if (!reply.has("return")) {
                 throw new QmpException("unexpected QMP reply: " + abbreviate(reply.toString()));
@@ -161,7 +163,7 @@ public final class QmpClient implements AutoCloseable {
 
     private void readLoop() {
         ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-        java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
         String why = "QEMU closed the QMP connection";
         try {
             while (true) {

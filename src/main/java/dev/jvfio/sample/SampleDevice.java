@@ -3,10 +3,10 @@ package dev.jvfio.sample;
 import dev.jvfio.device.MappableFile;
 import dev.jvfio.device.SparseArea;
 import dev.jvfio.device.VfioException;
-import dev.jvfio.engine.CopyEngine;
 import dev.jvfio.devicestate.StateReader;
 import dev.jvfio.devicestate.StateSection;
 import dev.jvfio.devicestate.StateWriter;
+import dev.jvfio.engine.CopyEngine;
 import dev.jvfio.os.NativeException;
 import dev.jvfio.pci.BarBacking;
 import dev.jvfio.pci.Capability;
@@ -56,6 +56,7 @@ public final class SampleDevice {
     public static final int DOORBELLS = REGS + 0x14;
     /** The {@link CopyEngine} block; its device memory is the RAM at BAR0 offset 0. */
     public static final int ENGINE = REGS + 0x100;
+
     public static final int ID_VALUE = 0x504D_4153;
     public static final int MSIX_VECTORS = 4;
     public static final int MSIX_TABLE = 0x3000;
@@ -67,13 +68,18 @@ public final class SampleDevice {
     public static VfioPciDevice create(String name) throws NativeException {
         RamBacking ram = RamBacking.memfd(name + "-bar0", RAM_SIZE, RAM_SIZE);
         return VfioPciDevice.builder(name)
-                .ids(VENDOR_ID, DEVICE_ID).subsystem(VENDOR_ID, 0x0001).revision(1).classCode(0x120000)
+                .ids(VENDOR_ID, DEVICE_ID)
+                .subsystem(VENDOR_ID, 0x0001)
+                .revision(1)
+                .classCode(0x120000)
                 .intxPin(1)
                 .migratable("sample", ram.memoryImage())
                 .bar(PciBar.mem64(0, BAR0_SIZE, function -> new Bar0(function, ram)))
                 .capability(Capability.PowerManagement.noSoftReset())
                 .capability(Capability.Msi.vectors(4).perVectorMasking().address64())
-                .capability(Capability.Msix.vectors(MSIX_VECTORS).table(0, MSIX_TABLE).pba(0, MSIX_PBA))
+                .capability(Capability.Msix.vectors(MSIX_VECTORS)
+                        .table(0, MSIX_TABLE)
+                        .pba(0, MSIX_PBA))
                 .capability(Capability.PciExpress.endpoint())
                 .build();
     }
@@ -115,7 +121,9 @@ public final class SampleDevice {
             if (offset >= REGS && len == 4 && (offset & 3) == 0) {
                 regs.write32((int) offset, src.get(ValueLayout.JAVA_INT_UNALIGNED, 0));
             } else if (offset < RAM_SIZE) {
-                ram.write(offset, src.asSlice(0, RAM_SIZE - offset)); // the register part of a straddling write is dropped
+                ram.write(
+                        offset,
+                        src.asSlice(0, RAM_SIZE - offset)); // the register part of a straddling write is dropped
             }
             return (int) len;
         }
@@ -174,7 +182,7 @@ public final class SampleDevice {
                 }
                 case INTX_ACK -> device.lowerIntx();
                 case SCRATCH -> scratch = value;
-                default -> { }
+                default -> {}
             }
         }
 

@@ -14,8 +14,14 @@ import java.util.Map;
  * @param messages       requests received, by command name (VERSION included), in command order
  * @param errors         error replies (or failed posted requests), by command name
  */
-public record ClientStatus(int pid, int uid, Instant connectedSince, int dmaWindows, long dmaBytes,
-                           Map<String, Long> messages, Map<String, Long> errors) {
+public record ClientStatus(
+        int pid,
+        int uid,
+        Instant connectedSince,
+        int dmaWindows,
+        long dmaBytes,
+        Map<String, Long> messages,
+        Map<String, Long> errors) {
     public ClientStatus {
         messages = Map.copyOf(messages);
         errors = Map.copyOf(errors);

@@ -25,6 +25,7 @@ import java.util.TreeMap;
 final class DirtyLog {
     /** Pages per chunk: a chunk is 4 KiB of bits (128 MiB of 4 KiB pages). */
     static final int CHUNK_SHIFT = 15;
+
     static final long CHUNK_PAGES = 1L << CHUNK_SHIFT;
     /** At most this many chunks (64 MiB of bits: 2 TiB of 4 KiB pages written) before the log overflows. */
     static final int MAX_CHUNKS = 16384;
@@ -35,9 +36,11 @@ final class DirtyLog {
     private final int maxChunks;
     /** First and last address (inclusive, unsigned) of each logged range, in address order; empty = all. */
     private final long[] firsts;
+
     private final long[] lasts;
     /** Chunk index -> bits of its pages (bit i of word w = page chunk * CHUNK_PAGES + w * 64 + i). */
     private final TreeMap<Long, long[]> chunks = new TreeMap<>();
+
     private boolean overflowed;
 
     private DirtyLog(int shift, long[] firsts, long[] lasts, int maxChunks) {
@@ -182,8 +185,10 @@ final class DirtyLog {
         long firstPage = iova >>> shift;
         long lastPage = last >>> shift;
         long size = 1L << shift;
-        Iterator<Map.Entry<Long, long[]>> it =
-                chunks.subMap(firstPage >>> CHUNK_SHIFT, true, lastPage >>> CHUNK_SHIFT, true).entrySet().iterator();
+        Iterator<Map.Entry<Long, long[]>> it = chunks.subMap(
+                        firstPage >>> CHUNK_SHIFT, true, lastPage >>> CHUNK_SHIFT, true)
+                .entrySet()
+                .iterator();
         while (it.hasNext()) {
             Map.Entry<Long, long[]> e = it.next();
             long base = e.getKey() * CHUNK_PAGES;

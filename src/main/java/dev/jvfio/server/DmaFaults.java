@@ -25,8 +25,10 @@ final class DmaFaults {
                 MemorySegment.copy(w.memory().segment(), at - w.iova(), data, offset, n);
             }
         } catch (InternalError e) {
-            throw new DmaFault(DmaFault.Kind.NOT_MAPPED, at, "DMA at " + hex(at)
-                    + " faulted (client shrank the file): " + e.getMessage());
+            throw new DmaFault(
+                    DmaFault.Kind.NOT_MAPPED,
+                    at,
+                    "DMA at " + hex(at) + " faulted (client shrank the file): " + e.getMessage());
         }
     }
 
@@ -42,7 +44,9 @@ final class DmaFaults {
 
     /** Window {@code w} holds {@code at} but was mapped without the access's READ or WRITE. */
     static DmaFault notAllowed(DmaWindow w, long at, boolean write) {
-        return new DmaFault(write ? DmaFault.Kind.NOT_WRITABLE : DmaFault.Kind.NOT_READABLE, at,
+        return new DmaFault(
+                write ? DmaFault.Kind.NOT_WRITABLE : DmaFault.Kind.NOT_READABLE,
+                at,
                 "DMA window at " + hex(w.iova()) + " is not " + (write ? "writable" : "readable"));
     }
 
@@ -56,14 +60,18 @@ final class DmaFaults {
      * out while a reply is pending, and its answer could only come through this thread (VU-8.5).
      */
     static DmaFault messageWhileServing(long at) {
-        return new DmaFault(DmaFault.Kind.NOT_MAPPED, at, "DMA window at " + hex(at)
-                + " has no fd; message DMA is not served while a request is (VU-8.5)");
+        return new DmaFault(
+                DmaFault.Kind.NOT_MAPPED,
+                at,
+                "DMA window at " + hex(at) + " has no fd; message DMA is not served while a request is (VU-8.5)");
     }
 
     /** A window without an fd before VERSION set up the message channel. */
     static DmaFault noMessageChannel(long at) {
-        return new DmaFault(DmaFault.Kind.NOT_MAPPED, at, "DMA window at " + hex(at)
-                + " has no fd and the session has no message channel");
+        return new DmaFault(
+                DmaFault.Kind.NOT_MAPPED,
+                at,
+                "DMA window at " + hex(at) + " has no fd and the session has no message channel");
     }
 
     private static String hex(long address) {

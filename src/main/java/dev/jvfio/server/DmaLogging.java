@@ -16,6 +16,7 @@ final class DmaLogging {
     private final ClientMemory memory;
     /** The largest bitmap a report may carry: both sides' max_data_xfer_size. */
     private final long maxBitmap;
+
     private final MemorySegment out;
     private final Reply reply;
     private final DmaLoggingControl control = new DmaLoggingControl();

@@ -32,8 +32,13 @@ final class DmaRequests {
     private final DmaMapMessage dmaMap = new DmaMapMessage();
     private final DmaUnmapMessage dmaUnmap = new DmaUnmapMessage();
 
-    DmaRequests(DmaTable table, MappingBudget.Share share, VfioDevice device, ServerOptions options,
-                MemorySegment out, Reply reply) {
+    DmaRequests(
+            DmaTable table,
+            MappingBudget.Share share,
+            VfioDevice device,
+            ServerOptions options,
+            MemorySegment out,
+            Reply reply) {
         this.table = table;
         this.share = share;
         this.device = device;
@@ -117,8 +122,8 @@ final class DmaRequests {
             table.remove(w);
             release(w);
         }
-        return reply.sized(DmaUnmapMessage.encodeReply(out, id, dmaUnmap.argsz(), dmaUnmap.flags(),
-                dmaUnmap.address(), dmaUnmap.size()));
+        return reply.sized(DmaUnmapMessage.encodeReply(
+                out, id, dmaUnmap.argsz(), dmaUnmap.flags(), dmaUnmap.address(), dmaUnmap.size()));
     }
 
     /**
@@ -152,8 +157,9 @@ final class DmaRequests {
                 device.dmaUnmapping(w.iova(), w.size());
             }
         } catch (RuntimeException e) {
-            options.listener().error((mapped ? "device.dmaMapped" : "device.dmaUnmapping") + " at 0x"
-                    + Long.toHexString(w.iova()) + " failed: " + e);
+            options.listener()
+                    .error((mapped ? "device.dmaMapped" : "device.dmaUnmapping") + " at 0x" + Long.toHexString(w.iova())
+                            + " failed: " + e);
         }
     }
 

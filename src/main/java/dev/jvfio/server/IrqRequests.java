@@ -55,8 +55,8 @@ final class IrqRequests {
             return reply.error(Errno.EINVAL);
         }
         List<Fd> eventfds = fds.isEmpty() ? List.of() : List.copyOf(fds);
-        IrqSet request = new IrqSet((int) index, setIrqs.flags(), setIrqs.start(), setIrqs.count(),
-                setIrqs.bools(), eventfds);
+        IrqSet request =
+                new IrqSet((int) index, setIrqs.flags(), setIrqs.start(), setIrqs.count(), setIrqs.bools(), eventfds);
         device.setIrqs(request);
         fds.clear(); // the device owns them now (IrqSet javadoc); on a throw they stay ours to close
         Header.reply(out, id, Command.DEVICE_SET_IRQS, Header.SIZE);

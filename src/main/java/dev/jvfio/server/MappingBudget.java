@@ -61,7 +61,9 @@ public final class MappingBudget {
     private static int halfMaxMapCount() {
         try {
             // readAllLines, not readString: the latter returns a single byte of this procfs file
-            long max = Long.parseLong(Files.readAllLines(Path.of("/proc/sys/vm/max_map_count")).getFirst().trim());
+            long max = Long.parseLong(Files.readAllLines(Path.of("/proc/sys/vm/max_map_count"))
+                    .getFirst()
+                    .trim());
             return (int) Math.max(MIN_MAPPINGS, Math.min(Integer.MAX_VALUE, max / 2));
         } catch (IOException | RuntimeException e) {
             return FALLBACK_MAPPINGS;

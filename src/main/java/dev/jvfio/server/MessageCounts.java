@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 final class MessageCounts {
     /** Slots 1 .. 31: the command numbers; 0: any other number. */
     private static final int SLOTS = 32;
+
     private final AtomicLongArray messages = new AtomicLongArray(SLOTS);
     private final AtomicLongArray errors = new AtomicLongArray(SLOTS);
 

@@ -70,8 +70,11 @@ final class MessageDma {
                 int n = (int) Math.min(maxChunk, data.byteSize() - done);
                 long at = iova + done;
                 if (!exchange(at, data.asSlice(done, n), write)) {
-                    throw new DmaFault(DmaFault.Kind.NOT_MAPPED, at, "the client did not serve "
-                            + (write ? "DMA_WRITE" : "DMA_READ") + " of " + n + " bytes at 0x" + Long.toHexString(at));
+                    throw new DmaFault(
+                            DmaFault.Kind.NOT_MAPPED,
+                            at,
+                            "the client did not serve " + (write ? "DMA_WRITE" : "DMA_READ") + " of " + n
+                                    + " bytes at 0x" + Long.toHexString(at));
                 }
                 done += n;
             }

@@ -31,6 +31,7 @@ final class MigrationRequests {
     private final long readLimit;
     /** The largest MIG_DATA_WRITE: ours. */
     private final long writeLimit;
+
     private final MemorySegment out;
     private final Reply reply;
     private final DeviceFeatureMessage feature = new DeviceFeatureMessage();
@@ -38,8 +39,14 @@ final class MigrationRequests {
     /** Every client starts with the device RUNNING (VU-10.11). */
     private MigrationState state = MigrationState.RUNNING;
 
-    MigrationRequests(DeviceMigration migration, ClientMemory memory, ServerListener listener, long readLimit,
-                      long writeLimit, MemorySegment out, Reply reply) {
+    MigrationRequests(
+            DeviceMigration migration,
+            ClientMemory memory,
+            ServerListener listener,
+            long readLimit,
+            long writeLimit,
+            MemorySegment out,
+            Reply reply) {
         this.migration = migration;
         this.logging = new DmaLogging(memory, readLimit, out, reply);
         this.listener = listener;
@@ -55,10 +62,12 @@ final class MigrationRequests {
             return 0;
         }
         return switch (id) {
-            case DeviceFeatureMessage.MIGRATION, DeviceFeatureMessage.DMA_LOGGING_REPORT,
-                 DeviceFeatureMessage.MIG_DATA_SIZE -> DeviceFeatureMessage.GET;
+            case DeviceFeatureMessage.MIGRATION,
+                    DeviceFeatureMessage.DMA_LOGGING_REPORT,
+                    DeviceFeatureMessage.MIG_DATA_SIZE -> DeviceFeatureMessage.GET;
             case DeviceFeatureMessage.MIG_DEVICE_STATE -> DeviceFeatureMessage.GET | DeviceFeatureMessage.SET;
-            case DeviceFeatureMessage.DMA_LOGGING_START, DeviceFeatureMessage.DMA_LOGGING_STOP -> DeviceFeatureMessage.SET;
+            case DeviceFeatureMessage.DMA_LOGGING_START, DeviceFeatureMessage.DMA_LOGGING_STOP ->
+                DeviceFeatureMessage.SET;
             default -> 0;
         };
     }
@@ -101,7 +110,8 @@ final class MigrationRequests {
         if (!getFits(MigrationFeature.SIZE)) {
             return reply.error(Errno.EINVAL);
         }
-        MigrationFeature.putFlags(out, MigrationFeature.STOP_COPY | (migration.preCopy() ? MigrationFeature.PRE_COPY : 0));
+        MigrationFeature.putFlags(
+                out, MigrationFeature.STOP_COPY | (migration.preCopy() ? MigrationFeature.PRE_COPY : 0));
         return reply.sized(DeviceFeatureMessage.encodeReply(out, id, feature.flags(), MigrationFeature.SIZE));
     }
 

@@ -61,7 +61,7 @@ final class RegionPages {
     }
 
     private static RegionInfo trapped(RegionInfo info) {
-        return new RegionInfo(info.index(), info.size(), info.flags() & ~Vfio.REGION_INFO_FLAG_MMAP, List.of(),
-                info.type(), null);
+        return new RegionInfo(
+                info.index(), info.size(), info.flags() & ~Vfio.REGION_INFO_FLAG_MMAP, List.of(), info.type(), null);
     }
 }

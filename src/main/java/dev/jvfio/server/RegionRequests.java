@@ -5,7 +5,6 @@ import dev.jvfio.device.Errno;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.device.VfioException;
-import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.RegionAccessMessage;
 import dev.jvfio.protocol.RegionInfoMessage;
 import dev.jvfio.protocol.RegionIoFdsMessage;
@@ -32,8 +31,13 @@ final class RegionRequests {
     private final RegionAccessMessage access = new RegionAccessMessage();
     private final WriteMultiMessage writeMulti = new WriteMultiMessage();
 
-    RegionRequests(VfioDevice device, DeviceInfo info, ServerOptions options, MemorySegment out, Reply reply,
-                   ServerMetrics metrics) {
+    RegionRequests(
+            VfioDevice device,
+            DeviceInfo info,
+            ServerOptions options,
+            MemorySegment out,
+            Reply reply,
+            ServerMetrics metrics) {
         this.metrics = metrics;
         this.device = device;
         this.info = info;

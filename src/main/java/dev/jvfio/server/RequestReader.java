@@ -78,8 +78,8 @@ final class RequestReader {
         while (buffered < Header.SIZE) {
             long end = in.byteSize();
             int before = laterFds.size();
-            int n = conn.receive(in.asSlice(buffered, end - buffered), laterFds,
-                    Math.max(0, options.maxMsgFds() - laterFds.size()));
+            int n = conn.receive(
+                    in.asSlice(buffered, end - buffered), laterFds, Math.max(0, options.maxMsgFds() - laterFds.size()));
             if (n == 0) {
                 throw new EOFException("client closed the connection");
             }
@@ -124,8 +124,8 @@ final class RequestReader {
             laterFds.clear();
         }
         if (buffered < size) {
-            conn.receiveFully(in.asSlice(buffered, size - buffered), fds,
-                    Math.max(0, options.maxMsgFds() - fds.size()));
+            conn.receiveFully(
+                    in.asSlice(buffered, size - buffered), fds, Math.max(0, options.maxMsgFds() - fds.size()));
             dropped += conn.fdsDropped();
             buffered = size;
         }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -26,13 +27,21 @@ import java.util.Set;
  *                        sparse areas and file offsets of mmap-able regions
  * @param metrics         what sessions do, counted ({@link ServerMetrics#NONE}: nothing)
  */
-public record ServerOptions(int maxDataXferSize, int maxMsgFds, int maxDmaMaps, SocketAccess access,
-                            Set<Integer> allowedUids, Set<Integer> allowedGids, ServerListener listener,
-                            PageSize pageSize, ServerMetrics metrics) {
+public record ServerOptions(
+        int maxDataXferSize,
+        int maxMsgFds,
+        int maxDmaMaps,
+        SocketAccess access,
+        Set<Integer> allowedUids,
+        Set<Integer> allowedGids,
+        ServerListener listener,
+        PageSize pageSize,
+        ServerMetrics metrics) {
 
     public static final int MAX_MAX_DATA_XFER_SIZE = 64 << 20;
     /** Not a page: a whole PCIe configuration space (4 KiB, PCI spec) must fit one REGION_READ. */
     public static final int MIN_MAX_DATA_XFER_SIZE = 4096;
+
     public static final int MAX_MAX_MSG_FDS = 16;
     public static final int MAX_MAX_DMA_MAPS = 65535;
 
@@ -58,9 +67,16 @@ public record ServerOptions(int maxDataXferSize, int maxMsgFds, int maxDmaMaps, 
      * listener, the system's page size, no metrics.
      */
     public static ServerOptions defaults() {
-        return new ServerOptions((int) Capabilities.DEFAULT_MAX_DATA_XFER_SIZE, MAX_MAX_MSG_FDS,
-                MAX_MAX_DMA_MAPS, SocketAccess.ownerOnly(), Set.copyOf(java.util.List.of(ownUid(), 0)), Set.of(),
-                ServerListener.LOGGING, PageSize.system(), ServerMetrics.NONE);
+        return new ServerOptions(
+                (int) Capabilities.DEFAULT_MAX_DATA_XFER_SIZE,
+                MAX_MAX_MSG_FDS,
+                MAX_MAX_DMA_MAPS,
+                SocketAccess.ownerOnly(),
+                Set.copyOf(List.of(ownUid(), 0)),
+                Set.of(),
+                ServerListener.LOGGING,
+                PageSize.system(),
+                ServerMetrics.NONE);
     }
 
     /** The uid of this process. */
@@ -73,41 +89,50 @@ public record ServerOptions(int maxDataXferSize, int maxMsgFds, int maxDmaMaps, 
     }
 
     public ServerOptions withMaxDataXferSize(int v) {
-        return new ServerOptions(v, maxMsgFds, maxDmaMaps, access, allowedUids, allowedGids, listener, pageSize, metrics);
+        return new ServerOptions(
+                v, maxMsgFds, maxDmaMaps, access, allowedUids, allowedGids, listener, pageSize, metrics);
     }
 
     public ServerOptions withMaxMsgFds(int v) {
-        return new ServerOptions(maxDataXferSize, v, maxDmaMaps, access, allowedUids, allowedGids, listener, pageSize, metrics);
+        return new ServerOptions(
+                maxDataXferSize, v, maxDmaMaps, access, allowedUids, allowedGids, listener, pageSize, metrics);
     }
 
     public ServerOptions withMaxDmaMaps(int v) {
-        return new ServerOptions(maxDataXferSize, maxMsgFds, v, access, allowedUids, allowedGids, listener, pageSize, metrics);
+        return new ServerOptions(
+                maxDataXferSize, maxMsgFds, v, access, allowedUids, allowedGids, listener, pageSize, metrics);
     }
 
     public ServerOptions withAccess(SocketAccess v) {
-        return new ServerOptions(maxDataXferSize, maxMsgFds, maxDmaMaps, v, allowedUids, allowedGids, listener, pageSize, metrics);
+        return new ServerOptions(
+                maxDataXferSize, maxMsgFds, maxDmaMaps, v, allowedUids, allowedGids, listener, pageSize, metrics);
     }
 
     public ServerOptions withAllowedUids(Set<Integer> v) {
-        return new ServerOptions(maxDataXferSize, maxMsgFds, maxDmaMaps, access, v, allowedGids, listener, pageSize, metrics);
+        return new ServerOptions(
+                maxDataXferSize, maxMsgFds, maxDmaMaps, access, v, allowedGids, listener, pageSize, metrics);
     }
 
     /** Peers in any of these groups are allowed too. */
     public ServerOptions withAllowedGids(Set<Integer> v) {
-        return new ServerOptions(maxDataXferSize, maxMsgFds, maxDmaMaps, access, allowedUids, v, listener, pageSize, metrics);
+        return new ServerOptions(
+                maxDataXferSize, maxMsgFds, maxDmaMaps, access, allowedUids, v, listener, pageSize, metrics);
     }
 
     public ServerOptions withListener(ServerListener v) {
-        return new ServerOptions(maxDataXferSize, maxMsgFds, maxDmaMaps, access, allowedUids, allowedGids, v, pageSize, metrics);
+        return new ServerOptions(
+                maxDataXferSize, maxMsgFds, maxDmaMaps, access, allowedUids, allowedGids, v, pageSize, metrics);
     }
 
     /** Another page size (tests of 16 and 64 KiB logic on a 4 KiB machine; must be a multiple of the kernel's to map). */
     public ServerOptions withPageSize(PageSize v) {
-        return new ServerOptions(maxDataXferSize, maxMsgFds, maxDmaMaps, access, allowedUids, allowedGids, listener, v, metrics);
+        return new ServerOptions(
+                maxDataXferSize, maxMsgFds, maxDmaMaps, access, allowedUids, allowedGids, listener, v, metrics);
     }
 
     /** Counts what sessions do into {@code v}. */
     public ServerOptions withMetrics(ServerMetrics v) {
-        return new ServerOptions(maxDataXferSize, maxMsgFds, maxDmaMaps, access, allowedUids, allowedGids, listener, pageSize, v);
+        return new ServerOptions(
+                maxDataXferSize, maxMsgFds, maxDmaMaps, access, allowedUids, allowedGids, listener, pageSize, v);
     }
 }

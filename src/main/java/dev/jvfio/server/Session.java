@@ -15,6 +15,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -35,6 +36,7 @@ final class Session {
     private final ServerMetrics metrics;
     /** Whether requests are timed: not when nothing counts them. */
     private final boolean timed;
+
     private final Runnable onEnd;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment out;
@@ -43,11 +45,13 @@ final class Session {
     private final List<Fd> fds;
     /** Held from the receipt of a request to its reply (VU-8.5). */
     private final ReplyGate gate = new ReplyGate();
+
     private final DmaTable windows;
     /** What the device reaches the client's memory through. */
     private final ClientMemory memory;
     /** The outcome of the request being served; reused for every request. */
     private final Reply reply = new Reply();
+
     private final Thread thread;
 
     private final VersionNegotiation version;
@@ -55,15 +59,22 @@ final class Session {
     private DeviceInfo info;
     /** Made once the device's info is known (after VERSION). */
     private RegionRequests regions;
+
     private IrqRequests irqs;
     private MigrationRequests migration;
     private volatile boolean stopping;
     /** Whether the listener heard of this client: only once it sent a first message. */
     private boolean announced;
-    private final java.time.Instant connectedSince = java.time.Instant.now();
+
+    private final Instant connectedSince = Instant.now();
     private final MessageCounts counts = new MessageCounts();
 
-    Session(UnixConnection conn, PeerCredentials peer, VfioDevice device, ServerOptions options, MappingBudget budget,
+    Session(
+            UnixConnection conn,
+            PeerCredentials peer,
+            VfioDevice device,
+            ServerOptions options,
+            MappingBudget budget,
             Runnable onEnd) {
         this.conn = conn;
         this.peer = peer;
@@ -138,8 +149,14 @@ final class Session {
             info = device.info();
             regions = new RegionRequests(device, info, options, out, reply, metrics);
             irqs = new IrqRequests(device, info, out, reply);
-            migration = new MigrationRequests(device.migration(), memory, listener, version.messageChunk(),
-                    options.maxDataXferSize(), out, reply);
+            migration = new MigrationRequests(
+                    device.migration(),
+                    memory,
+                    listener,
+                    version.messageChunk(),
+                    options.maxDataXferSize(),
+                    out,
+                    reply);
             device.attach(memory);
             attached = true;
             while (true) {

@@ -81,9 +81,14 @@ final class VersionNegotiation {
         // subset exists; and QEMU's proxy.c (check_pgsizes) accepts any server pgsizes without
         // bits below 4 KiB and makes it the container's IOMMU page mask, so it then maps guest
         // RAM at our granule. QEMU wins where it and the spec disagree. DMA_MAP enforces it.
-        Capabilities ours = new Capabilities(options.maxMsgFds(), options.maxDataXferSize(),
-                maps, options.pageSize().bytes(), theirs.writeMultiple(), false);
-        return VersionMessage.encode(out, Header.id(m), true, VersionMessage.MAJOR,
-                Math.min(version.minor(), VersionMessage.MINOR), ours);
+        Capabilities ours = new Capabilities(
+                options.maxMsgFds(),
+                options.maxDataXferSize(),
+                maps,
+                options.pageSize().bytes(),
+                theirs.writeMultiple(),
+                false);
+        return VersionMessage.encode(
+                out, Header.id(m), true, VersionMessage.MAJOR, Math.min(version.minor(), VersionMessage.MINOR), ours);
     }
 }

@@ -12,6 +12,9 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
 
 /**
  * A vfio-user server for one device on one socket path. It serves one client at a time (the
@@ -29,6 +32,7 @@ public final class VfioUserServer implements AutoCloseable {
     private final ServerOptions options;
     /** Charged with every client's fd-backed DMA windows; shared with the other servers of the process. */
     private final MappingBudget budget;
+
     private final Thread acceptor;
     private final Object lock = new Object();
     private Session active;
@@ -39,7 +43,8 @@ public final class VfioUserServer implements AutoCloseable {
         this.device = device;
         this.options = options;
         this.budget = budget;
-        this.acceptor = new Thread(this::acceptLoop, "vfio-user accept " + socket.path().getFileName());
+        this.acceptor =
+                new Thread(this::acceptLoop, "vfio-user accept " + socket.path().getFileName());
         this.acceptor.setDaemon(true);
     }
 
@@ -92,12 +97,12 @@ public final class VfioUserServer implements AutoCloseable {
     }
 
     /** The attached client's connection, DMA windows and message counts, or empty without a client. */
-    public java.util.Optional<ClientStatus> client() {
+    public Optional<ClientStatus> client() {
         Session s;
         synchronized (lock) {
             s = active;
         }
-        return s == null ? java.util.Optional.empty() : java.util.Optional.of(s.status());
+        return s == null ? Optional.empty() : Optional.of(s.status());
     }
 
     private void acceptLoop() {
@@ -123,8 +128,12 @@ public final class VfioUserServer implements AutoCloseable {
                 continue;
             }
             if (!allowed(conn, peer)) {
-                refuse(conn, peer, Errno.EPERM, "uid " + peer.uid() + " is not allowed"
-                        + (options.allowedGids().isEmpty() ? "" : " nor in an allowed group"));
+                refuse(
+                        conn,
+                        peer,
+                        Errno.EPERM,
+                        "uid " + peer.uid() + " is not allowed"
+                                + (options.allowedGids().isEmpty() ? "" : " nor in an allowed group"));
                 continue;
             }
             synchronized (lock) {
@@ -194,7 +203,8 @@ public final class VfioUserServer implements AutoCloseable {
      */
     private boolean mayBeReconnecting(PeerCredentials newcomer) {
         long attached = active.peer().pid();
-        return attached <= 0 || attached == newcomer.pid()
+        return attached <= 0
+                || attached == newcomer.pid()
                 || !ProcessHandle.of(attached).map(ProcessHandle::isAlive).orElse(false);
     }
 
@@ -235,13 +245,15 @@ public final class VfioUserServer implements AutoCloseable {
             conn.close(); // too many refusals in flight: hang up at once rather than start more threads
             return;
         }
-        Thread t = new Thread(() -> {
-            try {
-                answerRefused(conn, errno);
-            } finally {
-                refusals.release();
-            }
-        }, "vfio-user refuse pid " + peer.pid());
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        answerRefused(conn, errno);
+                    } finally {
+                        refusals.release();
+                    }
+                },
+                "vfio-user refuse pid " + peer.pid());
         t.setDaemon(true);
         try {
             t.start();
@@ -258,10 +270,11 @@ public final class VfioUserServer implements AutoCloseable {
     static final int MAX_CONCURRENT_REFUSALS = 8;
     /** Bytes a refused client's first message is read into (room for a VERSION with its JSON; not a page). */
     private static final long REFUSAL_BUFFER = 4096;
-    private final java.util.concurrent.Semaphore refusals = new java.util.concurrent.Semaphore(MAX_CONCURRENT_REFUSALS);
+
+    private final Semaphore refusals = new Semaphore(MAX_CONCURRENT_REFUSALS);
 
     static final long REFUSAL_WAIT_MS = 5000;
-    private static final java.time.Duration REFUSAL_WAIT = java.time.Duration.ofMillis(REFUSAL_WAIT_MS);
+    private static final Duration REFUSAL_WAIT = Duration.ofMillis(REFUSAL_WAIT_MS);
 
     private static void answerRefused(UnixConnection conn, int errno) {
         Thread watchdog = Thread.ofVirtual().unstarted(() -> {

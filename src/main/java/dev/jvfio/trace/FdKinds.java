@@ -29,7 +29,8 @@ final class FdKinds {
     static String kind(Fd fd) {
         String target;
         try {
-            target = Files.readSymbolicLink(Path.of("/proc/self/fd", Integer.toString(fd.value()))).toString();
+            target = Files.readSymbolicLink(Path.of("/proc/self/fd", Integer.toString(fd.value())))
+                    .toString();
         } catch (IOException | RuntimeException e) {
             return "file";
         }

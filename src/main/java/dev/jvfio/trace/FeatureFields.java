@@ -81,7 +81,8 @@ final class FeatureFields {
         d.text("op", Field.bits(flags >>> 16, "GET", "SET", "PROBE"));
         d.dec("argsz", Wire.u32l(d.msg, OFF_ARGSZ));
         if ((flags & ~(FEATURE_MASK | GET | SET | PROBE)) != 0) {
-            d.problem("DEVICE_FEATURE reserved flag bits 0x" + Integer.toHexString(flags & ~(FEATURE_MASK | GET | SET | PROBE)));
+            d.problem("DEVICE_FEATURE reserved flag bits 0x"
+                    + Integer.toHexString(flags & ~(FEATURE_MASK | GET | SET | PROBE)));
         }
         if ((flags & (GET | SET)) == (GET | SET) && (flags & PROBE) == 0) {
             d.problem("DEVICE_FEATURE with GET and SET but no PROBE");
@@ -135,7 +136,8 @@ final class FeatureFields {
             StringJoiner list = new StringJoiner(",", "[", n > SHOWN_RANGES ? ",...]" : "]");
             for (int i = 0; i < Math.min(Math.min(n, have), SHOWN_RANGES); i++) {
                 long at = OFF_DATA + 16 + 16L * i;
-                list.add("0x" + Long.toHexString(Wire.u64(d.msg, at)) + "+0x" + Long.toHexString(Wire.u64(d.msg, at + 8)));
+                list.add("0x" + Long.toHexString(Wire.u64(d.msg, at)) + "+0x"
+                        + Long.toHexString(Wire.u64(d.msg, at + 8)));
             }
             d.text("range_list", list.toString());
         }

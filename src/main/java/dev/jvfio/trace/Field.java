@@ -73,7 +73,9 @@ public record Field(String name, Kind kind, long number, String text) {
             }
         }
         if (rest != 0) {
-            sb.append(sb.isEmpty() ? "" : "|").append("0x").append(Integer.toHexString(rest).toLowerCase(Locale.ROOT));
+            sb.append(sb.isEmpty() ? "" : "|")
+                    .append("0x")
+                    .append(Integer.toHexString(rest).toLowerCase(Locale.ROOT));
         }
         return sb.isEmpty() ? "0" : sb.toString();
     }

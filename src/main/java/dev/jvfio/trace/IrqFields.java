@@ -2,6 +2,7 @@ package dev.jvfio.trace;
 
 import dev.jvfio.device.IrqInfo;
 import dev.jvfio.device.Vfio;
+import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.IrqInfoMessage;
 import dev.jvfio.protocol.SetIrqsMessage;
 
@@ -13,7 +14,7 @@ final class IrqFields {
     private IrqFields() {}
 
     static void decode(Decoding d, int command) {
-        if (command == dev.jvfio.protocol.Command.DEVICE_GET_IRQ_INFO) {
+        if (command == Command.DEVICE_GET_IRQ_INFO) {
             irqInfo(d);
         } else {
             setIrqs(d);
@@ -62,7 +63,9 @@ final class IrqFields {
         int errno = m.wrap(d.msg, d.nfds);
         int flags = m.flags();
         d.text("irq", index(m.index()));
-        d.text("action", Field.bits(flags & Vfio.IRQ_SET_ACTION_TYPE_MASK, null, null, null, "MASK", "UNMASK", "TRIGGER"));
+        d.text(
+                "action",
+                Field.bits(flags & Vfio.IRQ_SET_ACTION_TYPE_MASK, null, null, null, "MASK", "UNMASK", "TRIGGER"));
         d.text("data", Field.bits(flags & Vfio.IRQ_SET_DATA_TYPE_MASK, "NONE", "BOOL", "EVENTFD"));
         int other = flags & ~(Vfio.IRQ_SET_ACTION_TYPE_MASK | Vfio.IRQ_SET_DATA_TYPE_MASK);
         if (other != 0) {

@@ -24,8 +24,10 @@ import java.util.List;
 final class JsonFormat {
     /** Generators leave the file open: one is made per line. */
     private final ObjectMapper mapper = new ObjectMapper(JsonFactory.builder()
-            .disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build())
+                    .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+                    .build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private final OutputStream out;
 
     JsonFormat(OutputStream out) {

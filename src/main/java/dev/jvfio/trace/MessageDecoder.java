@@ -6,6 +6,7 @@ import dev.jvfio.protocol.VersionMessage;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Decodes one whole message for the log with the protocol's codecs: the header conventions
@@ -26,7 +27,7 @@ public final class MessageDecoder {
      */
     public static Decoded decode(MemorySegment msg, int nfds) {
         if (msg.byteSize() < Header.SIZE) {
-            return new Decoded(java.util.List.of(), java.util.List.of("shorter than the 16-byte header"));
+            return new Decoded(List.of(), List.of("shorter than the 16-byte header"));
         }
         int flags = Header.flags(msg);
         int type = flags & Header.TYPE_MASK;
@@ -68,11 +69,17 @@ public final class MessageDecoder {
     private static void command(Decoding d, int command) {
         switch (command) {
             case Command.VERSION -> version(d);
-            case Command.DMA_MAP, Command.DMA_UNMAP, Command.DMA_READ, Command.DMA_WRITE -> DmaFields.decode(d, command);
-            case Command.DEVICE_GET_INFO, Command.DEVICE_GET_REGION_INFO, Command.DEVICE_GET_REGION_IO_FDS,
-                 Command.REGION_READ, Command.REGION_WRITE, Command.REGION_WRITE_MULTI -> RegionFields.decode(d, command);
+            case Command.DMA_MAP, Command.DMA_UNMAP, Command.DMA_READ, Command.DMA_WRITE ->
+                DmaFields.decode(d, command);
+            case Command.DEVICE_GET_INFO,
+                    Command.DEVICE_GET_REGION_INFO,
+                    Command.DEVICE_GET_REGION_IO_FDS,
+                    Command.REGION_READ,
+                    Command.REGION_WRITE,
+                    Command.REGION_WRITE_MULTI -> RegionFields.decode(d, command);
             case Command.DEVICE_GET_IRQ_INFO, Command.DEVICE_SET_IRQS -> IrqFields.decode(d, command);
-            case Command.DEVICE_FEATURE, Command.MIG_DATA_READ, Command.MIG_DATA_WRITE -> FeatureFields.decode(d, command);
+            case Command.DEVICE_FEATURE, Command.MIG_DATA_READ, Command.MIG_DATA_WRITE ->
+                FeatureFields.decode(d, command);
             case Command.DEVICE_RESET, Command.DIRTY_PAGES -> {
                 // no payload to show
             }
@@ -95,8 +102,8 @@ public final class MessageDecoder {
             end++;
         }
         if (end > start) {
-            String caps = new String(msg.asSlice(start, end - start).toArray(ValueLayout.JAVA_BYTE),
-                    StandardCharsets.UTF_8);
+            String caps =
+                    new String(msg.asSlice(start, end - start).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
             d.json("caps", oneLine(caps));
         }
         d.verdict(errno, errno == 0 ? "" : "VERSION rejected: " + v.problem());

@@ -28,13 +28,18 @@ final class ProxyConnection {
     private final Pump serverToClient;
     /** Requests waiting for a reply, by (id, command), per direction of the request: nanoTime when seen. */
     private final Map<Integer, Long> pendingFromClient = new ConcurrentHashMap<>();
+
     private final Map<Integer, Long> pendingFromServer = new ConcurrentHashMap<>();
     private final AtomicReference<String> endReason = new AtomicReference<>();
     private final AtomicInteger running = new AtomicInteger(2);
     private final CountDownLatch closed = new CountDownLatch(1);
 
-    ProxyConnection(String name, UnixConnection client, UnixConnection server, TraceSink sink,
-                    Consumer<ProxyConnection> onClosed) {
+    ProxyConnection(
+            String name,
+            UnixConnection client,
+            UnixConnection server,
+            TraceSink sink,
+            Consumer<ProxyConnection> onClosed) {
         this.name = name;
         this.client = client;
         this.server = server;
@@ -76,7 +81,8 @@ final class ProxyConnection {
             }
             return now - sent;
         }
-        if (type == Header.TYPE_COMMAND && (flags & Header.FLAG_NO_REPLY) == 0
+        if (type == Header.TYPE_COMMAND
+                && (flags & Header.FLAG_NO_REPLY) == 0
                 && pending(dir).put(key, now) != null) {
             problems.add("id " + id + " reused while a request with it waits for its reply");
         }
@@ -99,8 +105,12 @@ final class ProxyConnection {
         if (running.decrementAndGet() == 0) {
             client.close();
             server.close();
-            sink.publish(new TraceEvent.Close(name, Instant.now(), endReason.get(),
-                    clientToServer.counts().snapshot(), serverToClient.counts().snapshot(),
+            sink.publish(new TraceEvent.Close(
+                    name,
+                    Instant.now(),
+                    endReason.get(),
+                    clientToServer.counts().snapshot(),
+                    serverToClient.counts().snapshot(),
                     pendingFromClient.size() + pendingFromServer.size()));
             closed.countDown();
             onClosed.accept(this);

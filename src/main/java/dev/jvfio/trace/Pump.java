@@ -34,6 +34,7 @@ final class Pump implements Runnable {
     static final int SCM_MAX_FD = 253;
     /** Descriptors one message may bring; beyond, the proxy closes them and flags the message. */
     static final int MAX_FDS = 4 * SCM_MAX_FD;
+
     private static final int INITIAL_BUFFER = 64 * 1024;
 
     private final ProxyConnection c;
@@ -128,8 +129,21 @@ final class Pump implements Runnable {
         }
         List<String> kinds = FdKinds.of(fds);
         byte[] bytes = sink.wantsBytes() ? msg.toArray(ValueLayout.JAVA_BYTE) : null;
-        TraceEvent.Message m = new TraceEvent.Message(c.name(), dir, wall, id, command, flags, Header.error(msg),
-                size, msg.byteSize(), kinds, decoded, problems.isEmpty() ? List.of() : List.copyOf(problems), rtt, bytes);
+        TraceEvent.Message m = new TraceEvent.Message(
+                c.name(),
+                dir,
+                wall,
+                id,
+                command,
+                flags,
+                Header.error(msg),
+                size,
+                msg.byteSize(),
+                kinds,
+                decoded,
+                problems.isEmpty() ? List.of() : List.copyOf(problems),
+                rtt,
+                bytes);
         counts.message(flags, m.malformed(), fds.size(), msg.byteSize());
         sink.publish(m);
     }
@@ -137,8 +151,12 @@ final class Pump implements Runnable {
     /** A message above {@link #MAX_DECODED}: its header, then the rest in chunks as it comes. */
     private String streamed(long size) throws IOException {
         MemorySegment header = buf.asSlice(0, Header.SIZE);
-        publish(header, size, Decoded.NOTHING, List.of("size " + size + " is above the " + (MAX_DECODED >> 20)
-                + " MiB the proxy decodes; forwarded in chunks as it comes"));
+        publish(
+                header,
+                size,
+                Decoded.NOTHING,
+                List.of("size " + size + " is above the " + (MAX_DECODED >> 20)
+                        + " MiB the proxy decodes; forwarded in chunks as it comes"));
         forward(header);
         ensure(CHUNK);
         long left = size - Header.SIZE;
@@ -150,8 +168,8 @@ final class Pump implements Runnable {
             }
             MemorySegment chunk = buf.asSlice(0, n);
             if (sink.wantsBytes() || !fds.isEmpty()) {
-                sink.publish(new TraceEvent.Chunk(c.name(), dir, Instant.now(), FdKinds.of(fds),
-                        chunk.toArray(ValueLayout.JAVA_BYTE)));
+                sink.publish(new TraceEvent.Chunk(
+                        c.name(), dir, Instant.now(), FdKinds.of(fds), chunk.toArray(ValueLayout.JAVA_BYTE)));
             }
             counts.more(fds.size(), n);
             forward(chunk);
@@ -168,8 +186,20 @@ final class Pump implements Runnable {
         if (got >= Header.SIZE) {
             publish(part, size, Decoded.NOTHING, framing);
         } else {
-            sink.publish(new TraceEvent.Message(c.name(), dir, Instant.now(), -1, -1, 0, 0, size, got,
-                    FdKinds.of(fds), Decoded.NOTHING, framing, -1,
+            sink.publish(new TraceEvent.Message(
+                    c.name(),
+                    dir,
+                    Instant.now(),
+                    -1,
+                    -1,
+                    0,
+                    0,
+                    size,
+                    got,
+                    FdKinds.of(fds),
+                    Decoded.NOTHING,
+                    framing,
+                    -1,
                     sink.wantsBytes() ? part.toArray(ValueLayout.JAVA_BYTE) : null));
             counts.more(fds.size(), got);
         }

@@ -75,7 +75,10 @@ final class RegionFields {
             d.text("sparse", areas.toString());
         }
         if (r.type() != null) {
-            d.text("type", "0x" + Integer.toHexString(r.type().type()) + "/" + Integer.toUnsignedString(r.type().subtype()));
+            d.text(
+                    "type",
+                    "0x" + Integer.toHexString(r.type().type()) + "/"
+                            + Integer.toUnsignedString(r.type().subtype()));
         }
     }
 

@@ -16,8 +16,9 @@ import java.util.Locale;
 final class TextFormat {
     /** Bytes of one message the hex dump shows (the JSON file has them all). */
     static final int HEX_LIMIT = 4096;
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS", Locale.ROOT)
-            .withZone(ZoneId.systemDefault());
+
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS", Locale.ROOT).withZone(ZoneId.systemDefault());
 
     private TextFormat() {}
 
@@ -39,19 +40,30 @@ final class TextFormat {
 
     /** Whether the flags are more than {@link #type} says (reserved bits, odd combinations). */
     static boolean unusualFlags(int flags) {
-        return flags != Header.TYPE_COMMAND && flags != (Header.TYPE_COMMAND | Header.FLAG_NO_REPLY)
-                && flags != Header.TYPE_REPLY && flags != (Header.TYPE_REPLY | Header.FLAG_ERROR);
+        return flags != Header.TYPE_COMMAND
+                && flags != (Header.TYPE_COMMAND | Header.FLAG_NO_REPLY)
+                && flags != Header.TYPE_REPLY
+                && flags != (Header.TYPE_REPLY | Header.FLAG_ERROR);
     }
 
     static String line(TraceEvent.Message m) {
         StringBuilder sb = new StringBuilder(160);
-        sb.append(time(m.time())).append(' ').append(m.conn()).append(' ').append(m.dir().label()).append(' ');
+        sb.append(time(m.time()))
+                .append(' ')
+                .append(m.conn())
+                .append(' ')
+                .append(m.dir().label())
+                .append(' ');
         sb.append(String.format(Locale.ROOT, "#%-5d %-24s %-7s", m.id(), Command.name(m.command()), type(m.flags())));
         if (unusualFlags(m.flags())) {
             sb.append(" flags=0x").append(Integer.toHexString(m.flags()));
         }
         if (m.error() != 0 || (m.flags() & Header.FLAG_ERROR) != 0) {
-            sb.append(" error=").append(Errno.name(m.error())).append('(').append(Integer.toUnsignedString(m.error())).append(')');
+            sb.append(" error=")
+                    .append(Errno.name(m.error()))
+                    .append('(')
+                    .append(Integer.toUnsignedString(m.error()))
+                    .append(')');
         }
         for (Field f : m.decoded().fields()) {
             sb.append(' ').append(f);
@@ -98,7 +110,8 @@ final class TextFormat {
         for (int line = 0; line < shown; line += 16) {
             sb.append(String.format(Locale.ROOT, "    %04x ", line));
             for (int i = line; i < Math.min(line + 16, shown); i++) {
-                sb.append(' ').append(Character.forDigit((bytes[i] >> 4) & 0xf, 16))
+                sb.append(' ')
+                        .append(Character.forDigit((bytes[i] >> 4) & 0xf, 16))
                         .append(Character.forDigit(bytes[i] & 0xf, 16));
             }
             sb.append('\n');
@@ -110,7 +123,8 @@ final class TextFormat {
 
     static String connect(TraceEvent.Connect c) {
         String s = time(c.time()) + " " + c.conn() + " -- " + c.client() + " connected";
-        return c.failure() == null ? s + "; forwarding to " + c.server()
+        return c.failure() == null
+                ? s + "; forwarding to " + c.server()
                 : s + "; cannot connect to " + c.server() + ": " + c.failure() + "; closing the client";
     }
 
@@ -133,6 +147,11 @@ final class TextFormat {
         if (n.malformed() > 0) {
             sb.append(", ").append(n.malformed()).append(" malformed");
         }
-        return sb.append(", ").append(n.fds()).append(" fds, ").append(n.bytes()).append(" bytes)").toString();
+        return sb.append(", ")
+                .append(n.fds())
+                .append(" fds, ")
+                .append(n.bytes())
+                .append(" bytes)")
+                .toString();
     }
 }

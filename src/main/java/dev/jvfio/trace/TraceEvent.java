@@ -27,9 +27,22 @@ sealed interface TraceEvent {
      * @param rttNanos for a reply, the time since its request went through the proxy; else -1
      * @param bytes    the message's bytes, when the JSON file or --hex wants them; else null
      */
-    record Message(String conn, Direction dir, Instant time, int id, int command, int flags, int error,
-                   long size, long length, List<String> fdKinds, Decoded decoded, List<String> framing,
-                   long rttNanos, byte[] bytes) implements TraceEvent {
+    record Message(
+            String conn,
+            Direction dir,
+            Instant time,
+            int id,
+            int command,
+            int flags,
+            int error,
+            long size,
+            long length,
+            List<String> fdKinds,
+            Decoded decoded,
+            List<String> framing,
+            long rttNanos,
+            byte[] bytes)
+            implements TraceEvent {
         @Override
         public long cost() {
             return 256 + (bytes == null ? 0 : bytes.length);
@@ -80,6 +93,13 @@ sealed interface TraceEvent {
      * @param fds       descriptors passed
      * @param bytes     bytes forwarded
      */
-    record Counts(long messages, long requests, long posted, long replies, long errors, long malformed, long fds,
-                  long bytes) {}
+    record Counts(
+            long messages,
+            long requests,
+            long posted,
+            long replies,
+            long errors,
+            long malformed,
+            long fds,
+            long bytes) {}
 }

@@ -55,11 +55,13 @@ public final class TraceProxy implements AutoCloseable {
      * @throws IOException the listening socket or the JSON file cannot be created
      */
     public static TraceProxy start(TraceOptions options, Writer text, Consumer<String> warn) throws IOException {
-        OutputStream json = options.json() == null ? null
+        OutputStream json = options.json() == null
+                ? null
                 : new BufferedOutputStream(Files.newOutputStream(options.json()), 1 << 16);
         TraceSink sink = new TraceSink(text, json, options.filter(), options.hex(), warn);
         try {
-            return new TraceProxy(options, UnixServerSocket.listen(options.listen(), SocketAccess.ownerOnly()), sink, warn);
+            return new TraceProxy(
+                    options, UnixServerSocket.listen(options.listen(), SocketAccess.ownerOnly()), sink, warn);
         } catch (IOException | RuntimeException e) {
             sink.close();
             throw e;
@@ -92,13 +94,15 @@ public final class TraceProxy implements AutoCloseable {
         try {
             server = UnixConnection.connect(options.connect());
         } catch (IOException e) {
-            sink.publish(new TraceEvent.Connect(name, Instant.now(), who, options.connect().toString(), e.getMessage()));
+            sink.publish(new TraceEvent.Connect(
+                    name, Instant.now(), who, options.connect().toString(), e.getMessage()));
             client.close();
             return;
         }
         ProxyConnection c = new ProxyConnection(name, client, server, sink, connections::remove);
         connections.add(c);
-        sink.publish(new TraceEvent.Connect(name, Instant.now(), who, options.connect().toString(), null));
+        sink.publish(new TraceEvent.Connect(
+                name, Instant.now(), who, options.connect().toString(), null));
         c.start();
         if (closed) {
             c.close("the proxy stopped", CLOSE_MILLIS);

@@ -26,9 +26,11 @@ import java.util.function.Consumer;
 final class TraceSink implements AutoCloseable {
     /** Bytes of events waiting to be written before forwarding waits for the writer. */
     static final long BUDGET = 64L << 20;
+
     private static final long NAP_NANOS = 1_000_000;
     /** Naps without an event before the writer sleeps until woken. */
     private static final int IDLE_NAPS = 100;
+
     private static final long BACKPRESSURE_NANOS = 100_000;
 
     private final ConcurrentLinkedQueue<TraceEvent> queue = new ConcurrentLinkedQueue<>();
@@ -136,7 +138,8 @@ final class TraceSink implements AutoCloseable {
                 case TraceEvent.Chunk c -> {
                     long n = ++seq;
                     if (json != null) {
-                        json.chunk(n, lastMessage.getOrDefault(c.conn() + c.dir().label(), 0L), c);
+                        json.chunk(
+                                n, lastMessage.getOrDefault(c.conn() + c.dir().label(), 0L), c);
                     }
                 }
                 case TraceEvent.Connect c -> {

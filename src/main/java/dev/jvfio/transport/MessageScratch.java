@@ -1,9 +1,9 @@
 package dev.jvfio.transport;
 
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static dev.jvfio.transport.MsgHdr.MSG_IOV;
 import static dev.jvfio.transport.MsgHdr.MSG_IOVLEN;
 import static dev.jvfio.transport.MsgHdr.SCM_MAX_FD;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.jvfio.linker.Downcalls;
 import java.lang.foreign.Arena;

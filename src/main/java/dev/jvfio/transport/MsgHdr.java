@@ -27,6 +27,7 @@ final class MsgHdr {
      * int msg_flags; (pad 4) } = 56 bytes on x86-64 and aarch64 alike.
      */
     static final long MSGHDR_SIZE = 56;
+
     static final long MSG_NAME = 0;
     static final long MSG_NAMELEN = 8;
     static final long MSG_IOV = 16;
@@ -41,6 +42,7 @@ final class MsgHdr {
      * = 16 bytes, then data; CMSG_ALIGN rounds to sizeof(size_t) = 8.
      */
     static final long CMSG_HDR = 16;
+
     static final long CMSG_LEN_OFF = 0;
     static final long CMSG_LEVEL_OFF = 8;
     static final long CMSG_TYPE_OFF = 12;

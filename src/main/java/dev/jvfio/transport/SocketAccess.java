@@ -11,8 +11,8 @@ public record SocketAccess(int mode, Integer groupId) {
     /** Checks that {@code mode} holds only permission bits and {@code groupId} is not negative. */
     public SocketAccess {
         if ((mode & ~0777) != 0) {
-            throw new IllegalArgumentException("socket mode must be permission bits within 0777, not 0"
-                    + Integer.toOctalString(mode));
+            throw new IllegalArgumentException(
+                    "socket mode must be permission bits within 0777, not 0" + Integer.toOctalString(mode));
         }
         if (groupId != null && groupId < 0) {
             throw new IllegalArgumentException("negative group id " + groupId);

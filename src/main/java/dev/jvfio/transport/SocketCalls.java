@@ -63,6 +63,7 @@ final class SocketCalls {
 
     /** linux/un.h: struct sockaddr_un { sa_family_t sun_family; char sun_path[108]; } (u16 family). */
     static final int SUN_PATH_SIZE = 108;
+
     static final int SOCKADDR_UN_SIZE = 2 + SUN_PATH_SIZE;
     /** Longest path that fits sun_path with its terminating NUL. */
     static final int MAX_PATH_BYTES = SUN_PATH_SIZE - 1;
@@ -77,60 +78,72 @@ final class SocketCalls {
     // the server is ready, so linking them all up front would delay launch-to-ready. A holder's
     // field is still a constant to the JIT, so the hot path (sendmsg/recvmsg) costs the same.
     private static final class SocketCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("socket",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     }
+
     private static final class SocketpairCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("socketpair",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+        static final MethodHandle H = Downcalls.linkWithErrno(
+                "socketpair", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     }
+
     private static final class BindCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("bind",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     }
+
     private static final class ListenCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("listen",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     }
+
     private static final class Accept4Call {
-        static final MethodHandle H = Downcalls.linkWithErrno("accept4",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+        static final MethodHandle H = Downcalls.linkWithErrno(
+                "accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
     }
+
     private static final class ConnectCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("connect",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     }
+
     private static final class SendmsgCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("sendmsg",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     }
+
     private static final class RecvmsgCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("recvmsg",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     }
+
     private static final class ShutdownCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("shutdown",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     }
+
     private static final class GetsockoptCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("getsockopt",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+        static final MethodHandle H = Downcalls.linkWithErrno(
+                "getsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     }
+
     private static final class SetsockoptCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("setsockopt",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle H = Downcalls.linkWithErrno(
+                "setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     }
+
     private static final class ChmodCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("chmod",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     }
+
     private static final class ChownCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("chown",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+        static final MethodHandle H =
+                Downcalls.linkWithErrno("chown", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     }
+
     private static final class UnlinkCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("unlink",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final MethodHandle H = Downcalls.linkWithErrno("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     }
 
     /** The path as sun_path bytes; IOException naming the limit if it does not fit. */
@@ -359,7 +372,8 @@ final class SocketCalls {
             MemorySegment capture = Downcalls.allocateCapture(arena);
             int r = (int) ChmodCall.H.invokeExact(capture, cPath(arena, pathBytes), mode);
             if (r < 0) {
-                throw new NativeException("chmod(0" + Integer.toOctalString(mode) + ")", Downcalls.errno(capture), path.toString());
+                throw new NativeException(
+                        "chmod(0" + Integer.toOctalString(mode) + ")", Downcalls.errno(capture), path.toString());
             }
         } catch (NativeException e) {
             throw e;

@@ -1,7 +1,5 @@
 package dev.jvfio.transport;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static dev.jvfio.transport.MsgHdr.CMSG_HDR;
 import static dev.jvfio.transport.MsgHdr.CMSG_LEN_OFF;
 import static dev.jvfio.transport.MsgHdr.CMSG_LEVEL_OFF;
@@ -9,6 +7,8 @@ import static dev.jvfio.transport.MsgHdr.CMSG_TYPE_OFF;
 import static dev.jvfio.transport.MsgHdr.MSG_CONTROL;
 import static dev.jvfio.transport.MsgHdr.MSG_CONTROLLEN;
 import static dev.jvfio.transport.MsgHdr.MSG_FLAGS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.jvfio.linker.Downcalls;
 import dev.jvfio.os.Fd;

@@ -1,7 +1,5 @@
 package dev.jvfio.transport;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static dev.jvfio.transport.MsgHdr.CMSG_HDR;
 import static dev.jvfio.transport.MsgHdr.CMSG_LEN_OFF;
 import static dev.jvfio.transport.MsgHdr.CMSG_LEVEL_OFF;
@@ -11,6 +9,8 @@ import static dev.jvfio.transport.MsgHdr.MSG_CONTROLLEN;
 import static dev.jvfio.transport.MsgHdr.MSG_FLAGS;
 import static dev.jvfio.transport.MsgHdr.MSG_IOVLEN;
 import static dev.jvfio.transport.MsgHdr.SCM_MAX_FD;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.jvfio.linker.Downcalls;
 import dev.jvfio.os.Fd;
@@ -100,8 +100,8 @@ final class SocketSender {
                         throw new ClosedException("connection closed while sending");
                     }
                     if (errno == LinuxErrno.EAGAIN) {
-                        throw new SocketTimeoutException("send timed out: the peer is not reading ("
-                                + sentSoFar(done, total) + ")");
+                        throw new SocketTimeoutException(
+                                "send timed out: the peer is not reading (" + sentSoFar(done, total) + ")");
                     }
                     throw new NativeException("sendmsg", errno, sentSoFar(done, total));
                 }

@@ -52,6 +52,7 @@ public final class UnixConnection implements AutoCloseable {
 
     /** Connections whose native scratch has not been freed yet (for leak tests). */
     static final AtomicInteger LIVE_SCRATCH = new AtomicInteger();
+
     private static final Cleaner CLEANER = Cleaner.create();
 
     /** Frees both directions' scratch, once (a Cleanable runs its action at most once). */

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class UnixServerSocket implements AutoCloseable {
     /** linux/stat.h (uapi), the same on every Linux architecture; the mode comes from the JDK. */
     private static final int S_IFMT = 0170000;
+
     private static final int S_IFSOCK = 0140000;
     private static final int BACKLOG = 16;
 
@@ -26,6 +27,7 @@ public final class UnixServerSocket implements AutoCloseable {
     private final SocketHandle handle;
     /** Identity of the socket file we created; close() removes the file only if it is still ours. */
     private final Object inode;
+
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private UnixServerSocket(Path path, byte[] pathBytes, Fd fd, Object inode) {

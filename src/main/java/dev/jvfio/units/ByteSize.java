@@ -63,8 +63,8 @@ public record ByteSize(long bytes) {
         for (int i = 0; i < units.length; i++) {
             if (bytes >= units[i]) {
                 double v = (double) bytes / units[i];
-                return (v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.1f", v))
-                        + " " + names[i];
+                return (v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.1f", v)) + " "
+                        + names[i];
             }
         }
         return bytes + " bytes";

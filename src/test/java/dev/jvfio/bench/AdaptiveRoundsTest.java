@@ -57,7 +57,8 @@ class AdaptiveRoundsTest {
     @DisplayName("an undecided row gets pairs of rounds until its interval decides it")
     void undecidedRowsNarrowUntilDecided() throws Exception {
         FakeRow row = new FakeRow(0.88, 1.04, 0.92, 1.00); // 4 rounds: [0.85-1.07] spans 0.90
-        assertThat(Target.ratioAtLeast(TARGET, Interval.of(List.of(0.88, 1.04, 0.92, 1.00))).verdict())
+        assertThat(Target.ratioAtLeast(TARGET, Interval.of(List.of(0.88, 1.04, 0.92, 1.00)))
+                        .verdict())
                 .isEqualTo(Verdict.UNDECIDED);
         Rounds r = row.run(4, 30);
         assertThat(r.stop()).isEqualTo(AdaptiveRounds.Stop.DECIDED);
@@ -110,7 +111,7 @@ class AdaptiveRoundsTest {
         assertThat(r.stop()).isEqualTo(AdaptiveRounds.Stop.HOPELESS);
         assertThat(r.added()).isZero();
         AdaptiveRounds.Judge never = () -> -1; // e.g. the machine, not the subject, held the launch over its limit
-        Rounds launches = AdaptiveRounds.run(3, 60 * SECOND, i -> { }, never, () -> 0L);
+        Rounds launches = AdaptiveRounds.run(3, 60 * SECOND, i -> {}, never, () -> 0L);
         assertThat(launches.stop()).isEqualTo(AdaptiveRounds.Stop.HOPELESS);
     }
 

@@ -21,13 +21,35 @@ import org.junit.jupiter.api.Timeout;
  * runs, that every row is there and that every ratio is finite and positive: never timings.
  */
 class BenchSmokeTest {
-    static final List<String> ROWS = List.of("trapped.config-read", "trapped.bar-write",
-            "bulk.read.4KiB", "bulk.write.4KiB", "bulk.read.64KiB", "bulk.write.64KiB",
-            "bulk.read.1MiB", "bulk.write.1MiB",
-            "clients.config-read.2", "clients.config-read.4", "clients.gpu-config-read.4",
-            "mapped.read", "mapped.write", "dma.round-trip.4KiB", "dma.to-device.1MiB", "dma.to-guest.1MiB", "dma.to-device.64MiB", "dma.to-guest.64MiB",
-            "footprint.ready", "footprint.ready-unqueued", "footprint.ready-cpu", "footprint.rss-idle", "footprint.rss-touched",
-            "proxy.config-read", "metrics.config-read", "migration.precopy", "migration.downtime", "migration.rss");
+    static final List<String> ROWS = List.of(
+            "trapped.config-read",
+            "trapped.bar-write",
+            "bulk.read.4KiB",
+            "bulk.write.4KiB",
+            "bulk.read.64KiB",
+            "bulk.write.64KiB",
+            "bulk.read.1MiB",
+            "bulk.write.1MiB",
+            "clients.config-read.2",
+            "clients.config-read.4",
+            "clients.gpu-config-read.4",
+            "mapped.read",
+            "mapped.write",
+            "dma.round-trip.4KiB",
+            "dma.to-device.1MiB",
+            "dma.to-guest.1MiB",
+            "dma.to-device.64MiB",
+            "dma.to-guest.64MiB",
+            "footprint.ready",
+            "footprint.ready-unqueued",
+            "footprint.ready-cpu",
+            "footprint.rss-idle",
+            "footprint.rss-touched",
+            "proxy.config-read",
+            "metrics.config-read",
+            "migration.precopy",
+            "migration.downtime",
+            "migration.rss");
 
     @Test
     @Timeout(120)
@@ -40,9 +62,28 @@ class BenchSmokeTest {
         int exit;
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            exit = Main.run("bench", "--duration", "40ms", "--warmup", "10ms", "--rounds", "2", "--launches", "1",
-                    "--mapped-window", "4M", "--touch", "8M", "--json", json.toString(), "--decide-budget", "100ms",
-                    "--child-java-option", "-XX:TieredStopAtLevel=1", "--child-java-option", "-Xshare:auto");
+            exit = Main.run(
+                    "bench",
+                    "--duration",
+                    "40ms",
+                    "--warmup",
+                    "10ms",
+                    "--rounds",
+                    "2",
+                    "--launches",
+                    "1",
+                    "--mapped-window",
+                    "4M",
+                    "--touch",
+                    "8M",
+                    "--json",
+                    json.toString(),
+                    "--decide-budget",
+                    "100ms",
+                    "--child-java-option",
+                    "-XX:TieredStopAtLevel=1",
+                    "--child-java-option",
+                    "-Xshare:auto");
         } finally {
             System.setOut(saved);
         }
@@ -57,16 +98,30 @@ class BenchSmokeTest {
             ids.add(row.get("id").asText());
             for (String field : List.of("ratio", "ratioBest")) {
                 JsonNode v = row.get(field);
-                assertThat(v.isNumber()).as(row.get("id") + " " + field + " = " + v).isTrue();
-                assertThat(v.asDouble()).as(row.get("id") + " " + field).isPositive().isFinite();
+                assertThat(v.isNumber())
+                        .as(row.get("id") + " " + field + " = " + v)
+                        .isTrue();
+                assertThat(v.asDouble())
+                        .as(row.get("id") + " " + field)
+                        .isPositive()
+                        .isFinite();
             }
-            assertThat(row.get("subject").get("rounds").size()).as(row.get("id").asText()).isPositive();
-            assertThat(row.get("spread").get("pairs").asInt()).as(row.get("id") + " spread").isPositive();
-            assertThat(row.get("rounds").get("used").asInt()).as(row.get("id") + " rounds").isPositive();
+            assertThat(row.get("subject").get("rounds").size())
+                    .as(row.get("id").asText())
+                    .isPositive();
+            assertThat(row.get("spread").get("pairs").asInt())
+                    .as(row.get("id") + " spread")
+                    .isPositive();
+            assertThat(row.get("rounds").get("used").asInt())
+                    .as(row.get("id") + " rounds")
+                    .isPositive();
             JsonNode target = row.get("target");
             if (target != null && !target.isNull()) {
-                assertThat(target.get("verdict").asText()).as(row.get("id") + " verdict").isIn("met", "MISSED", "undecided");
-                assertThat(target.get("met").asBoolean()).isEqualTo(target.get("verdict").asText().equals("met"));
+                assertThat(target.get("verdict").asText())
+                        .as(row.get("id") + " verdict")
+                        .isIn("met", "MISSED", "undecided");
+                assertThat(target.get("met").asBoolean())
+                        .isEqualTo(target.get("verdict").asText().equals("met"));
             }
         }
         assertThat(ids).containsExactlyInAnyOrderElementsOf(ROWS);

@@ -29,7 +29,8 @@ class BusyTest {
         assertThat(new Busy(0.0, 0.06, 0.5, 2).busy()).isTrue();
         assertThat(new Busy(1.3, 0.0, 3.0, 8).busy()).isFalse(); // six spare CPUs
         assertThat(new Busy(Double.NaN, Double.NaN, Double.NaN, 2).busy()).isFalse();
-        assertThat(new Busy(1.3, 0.04, 3.04, 2).describe()).isEqualTo("other processes used 1.3 of 2 CPUs, steal 4%, load 3.0");
+        assertThat(new Busy(1.3, 0.04, 3.04, 2).describe())
+                .isEqualTo("other processes used 1.3 of 2 CPUs, steal 4%, load 3.0");
     }
 
     @Test

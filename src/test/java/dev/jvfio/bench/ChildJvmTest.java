@@ -8,8 +8,14 @@ import org.junit.jupiter.api.Test;
 class ChildJvmTest {
     @Test
     void childrenGetTheLaunchersAotCacheOptionsAndNothingElseOfThisJvm() {
-        List<String> mine = List.of("--enable-native-access=ALL-UNNAMED", "-XX:AOTCache=/x/target/jvfio.aot",
-                "-Xlog:aot=off", "-Xlog:cds=off", "-Xmx1g", "-javaagent:/tmp/agent.jar", "-XX:AOTCacheOutput=/y");
+        List<String> mine = List.of(
+                "--enable-native-access=ALL-UNNAMED",
+                "-XX:AOTCache=/x/target/jvfio.aot",
+                "-Xlog:aot=off",
+                "-Xlog:cds=off",
+                "-Xmx1g",
+                "-javaagent:/tmp/agent.jar",
+                "-XX:AOTCacheOutput=/y");
 
         assertThat(ChildJvm.launcherOptions(mine))
                 .containsExactly("-XX:AOTCache=/x/target/jvfio.aot", "-Xlog:aot=off", "-Xlog:cds=off");

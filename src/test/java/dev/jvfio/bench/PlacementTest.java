@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class PlacementTest {
@@ -42,9 +43,12 @@ class PlacementTest {
             List<Long> found = Placement.threadsNamed(ProcessHandle.current().pid(), "cpu-place-test");
             assertThat(found).containsExactly(id);
             assertThat(tid.get()).isNotEqualTo(ProcessHandle.current().pid()); // a thread, not the process
-            assertThat(Placement.threadsNamed(ProcessHandle.current().pid(), "no-such-thread")).isEmpty();
-            assertThat(Placement.threadsNamed(ProcessHandle.current().pid(), "cpu-place")).contains(id); // a prefix
-            assertThat(Placement.threadsNamed(ProcessHandle.current().pid(), "cpu-place-test and more")).isEmpty();
+            assertThat(Placement.threadsNamed(ProcessHandle.current().pid(), "no-such-thread"))
+                    .isEmpty();
+            assertThat(Placement.threadsNamed(ProcessHandle.current().pid(), "cpu-place"))
+                    .contains(id); // a prefix
+            assertThat(Placement.threadsNamed(ProcessHandle.current().pid(), "cpu-place-test and more"))
+                    .isEmpty();
         } finally {
             hold.countDown();
             t.join();
@@ -53,7 +57,7 @@ class PlacementTest {
 
     @Test
     void placingAThreadMovesOnlyThatThread() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Pinning.available(), "taskset not installed");
+        Assumptions.assumeTrue(Pinning.available(), "taskset not installed");
         long self = Placement.currentThreadId();
         String before = Taskset.mask(self);
         String processBefore = Taskset.mask(ProcessHandle.current().pid());

@@ -3,6 +3,7 @@ package dev.jvfio.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 /** The arithmetic behind the table: medians, best-of-N, percentiles, ratios, number format. */
@@ -59,11 +60,11 @@ class StatisticsTest {
     void pairedRatioIsTheGeometricMeanOfRoundByRoundRatios() {
         // rates: subject/floor per round = 0.5, 2.0 -> geometric mean 1.0 whatever the rounds' level
         Spread s = Spread.paired(List.of(50.0, 4000.0), List.of(100.0, 2000.0), true);
-        assertThat(s.ratio()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(s.ratio()).isCloseTo(1.0, Offset.offset(1e-12));
         assertThat(s.pairs()).isEqualTo(2);
         // logs are -ln2, +ln2: sd ln2*sqrt2, se ln2, half-width t(1) * ln2
-        assertThat(s.high()).isCloseTo(Math.exp(12.706 * Math.log(2)), org.assertj.core.data.Offset.offset(1e-6));
-        assertThat(s.low() * s.high()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(s.high()).isCloseTo(Math.exp(12.706 * Math.log(2)), Offset.offset(1e-6));
+        assertThat(s.low() * s.high()).isCloseTo(1.0, Offset.offset(1e-9));
         // times: floor/subject
         assertThat(Spread.paired(List.of(200.0), List.of(100.0), false).ratio()).isEqualTo(0.5);
     }
@@ -71,14 +72,16 @@ class StatisticsTest {
     @Test
     void identicalPairsHaveANullWidthIntervalAndOnePairHasNone() {
         Spread s = Spread.paired(List.of(90.0, 45.0, 9.0), List.of(100.0, 50.0, 10.0), true);
-        assertThat(s.ratio()).isCloseTo(0.9, org.assertj.core.data.Offset.offset(1e-12));
-        assertThat(s.low()).isCloseTo(0.9, org.assertj.core.data.Offset.offset(1e-12));
-        assertThat(s.high()).isCloseTo(0.9, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(s.ratio()).isCloseTo(0.9, Offset.offset(1e-12));
+        assertThat(s.low()).isCloseTo(0.9, Offset.offset(1e-12));
+        assertThat(s.high()).isCloseTo(0.9, Offset.offset(1e-12));
         assertThat(s.describe()).isEqualTo("0.90 [0.90-0.90]");
         Spread one = Spread.paired(List.of(3.0), List.of(4.0), true);
         assertThat(one.hasInterval()).isFalse();
         assertThat(one.describe()).isEqualTo("0.75");
-        assertThat(Spread.paired(List.of(0.0, Double.NaN), List.of(1.0, 1.0), true).pairs()).isZero();
+        assertThat(Spread.paired(List.of(0.0, Double.NaN), List.of(1.0, 1.0), true)
+                        .pairs())
+                .isZero();
     }
 
     @Test
@@ -86,8 +89,8 @@ class StatisticsTest {
         assertThat(Spread.t975(1)).isEqualTo(12.706);
         assertThat(Spread.t975(3)).isEqualTo(3.182);
         assertThat(Spread.t975(30)).isEqualTo(2.042);
-        assertThat(Spread.t975(60)).isCloseTo(2.000, org.assertj.core.data.Offset.offset(0.003));
-        assertThat(Spread.t975(1000)).isCloseTo(1.962, org.assertj.core.data.Offset.offset(0.003));
+        assertThat(Spread.t975(60)).isCloseTo(2.000, Offset.offset(0.003));
+        assertThat(Spread.t975(1000)).isCloseTo(1.962, Offset.offset(0.003));
     }
 
     @Test

@@ -28,8 +28,10 @@ class VerdictTest {
         assertThat(onIt.undecided()).isNull();
         assertThat(onIt.roundsToDecide()).isZero();
         assertThat(onIt.describe()).isEqualTo("met");
-        assertThat(Target.ratioAtLeast(0.90, interval(0.97, 0.92, 1.05)).verdict()).isEqualTo(Verdict.MET);
-        assertThat(Target.ratioAtLeast(0.90, interval(0.95, 0.8999, 1.02)).verdict()).isEqualTo(Verdict.UNDECIDED);
+        assertThat(Target.ratioAtLeast(0.90, interval(0.97, 0.92, 1.05)).verdict())
+                .isEqualTo(Verdict.MET);
+        assertThat(Target.ratioAtLeast(0.90, interval(0.95, 0.8999, 1.02)).verdict())
+                .isEqualTo(Verdict.UNDECIDED);
     }
 
     @Test
@@ -67,8 +69,12 @@ class VerdictTest {
         assertThat(one.roundsToDecide()).isEqualTo(2);
         Target none = Target.ratioAtLeast(0.90, new Spread(Double.NaN, Double.NaN, Double.NaN, 0.95, 0));
         assertThat(none.verdict()).isEqualTo(Verdict.UNDECIDED);
-        assertThat(Target.ratioAtLeast(0.90, new Spread(0.97, 0.92, 1.02, 0.95, 4)).verdict()).isEqualTo(Verdict.MET);
-        assertThat(Target.ratioAtLeast(0.90, new Spread(0.85, 0.81, 0.89, 0.95, 4)).verdict()).isEqualTo(Verdict.MISSED);
+        assertThat(Target.ratioAtLeast(0.90, new Spread(0.97, 0.92, 1.02, 0.95, 4))
+                        .verdict())
+                .isEqualTo(Verdict.MET);
+        assertThat(Target.ratioAtLeast(0.90, new Spread(0.85, 0.81, 0.89, 0.95, 4))
+                        .verdict())
+                .isEqualTo(Verdict.MISSED);
     }
 
     @Test
@@ -82,10 +88,14 @@ class VerdictTest {
         assertThat(across.describe()).isEqualTo("undecided (125 [120-130] MiB, interval spans it)");
         assertThat(across.met()).isFalse();
         assertThat(Target.atMost(128, "MiB", interval(100, 90, 128)).verdict()).isEqualTo(Verdict.MET);
-        assertThat(Target.atMost(128, "MiB", interval(140, 128.01, 150)).verdict()).isEqualTo(Verdict.MISSED);
+        assertThat(Target.atMost(128, "MiB", interval(140, 128.01, 150)).verdict())
+                .isEqualTo(Verdict.MISSED);
         assertThat(Target.atMost(128, "MiB", Interval.exact(101)).text()).isEqualTo("<= 128 MiB");
-        assertThat(Target.atMost(128, "MiB", Interval.ofReadings(List.of(101.0))).verdict()).isEqualTo(Verdict.MET);
-        assertThat(Target.atMost(128, "MiB", Interval.ofReadings(List.of(90.0, 96.0, 95.0))).verdict())
+        assertThat(Target.atMost(128, "MiB", Interval.ofReadings(List.of(101.0)))
+                        .verdict())
+                .isEqualTo(Verdict.MET);
+        assertThat(Target.atMost(128, "MiB", Interval.ofReadings(List.of(90.0, 96.0, 95.0)))
+                        .verdict())
                 .isEqualTo(Verdict.MET);
     }
 
@@ -151,13 +161,15 @@ class VerdictTest {
             switch (atLeast.verdict()) {
                 case MET -> assertThat(iv.low()).isGreaterThanOrEqualTo(bound);
                 case MISSED -> assertThat(iv.high()).isLessThan(bound);
-                case UNDECIDED -> assertThat(iv.low() < bound && iv.high() >= bound).isTrue();
+                case UNDECIDED ->
+                    assertThat(iv.low() < bound && iv.high() >= bound).isTrue();
             }
             Target atMost = Target.atMost(bound, "ms", iv);
             switch (atMost.verdict()) {
                 case MET -> assertThat(iv.high()).isLessThanOrEqualTo(bound);
                 case MISSED -> assertThat(iv.low()).isGreaterThan(bound);
-                case UNDECIDED -> assertThat(iv.low() <= bound && iv.high() > bound).isTrue();
+                case UNDECIDED ->
+                    assertThat(iv.low() <= bound && iv.high() > bound).isTrue();
             }
             assertThat(atLeast.met()).isEqualTo(atLeast.verdict() == Verdict.MET);
             assertThat(atMost.resolved()).isEqualTo(atMost.verdict() != Verdict.UNDECIDED);
@@ -181,7 +193,8 @@ class VerdictTest {
         String said = Bench.projection(spans, new Rounds(4, 0, 0, AdaptiveRounds.Stop.BUDGET));
         assertThat(said).isEqualTo("about " + spans.roundsToDecide() + " rounds would decide it");
         Target onIt = Target.ratioAtLeast(0.90, new Interval(0.9, 0.8, 0.9 * 0.9 / 0.8, 4));
-        assertThat(Bench.projection(onIt, new Rounds(4, 0, 0, AdaptiveRounds.Stop.HOPELESS))).isEmpty();
+        assertThat(Bench.projection(onIt, new Rounds(4, 0, 0, AdaptiveRounds.Stop.HOPELESS)))
+                .isEmpty();
         Target met = Target.ratioAtLeast(0.90, interval(1.0, 0.95, 1.05));
         assertThat(Bench.projection(met, Rounds.fixed(4))).isEmpty();
     }
@@ -216,7 +229,8 @@ class VerdictTest {
         assertThat(interval(1.0, 0.95, 1.05).roundsToExclude(0.90)).isEqualTo(4); // already excludes it
         Interval centred = new Interval(0.9, 0.8, 0.9 * 0.9 / 0.8, 4); // centre exactly on the bound
         assertThat(centred.roundsToExclude(0.9)).isEqualTo(Integer.MAX_VALUE);
-        assertThat(new Interval(1.0, Double.NaN, Double.NaN, 1).roundsToExclude(0.9)).isEqualTo(2);
+        assertThat(new Interval(1.0, Double.NaN, Double.NaN, 1).roundsToExclude(0.9))
+                .isEqualTo(2);
         // a tighter spread needs fewer values
         Interval tighter = Interval.of(List.of(0.93, 0.99, 0.94, 0.98));
         assertThat(tighter.roundsToExclude(0.90)).isLessThanOrEqualTo(need);

@@ -36,18 +36,39 @@ class BackingFileLiveTest {
     }
 
     @Test
-    @DisplayName("a second serve on a served backing file (through a symlink) gets exit 2 naming the file and the holder's pid")
+    @DisplayName(
+            "a second serve on a served backing file (through a symlink) gets exit 2 naming the file and the holder's pid")
     void secondServeOnTheSameFileIsRefused() throws Exception {
         Path mem = dir.resolve("m");
         Path link = Files.createSymbolicLink(dir.resolve("link"), mem);
-        try (ServeProcess first = new ServeProcess(dir, Map.of(), "--socket", dir.resolve("a.sock").toString(),
-                "--profile", "gb200", "--mem-size", "1G", "--backing-file", mem.toString())) {
+        try (ServeProcess first = new ServeProcess(
+                dir,
+                Map.of(),
+                "--socket",
+                dir.resolve("a.sock").toString(),
+                "--profile",
+                "gb200",
+                "--mem-size",
+                "1G",
+                "--backing-file",
+                mem.toString())) {
             first.awaitReady();
             for (String size : List.of("1G", "2G")) {
-                CliProcess.Result second = CliProcess.run(dir, Map.of(), "serve", "--socket", dir.resolve("b.sock").toString(),
-                        "--profile", "gb200", "--mem-size", size, "--backing-file", link.toString());
+                CliProcess.Result second = CliProcess.run(
+                        dir,
+                        Map.of(),
+                        "serve",
+                        "--socket",
+                        dir.resolve("b.sock").toString(),
+                        "--profile",
+                        "gb200",
+                        "--mem-size",
+                        size,
+                        "--backing-file",
+                        link.toString());
                 assertThat(second.exitCode()).as(second.toString()).isEqualTo(2);
-                assertThat(second.err()).as(second.toString())
+                assertThat(second.err())
+                        .as(second.toString())
                         .startsWith("jvfio serve: --backing-file " + link + " is in use by pid " + first.process.pid())
                         .doesNotContain("Exception");
                 assertThat(dir.resolve("b.sock")).doesNotExist();
@@ -55,20 +76,45 @@ class BackingFileLiveTest {
             }
             assertThat(first.terminate()).isIn(0, 143);
         }
-        CliProcess.Result free = CliProcess.run(dir, Map.of(), "serve", "--socket", dir.resolve("b.sock").toString(),
-                "--profile", "gb200", "--mem-size", "2G", "--backing-file", link.toString());
-        assertThat(free.err()).as("once the first server is gone the lock is, too").doesNotContain("in use");
+        CliProcess.Result free = CliProcess.run(
+                dir,
+                Map.of(),
+                "serve",
+                "--socket",
+                dir.resolve("b.sock").toString(),
+                "--profile",
+                "gb200",
+                "--mem-size",
+                "2G",
+                "--backing-file",
+                link.toString());
+        assertThat(free.err())
+                .as("once the first server is gone the lock is, too")
+                .doesNotContain("in use");
     }
 
     @Test
-    @DisplayName("two devices of one serve on one file, through a symlink or a dangling one, are refused before anything is created")
+    @DisplayName(
+            "two devices of one serve on one file, through a symlink or a dangling one, are refused before anything is created")
     void twoDevicesOfOneServeOnOneFile() throws Exception {
         Path existing = Files.createFile(dir.resolve("existing"));
         Files.createSymbolicLink(dir.resolve("to-existing"), existing);
         Files.createSymbolicLink(dir.resolve("to-new"), dir.resolve("new"));
         for (String[] pair : List.of(new String[] {"existing", "to-existing"}, new String[] {"new", "to-new"})) {
-            CliProcess.Result r = CliProcess.run(dir, Map.of("XDG_RUNTIME_DIR", dir.toString()), "serve", "--gpus", "2",
-                    "--profile", "gb200", "--mem-size", "1G", "--backing-file", pair[0], "--backing-file", pair[1]);
+            CliProcess.Result r = CliProcess.run(
+                    dir,
+                    Map.of("XDG_RUNTIME_DIR", dir.toString()),
+                    "serve",
+                    "--gpus",
+                    "2",
+                    "--profile",
+                    "gb200",
+                    "--mem-size",
+                    "1G",
+                    "--backing-file",
+                    pair[0],
+                    "--backing-file",
+                    pair[1]);
             assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
             assertThat(r.err()).as(r.toString()).contains("gpu0 and gpu1 use the same backing file");
             try (Stream<Path> files = Files.list(dir)) {
@@ -80,7 +126,8 @@ class BackingFileLiveTest {
     }
 
     @Test
-    @DisplayName("a backing file of another size: exit 2 with what it holds and what was asked; --resize-backing-file grows it and says so")
+    @DisplayName(
+            "a backing file of another size: exit 2 with what it holds and what was asked; --resize-backing-file grows it and says so")
     void wrongSizeIsRefusedUnlessResizeIsAsked() throws Exception {
         Path mem = dir.resolve("m");
         try (RandomAccessFile f = new RandomAccessFile(mem.toFile(), "rw")) {
@@ -88,19 +135,42 @@ class BackingFileLiveTest {
             f.seek(12345);
             f.write(0x5A);
         }
-        CliProcess.Result r = CliProcess.run(dir, Map.of(), "serve", "--socket", dir.resolve("a.sock").toString(),
-                "--profile", "gb200", "--mem-size", "2G", "--backing-file", mem.toString());
+        CliProcess.Result r = CliProcess.run(
+                dir,
+                Map.of(),
+                "serve",
+                "--socket",
+                dir.resolve("a.sock").toString(),
+                "--profile",
+                "gb200",
+                "--mem-size",
+                "2G",
+                "--backing-file",
+                mem.toString());
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
-        assertThat(r.err()).as(r.toString()).startsWith("jvfio serve: --backing-file " + mem
-                + " holds 1 GiB of device memory, not the 2 GiB asked for; serve it as it is with --mem-size 1G,"
-                + " or add --resize-backing-file to grow it to 2 GiB");
+        assertThat(r.err())
+                .as(r.toString())
+                .startsWith("jvfio serve: --backing-file " + mem
+                        + " holds 1 GiB of device memory, not the 2 GiB asked for; serve it as it is with --mem-size 1G,"
+                        + " or add --resize-backing-file to grow it to 2 GiB");
         assertThat(Files.size(mem)).isEqualTo(GIB);
         assertThat(dir.resolve("a.sock")).doesNotExist();
 
-        try (ServeProcess grown = new ServeProcess(dir, Map.of(), "--socket", dir.resolve("a.sock").toString(),
-                "--profile", "gb200", "--mem-size", "2G", "--backing-file", mem.toString(), "--resize-backing-file")) {
+        try (ServeProcess grown = new ServeProcess(
+                dir,
+                Map.of(),
+                "--socket",
+                dir.resolve("a.sock").toString(),
+                "--profile",
+                "gb200",
+                "--mem-size",
+                "2G",
+                "--backing-file",
+                mem.toString(),
+                "--resize-backing-file")) {
             grown.awaitReady();
-            assertThat(grown.err()).contains("jvfio: gpu0: grew " + mem + " from 1 GiB to 2 GiB (--resize-backing-file)");
+            assertThat(grown.err())
+                    .contains("jvfio: gpu0: grew " + mem + " from 1 GiB to 2 GiB (--resize-backing-file)");
             assertThat(grown.terminate()).isIn(0, 143);
         }
         assertThat(Files.size(mem)).isEqualTo(2 * GIB);
@@ -113,8 +183,17 @@ class BackingFileLiveTest {
     @Test
     @DisplayName("SIGUSR1 makes a ready serve flush its backing files to disk and say so; it keeps serving")
     void sigusr1FlushesTheBackingFiles() throws Exception {
-        try (ServeProcess serve = new ServeProcess(dir, Map.of(), "--socket", dir.resolve("a.sock").toString(),
-                "--profile", "gb200", "--mem-size", "1G", "--backing-file", dir.resolve("m").toString())) {
+        try (ServeProcess serve = new ServeProcess(
+                dir,
+                Map.of(),
+                "--socket",
+                dir.resolve("a.sock").toString(),
+                "--profile",
+                "gb200",
+                "--mem-size",
+                "1G",
+                "--backing-file",
+                dir.resolve("m").toString())) {
             serve.awaitReady();
             Process kill = new ProcessBuilder("kill", "-USR1", Long.toString(serve.process.pid())).start();
             assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();

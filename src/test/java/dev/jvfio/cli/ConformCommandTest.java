@@ -59,12 +59,14 @@ class ConformCommandTest {
     void linesAndExitZero() throws Exception {
         Path socket = dir.resolve("s.sock");
         try (VfioDevice device = DeviceProfiles.create(GpuOptions.defaults().withProfile("sample"));
-             VfioUserServer server = VfioUserServer.start(socket, device, ServerOptions.defaults())) {
+                VfioUserServer server = VfioUserServer.start(socket, device, ServerOptions.defaults())) {
             Run r = conform("--socket", socket.toString());
             assertThat(r.exit()).as(r.toString()).isZero();
-            assertThat(r.out().lines().filter(l -> l.matches("(PASS|FAIL|SKIP) VU-\\d.*"))).hasSize(Catalogue.all().size());
-            assertThat(r.out()).contains("PASS VU-3.2/minor-zero", "SKIP VU-7.2/probe", "cleanup: DEVICE_RESET done",
-                    " 0 failed, ");
+            assertThat(r.out().lines().filter(l -> l.matches("(PASS|FAIL|SKIP) VU-\\d.*")))
+                    .hasSize(Catalogue.all().size());
+            assertThat(r.out())
+                    .contains(
+                            "PASS VU-3.2/minor-zero", "SKIP VU-7.2/probe", "cleanup: DEVICE_RESET done", " 0 failed, ");
 
             Run only = conform("--socket", socket.toString(), "--only", "VU-3.1,VU-6.1/overlap-refused", "--json");
             assertThat(only.exit()).as(only.toString()).isZero();
@@ -86,9 +88,13 @@ class ConformCommandTest {
             Thread refuser = Thread.ofPlatform().daemon().start(() -> refuseEveryone(listener));
             Run r = conform("--socket", socket.toString(), "--only", "VU-3.2/minor-zero,VU-4.1", "--timeout", "5s");
             assertThat(r.exit()).as(r.toString()).isEqualTo(1);
-            assertThat(r.out()).contains("FAIL VU-3.2/minor-zero", "VERSION was refused with EPERM",
-                    "FAIL VU-4.1/device-info", "could not open a session: the server refused VERSION 0.0 with EPERM",
-                    "0 passed, 2 failed, 0 skipped");
+            assertThat(r.out())
+                    .contains(
+                            "FAIL VU-3.2/minor-zero",
+                            "VERSION was refused with EPERM",
+                            "FAIL VU-4.1/device-info",
+                            "could not open a session: the server refused VERSION 0.0 with EPERM",
+                            "0 passed, 2 failed, 0 skipped");
             listener.close();
             refuser.join(5000);
         }
@@ -134,8 +140,8 @@ class ConformCommandTest {
     @DisplayName("jvfio conform as a user runs it, against jvfio serve --profile gb200 in another process: 0 failed")
     void againstAServeProcess() throws Exception {
         Path socket = dir.resolve("gpu0.sock");
-        try (ServeProcess serve = new ServeProcess(dir, Map.of(), "--socket", socket.toString(), "--profile", "gb200",
-                "--mem-size", "1G")) {
+        try (ServeProcess serve = new ServeProcess(
+                dir, Map.of(), "--socket", socket.toString(), "--profile", "gb200", "--mem-size", "1G")) {
             serve.awaitReady();
             CliProcess.Result r = CliProcess.run("conform", "--socket", socket.toString(), "--timeout", "30s");
             assertThat(r.exitCode()).as(r.toString()).isZero();

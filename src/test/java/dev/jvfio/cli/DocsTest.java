@@ -2,13 +2,19 @@ package dev.jvfio.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.transport.PeerCredentials;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.tools.ToolProvider;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -26,8 +32,11 @@ class DocsTest {
         assertThat(start).isNotNegative();
         Matcher block = Pattern.compile("```sh\\n(.*?)```", Pattern.DOTALL).matcher(readme);
         assertThat(block.find(start)).isTrue();
-        List<String> commands = block.group(1).lines().map(l -> l.replaceAll("#.*", "").strip())
-                .filter(l -> !l.isEmpty()).toList();
+        List<String> commands = block.group(1)
+                .lines()
+                .map(l -> l.replaceAll("#.*", "").strip())
+                .filter(l -> !l.isEmpty())
+                .toList();
         assertThat(commands).containsExactly("./jvfio serve", "./mvnw verify");
     }
 
@@ -43,14 +52,17 @@ class DocsTest {
         for (Path page : pages) {
             Matcher m = link.matcher(Files.readString(page));
             while (m.find()) {
-                assertThat(page.getParent().resolve(m.group(1))).as("link in " + page).exists();
+                assertThat(page.getParent().resolve(m.group(1)))
+                        .as("link in " + page)
+                        .exists();
             }
         }
     }
 
     /** How docs/examples/libvirt-domain.xml is made; the test below regenerates and compares. */
-    static final String[] LIBVIRT_EXAMPLE_ARGS = {"qemu-args", "--libvirt", "--gpus", "2",
-        "--socket", "/run/jvfio/gpu0.sock", "--socket", "/run/jvfio/gpu1.sock"};
+    static final String[] LIBVIRT_EXAMPLE_ARGS = {
+        "qemu-args", "--libvirt", "--gpus", "2", "--socket", "/run/jvfio/gpu0.sock", "--socket", "/run/jvfio/gpu1.sock"
+    };
 
     @Test
     @DisplayName("NV-8 docs/examples/libvirt-domain.xml is exactly what qemu-args --libvirt prints for it")
@@ -58,12 +70,15 @@ class DocsTest {
         CliProcess.Result r = CliProcess.run(LIBVIRT_EXAMPLE_ARGS);
         assertThat(r.exitCode()).as(r.toString()).isZero();
         String example = Files.readString(ROOT.resolve("docs/examples/libvirt-domain.xml"));
-        assertThat(example).as("regenerate with: ./jvfio " + String.join(" ", LIBVIRT_EXAMPLE_ARGS)
-                + " > docs/examples/libvirt-domain.xml").isEqualTo(r.out());
+        assertThat(example)
+                .as("regenerate with: ./jvfio " + String.join(" ", LIBVIRT_EXAMPLE_ARGS)
+                        + " > docs/examples/libvirt-domain.xml")
+                .isEqualTo(r.out());
     }
 
     @Test
-    @DisplayName("README stays an overview (at most 170 lines: ten commands, each a table row) and links the benchmark page, which exists")
+    @DisplayName(
+            "README stays an overview (at most 170 lines: ten commands, each a table row) and links the benchmark page, which exists")
     void readmeIsShortAndBenchmarksHaveTheirPage() throws Exception {
         List<String> readme = Files.readAllLines(ROOT.resolve("README.md"));
         assertThat(readme.size()).as("README.md lines").isLessThanOrEqualTo(170);
@@ -81,7 +96,8 @@ class DocsTest {
         List<String> documented = new ArrayList<>();
         while (row.find()) documented.add(row.group(1));
         List<String> commands = Main.commandLine().getSubcommands().keySet().stream()
-                .filter(name -> !name.equals("help")).toList();
+                .filter(name -> !name.equals("help"))
+                .toList();
         assertThat(documented).containsExactlyInAnyOrderElementsOf(commands);
     }
 
@@ -89,17 +105,24 @@ class DocsTest {
     @DisplayName("README describes the guest suite with its scripts and links docs/e2e.md")
     void readmeDescribesTheGuestSuite() throws Exception {
         String readme = Files.readString(ROOT.resolve("README.md"));
-        assertThat(readme).contains("sudo scripts/e2e-env.sh", "JVFIO_E2E_CACHE", "scripts/e2e.sh [--qemu PATH]",
-                "`.ci/run` runs `./mvnw -B verify` then the guest suite", "[docs/e2e.md](docs/e2e.md)");
+        assertThat(readme)
+                .contains(
+                        "sudo scripts/e2e-env.sh",
+                        "JVFIO_E2E_CACHE",
+                        "scripts/e2e.sh [--qemu PATH]",
+                        "`.ci/run` runs `./mvnw -B verify` then the guest suite",
+                        "[docs/e2e.md](docs/e2e.md)");
     }
 
     @Test
-    @DisplayName("VU-9.2 troubleshooting quotes serve's connect, reset, disconnect and refusal lines as ServeLog prints them")
+    @DisplayName(
+            "VU-9.2 troubleshooting quotes serve's connect, reset, disconnect and refusal lines as ServeLog prints them")
     void vu_9_2_troubleshootingQuotesTheServeLog() throws Exception {
         String doc = Files.readString(ROOT.resolve("docs/troubleshooting.md"));
-        java.io.StringWriter out = new java.io.StringWriter();
-        var listener = new ServerWiring.LogListener("gpu0", new ServeLog(new java.io.PrintWriter(out), false), Operations.none());
-        var peer = new dev.jvfio.transport.PeerCredentials(4317, 1000, 1000);
+        StringWriter out = new StringWriter();
+        var listener =
+                new ServerWiring.LogListener("gpu0", new ServeLog(new PrintWriter(out), false), Operations.none());
+        var peer = new PeerCredentials(4317, 1000, 1000);
         listener.connected(peer);
         listener.reset();
         listener.disconnected(peer, "client closed the connection");
@@ -109,17 +132,21 @@ class DocsTest {
         for (String line : lines) {
             // "2026-12-04T17:41:05.877Z gpu0: ..." : the doc has the same text after its own timestamp
             String text = Pattern.quote(line.substring(line.indexOf(' ') + 1))
-                    .replace("4317", "\\E\\d+\\Q").replace("1000", "\\E\\d+\\Q");
+                    .replace("4317", "\\E\\d+\\Q")
+                    .replace("1000", "\\E\\d+\\Q");
             assertThat(line).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z .*");
             assertThat(doc).containsPattern("(?m)^\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z " + text + "$");
         }
     }
 
     @Test
-    @DisplayName("docs/writing-a-device.md: its Maven coordinates are pom.xml's and every Java example compiles against jvfio")
+    @DisplayName(
+            "docs/writing-a-device.md: its Maven coordinates are pom.xml's and every Java example compiles against jvfio")
     void writingADeviceExampleCompiles() throws Exception {
         String guide = Files.readString(ROOT.resolve("docs/writing-a-device.md"));
-        var pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(ROOT.resolve("pom.xml").toFile())
+        var pom = DocumentBuilderFactory.newInstance()
+                .newDocumentBuilder()
+                .parse(ROOT.resolve("pom.xml").toFile())
                 .getDocumentElement();
         for (String field : List.of("groupId", "artifactId", "version")) {
             String value = direct(pom, field);
@@ -135,23 +162,34 @@ class DocsTest {
                 Files.writeString(file, c.getValue());
                 files.add(file);
             }
-            var compiler = javax.tools.ToolProvider.getSystemJavaCompiler();
-            java.io.StringWriter errors = new java.io.StringWriter();
+            var compiler = ToolProvider.getSystemJavaCompiler();
+            StringWriter errors = new StringWriter();
             try (var fm = compiler.getStandardFileManager(null, null, null)) {
-                boolean ok = compiler.getTask(errors, fm, null,
-                        List.of("-proc:none", "-d", dir.toString(), "-cp", ROOT.resolve("target/classes").toString()),
-                        null, fm.getJavaFileObjects(files.toArray(Path[]::new))).call();
+                boolean ok = compiler.getTask(
+                                errors,
+                                fm,
+                                null,
+                                List.of(
+                                        "-proc:none",
+                                        "-d",
+                                        dir.toString(),
+                                        "-cp",
+                                        ROOT.resolve("target/classes").toString()),
+                                null,
+                                fm.getJavaFileObjects(files.toArray(Path[]::new)))
+                        .call();
                 assertThat(ok).as(errors.toString()).isTrue();
             }
         } finally {
             try (var s = Files.walk(dir)) {
-                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
             }
         }
     }
 
     @Test
-    @DisplayName("docs/writing-a-device.md: its DMA device is, but for the package line, the one ChecksumDeviceTest serves")
+    @DisplayName(
+            "docs/writing-a-device.md: its DMA device is, but for the package line, the one ChecksumDeviceTest serves")
     void writingADeviceDmaExampleIsTheTestedOne() throws Exception {
         String guide = Files.readString(ROOT.resolve("docs/writing-a-device.md"));
         String tested = Files.readString(ROOT.resolve("src/test/java/example/mydevice/ChecksumDevice.java"));
@@ -161,14 +199,16 @@ class DocsTest {
 
     /** The ```java blocks of a page that declare a public class, by class name (module declarations left out). */
     static Map<String, String> guideClasses(String page) {
-        Map<String, String> out = new java.util.LinkedHashMap<>();
+        Map<String, String> out = new LinkedHashMap<>();
         Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(page);
         while (block.find()) {
             Matcher type = Pattern.compile("public final class (\\w+)").matcher(block.group(1));
             if (type.find()) {
                 out.put(type.group(1), block.group(1));
             } else {
-                assertThat(block.group(1).strip()).as("a ```java block without a public class").startsWith("module ");
+                assertThat(block.group(1).strip())
+                        .as("a ```java block without a public class")
+                        .startsWith("module ");
             }
         }
         return out;
@@ -180,22 +220,28 @@ class DocsTest {
 
     private static String direct(Element parent, String tag) {
         for (var n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (n instanceof Element e && e.getTagName().equals(tag)) return e.getTextContent().strip();
+            if (n instanceof Element e && e.getTagName().equals(tag))
+                return e.getTextContent().strip();
         }
         throw new AssertionError("pom.xml has no <" + tag + ">");
     }
 
     @Test
-    @DisplayName("NV-8.2 the libvirt example's <qemu:commandline> uses only QEMU names and the same numbering as qemu-args")
+    @DisplayName(
+            "NV-8.2 the libvirt example's <qemu:commandline> uses only QEMU names and the same numbering as qemu-args")
     void nv_8_2_libvirtExampleUsesQemuNames() throws Exception {
         var doc = LibvirtDomainTest.parseXml(Files.readString(ROOT.resolve("docs/examples/libvirt-domain.xml")));
         QemuArgsCommandTest.Parsed parsed = LibvirtDomainTest.commandline(doc);
         assertThat(QemuArgsCommandTest.checkNames(parsed)).hasSize(2);
         List<Map<String, String>> gi = parsed.objects("acpi-generic-initiator");
-        assertThat(gi).extracting(m -> m.get("node")).containsExactly("2", "3", "4", "5", "6", "7", "8", "9",
-                "10", "11", "12", "13", "14", "15", "16", "17");
-        assertThat(parsed.numaNodes()).extracting(m -> m.get("nodeid")).containsExactly("2", "3", "4", "5", "6", "7",
-                "8", "9", "10", "11", "12", "13", "14", "15", "16", "17");
+        assertThat(gi)
+                .extracting(m -> m.get("node"))
+                .containsExactly(
+                        "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17");
+        assertThat(parsed.numaNodes())
+                .extracting(m -> m.get("nodeid"))
+                .containsExactly(
+                        "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17");
     }
 
     @Test
@@ -215,7 +261,9 @@ class DocsTest {
                 throw new AssertionError("key=value -device in " + page + ": "
                         + text.substring(m.start(), Math.min(text.length(), m.start() + 80)));
             }
-            assertThat(xmlArg.matcher(text).find()).as("key=value -device in %s", page).isFalse();
+            assertThat(xmlArg.matcher(text).find())
+                    .as("key=value -device in %s", page)
+                    .isFalse();
         }
     }
 }

@@ -35,7 +35,9 @@ class LibvirtDomainTest {
 
     static Element only(Element parent, String name) {
         NodeList list = parent.getElementsByTagName(name);
-        assertThat(list.getLength()).as("<%s> in <%s>", name, parent.getTagName()).isEqualTo(1);
+        assertThat(list.getLength())
+                .as("<%s> in <%s>", name, parent.getTagName())
+                .isEqualTo(1);
         return (Element) list.item(0);
     }
 
@@ -44,17 +46,30 @@ class LibvirtDomainTest {
         NodeList args = doc.getElementsByTagNameNS(QEMU_NS, "arg");
         StringBuilder words = new StringBuilder();
         for (int i = 0; i < args.getLength(); i++) {
-            words.append(ShellWords.quote(((Element) args.item(i)).getAttribute("value"))).append(' ');
+            words.append(ShellWords.quote(((Element) args.item(i)).getAttribute("value")))
+                    .append(' ');
         }
         return QemuArgsCommandTest.parse(words.toString());
     }
 
     @ParameterizedTest(name = "{0} GPU(s), {1}, {2}")
     @CsvSource({"1, flat, q35, 4", "2, grace, q35, 4", "2, grace, virt, 3", "3, flat, q35, 5"})
-    @DisplayName("NV-8.2 VU-8.3 qemu-args --libvirt: memfd shared RAM, a socket per NUMA cell, GPU nodes and devices in <qemu:commandline>")
+    @DisplayName(
+            "NV-8.2 VU-8.3 qemu-args --libvirt: memfd shared RAM, a socket per NUMA cell, GPU nodes and devices in <qemu:commandline>")
     void domainAddsUp(int gpus, String topology, String machine, int cpus) throws Exception {
-        List<String> argv = new ArrayList<>(List.of("qemu-args", "--libvirt", "--gpus", Integer.toString(gpus),
-                "--topology", topology, "--machine", machine, "--cpus", Integer.toString(cpus), "--ram", "16G"));
+        List<String> argv = new ArrayList<>(List.of(
+                "qemu-args",
+                "--libvirt",
+                "--gpus",
+                Integer.toString(gpus),
+                "--topology",
+                topology,
+                "--machine",
+                machine,
+                "--cpus",
+                Integer.toString(cpus),
+                "--ram",
+                "16G"));
         for (int g = 0; g < gpus; g++) {
             argv.add("--socket");
             argv.add("/run/jv'fio&<x>/gpu" + g + ".sock"); // escaping must survive
@@ -64,7 +79,9 @@ class LibvirtDomainTest {
         Document doc = parseXml(r.out());
         Element domain = doc.getDocumentElement();
         assertThat(domain.getTagName()).isEqualTo("domain");
-        assertThat(domain.getAttribute("xmlns:qemu")).as("without xmlns:qemu libvirt drops <qemu:commandline>").isEqualTo(QEMU_NS);
+        assertThat(domain.getAttribute("xmlns:qemu"))
+                .as("without xmlns:qemu libvirt drops <qemu:commandline>")
+                .isEqualTo(QEMU_NS);
 
         // VU-8.3: guest RAM shared and passable as fds
         Element backing = only(domain, "memoryBacking");
@@ -80,7 +97,8 @@ class LibvirtDomainTest {
         assertThat(sockets).isEqualTo(cpuNodes);
         Element vcpu = only(domain, "vcpu");
         assertThat(Integer.parseInt(vcpu.getTextContent())).isEqualTo(sockets * cores);
-        int current = vcpu.hasAttribute("current") ? Integer.parseInt(vcpu.getAttribute("current"))
+        int current = vcpu.hasAttribute("current")
+                ? Integer.parseInt(vcpu.getAttribute("current"))
                 : Integer.parseInt(vcpu.getTextContent());
         assertThat(current).isEqualTo(cpus);
         NodeList cells = cpu.getElementsByTagName("cell");
@@ -91,12 +109,16 @@ class LibvirtDomainTest {
             assertThat(cell.getAttribute("id")).isEqualTo(Integer.toString(i));
             assertThat(cell.getAttribute("unit")).isEqualTo("MiB");
             Set<Integer> ids = QemuArgsCommandTest.cpuSet(cell.getAttribute("cpus"));
-            assertThat(ids).allSatisfy(c -> assertThat(c / cores).isEqualTo(ids.iterator().next() / cores));
+            assertThat(ids)
+                    .allSatisfy(
+                            c -> assertThat(c / cores).isEqualTo(ids.iterator().next() / cores));
             cellMemory += Long.parseLong(cell.getAttribute("memory"));
         }
         Element memory = only(domain, "memory");
         assertThat(memory.getAttribute("unit")).isEqualTo("MiB");
-        assertThat(cellMemory).isEqualTo(Long.parseLong(memory.getTextContent())).isEqualTo(16 * 1024);
+        assertThat(cellMemory)
+                .isEqualTo(Long.parseLong(memory.getTextContent()))
+                .isEqualTo(16 * 1024);
 
         // UEFI on virt: ACPI carries the generic initiators and the pxb-pcie bridges
         Element os = only(domain, "os");
@@ -109,9 +131,12 @@ class LibvirtDomainTest {
         List<JsonNode> devices = QemuArgsCommandTest.checkNames(parsed);
         assertThat(devices).hasSize(gpus);
         for (int g = 0; g < gpus; g++) {
-            assertThat(devices.get(g).get("socket").get("path").asText()).isEqualTo("/run/jv'fio&<x>/gpu" + g + ".sock");
+            assertThat(devices.get(g).get("socket").get("path").asText())
+                    .isEqualTo("/run/jv'fio&<x>/gpu" + g + ".sock");
         }
-        List<Integer> nodeIds = parsed.numaNodes().stream().map(m -> Integer.parseInt(m.get("nodeid"))).toList();
+        List<Integer> nodeIds = parsed.numaNodes().stream()
+                .map(m -> Integer.parseInt(m.get("nodeid")))
+                .toList();
         List<Integer> expected = new ArrayList<>();
         for (int n = cpuNodes; n < cpuNodes + 8 * gpus; n++) expected.add(n);
         assertThat(nodeIds).isEqualTo(expected);

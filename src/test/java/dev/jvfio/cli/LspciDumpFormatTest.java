@@ -1,7 +1,5 @@
 package dev.jvfio.cli;
 
-import dev.jvfio.lspci.DeviceView;
-import dev.jvfio.lspci.HexDump;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvfio.device.DeviceInfo;
@@ -9,6 +7,8 @@ import dev.jvfio.device.IrqInfo;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.SparseArea;
 import dev.jvfio.device.Vfio;
+import dev.jvfio.lspci.DeviceView;
+import dev.jvfio.lspci.HexDump;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
@@ -34,9 +34,9 @@ class LspciDumpFormatTest {
         b.putShort(0, (short) 0x10de).putShort(2, (short) 0x2342);
         b.putShort(4, (short) 0x0006).putShort(6, (short) 0x0010);
         b.put(8, (byte) 0xa1).put(0x0a, (byte) 0x02).put(0x0b, (byte) 0x03);
-        b.putInt(0x10, 0xfe000004).putInt(0x14, 0);            // BAR0 64-bit memory at 0xfe000000
-        b.putInt(0x18, 0x0000000c).putInt(0x1c, 0x00000080);   // BAR2 64-bit prefetchable at 0x80_0000_0000
-        b.putInt(0x20, 0x0000000c).putInt(0x24, 0x00000090);   // BAR4 64-bit prefetchable at 0x90_0000_0000
+        b.putInt(0x10, 0xfe000004).putInt(0x14, 0); // BAR0 64-bit memory at 0xfe000000
+        b.putInt(0x18, 0x0000000c).putInt(0x1c, 0x00000080); // BAR2 64-bit prefetchable at 0x80_0000_0000
+        b.putInt(0x20, 0x0000000c).putInt(0x24, 0x00000090); // BAR4 64-bit prefetchable at 0x90_0000_0000
         b.putShort(0x2c, (short) 0x10de).putShort(0x2e, (short) 0x16a1);
         b.put(0x34, (byte) 0x00);
         b.put(0x3d, (byte) 1);
@@ -110,12 +110,14 @@ class LspciDumpFormatTest {
 
         assertThat(pciutils(dump, "-n")).startsWith("00:00.0 0302: 10de:2342 (rev a1)");
         String verbose = pciutils(dump, "-vv");
-        assertThat(verbose).contains("Region 0: Memory at fe000000 (64-bit, non-prefetchable)")
+        assertThat(verbose)
+                .contains("Region 0: Memory at fe000000 (64-bit, non-prefetchable)")
                 .contains("Region 2: Memory at 8000000000 (64-bit, prefetchable)")
                 .contains("Region 4: Memory at 9000000000 (64-bit, prefetchable)");
         // and the bytes round-trip: pciutils' own -xxxx dump equals ours
         String back = pciutils(dump, "-xxxx");
-        assertThat(back.substring(back.indexOf("\n00:") + 1)).startsWith(HexDump.of(config(), 4096).strip());
+        assertThat(back.substring(back.indexOf("\n00:") + 1))
+                .startsWith(HexDump.of(config(), 4096).strip());
         assertThat(ours).contains("ff0: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 5a");
     }
 
@@ -124,7 +126,8 @@ class LspciDumpFormatTest {
     void vfioUserView(@TempDir Path dir) throws Exception {
         Path sock = Files.createFile(dir.resolve("fake.sock"));
         String ours = runLspci("--socket", sock.toString());
-        assertThat(ours).contains("vfio-user view of " + sock)
+        assertThat(ours)
+                .contains("vfio-user view of " + sock)
                 .contains("Device: flags RESET|PCI (0x3), 9 regions, 5 IRQ indexes")
                 .contains("Region 2 (BAR2): size 2 GiB (0x80000000), flags READ|WRITE|MMAP|CAPS (0xf)")
                 .contains("mmap area [0x0-0x3fffffff] 1 GiB (0x40000000)")

@@ -2,9 +2,19 @@ package dev.jvfio.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.fuzz.FuzzReport;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** The top-level command and the reserved bench command, run as a user would. */
 class MainCommandTest {
@@ -38,38 +48,56 @@ class MainCommandTest {
     void fuzzSummaryTermsAreExplained() {
         CliProcess.Result help = CliProcess.run("fuzz", "--help");
         assertThat(help.exitCode()).as(help.toString()).isZero();
-        String summary = new dev.jvfio.fuzz.FuzzReport(1, 1, 2, 3, 4, java.util.Map.of("EINVAL", 1L), 5, 6, 7, 8, 9, 10, 11,
-                12, 13, 13, 0, List.of("x")).toString();
-        for (String term : List.of("hostile messages", "replies checked", "error replies", "attaches",
-                "sessions closed by the server", "cut short by us", "split", "stray replies", "hostile handshakes",
-                "fds sent", "probe device", "server fds", "fuzzer DMA mappings left", "FAILURES")) {
+        String summary = new FuzzReport(
+                        1, 1, 2, 3, 4, Map.of("EINVAL", 1L), 5, 6, 7, 8, 9, 10, 11, 12, 13, 13, 0, List.of("x"))
+                .toString();
+        for (String term : List.of(
+                "hostile messages",
+                "replies checked",
+                "error replies",
+                "attaches",
+                "sessions closed by the server",
+                "cut short by us",
+                "split",
+                "stray replies",
+                "hostile handshakes",
+                "fds sent",
+                "probe device",
+                "server fds",
+                "fuzzer DMA mappings left",
+                "FAILURES")) {
             assertThat(summary).as("the summary prints " + term).contains(term);
-            assertThat(help.out()).as("fuzz --help explains " + term).containsPattern("(?m)^  " + java.util.regex.Pattern.quote(term) + " ");
+            assertThat(help.out())
+                    .as("fuzz --help explains " + term)
+                    .containsPattern("(?m)^  " + Pattern.quote(term) + " ");
         }
     }
 
     @Test
     @DisplayName("an unexpected failure prints one line naming it and the file its details went to, no stack trace")
     void unexpectedFailureIsOneLine() throws Exception {
-        java.io.StringWriter err = new java.io.StringWriter();
-        picocli.CommandLine cl = new picocli.CommandLine(new Broken());
-        cl.setErr(new java.io.PrintWriter(err, true));
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new Broken());
+        cl.setErr(new PrintWriter(err, true));
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> Main.failure(ex, cmd)); // the handler Main installs
         assertThat(cl.execute()).isEqualTo(1);
         List<String> lines = err.toString().lines().toList();
         assertThat(lines).hasSize(1);
-        assertThat(lines.getFirst()).startsWith("broken: internal error: java.lang.IllegalStateException: a bug")
+        assertThat(lines.getFirst())
+                .startsWith("broken: internal error: java.lang.IllegalStateException: a bug")
                 .contains("; details in ");
-        java.nio.file.Path details = java.nio.file.Path.of(lines.getFirst().substring(lines.getFirst().indexOf("details in ") + 11));
+        Path details = Path.of(lines.getFirst().substring(lines.getFirst().indexOf("details in ") + 11));
         try {
-            assertThat(java.nio.file.Files.readString(details)).contains("IllegalStateException: a bug").contains("\tat ");
+            assertThat(Files.readString(details))
+                    .contains("IllegalStateException: a bug")
+                    .contains("\tat ");
         } finally {
-            java.nio.file.Files.deleteIfExists(details);
+            Files.deleteIfExists(details);
         }
     }
 
-    @picocli.CommandLine.Command(name = "broken")
-    static final class Broken implements java.util.concurrent.Callable<Integer> {
+    @Command(name = "broken")
+    static final class Broken implements Callable<Integer> {
         @Override
         public Integer call() {
             throw new IllegalStateException("a bug");
@@ -81,7 +109,11 @@ class MainCommandTest {
     void help() {
         CliProcess.Result r = CliProcess.run("--help");
         assertThat(r.exitCode()).as(r.toString()).isZero();
-        assertThat(r.out()).contains("serve").contains("lspci").contains("qemu-args").contains("bench");
+        assertThat(r.out())
+                .contains("serve")
+                .contains("lspci")
+                .contains("qemu-args")
+                .contains("bench");
     }
 
     @Test

@@ -75,7 +75,8 @@ class ManualsTest {
             }
         }
         assertThat(have.keySet()).as(HOW).containsExactlyElementsOf(want.keySet());
-        want.forEach((name, text) -> assertThat(have.get(name)).as(name + ": " + HOW).isEqualTo(text));
+        want.forEach(
+                (name, text) -> assertThat(have.get(name)).as(name + ": " + HOW).isEqualTo(text));
     }
 
     @Test
@@ -90,7 +91,11 @@ class ManualsTest {
     @DisplayName("the serve manual lists every serve option, --metrics and --allow-group among them")
     void serveManualListsItsOptions() {
         String serve = manuals().get("jvfio-serve.adoc");
-        for (var option : Main.commandLine().getSubcommands().get("serve").getCommandSpec().options()) {
+        for (var option : Main.commandLine()
+                .getSubcommands()
+                .get("serve")
+                .getCommandSpec()
+                .options()) {
             assertThat(serve).contains(option.longestName());
         }
         assertThat(serve).contains("--metrics", "--allow-group");

@@ -2,6 +2,7 @@ package dev.jvfio.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvfio.device.Errno;
 import dev.jvfio.device.MigrationState;
 import dev.jvfio.server.MigrationServer;
 import dev.jvfio.server.RecordingMigration;
@@ -49,13 +50,22 @@ class MigrateCommandTest {
     }
 
     @Test
-    @DisplayName("VU-10 jvfio migrate --precopy: each phase with bytes and time, the downtime, exit 0, the state on the destination")
+    @DisplayName(
+            "VU-10 jvfio migrate --precopy: each phase with bytes and time, the downtime, exit 0, the state on the destination")
     void vu10_migratePrecopy() {
-        Run r = run("migrate", "--from", source.socket().toString(), "--to", destination.socket().toString(), "--precopy",
-                "--max-downtime", "1000");
+        Run r = run(
+                "migrate",
+                "--from",
+                source.socket().toString(),
+                "--to",
+                destination.socket().toString(),
+                "--precopy",
+                "--max-downtime",
+                "1000");
         System.out.print(r.out());
         assertThat(r.exit()).as(r.toString()).isZero();
-        assertThat(r.out()).contains("setup (destination RESUMING) in ")
+        assertThat(r.out())
+                .contains("setup (destination RESUMING) in ")
                 .contains("precopy (round 1): 2 MiB in ")
                 .contains("stop-copy (source stopped, stream read to its end): ")
                 .contains("resume (destination RUNNING) in ")
@@ -64,22 +74,35 @@ class MigrateCommandTest {
     }
 
     @Test
-    @DisplayName("VU-10.8 jvfio migrate when the destination refuses the stream: exit 1, the side, the step and the errno name")
+    @DisplayName(
+            "VU-10.8 jvfio migrate when the destination refuses the stream: exit 1, the side, the step and the errno name")
     void vu10_migrateFails() {
-        destination.migration().failArc(MigrationState.RESUMING, MigrationState.STOP, dev.jvfio.device.Errno.EINVAL);
-        Run r = run("migrate", "--from", source.socket().toString(), "--to", destination.socket().toString());
+        destination.migration().failArc(MigrationState.RESUMING, MigrationState.STOP, Errno.EINVAL);
+        Run r = run(
+                "migrate",
+                "--from",
+                source.socket().toString(),
+                "--to",
+                destination.socket().toString());
         assertThat(r.exit()).as(r.toString()).isEqualTo(Main.EXIT_FAILURE);
-        assertThat(r.err()).contains("jvfio migrate: destination: SET MIG_DEVICE_STATE RUNNING failed: EINVAL (errno 22)");
+        assertThat(r.err())
+                .contains("jvfio migrate: destination: SET MIG_DEVICE_STATE RUNNING failed: EINVAL (errno 22)");
         assertThat(r.out()).contains("source back to RUNNING");
     }
 
     @Test
-    @DisplayName("jvfio migrate: a missing server is a failure naming the side; the same socket twice and a negative downtime are usage errors")
+    @DisplayName(
+            "jvfio migrate: a missing server is a failure naming the side; the same socket twice and a negative downtime are usage errors")
     void migrateUsage() {
         Run missing = run("migrate", "--from", source.socket().toString(), "--to", "/nonexistent/sock");
         assertThat(missing.exit()).isEqualTo(Main.EXIT_FAILURE);
         assertThat(missing.err()).contains("destination: cannot connect to /nonexistent/sock");
-        Run same = run("migrate", "--from", source.socket().toString(), "--to", source.socket().toString());
+        Run same = run(
+                "migrate",
+                "--from",
+                source.socket().toString(),
+                "--to",
+                source.socket().toString());
         assertThat(same.exit()).isEqualTo(Main.EXIT_USAGE);
         Run negative = run("migrate", "--from", "a", "--to", "b", "--max-downtime", "-1");
         assertThat(negative.exit()).isEqualTo(Main.EXIT_USAGE);

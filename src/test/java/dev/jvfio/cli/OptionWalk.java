@@ -28,6 +28,7 @@ import picocli.CommandLine.Model.OptionSpec;
 public final class OptionWalk {
     /** Longest a case may take: every bad value must be refused before any work starts. */
     static final Duration CASE_LIMIT = Duration.ofSeconds(30);
+
     static final String NUL = "a\0b";
     static final String NOT_UTF8 = "\uFFFD.x";
     static final String LONE_SURROGATE = "\uD800x";
@@ -122,39 +123,43 @@ public final class OptionWalk {
         } else {
             v.addAll(List.of("nope", "x".repeat(5000)));
         }
-        v.addAll(switch (command + " " + name) {
-            case "serve --gpus" -> List.of("0", "-1", "257");
-            case "serve --mem-size" -> List.of("1G", "0", "65T");
-            case "serve --ready-delay" -> List.of("61m", "2h");
-            case "serve --allow-uid" -> List.of("-1");
-            case "serve --socket" -> List.of(".", "regular", "/sys/jvfio-walk/x.sock", "/tmp/" + "s".repeat(120),
-                    "regular/x.sock");
-            case "serve --config" -> List.of(".", "/dev/zero", "/proc/self/mem", "latin1.json", "two.json", MISSING);
-            case "serve --backing-file" -> List.of(".", "/dev/zero", "/proc/jvfio-walk-m", "regular/m", MISSING);
-            case "lspci --socket", "peek --socket" -> List.of(".", "regular", "/dev/null");
-            case "qemu-args --gpus" -> List.of("0", "-1", "16");
-            case "qemu-args --socket" -> List.of();
-            case "qemu-args --profile" -> List.of("sample");
-            case "qemu-args --mem-size" -> List.of("100", "0");
-            case "qemu-args --ram" -> List.of("3M", "0", "3000T");
-            case "qemu-args --cpus" -> List.of("0", "4097");
-            case "qemu-args --spare-ports" -> List.of("-1", "17");
-            case "bench --duration" -> List.of("0");
-            case "bench --rounds" -> List.of("0", "1001");
-            case "bench --sizes" -> List.of("0", "65M", "4K,,8K");
-            case "bench --clients" -> List.of("0", "65");
-            case "bench --json", "peek --out" -> List.of(".", "/proc/jvfio-walk.json", "regular/x.json", MISSING);
-            case "bench --mapped-window" -> List.of("1K", "0");
-            case "bench --touch" -> List.of("1");
-            case "bench --launches" -> List.of("0", "21");
-            case "bench --only" -> List.of("trapped,nope");
-            case "bench --child-java-option" -> List.of("x");
-            case "fuzz --seconds" -> List.of("0", "-1", "604801", "99999999999");
-            case "peek --region" -> List.of("-1", "100");
-            case "peek --offset" -> List.of("-1", "99999999999T", "0xZZ");
-            case "peek --count" -> List.of("0", "2G", "-1");
-            default -> List.of();
-        });
+        v.addAll(
+                switch (command + " " + name) {
+                    case "serve --gpus" -> List.of("0", "-1", "257");
+                    case "serve --mem-size" -> List.of("1G", "0", "65T");
+                    case "serve --ready-delay" -> List.of("61m", "2h");
+                    case "serve --allow-uid" -> List.of("-1");
+                    case "serve --socket" ->
+                        List.of(".", "regular", "/sys/jvfio-walk/x.sock", "/tmp/" + "s".repeat(120), "regular/x.sock");
+                    case "serve --config" ->
+                        List.of(".", "/dev/zero", "/proc/self/mem", "latin1.json", "two.json", MISSING);
+                    case "serve --backing-file" ->
+                        List.of(".", "/dev/zero", "/proc/jvfio-walk-m", "regular/m", MISSING);
+                    case "lspci --socket", "peek --socket" -> List.of(".", "regular", "/dev/null");
+                    case "qemu-args --gpus" -> List.of("0", "-1", "16");
+                    case "qemu-args --socket" -> List.of();
+                    case "qemu-args --profile" -> List.of("sample");
+                    case "qemu-args --mem-size" -> List.of("100", "0");
+                    case "qemu-args --ram" -> List.of("3M", "0", "3000T");
+                    case "qemu-args --cpus" -> List.of("0", "4097");
+                    case "qemu-args --spare-ports" -> List.of("-1", "17");
+                    case "bench --duration" -> List.of("0");
+                    case "bench --rounds" -> List.of("0", "1001");
+                    case "bench --sizes" -> List.of("0", "65M", "4K,,8K");
+                    case "bench --clients" -> List.of("0", "65");
+                    case "bench --json", "peek --out" ->
+                        List.of(".", "/proc/jvfio-walk.json", "regular/x.json", MISSING);
+                    case "bench --mapped-window" -> List.of("1K", "0");
+                    case "bench --touch" -> List.of("1");
+                    case "bench --launches" -> List.of("0", "21");
+                    case "bench --only" -> List.of("trapped,nope");
+                    case "bench --child-java-option" -> List.of("x");
+                    case "fuzz --seconds" -> List.of("0", "-1", "604801", "99999999999");
+                    case "peek --region" -> List.of("-1", "100");
+                    case "peek --offset" -> List.of("-1", "99999999999T", "0xZZ");
+                    case "peek --count" -> List.of("0", "2G", "-1");
+                    default -> List.of();
+                });
         return v;
     }
 
@@ -167,8 +172,10 @@ public final class OptionWalk {
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         CompletableFuture<Integer> exit = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().name("walk " + c.command()).start(
-                () -> exit.complete(cl.execute(c.args().toArray(String[]::new))));
+        Thread.ofPlatform()
+                .daemon()
+                .name("walk " + c.command())
+                .start(() -> exit.complete(cl.execute(c.args().toArray(String[]::new))));
         int code;
         try {
             code = exit.get(CASE_LIMIT.toSeconds(), TimeUnit.SECONDS);
@@ -180,8 +187,12 @@ public final class OptionWalk {
         List<String> problems = new ArrayList<>();
         if (code != 2) problems.add("exit " + code + ", not 2");
         if (!e.contains(wanted)) problems.add("the message does not name " + wanted);
-        if (e.contains("Exception") || e.contains("\tat ") || e.contains("internal error")) problems.add("a trace or internal error");
-        if (e.lines().filter(l -> !l.startsWith("Try '") && !l.startsWith("Did you mean")).count() > 1) {
+        if (e.contains("Exception") || e.contains("\tat ") || e.contains("internal error"))
+            problems.add("a trace or internal error");
+        if (e.lines()
+                        .filter(l -> !l.startsWith("Try '") && !l.startsWith("Did you mean"))
+                        .count()
+                > 1) {
             problems.add("more than one line of message");
         }
         if (!out.toString().isEmpty()) problems.add("stdout is not empty");
@@ -195,8 +206,12 @@ public final class OptionWalk {
         Map<Path, String> m = new TreeMap<>();
         try (Stream<Path> all = Files.walk(dir)) {
             for (Path p : all.toList()) {
-                m.put(dir.relativize(p), Files.isDirectory(p) ? "dir"
-                        : Files.size(p) + "@" + Files.getLastModifiedTime(p).toMillis());
+                m.put(
+                        dir.relativize(p),
+                        Files.isDirectory(p)
+                                ? "dir"
+                                : Files.size(p) + "@"
+                                        + Files.getLastModifiedTime(p).toMillis());
             }
         }
         return m;
@@ -212,7 +227,15 @@ public final class OptionWalk {
     }
 
     static String printable(List<String> args) {
-        return args.stream().map(a -> a.isEmpty() ? "''" : a.length() > 60 ? a.substring(0, 20) + "...(" + a.length() + ")"
-                : a.replace("\0", "\\0").replace("\uFFFD", "\\uFFFD").replace("\uD800", "\\uD800")).toList().toString();
+        return args.stream()
+                .map(a -> a.isEmpty()
+                        ? "''"
+                        : a.length() > 60
+                                ? a.substring(0, 20) + "...(" + a.length() + ")"
+                                : a.replace("\0", "\\0")
+                                        .replace("\uFFFD", "\\uFFFD")
+                                        .replace("\uD800", "\\uD800"))
+                .toList()
+                .toString();
     }
 }

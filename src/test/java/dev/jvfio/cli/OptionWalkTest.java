@@ -20,20 +20,26 @@ import org.junit.jupiter.api.Test;
  */
 class OptionWalkTest {
     @Test
-    @DisplayName("every option of every command, given bad values: exit 2, one sentence naming the option, nothing created")
+    @DisplayName(
+            "every option of every command, given bad values: exit 2, one sentence naming the option, nothing created")
     void everyOptionRefusesBadValues() throws Exception {
         Path dir = TempDirs.create();
         try {
             ProcessBuilder pb = ChildJvm.builder(List.of("-Xshare:auto", "-XX:TieredStopAtLevel=1"), OptionWalk.class)
-                    .directory(dir.toFile()).redirectErrorStream(true);
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true);
             pb.environment().put("XDG_RUNTIME_DIR", dir.resolve("xdg").toString());
             Process p = pb.start();
             p.getOutputStream().close();
             CompletableFuture<String> out = CliProcess.drain(p.getInputStream());
             assertThat(p.waitFor(600, TimeUnit.SECONDS)).as("the walk finished").isTrue();
             String report = out.join();
-            List<String> failures = report.lines().filter(l -> l.startsWith("FAIL")).toList();
-            String last = report.lines().filter(l -> l.startsWith("cases ")).findFirst().orElse("no summary:\n" + report);
+            List<String> failures =
+                    report.lines().filter(l -> l.startsWith("FAIL")).toList();
+            String last = report.lines()
+                    .filter(l -> l.startsWith("cases "))
+                    .findFirst()
+                    .orElse("no summary:\n" + report);
             System.out.println("option walk: " + last);
             assertThat(last).as(report).matches("cases \\d+ failed 0");
             assertThat(Integer.parseInt(last.split(" ")[1])).as("cases walked").isGreaterThan(300);

@@ -46,12 +46,13 @@ class PeekCommandTest {
         byte[] b = new byte[18];
         b[0] = 0x12;
         b[17] = (byte) 0xff;
-        assertThat(PeekCommand.dump(0x1000, b)).isEqualTo(
-                "000000001000: 12 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n000000001010: 00 ff\n");
+        assertThat(PeekCommand.dump(0x1000, b))
+                .isEqualTo("000000001000: 12 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n000000001010: 00 ff\n");
     }
 
     @Test
-    @DisplayName("NV-4.2 a live gh200: --sha256 and --out give the bytes a client wrote into BAR4; a range past the region is refused")
+    @DisplayName(
+            "NV-4.2 a live gh200: --sha256 and --out give the bytes a client wrote into BAR4; a range past the region is refused")
     void liveReadBack() throws Exception {
         Path socket = dir.resolve("gpu0.sock");
         byte[] data = new byte[3 * 4096 + 100];
@@ -61,50 +62,112 @@ class PeekCommandTest {
             try (VfioUserClient client = VfioUserClient.connect(socket)) {
                 client.write(4, 0x10000, data);
             }
-            String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-            CliProcess.Result r = CliProcess.run(dir, Map.of(), "peek", "--socket", socket.toString(), "--region", "4",
-                    "--offset", "0x10000", "--count", String.valueOf(data.length), "--sha256");
+            String sha = HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+            CliProcess.Result r = CliProcess.run(
+                    dir,
+                    Map.of(),
+                    "peek",
+                    "--socket",
+                    socket.toString(),
+                    "--region",
+                    "4",
+                    "--offset",
+                    "0x10000",
+                    "--count",
+                    String.valueOf(data.length),
+                    "--sha256");
             assertThat(r.exitCode()).as(r.toString()).isZero();
             assertThat(r.out().strip()).isEqualTo(sha);
 
             Path out = dir.resolve("bytes");
-            r = CliProcess.run(dir, Map.of(), "peek", "--socket", socket.toString(), "--region", "4",
-                    "--offset", "65536", "--count", "0x" + Integer.toHexString(data.length), "--out", out.toString());
+            r = CliProcess.run(
+                    dir,
+                    Map.of(),
+                    "peek",
+                    "--socket",
+                    socket.toString(),
+                    "--region",
+                    "4",
+                    "--offset",
+                    "65536",
+                    "--count",
+                    "0x" + Integer.toHexString(data.length),
+                    "--out",
+                    out.toString());
             assertThat(r.exitCode()).as(r.toString()).isZero();
             assertThat(Files.readAllBytes(out)).isEqualTo(data);
 
-            r = CliProcess.run(dir, Map.of(), "peek", "--socket", socket.toString(), "--region", "4",
-                    "--offset", "2G", "--count", "16");
+            r = CliProcess.run(
+                    dir,
+                    Map.of(),
+                    "peek",
+                    "--socket",
+                    socket.toString(),
+                    "--region",
+                    "4",
+                    "--offset",
+                    "2G",
+                    "--count",
+                    "16");
             assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
             assertThat(r.err()).contains("past the end of region 4");
         }
     }
 
     @Test
-    @DisplayName("peek --region 9 to 99 on a device with fewer regions, --sha256 with --out: one sentence, exit 2, FILE untouched")
+    @DisplayName(
+            "peek --region 9 to 99 on a device with fewer regions, --sha256 with --out: one sentence, exit 2, FILE untouched")
     void regionsPastTheDeviceAndShaWithOut() throws Exception {
         Path socket = dir.resolve("s.sock");
         Path keep = Files.writeString(dir.resolve("keep"), "existing content");
-        try (ServeProcess serve = new ServeProcess(dir, Map.of(), "--socket", socket.toString(), "--profile", "sample")) {
+        try (ServeProcess serve =
+                new ServeProcess(dir, Map.of(), "--socket", socket.toString(), "--profile", "sample")) {
             serve.awaitReady();
             for (String region : new String[] {"9", "42", "99"}) {
-                CliProcess.Result r = CliProcess.run(dir, Map.of(), "peek", "--socket", socket.toString(), "--region", region);
+                CliProcess.Result r =
+                        CliProcess.run(dir, Map.of(), "peek", "--socket", socket.toString(), "--region", region);
                 assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
-                assertThat(r.err()).as(r.toString()).startsWith("jvfio peek: --region " + region + ": this device has regions 0 to ")
-                        .doesNotContain("Exception").doesNotContain("internal error");
+                assertThat(r.err())
+                        .as(r.toString())
+                        .startsWith("jvfio peek: --region " + region + ": this device has regions 0 to ")
+                        .doesNotContain("Exception")
+                        .doesNotContain("internal error");
             }
-            CliProcess.Result r = CliProcess.run(dir, Map.of(), "peek", "--socket", socket.toString(), "--region", "0",
-                    "--sha256", "--out", keep.toString());
+            CliProcess.Result r = CliProcess.run(
+                    dir,
+                    Map.of(),
+                    "peek",
+                    "--socket",
+                    socket.toString(),
+                    "--region",
+                    "0",
+                    "--sha256",
+                    "--out",
+                    keep.toString());
             assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
             assertThat(r.err()).contains("--sha256 and --out exclude each other");
             assertThat(Files.readString(keep)).isEqualTo("existing content");
-            r = CliProcess.run(dir, Map.of(), "peek", "--socket", socket.toString(), "--region", "7", "--count", "16",
-                    "--out", keep.toString());
+            r = CliProcess.run(
+                    dir,
+                    Map.of(),
+                    "peek",
+                    "--socket",
+                    socket.toString(),
+                    "--region",
+                    "7",
+                    "--count",
+                    "16",
+                    "--out",
+                    keep.toString());
             assertThat(r.exitCode()).as(r.toString()).isZero();
             assertThat(Files.size(keep)).isEqualTo(16);
             try (var files = Files.list(dir)) {
-                assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".tmp")).toList())
-                        .as("no temporary file left").isEmpty();
+                assertThat(files.map(f -> f.getFileName().toString())
+                                .filter(n -> n.endsWith(".tmp"))
+                                .toList())
+                        .as("no temporary file left")
+                        .isEmpty();
             }
         }
     }

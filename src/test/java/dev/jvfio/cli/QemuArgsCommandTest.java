@@ -1,12 +1,12 @@
 package dev.jvfio.cli;
 
-import dev.jvfio.qemu.GpuWindow;
-import dev.jvfio.qemu.VmLayout;
-import dev.jvfio.units.ByteSize;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jvfio.qemu.GpuWindow;
+import dev.jvfio.qemu.VmLayout;
+import dev.jvfio.units.ByteSize;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -15,9 +15,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -35,9 +38,18 @@ class QemuArgsCommandTest {
 
     /* hw/vfio-user/pci.c: vfio_user_pci_properties ("x-pci-vendor-id", ..., "x-send-queued",
      * "x-msg-timeout", "x-no-posted-writes") and the class property "socket" (a QAPI SocketAddress). */
-    static final Set<String> VFIO_USER_PCI = union(QDEV_COMMON, Set.of("socket", "x-pci-vendor-id",
-            "x-pci-device-id", "x-pci-sub-vendor-id", "x-pci-sub-device-id", "x-pci-class-code", "x-send-queued",
-            "x-msg-timeout", "x-no-posted-writes"));
+    static final Set<String> VFIO_USER_PCI = union(
+            QDEV_COMMON,
+            Set.of(
+                    "socket",
+                    "x-pci-vendor-id",
+                    "x-pci-device-id",
+                    "x-pci-sub-vendor-id",
+                    "x-pci-sub-device-id",
+                    "x-pci-class-code",
+                    "x-send-queued",
+                    "x-msg-timeout",
+                    "x-no-posted-writes"));
 
     /* qapi/sockets.json: SocketAddress is a union on "type"; its "unix" branch UnixSocketAddress has "path". */
     static final Set<String> SOCKET_ADDRESS_UNIX = Set.of("type", "path", "abstract", "tight");
@@ -45,8 +57,18 @@ class QemuArgsCommandTest {
     /* hw/pci-bridge/gen_pcie_root_port.c gen_rp_props ("bus-reserve", "io-reserve", "mem-reserve",
      * "pref32-reserve", "pref64-reserve", "x-speed", "x-width") and hw/pci/pcie_port.c
      * (pcie_port_props "port", pcie_slot_props "chassis", "slot", "hotplug"). */
-    static final Set<String> PCIE_ROOT_PORT = union(QDEV_COMMON, Set.of("bus-reserve", "io-reserve", "mem-reserve",
-            "pref32-reserve", "pref64-reserve", "port", "chassis", "slot", "hotplug"));
+    static final Set<String> PCIE_ROOT_PORT = union(
+            QDEV_COMMON,
+            Set.of(
+                    "bus-reserve",
+                    "io-reserve",
+                    "mem-reserve",
+                    "pref32-reserve",
+                    "pref64-reserve",
+                    "port",
+                    "chassis",
+                    "slot",
+                    "hotplug"));
 
     /* hw/pci-bridge/pci_expander_bridge.c pxb_dev_properties: "bus_nr" (uint8, 0 is illegal),
      * "numa_node" (uint16, must be an existing node), "bypass_iommu"; pxb-pcie inherits them from pxb. */
@@ -54,13 +76,25 @@ class QemuArgsCommandTest {
 
     /* qapi/machine.json SMPConfiguration: "cpus", "drawers", "books", "sockets", "dies", "clusters",
      * "modules", "cores", "threads", "maxcpus" (-smp's implied first key is "cpus"). */
-    static final Set<String> SMP = Set.of("cpus", "drawers", "books", "sockets", "dies", "clusters", "modules", "cores",
-            "threads", "maxcpus");
+    static final Set<String> SMP =
+            Set.of("cpus", "drawers", "books", "sockets", "dies", "clusters", "modules", "cores", "threads", "maxcpus");
 
     /* backends/hostmem.c ("size", "share", "merge", "dump", "prealloc", "policy", "host-nodes", "reserve")
      * and backends/hostmem-memfd.c ("hugetlb", "hugetlbsize", "seal"); "id" names any -object. */
-    static final Set<String> MEMORY_BACKEND_MEMFD = Set.of("qom-type", "id", "size", "share", "merge", "dump",
-            "prealloc", "policy", "host-nodes", "reserve", "hugetlb", "hugetlbsize", "seal");
+    static final Set<String> MEMORY_BACKEND_MEMFD = Set.of(
+            "qom-type",
+            "id",
+            "size",
+            "share",
+            "merge",
+            "dump",
+            "prealloc",
+            "policy",
+            "host-nodes",
+            "reserve",
+            "hugetlb",
+            "hugetlbsize",
+            "seal");
 
     /* hw/acpi/pci.c (earlier hw/acpi/acpi_generic_initiator.c), type "acpi-generic-initiator":
      * object_class_property_add_str "pci-dev" and object_class_property_add "node". */
@@ -83,12 +117,17 @@ class QemuArgsCommandTest {
 
     record Parsed(List<Map.Entry<String, String>> options) {
         List<String> values(String option) {
-            return options.stream().filter(e -> e.getKey().equals(option)).map(Map.Entry::getValue).toList();
+            return options.stream()
+                    .filter(e -> e.getKey().equals(option))
+                    .map(Map.Entry::getValue)
+                    .toList();
         }
 
         List<Map<String, String>> objects(String qomType) {
-            return values("-object").stream().map(v -> keyval(v, "qom-type"))
-                    .filter(m -> qomType.equals(m.get("qom-type"))).toList();
+            return values("-object").stream()
+                    .map(v -> keyval(v, "qom-type"))
+                    .filter(m -> qomType.equals(m.get("qom-type")))
+                    .toList();
         }
 
         List<Map<String, String>> numaNodes() {
@@ -201,12 +240,16 @@ class QemuArgsCommandTest {
                         case "pcie-root-port" -> {
                             assertThat(fieldNames(dev)).isSubsetOf(PCIE_ROOT_PORT);
                             for (String number : List.of("chassis", "slot", "pref64-reserve")) {
-                                assertThat(dev.get(number).isIntegralNumber()).as("%s is a JSON number in %s", number, v).isTrue();
+                                assertThat(dev.get(number).isIntegralNumber())
+                                        .as("%s is a JSON number in %s", number, v)
+                                        .isTrue();
                             }
                         }
                         case "pxb-pcie" -> {
                             assertThat(fieldNames(dev)).isSubsetOf(PXB_PCIE);
-                            assertThat(dev.get("bus").asText()).as("pxb devices attach only to the root bus").isEqualTo("pcie.0");
+                            assertThat(dev.get("bus").asText())
+                                    .as("pxb devices attach only to the root bus")
+                                    .isEqualTo("pcie.0");
                             assertThat(dev.get("bus_nr").isIntegralNumber()).isTrue();
                             assertThat(dev.get("bus_nr").asInt()).isBetween(1, 255);
                             assertThat(dev.get("numa_node").isIntegralNumber()).isTrue();
@@ -230,7 +273,8 @@ class QemuArgsCommandTest {
     @ValueSource(ints = {1, 2, 4})
     @DisplayName("NV-8.2 NV-8.4 NV-8.5 VU-8.2 VU-8.3 qemu-args: QEMU names, NUMA numbering, root ports, windows")
     void nv_8_2_numbering_and_qemu_property_names(int gpus) throws Exception {
-        List<String> args = new ArrayList<>(List.of("qemu-args", "--gpus", Integer.toString(gpus), "--mem-size", "96G"));
+        List<String> args =
+                new ArrayList<>(List.of("qemu-args", "--gpus", Integer.toString(gpus), "--mem-size", "96G"));
         for (int g = 0; g < gpus; g++) {
             args.add("--socket");
             args.add("/tmp/jv sock's/gpu" + g + ".sock"); // a space and a quote: quoting must survive
@@ -253,7 +297,10 @@ class QemuArgsCommandTest {
         assertThat(ramTotal).isEqualTo(size(parsed.values("-m").getFirst()));
 
         // NV-8.2: nodes 0..(1 + 8 * gpus), each exactly once, no gaps (QEMU rejects sparse node ids)
-        List<Integer> nodeIds = parsed.numaNodes().stream().map(m -> Integer.parseInt(m.get("nodeid"))).sorted().toList();
+        List<Integer> nodeIds = parsed.numaNodes().stream()
+                .map(m -> Integer.parseInt(m.get("nodeid")))
+                .sorted()
+                .toList();
         List<Integer> expectedIds = new ArrayList<>();
         for (int n = 0; n < 2 + 8 * gpus; n++) expectedIds.add(n);
         assertThat(nodeIds).isEqualTo(expectedIds);
@@ -271,8 +318,11 @@ class QemuArgsCommandTest {
         assertThat(initiators).hasSize(8 * gpus);
         for (int g = 0; g < gpus; g++) {
             String devId = devices.get(g).get("id").asText();
-            List<Integer> owned = initiators.stream().filter(m -> devId.equals(m.get("pci-dev")))
-                    .map(m -> Integer.parseInt(m.get("node"))).sorted().toList();
+            List<Integer> owned = initiators.stream()
+                    .filter(m -> devId.equals(m.get("pci-dev")))
+                    .map(m -> Integer.parseInt(m.get("node")))
+                    .sorted()
+                    .toList();
             List<Integer> expected = new ArrayList<>();
             for (int k = 0; k < 8; k++) expected.add(2 + 8 * g + k);
             assertThat(owned).as("nodes of GPU %d", g).isEqualTo(expected);
@@ -338,9 +388,12 @@ class QemuArgsCommandTest {
         int threads = Integer.parseInt(smp.getOrDefault("threads", "1"));
         int maxCpus = Integer.parseInt(smp.getOrDefault("maxcpus", smp.get("cpus")));
         assertThat(sockets).isEqualTo(cpuNodes);
-        assertThat(sockets * cores * threads).as("sockets * cores * threads = maxcpus").isEqualTo(maxCpus);
+        assertThat(sockets * cores * threads)
+                .as("sockets * cores * threads = maxcpus")
+                .isEqualTo(maxCpus);
         assertThat(maxCpus).isGreaterThanOrEqualTo(cpus);
-        List<Map<String, String>> withCpus = parsed.numaNodes().stream().filter(m -> m.containsKey("cpus")).toList();
+        List<Map<String, String>> withCpus =
+                parsed.numaNodes().stream().filter(m -> m.containsKey("cpus")).toList();
         assertThat(withCpus).hasSize(cpuNodes);
         Set<Integer> socketsSeen = new TreeSet<>();
         Set<Integer> cpusSeen = new TreeSet<>();
@@ -355,13 +408,24 @@ class QemuArgsCommandTest {
             assertThat(node.get("memdev")).isNotNull();
         }
         assertThat(cpusSeen).hasSize(maxCpus);
-        long ramTotal = parsed.objects("memory-backend-memfd").stream().mapToLong(m -> size(m.get("size"))).sum();
+        long ramTotal = parsed.objects("memory-backend-memfd").stream()
+                .mapToLong(m -> size(m.get("size")))
+                .sum();
         assertThat(ramTotal).isEqualTo(size(parsed.values("-m").getFirst()));
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"flat 1", "flat 3", "flat 4", "flat 7", "grace 2 --gpus 2", "grace 3 --gpus 2",
-        "grace 8 --gpus 4", "grace 4 --gpus 3 --machine virt"})
+    @ValueSource(
+            strings = {
+                "flat 1",
+                "flat 3",
+                "flat 4",
+                "flat 7",
+                "grace 2 --gpus 2",
+                "grace 3 --gpus 2",
+                "grace 8 --gpus 4",
+                "grace 4 --gpus 3 --machine virt"
+            })
     @DisplayName("qemu-args gives each CPU+RAM NUMA node its own socket (no socket spans two nodes)")
     void eachCpuNodeIsItsOwnSocket(String args) {
         String[] a = args.split(" ");
@@ -375,11 +439,22 @@ class QemuArgsCommandTest {
     }
 
     @ParameterizedTest(name = "{0} GPU(s) on {1}")
-    @org.junit.jupiter.params.provider.CsvSource({"1, q35", "2, q35", "4, q35", "2, virt", "14, q35"})
-    @DisplayName("NV-8.2 NV-8.5 qemu-args --topology grace: a CPU+RAM node per GPU, each GPU's root port on a pxb-pcie of its node")
+    @CsvSource({"1, q35", "2, q35", "4, q35", "2, virt", "14, q35"})
+    @DisplayName(
+            "NV-8.2 NV-8.5 qemu-args --topology grace: a CPU+RAM node per GPU, each GPU's root port on a pxb-pcie of its node")
     void graceTopology(int gpus, String machine) throws Exception {
-        CliProcess.Result r = CliProcess.run("qemu-args", "--topology", "grace", "--gpus", Integer.toString(gpus),
-                "--machine", machine, "--cpus", Integer.toString(2 * gpus), "--ram", "32G");
+        CliProcess.Result r = CliProcess.run(
+                "qemu-args",
+                "--topology",
+                "grace",
+                "--gpus",
+                Integer.toString(gpus),
+                "--machine",
+                machine,
+                "--cpus",
+                Integer.toString(2 * gpus),
+                "--ram",
+                "32G");
         assertThat(r.exitCode()).as(r.toString()).isZero();
         Parsed parsed = parse(r.out());
         List<JsonNode> devices = checkNames(parsed);
@@ -387,7 +462,9 @@ class QemuArgsCommandTest {
         checkCpuNodes(parsed, gpus);
 
         // nodes 0..gpus-1 CPU+RAM, then 8 memory-less nodes per GPU: gpus + 8g .. gpus + 8g + 7
-        List<Integer> nodeIds = parsed.numaNodes().stream().map(m -> Integer.parseInt(m.get("nodeid"))).toList();
+        List<Integer> nodeIds = parsed.numaNodes().stream()
+                .map(m -> Integer.parseInt(m.get("nodeid")))
+                .toList();
         List<Integer> expectedIds = new ArrayList<>();
         for (int n = 0; n < gpus + 8 * gpus; n++) expectedIds.add(n);
         assertThat(nodeIds).isEqualTo(expectedIds);
@@ -397,8 +474,11 @@ class QemuArgsCommandTest {
         List<Map<String, String>> initiators = parsed.objects("acpi-generic-initiator");
         for (int g = 0; g < gpus; g++) {
             String devId = devices.get(g).get("id").asText();
-            List<Integer> owned = initiators.stream().filter(m -> devId.equals(m.get("pci-dev")))
-                    .map(m -> Integer.parseInt(m.get("node"))).sorted().toList();
+            List<Integer> owned = initiators.stream()
+                    .filter(m -> devId.equals(m.get("pci-dev")))
+                    .map(m -> Integer.parseInt(m.get("node")))
+                    .sorted()
+                    .toList();
             List<Integer> expected = new ArrayList<>();
             for (int k = 0; k < 8; k++) expected.add(gpus + 8 * g + k);
             assertThat(owned).as("nodes of GPU %d", g).isEqualTo(expected);
@@ -421,15 +501,20 @@ class QemuArgsCommandTest {
             assertThat(pxb).as("pxb-pcie of GPU %d", g).isNotNull();
             assertThat(pxb.get("numa_node").asInt()).isEqualTo(g);
             // hotplug-capable, or UEFI ignores pref64-reserve and the BARs do not fit behind the pxb
-            assertThat(port.has("hotplug")).as("root port %d keeps QEMU's default hotplug=on", g).isFalse();
+            assertThat(port.has("hotplug"))
+                    .as("root port %d keeps QEMU's default hotplug=on", g)
+                    .isFalse();
             busNumbers.add(pxb.get("bus_nr").asInt());
         }
         // bus_nr: unique, each pxb keeps its own bus and its root port's secondary bus, all below 256
         List<Integer> sorted = busNumbers.stream().sorted().toList();
-        for (int i = 1; i < sorted.size(); i++) assertThat(sorted.get(i) - sorted.get(i - 1)).isGreaterThanOrEqualTo(2);
+        for (int i = 1; i < sorted.size(); i++)
+            assertThat(sorted.get(i) - sorted.get(i - 1)).isGreaterThanOrEqualTo(2);
         assertThat(sorted.getLast() + 1).isLessThanOrEqualTo(255);
         // the pxbs come before the devices that use their buses (QEMU creates JSON devices in order)
-        List<String> order = parsed.values("-device").stream().map(v -> json(v).get("id").asText()).toList();
+        List<String> order = parsed.values("-device").stream()
+                .map(v -> json(v).get("id").asText())
+                .toList();
         for (int g = 0; g < gpus; g++) {
             assertThat(order.indexOf(VmLayout.bridgeId(g))).isLessThan(order.indexOf(VmLayout.portId(g)));
             assertThat(order.indexOf(VmLayout.portId(g))).isLessThan(order.indexOf(VmLayout.deviceId(g)));
@@ -437,8 +522,9 @@ class QemuArgsCommandTest {
     }
 
     @ParameterizedTest(name = "{0} GPU(s), {1} spare port(s), {2}")
-    @org.junit.jupiter.params.provider.CsvSource({"1, 1, flat", "2, 3, flat", "2, 2, grace", "1, 16, flat"})
-    @DisplayName("VU-9.4 qemu-args --spare-ports N: N empty hot-pluggable root ports on pcie.0, a GPU window each, in the 64-bit hole and the address width")
+    @CsvSource({"1, 1, flat", "2, 3, flat", "2, 2, grace", "1, 16, flat"})
+    @DisplayName(
+            "VU-9.4 qemu-args --spare-ports N: N empty hot-pluggable root ports on pcie.0, a GPU window each, in the 64-bit hole and the address width")
     void vu_9_4_sparePorts(int gpus, int spares, String topology) throws Exception {
         String[] base = {"qemu-args", "--gpus", Integer.toString(gpus), "--mem-size", "96G", "--topology", topology};
         CliProcess.Result without = CliProcess.run(base);
@@ -454,9 +540,13 @@ class QemuArgsCommandTest {
         assertThat(ports).hasSize(gpus + spares);
         Set<String> used = new TreeSet<>();
         devices.forEach(d -> used.add(d.get("bus").asText()));
-        List<JsonNode> spare = ports.stream().filter(p -> !used.contains(p.get("id").asText())).toList();
-        assertThat(spare).extracting(p -> p.get("id").asText())
-                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, spares).mapToObj(i -> "spare" + i + "-port").toList());
+        List<JsonNode> spare =
+                ports.stream().filter(p -> !used.contains(p.get("id").asText())).toList();
+        assertThat(spare)
+                .extracting(p -> p.get("id").asText())
+                .containsExactlyElementsOf(IntStream.range(0, spares)
+                        .mapToObj(i -> "spare" + i + "-port")
+                        .toList());
         long perGpu = GpuWindow.perGpu(96 * ByteSize.GIB);
         for (JsonNode p : spare) {
             // pcie.0 refuses hot-plugging (VU-9.4): the spare ports sit on it, the GPU goes into them
@@ -472,25 +562,29 @@ class QemuArgsCommandTest {
 
         // the 64-bit hole holds every window, spare ones included, and the address width grows with it
         long hole = size(parsed.values("-global").getFirst().split("=")[1]);
-        long holeWithout = size(parse(without.out()).values("-global").getFirst().split("=")[1]);
+        long holeWithout =
+                size(parse(without.out()).values("-global").getFirst().split("=")[1]);
         assertThat(hole).isEqualTo(holeWithout + spares * perGpu).isGreaterThanOrEqualTo((gpus + spares) * perGpu);
         String bits = "phys-bits=" + GpuWindow.q35PhysBits(16 * ByteSize.GIB, gpus + spares, 96 * ByteSize.GIB);
         assertThat(r.err()).contains(bits).contains("device_add").contains("spare0-port");
     }
 
     @Test
-    @DisplayName("VU-9.4 qemu-args --libvirt --spare-ports: the spare ports go into <qemu:commandline>, counted in the hole and maxphysaddr")
+    @DisplayName(
+            "VU-9.4 qemu-args --libvirt --spare-ports: the spare ports go into <qemu:commandline>, counted in the hole and maxphysaddr")
     void sparePortsLibvirt() throws Exception {
-        CliProcess.Result r = CliProcess.run("qemu-args", "--libvirt", "--spare-ports", "2", "--mem-size", "4G",
-                "--socket", "/run/jvfio/gpu0.sock");
+        CliProcess.Result r = CliProcess.run(
+                "qemu-args", "--libvirt", "--spare-ports", "2", "--mem-size", "4G", "--socket", "/run/jvfio/gpu0.sock");
         assertThat(r.exitCode()).as(r.toString()).isZero();
         Parsed parsed = LibvirtDomainTest.commandline(LibvirtDomainTest.parseXml(r.out()));
         checkNames(parsed);
-        assertThat(parsed.devices("pcie-root-port")).extracting(p -> p.get("id").asText())
+        assertThat(parsed.devices("pcie-root-port"))
+                .extracting(p -> p.get("id").asText())
                 .containsExactly("gpu0-port", "spare0-port", "spare1-port");
         long perGpu = GpuWindow.perGpu(4 * ByteSize.GIB);
-        assertThat(parsed.values("-global")).containsExactly("q35-pcihost.pci-hole64-size="
-                + new ByteSize(GpuWindow.q35Hole64(3, 4 * ByteSize.GIB)).qemu());
+        assertThat(parsed.values("-global"))
+                .containsExactly(
+                        "q35-pcihost.pci-hole64-size=" + new ByteSize(GpuWindow.q35Hole64(3, 4 * ByteSize.GIB)).qemu());
         assertThat(perGpu).isEqualTo(GpuWindow.MINIMUM);
         assertThat(r.out()).contains("bits='" + GpuWindow.q35PhysBits(16 * ByteSize.GIB, 3, 4 * ByteSize.GIB) + "'");
     }
@@ -504,7 +598,8 @@ class QemuArgsCommandTest {
     }
 
     @Test
-    @DisplayName("qemu-args --qmp PATH adds a QMP socket as the last option (serve --qmp asks QEMU there to unplug); not with --libvirt")
+    @DisplayName(
+            "qemu-args --qmp PATH adds a QMP socket as the last option (serve --qmp asks QEMU there to unplug); not with --libvirt")
     void qmpSocket() {
         CliProcess.Result r = CliProcess.run("qemu-args", "--qmp", "/run/vm1/qmp.sock");
         assertThat(r.exitCode()).isZero();
@@ -517,12 +612,14 @@ class QemuArgsCommandTest {
     }
 
     @Test
-    @DisplayName("qemu-args names the TCG options on stderr: -cpu max,phys-bits (q35), -cpu max,pauth-impdef=on and UEFI (virt)")
+    @DisplayName(
+            "qemu-args names the TCG options on stderr: -cpu max,phys-bits (q35), -cpu max,pauth-impdef=on and UEFI (virt)")
     void tcgHints() {
         CliProcess.Result q35 = CliProcess.run("qemu-args");
         assertThat(q35.err()).contains("-accel kvm -cpu host").containsPattern("-accel tcg -cpu max,phys-bits=\\d+");
         CliProcess.Result virt = CliProcess.run("qemu-args", "--machine", "virt");
-        assertThat(virt.err()).contains("-accel kvm -cpu host")
+        assertThat(virt.err())
+                .contains("-accel kvm -cpu host")
                 .contains("-accel tcg -cpu max,pauth-impdef=on -bios /usr/share/qemu-efi-aarch64/QEMU_EFI.fd");
     }
 
@@ -543,25 +640,49 @@ class QemuArgsCommandTest {
 
     @Test
     @DisplayName("qemu-args defaults to the sockets serve uses ($XDG_RUNTIME_DIR/jvfio/gpuN.sock)")
-    void defaultSocketsFollowServe(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        CliProcess.Result r = CliProcess.run(dir, Map.of("XDG_RUNTIME_DIR", dir.toString()), "qemu-args", "--gpus", "2");
+    void defaultSocketsFollowServe(@TempDir Path dir) throws Exception {
+        CliProcess.Result r =
+                CliProcess.run(dir, Map.of("XDG_RUNTIME_DIR", dir.toString()), "qemu-args", "--gpus", "2");
         assertThat(r.exitCode()).as(r.toString()).isZero();
         List<JsonNode> devices = checkNames(parse(r.out()));
-        assertThat(devices).extracting(d -> d.get("socket").get("path").asText())
-                .containsExactly(dir.resolve("jvfio/gpu0.sock").toString(), dir.resolve("jvfio/gpu1.sock").toString());
+        assertThat(devices)
+                .extracting(d -> d.get("socket").get("path").asText())
+                .containsExactly(
+                        dir.resolve("jvfio/gpu0.sock").toString(),
+                        dir.resolve("jvfio/gpu1.sock").toString());
 
         CliProcess.Result noXdg = CliProcess.run(dir, Map.of(), "qemu-args");
         assertThat(noXdg.exitCode()).as(noXdg.toString()).isZero();
-        assertThat(checkNames(parse(noXdg.out()))).extracting(d -> d.get("socket").get("path").asText())
+        assertThat(checkNames(parse(noXdg.out())))
+                .extracting(d -> d.get("socket").get("path").asText())
                 .containsExactly(dir.toRealPath().resolve("run/gpu0.sock").toString());
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"--gpus 0", "--gpus 2 --socket /tmp/a.sock", "--machine pc", "--mem-size lots",
-        "--ram 3M", "--gpus 16", "--frobnicate", "--mem-size 100", "--profile gb200 --mem-size 256M",
-        "--mem-size 2097156K", "--cpus 0", "--cpus 4097", "--machine virt --cpus 513", "--ram 3000T",
-        "--ram 2048T --gpus 15 --mem-size 64T", "--profile sample --mem-size 2G", "--profile sample", "--spare-ports -1",
-        "--spare-ports 17", "--spare-ports many", "--ram 2048T --mem-size 64T --spare-ports 16"})
+    @ValueSource(
+            strings = {
+                "--gpus 0",
+                "--gpus 2 --socket /tmp/a.sock",
+                "--machine pc",
+                "--mem-size lots",
+                "--ram 3M",
+                "--gpus 16",
+                "--frobnicate",
+                "--mem-size 100",
+                "--profile gb200 --mem-size 256M",
+                "--mem-size 2097156K",
+                "--cpus 0",
+                "--cpus 4097",
+                "--machine virt --cpus 513",
+                "--ram 3000T",
+                "--ram 2048T --gpus 15 --mem-size 64T",
+                "--profile sample --mem-size 2G",
+                "--profile sample",
+                "--spare-ports -1",
+                "--spare-ports 17",
+                "--spare-ports many",
+                "--ram 2048T --mem-size 64T --spare-ports 16"
+            })
     @DisplayName("qemu-args rejects bad arguments with a clear message and exit code 2")
     void badArgumentsExitTwo(String args) {
         List<String> argv = new ArrayList<>(List.of("qemu-args"));

@@ -16,8 +16,18 @@ import picocli.CommandLine;
 /** The qemu-args command serve's ready line suggests is one qemu-args takes, for any number and kind of devices. */
 class QemuArgsHintTest {
     static List<DeviceSpec> devices(int n, String profile) {
-        return IntStream.range(0, n).mapToObj(i -> new DeviceSpec("gpu" + i, profile, Path.of("/run/jvfio/gpu" + i + ".sock"),
-                null, "ignore", "bar", Duration.ZERO, null, null)).toList();
+        return IntStream.range(0, n)
+                .mapToObj(i -> new DeviceSpec(
+                        "gpu" + i,
+                        profile,
+                        Path.of("/run/jvfio/gpu" + i + ".sock"),
+                        null,
+                        "ignore",
+                        "bar",
+                        Duration.ZERO,
+                        null,
+                        null))
+                .toList();
     }
 
     /** Runs the suggested command in process; its exit code. */
@@ -37,25 +47,36 @@ class QemuArgsHintTest {
     @DisplayName("one GPU: the qemu-args command with its socket and memory size, which qemu-args takes")
     void oneGpu() {
         String hint = QemuArgsHint.of(devices(1, "gh200"));
-        assertThat(hint).isEqualTo("for all the QEMU options run 'jvfio qemu-args --socket /run/jvfio/gpu0.sock --mem-size 96G'");
+        assertThat(hint)
+                .isEqualTo(
+                        "for all the QEMU options run 'jvfio qemu-args --socket /run/jvfio/gpu0.sock --mem-size 96G'");
         assertThat(runSuggested(hint)).isZero();
     }
 
     @Test
-    @DisplayName("20 GPUs: the command for a VM with the first 15 (QEMU's NUMA node limit), which qemu-args takes, and why")
+    @DisplayName(
+            "20 GPUs: the command for a VM with the first 15 (QEMU's NUMA node limit), which qemu-args takes, and why")
     void moreGpusThanOneVmTakes() {
         String hint = QemuArgsHint.of(devices(20, "gb200"));
-        assertThat(hint).contains("a VM with the first 15 GPUs").contains("--socket /run/jvfio/gpu14.sock")
-                .doesNotContain("gpu15.sock").contains("--profile gb200").contains("(QEMU takes at most 15 GPUs per VM");
+        assertThat(hint)
+                .contains("a VM with the first 15 GPUs")
+                .contains("--socket /run/jvfio/gpu14.sock")
+                .doesNotContain("gpu15.sock")
+                .contains("--profile gb200")
+                .contains("(QEMU takes at most 15 GPUs per VM");
         assertThat(runSuggested(hint)).isZero();
         assertThat(runSuggested(QemuArgsHint.of(devices(16, "gh200")))).isZero();
     }
 
     @Test
-    @DisplayName("the sample device: no qemu-args (it lays out GPUs and their NUMA nodes), its -device option and shared RAM")
+    @DisplayName(
+            "the sample device: no qemu-args (it lays out GPUs and their NUMA nodes), its -device option and shared RAM")
     void sampleDevice() {
         String hint = QemuArgsHint.of(devices(2, "sample"));
-        assertThat(hint).doesNotContain("qemu-args").doesNotContain("NUMA").contains("-device option above")
+        assertThat(hint)
+                .doesNotContain("qemu-args")
+                .doesNotContain("NUMA")
+                .contains("-device option above")
                 .contains("share=on");
     }
 }

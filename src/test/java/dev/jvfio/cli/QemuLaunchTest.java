@@ -70,18 +70,37 @@ class QemuLaunchTest {
         String objects = run(List.of(qemu.toString(), "-object", "help"), "");
         boolean hasGenericInitiator = objects.contains("acpi-generic-initiator");
 
-        CliProcess.Result r = CliProcess.run("qemu-args", "--gpus", Integer.toString(gpus), "--ram", "2G",
-                "--topology", topology, "--machine", machine);
+        CliProcess.Result r = CliProcess.run(
+                "qemu-args",
+                "--gpus",
+                Integer.toString(gpus),
+                "--ram",
+                "2G",
+                "--topology",
+                topology,
+                "--machine",
+                machine);
         assertThat(r.exitCode()).as(r.toString()).isZero();
         String cpu = "max"; // arm: QEMU 11 warns when one socket's CPUs span two nodes (virt prefers cores)
         if (!virt) {
-            Matcher bits = Pattern.compile("needs (\\d+) guest physical address bits").matcher(r.err());
+            Matcher bits =
+                    Pattern.compile("needs (\\d+) guest physical address bits").matcher(r.err());
             assertThat(bits.find()).as(r.err()).isTrue();
             cpu = "qemu64,phys-bits=" + bits.group(1);
         }
 
-        List<String> cmd = new ArrayList<>(List.of(qemu.toString(), "-accel", "tcg",
-                "-cpu", cpu, "-nodefaults", "-display", "none", "-S", "-monitor", "stdio"));
+        List<String> cmd = new ArrayList<>(List.of(
+                qemu.toString(),
+                "-accel",
+                "tcg",
+                "-cpu",
+                cpu,
+                "-nodefaults",
+                "-display",
+                "none",
+                "-S",
+                "-monitor",
+                "stdio"));
         List<String> words = ShellTokens.split(r.out());
         for (int i = 0; i < words.size(); i += 2) {
             String opt = words.get(i), val = words.get(i + 1);
@@ -104,6 +123,7 @@ class QemuLaunchTest {
         assertThat(out).contains((cpuNodes + 8 * gpus) + " nodes");
         assertThat(out).containsPattern("node 0 cpus: 0 1\\s").containsPattern("node 1 cpus: 2 3\\s");
         assertThat(out).contains("node " + (cpuNodes - 1 + 8 * gpus) + " size: 0 MB");
-        assertThat(out).doesNotContain("warning"); // e.g. "CPU-0 and CPU-1 in socket-0 ... associated with node-0 and node-1"
+        assertThat(out)
+                .doesNotContain("warning"); // e.g. "CPU-0 and CPU-1 in socket-0 ... associated with node-0 and node-1"
     }
 }

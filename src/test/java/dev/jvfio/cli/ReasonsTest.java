@@ -17,7 +17,8 @@ class ReasonsTest {
     void reasonsNotPaths() {
         assertThat(Reasons.of(new AccessDeniedException("/run/x.sock"))).isEqualTo("permission denied");
         assertThat(Reasons.of(new NoSuchFileException("/run/x.sock"))).isEqualTo("no such file or directory");
-        assertThat(Reasons.of(new FileSystemException("/sys/x", null, "Read-only file system"))).isEqualTo("read-only file system");
+        assertThat(Reasons.of(new FileSystemException("/sys/x", null, "Read-only file system")))
+                .isEqualTo("read-only file system");
         assertThat(Reasons.of(new MalformedInputException(1))).isEqualTo("it is not UTF-8 text");
         assertThat(Reasons.of(new IOException("another server is listening on /run/x.sock")))
                 .isEqualTo("another server is listening on /run/x.sock");

@@ -28,7 +28,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -53,10 +52,21 @@ class ServeKillTest {
     /** Far above the 2 s that serve promises; only a hang fails. */
     static final long EXIT_LIMIT_MS = 10_000;
 
-    enum Stage { CREATING_200, CREATING_FILES, PREFAULT, IDLE, RESETS, DMA, SHUTDOWN }
+    enum Stage {
+        CREATING_200,
+        CREATING_FILES,
+        PREFAULT,
+        IDLE,
+        RESETS,
+        DMA,
+        SHUTDOWN
+    }
 
     enum Sig {
-        TERM(15), INT(2), HUP(1), KILL(9);
+        TERM(15),
+        INT(2),
+        HUP(1),
+        KILL(9);
 
         final int number;
 
@@ -72,7 +82,8 @@ class ServeKillTest {
     record Outcome(Stage stage, Sig sig, long exitMillis) {}
 
     @Test
-    @DisplayName("serve signalled at random moments (start-up, pre-fault, idle, resets, DMA, shutdown): exit status of the signal, no socket left, backing files intact")
+    @DisplayName(
+            "serve signalled at random moments (start-up, pre-fault, idle, resets, DMA, shutdown): exit status of the signal, no socket left, backing files intact")
     void serveSignalledAtRandomMomentsLeavesNothingBehind() throws Exception {
         long seed = Seeds.of(0x5EED_C0DEL);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BUDGET_SECONDS);
@@ -93,11 +104,21 @@ class ServeKillTest {
             lanes.shutdownNow();
         }
         long max = outcomes.stream().mapToLong(Outcome::exitMillis).max().orElse(0);
-        long[] sorted = outcomes.stream().mapToLong(Outcome::exitMillis).sorted().toArray();
-        System.out.printf("serve kill test: %d runs (seed %d); exit after the signal: median %d ms, max %d ms; by stage %s%n",
-                outcomes.size(), seed, sorted.length == 0 ? 0 : sorted[sorted.length / 2], max,
-                Arrays.stream(Stage.values()).map(s -> s + "=" + outcomes.stream().filter(o -> o.stage() == s).count()).toList());
-        assertThat(outcomes.size()).as("runs that fit in %d s (seed %d)", BUDGET_SECONDS, seed).isGreaterThanOrEqualTo(MIN_RUNS);
+        long[] sorted =
+                outcomes.stream().mapToLong(Outcome::exitMillis).sorted().toArray();
+        System.out.printf(
+                "serve kill test: %d runs (seed %d); exit after the signal: median %d ms, max %d ms; by stage %s%n",
+                outcomes.size(),
+                seed,
+                sorted.length == 0 ? 0 : sorted[sorted.length / 2],
+                max,
+                Arrays.stream(Stage.values())
+                        .map(s -> s + "="
+                                + outcomes.stream().filter(o -> o.stage() == s).count())
+                        .toList());
+        assertThat(outcomes.size())
+                .as("runs that fit in %d s (seed %d)", BUDGET_SECONDS, seed)
+                .isGreaterThanOrEqualTo(MIN_RUNS);
     }
 
     /** One directory, one socket set and one set of backing files, used by one serve at a time. */
@@ -132,7 +153,9 @@ class ServeKillTest {
                     Stage stage = Stage.values()[r.nextInt(Stage.values().length)];
                     int s = r.nextInt(100);
                     Sig sig = s < 45 ? Sig.TERM : s < 70 ? Sig.INT : s < 85 ? Sig.HUP : Sig.KILL;
-                    outcomes.add(once(stage, stage == Stage.SHUTDOWN && sig == Sig.KILL ? Sig.TERM : sig,
+                    outcomes.add(once(
+                            stage,
+                            stage == Stage.SHUTDOWN && sig == Sig.KILL ? Sig.TERM : sig,
                             label + " run " + runs.get()));
                 }
             } finally {
@@ -155,16 +178,19 @@ class ServeKillTest {
             long signalled;
             Thread client = null;
             String context = where + ": " + stage + " " + sig;
-            try (ServeProcess serve = new ServeProcess(dir, Map.of("XDG_RUNTIME_DIR", dir.toString()),
-                    args.toArray(String[]::new))) {
+            try (ServeProcess serve =
+                    new ServeProcess(dir, Map.of("XDG_RUNTIME_DIR", dir.toString()), args.toArray(String[]::new))) {
                 context += " (pid " + serve.process.pid() + ")";
                 switch (stage) {
                     case CREATING_200, CREATING_FILES, PREFAULT -> Thread.sleep(r.nextInt(1500));
                     default -> {
                         serve.awaitReady();
-                        if (stage == Stage.RESETS) client = Thread.ofPlatform().daemon().start(() -> resets(socket0));
-                        if (stage == Stage.DMA) client = Thread.ofPlatform().daemon().start(() -> copies(socket0));
-                        Thread.sleep(stage == Stage.IDLE || stage == Stage.SHUTDOWN ? r.nextInt(200) : 50 + r.nextInt(800));
+                        if (stage == Stage.RESETS)
+                            client = Thread.ofPlatform().daemon().start(() -> resets(socket0));
+                        if (stage == Stage.DMA)
+                            client = Thread.ofPlatform().daemon().start(() -> copies(socket0));
+                        Thread.sleep(
+                                stage == Stage.IDLE || stage == Stage.SHUTDOWN ? r.nextInt(200) : 50 + r.nextInt(800));
                     }
                 }
                 signalled = System.nanoTime();
@@ -177,10 +203,13 @@ class ServeKillTest {
                 }
                 boolean exited = serve.process.waitFor(EXIT_LIMIT_MS, TimeUnit.MILLISECONDS);
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
-                assertThat(exited).as(context + ": serve exited after the signal\n" + serve).isTrue();
+                assertThat(exited)
+                        .as(context + ": serve exited after the signal\n" + serve)
+                        .isTrue();
                 // two signals close together: the JVM exits with the status of the one it handled first
                 if (!diedInJvmInit(serve)) {
-                    assertThat(serve.process.exitValue()).as(context + ": exit status\n" + serve)
+                    assertThat(serve.process.exitValue())
+                            .as(context + ": exit status\n" + serve)
                             .isIn(sig.exitStatus(), second == null ? sig.exitStatus() : second.exitStatus());
                 }
                 assertThat(serve.err()).as(context).doesNotContain("Exception").doesNotContain("internal error");
@@ -197,20 +226,26 @@ class ServeKillTest {
                 TempDirs.delete(sockets); // SIGKILL leaves its sockets (stale: the next serve would replace them)
                 return;
             }
-            assertThat(sockets).as(context + ": the socket directory serve created, with its sockets").doesNotExist();
+            assertThat(sockets)
+                    .as(context + ": the socket directory serve created, with its sockets")
+                    .doesNotExist();
         }
 
         void checkFiles(String context) throws IOException {
             for (int i = 0; i < FILES; i++) {
                 Path f = files.get(i);
                 assertThat(Files.size(f)).as(context + ": size of " + f).isEqualTo(FILE_SIZE);
-                assertThat(BackingFile.inspect(f).exists()).as(context + ": nobody holds " + f).isTrue();
+                assertThat(BackingFile.inspect(f).exists())
+                        .as(context + ": nobody holds " + f)
+                        .isTrue();
                 byte[] tail = new byte[GUARDED];
                 try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "r")) {
                     raf.seek(FILE_SIZE - GUARDED);
                     raf.readFully(tail);
                 }
-                assertThat(Arrays.equals(tail, guarded.get(i))).as(context + ": bytes no client wrote in " + f).isTrue();
+                assertThat(Arrays.equals(tail, guarded.get(i)))
+                        .as(context + ": bytes no client wrote in " + f)
+                        .isTrue();
             }
         }
     }
@@ -221,7 +256,8 @@ class ServeKillTest {
      * nothing was created yet.
      */
     static boolean diedInJvmInit(ServeProcess serve) {
-        return serve.process.exitValue() == 1 && serve.out().contains("Error occurred during initialization of VM")
+        return serve.process.exitValue() == 1
+                && serve.out().contains("Error occurred during initialization of VM")
                 && !serve.err().contains("jvfio");
     }
 
@@ -259,7 +295,8 @@ class ServeKillTest {
         final long engine = 0x10_0000;
         ValueLayout.OfInt le32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         ValueLayout.OfLong le64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        try (VfioUserClient c = VfioUserClient.connect(socket); Fd mem = Memfd.create("kill-test-dma", size)) {
+        try (VfioUserClient c = VfioUserClient.connect(socket);
+                Fd mem = Memfd.create("kill-test-dma", size)) {
             c.write(Vfio.PCI_CONFIG_REGION_INDEX, 4, new byte[] {6}); // memory decode and Bus Master
             c.dmaMap(mem, 0, iova, size, true, true);
             for (int i = 0; ; i++) {
@@ -273,7 +310,8 @@ class ServeKillTest {
                 c.write(Vfio.PCI_BAR0_REGION_INDEX, engine + CopyEngine.SRC_LO, program);
                 c.write(Vfio.PCI_BAR0_REGION_INDEX, engine + CopyEngine.DOORBELL, new byte[] {1, 0, 0, 0});
                 while (MemorySegment.ofArray(c.read(Vfio.PCI_BAR0_REGION_INDEX, engine + CopyEngine.STATUS, 4))
-                        .get(le32, 0) == CopyEngine.STATUS_BUSY) {
+                                .get(le32, 0)
+                        == CopyEngine.STATUS_BUSY) {
                     Thread.onSpinWait();
                 }
             }

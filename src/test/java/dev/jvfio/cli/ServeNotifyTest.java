@@ -17,20 +17,28 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class ServeNotifyTest {
     @Test
-    @DisplayName("READY=1 once the socket listens (in RUNTIME_DIRECTORY), STATUS as clients come and go, STOPPING=1 on SIGTERM")
+    @DisplayName(
+            "READY=1 once the socket listens (in RUNTIME_DIRECTORY), STATUS as clients come and go, STOPPING=1 on SIGTERM")
     void notifiesTheServiceManager() throws Throwable {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "jvsn");
         String address = "@jvfio-serve-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         try (DatagramInbox inbox = new DatagramInbox(address)) {
-            Process p = CliProcess.builder(dir, Map.of("NOTIFY_SOCKET", address, "RUNTIME_DIRECTORY", dir.toString()),
-                    "serve", "--profile", "sample").start();
+            Process p = CliProcess.builder(
+                            dir,
+                            Map.of("NOTIFY_SOCKET", address, "RUNTIME_DIRECTORY", dir.toString()),
+                            "serve",
+                            "--profile",
+                            "sample")
+                    .start();
             p.getOutputStream().close();
             CompletableFuture<String> out = CliProcess.drain(p.getInputStream());
             CompletableFuture<String> err = CliProcess.drain(p.getErrorStream());
             try {
                 String ready = inbox.receive();
-                for (int i = 0; ready == null && i < 10 && p.isAlive(); i++) ready = inbox.receive(); // a slow JVM start
-                assertThat(ready).startsWith("READY=1\nSTATUS=serving 1 device, 0 clients attached\nMAINPID=" + p.pid());
+                for (int i = 0; ready == null && i < 10 && p.isAlive(); i++)
+                    ready = inbox.receive(); // a slow JVM start
+                assertThat(ready)
+                        .startsWith("READY=1\nSTATUS=serving 1 device, 0 clients attached\nMAINPID=" + p.pid());
                 Path socket = dir.resolve("gpu0.sock");
                 assertThat(ServeCommand.isSocket(socket)).isTrue();
                 try (VfioUserClient c = VfioUserClient.connect(socket)) {

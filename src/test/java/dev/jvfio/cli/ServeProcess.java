@@ -21,7 +21,9 @@ final class ServeProcess implements AutoCloseable {
         outFile = Files.createTempFile("jvfio-serve", ".out");
         errFile = Files.createTempFile("jvfio-serve", ".err");
         process = CliProcess.builder(workDir, env, argv)
-                .redirectOutput(outFile.toFile()).redirectError(errFile.toFile()).start();
+                .redirectOutput(outFile.toFile())
+                .redirectError(errFile.toFile())
+                .start();
         process.getOutputStream().close();
     }
 

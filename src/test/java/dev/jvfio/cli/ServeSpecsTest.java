@@ -3,6 +3,7 @@ package dev.jvfio.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvfio.units.ByteSize;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,9 @@ import picocli.CommandLine;
 class ServeSpecsTest {
     static List<DeviceSpec> specs(String... args) {
         ServeCommand serve = new ServeCommand();
-        new CommandLine(serve).registerConverter(java.nio.file.Path.class, new Converters.FilePath()).parseArgs(args);
+        new CommandLine(serve)
+                .registerConverter(Path.class, new Converters.FilePath())
+                .parseArgs(args);
         return serve.specs(Map.of("XDG_RUNTIME_DIR", "/run/user/1000"));
     }
 

@@ -30,11 +30,21 @@ class ServeStopTest {
     }
 
     @Test
-    @DisplayName("NV-7.1 SIGTERM while a client waits in the readiness wait after a reset (--ready-delay 60m): serve stops at once, not after the 30 s wait")
+    @DisplayName(
+            "NV-7.1 SIGTERM while a client waits in the readiness wait after a reset (--ready-delay 60m): serve stops at once, not after the 30 s wait")
     void nv_7_1_stopInterruptsAClientWaitingForReadiness() throws Exception {
         Path socket = dir.resolve("g.sock");
-        try (ServeProcess serve = new ServeProcess(dir, Map.of(), "--socket", socket.toString(), "--profile", "gb200",
-                "--mem-size", "1G", "--ready-delay", "60m")) {
+        try (ServeProcess serve = new ServeProcess(
+                dir,
+                Map.of(),
+                "--socket",
+                socket.toString(),
+                "--profile",
+                "gb200",
+                "--mem-size",
+                "1G",
+                "--ready-delay",
+                "60m")) {
             serve.awaitReady();
             VfioUserClient client = VfioUserClient.connect(socket);
             client.reset();
@@ -53,12 +63,14 @@ class ServeStopTest {
             serve.process.destroy(); // SIGTERM
             boolean exited = serve.process.waitFor(10, TimeUnit.SECONDS);
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertThat(exited).as("serve exited within 10 s of SIGTERM, far below the 30 s readiness wait\n" + serve)
+            assertThat(exited)
+                    .as("serve exited within 10 s of SIGTERM, far below the 30 s readiness wait\n" + serve)
                     .isTrue();
             System.out.printf("serve stopped %d ms after SIGTERM with a client in the readiness wait%n", ms);
             assertThat(serve.process.exitValue()).isEqualTo(143);
             assertThat(socket).doesNotExist();
-            assertThat(waiting.get(10, TimeUnit.SECONDS)).as("the waiting client got an error or EOF, not data")
+            assertThat(waiting.get(10, TimeUnit.SECONDS))
+                    .as("the waiting client got an error or EOF, not data")
                     .isInstanceOf(Exception.class);
             client.close();
         }

@@ -15,7 +15,8 @@ class SocketPolicyTest {
         assertThat(SocketPolicy.groupId("kvm", groups)).isEqualTo(994);
         assertThat(SocketPolicy.groupId("qemu", groups)).isEqualTo(107);
         assertThat(SocketPolicy.groupId("4321", groups)).isEqualTo(4321);
-        assertThatThrownBy(() -> SocketPolicy.groupId("kv", groups)).isInstanceOf(UsageError.class)
+        assertThatThrownBy(() -> SocketPolicy.groupId("kv", groups))
+                .isInstanceOf(UsageError.class)
                 .hasMessageContaining("no group named 'kv'");
     }
 }

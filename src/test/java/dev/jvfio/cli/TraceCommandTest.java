@@ -18,10 +18,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(180)
 class TraceCommandTest {
     @Test
-    @DisplayName("TRACE-6 jvfio trace: bad --filter, one socket for both ends, a missing option are usage errors, exit 2")
+    @DisplayName(
+            "TRACE-6 jvfio trace: bad --filter, one socket for both ends, a missing option are usage errors, exit 2")
     void trace6_usageErrors() {
-        CliProcess.Result filter = CliProcess.run("trace", "--listen", "/tmp/x.sock", "--connect", "/tmp/y.sock",
-                "--filter", "REGION_REED");
+        CliProcess.Result filter = CliProcess.run(
+                "trace", "--listen", "/tmp/x.sock", "--connect", "/tmp/y.sock", "--filter", "REGION_REED");
         assertThat(filter.exitCode()).as(filter.toString()).isEqualTo(2);
         assertThat(filter.err()).contains("--filter: 'REGION_REED' is not a vfio-user command");
         CliProcess.Result same = CliProcess.run("trace", "--listen", "/tmp/x.sock", "--connect", "/tmp/../tmp/x.sock");
@@ -33,16 +34,28 @@ class TraceCommandTest {
     }
 
     @Test
-    @DisplayName("TRACE-1 TRACE-5 jvfio trace --json: a client through it works, stdout has a line per message, SIGTERM ends it with the JSON complete")
+    @DisplayName(
+            "TRACE-1 TRACE-5 jvfio trace --json: a client through it works, stdout has a line per message, SIGTERM ends it with the JSON complete")
     void trace5_liveCommand() throws Exception {
         Path dir = TempDirs.create();
         Path out = dir.resolve("out");
         Path err = dir.resolve("err");
         Path json = dir.resolve("t.jsonl");
         try (RamServer ram = RamServer.start()) {
-            Process p = CliProcess.builder(null, Map.of(), "trace", "--listen", dir.resolve("p").toString(),
-                    "--connect", ram.socket().toString(), "--json", json.toString(), "--filter=-DEVICE_GET_REGION_INFO")
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process p = CliProcess.builder(
+                            null,
+                            Map.of(),
+                            "trace",
+                            "--listen",
+                            dir.resolve("p").toString(),
+                            "--connect",
+                            ram.socket().toString(),
+                            "--json",
+                            json.toString(),
+                            "--filter=-DEVICE_GET_REGION_INFO")
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .start();
             try {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
                 while (!Files.readString(err).contains("jvfio trace: ready")) {
@@ -63,12 +76,16 @@ class TraceCommandTest {
                 assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
             }
             String text = Files.readString(out);
-            assertThat(text).containsPattern("C->S #\\d+ +VERSION +request +version=0.0 caps=")
+            assertThat(text)
+                    .containsPattern("C->S #\\d+ +VERSION +request +version=0.0 caps=")
                     .containsPattern("S->C #\\d+ +REGION_READ +reply +region=7 offset=0x0 count=4 data=34127856 rtt=")
                     .doesNotContain("DEVICE_GET_REGION_INFO");
-            assertThat(Files.readString(json)).contains("\"command\":\"DEVICE_GET_REGION_INFO\"")
+            assertThat(Files.readString(json))
+                    .contains("\"command\":\"DEVICE_GET_REGION_INFO\"")
                     .contains("\"event\":\"close\"");
-            assertThat(Files.exists(dir.resolve("p"))).as("the listening socket is removed on SIGTERM").isFalse();
+            assertThat(Files.exists(dir.resolve("p")))
+                    .as("the listening socket is removed on SIGTERM")
+                    .isFalse();
         } finally {
             TempDirs.delete(dir);
         }

@@ -38,7 +38,8 @@ class DirectTransferTest {
     @BeforeEach
     void start() throws Exception {
         dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
-        device = DeviceProfiles.create(GpuOptions.defaults().withProfile("gh200").withMemorySize(4L << 30));
+        device =
+                DeviceProfiles.create(GpuOptions.defaults().withProfile("gh200").withMemorySize(4L << 30));
         server = VfioUserServer.start(dir.resolve("s"), device, ServerOptions.defaults());
         client = VfioUserClient.connect(dir.resolve("s"));
     }
@@ -70,7 +71,9 @@ class DirectTransferTest {
                 assertThat(client.write(bar, offset, src)).as("seed %d", seed).isEqualTo(size);
                 MemorySegment dst = arena.allocate(size);
                 assertThat(client.read(bar, offset, dst)).isEqualTo(size);
-                assertThat(dst.toArray(ValueLayout.JAVA_BYTE)).as("seed %d size %d", seed, size).isEqualTo(pattern);
+                assertThat(dst.toArray(ValueLayout.JAVA_BYTE))
+                        .as("seed %d size %d", seed, size)
+                        .isEqualTo(pattern);
                 // and the buffered path (heap segments) sees the same bytes
                 assertThat(client.read(bar, offset, size)).isEqualTo(pattern);
             }
@@ -78,7 +81,8 @@ class DirectTransferTest {
     }
 
     @Test
-    @DisplayName("NV-4.1 a large read straddling the end of device memory: memory, then all ones (not the zero-copy path)")
+    @DisplayName(
+            "NV-4.1 a large read straddling the end of device memory: memory, then all ones (not the zero-copy path)")
     void nv_4_1_largeReadAcrossTheEndOfMemoryReadsOnesBeyondIt() throws Exception {
         long memoryEnd = 3L << 30; // 4 GiB gh200: usemem is 3 GiB in a 4 GiB BAR4
         try (Arena arena = Arena.ofConfined()) {
@@ -86,7 +90,8 @@ class DirectTransferTest {
             pattern.fill((byte) 0x3C);
             client.write(Vfio.PCI_BAR4_REGION_INDEX, memoryEnd - pattern.byteSize(), pattern);
             MemorySegment dst = arena.allocate(MiB);
-            assertThat(client.read(Vfio.PCI_BAR4_REGION_INDEX, memoryEnd - pattern.byteSize(), dst)).isEqualTo((int) MiB);
+            assertThat(client.read(Vfio.PCI_BAR4_REGION_INDEX, memoryEnd - pattern.byteSize(), dst))
+                    .isEqualTo((int) MiB);
             byte[] got = dst.toArray(ValueLayout.JAVA_BYTE);
             for (int i = 0; i < got.length; i++) {
                 assertThat(got[i]).as("byte %d", i).isEqualTo(i < pattern.byteSize() ? (byte) 0x3C : (byte) 0xFF);
@@ -99,7 +104,9 @@ class DirectTransferTest {
     void nv_6_2_largeReadWithMemoryDisabledUnderTheHardwarePolicyReadsOnes() throws Exception {
         stop();
         dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
-        device = DeviceProfiles.create(GpuOptions.defaults().withProfile("gh200").withMemorySize(4L << 30)
+        device = DeviceProfiles.create(GpuOptions.defaults()
+                .withProfile("gh200")
+                .withMemorySize(4L << 30)
                 .withPolicy(MemoryEnablePolicy.HARDWARE));
         server = VfioUserServer.start(dir.resolve("s"), device, ServerOptions.defaults());
         client = VfioUserClient.connect(dir.resolve("s"));

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 class ConformLayeringTest {
     static final Path MAIN = Path.of("src/main/java/dev/jvfio/conform");
-    static final List<String> ALLOWED = List.of("conform", "os", "transport", "protocol.Command", "client.RawMessage",
-            "device.Errno");
+    static final List<String> ALLOWED =
+            List.of("conform", "os", "transport", "protocol.Command", "client.RawMessage", "device.Errno");
 
     /** The references in {@code source} to jvfio types outside {@link #ALLOWED}. */
     static List<String> offending(String source) {
@@ -39,7 +39,7 @@ class ConformLayeringTest {
     @Test
     void theScanSeesAReference() {
         assertThat(offending("import dev.jvfio.server.VfioUserServer;\nimport dev.jvfio.protocol.Header;\n"
-                + "import dev.jvfio.protocol.Command;\nimport dev.jvfio.os.Fd;"))
+                        + "import dev.jvfio.protocol.Command;\nimport dev.jvfio.os.Fd;"))
                 .containsExactly("dev.jvfio.server.VfioUserServer", "dev.jvfio.protocol.Header");
     }
 
@@ -60,8 +60,10 @@ class ConformLayeringTest {
     void documented() throws Exception {
         String doc = Files.readString(Path.of("docs/conform.md"));
         for (Check c : Catalogue.all()) {
-            assertThat(doc).as(c.id()).containsPattern("(?m)^\\| `" + Pattern.quote(c.id()) + "` \\|.*\\| "
-                    + Pattern.quote(c.spec()) + " \\|$");
+            assertThat(doc)
+                    .as(c.id())
+                    .containsPattern(
+                            "(?m)^\\| `" + Pattern.quote(c.id()) + "` \\|.*\\| " + Pattern.quote(c.spec()) + " \\|$");
         }
         assertThat(Files.readString(Path.of("README.md"))).contains("| `jvfio conform --socket PATH");
     }

@@ -59,13 +59,19 @@ class ConformTest {
     void everyCheckPassesOrIsSkippedForMigration(String name, GpuOptions options) throws Exception {
         Path socket = dir.resolve("c.sock");
         try (VfioDevice device = DeviceProfiles.create(options);
-             VfioUserServer server = VfioUserServer.start(socket, device, ServerOptions.defaults())) {
-            Report report = Runner.run(Settings.of(socket, Duration.ofSeconds(30)), Catalogue.all(), o -> { });
+                VfioUserServer server = VfioUserServer.start(socket, device, ServerOptions.defaults())) {
+            Report report = Runner.run(Settings.of(socket, Duration.ofSeconds(30)), Catalogue.all(), o -> {});
             System.out.println(name + ": " + report.summary());
-            assertThat(report.outcomes()).allSatisfy(o -> assertThat(o.status()).as(o.line()).isNotEqualTo(Status.FAIL));
-            assertThat(report.outcomes()).filteredOn(o -> o.status() == Status.SKIP).allSatisfy(o ->
-                    assertThat(o.reason()).as(o.line()).containsAnyOf("does not advertise migration",
-                            "no region is readable but not writable", "does not advertise PRE_COPY"));
+            assertThat(report.outcomes())
+                    .allSatisfy(o -> assertThat(o.status()).as(o.line()).isNotEqualTo(Status.FAIL));
+            assertThat(report.outcomes())
+                    .filteredOn(o -> o.status() == Status.SKIP)
+                    .allSatisfy(o -> assertThat(o.reason())
+                            .as(o.line())
+                            .containsAnyOf(
+                                    "does not advertise migration",
+                                    "no region is readable but not writable",
+                                    "does not advertise PRE_COPY"));
             assertThat(report.cleanup()).isEqualTo("DEVICE_RESET done");
         }
     }
@@ -75,12 +81,12 @@ class ConformTest {
     void vu_1_4_leavesNothingBehind() throws Exception {
         Path socket = dir.resolve("l.sock");
         try (VfioDevice device = DeviceProfiles.create(GpuOptions.defaults().withProfile("sample"));
-             VfioUserServer server = VfioUserServer.start(socket, device, ServerOptions.defaults())) {
+                VfioUserServer server = VfioUserServer.start(socket, device, ServerOptions.defaults())) {
             Settings settings = Settings.of(socket, Duration.ofSeconds(30));
-            Runner.run(settings, Catalogue.all(), o -> { }); // warms up lazily opened JDK files
+            Runner.run(settings, Catalogue.all(), o -> {}); // warms up lazily opened JDK files
             awaitDetached(server);
             int before = OpenFiles.count();
-            Report report = Runner.run(settings, Catalogue.all(), o -> { });
+            Report report = Runner.run(settings, Catalogue.all(), o -> {});
             awaitDetached(server);
             assertThat(report.failed()).as(String.join("\n", report.lines())).isFalse();
             assertThat(server.dmaWindows()).isZero();
@@ -98,14 +104,21 @@ class ConformTest {
     @Test
     @DisplayName("--only takes ids and prefixes that end at a '.' or '/'; an id that names nothing is refused")
     void selection() {
-        assertThat(Catalogue.select(List.of("VU-3.2/minor-zero"))).extracting(Check::id).containsExactly("VU-3.2/minor-zero");
-        assertThat(Catalogue.select(List.of("VU-6.2"))).extracting(Check::id)
+        assertThat(Catalogue.select(List.of("VU-3.2/minor-zero")))
+                .extracting(Check::id)
+                .containsExactly("VU-3.2/minor-zero");
+        assertThat(Catalogue.select(List.of("VU-6.2")))
+                .extracting(Check::id)
                 .containsExactly("VU-6.2/unmap-unknown-refused", "VU-6.2/dirty-bitmap-flag-refused");
-        assertThat(Catalogue.select(List.of("VU-3"))).hasSize(10).allSatisfy(c -> assertThat(c.id()).startsWith("VU-3."));
-        assertThat(Catalogue.select(List.of("VU-7.1", "VU-2.2/"))).extracting(Check::id)
+        assertThat(Catalogue.select(List.of("VU-3")))
+                .hasSize(10)
+                .allSatisfy(c -> assertThat(c.id()).startsWith("VU-3."));
+        assertThat(Catalogue.select(List.of("VU-7.1", "VU-2.2/")))
+                .extracting(Check::id)
                 .containsExactly("VU-2.2/ids-echoed", "VU-7.1/reset");
         assertThat(Catalogue.select(List.of())).hasSameSizeAs(Catalogue.all());
-        assertThatThrownBy(() -> Catalogue.select(List.of("VU-3.2/minor"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Catalogue.select(List.of("VU-3.2/minor")))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Catalogue.select(List.of("VU-"))).isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -120,7 +133,9 @@ class ConformTest {
             String section = id.substring(3, id.indexOf('.'));
             String item = id.substring(id.indexOf('.') + 1, id.indexOf('/'));
             assertThat(reference).as(id).contains("## VU-" + section + " ");
-            assertThat(reference.substring(reference.indexOf("## VU-" + section + " "))).as(id).containsPattern("(?m)^" + item + "\\. ");
+            assertThat(reference.substring(reference.indexOf("## VU-" + section + " ")))
+                    .as(id)
+                    .containsPattern("(?m)^" + item + "\\. ");
         }
     }
 }

@@ -20,9 +20,17 @@ import java.util.Set;
 final class FakeMigration {
     /** One rule the fake breaks. */
     enum Quirk {
-        PROBE_NOT_ECHOED, NO_STOP_COPY_FLAG, GET_AND_SET_ACCEPTED, RESET_KEEPS_STATE, STOP_TO_RUNNING_REFUSED,
-        STOP_COPY_TO_STOP_STAYS, RESUMING_REJECTS_DATA, PRE_COPY_TO_STOP_COPY_REFUSED, NO_COMBINED_ARCS,
-        STOP_COPY_TO_PRE_COPY_ACCEPTED, READ_IN_RUNNING
+        PROBE_NOT_ECHOED,
+        NO_STOP_COPY_FLAG,
+        GET_AND_SET_ACCEPTED,
+        RESET_KEEPS_STATE,
+        STOP_TO_RUNNING_REFUSED,
+        STOP_COPY_TO_STOP_STAYS,
+        RESUMING_REJECTS_DATA,
+        PRE_COPY_TO_STOP_COPY_REFUSED,
+        NO_COMBINED_ARCS,
+        STOP_COPY_TO_PRE_COPY_ACCEPTED,
+        READ_IN_RUNNING
     }
 
     static final int EINVAL = 22;
@@ -32,8 +40,16 @@ final class FakeMigration {
     static final int RESUMING = 4;
     static final int PRE_COPY = 6;
     private static final Map<Integer, List<Integer>> ARCS = Map.of(
-            RUNNING, List.of(STOP, PRE_COPY), STOP, List.of(RUNNING, STOP_COPY, RESUMING),
-            STOP_COPY, List.of(STOP), RESUMING, List.of(STOP), PRE_COPY, List.of(RUNNING, STOP_COPY));
+            RUNNING,
+            List.of(STOP, PRE_COPY),
+            STOP,
+            List.of(RUNNING, STOP_COPY, RESUMING),
+            STOP_COPY,
+            List.of(STOP),
+            RESUMING,
+            List.of(STOP),
+            PRE_COPY,
+            List.of(RUNNING, STOP_COPY));
     /** The device state the stream carries. */
     static final byte[] DEVICE_STATE = deviceState();
 
@@ -79,7 +95,8 @@ final class FakeMigration {
         boolean get = (flags & 1 << 16) != 0;
         boolean set = (flags & 1 << 17) != 0;
         boolean probe = (flags & 1 << 18) != 0;
-        if ((flags & ~0x7FFFF) != 0 || !get && !set && !probe
+        if ((flags & ~0x7FFFF) != 0
+                || !get && !set && !probe
                 || get && set && !probe && !quirks.contains(Quirk.GET_AND_SET_ACCEPTED)) {
             return r.errorReply(EINVAL);
         }
@@ -94,7 +111,8 @@ final class FakeMigration {
             return r.reply(Le.payload().u32(16).u32(flags).u64(migration).toBytes());
         }
         if (get) {
-            return r.reply(Le.payload().u32(16).u32(flags).u32(state).u32(0xFFFF_FFFFL).toBytes());
+            return r.reply(
+                    Le.payload().u32(16).u32(flags).u32(state).u32(0xFFFF_FFFFL).toBytes());
         }
         if (r.payload().length < 16) {
             return r.errorReply(EINVAL);
@@ -138,8 +156,10 @@ final class FakeMigration {
         if (from == STOP_COPY && to == STOP && quirks.contains(Quirk.STOP_COPY_TO_STOP_STAYS)) {
             return true;
         }
-        if (from == RESUMING && to == STOP && (quirks.contains(Quirk.RESUMING_REJECTS_DATA)
-                || !Arrays.equals(written.toByteArray(), DEVICE_STATE))) {
+        if (from == RESUMING
+                && to == STOP
+                && (quirks.contains(Quirk.RESUMING_REJECTS_DATA)
+                        || !Arrays.equals(written.toByteArray(), DEVICE_STATE))) {
             return false;
         }
         if (to == STOP_COPY && from != PRE_COPY || to == PRE_COPY) {

@@ -34,5 +34,5 @@ interface Fault {
     }
 
     /** The server behaving as it does. */
-    Fault NONE = new Fault() { };
+    Fault NONE = new Fault() {};
 }

@@ -4,6 +4,7 @@ import dev.jvfio.os.Fd;
 import dev.jvfio.transport.UnixConnection;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -36,12 +37,18 @@ record Frame(int id, int command, long size, int flags, int error, byte[] payloa
         if (payload.length > 0) {
             conn.receiveFully(MemorySegment.ofArray(payload), fds, 16);
         }
-        return new Frame(Le.u16(head, 0), Le.u16(head, 2), size, (int) Le.u32(head, 8), (int) Le.u32(head, 12),
-                payload, fds);
+        return new Frame(
+                Le.u16(head, 0), Le.u16(head, 2), size, (int) Le.u32(head, 8), (int) Le.u32(head, 12), payload, fds);
     }
 
     void send(UnixConnection conn) throws IOException {
-        byte[] m = Le.payload().u16(id).u16(command).u32(16 + payload.length).u32(flags).u32(error).bytes(payload)
+        byte[] m = Le.payload()
+                .u16(id)
+                .u16(command)
+                .u32(16 + payload.length)
+                .u32(flags)
+                .u32(error)
+                .bytes(payload)
                 .toBytes();
         conn.send(MemorySegment.ofArray(m), fds);
     }
@@ -106,6 +113,6 @@ record Frame(int id, int command, long size, int flags, int error, byte[] payloa
     }
 
     String text() {
-        return new String(payload, java.nio.charset.StandardCharsets.ISO_8859_1);
+        return new String(payload, StandardCharsets.ISO_8859_1);
     }
 }

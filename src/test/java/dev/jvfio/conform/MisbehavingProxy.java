@@ -36,8 +36,8 @@ final class MisbehavingProxy implements AutoCloseable {
     }
 
     static MisbehavingProxy start(Path socket, Path upstream, Fault fault, FakeMigration migration) throws IOException {
-        MisbehavingProxy p = new MisbehavingProxy(UnixServerSocket.listen(socket, SocketAccess.ownerOnly()), upstream,
-                fault, migration);
+        MisbehavingProxy p = new MisbehavingProxy(
+                UnixServerSocket.listen(socket, SocketAccess.ownerOnly()), upstream, fault, migration);
         p.acceptor.start();
         return p;
     }
@@ -61,7 +61,8 @@ final class MisbehavingProxy implements AutoCloseable {
 
     private void relay(UnixConnection client, int n) {
         Fault f = n >= fault.from() ? fault : Fault.NONE;
-        try (client; UnixConnection server = UnixConnection.connect(upstream)) {
+        try (client;
+                UnixConnection server = UnixConnection.connect(upstream)) {
             open.add(server);
             for (int nth = 1; ; nth++) {
                 Frame request = Frame.read(client);

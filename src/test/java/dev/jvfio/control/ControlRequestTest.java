@@ -15,13 +15,17 @@ class ControlRequestTest {
     @Test
     @DisplayName("the four commands parse and print back as the same line")
     void roundTrip() throws Exception {
-        for (String line : new String[] {"{\"command\":\"status\"}", "{\"command\":\"unplug\",\"device\":\"gpu0\"}",
-                "{\"command\":\"inject\",\"device\":\"gpu1\",\"fault\":\"stall\",\"for-ms\":500}",
-                "{\"command\":\"inject\",\"device\":\"gpu1\",\"fault\":\"fall-off-bus\"}",
-                "{\"command\":\"recover\",\"device\":\"gpu0\"}"}) {
+        for (String line : new String[] {
+            "{\"command\":\"status\"}",
+            "{\"command\":\"unplug\",\"device\":\"gpu0\"}",
+            "{\"command\":\"inject\",\"device\":\"gpu1\",\"fault\":\"stall\",\"for-ms\":500}",
+            "{\"command\":\"inject\",\"device\":\"gpu1\",\"fault\":\"fall-off-bus\"}",
+            "{\"command\":\"recover\",\"device\":\"gpu0\"}"
+        }) {
             assertThat(ControlRequest.parse(line).toLine()).isEqualTo(line);
         }
-        ControlRequest r = ControlRequest.parse("{\"command\":\"inject\",\"device\":\"g\",\"fault\":\"stall\",\"for-ms\":7}");
+        ControlRequest r =
+                ControlRequest.parse("{\"command\":\"inject\",\"device\":\"g\",\"fault\":\"stall\",\"for-ms\":7}");
         assertThat(r.fault()).isEqualTo(Fault.STALL);
         assertThat(r.length()).isEqualTo(Duration.ofMillis(7));
     }
@@ -45,7 +49,8 @@ class ControlRequestTest {
             """)
     @DisplayName("a bad request gets a message that says what is wrong")
     void bad(String line, String message) {
-        assertThatThrownBy(() -> ControlRequest.parse(line)).isInstanceOf(ControlException.class)
+        assertThatThrownBy(() -> ControlRequest.parse(line))
+                .isInstanceOf(ControlException.class)
                 .hasMessageContaining(message);
     }
 }

@@ -13,6 +13,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -41,8 +42,8 @@ class ControlSocketHostileTest {
     }
 
     ControlServer start(Set<Integer> uids) throws IOException {
-        ControlHandler h = new ControlHandler(List.of(gpu0), java.time.Duration.ofMillis(200), m -> { });
-        return ControlServer.start(dir.resolve("control.sock"), uids, h, m -> { });
+        ControlHandler h = new ControlHandler(List.of(gpu0), Duration.ofMillis(200), m -> {});
+        return ControlServer.start(dir.resolve("control.sock"), uids, h, m -> {});
     }
 
     @AfterEach
@@ -93,7 +94,8 @@ class ControlSocketHostileTest {
     }
 
     @Test
-    @DisplayName("seeded random bytes, random JSON and mutated requests: each gets one well-formed answer or none; serve answers status after")
+    @DisplayName(
+            "seeded random bytes, random JSON and mutated requests: each gets one well-formed answer or none; serve answers status after")
     void randomInput() throws Exception {
         Random r = new Random(SEED);
         exchange("{\"command\":\"status\"}\n".getBytes(StandardCharsets.UTF_8)); // warm up lazily created state
@@ -107,7 +109,8 @@ class ControlSocketHostileTest {
             };
             assertAnswerShape(exchange(req));
         }
-        JsonNode status = ControlRequest.JSON.readTree(exchange("{\"command\":\"status\"}\n".getBytes(StandardCharsets.UTF_8)));
+        JsonNode status =
+                ControlRequest.JSON.readTree(exchange("{\"command\":\"status\"}\n".getBytes(StandardCharsets.UTF_8)));
         assertThat(status.path("ok").asBoolean()).isTrue();
         assertThat(status.path("devices").get(0).path("name").asText()).isEqualTo("gpu0");
         assertThat(awaitFds(fdsBefore)).as("no fd leaked").isLessThanOrEqualTo(fdsBefore);
@@ -127,13 +130,16 @@ class ControlSocketHostileTest {
     void malformedLines() throws Exception {
         String longLine = exchange(("{\"command\":\"" + "x".repeat(5000) + "\"}\n").getBytes(StandardCharsets.UTF_8));
         assertThat(longLine).contains("longer than 4096");
-        assertThat(exchange(new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}', '\n'})).contains("not UTF-8");
-        assertThat(exchange("{\"command\":\"status\"}".getBytes(StandardCharsets.UTF_8))).contains("newline");
+        assertThat(exchange(new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}', '\n'}))
+                .contains("not UTF-8");
+        assertThat(exchange("{\"command\":\"status\"}".getBytes(StandardCharsets.UTF_8)))
+                .contains("newline");
         assertThat(exchange(new byte[0])).isEmpty();
     }
 
     @Test
-    @DisplayName("idle peers holding every slot: the next one is told the server is busy; slots come back when they leave")
+    @DisplayName(
+            "idle peers holding every slot: the next one is told the server is busy; slots come back when they leave")
     void busy() throws Exception {
         List<SocketChannel> idle = new ArrayList<>();
         try {
@@ -164,8 +170,8 @@ class ControlSocketHostileTest {
     void uidNotAllowed() throws Exception {
         server.close();
         server = start(Set.of(-12345));
-        String answer = exchange("{\"command\":\"inject\",\"device\":\"gpu0\",\"fault\":\"error\"}\n"
-                .getBytes(StandardCharsets.UTF_8));
+        String answer = exchange(
+                "{\"command\":\"inject\",\"device\":\"gpu0\",\"fault\":\"error\"}\n".getBytes(StandardCharsets.UTF_8));
         assertThat(answer).contains("may not use this control socket");
         assertThat(gpu0.lastFault).isNull();
     }
@@ -177,9 +183,12 @@ class ControlSocketHostileTest {
                 .contains("injected stall 5");
         assertThat(exchange(line("{\"command\":\"inject\",\"device\":\"gpu0\",\"fault\":\"reset-fail\"}")))
                 .contains("cannot simulate reset-fail");
-        assertThat(exchange(line("{\"command\":\"recover\",\"device\":\"gpu0\"}"))).contains("recovered");
-        assertThat(exchange(line("{\"command\":\"recover\",\"device\":\"gpu9\"}"))).contains("no device \\\"gpu9\\\"");
-        assertThat(exchange(line("{\"command\":\"unplug\",\"device\":\"gpu0\"}"))).contains("\"detached\":false")
+        assertThat(exchange(line("{\"command\":\"recover\",\"device\":\"gpu0\"}")))
+                .contains("recovered");
+        assertThat(exchange(line("{\"command\":\"recover\",\"device\":\"gpu9\"}")))
+                .contains("no device \\\"gpu9\\\"");
+        assertThat(exchange(line("{\"command\":\"unplug\",\"device\":\"gpu0\"}")))
+                .contains("\"detached\":false")
                 .contains("REQ interrupt");
     }
 
@@ -197,9 +206,12 @@ class ControlSocketHostileTest {
         return switch (r.nextInt(5)) {
             case 0 -> "{\"command\":\"status\"}";
             case 1 -> "{\"command\":\"unplug\",\"device\":\"gpu" + r.nextInt(3) + "\"}";
-            case 2 -> "{\"command\":\"inject\",\"device\":\"gpu0\",\"fault\":\"stall\",\"for-ms\":" + (r.nextInt(3) - 1) + "}";
-            case 3 -> "{\"command\":\"inject\",\"device\":\"gpu0\",\"fault\":\"" + List.of("error", "fall-off-bus",
-                    "reset-fail", "x").get(r.nextInt(4)) + "\"}";
+            case 2 ->
+                "{\"command\":\"inject\",\"device\":\"gpu0\",\"fault\":\"stall\",\"for-ms\":" + (r.nextInt(3) - 1)
+                        + "}";
+            case 3 ->
+                "{\"command\":\"inject\",\"device\":\"gpu0\",\"fault\":\""
+                        + List.of("error", "fall-off-bus", "reset-fail", "x").get(r.nextInt(4)) + "\"}";
             default -> "{\"command\":\"recover\",\"device\":\"gpu0\"}";
         };
     }
@@ -224,8 +236,13 @@ class ControlSocketHostileTest {
                 StringBuilder sb = new StringBuilder("{");
                 int n = r.nextInt(4);
                 for (int i = 0; i < n; i++) {
-                    String key = List.of("command", "device", "fault", "for-ms", randomString(r)).get(r.nextInt(5));
-                    sb.append(i > 0 ? "," : "").append('"').append(key).append("\":").append(randomJson(r, depth + 1));
+                    String key = List.of("command", "device", "fault", "for-ms", randomString(r))
+                            .get(r.nextInt(5));
+                    sb.append(i > 0 ? "," : "")
+                            .append('"')
+                            .append(key)
+                            .append("\":")
+                            .append(randomJson(r, depth + 1));
                 }
                 yield sb.append('}').toString();
             }

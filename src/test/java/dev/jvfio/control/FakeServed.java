@@ -50,13 +50,17 @@ final class FakeServed implements ServedDevice {
 
     @Override
     public Optional<ClientStatus> client() {
-        return attached.get() ? Optional.of(new ClientStatus(42, 0, Instant.EPOCH, 1, 4096,
-                Map.of("VERSION", 1L), Map.of())) : Optional.empty();
+        return attached.get()
+                ? Optional.of(new ClientStatus(42, 0, Instant.EPOCH, 1, 4096, Map.of("VERSION", 1L), Map.of()))
+                : Optional.empty();
     }
 
     @Override
     public DeviceStatus status() {
-        return new DeviceStatus(List.of(new DeviceStatus.IrqStatus(4, 1, reqArmed ? 1 : 0, false, false)), 0, "ok",
+        return new DeviceStatus(
+                List.of(new DeviceStatus.IrqStatus(4, 1, reqArmed ? 1 : 0, false, false)),
+                0,
+                "ok",
                 Map.of("copy-engine.done", 3L));
     }
 

@@ -39,7 +39,8 @@ class UnpluggerTest {
     }
 
     @Test
-    @DisplayName("PCI-10.7 a client that armed REQ is asked through it and the device counts as detached once it leaves")
+    @DisplayName(
+            "PCI-10.7 a client that armed REQ is asked through it and the device counts as detached once it leaves")
     void req() {
         FakeServed d = new FakeServed("gpu0", true, true, null);
         Unplugger.Outcome o = unplug(Duration.ofSeconds(30), d).getFirst();
@@ -49,7 +50,8 @@ class UnpluggerTest {
     }
 
     @Test
-    @DisplayName("with a QMP socket: device_del with the device's id, DEVICE_DELETED logged, detached when the client left")
+    @DisplayName(
+            "with a QMP socket: device_del with the device's id, DEVICE_DELETED logged, detached when the client left")
     void qmpDeviceDel() throws Exception {
         FakeServed d = new FakeServed("gpu0", false, false, dir.resolve("qmp"));
         List<String> ids = new ArrayList<>();
@@ -69,11 +71,14 @@ class UnpluggerTest {
     @DisplayName("QEMU refusing device_del (pcie.0): re-asked until the timeout, then the reason names the slot")
     void refused() throws Exception {
         FakeServed d = new FakeServed("gpu0", false, false, dir.resolve("qmp"));
-        try (FakeQmp qemu = new FakeQmp(dir.resolve("qmp"), cmd -> List.of(FakeQmp.error("GenericError",
-                "Bus 'pcie.0' does not support hotplugging")))) {
+        try (FakeQmp qemu = new FakeQmp(
+                dir.resolve("qmp"),
+                cmd -> List.of(FakeQmp.error("GenericError", "Bus 'pcie.0' does not support hotplugging")))) {
             Unplugger.Outcome o = unplug(Duration.ofMillis(300), d).getFirst();
             assertThat(o.detached()).isFalse();
-            assertThat(o.message()).contains("refused device_del").contains("does not support hotplugging")
+            assertThat(o.message())
+                    .contains("refused device_del")
+                    .contains("does not support hotplugging")
                     .contains("not in a hot-pluggable slot");
         }
     }
@@ -95,7 +100,9 @@ class UnpluggerTest {
         FakeServed d = new FakeServed("gpu0", false, false, null);
         long t0 = System.nanoTime();
         Unplugger.Outcome o = unplug(Duration.ofMinutes(10), d).getFirst();
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("not the 10 minutes").isLessThan(Duration.ofMinutes(1));
+        assertThat(Duration.ofNanos(System.nanoTime() - t0))
+                .as("not the 10 minutes")
+                .isLessThan(Duration.ofMinutes(1));
         assertThat(o.detached()).isFalse();
         assertThat(o.message()).contains("no way to ask");
     }
@@ -116,7 +123,9 @@ class UnpluggerTest {
     @DisplayName("a second stop signal ends the wait at once")
     void cancelled() {
         FakeServed d = new FakeServed("gpu0", true, false, null);
-        Unplugger.Outcome o = new Unplugger(Duration.ofMinutes(10), log::add).unplug(List.of(d), () -> true).getFirst();
+        Unplugger.Outcome o = new Unplugger(Duration.ofMinutes(10), log::add)
+                .unplug(List.of(d), () -> true)
+                .getFirst();
         assertThat(o.detached()).isFalse();
         assertThat(o.message()).contains("not waited for");
     }

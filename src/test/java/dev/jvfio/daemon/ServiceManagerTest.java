@@ -25,10 +25,11 @@ class ServiceManagerTest {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "jvn");
         String address = dir.resolve("notify").toString();
         try (DatagramInbox inbox = new DatagramInbox(address);
-             ServiceManager m = ServiceManager.fromEnvironment(Map.of("NOTIFY_SOCKET", address), PID, s -> {})) {
+                ServiceManager m = ServiceManager.fromEnvironment(Map.of("NOTIFY_SOCKET", address), PID, s -> {})) {
             assertThat(m.active()).isTrue();
             m.ready("serving 1 device, 0 clients attached");
-            assertThat(inbox.receive()).isEqualTo("READY=1\nSTATUS=serving 1 device, 0 clients attached\nMAINPID=" + PID);
+            assertThat(inbox.receive())
+                    .isEqualTo("READY=1\nSTATUS=serving 1 device, 0 clients attached\nMAINPID=" + PID);
             m.status("serving 1 device,\n1 client attached");
             assertThat(inbox.receive()).isEqualTo("STATUS=serving 1 device, 1 client attached");
             m.stopping("stopping");
@@ -44,7 +45,7 @@ class ServiceManagerTest {
     void notifiesAnAbstractSocket() throws Throwable {
         String address = "@jvfio-test-" + PID + "-" + System.nanoTime();
         try (DatagramInbox inbox = new DatagramInbox(address);
-             ServiceManager m = ServiceManager.fromEnvironment(Map.of("NOTIFY_SOCKET", address), PID, s -> {})) {
+                ServiceManager m = ServiceManager.fromEnvironment(Map.of("NOTIFY_SOCKET", address), PID, s -> {})) {
             m.status("hello");
             assertThat(inbox.receive()).isEqualTo("STATUS=hello");
         }
@@ -54,14 +55,19 @@ class ServiceManagerTest {
     @Test
     @DisplayName("WATCHDOG_USEC: WATCHDOG=1 at half the interval, only for this pid")
     void watchdogPings() throws Throwable {
-        assertThat(ServiceManager.watchdogInterval(Map.of("WATCHDOG_USEC", "2000000"), PID)).isEqualTo(Duration.ofSeconds(1));
-        assertThat(ServiceManager.watchdogInterval(Map.of("WATCHDOG_USEC", "2000000", "WATCHDOG_PID", "1"), 2)).isNull();
-        assertThat(ServiceManager.watchdogInterval(Map.of("WATCHDOG_USEC", "x"), PID)).isNull();
+        assertThat(ServiceManager.watchdogInterval(Map.of("WATCHDOG_USEC", "2000000"), PID))
+                .isEqualTo(Duration.ofSeconds(1));
+        assertThat(ServiceManager.watchdogInterval(Map.of("WATCHDOG_USEC", "2000000", "WATCHDOG_PID", "1"), 2))
+                .isNull();
+        assertThat(ServiceManager.watchdogInterval(Map.of("WATCHDOG_USEC", "x"), PID))
+                .isNull();
         assertThat(ServiceManager.watchdogInterval(Map.of(), PID)).isNull();
         String address = "@jvfio-wd-" + PID + "-" + System.nanoTime();
         try (DatagramInbox inbox = new DatagramInbox(address);
-             ServiceManager m = ServiceManager.fromEnvironment(Map.of("NOTIFY_SOCKET", address, "WATCHDOG_USEC", "200000",
-                     "WATCHDOG_PID", Long.toString(PID)), PID, s -> {})) {
+                ServiceManager m = ServiceManager.fromEnvironment(
+                        Map.of("NOTIFY_SOCKET", address, "WATCHDOG_USEC", "200000", "WATCHDOG_PID", Long.toString(PID)),
+                        PID,
+                        s -> {})) {
             assertThat(m.watchdogInterval()).isEqualTo(Duration.ofMillis(100));
             m.ready("up");
             assertThat(inbox.receive()).startsWith("READY=1");
@@ -86,9 +92,11 @@ class ServiceManagerTest {
         none.status("y");
         none.stopping("z");
         none.close();
-        ServiceManager relative = ServiceManager.fromEnvironment(Map.of("NOTIFY_SOCKET", "run/notify"), PID, problems::add);
+        ServiceManager relative =
+                ServiceManager.fromEnvironment(Map.of("NOTIFY_SOCKET", "run/notify"), PID, problems::add);
         assertThat(relative.active()).isFalse();
-        ServiceManager gone = ServiceManager.fromEnvironment(Map.of("NOTIFY_SOCKET", "/nonexistent/notify"), PID, problems::add);
+        ServiceManager gone =
+                ServiceManager.fromEnvironment(Map.of("NOTIFY_SOCKET", "/nonexistent/notify"), PID, problems::add);
         gone.ready("a");
         gone.status("b");
         gone.close();
@@ -118,7 +126,8 @@ class ServiceManagerTest {
             assertThat(JournalStream.matches(dev + ":" + (ino + 1), f)).isFalse();
             assertThat(JournalStream.matches(null, f)).isFalse();
             assertThat(JournalStream.matches("garbage", f)).isFalse();
-            assertThat(JournalStream.matches(dev + ":" + ino, f.resolveSibling("missing-jvj"))).isFalse();
+            assertThat(JournalStream.matches(dev + ":" + ino, f.resolveSibling("missing-jvj")))
+                    .isFalse();
             assertThat(JournalStream.prefix(JournalStream.WARNING)).isEqualTo("<4>");
         } finally {
             Files.delete(f);

@@ -19,18 +19,33 @@ import org.junit.jupiter.params.provider.CsvSource;
 class MigrationArcsTest {
     @ParameterizedTest(name = "VU-10 {0} -> {1}: next hop {2}")
     @CsvSource({
-        "STOP,RUNNING,RUNNING", "STOP,STOP_COPY,STOP_COPY", "STOP,RESUMING,RESUMING", "STOP,PRE_COPY,RUNNING",
-        "RUNNING,STOP,STOP", "RUNNING,STOP_COPY,STOP", "RUNNING,RESUMING,STOP", "RUNNING,PRE_COPY,PRE_COPY",
-        "STOP_COPY,STOP,STOP", "STOP_COPY,RUNNING,STOP", "STOP_COPY,RESUMING,STOP",
-        "RESUMING,STOP,STOP", "RESUMING,RUNNING,STOP", "RESUMING,STOP_COPY,STOP", "RESUMING,PRE_COPY,STOP",
-        "PRE_COPY,STOP,RUNNING", "PRE_COPY,RUNNING,RUNNING", "PRE_COPY,STOP_COPY,STOP_COPY", "PRE_COPY,RESUMING,RUNNING"
+        "STOP,RUNNING,RUNNING",
+        "STOP,STOP_COPY,STOP_COPY",
+        "STOP,RESUMING,RESUMING",
+        "STOP,PRE_COPY,RUNNING",
+        "RUNNING,STOP,STOP",
+        "RUNNING,STOP_COPY,STOP",
+        "RUNNING,RESUMING,STOP",
+        "RUNNING,PRE_COPY,PRE_COPY",
+        "STOP_COPY,STOP,STOP",
+        "STOP_COPY,RUNNING,STOP",
+        "STOP_COPY,RESUMING,STOP",
+        "RESUMING,STOP,STOP",
+        "RESUMING,RUNNING,STOP",
+        "RESUMING,STOP_COPY,STOP",
+        "RESUMING,PRE_COPY,STOP",
+        "PRE_COPY,STOP,RUNNING",
+        "PRE_COPY,RUNNING,RUNNING",
+        "PRE_COPY,STOP_COPY,STOP_COPY",
+        "PRE_COPY,RESUMING,RUNNING"
     })
     void vu10_nextHop(MigrationState from, MigrationState to, MigrationState next) {
         assertThat(MigrationArcs.nextHop(from, to, true)).isEqualTo(next);
     }
 
     @Test
-    @DisplayName("VU-10 STOP_COPY -> PRE_COPY is refused; ERROR is never a target nor left but by reset; P2P is not offered")
+    @DisplayName(
+            "VU-10 STOP_COPY -> PRE_COPY is refused; ERROR is never a target nor left but by reset; P2P is not offered")
     void vu10_refusedRequests() {
         assertThat(MigrationArcs.nextHop(STOP_COPY, PRE_COPY, true)).isNull();
         for (MigrationState s : List.of(STOP, RUNNING, STOP_COPY, RESUMING, PRE_COPY)) {
@@ -65,8 +80,11 @@ class MigrationArcsTest {
                 assertThat(path).as(from + "->" + to).isNotNull().hasSizeLessThanOrEqualTo(3);
                 MigrationState at = from;
                 for (int i = 0; i < path.size(); i++) {
-                    assertThat(MigrationArcs.direct(at, path.get(i))).as(from + "->" + to + " hop " + i).isTrue();
-                    if (i < path.size() - 1) assertThat(path.get(i).saving()).as(from + "->" + to).isFalse();
+                    assertThat(MigrationArcs.direct(at, path.get(i)))
+                            .as(from + "->" + to + " hop " + i)
+                            .isTrue();
+                    if (i < path.size() - 1)
+                        assertThat(path.get(i).saving()).as(from + "->" + to).isFalse();
                     at = path.get(i);
                 }
             }

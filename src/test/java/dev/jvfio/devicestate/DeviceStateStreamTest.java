@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.jvfio.device.Errno;
 import dev.jvfio.device.MigrationState;
 import dev.jvfio.device.VfioException;
+import dev.jvfio.os.SparseFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
@@ -36,11 +38,15 @@ class DeviceStateStreamTest {
 
     private Device device(String profile, long size, long a, long b, boolean source) throws Exception {
         MemoryFile m = new MemoryFile(size);
-        if (source) srcMemory = m; else dstMemory = m;
+        if (source) srcMemory = m;
+        else dstMemory = m;
         FakeSection sa = new FakeSection("a", a);
         FakeSection sb = new FakeSection("b", b);
-        return new Device(new DeviceStateMigration(new StreamIdentity("test", profile, size), List.of(sa, sb), m.image()),
-                sa, sb, m);
+        return new Device(
+                new DeviceStateMigration(new StreamIdentity("test", profile, size), List.of(sa, sb), m.image()),
+                sa,
+                sb,
+                m);
     }
 
     private static void assertRefused(Device d, byte[] stream) throws Exception {
@@ -48,7 +54,8 @@ class DeviceStateStreamTest {
         d.migration().transition(MigrationState.STOP, MigrationState.RESUMING);
         Migrate.write(d.migration(), stream, Migrate.PIECE);
         assertThatThrownBy(() -> d.migration().transition(MigrationState.RESUMING, MigrationState.STOP))
-                .isInstanceOfSatisfying(VfioException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+                .isInstanceOfSatisfying(
+                        VfioException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
         assertThat(d.a().applied + d.b().applied).as("sections applied").isZero();
         d.migration().abandon();
     }
@@ -65,7 +72,9 @@ class DeviceStateStreamTest {
         Migrate.resume(dst.migration(), stream);
         assertThat(dst.a().value).isEqualTo(11);
         assertThat(dst.b().value).isEqualTo(22);
-        assertThat(dst.memory().fingerprint()).isEqualTo(src.memory().fingerprint()).hasSize(3);
+        assertThat(dst.memory().fingerprint())
+                .isEqualTo(src.memory().fingerprint())
+                .hasSize(3);
         assertThat(src.a().stops).isEqualTo(1);
         assertThat(dst.a().runs).isEqualTo(1);
     }
@@ -88,7 +97,8 @@ class DeviceStateStreamTest {
     }
 
     @Test
-    @DisplayName("MIG-1.6 after PRE_COPY, STOP_COPY resends only the chunks whose digest changed and those newly populated")
+    @DisplayName(
+            "MIG-1.6 after PRE_COPY, STOP_COPY resends only the chunks whose digest changed and those newly populated")
     void mig1_6_precopyThenDelta() throws Exception {
         Device src = device("p", 256 * MiB, 5, 6, true);
         src.memory().fill(0, 32 * MiB, 1); // 16 chunks
@@ -96,14 +106,16 @@ class DeviceStateStreamTest {
         byte[] pre = Migrate.preCopy(src.migration());
         assertThat(src.migration().progress().memoryRecords()).isEqualTo(16);
         assertThat(src.a().stops).as("PRE_COPY leaves the device running").isZero();
-        assertThat(Migrate.readUntilEmpty(src.migration(), 4096)).as("nothing more for now").isEmpty();
+        assertThat(Migrate.readUntilEmpty(src.migration(), 4096))
+                .as("nothing more for now")
+                .isEmpty();
         // the guest writes on: two chunks change, one gets bytes written as they were, one new chunk appears
         src.memory().fill(3 * CHUNK + 4096, 100, 7);
         src.memory().fill(9 * CHUNK, CHUNK, 8);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocate(16);
-            dev.jvfio.os.SparseFile.readFully(src.memory().fd, s, 5 * CHUNK);
-            dev.jvfio.os.SparseFile.writeFully(src.memory().fd, s, 5 * CHUNK);
+            SparseFile.readFully(src.memory().fd, s, 5 * CHUNK);
+            SparseFile.writeFully(src.memory().fd, s, 5 * CHUNK);
         }
         src.memory().fill(100 * MiB, 4096, 9);
         src.a().value = 55;
@@ -118,7 +130,8 @@ class DeviceStateStreamTest {
     }
 
     @Test
-    @DisplayName("MIG-1.2 a stream of another profile, memory size or kind is refused at RESUMING->STOP; nothing applied, memory untouched")
+    @DisplayName(
+            "MIG-1.2 a stream of another profile, memory size or kind is refused at RESUMING->STOP; nothing applied, memory untouched")
     void mig1_2_foreignIdentity() throws Exception {
         Device src = device("p", 64 * MiB, 1, 2, true);
         src.memory().fill(0, 4 * MiB, 1);
@@ -132,13 +145,15 @@ class DeviceStateStreamTest {
         FakeSection y = new FakeSection("b", 0);
         MemoryFile m = new MemoryFile(64 * MiB);
         try (m) {
-            DeviceStateMigration other = new DeviceStateMigration(new StreamIdentity("other", "p", 64 * MiB), List.of(x, y), m.image());
+            DeviceStateMigration other =
+                    new DeviceStateMigration(new StreamIdentity("other", "p", 64 * MiB), List.of(x, y), m.image());
             assertRefused(new Device(other, x, y, m), stream);
         }
     }
 
     @Test
-    @DisplayName("MIG-1.2 another version, another magic, or bytes that are not a stream at all: refused, nothing applied")
+    @DisplayName(
+            "MIG-1.2 another version, another magic, or bytes that are not a stream at all: refused, nothing applied")
     void mig1_2_foreignVersionAndGarbage() throws Exception {
         Device src = device("p", 64 * MiB, 1, 2, true);
         byte[] stream = Migrate.stopAndCopy(src.migration());
@@ -174,7 +189,7 @@ class DeviceStateStreamTest {
         Random r = new Random(42);
         for (int i = 0; i < 40; i++) {
             int cut = i < 8 ? stream.length - 1 - i : r.nextInt(stream.length);
-            assertRefused(dst, java.util.Arrays.copyOf(stream, cut));
+            assertRefused(dst, Arrays.copyOf(stream, cut));
         }
     }
 
@@ -205,17 +220,20 @@ class DeviceStateStreamTest {
         FakeSection onlyA = new FakeSection("a", 3);
         MemoryFile m = new MemoryFile(16 * MiB);
         try (m) {
-            DeviceStateMigration one = new DeviceStateMigration(new StreamIdentity("test", "p", 16 * MiB), List.of(onlyA), m.image());
+            DeviceStateMigration one =
+                    new DeviceStateMigration(new StreamIdentity("test", "p", 16 * MiB), List.of(onlyA), m.image());
             byte[] short1 = Migrate.stopAndCopy(one);
-            assertRefused(dst, short1);                       // no section b
+            assertRefused(dst, short1); // no section b
             FakeSection a2 = new FakeSection("a", 0);
-            DeviceStateMigration two = new DeviceStateMigration(new StreamIdentity("test", "p", 16 * MiB), List.of(a2), m.image());
+            DeviceStateMigration two =
+                    new DeviceStateMigration(new StreamIdentity("test", "p", 16 * MiB), List.of(a2), m.image());
             assertRefused(new Device(two, a2, new FakeSection("b", 0), m), stream); // section b unknown here
         }
     }
 
     @Test
-    @DisplayName("MIG-1.11 the stream is the same whatever the read size; STOP_COPY ends with a short read, then empty ones")
+    @DisplayName(
+            "MIG-1.11 the stream is the same whatever the read size; STOP_COPY ends with a short read, then empty ones")
     void mig1_11_readSizes() throws Exception {
         byte[] reference = null;
         for (int piece : new int[] {1 << 20, 4096, 4093, 65537}) {
@@ -224,14 +242,16 @@ class DeviceStateStreamTest {
             src.migration().transition(MigrationState.RUNNING, MigrationState.STOP);
             src.migration().transition(MigrationState.STOP, MigrationState.STOP_COPY);
             byte[] s = Migrate.readToEnd(src.migration(), piece);
-            if (reference == null) reference = s; else assertThat(s).isEqualTo(reference);
+            if (reference == null) reference = s;
+            else assertThat(s).isEqualTo(reference);
             srcMemory.close();
             srcMemory = null;
         }
     }
 
     @Test
-    @DisplayName("MIG-1.9 with a shared memory file the stream carries no memory; the destination checks it maps that file")
+    @DisplayName(
+            "MIG-1.9 with a shared memory file the stream carries no memory; the destination checks it maps that file")
     void mig1_9_sharedFile() throws Exception {
         Device src = device("p", 64 * MiB, 1, 2, true);
         src.memory().fill(0, 8 * MiB, 1);
@@ -241,7 +261,9 @@ class DeviceStateStreamTest {
         assertThat(stream.length).isLessThan(1024);
         FakeSection a = new FakeSection("a", 0);
         FakeSection b = new FakeSection("b", 0);
-        DeviceStateMigration same = new DeviceStateMigration(new StreamIdentity("test", "p", 64 * MiB), List.of(a, b),
+        DeviceStateMigration same = new DeviceStateMigration(
+                new StreamIdentity("test", "p", 64 * MiB),
+                List.of(a, b),
                 MemoryImage.of(src.memory().fd.duplicate(), 0, 64 * MiB));
         Migrate.resume(same, stream);
         assertThat(a.value).isEqualTo(1);

@@ -5,6 +5,7 @@ import dev.jvfio.os.Memfd;
 import dev.jvfio.os.SparseFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -32,7 +33,7 @@ public final class MemoryFile implements AutoCloseable {
             for (long done = 0; done < length; ) {
                 int n = (int) Math.min(buf.byteSize(), length - done);
                 for (int i = 0; i < n; i += 8) {
-                    buf.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i, r.nextLong());
+                    buf.set(ValueLayout.JAVA_LONG_UNALIGNED, i, r.nextLong());
                 }
                 SparseFile.writeFully(fd, buf.asSlice(0, n), offset + done);
                 done += n;

@@ -1,15 +1,16 @@
 package dev.jvfio.engine;
 
-import dev.jvfio.pci.PciHeader;
-import dev.jvfio.pci.TestFunction;
-import dev.jvfio.pci.VfioPciDevice;
 import static dev.jvfio.engine.CopyEngine.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvfio.device.DmaFault;
 import dev.jvfio.device.DmaSpace;
+import dev.jvfio.pci.PciHeader;
+import dev.jvfio.pci.TestFunction;
+import dev.jvfio.pci.VfioPciDevice;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -36,6 +37,7 @@ class CopyEngineTest {
         final AtomicInteger callsAfterStop = new AtomicInteger();
         /** Signals handed to {@link #afterReply} before the doorbell's reply went out; guarded by this. */
         private final List<Runnable> waitingForReply = new ArrayList<>();
+
         private boolean replySent;
 
         @Override
@@ -126,11 +128,13 @@ class CopyEngineTest {
         program(0x1000, 0, 4096, CTRL_DST_DEVICE);
         engine.write32(DOORBELL, 1);
         assertThat(engine.read32(STATUS)).isEqualTo(STATUS_BUSY);
-        assertThat(dma.firstCall.await(50, TimeUnit.MILLISECONDS)).as("no memory access before the reply").isFalse();
+        assertThat(dma.firstCall.await(50, TimeUnit.MILLISECONDS))
+                .as("no memory access before the reply")
+                .isFalse();
         dma.sendReply();
         dma.permits.release(1);
         assertThat(awaitNotBusy()).isEqualTo(STATUS_DONE);
-        assertThat(memory.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 4095)).isEqualTo((byte) 0x5A);
+        assertThat(memory.get(ValueLayout.JAVA_BYTE, 4095)).isEqualTo((byte) 0x5A);
     }
 
     @Test
@@ -148,7 +152,9 @@ class CopyEngineTest {
         assertThat(engine.read32(LEN)).isEqualTo(8);
         dma.permits.release(3);
         assertThat(awaitNotBusy()).isEqualTo(STATUS_DONE);
-        assertThat(dma.calls.get()).as("three chunks of the first copy, none of the ignored one").isEqualTo(3);
+        assertThat(dma.calls.get())
+                .as("three chunks of the first copy, none of the ignored one")
+                .isEqualTo(3);
         assertThat(engine.read32(DONE)).isEqualTo(1);
     }
 
@@ -201,7 +207,8 @@ class CopyEngineTest {
     }
 
     @Test
-    @DisplayName("DMA-2.6 a copy keeps to the memory of the client that rang; the next client's memory is never touched")
+    @DisplayName(
+            "DMA-2.6 a copy keeps to the memory of the client that rang; the next client's memory is never touched")
     void detachedClient() throws Exception {
         dma.sendReply();
         program(0x1000, 0, 2 * CHUNK, CTRL_DST_DEVICE);

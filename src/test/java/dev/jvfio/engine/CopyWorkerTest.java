@@ -51,7 +51,7 @@ class CopyWorkerTest {
         assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
         CountDownLatch second = new CountDownLatch(1);
         w.submit(second::countDown); // taken once the first ends
-        assertThatThrownBy(() -> w.submit(() -> { })).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> w.submit(() -> {})).isInstanceOf(IllegalStateException.class);
         hold.countDown();
         assertThat(second.await(30, TimeUnit.SECONDS)).isTrue();
     }

@@ -38,7 +38,8 @@ class DeviceMemoryFaultTest {
     static final long GUEST = 16L << 20;
 
     @Test
-    @DisplayName("a copy into or out of device memory that faults ends with STATUS 0x86 and FAULT at the device offset, logged once")
+    @DisplayName(
+            "a copy into or out of device memory that faults ends with STATUS 0x86 and FAULT at the device offset, logged once")
     void deviceMemoryFaultHasItsOwnStatus() throws Exception {
         Path dir = TempDirs.create();
         List<String> logged = new CopyOnWriteArrayList<>();
@@ -56,38 +57,48 @@ class DeviceMemoryFaultTest {
             public void close() {}
         };
         log.addHandler(capture);
-        try (VfioDevice device = DeviceProfiles.create(GpuOptions.defaults().withProfile("gb200").withMemorySize(2 * GIB)
-                        .withBackingFile(dir.resolve("gpu.mem")).withName("faulty"));
-             VfioUserServer server = VfioUserServer.start(dir.resolve("s"), device,
-                     ServerOptions.defaults().withListener(ServerListener.NONE));
-             VfioUserClient client = VfioUserClient.connect(dir.resolve("s"));
-             Fd guest = Memfd.create("guest", GUEST)) {
+        try (VfioDevice device = DeviceProfiles.create(GpuOptions.defaults()
+                        .withProfile("gb200")
+                        .withMemorySize(2 * GIB)
+                        .withBackingFile(dir.resolve("gpu.mem"))
+                        .withName("faulty"));
+                VfioUserServer server = VfioUserServer.start(
+                        dir.resolve("s"), device, ServerOptions.defaults().withListener(ServerListener.NONE));
+                VfioUserClient client = VfioUserClient.connect(dir.resolve("s"));
+                Fd guest = Memfd.create("guest", GUEST)) {
             client.dmaMap(guest, 0, IOVA, GUEST, true, true);
-            client.write(Vfio.PCI_CONFIG_REGION_INDEX, PciHeader.COMMAND,
-                    new byte[] {(byte) (PciHeader.COMMAND_MEMORY | PciHeader.COMMAND_MASTER), 0});
+            client.write(Vfio.PCI_CONFIG_REGION_INDEX, PciHeader.COMMAND, new byte[] {
+                (byte) (PciHeader.COMMAND_MEMORY | PciHeader.COMMAND_MASTER), 0
+            });
             EngineDriver engine = new EngineDriver(client, Bar0Registers.COPY_ENGINE);
             assertThat(engine.copy(IOVA, GIB + (512L << 20), 1 << 20, CopyEngine.CTRL_DST_DEVICE))
-                    .as("before the file shrank").isEqualTo(CopyEngine.STATUS_DONE);
+                    .as("before the file shrank")
+                    .isEqualTo(CopyEngine.STATUS_DONE);
 
             RegionInfo bar4 = client.regionInfo(Vfio.PCI_BAR4_REGION_INDEX);
-            try (FileChannel ch = FileChannel.open(Path.of("/proc/self/fd/" + bar4.file().fd().value()),
-                    StandardOpenOption.WRITE)) {
+            try (FileChannel ch =
+                    FileChannel.open(Path.of("/proc/self/fd/" + bar4.file().fd().value()), StandardOpenOption.WRITE)) {
                 ch.truncate(GIB); // device memory from 1 GiB on is gone
             }
             long past = GIB + (512L << 20);
-            assertThat(engine.copy(IOVA, past, 1 << 20, CopyEngine.CTRL_DST_DEVICE)).as("guest to device")
+            assertThat(engine.copy(IOVA, past, 1 << 20, CopyEngine.CTRL_DST_DEVICE))
+                    .as("guest to device")
                     .isEqualTo(CopyEngine.STATUS_DEVICE_FAULT);
             assertThat(engine.read64(CopyEngine.FAULT_LO)).isEqualTo(past);
-            assertThat(engine.copy(past + 4096, IOVA, 8192, CopyEngine.CTRL_SRC_DEVICE)).as("device to guest")
+            assertThat(engine.copy(past + 4096, IOVA, 8192, CopyEngine.CTRL_SRC_DEVICE))
+                    .as("device to guest")
                     .isEqualTo(CopyEngine.STATUS_DEVICE_FAULT);
             assertThat(engine.read64(CopyEngine.FAULT_LO)).isEqualTo(past + 4096);
             assertThat(engine.read(CopyEngine.ERRORS)).isEqualTo(2);
-            assertThat(engine.copy(IOVA, 4096, 1 << 20, CopyEngine.CTRL_DST_DEVICE)).as("below the new end")
+            assertThat(engine.copy(IOVA, 4096, 1 << 20, CopyEngine.CTRL_DST_DEVICE))
+                    .as("below the new end")
                     .isEqualTo(CopyEngine.STATUS_DONE);
-            assertThat(engine.copy(IOVA + GUEST, 4096, 4096, CopyEngine.CTRL_DST_DEVICE)).as("an unmapped guest address")
+            assertThat(engine.copy(IOVA + GUEST, 4096, 4096, CopyEngine.CTRL_DST_DEVICE))
+                    .as("an unmapped guest address")
                     .isEqualTo(CopyEngine.STATUS_NOT_MAPPED);
             assertThat(logged).hasSize(1);
-            assertThat(logged.getFirst()).startsWith("faulty: copy engine: device memory at offset 0x60000000 cannot be read or written");
+            assertThat(logged.getFirst())
+                    .startsWith("faulty: copy engine: device memory at offset 0x60000000 cannot be read or written");
         } finally {
             log.removeHandler(capture);
             TempDirs.delete(dir);

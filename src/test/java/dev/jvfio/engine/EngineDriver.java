@@ -4,6 +4,7 @@ import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.Vfio;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.time.Duration;
 
 /**
@@ -13,10 +14,12 @@ import java.time.Duration;
 public record EngineDriver(VfioUserClient client, long base) {
     /** Only a broken engine waits this long; nothing asserts on time. */
     public static final Duration PATIENCE = Duration.ofSeconds(30);
-    static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     public int read(int reg) throws Exception {
-        return MemorySegment.ofArray(client.read(Vfio.PCI_BAR0_REGION_INDEX, base + reg, 4)).get(LE32, 0);
+        return MemorySegment.ofArray(client.read(Vfio.PCI_BAR0_REGION_INDEX, base + reg, 4))
+                .get(LE32, 0);
     }
 
     public void write(int reg, int value) throws Exception {
@@ -33,8 +36,8 @@ public record EngineDriver(VfioUserClient client, long base) {
     public void program(long src, long dst, long len, int ctrl) throws Exception {
         byte[] b = new byte[24];
         MemorySegment s = MemorySegment.ofArray(b);
-        s.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, src);
-        s.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 8, dst);
+        s.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, src);
+        s.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 8, dst);
         s.set(LE32, 16, (int) len);
         s.set(LE32, 20, ctrl);
         client.write(Vfio.PCI_BAR0_REGION_INDEX, base + CopyEngine.SRC_LO, b);

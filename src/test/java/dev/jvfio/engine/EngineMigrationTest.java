@@ -22,6 +22,7 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -42,7 +43,7 @@ class EngineMigrationTest {
         final MemorySegment ram;
         final Semaphore permits = new Semaphore(0);
         final AtomicInteger calls = new AtomicInteger();
-        final List<Long> offsets = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<Long> offsets = new CopyOnWriteArrayList<>();
 
         ClientRam(MemorySegment ram) {
             this.ram = ram;
@@ -74,7 +75,9 @@ class EngineMigrationTest {
 
         Side(MemorySegment guestRam) throws Exception {
             memory = RamBacking.memfd("engine-mig", 5 * CHUNK, 0);
-            device = VfioPciDevice.builder("engine-mig").ids(0x1b36, 0x0011).classCode(0x120000)
+            device = VfioPciDevice.builder("engine-mig")
+                    .ids(0x1b36, 0x0011)
+                    .classCode(0x120000)
                     .bar(PciBar.mem64(0, 0x10000, BarBacking.zeros()))
                     .capability(Capability.Msix.vectors(4).table(0, 0x8000).pba(0, 0x9000))
                     .capability(Capability.PciExpress.endpoint())
@@ -86,8 +89,13 @@ class EngineMigrationTest {
             TestFunction.cfgWrite(device, PciHeader.COMMAND, 2, PciHeader.COMMAND_MEMORY | PciHeader.COMMAND_MASTER);
             int msix = TestFunction.cap(device, PciHeader.CAP_ID_MSIX);
             TestFunction.cfgWrite(device, msix + 2, 2, 0x8000);
-            device.setIrqs(new IrqSet(Vfio.PCI_MSIX_IRQ_INDEX, Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_TRIGGER,
-                    VECTOR, 1, new byte[0], List.of(vector.fd().duplicate())));
+            device.setIrqs(new IrqSet(
+                    Vfio.PCI_MSIX_IRQ_INDEX,
+                    Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_TRIGGER,
+                    VECTOR,
+                    1,
+                    new byte[0],
+                    List.of(vector.fd().duplicate())));
         }
 
         void ring(long length) {
@@ -157,10 +165,12 @@ class EngineMigrationTest {
     }
 
     @Test
-    @DisplayName("MIG-1.7 a copy stopped after 3 of 4 chunks does the 4th on the destination; its interrupt fires once, there")
+    @DisplayName(
+            "MIG-1.7 a copy stopped after 3 of 4 chunks does the 4th on the destination; its interrupt fires once, there")
     void mig1_7_copyContinuesOnDestination() throws Exception {
         MemorySegment ram = guestRam(4 * CHUNK);
-        try (Side src = new Side(ram); Side dst = new Side(ram)) {
+        try (Side src = new Side(ram);
+                Side dst = new Side(ram)) {
             src.ring(4 * CHUNK);
             src.client.permits.release(2);
             src.awaitCalls(3); // chunk 3 is moving
@@ -176,34 +186,46 @@ class EngineMigrationTest {
             dst.client.permits.release(100);
             Migrate.resume(dst.device.migration(), stream);
             assertThat(dst.awaitNotBusy()).isEqualTo(STATUS_DONE);
-            assertThat(dst.client.offsets).as("the destination copies only the last chunk").containsExactly(3 * CHUNK);
+            assertThat(dst.client.offsets)
+                    .as("the destination copies only the last chunk")
+                    .containsExactly(3 * CHUNK);
             assertThat(dst.engine.read32(DONE)).isEqualTo(1);
-            assertThat(dst.vector.take()).as("completion interrupt on the destination").isEqualTo(1);
+            assertThat(dst.vector.take())
+                    .as("completion interrupt on the destination")
+                    .isEqualTo(1);
             assertThat(dst.vector.await(Duration.ZERO)).isFalse();
             assertThat(src.vector.await(Duration.ZERO)).as("none on the source").isFalse();
             assertThat(src.client.calls.get()).isEqualTo(3);
-            assertThat(dst.memory.segment().asSlice(0, 4 * CHUNK).mismatch(ram)).as("device memory = guest RAM").isEqualTo(-1);
+            assertThat(dst.memory.segment().asSlice(0, 4 * CHUNK).mismatch(ram))
+                    .as("device memory = guest RAM")
+                    .isEqualTo(-1);
         }
     }
 
     @Test
-    @DisplayName("MIG-1.7 a copy that completes while the device stops raises its interrupt pending; it fires on the destination only")
+    @DisplayName(
+            "MIG-1.7 a copy that completes while the device stops raises its interrupt pending; it fires on the destination only")
     void mig1_7_completionPendingAcrossMigration() throws Exception {
         MemorySegment ram = guestRam(2 * CHUNK);
-        try (Side src = new Side(ram); Side dst = new Side(ram)) {
+        try (Side src = new Side(ram);
+                Side dst = new Side(ram)) {
             src.ring(2 * CHUNK);
             src.client.permits.release(1);
             src.awaitCalls(2); // the last chunk is moving
             src.stopWhileChunkInFlight();
             assertThat(src.engine.read32(STATUS)).isEqualTo(STATUS_DONE);
-            assertThat(src.device.msixPending(VECTOR)).as("held in the PBA while stopped").isTrue();
+            assertThat(src.device.msixPending(VECTOR))
+                    .as("held in the PBA while stopped")
+                    .isTrue();
             assertThat(src.vector.await(Duration.ZERO)).isFalse();
             byte[] stream;
             src.device.migration().transition(MigrationState.STOP, MigrationState.STOP_COPY);
             stream = Migrate.readToEnd(src.device.migration(), Migrate.PIECE);
             src.device.migration().transition(MigrationState.STOP_COPY, MigrationState.STOP);
             Migrate.load(dst.device.migration(), stream);
-            assertThat(dst.vector.await(Duration.ZERO)).as("not while the destination is stopped").isFalse();
+            assertThat(dst.vector.await(Duration.ZERO))
+                    .as("not while the destination is stopped")
+                    .isFalse();
             assertThat(dst.device.msixPending(VECTOR)).isTrue();
             dst.device.migration().transition(MigrationState.STOP, MigrationState.RUNNING);
             assertThat(dst.vector.take()).isEqualTo(1);

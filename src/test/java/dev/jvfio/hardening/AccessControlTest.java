@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.jvfio.client.HandshakeException;
 import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.Errno;
+import dev.jvfio.fuzz.MessageGenerator;
+import dev.jvfio.protocol.Header;
 import dev.jvfio.server.RamDevice;
 import dev.jvfio.server.ServerListener;
 import dev.jvfio.server.ServerOptions;
@@ -14,10 +16,13 @@ import dev.jvfio.transport.PeerCredentials;
 import dev.jvfio.transport.SocketAccess;
 import dev.jvfio.transport.UnixConnection;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -67,12 +72,13 @@ class AccessControlTest {
     @Test
     @DisplayName("VU-1.3 the socket file is created 0600 by default and the default allow list is our uid and root")
     void vu_1_3_socket_owner_only_by_default() throws Exception {
-        assertThat(ServerOptions.defaults().allowedUids()).isEqualTo(new java.util.HashSet<>(List.of(ownUid(), 0)));
-        try (VfioUserServer s = VfioUserServer.start(dir.resolve("s"), device,
-                ServerOptions.defaults().withListener(recorder))) {
+        assertThat(ServerOptions.defaults().allowedUids()).isEqualTo(new HashSet<>(List.of(ownUid(), 0)));
+        try (VfioUserServer s = VfioUserServer.start(
+                dir.resolve("s"), device, ServerOptions.defaults().withListener(recorder))) {
             assertThat(Files.getPosixFilePermissions(s.socketPath(), LinkOption.NOFOLLOW_LINKS))
                     .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
-            assertThat(Files.getAttribute(s.socketPath(), "unix:uid", LinkOption.NOFOLLOW_LINKS)).isEqualTo(ownUid());
+            assertThat(Files.getAttribute(s.socketPath(), "unix:uid", LinkOption.NOFOLLOW_LINKS))
+                    .isEqualTo(ownUid());
             try (VfioUserClient c = VfioUserClient.connect(s.socketPath())) {
                 assertThat(c.deviceInfo()).isEqualTo(device.info());
             }
@@ -84,12 +90,18 @@ class AccessControlTest {
     @DisplayName("VU-1.3 a configured group gets the socket file with mode 0660")
     void vu_1_3_socket_group_configurable() throws Exception {
         int gid = ownGid();
-        try (VfioUserServer s = VfioUserServer.start(dir.resolve("s"), device,
+        try (VfioUserServer s = VfioUserServer.start(
+                dir.resolve("s"),
+                device,
                 ServerOptions.defaults().withListener(recorder).withAccess(SocketAccess.group(gid)))) {
             assertThat(Files.getPosixFilePermissions(s.socketPath(), LinkOption.NOFOLLOW_LINKS))
-                    .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
-                            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE);
-            assertThat(Files.getAttribute(s.socketPath(), "unix:gid", LinkOption.NOFOLLOW_LINKS)).isEqualTo(gid);
+                    .containsExactlyInAnyOrder(
+                            PosixFilePermission.OWNER_READ,
+                            PosixFilePermission.OWNER_WRITE,
+                            PosixFilePermission.GROUP_READ,
+                            PosixFilePermission.GROUP_WRITE);
+            assertThat(Files.getAttribute(s.socketPath(), "unix:gid", LinkOption.NOFOLLOW_LINKS))
+                    .isEqualTo(gid);
         }
     }
 
@@ -99,26 +111,38 @@ class AccessControlTest {
     void vu_1_3_peer_uid_not_allowed_is_refused() throws Exception {
         int uid = ownUid();
         int other = uid == 0 ? 65534 : 0;
-        try (VfioUserServer s = VfioUserServer.start(dir.resolve("s"), device,
+        try (VfioUserServer s = VfioUserServer.start(
+                dir.resolve("s"),
+                device,
                 ServerOptions.defaults().withListener(recorder).withAllowedUids(Set.of(other)))) {
             assertThatThrownBy(() -> VfioUserClient.connect(s.socketPath()))
-                    .isInstanceOfSatisfying(HandshakeException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
-            assertThat(refused).singleElement().asString().startsWith(uid + ": ").contains("not allowed");
+                    .isInstanceOfSatisfying(
+                            HandshakeException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
+            assertThat(refused)
+                    .singleElement()
+                    .asString()
+                    .startsWith(uid + ": ")
+                    .contains("not allowed");
             assertThat(s.clientAttached()).isFalse();
-            assertThat(device.attaches()).as("a refused peer never reaches the device").isZero();
+            assertThat(device.attaches())
+                    .as("a refused peer never reaches the device")
+                    .isZero();
             // the server hung up on the refused peer: a raw connection sees the error reply, then end of file
             try (UnixConnection raw = UnixConnection.connect(s.socketPath())) {
-                raw.send(java.lang.foreign.MemorySegment.ofArray(dev.jvfio.fuzz.MessageGenerator.withHeader(
-                        3, 1, 0, 0, new byte[] {0, 0, 0, 0})));
-                java.lang.foreign.MemorySegment buf = java.lang.foreign.Arena.ofAuto().allocate(64);
+                raw.send(MemorySegment.ofArray(MessageGenerator.withHeader(3, 1, 0, 0, new byte[] {0, 0, 0, 0})));
+                MemorySegment buf = Arena.ofAuto().allocate(64);
                 raw.receiveFully(buf.asSlice(0, 16), null, 0);
-                assertThat(dev.jvfio.protocol.Header.error(buf)).isEqualTo(Errno.EPERM);
-                assertThat(raw.receive(buf, null, 0)).as("end of file after the refusal").isZero();
+                assertThat(Header.error(buf)).isEqualTo(Errno.EPERM);
+                assertThat(raw.receive(buf, null, 0))
+                        .as("end of file after the refusal")
+                        .isZero();
             }
         }
-        try (VfioUserServer s = VfioUserServer.start(dir.resolve("s"), device,
-                ServerOptions.defaults().withListener(recorder).withAllowedUids(Set.of(uid)));
-             VfioUserClient c = VfioUserClient.connect(s.socketPath())) {
+        try (VfioUserServer s = VfioUserServer.start(
+                        dir.resolve("s"),
+                        device,
+                        ServerOptions.defaults().withListener(recorder).withAllowedUids(Set.of(uid)));
+                VfioUserClient c = VfioUserClient.connect(s.socketPath())) {
             assertThat(c.deviceInfo()).isEqualTo(device.info());
         }
     }

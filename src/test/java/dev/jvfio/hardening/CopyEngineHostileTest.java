@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioDevice;
+import dev.jvfio.engine.EngineDriver;
 import dev.jvfio.hw.Bar0Registers;
 import dev.jvfio.os.EventFd;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.os.Memfd;
-import dev.jvfio.engine.EngineDriver;
 import dev.jvfio.pci.PciHeader;
 import dev.jvfio.profile.DeviceProfiles;
 import dev.jvfio.profile.GpuOptions;
@@ -22,7 +22,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -53,14 +52,16 @@ class CopyEngineHostileTest {
     @BeforeEach
     void start() throws Exception {
         dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
-        device = DeviceProfiles.create(GpuOptions.defaults().withProfile("gh200").withMemorySize(2 * GIB));
+        device =
+                DeviceProfiles.create(GpuOptions.defaults().withProfile("gh200").withMemorySize(2 * GIB));
         server = VfioUserServer.start(dir.resolve("s"), device, ServerOptions.defaults());
         client = VfioUserClient.connect(dir.resolve("s"));
         engine = new EngineDriver(client, Bar0Registers.COPY_ENGINE);
         guestFd = Memfd.create("guest", GUEST);
         guest = MappedMemory.map(guestFd, 0, GUEST, true);
         client.dmaMap(guestFd, 0, IOVA, GUEST, true, true);
-        client.write(CFG, PciHeader.COMMAND, new byte[] {(byte) (PciHeader.COMMAND_MEMORY | PciHeader.COMMAND_MASTER), 0});
+        client.write(
+                CFG, PciHeader.COMMAND, new byte[] {(byte) (PciHeader.COMMAND_MEMORY | PciHeader.COMMAND_MASTER), 0});
     }
 
     @AfterEach
@@ -75,7 +76,8 @@ class CopyEngineHostileTest {
     }
 
     @Test
-    @DisplayName("DMA-1.4 DMA-2.1 DMA-4.1 on the GH200 the engine copies guest memory into usemem (seen through BAR4) and back, MSI-X on completion")
+    @DisplayName(
+            "DMA-1.4 DMA-2.1 DMA-4.1 on the GH200 the engine copies guest memory into usemem (seen through BAR4) and back, MSI-X on completion")
     void gpuRoundTrip() throws Exception {
         for (long i = 0; i < (1 << 20); i += 8) {
             guest.segment().set(ValueLayout.JAVA_LONG_UNALIGNED, i, i * 31);
@@ -93,15 +95,26 @@ class CopyEngineHostileTest {
             assertThat(events.get(5).await(EngineDriver.PATIENCE)).isTrue();
             byte[] bar4 = client.read(Vfio.PCI_BAR4_REGION_INDEX, 0x4000 + 4096, 4096);
             assertThat(bar4).isEqualTo(guest.segment().asSlice(4096, 4096).toArray(ValueLayout.JAVA_BYTE));
-            assertThat(engine.copy(0x4000, IOVA + (32L << 20), 1 << 20, CTRL_SRC_DEVICE)).isEqualTo(STATUS_DONE);
-            assertThat(guest.segment().asSlice(32L << 20, 1 << 20).mismatch(guest.segment().asSlice(0, 1 << 20))).isEqualTo(-1);
-            long usemem = client.regionInfo(Vfio.PCI_BAR4_REGION_INDEX).sparseAreas().getFirst().size();
-            assertThat(engine.copy(IOVA, usemem - 8, 16, CTRL_DST_DEVICE)).as("past usemem").isEqualTo(STATUS_DEVICE_RANGE);
+            assertThat(engine.copy(0x4000, IOVA + (32L << 20), 1 << 20, CTRL_SRC_DEVICE))
+                    .isEqualTo(STATUS_DONE);
+            assertThat(guest.segment()
+                            .asSlice(32L << 20, 1 << 20)
+                            .mismatch(guest.segment().asSlice(0, 1 << 20)))
+                    .isEqualTo(-1);
+            long usemem = client.regionInfo(Vfio.PCI_BAR4_REGION_INDEX)
+                    .sparseAreas()
+                    .getFirst()
+                    .size();
+            assertThat(engine.copy(IOVA, usemem - 8, 16, CTRL_DST_DEVICE))
+                    .as("past usemem")
+                    .isEqualTo(STATUS_DEVICE_RANGE);
             assertThat(engine.copy(IOVA, usemem - 16, 16, CTRL_DST_DEVICE)).isEqualTo(STATUS_DONE);
             client.reset();
             client.write(CFG, PciHeader.COMMAND, new byte[] {(byte) PciHeader.COMMAND_MEMORY, 0});
             for (int reg = 0; reg < BLOCK_SIZE; reg += 4) {
-                assertThat(engine.read(reg)).as("register 0x%x after DEVICE_RESET", reg).isZero();
+                assertThat(engine.read(reg))
+                        .as("register 0x%x after DEVICE_RESET", reg)
+                        .isZero();
             }
         } finally {
             events.forEach(EventFd::close);
@@ -119,7 +132,8 @@ class CopyEngineHostileTest {
     }
 
     @Test
-    @DisplayName("DMA-3.6 VU-6.2: DMA_UNMAP during a copy waits for the chunk in flight; nothing is written after its reply; 0x81 with FAULT at the first unwritten chunk")
+    @DisplayName(
+            "DMA-3.6 VU-6.2: DMA_UNMAP during a copy waits for the chunk in flight; nothing is written after its reply; 0x81 with FAULT at the first unwritten chunk")
     void unmapDuringCopy() throws Exception {
         guest.segment().fill((byte) 0xFF);
         engine.program(0, IOVA, GUEST, CTRL_SRC_DEVICE); // usemem (zeros) over the guest's 0xFF
@@ -145,7 +159,8 @@ class CopyEngineHostileTest {
     }
 
     @Test
-    @DisplayName("DMA-3.7 a client that truncates its memfd during a copy gets 0x81 (or a finished copy) and the server lives on")
+    @DisplayName(
+            "DMA-3.7 a client that truncates its memfd during a copy gets 0x81 (or a finished copy) and the server lives on")
     void truncateDuringCopy() throws Exception {
         engine.program(IOVA, 0, GUEST, CTRL_DST_DEVICE);
         engine.ring();
@@ -161,12 +176,15 @@ class CopyEngineHostileTest {
         client.dmaUnmap(IOVA, GUEST);
         try (Fd fresh = Memfd.create("fresh", 1 << 20)) {
             client.dmaMap(fresh, 0, IOVA, 1 << 20, true, true);
-            assertThat(engine.copy(IOVA, 0, 1 << 20, CTRL_DST_DEVICE)).as("the server lives on").isEqualTo(STATUS_DONE);
+            assertThat(engine.copy(IOVA, 0, 1 << 20, CTRL_DST_DEVICE))
+                    .as("the server lives on")
+                    .isEqualTo(STATUS_DONE);
         }
     }
 
     @Test
-    @DisplayName("DMA-3.7 VU-1.4: a client that disconnects during a copy leaves a working server; the next client's engine works")
+    @DisplayName(
+            "DMA-3.7 VU-1.4: a client that disconnects during a copy leaves a working server; the next client's engine works")
     void disconnectDuringCopy() throws Exception {
         engine.program(IOVA, 0, GUEST, CTRL_DST_DEVICE);
         engine.ring();

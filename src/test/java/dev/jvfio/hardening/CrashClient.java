@@ -34,6 +34,7 @@ public final class CrashClient {
     static final long GUARDED = 1 << 20;
     /** BAR4 range where complete writes may go. */
     static final long SCRATCH = GUARDED;
+
     static final long SCRATCH_SIZE = 4L << 20;
 
     private CrashClient() {}
@@ -106,8 +107,8 @@ public final class CrashClient {
                 // replies of 1 MiB nobody reads: the session blocks in send when we die
                 for (int i = 0; i < 4; i++) {
                     byte[] m = new byte[RegionAccessMessage.SIZE];
-                    RegionAccessMessage.encodeReadRequest(MemorySegment.ofArray(m), c.nextMessageId(), SCRATCH,
-                            Vfio.PCI_BAR4_REGION_INDEX, 1 << 20);
+                    RegionAccessMessage.encodeReadRequest(
+                            MemorySegment.ofArray(m), c.nextMessageId(), SCRATCH, Vfio.PCI_BAR4_REGION_INDEX, 1 << 20);
                     c.sendRaw(m);
                 }
                 what.append("unread-replies");
@@ -117,10 +118,16 @@ public final class CrashClient {
                 // a write into the guarded window, cut off inside its payload: must never land
                 int count = 4096 << r.nextInt(5);
                 long offset = r.nextInt((int) (GUARDED - count));
-                ByteBuffer b = ByteBuffer.allocate(RegionAccessMessage.SIZE + count).order(ByteOrder.LITTLE_ENDIAN);
-                b.putShort((short) c.nextMessageId()).putShort((short) Command.REGION_WRITE)
-                        .putInt(RegionAccessMessage.SIZE + count).putInt(0).putInt(0)
-                        .putLong(offset).putInt(Vfio.PCI_BAR4_REGION_INDEX).putInt(count);
+                ByteBuffer b =
+                        ByteBuffer.allocate(RegionAccessMessage.SIZE + count).order(ByteOrder.LITTLE_ENDIAN);
+                b.putShort((short) c.nextMessageId())
+                        .putShort((short) Command.REGION_WRITE)
+                        .putInt(RegionAccessMessage.SIZE + count)
+                        .putInt(0)
+                        .putInt(0)
+                        .putLong(offset)
+                        .putInt(Vfio.PCI_BAR4_REGION_INDEX)
+                        .putInt(count);
                 while (b.hasRemaining()) {
                     b.put((byte) 0xA5);
                 }

@@ -2,8 +2,8 @@ package dev.jvfio.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jvfio.bench.ChildJvm;
 import dev.jvfio.Seeds;
+import dev.jvfio.bench.ChildJvm;
 import dev.jvfio.client.HandshakeException;
 import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.RegionInfo;
@@ -25,9 +25,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.DisplayName;
@@ -47,11 +49,12 @@ class CrashTest {
     static final int DEVICES = 8;
     /** Sessions to kill; a child killed at its points takes 8 down, one killed at a random moment 0..8. */
     static final int KILLS = 200;
+
     static final int MAX_CHILDREN = 80;
     static final long SEED = Seeds.of(0xC2A5L);
 
     final List<String> internalErrors = new CopyOnWriteArrayList<>();
-    final java.util.concurrent.atomic.AtomicInteger sessionsStarted = new java.util.concurrent.atomic.AtomicInteger();
+    final AtomicInteger sessionsStarted = new AtomicInteger();
 
     @Test
     @DisplayName("VU-1.4 200 client sessions killed (SIGKILL) mid-header, mid-payload, holding DMA maps and IRQ "
@@ -87,7 +90,8 @@ class CrashTest {
             long[] checksums = new long[DEVICES];
             List<String> sockets = new ArrayList<>();
             for (int i = 0; i < DEVICES; i++) {
-                VfioDevice d = DeviceProfiles.create(GpuOptions.defaults().withMemorySize(MEMORY).withName("crash" + i));
+                VfioDevice d = DeviceProfiles.create(
+                        GpuOptions.defaults().withMemorySize(MEMORY).withName("crash" + i));
                 devices.add(d);
                 servers.add(VfioUserServer.start(dir.resolve("d" + i + ".sock"), d, options));
                 sockets.add(dir.resolve("d" + i + ".sock").toString());
@@ -97,7 +101,7 @@ class CrashTest {
                     byte[] pattern = new byte[(int) CrashClient.GUARDED];
                     r.nextBytes(pattern);
                     for (int at = 0; at < pattern.length; at += 1 << 16) {
-                        c.write(Vfio.PCI_BAR4_REGION_INDEX, at, java.util.Arrays.copyOfRange(pattern, at, at + (1 << 16)));
+                        c.write(Vfio.PCI_BAR4_REGION_INDEX, at, Arrays.copyOfRange(pattern, at, at + (1 << 16)));
                     }
                 }
                 RegionInfo bar4 = d.regionInfo(Vfio.PCI_BAR4_REGION_INDEX);
@@ -136,7 +140,8 @@ class CrashTest {
                 }
                 awaitIdle(servers);
                 for (int i = 0; i < DEVICES; i++) {
-                    assertThat(crc(guarded.get(i))).as(where + ": device memory of crash" + i + " changed")
+                    assertThat(crc(guarded.get(i)))
+                            .as(where + ": device memory of crash" + i + " changed")
                             .isEqualTo(checksums[i]);
                 }
                 int fds = settledFds(baselineFds);
@@ -146,22 +151,28 @@ class CrashTest {
                     // the first kill warms everything up; its state is the baseline for the next 200
                     baselineFds = fds;
                     baselineMaps = maps;
-                    System.out.printf("crash test: baseline %d open fds, %d client DMA mappings, %d mappings in all%n",
+                    System.out.printf(
+                            "crash test: baseline %d open fds, %d client DMA mappings, %d mappings in all%n",
                             fds, maps, totalMappings());
                 } else {
                     kills += killed;
                     assertThat(fds).as(where + ": server open fds").isEqualTo(baselineFds);
-                    assertThat(maps).as(where + ": client DMA mappings in the server").isEqualTo(baselineMaps);
+                    assertThat(maps)
+                            .as(where + ": client DMA mappings in the server")
+                            .isEqualTo(baselineMaps);
                 }
                 assertThat(internalErrors).as(where).isEmpty();
                 current = next;
                 next = null;
             }
             next = current;
-            System.out.printf("crash test: %d sessions killed in %d child JVMs (%d of them at a random moment); after: "
-                    + "%d open fds, %d client DMA mappings, %d mappings in all; seed %d%n", kills, child - 1, randomMoment,
-                    OpenFiles.count(), dmaMappings(), totalMappings(), SEED);
-            assertThat(kills).as("sessions killed in %d children, seed %d", child - 1, SEED).isGreaterThanOrEqualTo(KILLS);
+            System.out.printf(
+                    "crash test: %d sessions killed in %d child JVMs (%d of them at a random moment); after: "
+                            + "%d open fds, %d client DMA mappings, %d mappings in all; seed %d%n",
+                    kills, child - 1, randomMoment, OpenFiles.count(), dmaMappings(), totalMappings(), SEED);
+            assertThat(kills)
+                    .as("sessions killed in %d children, seed %d", child - 1, SEED)
+                    .isGreaterThanOrEqualTo(KILLS);
         } finally {
             if (next != null) {
                 next.destroyForcibly();
@@ -181,9 +192,14 @@ class CrashTest {
     }
 
     static Process spawn(List<String> sockets) throws IOException {
-        List<String> cmd = ChildJvm.command(CrashClient.class.getName(), sockets,
-                List.of("-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m"), false);
-        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        List<String> cmd = ChildJvm.command(
+                CrashClient.class.getName(),
+                sockets,
+                List.of("-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m"),
+                false);
+        return new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
     }
 
     /** Tells the booted child to attack; returns the points it reached. */
@@ -191,7 +207,9 @@ class CrashTest {
         start(p, seed);
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();
-        assertThat(line).as("child with seed " + seed + " reached its kill points").startsWith("ready");
+        assertThat(line)
+                .as("child with seed " + seed + " reached its kill points")
+                .startsWith("ready");
         return line.substring("ready ".length());
     }
 
@@ -218,7 +236,9 @@ class CrashTest {
             assertThat(c.deviceInfo().numRegions()).as(where).isGreaterThanOrEqualTo(Vfio.PCI_NUM_REGIONS);
             byte[] data = {1, 2, 3, 4, 5, 6, 7, 8};
             c.write(Vfio.PCI_BAR4_REGION_INDEX, CrashClient.SCRATCH + 64, data);
-            assertThat(c.read(Vfio.PCI_BAR4_REGION_INDEX, CrashClient.SCRATCH + 64, 8)).as(where).isEqualTo(data);
+            assertThat(c.read(Vfio.PCI_BAR4_REGION_INDEX, CrashClient.SCRATCH + 64, 8))
+                    .as(where)
+                    .isEqualTo(data);
         }
     }
 
@@ -227,7 +247,9 @@ class CrashTest {
             for (int i = 0; i < 2000 && s.clientAttached(); i++) {
                 Thread.sleep(5);
             }
-            assertThat(s.clientAttached()).as("session of " + s.socketPath() + " ended").isFalse();
+            assertThat(s.clientAttached())
+                    .as("session of " + s.socketPath() + " ended")
+                    .isFalse();
         }
     }
 

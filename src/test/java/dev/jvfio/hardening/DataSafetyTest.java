@@ -2,8 +2,8 @@ package dev.jvfio.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jvfio.ServeChild;
 import dev.jvfio.Seeds;
+import dev.jvfio.ServeChild;
 import dev.jvfio.client.HandshakeException;
 import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.RegionInfo;
@@ -94,7 +94,10 @@ class DataSafetyTest {
             byte[] data = new byte[g.length()];
             r.nextBytes(data);
             for (int at = 0; at < data.length; at += 1 << 16) {
-                c.write(g.region(), g.offset() + at, Arrays.copyOfRange(data, at, Math.min(data.length, at + (1 << 16))));
+                c.write(
+                        g.region(),
+                        g.offset() + at,
+                        Arrays.copyOfRange(data, at, Math.min(data.length, at + (1 << 16))));
             }
             ranges.put(g, data);
         }
@@ -122,18 +125,27 @@ class DataSafetyTest {
                 System.arraycopy(c.read(g.region(), g.offset() + at, n), 0, back, at, n);
             }
             int bad = Arrays.mismatch(back, e.getValue());
-            assertThat(bad).as("%s: BAR%d byte 0x%x differs", when, g.region(), g.offset() + Math.max(bad, 0))
+            assertThat(bad)
+                    .as("%s: BAR%d byte 0x%x differs", when, g.region(), g.offset() + Math.max(bad, 0))
                     .isEqualTo(-1);
         }
         for (Range g : untouched) {
-            assertThat(c.read(g.region(), g.offset(), g.length())).as(when + ": never written")
+            assertThat(c.read(g.region(), g.offset(), g.length()))
+                    .as(when + ": never written")
                     .containsOnly((byte) 0);
         }
     }
 
     static Process serve(Path socket, Path backing, Path dir) throws Exception {
-        return ServeChild.serveUntilReady(dir.resolve("serve.log"), List.of(),
-                "--socket", socket.toString(), "--backing-file", backing.toString(), "--mem-size", MEM_SIZE);
+        return ServeChild.serveUntilReady(
+                dir.resolve("serve.log"),
+                List.of(),
+                "--socket",
+                socket.toString(),
+                "--backing-file",
+                backing.toString(),
+                "--mem-size",
+                MEM_SIZE);
     }
 
     static void stop(Process p, boolean kill) throws Exception {

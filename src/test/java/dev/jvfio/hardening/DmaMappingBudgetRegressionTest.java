@@ -12,6 +12,9 @@ import dev.jvfio.os.Memfd;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -37,7 +40,8 @@ class DmaMappingBudgetRegressionTest {
             int mapsAtStart = maps(pid);
             int mapped = 0;
             int errno = 0;
-            try (Fd memfd = Memfd.create("budget", 1 << 16); VfioUserClient c = VfioUserClient.connect(a)) {
+            try (Fd memfd = Memfd.create("budget", 1 << 16);
+                    VfioUserClient c = VfioUserClient.connect(a)) {
                 for (int i = 0; i < 65535; i++) {
                     try {
                         // same file offset every time, so the kernel cannot merge the mappings
@@ -48,7 +52,8 @@ class DmaMappingBudgetRegressionTest {
                         break;
                     }
                 }
-                System.out.printf("DMA budget: %d windows mapped before errno %d; server mappings %d at start, %d now%n",
+                System.out.printf(
+                        "DMA budget: %d windows mapped before errno %d; server mappings %d at start, %d now%n",
                         mapped, errno, mapsAtStart, maps(pid));
                 assertThat(errno).as("the window that does not fit is refused").isEqualTo(Errno.ENOSPC);
                 try (VfioUserClient other = VfioUserClient.connect(b)) {
@@ -59,11 +64,13 @@ class DmaMappingBudgetRegressionTest {
                         other.dmaMap(memfd, 0, (long) (i + 1) << 20, 4096, true, true);
                     }
                 }
-                assertThat(c.deviceInfo().numRegions()).as("the mapping client is still served")
+                assertThat(c.deviceInfo().numRegions())
+                        .as("the mapping client is still served")
                         .isGreaterThanOrEqualTo(Vfio.PCI_NUM_REGIONS);
             }
             assertThat(server.isAlive()).isTrue();
-            try (Fd memfd = Memfd.create("budget", 1 << 16); VfioUserClient other = Reconnect.whenFree(b)) {
+            try (Fd memfd = Memfd.create("budget", 1 << 16);
+                    VfioUserClient other = Reconnect.whenFree(b)) {
                 other.dmaMap(memfd, 0, 1 << 20, 4096, true, true);
             }
             assertThat(server.isAlive()).isTrue();
@@ -96,7 +103,8 @@ class DmaMappingBudgetRegressionTest {
             long tib = 1L << 40;
             int mapped = 0;
             long iova = 0;
-            try (Fd memfd = Memfd.create("va", tib); VfioUserClient c = VfioUserClient.connect(a)) {
+            try (Fd memfd = Memfd.create("va", tib);
+                    VfioUserClient c = VfioUserClient.connect(a)) {
                 for (int shift = 40; shift >= 12; shift--) {
                     for (int k = 0; k < 200; k++) {
                         try {
@@ -109,17 +117,17 @@ class DmaMappingBudgetRegressionTest {
                     }
                 }
                 System.out.printf("address space: %d DMA windows mapped%n", mapped);
-                java.util.concurrent.CompletableFuture<byte[]> other = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                CompletableFuture<byte[]> other = CompletableFuture.supplyAsync(() -> {
                     try (VfioUserClient o = VfioUserClient.connect(b)) {
                         o.dmaMap(memfd, 0, 0, tib, true, true); // a share of address space is left for it
                         o.write(Vfio.PCI_BAR4_REGION_INDEX, 0, new byte[] {7});
                         return o.read(Vfio.PCI_BAR4_REGION_INDEX, 0, 1);
                     } catch (Exception e) {
-                        throw new java.util.concurrent.CompletionException(e);
+                        throw new CompletionException(e);
                     }
                 });
                 // generous: only a dead accept thread takes this long
-                assertThat(other.get(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(new byte[] {7});
+                assertThat(other.get(60, TimeUnit.SECONDS)).isEqualTo(new byte[] {7});
             }
             assertThat(server.isAlive()).isTrue();
         } finally {
@@ -141,8 +149,14 @@ class DmaMappingBudgetRegressionTest {
     }
 
     static Process serve(Path dir, Path a, Path b) throws Exception {
-        return ServeChild.serveUntilReady(dir.resolve("serve.log"),
+        return ServeChild.serveUntilReady(
+                dir.resolve("serve.log"),
                 List.of("-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=" + dir.resolve("hs_err.log")),
-                "--socket", a.toString(), "--socket", b.toString(), "--mem-size", "2816M");
+                "--socket",
+                a.toString(),
+                "--socket",
+                b.toString(),
+                "--mem-size",
+                "2816M");
     }
 }

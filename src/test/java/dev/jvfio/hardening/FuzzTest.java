@@ -37,15 +37,23 @@ class FuzzTest {
     }
 
     @Test
-    @DisplayName("VU-2.2 VU-2.3 the PCI sample device under the same hostile client, next to a GPU probe; progress while it runs")
+    @DisplayName(
+            "VU-2.2 VU-2.3 the PCI sample device under the same hostile client, next to a GPU probe; progress while it runs")
     void vu_2_hostile_client_against_the_sample_device() throws Exception {
         long seed = Seeds.of(0xF0225L);
         List<String> progress = new CopyOnWriteArrayList<>();
-        FuzzReport report = FuzzCampaign.run(Duration.ofSeconds(Long.getLong("jvfio.fuzz.sample.seconds", 5)), seed,
-                "sample", Duration.ofSeconds(1), progress::add);
+        FuzzReport report = FuzzCampaign.run(
+                Duration.ofSeconds(Long.getLong("jvfio.fuzz.sample.seconds", 5)),
+                seed,
+                "sample",
+                Duration.ofSeconds(1),
+                progress::add);
         System.out.println(report);
-        assertThat(progress).as("a line a second while fuzzing").hasSizeGreaterThanOrEqualTo(2)
-                .allMatch(l -> l.matches("fuzz: \\d+ s of \\d+: \\d+ hostile messages, \\d+ probe round trips, \\d+ failures"));
+        assertThat(progress)
+                .as("a line a second while fuzzing")
+                .hasSizeGreaterThanOrEqualTo(2)
+                .allMatch(l -> l.matches(
+                        "fuzz: \\d+ s of \\d+: \\d+ hostile messages, \\d+ probe round trips, \\d+ failures"));
         assertThat(report.failures()).as(report.toString()).isEmpty();
         assertThat(report.replies()).as(report.toString()).isGreaterThan(100);
         assertThat(report.probeChecks()).as(report.toString()).isPositive();

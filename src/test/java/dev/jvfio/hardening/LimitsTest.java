@@ -3,8 +3,10 @@ package dev.jvfio.hardening;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvfio.client.VfioUserClient;
+import dev.jvfio.client.VfioUserException;
 import dev.jvfio.device.Errno;
 import dev.jvfio.device.Vfio;
+import dev.jvfio.device.VfioDevice;
 import dev.jvfio.fuzz.MessageGenerator;
 import dev.jvfio.fuzz.RawSession;
 import dev.jvfio.os.EventFd;
@@ -12,6 +14,8 @@ import dev.jvfio.os.Fd;
 import dev.jvfio.os.Memfd;
 import dev.jvfio.procfs.OpenFiles;
 import dev.jvfio.procfs.ResidentMemory;
+import dev.jvfio.profile.DeviceProfiles;
+import dev.jvfio.profile.GpuOptions;
 import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.DeviceInfoMessage;
 import dev.jvfio.protocol.DmaMapMessage;
@@ -31,6 +35,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -50,7 +55,7 @@ class LimitsTest {
 
     Path dir;
     RamDevice a;
-    dev.jvfio.device.VfioDevice b;
+    VfioDevice b;
     VfioUserServer serverA;
     VfioUserServer serverB;
 
@@ -58,12 +63,15 @@ class LimitsTest {
     void start() throws Exception {
         dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
         a = new RamDevice();
-        b = dev.jvfio.profile.DeviceProfiles.create(dev.jvfio.profile.GpuOptions.defaults()
-                .withMemorySize((2L << 30) + (768L << 20)));
-        ServerOptions small = ServerOptions.defaults().withListener(ServerListener.NONE).withMaxDataXferSize(MAX_XFER)
-                .withMaxMsgFds(MAX_FDS).withMaxDmaMaps(MAX_MAPS);
+        b = DeviceProfiles.create(GpuOptions.defaults().withMemorySize((2L << 30) + (768L << 20)));
+        ServerOptions small = ServerOptions.defaults()
+                .withListener(ServerListener.NONE)
+                .withMaxDataXferSize(MAX_XFER)
+                .withMaxMsgFds(MAX_FDS)
+                .withMaxDmaMaps(MAX_MAPS);
         serverA = VfioUserServer.start(dir.resolve("a"), a, small);
-        serverB = VfioUserServer.start(dir.resolve("b"), b, ServerOptions.defaults().withListener(ServerListener.NONE));
+        serverB = VfioUserServer.start(
+                dir.resolve("b"), b, ServerOptions.defaults().withListener(ServerListener.NONE));
     }
 
     @AfterEach
@@ -103,7 +111,7 @@ class LimitsTest {
             MemorySegment reply = s.receive();
             assertThat(Header.isError(reply)).isTrue();
             assertThat(Header.error(reply)).isEqualTo(Errno.E2BIG);
-            org.assertj.core.api.Assertions.assertThatThrownBy(s::receive).isInstanceOf(EOFException.class);
+            Assertions.assertThatThrownBy(s::receive).isInstanceOf(EOFException.class);
         }
         try (VfioUserClient c = connect(serverA)) {
             assertThat(c.deviceInfo()).isEqualTo(a.info());
@@ -132,8 +140,14 @@ class LimitsTest {
             s.send(map, memfds);
             assertThat(reply(s)).isEqualTo(Errno.EINVAL);
             byte[] irqs = new byte[SetIrqsMessage.SIZE];
-            SetIrqsMessage.encode(MemorySegment.ofArray(irqs), 3, Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_TRIGGER,
-                    Vfio.PCI_MSIX_IRQ_INDEX, 0, 4, null);
+            SetIrqsMessage.encode(
+                    MemorySegment.ofArray(irqs),
+                    3,
+                    Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_TRIGGER,
+                    Vfio.PCI_MSIX_IRQ_INDEX,
+                    0,
+                    4,
+                    null);
             s.send(irqs, eventfds.subList(0, 4));
             assertThat(reply(s)).isEqualTo(Errno.EINVAL);
             byte[] info = new byte[DeviceInfoMessage.SIZE];
@@ -142,7 +156,9 @@ class LimitsTest {
             assertThat(reply(s)).as("fds on a command that takes none").isEqualTo(Errno.EINVAL);
             assertThat(a.eventfdsHeld()).isZero();
             assertThat(serverA.dmaWindows()).isZero();
-            assertThat(OpenFiles.count()).as("fds the server received are all closed").isEqualTo(before);
+            assertThat(OpenFiles.count())
+                    .as("fds the server received are all closed")
+                    .isEqualTo(before);
             assertThat(sync(s, 5)).isTrue();
         } finally {
             for (AutoCloseable c : mine) {
@@ -154,16 +170,18 @@ class LimitsTest {
     @Test
     @DisplayName("VU-3.3 VU-6.1 DMA maps over the configured max_dma_maps get ENOSPC; unmapping makes room again")
     void vu_6_1_dma_maps_over_the_cap() throws Exception {
-        try (Fd memfd = Memfd.create("limits-dma", 1 << 20); VfioUserClient c = connect(serverA)) {
+        try (Fd memfd = Memfd.create("limits-dma", 1 << 20);
+                VfioUserClient c = connect(serverA)) {
             assertThat(c.serverCapabilities().maxDmaMaps()).isEqualTo(MAX_MAPS);
             for (int i = 0; i < MAX_MAPS; i++) {
                 c.dmaMap(memfd, 0, (long) (i + 1) << 20, 4096, true, true);
             }
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.dmaMap(memfd, 0, 64L << 20, 4096, true, true))
-                    .isInstanceOfSatisfying(dev.jvfio.client.VfioUserException.class,
-                            e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.dmaMap(null, 0, 65L << 20, 4096, true, true))
-                    .as("maps without an fd count too").isInstanceOf(dev.jvfio.client.VfioUserException.class);
+            Assertions.assertThatThrownBy(() -> c.dmaMap(memfd, 0, 64L << 20, 4096, true, true))
+                    .isInstanceOfSatisfying(
+                            VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
+            Assertions.assertThatThrownBy(() -> c.dmaMap(null, 0, 65L << 20, 4096, true, true))
+                    .as("maps without an fd count too")
+                    .isInstanceOf(VfioUserException.class);
             assertThat(serverA.dmaWindows()).isEqualTo(MAX_MAPS);
             c.dmaUnmap(1L << 20, 4096);
             c.dmaMap(memfd, 0, 64L << 20, 4096, true, true);
@@ -182,7 +200,8 @@ class LimitsTest {
             int max = (int) slow.serverCapabilities().maxDataXferSize();
             byte[] read = new byte[RegionAccessMessage.SIZE];
             for (int i = 0; i < 256; i++) {
-                RegionAccessMessage.encodeReadRequest(MemorySegment.ofArray(read), i, 0, Vfio.PCI_BAR4_REGION_INDEX, max);
+                RegionAccessMessage.encodeReadRequest(
+                        MemorySegment.ofArray(read), i, 0, Vfio.PCI_BAR4_REGION_INDEX, max);
                 slow.send(read, List.of());
                 requested += max;
             }
@@ -191,12 +210,16 @@ class LimitsTest {
                 for (int i = 0; i < 200; i++) {
                     byte[] data = {(byte) i, 2, 3, 4};
                     other.write(Vfio.PCI_CONFIG_REGION_INDEX, 0x40, data);
-                    assertThat(other.read(Vfio.PCI_CONFIG_REGION_INDEX, 0x40, 4)).isEqualTo(data);
+                    assertThat(other.read(Vfio.PCI_CONFIG_REGION_INDEX, 0x40, 4))
+                            .isEqualTo(data);
                 }
             }
-            assertThat(serverB.clientAttached()).as("the slow session is still there, just blocked").isTrue();
+            assertThat(serverB.clientAttached())
+                    .as("the slow session is still there, just blocked")
+                    .isTrue();
             long growth = ResidentMemory.selfBytes() - rssBefore;
-            assertThat(growth).as("resident memory growth while %d bytes of replies wait unread", requested)
+            assertThat(growth)
+                    .as("resident memory growth while %d bytes of replies wait unread", requested)
                     .isLessThan(requested / 2);
         }
         // the blocked session ends when its client goes; a new client is served

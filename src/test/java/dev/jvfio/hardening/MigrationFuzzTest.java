@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class MigrationFuzzTest {
     @Test
-    @DisplayName("VU-10 VU-2.2 hostile migration traffic: well-formed replies, only direct arcs asked of the device, no internal error")
+    @DisplayName(
+            "VU-10 VU-2.2 hostile migration traffic: well-formed replies, only direct arcs asked of the device, no internal error")
     void vu10_fuzzMigration() throws Exception {
         long seed = Seeds.of(0xF0216L);
         List<String> broken = new CopyOnWriteArrayList<>();
@@ -55,7 +56,8 @@ class MigrationFuzzTest {
         };
         FuzzReport.Builder report = new FuzzReport.Builder(seed);
         long seconds = Long.getLong("jvfio.fuzz.migration.seconds", 6);
-        try (MigrationServer server = MigrationServer.start(new RecordingMigration(true, new byte[4096]),
+        try (MigrationServer server = MigrationServer.start(
+                new RecordingMigration(true, new byte[4096]),
                 ServerOptions.defaults().withListener(listener))) {
             new Fuzzer(server.socket(), seed, report).run(System.nanoTime() + seconds * 1_000_000_000L);
             FuzzReport r = report.build(seconds, 0, 0, 0);

@@ -7,8 +7,7 @@ import java.nio.file.Path;
 
 /** Connecting right after another client left: its session may still be closing, so EBUSY for a moment. */
 final class Reconnect {
-    private Reconnect() {
-    }
+    private Reconnect() {}
 
     /** Connects, retrying while the server answers EBUSY (for up to about 10 s). */
     static VfioUserClient whenFree(Path socket) throws Exception {

@@ -2,12 +2,15 @@ package dev.jvfio.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jvfio.server.RamServer;
+import dev.jvfio.client.HandshakeException;
 import dev.jvfio.client.VfioUserClient;
+import dev.jvfio.device.Errno;
+import dev.jvfio.server.RamServer;
 import dev.jvfio.server.ServerListener;
 import dev.jvfio.server.ServerOptions;
 import dev.jvfio.server.VfioUserServer;
 import dev.jvfio.transport.UnixConnection;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,7 +49,8 @@ class RefusalFloodRegressionTest {
                 Thread.sleep(10);
                 peak = Math.max(peak, threads());
             }
-            assertThat(peak - threadsBefore).as("threads the server started for %d refused connections", CONNECTIONS)
+            assertThat(peak - threadsBefore)
+                    .as("threads the server started for %d refused connections", CONNECTIONS)
                     .isLessThan(64);
             // once the flood is gone the server still answers: a refused peer gets its EPERM
             flood.forEach(UnixConnection::close);
@@ -55,16 +59,17 @@ class RefusalFloodRegressionTest {
                 try {
                     VfioUserClient.connect(s.socketPath()).close();
                     throw new AssertionError("a peer that is not allowed was accepted");
-                } catch (dev.jvfio.client.HandshakeException e) {
+                } catch (HandshakeException e) {
                     last = e;
                     break;
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     last = e; // refusals still in flight: hung up at once
                     Thread.sleep(10);
                 }
             }
-            assertThat(last).isInstanceOfSatisfying(dev.jvfio.client.HandshakeException.class,
-                    e -> assertThat(e.errno()).isEqualTo(dev.jvfio.device.Errno.EPERM));
+            assertThat(last)
+                    .isInstanceOfSatisfying(
+                            HandshakeException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
         } finally {
             flood.forEach(UnixConnection::close);
         }

@@ -15,6 +15,8 @@ import dev.jvfio.server.ServerListener;
 import dev.jvfio.server.ServerOptions;
 import dev.jvfio.server.VfioUserServer;
 import dev.jvfio.transport.PeerCredentials;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,17 +51,21 @@ class ShrunkDeviceMemoryTest {
                 }
             }
         };
-        try (VfioDevice d = DeviceProfiles.create(GpuOptions.defaults().withMemorySize(MEMORY).withBackingFile(backing));
-             VfioUserServer s = VfioUserServer.start(dir.resolve("s"), d, ServerOptions.defaults().withListener(listener))) {
+        try (VfioDevice d = DeviceProfiles.create(
+                        GpuOptions.defaults().withMemorySize(MEMORY).withBackingFile(backing));
+                VfioUserServer s = VfioUserServer.start(
+                        dir.resolve("s"), d, ServerOptions.defaults().withListener(listener))) {
             try (VfioUserClient c = VfioUserClient.connect(s.socketPath())) {
                 c.write(Vfio.PCI_BAR4_REGION_INDEX, 0, new byte[] {1, 2, 3, 4});
                 RegionInfo bar4 = c.regionInfo(Vfio.PCI_BAR4_REGION_INDEX);
-                try (FileChannel ch = FileChannel.open(Path.of("/proc/self/fd/" + bar4.file().fd().value()),
-                        StandardOpenOption.WRITE)) {
+                try (FileChannel ch = FileChannel.open(
+                        Path.of("/proc/self/fd/" + bar4.file().fd().value()), StandardOpenOption.WRITE)) {
                     ch.truncate(0);
                 }
                 assertThatThrownBy(() -> c.read(Vfio.PCI_BAR4_REGION_INDEX, 0, 4))
-                        .isInstanceOfSatisfying(VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EIO));
+                        .isInstanceOfSatisfying(
+                                VfioUserException.class,
+                                e -> assertThat(e.errno()).isEqualTo(Errno.EIO));
                 assertThat(c.deviceInfo()).as("the session goes on").isEqualTo(d.info());
                 assertThat(c.read(Vfio.PCI_CONFIG_REGION_INDEX, 0, 2)).isEqualTo(new byte[] {(byte) 0xde, 0x10});
             }
@@ -81,17 +87,18 @@ class ShrunkDeviceMemoryTest {
     void vu_4_2_memfd_device_memory_cannot_be_resized_by_a_client() throws Exception {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
         try (VfioDevice d = DeviceProfiles.create(GpuOptions.defaults().withMemorySize(MEMORY));
-             VfioUserServer s = VfioUserServer.start(dir.resolve("s"), d,
-                     ServerOptions.defaults().withListener(ServerListener.NONE));
-             VfioUserClient c = VfioUserClient.connect(s.socketPath())) {
+                VfioUserServer s = VfioUserServer.start(
+                        dir.resolve("s"), d, ServerOptions.defaults().withListener(ServerListener.NONE));
+                VfioUserClient c = VfioUserClient.connect(s.socketPath())) {
             c.write(Vfio.PCI_BAR4_REGION_INDEX, 0, new byte[] {1, 2, 3, 4});
             RegionInfo bar4 = c.regionInfo(Vfio.PCI_BAR4_REGION_INDEX);
-            try (FileChannel ch = FileChannel.open(Path.of("/proc/self/fd/" + bar4.file().fd().value()),
-                    StandardOpenOption.WRITE)) {
+            try (FileChannel ch =
+                    FileChannel.open(Path.of("/proc/self/fd/" + bar4.file().fd().value()), StandardOpenOption.WRITE)) {
                 long size = ch.size();
-                assertThatThrownBy(() -> ch.truncate(0)).isInstanceOf(java.io.IOException.class);
-                assertThatThrownBy(() -> ch.write(java.nio.ByteBuffer.wrap(new byte[1]), size + (1L << 30)))
-                        .as("growing").isInstanceOf(java.io.IOException.class);
+                assertThatThrownBy(() -> ch.truncate(0)).isInstanceOf(IOException.class);
+                assertThatThrownBy(() -> ch.write(ByteBuffer.wrap(new byte[1]), size + (1L << 30)))
+                        .as("growing")
+                        .isInstanceOf(IOException.class);
                 assertThat(ch.size()).isEqualTo(size);
             }
             assertThat(c.read(Vfio.PCI_BAR4_REGION_INDEX, 0, 4)).isEqualTo(new byte[] {1, 2, 3, 4});

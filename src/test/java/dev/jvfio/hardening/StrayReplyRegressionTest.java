@@ -2,7 +2,6 @@ package dev.jvfio.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jvfio.server.RamServer;
 import dev.jvfio.fuzz.MessageGenerator;
 import dev.jvfio.fuzz.RawSession;
 import dev.jvfio.os.EventFd;
@@ -12,6 +11,7 @@ import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.DeviceInfoMessage;
 import dev.jvfio.protocol.Header;
 import dev.jvfio.server.RamDevice;
+import dev.jvfio.server.RamServer;
 import dev.jvfio.server.ServerListener;
 import dev.jvfio.server.ServerOptions;
 import dev.jvfio.server.VfioUserServer;
@@ -37,7 +37,9 @@ class StrayReplyRegressionTest {
     @BeforeEach
     void start() throws Exception {
         ram = RamServer.start(ServerOptions.defaults()
-                .withListener(ServerListener.NONE).withMaxMsgFds(4).withMaxDataXferSize(4096));
+                .withListener(ServerListener.NONE)
+                .withMaxMsgFds(4)
+                .withMaxDataXferSize(4096));
         device = ram.device();
         server = ram.server();
     }
@@ -61,7 +63,9 @@ class StrayReplyRegressionTest {
             int before = OpenFiles.count();
             s.send(MessageGenerator.withHeader(7, Command.DEVICE_SET_IRQS, Header.TYPE_REPLY, 0, new byte[4]), fds);
             assertNextReplyIsTheSync(s, 8);
-            assertThat(OpenFiles.count()).as("the server closed every fd of the refused message").isEqualTo(before);
+            assertThat(OpenFiles.count())
+                    .as("the server closed every fd of the refused message")
+                    .isEqualTo(before);
         } finally {
             eventfds.forEach(EventFd::close);
         }
@@ -82,7 +86,8 @@ class StrayReplyRegressionTest {
         DeviceInfoMessage.encodeRequest(MemorySegment.ofArray(sync), id);
         s.send(sync, List.of());
         MemorySegment reply = s.receive();
-        assertThat(Header.describe(reply)).as("the first message back answers the sync request")
+        assertThat(Header.describe(reply))
+                .as("the first message back answers the sync request")
                 .startsWith("id=" + id + " DEVICE_GET_INFO");
         assertThat(Header.isError(reply)).isFalse();
     }

@@ -41,7 +41,8 @@ class Bar0RegistersTest {
     void reads_of_any_width_and_alignment_come_from_the_registers() {
         MemorySegment buf = MemorySegment.ofArray(new byte[8]);
         assertThat(bar0.read(0x1494, buf)).isEqualTo(8);
-        assertThat(buf.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0)).isEqualTo(0xFFL << 32);
+        assertThat(buf.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0))
+                .isEqualTo(0xFFL << 32);
         MemorySegment one = MemorySegment.ofArray(new byte[1]);
         bar0.read(0x1498, one);
         assertThat(one.get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 0xFF);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.time.Duration;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +35,9 @@ class GuestInfoRegistersTest {
             assertThat(usemem(hw)).isEqualTo(95 * GIB + 512 * MIB);
         }
         try (var hw = gpu(0x2342, false, GIB + 100 * MIB)) {
-            assertThat(usemem(hw)).as("no whole 512 MiB block after the carve-out").isZero();
+            assertThat(usemem(hw))
+                    .as("no whole 512 MiB block after the carve-out")
+                    .isZero();
         }
     }
 
@@ -52,7 +55,8 @@ class GuestInfoRegistersTest {
         try (var hw = gpu(0x2348, false, 8 * GIB)) {
             MemorySegment buf = MemorySegment.ofArray(new byte[8]);
             assertThat(hw.bar0().read(GuestInfoRegisters.USEMEM_SIZE_LO, buf)).isEqualTo(8);
-            assertThat(buf.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0)).isEqualTo(7 * GIB);
+            assertThat(buf.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0))
+                    .isEqualTo(7 * GIB);
             hw.bar0().write(GuestInfoRegisters.USEMEM_SIZE_LO, MemorySegment.ofArray(new byte[8]));
             assertThat(usemem(hw)).as("read-only").isEqualTo(7 * GIB);
         }
@@ -62,14 +66,21 @@ class GuestInfoRegistersTest {
     void the_block_stays_clear_of_the_registers_the_model_gives_a_meaning() {
         long lo = GuestInfoRegisters.BASE;
         long hi = GuestInfoRegisters.BASE + GuestInfoRegisters.SIZE;
-        for (long reg : new long[] {Bar0Registers.BOOT_0, Bar0Registers.C2C_LINK_STATUS, Bar0Registers.HBM_TRAINING_STATUS,
-                PhysicalFunction.MSIX_TABLE_OFFSET, PhysicalFunction.MSIX_PBA_OFFSET}) {
+        for (long reg : new long[] {
+            Bar0Registers.BOOT_0,
+            Bar0Registers.C2C_LINK_STATUS,
+            Bar0Registers.HBM_TRAINING_STATUS,
+            PhysicalFunction.MSIX_TABLE_OFFSET,
+            PhysicalFunction.MSIX_PBA_OFFSET
+        }) {
             assertThat(GuestInfoRegisters.contains(reg)).as("0x%x", reg).isFalse();
         }
         assertThat(lo).as("after the copy engine block 0x100000..0x10003F").isGreaterThan(0x10_003FL);
         assertThat(hi).isLessThanOrEqualTo(Bar0Registers.SIZE);
         assertThat(GuestInfoRegisters.contains(GuestInfoRegisters.BASE - 1)).isFalse();
-        assertThat(new Bar0Registers(0, new ResetTiming(java.time.Duration.ZERO, System::nanoTime))
-                .read32(GuestInfoRegisters.MAGIC)).as("a register file without the block reads 0").isZero();
+        assertThat(new Bar0Registers(0, new ResetTiming(Duration.ZERO, System::nanoTime))
+                        .read32(GuestInfoRegisters.MAGIC))
+                .as("a register file without the block reads 0")
+                .isZero();
     }
 }

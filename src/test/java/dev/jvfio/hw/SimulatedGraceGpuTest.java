@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.Vfio;
-import dev.jvfio.procfs.ResidentMemory;
 import dev.jvfio.pci.PciBar;
 import dev.jvfio.pci.VfioPciDevice;
+import dev.jvfio.procfs.ResidentMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
@@ -20,10 +20,11 @@ class SimulatedGraceGpuTest {
     static final long GiB = 1L << 30;
 
     @Test
-    @DisplayName("NV-1.2 physical function: 64-bit 16 MiB BAR0, real 64-bit prefetchable BAR in slots 2/3, nothing in 4/5")
+    @DisplayName(
+            "NV-1.2 physical function: 64-bit 16 MiB BAR0, real 64-bit prefetchable BAR in slots 2/3, nothing in 4/5")
     void nv_1_2_physical_bars() throws Exception {
         try (SimulatedGraceGpu gpu = SimulatedGraceGpu.create("pf", GpuSpec.of(0x2342, false, 2 * GiB));
-             VfioPciDevice pf = gpu.physicalFunction("pf").build()) {
+                VfioPciDevice pf = gpu.physicalFunction("pf").build()) {
             PciBar bar0 = pf.bar(0);
             assertThat(bar0.size()).isEqualTo(16L << 20);
             assertThat(bar0.flagBits()).isEqualTo(0x4);
@@ -47,7 +48,7 @@ class SimulatedGraceGpuTest {
     void nv_2_3_dvsec() throws Exception {
         for (boolean fixed : new boolean[] {false, true}) {
             try (SimulatedGraceGpu gpu = SimulatedGraceGpu.create("pf", GpuSpec.of(0x2941, fixed, GiB));
-                 VfioPciDevice pf = gpu.physicalFunction("pf").build()) {
+                    VfioPciDevice pf = gpu.physicalFunction("pf").build()) {
                 var dvsec = pf.findDvsec(0x10de, 3).orElseThrow();
                 assertThat(dvsec.offset()).isGreaterThanOrEqualTo(0x100);
                 assertThat(pf.config().read16(dvsec.offset() + 0xA) & 1).isEqualTo(fixed ? 1 : 0);
@@ -64,8 +65,8 @@ class SimulatedGraceGpuTest {
             assertThat(fw).isEqualTo(new FirmwareProperties(GpuSpec.DEFAULT_MEM_BASE_PA, 3 * GiB, 2, 8));
             assertThat(gpu.deviceMemory().orElseThrow().size()).isEqualTo(3 * GiB);
         }
-        try (SimulatedGraceGpu gpu = SimulatedGraceGpu.create("fw", GpuSpec.of(0x2342, false, 3 * GiB)
-                .withFirmwareProperties(false))) {
+        try (SimulatedGraceGpu gpu = SimulatedGraceGpu.create(
+                "fw", GpuSpec.of(0x2342, false, 3 * GiB).withFirmwareProperties(false))) {
             assertThat(gpu.firmwareProperties()).isEmpty();
         }
         try (SimulatedGraceGpu gpu = SimulatedGraceGpu.create("fw", GpuSpec.of(0x2342, false, 0))) {
@@ -87,7 +88,9 @@ class SimulatedGraceGpuTest {
             for (long at = 0; at < 96 * GiB; at += 8 * GiB) {
                 assertThat(mem.get(ValueLayout.JAVA_LONG, at)).isEqualTo(at);
             }
-            assertThat(ResidentMemory.selfBytes() - before).as("no 96 GiB commit").isLessThan(256L << 20);
+            assertThat(ResidentMemory.selfBytes() - before)
+                    .as("no 96 GiB commit")
+                    .isLessThan(256L << 20);
         }
     }
 
@@ -99,11 +102,13 @@ class SimulatedGraceGpuTest {
         try (SimulatedGraceGpu gpu = SimulatedGraceGpu.create("a", spec)) {
             gpu.deviceMemory().orElseThrow().segment().set(ValueLayout.JAVA_LONG, GiB, 0x1234_5678L);
             gpu.functionReset();
-            assertThat(gpu.deviceMemory().orElseThrow().segment().get(ValueLayout.JAVA_LONG, GiB)).isEqualTo(0x1234_5678L);
+            assertThat(gpu.deviceMemory().orElseThrow().segment().get(ValueLayout.JAVA_LONG, GiB))
+                    .isEqualTo(0x1234_5678L);
         }
         assertThat(Files.size(file)).isEqualTo(2 * GiB);
         try (SimulatedGraceGpu gpu = SimulatedGraceGpu.create("b", spec)) {
-            assertThat(gpu.deviceMemory().orElseThrow().segment().get(ValueLayout.JAVA_LONG, GiB)).isEqualTo(0x1234_5678L);
+            assertThat(gpu.deviceMemory().orElseThrow().segment().get(ValueLayout.JAVA_LONG, GiB))
+                    .isEqualTo(0x1234_5678L);
         }
     }
 
@@ -126,7 +131,7 @@ class SimulatedGraceGpuTest {
     @Test
     void bar0_through_the_core_serves_the_registers() throws Exception {
         try (SimulatedGraceGpu gpu = SimulatedGraceGpu.create("pf", GpuSpec.of(0x2342, false, GiB + (512L << 20)));
-             VfioPciDevice pf = gpu.physicalFunction("pf").build()) {
+                VfioPciDevice pf = gpu.physicalFunction("pf").build()) {
             MemorySegment cmd = MemorySegment.ofArray(new byte[] {2, 0});
             pf.write(Vfio.PCI_CONFIG_REGION_INDEX, 4, cmd);
             MemorySegment b = MemorySegment.ofArray(new byte[4]);

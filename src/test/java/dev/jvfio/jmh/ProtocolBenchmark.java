@@ -3,6 +3,7 @@ package dev.jvfio.jmh;
 import dev.jvfio.protocol.RegionAccessMessage;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,7 +31,9 @@ import org.openjdk.jmh.annotations.TearDown;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 public class ProtocolBenchmark {
     /** Data bytes of the read: a config-space dword, and a page. */
     @Param({"4", "4096"})
@@ -61,7 +64,7 @@ public class ProtocolBenchmark {
         out = arena.allocate(RegionAccessMessage.DATA + count, 8);
         data = arena.allocate(count, 8);
         for (int i = 0; i < count; i++) {
-            data.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) i);
+            data.set(ValueLayout.JAVA_BYTE, i, (byte) i);
         }
         replyTemplate = arena.allocate(RegionAccessMessage.DATA + count, 8);
         RegionAccessMessage.encodeReadReply(replyTemplate, 1, OFFSET, REGION, count);

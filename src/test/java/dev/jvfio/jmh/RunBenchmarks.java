@@ -17,9 +17,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.CommandLineOptionException;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
-import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
@@ -82,19 +82,20 @@ public final class RunBenchmarks {
         long start = System.nanoTime();
         Collection<RunResult> results = new Runner(opts.build()).run();
         System.out.println(table(results));
-        System.out.printf("%d benchmarks in %d s%n", results.size(),
-                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start));
+        System.out.printf(
+                "%d benchmarks in %d s%n", results.size(), TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start));
     }
 
     /** One row per benchmark, grouped by class and params, floor last, ratio = floor / subject. */
     static String table(Collection<RunResult> results) {
         Map<String, List<RunResult>> groups = new TreeMap<>();
         for (RunResult r : results) {
-            groups.computeIfAbsent(groupKey(r.getParams()), k -> new ArrayList<>()).add(r);
+            groups.computeIfAbsent(groupKey(r.getParams()), k -> new ArrayList<>())
+                    .add(r);
         }
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%-44s %14s %10s %14s %8s %14s%n",
-                "benchmark", "subject", "+/-", "floor", "ratio", "over floor"));
+        sb.append(String.format(
+                "%-44s %14s %10s %14s %8s %14s%n", "benchmark", "subject", "+/-", "floor", "ratio", "over floor"));
         for (Map.Entry<String, List<RunResult>> g : groups.entrySet()) {
             Result<?> floor = null;
             for (RunResult r : g.getValue()) {
@@ -103,7 +104,8 @@ public final class RunBenchmarks {
                 }
             }
             List<RunResult> rows = new ArrayList<>(g.getValue());
-            rows.sort((a, b) -> Boolean.compare(method(a.getParams()).equals(FLOOR), method(b.getParams()).equals(FLOOR)));
+            rows.sort((a, b) -> Boolean.compare(
+                    method(a.getParams()).equals(FLOOR), method(b.getParams()).equals(FLOOR)));
             for (RunResult r : rows) {
                 Result<?> s = r.getPrimaryResult();
                 String unit = s.getScoreUnit();
@@ -112,9 +114,14 @@ public final class RunBenchmarks {
                 String floorText = floor == null || isFloor ? "" : fmt(floor.getScore(), unit);
                 String ratio = floor == null || isFloor ? "" : String.format("%.2f", floor.getScore() / s.getScore());
                 String over = floor == null || isFloor ? "" : fmt(s.getScore() - floor.getScore(), unit);
-                sb.append(String.format("%-44s %14s %10s %14s %8s %14s%n", name, fmt(s.getScore(), unit),
+                sb.append(String.format(
+                        "%-44s %14s %10s %14s %8s %14s%n",
+                        name,
+                        fmt(s.getScore(), unit),
                         Double.isNaN(s.getScoreError()) ? "" : String.format("%.2f", s.getScoreError()),
-                        floorText, ratio, over));
+                        floorText,
+                        ratio,
+                        over));
             }
         }
         sb.append("ratio = floor / subject (times): 1.00 = as fast as the floor; over floor = subject - floor.\n");
@@ -131,7 +138,9 @@ public final class RunBenchmarks {
         for (String k : p.getParamsKeys()) {
             params.put(k, p.getParam(k));
         }
-        return params.isEmpty() ? cls : cls + params.toString().replace('{', '[').replace('}', ']').replace(" ", "");
+        return params.isEmpty()
+                ? cls
+                : cls + params.toString().replace('{', '[').replace('}', ']').replace(" ", "");
     }
 
     static String method(BenchmarkParams p) {
@@ -147,8 +156,10 @@ public final class RunBenchmarks {
         String cpu = "?";
         try {
             cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-                    .filter(l -> l.startsWith("model name")).findFirst()
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
+                    .filter(l -> l.startsWith("model name"))
+                    .findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .orElse("?");
         } catch (IOException ignored) {
             // not Linux: leave "?"
         }
@@ -158,9 +169,13 @@ public final class RunBenchmarks {
         } catch (IOException ignored) {
             // not Linux
         }
-        return String.format("jvfio JMH microbenchmarks %s%n%s, %d CPUs, Java %s, load %s%nargs: %s%n",
+        return String.format(
+                "jvfio JMH microbenchmarks %s%n%s, %d CPUs, Java %s, load %s%nargs: %s%n",
                 ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")),
-                cpu, Runtime.getRuntime().availableProcessors(), Runtime.version(), load,
+                cpu,
+                Runtime.getRuntime().availableProcessors(),
+                Runtime.version(),
+                load,
                 args.length == 0 ? "(defaults)" : String.join(" ", args));
     }
 }

@@ -1,13 +1,14 @@
 package dev.jvfio.lspci;
 
-import dev.jvfio.pci.ExtendedCapability;
-import dev.jvfio.pci.PciHeader;
-import dev.jvfio.pci.TestFunction;
-import dev.jvfio.pci.VfioPciDevice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvfio.H100Fixture;
 import dev.jvfio.Seeds;
+import dev.jvfio.pci.ExtendedCapability;
+import dev.jvfio.pci.PciHeader;
+import dev.jvfio.pci.TestFunction;
+import dev.jvfio.pci.VfioPciDevice;
+import dev.jvfio.sample.SampleDevice;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,7 +51,8 @@ class LspciComparisonTest {
         Process p;
         try {
             p = new ProcessBuilder("lspci", "-n", "-F", dump.toString(), "-vvv")
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
         } catch (IOException e) {
             throw new AssertionError("lspci (pciutils) is required for the decoder comparison", e);
         }
@@ -91,7 +93,8 @@ class LspciComparisonTest {
         byte[] config = H100Fixture.configSpace();
         String ours = ConfigDecoder.decode("00:00.0", config, null, 0);
         assertThat(lines(ours)).containsExactlyElementsOf(normalizeLspci(lspci(config), config));
-        assertThat(ours).contains("Capabilities: [60] Express (v2) Endpoint, MSI 00")
+        assertThat(ours)
+                .contains("Capabilities: [60] Express (v2) Endpoint, MSI 00")
                 .contains("Capabilities: [b0] MSI-X: Enable+ Count=9 Masked-")
                 .contains("Capabilities: [1b8 v2] Advanced Error Reporting");
     }
@@ -114,7 +117,7 @@ class LspciComparisonTest {
     @Test
     @DisplayName("PCI-8.1 the decoder matches lspci for the sample device, at power-on and configured")
     void pci_8_1_sampleMatchesLspci() throws Exception {
-        try (VfioPciDevice d = dev.jvfio.sample.SampleDevice.create("sample")) {
+        try (VfioPciDevice d = SampleDevice.create("sample")) {
             byte[] config = d.config().bytes();
             assertThat(lines(ConfigDecoder.decode("00:00.0", config, null, 0)))
                     .containsExactlyElementsOf(normalizeLspci(lspci(config), config));
@@ -136,8 +139,22 @@ class LspciComparisonTest {
         byte[] config = H100Fixture.configSpace();
         // Registers whose every bit lspci decodes: command/status, BARs, PM control/status, MSI, PCIe
         // device/link (not the capability header), MSI-X control, AER, LTR, DSN.
-        int[][] ranges = {{0x04, 4}, {0x0C, 2}, {0x10, 24}, {0x3C, 1}, {0x3E, 2}, {0x42, 6}, {0x4A, 22}, {0x64, 0x10},
-                {0x74, 0x02}, {0x84, 0x10}, {0xB2, 0x0A}, {0x130, 0x04}, {0x1BC, 0x2C}, {0x2F4, 8}};
+        int[][] ranges = {
+            {0x04, 4},
+            {0x0C, 2},
+            {0x10, 24},
+            {0x3C, 1},
+            {0x3E, 2},
+            {0x42, 6},
+            {0x4A, 22},
+            {0x64, 0x10},
+            {0x74, 0x02},
+            {0x84, 0x10},
+            {0xB2, 0x0A},
+            {0x130, 0x04},
+            {0x1BC, 0x2C},
+            {0x2F4, 8}
+        };
         for (int[] range : ranges) {
             for (int i = 0; i < range[1]; i++) {
                 if (r.nextInt(3) == 0) {

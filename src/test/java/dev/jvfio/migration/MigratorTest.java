@@ -57,18 +57,19 @@ class MigratorTest {
 
     MigrationResult migrate(MigrationPlan plan) throws Exception {
         try (VfioUserClient s = VfioUserClient.connect(source.socket());
-             VfioUserClient d = VfioUserClient.connect(destination.socket())) {
+                VfioUserClient d = VfioUserClient.connect(destination.socket())) {
             return Migrator.migrate(s, d, plan, recorder);
         }
     }
 
     @Test
-    @DisplayName("VU-10.6 stop-copy: source RUNNING -> STOP -> STOP_COPY -> STOP, destination RUNNING -> STOP -> RESUMING -> STOP -> RUNNING; the state arrives whole")
+    @DisplayName(
+            "VU-10.6 stop-copy: source RUNNING -> STOP -> STOP_COPY -> STOP, destination RUNNING -> STOP -> RESUMING -> STOP -> RUNNING; the state arrives whole")
     void vu10_stopCopy() throws Exception {
         MigrationResult r = migrate(MigrationPlan.stopCopy());
         assertThat(source.migration().arcs()).containsExactly("RUNNING->STOP", "STOP->STOP_COPY", "STOP_COPY->STOP");
-        assertThat(destination.migration().arcs()).containsExactly("RUNNING->STOP", "STOP->RESUMING", "RESUMING->STOP",
-                "STOP->RUNNING");
+        assertThat(destination.migration().arcs())
+                .containsExactly("RUNNING->STOP", "STOP->RESUMING", "RESUMING->STOP", "STOP->RUNNING");
         assertThat(destination.migration().applied()).isEqualTo(state);
         assertThat(r.preCopyBytes()).isZero();
         assertThat(r.stopCopyBytes()).isEqualTo(RecordingMigration.stream(state).length);
@@ -76,11 +77,12 @@ class MigratorTest {
     }
 
     @Test
-    @DisplayName("VU-10.9 precopy: most of the stream moves in PRE_COPY, the rest in STOP_COPY; RUNNING -> PRE_COPY -> STOP_COPY -> STOP")
+    @DisplayName(
+            "VU-10.9 precopy: most of the stream moves in PRE_COPY, the rest in STOP_COPY; RUNNING -> PRE_COPY -> STOP_COPY -> STOP")
     void vu10_preCopy() throws Exception {
         MigrationResult r = migrate(MigrationPlan.preCopy(Duration.ofMillis(300)));
-        assertThat(source.migration().arcs()).containsExactly("RUNNING->PRE_COPY", "PRE_COPY->STOP_COPY",
-                "STOP_COPY->STOP");
+        assertThat(source.migration().arcs())
+                .containsExactly("RUNNING->PRE_COPY", "PRE_COPY->STOP_COPY", "STOP_COPY->STOP");
         assertThat(destination.migration().applied()).isEqualTo(state);
         assertThat(r.preCopyBytes()).isEqualTo(4 << 20);
         assertThat(r.stopCopyBytes()).isEqualTo(RecordingMigration.stream(state).length - (4 << 20));
@@ -100,7 +102,8 @@ class MigratorTest {
     }
 
     @Test
-    @DisplayName("VU-10.8 the destination refuses the stream: failure on the destination with its errno; the source runs again")
+    @DisplayName(
+            "VU-10.8 the destination refuses the stream: failure on the destination with its errno; the source runs again")
     void vu10_destinationRefuses() throws Exception {
         destination.migration().failArc(MigrationState.RESUMING, MigrationState.STOP, Errno.EINVAL);
         assertThatThrownBy(() -> migrate(MigrationPlan.preCopy(Duration.ofMillis(300))))
@@ -114,7 +117,8 @@ class MigratorTest {
     }
 
     @Test
-    @DisplayName("VU-10.7 the source fails to enter STOP_COPY: failure on the source with its errno; in ERROR it cannot be set back, and a note says so")
+    @DisplayName(
+            "VU-10.7 the source fails to enter STOP_COPY: failure on the source with its errno; in ERROR it cannot be set back, and a note says so")
     void vu10_sourceFails() throws Exception {
         source.migration().failArc(MigrationState.STOP, MigrationState.STOP_COPY, Errno.ENOSPC);
         assertThatThrownBy(() -> migrate(MigrationPlan.stopCopy()))
@@ -130,8 +134,8 @@ class MigratorTest {
     @DisplayName("VU-10.3 a device that cannot migrate, or one that is not RUNNING, is refused before anything moves")
     void vu10_refusedBeforeStart() throws Exception {
         try (MigrationServer none = MigrationServer.start(null);
-             VfioUserClient s = VfioUserClient.connect(none.socket());
-             VfioUserClient d = VfioUserClient.connect(destination.socket())) {
+                VfioUserClient s = VfioUserClient.connect(none.socket());
+                VfioUserClient d = VfioUserClient.connect(destination.socket())) {
             assertThatThrownBy(() -> Migrator.migrate(s, d, MigrationPlan.stopCopy(), recorder))
                     .isInstanceOfSatisfying(MigrationFailure.class, f -> {
                         assertThat(f.side()).isEqualTo(Side.SOURCE);
@@ -140,8 +144,11 @@ class MigratorTest {
             d.migration().setState(MigrationState.STOP);
             try (VfioUserClient s2 = VfioUserClient.connect(source.socket())) {
                 assertThatThrownBy(() -> Migrator.migrate(s2, d, MigrationPlan.stopCopy(), recorder))
-                        .isInstanceOfSatisfying(MigrationFailure.class, f -> assertThat(f.getMessage())
-                                .isEqualTo("destination: GET MIG_DEVICE_STATE failed: the device is in STOP, not RUNNING"));
+                        .isInstanceOfSatisfying(
+                                MigrationFailure.class,
+                                f -> assertThat(f.getMessage())
+                                        .isEqualTo(
+                                                "destination: GET MIG_DEVICE_STATE failed: the device is in STOP, not RUNNING"));
             }
         }
         assertThat(source.migration().arcs()).isEmpty();

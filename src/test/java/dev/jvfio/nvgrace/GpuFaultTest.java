@@ -29,8 +29,11 @@ class GpuFaultTest {
 
     @BeforeEach
     void gpu() throws Exception {
-        dev = DeviceProfiles.createGpu(GpuProfile.GH200, GpuOptions.defaults().withProfile("gh200")
-                .withMemorySize(2L << 30 | 768L << 20), time, time);
+        dev = DeviceProfiles.createGpu(
+                GpuProfile.GH200,
+                GpuOptions.defaults().withProfile("gh200").withMemorySize(2L << 30 | 768L << 20),
+                time,
+                time);
         dev.attach(DmaSpace.NONE);
         memoryEnable();
     }
@@ -65,7 +68,8 @@ class GpuFaultTest {
     }
 
     @Test
-    @DisplayName("NV-7.1 an injected reset failure: the next reset leaves the GPU not ready, the trapped access times out (ETIME) until recover")
+    @DisplayName(
+            "NV-7.1 an injected reset failure: the next reset leaves the GPU not ready, the trapped access times out (ETIME) until recover")
     void resetFail() throws Exception {
         assertThat(dev.faults().supported()).contains(Fault.RESET_FAIL, Fault.ERROR, Fault.FALL_OFF_BUS, Fault.STALL);
         dev.faults().inject(Fault.RESET_FAIL, null);
@@ -85,13 +89,15 @@ class GpuFaultTest {
     @Test
     @DisplayName("PCI-11.1 the GPU function has AER: an injected error shows in its uncorrectable status")
     void error() throws Exception {
-        int aer = dev.core().capabilities().findExtended(PciHeader.EXT_CAP_ID_ERR).orElseThrow();
+        int aer =
+                dev.core().capabilities().findExtended(PciHeader.EXT_CAP_ID_ERR).orElseThrow();
         dev.faults().inject(Fault.ERROR, null);
         assertThat(cfg32(aer + 4)).isEqualTo(1 << 22);
     }
 
     @Test
-    @DisplayName("PCI-11.2 / PCI-11.3 off the bus the emulated BARs fail too and config reads all ones; after recover they need a reset")
+    @DisplayName(
+            "PCI-11.2 / PCI-11.3 off the bus the emulated BARs fail too and config reads all ones; after recover they need a reset")
     void offBus() throws Exception {
         MemorySegment one = MemorySegment.ofArray(new byte[1]);
         dev.faults().inject(Fault.FALL_OFF_BUS, null);
@@ -107,6 +113,7 @@ class GpuFaultTest {
         dev.reset();
         memoryEnable();
         assertThat(dev.read(4, 0, one)).isEqualTo(1);
-        assertThatThrownBy(() -> dev.faults().inject(Fault.STALL, Duration.ofMinutes(2))).isInstanceOf(VfioException.class);
+        assertThatThrownBy(() -> dev.faults().inject(Fault.STALL, Duration.ofMinutes(2)))
+                .isInstanceOf(VfioException.class);
     }
 }

@@ -22,10 +22,11 @@ import dev.jvfio.profile.DeviceProfiles;
 import dev.jvfio.profile.GpuOptions;
 import dev.jvfio.profile.GpuProfile;
 import java.io.ByteArrayOutputStream;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,8 +95,11 @@ class GpuMigrationTest {
             return null;
         }
         MemoryLayout l = d.memoryLayout().orElseThrow();
-        long size = l.resmem().map(r -> r.fileOffset() + r.length()).orElse(l.usemem().length());
-        int region = d.options().layout() == RegionLayout.BAR ? Vfio.PCI_BAR4_REGION_INDEX : DeviceRegions.DEVICE_MEMORY;
+        long size = l.resmem()
+                .map(r -> r.fileOffset() + r.length())
+                .orElse(l.usemem().length());
+        int region =
+                d.options().layout() == RegionLayout.BAR ? Vfio.PCI_BAR4_REGION_INDEX : DeviceRegions.DEVICE_MEMORY;
         RegionInfo info = d.regionInfo(region);
         return new Memory(info.file(), size);
     }
@@ -105,13 +109,17 @@ class GpuMigrationTest {
         byte[] b = new byte[(int) Math.min(length, 1 << 20)];
         for (long done = 0; done < length; done += b.length) {
             r.nextBytes(b);
-            SparseFile.writeFully(m.file().fd(), MemorySegment.ofArray(b).asSlice(0, Math.min(b.length, length - done)),
+            SparseFile.writeFully(
+                    m.file().fd(),
+                    MemorySegment.ofArray(b).asSlice(0, Math.min(b.length, length - done)),
                     m.file().fileOffset() + offset + done);
         }
     }
 
     static List<String> fingerprint(Memory m) throws Exception {
-        return m == null ? List.of() : MemoryFile.fingerprint(m.file().fd(), m.file().fileOffset(), m.size());
+        return m == null
+                ? List.of()
+                : MemoryFile.fingerprint(m.file().fd(), m.file().fileOffset(), m.size());
     }
 
     /** What a guest reads of the device: config space, BAR0's modelled registers, the MSI-X table and PBA. */
@@ -156,17 +164,23 @@ class GpuMigrationTest {
         }
         write32(d, Vfio.PCI_BAR0_REGION_INDEX, MSIX_TABLE + 16L * 5 + 12, 1); // vector 5 masked
         EventFd fd = EventFd.create();
-        d.setIrqs(new IrqSet(Vfio.PCI_MSIX_IRQ_INDEX, Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_TRIGGER, 5, 1,
-                new byte[0], List.of(fd.fd().duplicate())));
+        d.setIrqs(new IrqSet(
+                Vfio.PCI_MSIX_IRQ_INDEX,
+                Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_TRIGGER,
+                5,
+                1,
+                new byte[0],
+                List.of(fd.fd().duplicate())));
         d.core().triggerMsix(5); // pending in the PBA
         write32(d, Vfio.PCI_BAR0_REGION_INDEX, BAR0_ENGINE + 0x00, 0x1234_5000); // engine SRC_LO
-        write32(d, Vfio.PCI_BAR0_REGION_INDEX, BAR0_ENGINE + 0x10, 0x1000);      // LEN
+        write32(d, Vfio.PCI_BAR0_REGION_INDEX, BAR0_ENGINE + 0x10, 0x1000); // LEN
         return fd;
     }
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("profiles")
-    @DisplayName("MIG-1.4 every profile, both layouts: the destination shows the guest what the source did, memory included")
+    @DisplayName(
+            "MIG-1.4 every profile, both layouts: the destination shows the guest what the source did, memory included")
     void mig1_4_roundTrip(GpuProfile profile, RegionLayout layout) throws Exception {
         GpuOptions o = GpuOptions.defaults().withLayout(layout);
         NvGraceGpuDevice src = gpu(profile, o, new FakeTime());
@@ -200,7 +214,8 @@ class GpuMigrationTest {
     }
 
     @Test
-    @DisplayName("MIG-1.2 a GH200 stream is refused by a GB200, by the other layout, by another memory size and policy; the destination is as it was")
+    @DisplayName(
+            "MIG-1.2 a GH200 stream is refused by a GB200, by the other layout, by another memory size and policy; the destination is as it was")
     void mig1_2_foreignProfiles() throws Exception {
         GpuOptions o = GpuOptions.defaults().withMemorySize(8 * GiB);
         NvGraceGpuDevice src = gpu(GpuProfile.GH200, o, new FakeTime());
@@ -221,7 +236,8 @@ class GpuMigrationTest {
             m.transition(MigrationState.STOP, MigrationState.RESUMING);
             Migrate.write(m, stream, Migrate.PIECE);
             assertThatThrownBy(() -> m.transition(MigrationState.RESUMING, MigrationState.STOP))
-                    .isInstanceOfSatisfying(VfioException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+                    .isInstanceOfSatisfying(
+                            VfioException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
             m.abandon();
             assertThat(guestView(d)).isEqualTo(before);
             if (memory(d).file() != null) { // STRICT offers no mmap: its memory is checked through BAR4 below
@@ -262,7 +278,8 @@ class GpuMigrationTest {
     }
 
     @Test
-    @DisplayName("MIG-1.6 trapped BAR4 writes during PRE_COPY: STOP_COPY resends just those chunks; the destination matches")
+    @DisplayName(
+            "MIG-1.6 trapped BAR4 writes during PRE_COPY: STOP_COPY resends just those chunks; the destination matches")
     void mig1_6_precopyWithTrappedWrites() throws Exception {
         GpuOptions o = GpuOptions.defaults().withMemorySize(8 * GiB);
         NvGraceGpuDevice src = gpu(GpuProfile.GH200, o, new FakeTime());
@@ -295,7 +312,11 @@ class GpuMigrationTest {
         NvGraceGpuDevice dst = gpu(GpuProfile.GH200, o, dstTime);
         write32(src, Vfio.PCI_CONFIG_REGION_INDEX, PciHeader.COMMAND, PciHeader.COMMAND_MEMORY);
         int exp = src.core().capabilities().find(PciHeader.CAP_ID_EXP).orElseThrow();
-        write32(src, Vfio.PCI_CONFIG_REGION_INDEX, exp + 8, read32(src, Vfio.PCI_CONFIG_REGION_INDEX, exp + 8) | 0x8000);
+        write32(
+                src,
+                Vfio.PCI_CONFIG_REGION_INDEX,
+                exp + 8,
+                read32(src, Vfio.PCI_CONFIG_REGION_INDEX, exp + 8) | 0x8000);
         write32(src, Vfio.PCI_CONFIG_REGION_INDEX, PciHeader.COMMAND, PciHeader.COMMAND_MEMORY);
         srcTime.advance(Duration.ofSeconds(3));
         assertThat(src.readiness().resetPending()).isTrue();
@@ -303,16 +324,19 @@ class GpuMigrationTest {
         assertThat(dst.readiness().resetPending()).isTrue();
         assertThat(read32(dst, Vfio.PCI_BAR0_REGION_INDEX, 0x1498)).isZero();
         dstTime.advance(Duration.ofSeconds(6));
-        assertThat(read32(dst, Vfio.PCI_BAR0_REGION_INDEX, 0x1498)).as("6 of the 7 s left").isZero();
+        assertThat(read32(dst, Vfio.PCI_BAR0_REGION_INDEX, 0x1498))
+                .as("6 of the 7 s left")
+                .isZero();
         dstTime.advance(Duration.ofSeconds(1));
         assertThat(read32(dst, Vfio.PCI_BAR0_REGION_INDEX, 0x1498)).isEqualTo(0xFF);
     }
 
     @Test
-    @DisplayName("MIG-1.9 a GPU whose backing file the destination opens too: the stream has no memory, the destination checks the file")
+    @DisplayName(
+            "MIG-1.9 a GPU whose backing file the destination opens too: the stream has no memory, the destination checks the file")
     void mig1_9_sharedBackingFile() throws Exception {
-        java.nio.file.Path file = java.nio.file.Files.createTempFile("jvfio-mig", ".mem");
-        open.add(() -> java.nio.file.Files.deleteIfExists(file));
+        Path file = Files.createTempFile("jvfio-mig", ".mem");
+        open.add(() -> Files.deleteIfExists(file));
         GpuOptions o = GpuOptions.defaults().withMemorySize(8 * GiB).withBackingFile(file);
         NvGraceGpuDevice src = gpu(GpuProfile.GH200, o.withMigrateSharedMemory(true), new FakeTime());
         touch(memory(src), 0, 4 * MiB, 1);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.Random;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -75,7 +76,8 @@ class MemoryLayoutTest {
     @EnumSource(CarveRule.class)
     @DisplayName("NV-2.4 a result of 0 fails the device: memory too small for the carve-out and one 512 MiB block")
     void nv_2_4_too_small_fails(CarveRule rule) {
-        assertThatThrownBy(() -> MemoryLayout.carve(BASE, GiB, true, rule)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> MemoryLayout.carve(BASE, GiB, true, rule))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> MemoryLayout.carve(BASE, GiB + 512 * MiB - 1, true, rule))
                 .isInstanceOf(IllegalArgumentException.class);
         MemoryLayout smallest = MemoryLayout.carve(BASE, GiB + 512 * MiB, true, rule);
@@ -85,8 +87,9 @@ class MemoryLayoutTest {
     }
 
     @RepeatedTest(50)
-    @DisplayName("NV-2.4 property: usemem 512 MiB aligned, resmem at its end of length [1 GiB, 1.5 GiB), BARs powers of two")
-    void nv_2_4_property(org.junit.jupiter.api.RepetitionInfo info) {
+    @DisplayName(
+            "NV-2.4 property: usemem 512 MiB aligned, resmem at its end of length [1 GiB, 1.5 GiB), BARs powers of two")
+    void nv_2_4_property(RepetitionInfo info) {
         long seed = 0x6e76L * info.getCurrentRepetition();
         Random r = new Random(seed);
         long size = GiB + 512 * MiB + (r.nextLong() & ((1L << 40) - 1));

@@ -28,6 +28,7 @@ class MemoryPresentationTest {
     static final long GiB = 1L << 30;
     /** usemem 1.5 GiB in a 2 GiB BAR4, resmem 1.25 GiB in a 2 GiB BAR2. */
     static final long SMALL = 2 * GiB + 768 * MiB;
+
     static final long USE_LEN = 1536 * MiB;
     static final int BAR2 = Vfio.PCI_BAR2_REGION_INDEX;
     static final int BAR3 = Vfio.PCI_BAR3_REGION_INDEX;
@@ -60,7 +61,9 @@ class MemoryPresentationTest {
     }
 
     static void assertErrno(int errno, ThrowingCallable call) {
-        assertThatThrownBy(call).isInstanceOfSatisfying(VfioException.class, e -> assertThat(e.errno()).isEqualTo(errno));
+        assertThatThrownBy(call)
+                .isInstanceOfSatisfying(
+                        VfioException.class, e -> assertThat(e.errno()).isEqualTo(errno));
     }
 
     @Test
@@ -70,23 +73,33 @@ class MemoryPresentationTest {
         dev.write(BAR4, USE_LEN - 4, MemorySegment.ofArray(new byte[] {1, 2, 3, 4}));
         dev.write(BAR2, 0, MemorySegment.ofArray(new byte[] {9}));
 
-        assertThat(dev.readView(BAR4, USE_LEN - 4, 4).toArray(ValueLayout.JAVA_BYTE)).containsExactly(1, 2, 3, 4);
+        assertThat(dev.readView(BAR4, USE_LEN - 4, 4).toArray(ValueLayout.JAVA_BYTE))
+                .containsExactly(1, 2, 3, 4);
         assertThat(dev.readView(BAR2, 0, 1).toArray(ValueLayout.JAVA_BYTE)).containsExactly(9);
-        assertThat(dev.readView(BAR4, USE_LEN - 4, 8)).as("tail reads 0xFF: copied by read").isNull();
-        assertThat(dev.readView(BAR4, 2 * GiB - 4, 8)).as("clipped at the BAR end").isNull();
+        assertThat(dev.readView(BAR4, USE_LEN - 4, 8))
+                .as("tail reads 0xFF: copied by read")
+                .isNull();
+        assertThat(dev.readView(BAR4, 2 * GiB - 4, 8))
+                .as("clipped at the BAR end")
+                .isNull();
         assertThat(dev.readView(CFG, 0, 4)).as("config space is patched").isNull();
-        assertThat(dev.readView(Vfio.PCI_BAR0_REGION_INDEX, 0, 4)).as("the core's BAR0").isNull();
+        assertThat(dev.readView(Vfio.PCI_BAR0_REGION_INDEX, 0, 4))
+                .as("the core's BAR0")
+                .isNull();
         assertErrno(Errno.EINVAL, () -> dev.readView(BAR4, 2 * GiB, 4));
         dev.close();
         assertErrno(Errno.ENODEV, () -> dev.readView(BAR4, 0, 4));
     }
 
     @Test
-    @DisplayName("NV-6.2 / NV-6.3 read view follows the policy: null where hardware answers all ones, EIO where strict refuses")
+    @DisplayName(
+            "NV-6.2 / NV-6.3 read view follows the policy: null where hardware answers all ones, EIO where strict refuses")
     void nv_6_read_view_follows_the_policy() throws Exception {
         gpu(GpuProfile.GH200, GpuOptions.defaults().withMemorySize(SMALL).withPolicy(MemoryEnablePolicy.HARDWARE));
         memoryEnable(false);
-        assertThat(dev.readView(BAR4, 0, 4)).as("decode off: all ones, answered by read").isNull();
+        assertThat(dev.readView(BAR4, 0, 4))
+                .as("decode off: all ones, answered by read")
+                .isNull();
         memoryEnable(true);
         assertThat(dev.readView(BAR4, 0, 4)).isNotNull();
         dev.close();
@@ -109,7 +122,8 @@ class MemoryPresentationTest {
     @DisplayName("NV-3.5 GB200 without resmem: region 2 is the core's physical BAR, region 3 still size 0")
     void nv_3_5_no_resmem_region_2_is_the_cores() throws Exception {
         gpu(GpuProfile.GB200, GpuOptions.defaults().withMemorySize(2 * GiB));
-        assertThat(dev.regionInfo(BAR2).size()).isEqualTo(dev.core().regionInfo(BAR2).size());
+        assertThat(dev.regionInfo(BAR2).size())
+                .isEqualTo(dev.core().regionInfo(BAR2).size());
         assertThat(dev.regionInfo(BAR2).mappable()).isFalse();
         assertThat(dev.regionInfo(BAR3).size()).isZero();
         assertThat(dev.readView(BAR2, 0, 4)).isNull();
@@ -124,12 +138,16 @@ class MemoryPresentationTest {
         assertThat(dev.toString()).contains("pass-through");
         assertThat(dev.info()).isEqualTo(dev.core().info());
         for (int i = 0; i < Vfio.PCI_NUM_REGIONS; i++) {
-            assertThat(dev.regionInfo(i)).as("region %d", i).isEqualTo(dev.core().regionInfo(i));
+            assertThat(dev.regionInfo(i))
+                    .as("region %d", i)
+                    .isEqualTo(dev.core().regionInfo(i));
         }
         memoryEnable(true);
         assertThat(dev.readView(Vfio.PCI_BAR0_REGION_INDEX, 0, 4)).isNull();
         dev.reset();
-        assertThat(dev.readiness().resetPending()).as("nothing is trapped, nothing waits").isFalse();
+        assertThat(dev.readiness().resetPending())
+                .as("nothing is trapped, nothing waits")
+                .isFalse();
     }
 
     @Test
@@ -137,7 +155,9 @@ class MemoryPresentationTest {
     void nv_6_4_region_layout_never_traps() throws Exception {
         gpu(GpuProfile.GH200, GpuOptions.defaults().withMemorySize(SMALL).withLayout(RegionLayout.REGION));
         assertThat(dev.emulating()).isTrue();
-        assertThat(dev.info().numRegions()).isEqualTo(DeviceRegions.REGION_COUNT).isEqualTo(11);
+        assertThat(dev.info().numRegions())
+                .isEqualTo(DeviceRegions.REGION_COUNT)
+                .isEqualTo(11);
         assertThat(dev.readView(DeviceRegions.DEVICE_MEMORY, 0, 4)).isNull();
         assertThat(dev.readView(DeviceRegions.FIRMWARE_PROPERTIES, 0, 4)).isNull();
         assertErrno(Errno.EINVAL, () -> dev.write(DeviceRegions.DEVICE_MEMORY, 0, MemorySegment.ofArray(new byte[4])));

@@ -36,7 +36,8 @@ class MemorySizeRangeTest {
         assertThat(r.minimum()).isEqualTo(NvGraceConstants.MEMBLK_SIZE);
         assertThat(r.contains(512 * MiB)).isTrue();
         assertThat(r.contains(512 * MiB - 64 * KiB)).isFalse();
-        assertThat(r.problem(100)).contains("100 bytes is too small; allowed: 512 MiB to 64 TiB in multiples of 64 KiB");
+        assertThat(r.problem(100))
+                .contains("100 bytes is too small; allowed: 512 MiB to 64 TiB in multiples of 64 KiB");
     }
 
     @ParameterizedTest
@@ -60,7 +61,9 @@ class MemorySizeRangeTest {
     void nv_2_4_largestSizeKeepsTheBarAt64TiB(boolean carveOut) {
         MemorySizeRange r = MemorySizeRange.forChip(carveOut);
         assertThat(r.maximum()).isEqualTo(64 * TiB);
-        assertThat(MemoryLayout.carve(BASE, r.maximum(), carveOut, CarveRule.CURRENT).usemem().barSize())
+        assertThat(MemoryLayout.carve(BASE, r.maximum(), carveOut, CarveRule.CURRENT)
+                        .usemem()
+                        .barSize())
                 .isEqualTo(64 * TiB);
         assertThat(r.problem(r.maximum() + r.granule()).orElseThrow()).contains("is too large", "64 TiB");
         assertThat(r.problem(Long.MAX_VALUE)).isPresent();

@@ -36,12 +36,16 @@ class NvGraceConstantsTest {
         assertThat(Vfio.PCI_NUM_REGIONS).isEqualTo(9);
         assertThat(Vfio.PCI_MSIX_IRQ_INDEX).isEqualTo(2);
         assertThat(Vfio.PCI_REQ_IRQ_INDEX).isEqualTo(4);
-        assertThat(Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE | Vfio.REGION_INFO_FLAG_MMAP
-                | Vfio.REGION_INFO_FLAG_CAPS).isEqualTo(0xF);
+        assertThat(Vfio.REGION_INFO_FLAG_READ
+                        | Vfio.REGION_INFO_FLAG_WRITE
+                        | Vfio.REGION_INFO_FLAG_MMAP
+                        | Vfio.REGION_INFO_FLAG_CAPS)
+                .isEqualTo(0xF);
         assertThat(Vfio.REGION_INFO_CAP_SPARSE_MMAP).isEqualTo(1);
         assertThat(Vfio.REGION_INFO_CAP_TYPE).isEqualTo(2);
         assertThat(Vfio.REGION_INFO_CAP_MSIX_MAPPABLE).isEqualTo(3);
-        assertThat(Vfio.DEVICE_FLAGS_RESET | Vfio.DEVICE_FLAGS_PCI | Vfio.DEVICE_FLAGS_CAPS).isEqualTo(0x83);
+        assertThat(Vfio.DEVICE_FLAGS_RESET | Vfio.DEVICE_FLAGS_PCI | Vfio.DEVICE_FLAGS_CAPS)
+                .isEqualTo(0x83);
         assertThat(Vfio.IRQ_INFO_EVENTFD | Vfio.IRQ_INFO_MASKABLE | Vfio.IRQ_INFO_AUTOMASKED | Vfio.IRQ_INFO_NORESIZE)
                 .isEqualTo(0xF);
     }

@@ -18,6 +18,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.time.Duration;
+import java.util.Arrays;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -79,7 +80,7 @@ class NvGraceGpuDeviceTest {
     byte[] read(int region, long off, int n) throws VfioException {
         byte[] out = new byte[n];
         int got = dev.read(region, off, MemorySegment.ofArray(out));
-        return got == n ? out : java.util.Arrays.copyOf(out, got);
+        return got == n ? out : Arrays.copyOf(out, got);
     }
 
     int write(int region, long off, byte[] data) throws VfioException {
@@ -87,7 +88,9 @@ class NvGraceGpuDeviceTest {
     }
 
     static void assertErrno(int errno, ThrowingCallable call) {
-        assertThatThrownBy(call).isInstanceOfSatisfying(VfioException.class, e -> assertThat(e.errno()).isEqualTo(errno));
+        assertThatThrownBy(call)
+                .isInstanceOfSatisfying(
+                        VfioException.class, e -> assertThat(e.errno()).isEqualTo(errno));
     }
 
     void flr() throws VfioException {
@@ -155,10 +158,12 @@ class NvGraceGpuDeviceTest {
     void nv_2_3_dvsec() throws Exception {
         gh200(GpuOptions.defaults());
         assertThat(NvGraceGpuDevice.needsCarveOut(dev.core())).isTrue();
-        assertThat(dev.core().findDvsec(0x10de, 3).orElseThrow().read16(0xA) & 1).isZero();
+        assertThat(dev.core().findDvsec(0x10de, 3).orElseThrow().read16(0xA) & 1)
+                .isZero();
         dev.close();
         gpu(GpuProfile.GB200, GpuOptions.defaults().withMemorySize(2 * GiB));
-        assertThat(dev.core().findDvsec(0x10de, 3).orElseThrow().read16(0xA) & 1).isEqualTo(1);
+        assertThat(dev.core().findDvsec(0x10de, 3).orElseThrow().read16(0xA) & 1)
+                .isEqualTo(1);
         assertThat(dev.memoryLayout().orElseThrow().resmem()).isEmpty();
     }
 
@@ -200,7 +205,9 @@ class NvGraceGpuDeviceTest {
         MemorySegment b = MemorySegment.ofArray(new byte[8]);
         b.set(LE64, 0, -1L);
         assertThat(dev.write(Vfio.PCI_CONFIG_REGION_INDEX, 0x14, b)).isEqualTo(4);
-        assertThat(cfg32(0x14)).as("BAR1 slot untouched: the write was not forwarded").isEqualTo(0);
+        assertThat(cfg32(0x14))
+                .as("BAR1 slot untouched: the write was not forwarded")
+                .isEqualTo(0);
         assertThat(cfg32(0x18)).isEqualTo((int) (~(2 * GiB - 1) | 0xC));
     }
 
@@ -235,7 +242,8 @@ class NvGraceGpuDeviceTest {
         assertThat(dev.core().config()).isNotNull();
         assertThat(read(2, 0, 2)).containsExactly(7, 7);
         // resmem sits after usemem in the same memory
-        assertThat(dev.memoryLayout().orElseThrow().resmem().orElseThrow().fileOffset()).isEqualTo(1536 * MiB);
+        assertThat(dev.memoryLayout().orElseThrow().resmem().orElseThrow().fileOffset())
+                .isEqualTo(1536 * MiB);
         assertThat(read(4, 0, 2)).containsExactly(0, 0);
     }
 

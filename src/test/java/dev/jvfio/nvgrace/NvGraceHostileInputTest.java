@@ -33,8 +33,15 @@ class NvGraceHostileInputTest {
     @EnumSource(RegionLayout.class)
     void random_accesses_fail_only_with_errno(RegionLayout layout) throws Exception {
         for (MemoryEnablePolicy policy : MemoryEnablePolicy.values()) {
-            dev = DeviceProfiles.createGpu(GpuProfile.GH200, GpuOptions.defaults().withMemorySize(2 * GiB + 4096)
-                    .withPolicy(policy).withLayout(layout).withKernelExactQuirks(true), time, time);
+            dev = DeviceProfiles.createGpu(
+                    GpuProfile.GH200,
+                    GpuOptions.defaults()
+                            .withMemorySize(2 * GiB + 4096)
+                            .withPolicy(policy)
+                            .withLayout(layout)
+                            .withKernelExactQuirks(true),
+                    time,
+                    time);
             dev.attach(DmaSpace.NONE);
             long seed = 0x5eed_0000L + policy.ordinal() * 7 + layout.ordinal();
             Random r = new Random(seed);

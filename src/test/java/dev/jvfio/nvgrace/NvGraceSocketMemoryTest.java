@@ -56,7 +56,8 @@ class NvGraceSocketMemoryTest extends SocketFixture {
         MemRegion use = dev.memoryLayout().orElseThrow().usemem();
         SparseArea area = four.sparseAreas().getFirst();
         assertThat(RegionInfos.mmapCheck(use, area.offset(), area.size())).isZero();
-        assertThat(RegionInfos.mmapCheck(use, area.offset(), area.size() + 4096)).isEqualTo(22);
+        assertThat(RegionInfos.mmapCheck(use, area.offset(), area.size() + 4096))
+                .isEqualTo(22);
         assertThat(RegionInfos.mmapCheck(use, -4096L >>> 1, Long.MAX_VALUE)).isEqualTo(75);
         try (MappedMemory m = VfioUserClient.mapRegion(four, 0, area.size(), true)) {
             assertThat(m.size()).isEqualTo(USE_LEN);
@@ -99,12 +100,15 @@ class NvGraceSocketMemoryTest extends SocketFixture {
         RegionInfo four = client.regionInfo(4);
         RegionInfo two = client.regionInfo(2);
         try (MappedMemory use = VfioUserClient.mapRegion(four, USE_LEN - 4096, 4096, true);
-             MappedMemory res = VfioUserClient.mapRegion(two, 0, 4096, true)) {
+                MappedMemory res = VfioUserClient.mapRegion(two, 0, 4096, true)) {
             use.segment().set(LE64, 4088, 0x0123_4567_89AB_CDEFL);
-            assertThat(MemorySegment.ofArray(client.read(4, USE_LEN - 8, 8)).get(LE64, 0)).isEqualTo(0x0123_4567_89AB_CDEFL);
+            assertThat(MemorySegment.ofArray(client.read(4, USE_LEN - 8, 8)).get(LE64, 0))
+                    .isEqualTo(0x0123_4567_89AB_CDEFL);
             client.write(2, 16, new byte[] {1, 2, 3});
             assertThat(res.segment().get(ValueLayout.JAVA_BYTE, 17)).isEqualTo((byte) 2);
-            assertThat(client.read(4, USE_LEN, 1)).as("resmem does not leak into BAR4's padding").containsExactly(-1);
+            assertThat(client.read(4, USE_LEN, 1))
+                    .as("resmem does not leak into BAR4's padding")
+                    .containsExactly(-1);
         }
     }
 
@@ -136,21 +140,28 @@ class NvGraceSocketMemoryTest extends SocketFixture {
     @Test
     @DisplayName("NV-7.3 / NV-6.2 policy hardware during reset recovery: all ones, writes dropped, memory not scrubbed")
     void nv_7_3_hardware_during_reset() throws Exception {
-        gh200(GpuOptions.defaults().withPolicy(MemoryEnablePolicy.HARDWARE).withNotReadyAfterReset(Duration.ofSeconds(3)));
+        gh200(GpuOptions.defaults()
+                .withPolicy(MemoryEnablePolicy.HARDWARE)
+                .withNotReadyAfterReset(Duration.ofSeconds(3)));
         memoryEnable(true);
         client.write(4, 64, new byte[] {11});
         client.reset();
-        assertThat(client.read(4, 64, 1)).as("decode off after reset: all ones, no EIO").containsExactly(-1);
+        assertThat(client.read(4, 64, 1))
+                .as("decode off after reset: all ones, no EIO")
+                .containsExactly(-1);
         memoryEnable(true);
         assertThat(client.read(4, 64, 1)).as("reset in progress: all ones").containsExactly(-1);
         assertThat(client.write(4, 64, new byte[] {12})).isEqualTo(1);
         time.advance(Duration.ofSeconds(3));
-        assertThat(client.read(4, 64, 1)).as("ready: the old content, the write was dropped").containsExactly(11);
+        assertThat(client.read(4, 64, 1))
+                .as("ready: the old content, the write was dropped")
+                .containsExactly(11);
         assertThat(dev.readiness().resetPending()).isFalse();
     }
 
     @Test
-    @DisplayName("NV-6.1 / NV-6.3 policy strict: EIO from the real command register (also right after reset), no mmap areas")
+    @DisplayName(
+            "NV-6.1 / NV-6.3 policy strict: EIO from the real command register (also right after reset), no mmap areas")
     void nv_6_3_strict() throws Exception {
         gh200(GpuOptions.defaults().withPolicy(MemoryEnablePolicy.STRICT));
         assertErrno(5, () -> client.read(4, 0, 4));
@@ -179,7 +190,8 @@ class NvGraceSocketMemoryTest extends SocketFixture {
         assertThat(mem.size()).isEqualTo(SMALL);
         assertThat(mem.type().type()).isEqualTo(Vfio.REGION_TYPE_PCI_VENDOR_TYPE | 0x10de);
         assertThat(mem.type().subtype()).isEqualTo(DeviceRegions.SUBTYPE_DEVICE_MEMORY);
-        assertThat(mem.flags() & (Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE)).isZero();
+        assertThat(mem.flags() & (Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE))
+                .isZero();
         assertErrno(22, () -> client.read(9, 0, 4));
         try (MappedMemory m = VfioUserClient.mapRegion(mem, SMALL - 4096, 4096, true)) {
             m.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
@@ -198,16 +210,23 @@ class NvGraceSocketMemoryTest extends SocketFixture {
     @DisplayName("several devices in one server process, each on its own socket, with separate memory")
     void two_devices_two_sockets() throws Exception {
         gh200(GpuOptions.defaults());
-        try (NvGraceGpuDevice other = DeviceProfiles.createGpu(GpuProfile.GB200,
-                GpuOptions.defaults().withProfile("gb200").withName("gpu1").withMemorySize(GiB), time, time);
-             VfioUserServer server2 = VfioUserServer.start(dir.resolve("s2"), other, ServerOptions.defaults());
-             VfioUserClient client2 = VfioUserClient.connect(dir.resolve("s2"))) {
+        try (NvGraceGpuDevice other = DeviceProfiles.createGpu(
+                        GpuProfile.GB200,
+                        GpuOptions.defaults()
+                                .withProfile("gb200")
+                                .withName("gpu1")
+                                .withMemorySize(GiB),
+                        time,
+                        time);
+                VfioUserServer server2 = VfioUserServer.start(dir.resolve("s2"), other, ServerOptions.defaults());
+                VfioUserClient client2 = VfioUserClient.connect(dir.resolve("s2"))) {
             client.write(4, 0, new byte[] {1});
             client2.write(4, 0, new byte[] {2});
             assertThat(client.read(4, 0, 1)).containsExactly(1);
             assertThat(client2.read(4, 0, 1)).containsExactly(2);
             assertThat(cfg32(0) >>> 16).isEqualTo(0x2342);
-            assertThat(MemorySegment.ofArray(client2.read(CFG, 0, 4)).get(LE32, 0) >>> 16).isEqualTo(0x2941);
+            assertThat(MemorySegment.ofArray(client2.read(CFG, 0, 4)).get(LE32, 0) >>> 16)
+                    .isEqualTo(0x2941);
         } finally {
             Files.deleteIfExists(dir.resolve("s2"));
         }

@@ -8,6 +8,7 @@ import dev.jvfio.profile.GpuOptions;
 import dev.jvfio.profile.GpuProfile;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
+import java.util.Arrays;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -35,8 +36,10 @@ class NvGraceSocketTest extends SocketFixture {
         gh200(GpuOptions.defaults());
         assertThat(client.regionInfo(0).size()).isEqualTo(16 * MiB);
         memoryEnable(true);
-        assertThat(MemorySegment.ofArray(client.read(0, 0x1498, 4)).get(LE32, 0)).isEqualTo(0xFF);
-        assertThat(MemorySegment.ofArray(client.read(0, 0x200BC, 4)).get(LE32, 0)).isEqualTo(0xFF);
+        assertThat(MemorySegment.ofArray(client.read(0, 0x1498, 4)).get(LE32, 0))
+                .isEqualTo(0xFF);
+        assertThat(MemorySegment.ofArray(client.read(0, 0x200BC, 4)).get(LE32, 0))
+                .isEqualTo(0xFF);
     }
 
     @Test
@@ -66,7 +69,9 @@ class NvGraceSocketTest extends SocketFixture {
         assertThat(client.regionInfo(4).sparseAreas()).containsExactly(new SparseArea(0, GiB));
         assertThat(client.regionInfo(2).sparseAreas()).containsExactly(new SparseArea(0, GiB + 256 * MiB));
         // exactly at the window's end both rules agree
-        serve(GpuProfile.GH200, GpuOptions.defaults().withMemorySize(GiB + GiB + 512 * MiB).withCarveRule(CarveRule.LINUX_6_9));
+        serve(
+                GpuProfile.GH200,
+                GpuOptions.defaults().withMemorySize(GiB + GiB + 512 * MiB).withCarveRule(CarveRule.LINUX_6_9));
         assertThat(client.regionInfo(4).size()).isEqualTo(2 * GiB);
     }
 
@@ -120,7 +125,7 @@ class NvGraceSocketTest extends SocketFixture {
     void nv_3_4_short_write() throws Exception {
         gh200(GpuOptions.defaults());
         byte[] eight = new byte[8];
-        java.util.Arrays.fill(eight, (byte) 0xFF);
+        Arrays.fill(eight, (byte) 0xFF);
         assertThat(client.write(CFG, 0x24, eight)).isEqualTo(4);
         assertThat(bar64(0x20)).isEqualTo(0xFFFF_FFFF_0000_000CL & ~(2 * GiB - 1) | 0xC);
         assertThat(cfg32(0x28)).as("not forwarded to the cardbus pointer").isZero();
@@ -160,7 +165,8 @@ class NvGraceSocketTest extends SocketFixture {
         assertThat(client.read(4, USE_LEN, 8)).containsOnly((byte) 0xFF);
         assertThat(client.read(4, 2 * GiB - 8, 8)).containsOnly((byte) 0xFF);
         assertThat(client.read(2, RES_LEN + 4096, 4)).containsOnly((byte) 0xFF);
-        assertThat(client.write(4, USE_LEN - 4, new byte[] {1, 2, 3, 4, 5, 6, 7, 8})).isEqualTo(8);
+        assertThat(client.write(4, USE_LEN - 4, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}))
+                .isEqualTo(8);
         assertThat(client.read(4, USE_LEN - 4, 8)).containsExactly(1, 2, 3, 4, -1, -1, -1, -1);
         assertThat(client.write(2, RES_LEN, new byte[] {9, 9})).isEqualTo(2);
         assertThat(client.read(2, RES_LEN, 2)).containsExactly(-1, -1);

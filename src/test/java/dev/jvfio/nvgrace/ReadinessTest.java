@@ -33,7 +33,8 @@ class ReadinessTest {
 
         int bar0(long offset) {
             reads.merge(offset, 1, Integer::sum);
-            if (offset != NvGraceConstants.C2C_LINK_BAR0_OFFSET && offset != NvGraceConstants.HBM_TRAINING_BAR0_OFFSET) {
+            if (offset != NvGraceConstants.C2C_LINK_BAR0_OFFSET
+                    && offset != NvGraceConstants.HBM_TRAINING_BAR0_OFFSET) {
                 return 0;
             }
             return now >= readyAt ? 0xFF : 0x00;
@@ -73,8 +74,9 @@ class ReadinessTest {
         FakeGpu gpu = new FakeGpu();
         gpu.readyAt = Long.MAX_VALUE;
         Readiness r = gpu.readiness();
-        assertThatThrownBy(r::awaitReady).isInstanceOfSatisfying(VfioException.class,
-                e -> assertThat(e.errno()).isEqualTo(Errno.ETIME));
+        assertThatThrownBy(r::awaitReady)
+                .isInstanceOfSatisfying(
+                        VfioException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ETIME));
         assertThat(gpu.now).isGreaterThanOrEqualTo(Duration.ofSeconds(30).toNanos());
         assertThat(gpu.sleeps).isBetween(30, 31);
     }
@@ -86,8 +88,9 @@ class ReadinessTest {
         Readiness r = gpu.readiness();
         r.beforeAccess(false); // no reset pending: decode ignored
         r.resetHappened();
-        assertThatThrownBy(() -> r.beforeAccess(false)).isInstanceOfSatisfying(VfioException.class,
-                e -> assertThat(e.errno()).isEqualTo(Errno.EIO));
+        assertThatThrownBy(() -> r.beforeAccess(false))
+                .isInstanceOfSatisfying(
+                        VfioException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EIO));
         assertThat(r.resetPending()).isTrue();
         gpu.readyAt = Duration.ofMillis(2500).toNanos();
         r.beforeAccess(true);
@@ -103,8 +106,9 @@ class ReadinessTest {
         Readiness r = gpu.readiness();
         gpu.readyAt = Long.MAX_VALUE;
         r.resetHappened();
-        assertThatThrownBy(() -> r.beforeAccess(true)).isInstanceOfSatisfying(VfioException.class,
-                e -> assertThat(e.errno()).isEqualTo(Errno.ETIME));
+        assertThatThrownBy(() -> r.beforeAccess(true))
+                .isInstanceOfSatisfying(
+                        VfioException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ETIME));
         assertThat(r.resetPending()).isTrue();
         gpu.readyAt = gpu.now;
         int before = gpu.reads.getOrDefault(0x1498L, 0);

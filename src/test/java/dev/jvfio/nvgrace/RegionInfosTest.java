@@ -43,7 +43,8 @@ class RegionInfosTest {
 
     @ParameterizedTest(name = "page {0}")
     @ValueSource(longs = {4096, 16384, 65536})
-    @DisplayName("NV-5.1 sparse areas in whole pages: resmem of 1 GiB + 4 KiB offers 1 GiB + 4 KiB at 4 KiB pages, 1 GiB at 16 and 64 KiB")
+    @DisplayName(
+            "NV-5.1 sparse areas in whole pages: resmem of 1 GiB + 4 KiB offers 1 GiB + 4 KiB at 4 KiB pages, 1 GiB at 16 and 64 KiB")
     void nv_5_1_areas_in_whole_pages(long page) {
         PageSize p = PageSize.of(page);
         MemRegion res = layout.resmem().orElseThrow();
@@ -62,7 +63,8 @@ class RegionInfosTest {
     @Test
     @DisplayName("NV-6.3 strict policy: no mmap flag, no sparse areas, no file")
     void nv_6_3_strict_no_mmap() {
-        RegionInfo info = RegionInfos.memoryBar(4, layout.usemem(), FILE, 0, MemoryEnablePolicy.STRICT.allowsMmap(), PageSize.SIZE_4K);
+        RegionInfo info = RegionInfos.memoryBar(
+                4, layout.usemem(), FILE, 0, MemoryEnablePolicy.STRICT.allowsMmap(), PageSize.SIZE_4K);
         assertThat(info.flags()).isEqualTo(Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE);
         assertThat(info.sparseAreas()).isEmpty();
         assertThat(info.file()).isNull();
@@ -82,11 +84,13 @@ class RegionInfosTest {
     }
 
     @Test
-    @DisplayName("NV-6.4 region layout: device memory region 9 mmap-only with NVIDIA vendor TYPE, firmware region 10 read-only")
+    @DisplayName(
+            "NV-6.4 region layout: device memory region 9 mmap-only with NVIDIA vendor TYPE, firmware region 10 read-only")
     void nv_6_4_region_layout() {
         RegionInfo mem = RegionInfos.deviceMemory(4 * GiB + 4096, FILE, 0);
         assertThat(mem.index()).isEqualTo(9);
-        assertThat(mem.flags() & (Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE)).isZero();
+        assertThat(mem.flags() & (Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE))
+                .isZero();
         assertThat(mem.flags() & Vfio.REGION_INFO_FLAG_MMAP).isNotZero();
         assertThat(mem.type().type()).isEqualTo(0x8000_10de);
         assertThat(mem.type().subtype()).isEqualTo(DeviceRegions.SUBTYPE_DEVICE_MEMORY);
@@ -94,7 +98,8 @@ class RegionInfosTest {
         assertThat(fw.index()).isEqualTo(10);
         assertThat(fw.size()).isEqualTo(32);
         assertThat(fw.flags() & Vfio.REGION_INFO_FLAG_READ).isNotZero();
-        assertThat(fw.flags() & (Vfio.REGION_INFO_FLAG_WRITE | Vfio.REGION_INFO_FLAG_MMAP)).isZero();
+        assertThat(fw.flags() & (Vfio.REGION_INFO_FLAG_WRITE | Vfio.REGION_INFO_FLAG_MMAP))
+                .isZero();
         assertThat(fw.type().subtype()).isEqualTo(DeviceRegions.SUBTYPE_FIRMWARE_PROPERTIES);
     }
 }

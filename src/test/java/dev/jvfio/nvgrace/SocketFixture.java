@@ -33,6 +33,7 @@ abstract class SocketFixture {
     static final int CFG = Vfio.PCI_CONFIG_REGION_INDEX;
     /** usemem 1.5 GiB in a 2 GiB BAR4, resmem 1.25 GiB in a 2 GiB BAR2. */
     static final long SMALL = 2 * GiB + 768 * MiB;
+
     static final long USE_LEN = 1536 * MiB;
     static final long RES_LEN = 1280 * MiB;
 
@@ -125,6 +126,8 @@ abstract class SocketFixture {
     }
 
     static void assertErrno(int errno, ThrowingCallable call) {
-        assertThatThrownBy(call).isInstanceOfSatisfying(VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(errno));
+        assertThatThrownBy(call)
+                .isInstanceOfSatisfying(
+                        VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(errno));
     }
 }

@@ -58,8 +58,8 @@ class VariantAccessPropertyTest {
         long seed = BASE_SEED + policy.ordinal();
         Random r = new Random(seed);
         FakeTime time = new FakeTime();
-        NvGraceGpuDevice d = DeviceProfiles.createGpu(GpuProfile.GH200,
-                GpuOptions.defaults().withMemorySize(MEMORY).withPolicy(policy), time, time);
+        NvGraceGpuDevice d = DeviceProfiles.createGpu(
+                GpuProfile.GH200, GpuOptions.defaults().withMemorySize(MEMORY).withPolicy(policy), time, time);
         List<Window> windows = new ArrayList<>();
         int memoryWrites = 0;
         try (Arena arena = Arena.ofConfined()) {
@@ -73,7 +73,8 @@ class VariantAccessPropertyTest {
                     continue; // STRICT offers no mmap: only the "nothing but VfioException" property
                 }
                 for (long at : new long[] {0, mr.length() - WINDOW}) {
-                    MappedMemory m = MappedMemory.map(info.file().fd(), info.file().fileOffset() + at, WINDOW, false);
+                    MappedMemory m =
+                            MappedMemory.map(info.file().fd(), info.file().fileOffset() + at, WINDOW, false);
                     windows.add(new Window(region, at, m, m.segment().toArray(ValueLayout.JAVA_BYTE)));
                 }
             }
@@ -83,8 +84,13 @@ class VariantAccessPropertyTest {
                 try {
                     switch (r.nextInt(10)) {
                         case 0, 1, 2 -> configWrite(d, r, arena, writable, w1c, where);
-                        case 3 -> read(d, r.nextInt(4) == 0 ? MessageGenerator.interesting32(r) : r.nextInt(11),
-                                r.nextInt(3) == 0 ? MessageGenerator.interesting(r) : r.nextInt(8192), width(r), arena);
+                        case 3 ->
+                            read(
+                                    d,
+                                    r.nextInt(4) == 0 ? MessageGenerator.interesting32(r) : r.nextInt(11),
+                                    r.nextInt(3) == 0 ? MessageGenerator.interesting(r) : r.nextInt(8192),
+                                    width(r),
+                                    arena);
                         case 4 -> write(d, CFG, 4, new byte[] {2}, arena);
                         default -> memoryWrites += memoryWrite(d, r, layout, windows, policy, arena, where);
                     }
@@ -103,7 +109,9 @@ class VariantAccessPropertyTest {
             d.close();
         }
         if (policy != MemoryEnablePolicy.STRICT) {
-            assertThat(memoryWrites).as("seed " + seed + ": memory writes that landed in a window").isPositive();
+            assertThat(memoryWrites)
+                    .as("seed " + seed + ": memory writes that landed in a window")
+                    .isPositive();
         }
     }
 
@@ -111,13 +119,17 @@ class VariantAccessPropertyTest {
             throws VfioException {
         // one dword each: a request spanning both pairs is matched against BAR2 only (EmulatedBars)
         if (layout.resmem().isPresent()) {
-            assertThat(read(d, CFG, 0x18, 4, arena)[0] & 0xF).as(where + ": BAR2 type bits").isEqualTo(0xC);
+            assertThat(read(d, CFG, 0x18, 4, arena)[0] & 0xF)
+                    .as(where + ": BAR2 type bits")
+                    .isEqualTo(0xC);
         }
-        assertThat(read(d, CFG, 0x20, 4, arena)[0] & 0xF).as(where + ": BAR4 type bits").isEqualTo(0xC);
+        assertThat(read(d, CFG, 0x20, 4, arena)[0] & 0xF)
+                .as(where + ": BAR4 type bits")
+                .isEqualTo(0xC);
     }
 
-    private static void configWrite(NvGraceGpuDevice d, Random r, Arena arena, byte[] writable, byte[] w1c,
-                                    String where) throws VfioException {
+    private static void configWrite(
+            NvGraceGpuDevice d, Random r, Arena arena, byte[] writable, byte[] w1c, String where) throws VfioException {
         int size = writable.length;
         long off = r.nextInt(6) == 0 ? MessageGenerator.interesting(r) : r.nextInt(size + 8) - 4;
         int len = width(r);
@@ -141,8 +153,15 @@ class VariantAccessPropertyTest {
     }
 
     /** Returns 1 when the write overlapped a window (so the property was exercised). */
-    private static int memoryWrite(NvGraceGpuDevice d, Random r, MemoryLayout layout, List<Window> windows,
-                                   MemoryEnablePolicy policy, Arena arena, String where) throws VfioException {
+    private static int memoryWrite(
+            NvGraceGpuDevice d,
+            Random r,
+            MemoryLayout layout,
+            List<Window> windows,
+            MemoryEnablePolicy policy,
+            Arena arena,
+            String where)
+            throws VfioException {
         int region = r.nextBoolean() ? Vfio.PCI_BAR4_REGION_INDEX : Vfio.PCI_BAR2_REGION_INDEX;
         MemRegion mr = layout.forRegion(region).orElseThrow();
         long off;
@@ -181,16 +200,23 @@ class VariantAccessPropertyTest {
                     bad = Arrays.mismatch(now, hi, WINDOW, w.expected(), hi, WINDOW);
                     bad = bad < 0 ? -1 : bad + hi;
                 }
-                assertThat(bad).as(where + ": BAR%d byte 0x%x outside a write of %d bytes at 0x%x to BAR%d changed",
-                        w.region(), w.barOffset() + bad, len, off, region).isEqualTo(-1);
+                assertThat(bad)
+                        .as(
+                                where + ": BAR%d byte 0x%x outside a write of %d bytes at 0x%x to BAR%d changed",
+                                w.region(),
+                                w.barOffset() + bad,
+                                len,
+                                off,
+                                region)
+                        .isEqualTo(-1);
                 for (int b = lo; b < hi; b++) {
                     overlapped = 1;
                     long barOff = w.barOffset() + b;
                     byte written = data[(int) (barOff - off)];
                     if (policy == MemoryEnablePolicy.IGNORE && barOff < mr.length()) {
                         if (now[b] != written) {
-                            throw new AssertionError(where + ": BAR" + region + " byte 0x"
-                                    + Long.toHexString(barOff) + " not written");
+                            throw new AssertionError(
+                                    where + ": BAR" + region + " byte 0x" + Long.toHexString(barOff) + " not written");
                         }
                     } else if (now[b] != written && now[b] != w.expected()[b]) {
                         throw new AssertionError(where + ": BAR" + region + " byte 0x" + Long.toHexString(barOff)

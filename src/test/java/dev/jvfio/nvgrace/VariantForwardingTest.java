@@ -24,7 +24,9 @@ class VariantForwardingTest {
                 .filter(m -> !declares(m))
                 .map(Method::getName)
                 .toList();
-        assertThat(missing).as("VfioDevice methods NvGraceGpuDevice inherits instead of forwarding").isEmpty();
+        assertThat(missing)
+                .as("VfioDevice methods NvGraceGpuDevice inherits instead of forwarding")
+                .isEmpty();
     }
 
     private static boolean declares(Method m) {

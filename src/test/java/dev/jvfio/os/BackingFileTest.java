@@ -23,17 +23,20 @@ class BackingFileTest {
             assertThat(FdFlags.isCloseOnExec(fd)).isTrue();
         }
         assertThat(Files.size(p)).isEqualTo(1 << 20);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p)))
+                .isEqualTo("rw-------");
     }
 
     @Test
     @DisplayName("reopening a file of the same size keeps its bytes")
     void reopeningKeepsTheBytes() throws Exception {
         Path p = dir.resolve("mem");
-        try (Fd fd = BackingFile.open(p, 8192); MappedMemory m = MappedMemory.map(fd, 0, 8192, true)) {
+        try (Fd fd = BackingFile.open(p, 8192);
+                MappedMemory m = MappedMemory.map(fd, 0, 8192, true)) {
             m.segment().set(JAVA_LONG, 4096, 0xCAFEBABEL);
         }
-        try (Fd fd = BackingFile.open(p, 8192); MappedMemory m = MappedMemory.map(fd, 0, 8192, false)) {
+        try (Fd fd = BackingFile.open(p, 8192);
+                MappedMemory m = MappedMemory.map(fd, 0, 8192, false)) {
             assertThat(m.segment().get(JAVA_LONG, 4096)).isEqualTo(0xCAFEBABEL);
         }
     }
@@ -71,13 +74,15 @@ class BackingFileTest {
     @DisplayName("resize is the explicit way to grow or shrink, and keeps the bytes below the new end")
     void resizeGrowsAndShrinksOnRequest() throws Exception {
         Path p = dir.resolve("mem");
-        try (Fd fd = BackingFile.open(p, 8192); MappedMemory m = MappedMemory.map(fd, 0, 8192, true)) {
+        try (Fd fd = BackingFile.open(p, 8192);
+                MappedMemory m = MappedMemory.map(fd, 0, 8192, true)) {
             m.segment().set(JAVA_LONG, 0, 0x1234L);
         }
         assertThat(BackingFile.resize(p, 16384)).isEqualTo(8192);
         assertThat(Files.size(p)).isEqualTo(16384);
         assertThat(BackingFile.resize(p, 4096)).isEqualTo(16384);
-        try (Fd fd = BackingFile.open(p, 4096); MappedMemory m = MappedMemory.map(fd, 0, 4096, false)) {
+        try (Fd fd = BackingFile.open(p, 4096);
+                MappedMemory m = MappedMemory.map(fd, 0, 4096, false)) {
             assertThat(m.segment().get(JAVA_LONG, 0)).isEqualTo(0x1234L);
         }
     }
@@ -90,10 +95,12 @@ class BackingFileTest {
         try (Fd first = BackingFile.open(p, 8192)) {
             assertThatThrownBy(() -> BackingFile.open(link, 8192))
                     .isInstanceOfSatisfying(BackingFile.InUseException.class, e -> {
-                        assertThat(e.holderPid()).hasValue(ProcessHandle.current().pid());
+                        assertThat(e.holderPid())
+                                .hasValue(ProcessHandle.current().pid());
                         assertThat(e.path()).isEqualTo(link);
                     })
-                    .hasMessageContaining(link + " is in use by pid " + ProcessHandle.current().pid());
+                    .hasMessageContaining(link + " is in use by pid "
+                            + ProcessHandle.current().pid());
             assertThatThrownBy(() -> BackingFile.inspect(p)).isInstanceOf(BackingFile.InUseException.class);
             assertThatThrownBy(() -> BackingFile.resize(p, 4096)).isInstanceOf(BackingFile.InUseException.class);
             assertThat(Files.size(p)).isEqualTo(8192);
@@ -105,7 +112,9 @@ class BackingFileTest {
             }
         }
         try (Fd again = BackingFile.open(link, 8192)) {
-            assertThat(again.isOpen()).as("free again once every copy is closed").isTrue();
+            assertThat(again.isOpen())
+                    .as("free again once every copy is closed")
+                    .isTrue();
         }
     }
 

@@ -2,6 +2,8 @@ package dev.jvfio.os;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.management.ThreadMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -20,10 +22,13 @@ class EventFdTest {
 
     @Test
     void awaitSeesASignalThroughADuplicateFd() throws Exception {
-        try (EventFd e = EventFd.create(); Fd copy = e.fd().duplicate()) {
+        try (EventFd e = EventFd.create();
+                Fd copy = e.fd().duplicate()) {
             assertThat(e.await(Duration.ZERO)).isFalse();
             EventFd.signal(copy);
-            assertThat(e.await(Duration.ofSeconds(Long.MAX_VALUE))).as("no overflow").isTrue();
+            assertThat(e.await(Duration.ofSeconds(Long.MAX_VALUE)))
+                    .as("no overflow")
+                    .isTrue();
             assertThat(e.await(Duration.ZERO)).as("await drained the counter").isFalse();
         }
     }
@@ -45,7 +50,8 @@ class EventFdTest {
 
     @Test
     void isEventFdTellsEventfdsFromOtherFiles() throws Exception {
-        try (EventFd e = EventFd.create(); Fd mem = Memfd.create("not-an-eventfd", 0)) {
+        try (EventFd e = EventFd.create();
+                Fd mem = Memfd.create("not-an-eventfd", 0)) {
             assertThat(EventFd.isEventFd(e.fd())).isTrue();
             assertThat(EventFd.isEventFd(mem)).isFalse();
         }
@@ -53,12 +59,14 @@ class EventFdTest {
 
     @Test
     void signalThroughAReceivedFdAllocatesNothing() throws Exception {
-        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        var threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (EventFd e = EventFd.create()) {
             Fd fd = e.fd();
             long best = Long.MAX_VALUE;
             long signals = 0;
-            for (int round = 0; round < 300 && best >= 8; round++) { // best round: after JIT compilation (slow when loaded)
+            for (int round = 0;
+                    round < 300 && best >= 8;
+                    round++) { // best round: after JIT compilation (slow when loaded)
                 long before = threads.getCurrentThreadAllocatedBytes();
                 for (int i = 0; i < 20_000; i++) {
                     EventFd.signal(fd);

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 class FdTest {
     @Test
     void duplicateIsADistinctDescriptorAndCloseIsIdempotent() throws Exception {
-        try (Fd stdin = Fd.adopt(Libc.dupCloexec(0)); Fd copy = stdin.duplicate()) {
+        try (Fd stdin = Fd.adopt(Libc.dupCloexec(0));
+                Fd copy = stdin.duplicate()) {
             assertThat(copy.value()).isNotEqualTo(stdin.value());
             copy.close();
             copy.close();
@@ -29,7 +30,8 @@ class FdTest {
     @Test
     @DisplayName("a file's type and size come from the JDK, not from a struct stat whose layout differs on arm64")
     void regularFileSizeOfAMemfdAndOfNonFiles() throws Exception {
-        try (Fd memfd = Memfd.create("sized", 12345); EventFd ev = EventFd.create()) {
+        try (Fd memfd = Memfd.create("sized", 12345);
+                EventFd ev = EventFd.create()) {
             assertThat(memfd.regularFileSize()).isEqualTo(12345);
             assertThat(ev.fd().regularFileSize()).isEqualTo(-1);
             Libc.ftruncate(memfd.value(), 3 * 65536L, "memfd");

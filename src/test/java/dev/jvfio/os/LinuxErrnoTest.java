@@ -30,7 +30,8 @@ class LinuxErrnoTest {
         assertThat(errnoOf(() -> Libc.dupCloexec(1_000_000))).isEqualTo(LinuxErrno.EBADF);
         try (Fd memfd = Memfd.create("errno", 4096)) {
             // a zero-length mapping of a real file: EINVAL
-            assertThat(errnoOf(() -> MemoryCalls.mmap(0, MemoryCalls.PROT_READ, MemoryCalls.MAP_SHARED, memfd.value(), 0)))
+            assertThat(errnoOf(
+                            () -> MemoryCalls.mmap(0, MemoryCalls.PROT_READ, MemoryCalls.MAP_SHARED, memfd.value(), 0)))
                     .isEqualTo(LinuxErrno.EINVAL);
         }
     }
@@ -39,9 +40,11 @@ class LinuxErrnoTest {
     @DisplayName("EAGAIN from reading an empty non-blocking eventfd is the table's number")
     void emptyEventfdReadIsEagain() throws Exception {
         int fd = Libc.eventfd(0, Libc.EFD_CLOEXEC | EFD_NONBLOCK);
-        try (Fd owned = Fd.adopt(fd); Arena arena = Arena.ofConfined()) {
+        try (Fd owned = Fd.adopt(fd);
+                Arena arena = Arena.ofConfined()) {
             MemorySegment counter = arena.allocate(8);
-            assertThat(errnoOf(() -> Libc.read(owned.value(), counter, "eventfd"))).isEqualTo(LinuxErrno.EAGAIN);
+            assertThat(errnoOf(() -> Libc.read(owned.value(), counter, "eventfd")))
+                    .isEqualTo(LinuxErrno.EAGAIN);
         }
     }
 

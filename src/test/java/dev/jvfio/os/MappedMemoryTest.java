@@ -17,7 +17,8 @@ class MappedMemoryTest {
     @DisplayName("a 96 GiB memfd maps as one segment and stays sparse when touched far apart")
     void ninetySixGibMappingStaysSparse() throws Exception {
         long size = 96 * GIB;
-        try (Fd fd = Memfd.create("huge", size); MappedMemory m = MappedMemory.map(fd, 0, size, true)) {
+        try (Fd fd = Memfd.create("huge", size);
+                MappedMemory m = MappedMemory.map(fd, 0, size, true)) {
             assertThat(m.size()).isEqualTo(size);
             assertThat(m.segment().byteSize()).isEqualTo(size);
             long before = ResidentMemory.selfBytes();
@@ -47,7 +48,8 @@ class MappedMemoryTest {
 
     @Test
     void readOnlyMappingRefusesWrites() throws Exception {
-        try (Fd fd = Memfd.create("ro", 4096); MappedMemory m = MappedMemory.map(fd, 0, 4096, false)) {
+        try (Fd fd = Memfd.create("ro", 4096);
+                MappedMemory m = MappedMemory.map(fd, 0, 4096, false)) {
             assertThat(m.segment().isReadOnly()).isTrue();
             assertThatThrownBy(() -> m.segment().set(JAVA_BYTE, 0, (byte) 1))
                     .isInstanceOf(IllegalArgumentException.class);
@@ -101,7 +103,8 @@ class MappedMemoryTest {
     @DisplayName("a file shrunk under a mapping gives InternalError on access, not a dead process")
     void shrinkingTheFileUnderAMappingIsSurvivable() throws Exception {
         long page = PageSize.system().bytes();
-        try (Fd fd = Memfd.create("shrinks", 2 * page); MappedMemory m = MappedMemory.map(fd, 0, 2 * page, true)) {
+        try (Fd fd = Memfd.create("shrinks", 2 * page);
+                MappedMemory m = MappedMemory.map(fd, 0, 2 * page, true)) {
             m.segment().set(JAVA_LONG, page, 1L);
             Libc.ftruncate(fd.value(), 0, "memfd");
             assertThatThrownBy(() -> m.segment().get(JAVA_LONG, page)).isInstanceOf(InternalError.class);

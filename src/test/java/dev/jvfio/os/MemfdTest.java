@@ -13,7 +13,8 @@ class MemfdTest {
     void memfdHasTheRequestedSizeAndNameAndIsCloseOnExec() throws Exception {
         try (Fd fd = Memfd.create("jvfio-test", 3 * 4096)) {
             assertThat(Libc.fileSize(fd.value(), "memfd")).isEqualTo(3 * 4096);
-            assertThat(Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd.value())).toString())
+            assertThat(Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd.value()))
+                            .toString())
                     .startsWith("/memfd:jvfio-test");
             assertThat(FdFlags.isCloseOnExec(fd)).isTrue();
         }

@@ -62,8 +62,10 @@ class PageSizeTest {
         assertThat(PageSize.resolve(4096, "16k")).isEqualTo(PageSize.SIZE_16K);
         assertThat(PageSize.resolve(65536, "64K")).isEqualTo(PageSize.SIZE_64K);
         assertThatThrownBy(() -> PageSize.resolve(65536, "4096"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("smaller than the kernel's");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("smaller than the kernel's");
         assertThatThrownBy(() -> PageSize.resolve(4096, "lots"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(PageSize.PROPERTY);
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(PageSize.PROPERTY);
     }
 }

@@ -15,7 +15,8 @@ class SparseFileTest {
     @Test
     @DisplayName("SEEK_DATA/SEEK_HOLE find written pages only; reading a hole gives zeros and allocates nothing")
     void extents() throws Exception {
-        try (Fd fd = Memfd.createFixedSize("sparse", 64 * PAGE); Arena a = Arena.ofConfined()) {
+        try (Fd fd = Memfd.createFixedSize("sparse", 64 * PAGE);
+                Arena a = Arena.ofConfined()) {
             assertThat(SparseFile.nextData(fd, 0)).isEqualTo(-1);
             MemorySegment page = a.allocate(PAGE);
             page.fill((byte) 7);
@@ -32,14 +33,17 @@ class SparseFileTest {
             hole.fill((byte) 9);
             SparseFile.readFully(fd, hole, 20 * PAGE);
             assertThat(hole.toArray(ValueLayout.JAVA_BYTE)).containsOnly(0);
-            assertThat(SparseFile.nextData(fd, 11 * PAGE)).as("the read allocated nothing").isEqualTo(40 * PAGE);
+            assertThat(SparseFile.nextData(fd, 11 * PAGE))
+                    .as("the read allocated nothing")
+                    .isEqualTo(40 * PAGE);
         }
     }
 
     @Test
     @DisplayName("zero() punches a hole: the range reads zeros and holds no data; bytes past the end read as zeros")
     void zero() throws Exception {
-        try (Fd fd = Memfd.createFixedSize("sparse", 16 * PAGE); Arena a = Arena.ofConfined()) {
+        try (Fd fd = Memfd.createFixedSize("sparse", 16 * PAGE);
+                Arena a = Arena.ofConfined()) {
             MemorySegment four = a.allocate(4 * PAGE);
             four.fill((byte) 5);
             SparseFile.writeFully(fd, four, 0);
@@ -50,7 +54,8 @@ class SparseFileTest {
             tail.fill((byte) 1);
             SparseFile.readFully(fd, tail, 15 * PAGE);
             assertThat(tail.toArray(ValueLayout.JAVA_BYTE)).containsOnly(0);
-            try (Fd dup = fd.duplicate(); Fd other = Memfd.create("other", PAGE)) {
+            try (Fd dup = fd.duplicate();
+                    Fd other = Memfd.create("other", PAGE)) {
                 assertThat(FileIdentity.of(dup)).isEqualTo(FileIdentity.of(fd)).isNotEqualTo(FileIdentity.of(other));
             }
         }

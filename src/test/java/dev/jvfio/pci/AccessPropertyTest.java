@@ -12,6 +12,7 @@ import dev.jvfio.fuzz.MessageGenerator;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.RepeatedTest;
@@ -59,8 +60,12 @@ class AccessPropertyTest {
                     } else if (kind < 8) {
                         barAccess(d, r, arena, where);
                     } else if (kind == 8) {
-                        read(d, r.nextInt(4) == 0 ? MessageGenerator.interesting32(r) : r.nextInt(10),
-                                offset(r, 4096), width(r), arena);
+                        read(
+                                d,
+                                r.nextInt(4) == 0 ? MessageGenerator.interesting32(r) : r.nextInt(10),
+                                offset(r, 4096),
+                                width(r),
+                                arena);
                     } else if (r.nextInt(8) == 0) {
                         d.reset();
                     } else {
@@ -79,18 +84,21 @@ class AccessPropertyTest {
         } finally {
             d.close();
         }
-        assertThat(barWrites).as("seed " + seed + ": BAR writes that reached memory").isPositive();
+        assertThat(barWrites)
+                .as("seed " + seed + ": BAR writes that reached memory")
+                .isPositive();
         assertThat(configWrites).as("seed " + seed + ": config writes accepted").isPositive();
     }
 
-    private void configWrite(VfioPciDevice d, Random r, Arena arena, byte[] writable, byte[] w1c, int[] resets,
-                             String where) throws VfioException {
+    private void configWrite(
+            VfioPciDevice d, Random r, Arena arena, byte[] writable, byte[] w1c, int[] resets, String where)
+            throws VfioException {
         int size = d.config().size();
         long off = r.nextInt(6) == 0 ? MessageGenerator.interesting(r) : r.nextInt(size + 8) - 4;
         int len = width(r);
         byte[] data = MessageGenerator.random(r, len);
         if (r.nextInt(4) == 0) {
-            java.util.Arrays.fill(data, (byte) 0xFF);
+            Arrays.fill(data, (byte) 0xFF);
         }
         byte[] before = d.config().bytes();
         int resetsBefore = resets[0];
@@ -139,10 +147,11 @@ class AccessPropertyTest {
                         boolean inside = ok && b >= off && b < off + len;
                         if (!inside && after[b] != before[b]) {
                             throw new AssertionError(where + ": BAR" + region + " byte 0x" + Integer.toHexString(b)
-                                    + " outside a write of " + len + " bytes at 0x" + Long.toHexString(off) + " changed");
+                                    + " outside a write of " + len + " bytes at 0x" + Long.toHexString(off)
+                                    + " changed");
                         } else if (inside && !msix(region, b) && after[b] != data[(int) (b - off)]) {
-                            throw new AssertionError(where + ": BAR" + region + " byte 0x" + Integer.toHexString(b)
-                                    + " not written");
+                            throw new AssertionError(
+                                    where + ": BAR" + region + " byte 0x" + Integer.toHexString(b) + " not written");
                         }
                     }
                 }
@@ -153,7 +162,7 @@ class AccessPropertyTest {
                 got = read(d, region, off, len, arena);
             } finally {
                 if (mem != null) {
-                    if (!java.util.Arrays.equals(mem.toArray(ValueLayout.JAVA_BYTE), before)) {
+                    if (!Arrays.equals(mem.toArray(ValueLayout.JAVA_BYTE), before)) {
                         throw new AssertionError(where + ": a read changed BAR" + region);
                     }
                 }
@@ -171,8 +180,9 @@ class AccessPropertyTest {
 
     /** Whether BAR offset b of region is served by the emulated MSI-X table or PBA. */
     private static boolean msix(int region, long b) {
-        return region == 0 && ((b >= TestFunction.MSIX_TABLE && b < TestFunction.MSIX_TABLE + 16 * TestFunction.MSIX_VECTORS)
-                || (b >= TestFunction.MSIX_PBA && b < TestFunction.MSIX_PBA + 8));
+        return region == 0
+                && ((b >= TestFunction.MSIX_TABLE && b < TestFunction.MSIX_TABLE + 16 * TestFunction.MSIX_VECTORS)
+                        || (b >= TestFunction.MSIX_PBA && b < TestFunction.MSIX_PBA + 8));
     }
 
     static long offset(Random r, long size) {

@@ -10,6 +10,7 @@ import dev.jvfio.device.SparseArea;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioException;
 import dev.jvfio.os.PageSize;
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -110,7 +111,8 @@ class BarRegisterTest {
 
     @ParameterizedTest(name = "page {0}")
     @ValueSource(longs = {4096, 16384, 65536})
-    @DisplayName("PCI-2.5 the MSI-X holes are whole host pages: 4 KiB pages keep 48 KiB of a 64 KiB BAR, 16 KiB pages 48 KiB, 64 KiB pages none")
+    @DisplayName(
+            "PCI-2.5 the MSI-X holes are whole host pages: 4 KiB pages keep 48 KiB of a 64 KiB BAR, 16 KiB pages 48 KiB, 64 KiB pages none")
     void pci_2_5_msixHolesAreHostPages(long page) throws Exception {
         PageSize p = PageSize.of(page);
         try (VfioPciDevice d = VfioPciDevice.builder("m")
@@ -121,26 +123,28 @@ class BarRegisterTest {
                 .build()) {
             RegionInfo r = d.regionInfo(0);
             assertThat(d.pageSize()).isEqualTo(p);
-            java.util.List<SparseArea> expected = switch ((int) page) {
-                case 4096 -> java.util.List.of(new SparseArea(0, 0x8000), new SparseArea(0xA000, 0x16000));
-                case 16384 -> java.util.List.of(new SparseArea(0, 0x8000), new SparseArea(0xC000, 0x14000));
-                default -> java.util.List.of(new SparseArea(0x10000, 0x10000));
+            List<SparseArea> expected = switch ((int) page) {
+                case 4096 -> List.of(new SparseArea(0, 0x8000), new SparseArea(0xA000, 0x16000));
+                case 16384 -> List.of(new SparseArea(0, 0x8000), new SparseArea(0xC000, 0x14000));
+                default -> List.of(new SparseArea(0x10000, 0x10000));
             };
             assertThat(r.sparseAreas()).containsExactlyElementsOf(expected);
             for (SparseArea a : r.sparseAreas()) {
-                assertThat(p.isAligned(a.offset()) && p.isAligned(a.size())).as(a.toString()).isTrue();
+                assertThat(p.isAligned(a.offset()) && p.isAligned(a.size()))
+                        .as(a.toString())
+                        .isTrue();
             }
         }
     }
 
     @ParameterizedTest(name = "page {0}")
     @ValueSource(longs = {4096, 16384, 65536})
-    @DisplayName("PCI-2.5 RAM offers only whole pages for mmap: 8 KiB of RAM is mmap-able at 4 KiB pages, trapped at 16 and 64 KiB")
+    @DisplayName(
+            "PCI-2.5 RAM offers only whole pages for mmap: 8 KiB of RAM is mmap-able at 4 KiB pages, trapped at 16 and 64 KiB")
     void pci_2_5_ramOffersWholePages(long page) throws Exception {
         RamBacking ram = RamBacking.memfd("r", 0x2000, 0x2000, PageSize.of(page));
         try {
-            assertThat(ram.sparseAreas()).isEqualTo(page == 4096
-                    ? java.util.List.of(new SparseArea(0, 0x2000)) : java.util.List.of());
+            assertThat(ram.sparseAreas()).isEqualTo(page == 4096 ? List.of(new SparseArea(0, 0x2000)) : List.of());
             assertThat(ram.mappableFile() != null).isEqualTo(page == 4096);
         } finally {
             ram.close();
@@ -150,8 +154,10 @@ class BarRegisterTest {
     @Test
     @DisplayName("PCI-2.6 unimplemented BAR slots read 0 after all-ones writes")
     void pci_2_6_unimplementedBar() throws Exception {
-        try (VfioPciDevice d = VfioPciDevice.builder("x").ids(1, 2)
-                .bar(PciBar.mem32(0, 0x1000, BarBacking.zeros())).build()) {
+        try (VfioPciDevice d = VfioPciDevice.builder("x")
+                .ids(1, 2)
+                .bar(PciBar.mem32(0, 0x1000, BarBacking.zeros()))
+                .build()) {
             for (int slot = 1; slot < 6; slot++) {
                 cfgWrite(d, 0x10 + 4 * slot, 4, 0xFFFF_FFFFL);
                 assertThat(cfg32(d, 0x10 + 4 * slot)).isZero();
@@ -164,13 +170,17 @@ class BarRegisterTest {
     void pci_2_7_outOfRange() throws Exception {
         try (VfioPciDevice d = build()) {
             enableMemory(d);
-            assertThatThrownBy(() -> read(d, 2, 0x1000, 1)).extracting(e -> ((VfioException) e).errno())
+            assertThatThrownBy(() -> read(d, 2, 0x1000, 1))
+                    .extracting(e -> ((VfioException) e).errno())
                     .isEqualTo(Errno.EINVAL);
-            assertThatThrownBy(() -> read(d, 2, 0xFFE, 4)).extracting(e -> ((VfioException) e).errno())
+            assertThatThrownBy(() -> read(d, 2, 0xFFE, 4))
+                    .extracting(e -> ((VfioException) e).errno())
                     .isEqualTo(Errno.EINVAL);
-            assertThatThrownBy(() -> read(d, 1, 0, 4)).extracting(e -> ((VfioException) e).errno())
+            assertThatThrownBy(() -> read(d, 1, 0, 4))
+                    .extracting(e -> ((VfioException) e).errno())
                     .isEqualTo(Errno.EINVAL);
-            assertThatThrownBy(() -> read(d, 2, -4, 4)).extracting(e -> ((VfioException) e).errno())
+            assertThatThrownBy(() -> read(d, 2, -4, 4))
+                    .extracting(e -> ((VfioException) e).errno())
                     .isEqualTo(Errno.EINVAL);
             write(d, 2, 0xFFC, 4, 0xCAFEBABEL);
             assertThat(read(d, 2, 0xFFC, 4)).isEqualTo(0xCAFEBABEL);
@@ -181,9 +191,11 @@ class BarRegisterTest {
     @DisplayName("PCI-1.4 config region access outside the space is EINVAL")
     void pci_1_4_configBounds() throws Exception {
         try (VfioPciDevice d = build()) {
-            assertThatThrownBy(() -> read(d, 7, 4094, 4)).extracting(e -> ((VfioException) e).errno())
+            assertThatThrownBy(() -> read(d, 7, 4094, 4))
+                    .extracting(e -> ((VfioException) e).errno())
                     .isEqualTo(Errno.EINVAL);
-            assertThatThrownBy(() -> read(d, 7, 4096, 1)).extracting(e -> ((VfioException) e).errno())
+            assertThatThrownBy(() -> read(d, 7, 4096, 1))
+                    .extracting(e -> ((VfioException) e).errno())
                     .isEqualTo(Errno.EINVAL);
             assertThat(read(d, 7, 4092, 4)).isZero();
         }
@@ -199,10 +211,10 @@ class BarRegisterTest {
             }
             assertThat(cfg32(d, 0)).isEqualTo(0x0010_1b36);
             assertThat(cfg32(d, 0x08)).isEqualTo(0x1200_0002);
-            assertThat(cfg32(d, 0x0C) & 0x00FF_0000).isZero();   // header type 0
+            assertThat(cfg32(d, 0x0C) & 0x00FF_0000).isZero(); // header type 0
             assertThat(cfg32(d, 0x2C)).isEqualTo(0x1100_1af4);
             assertThat(cfg32(d, 0x34)).isEqualTo(before[0x34] & 0xFF);
-            assertThat(cfg32(d, 0x3C) >>> 8 & 0xFF).isEqualTo(1);  // pin A; line is writable
+            assertThat(cfg32(d, 0x3C) >>> 8 & 0xFF).isEqualTo(1); // pin A; line is writable
             assertThat(cfg32(d, 0x3C) & 0xFF).isEqualTo(0xFF);
         }
     }

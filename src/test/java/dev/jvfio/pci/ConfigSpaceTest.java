@@ -27,7 +27,7 @@ class ConfigSpaceTest {
         cs.setW1c(0x06, 2, PciHeader.STATUS_W1C);
         cs.write16(0x06, 0x0000);
         assertThat(cs.read16(0x06)).isEqualTo(0xF810);
-        cs.write16(0x06, 0x2000 | 0x0010);        // clears Received Master Abort only; CapList is RO
+        cs.write16(0x06, 0x2000 | 0x0010); // clears Received Master Abort only; CapList is RO
         assertThat(cs.read16(0x06)).isEqualTo(0xD810);
     }
 
@@ -46,15 +46,16 @@ class ConfigSpaceTest {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment seg = arena.allocate(width);
                 seg.copyFrom(MemorySegment.ofArray(data));
-                a.write(off, seg);                           // one multi-register access
+                a.write(off, seg); // one multi-register access
             }
             for (int i = 0; i < width; i++) {
-                b.write8(off + i, data[i]);                  // byte by byte
+                b.write8(off + i, data[i]); // byte by byte
             }
         }
         assertThat(a.bytes()).as("seed %d", seed).isEqualTo(b.bytes());
         int off = r.nextInt(a.size() - 8);
-        assertThat(a.read64(off)).as("seed %d", seed)
+        assertThat(a.read64(off))
+                .as("seed %d", seed)
                 .isEqualTo((a.read32(off) & 0xFFFF_FFFFL) | (long) a.read32(off + 4) << 32);
         assertThat(a.read16(off)).isEqualTo(a.read8(off) | a.read8(off + 1) << 8);
         try (Arena arena = Arena.ofConfined()) {
@@ -98,7 +99,7 @@ class ConfigSpaceTest {
         ConfigSpace shadow = ConfigSpace.create(256);
         shadow.set32(0x40, 0xAAAA_BBBB);
         shadow.setWritable(0x40, 4, 0xFFFF_FFFFL);
-        shadow.setPassthrough(0x40, 4, 0x0000_FFFFL);          // low half passes through
+        shadow.setPassthrough(0x40, 4, 0x0000_FFFFL); // low half passes through
         shadow.attachPhysical(phys);
         assertThat(shadow.read32(0x40)).isEqualTo(0xAAAA_2222);
         shadow.write32(0x40, 0x3333_4444);

@@ -37,7 +37,8 @@ class DeclarationTest {
     }
 
     @Test
-    @DisplayName("PCI-3.4 Msix.vectors(n).table(bar, offset) puts the PBA right after the table; pba(bar, offset) moves it")
+    @DisplayName(
+            "PCI-3.4 Msix.vectors(n).table(bar, offset) puts the PBA right after the table; pba(bar, offset) moves it")
     void pci_3_4_msixByName() throws Exception {
         Capability.Msix after = Capability.Msix.vectors(4).table(2, 0x100);
         assertThat(after.tableBar()).isEqualTo(2);
@@ -47,10 +48,13 @@ class DeclarationTest {
         assertThat(moved.pbaBar()).isZero();
         assertThat(moved.pbaOffset()).isEqualTo(0x800);
         assertThatThrownBy(() -> Capability.Msix.vectors(0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Capability.Msix.vectors(4).table(0, 0x104)).isInstanceOf(IllegalArgumentException.class);
-        try (VfioPciDevice d = VfioPciDevice.builder("msix").ids(1, 2)
+        assertThatThrownBy(() -> Capability.Msix.vectors(4).table(0, 0x104))
+                .isInstanceOf(IllegalArgumentException.class);
+        try (VfioPciDevice d = VfioPciDevice.builder("msix")
+                .ids(1, 2)
                 .bar(PciBar.mem32(2, 0x1000, BarBacking.zeros()))
-                .capability(after).build()) {
+                .capability(after)
+                .build()) {
             int x = d.capabilities().find(PciHeader.CAP_ID_MSIX).orElseThrow();
             assertThat(cfg32(d, x + 4)).isEqualTo(0x100 | 2);
             assertThat(cfg32(d, x + 8)).isEqualTo(0x140 | 2);
@@ -61,8 +65,10 @@ class DeclarationTest {
     @DisplayName("PCI-2.2 PciBar.mem64(...).prefetchable() sets type 0x4 plus 0x8; an I/O BAR cannot be prefetchable")
     void pci_2_2_prefetchableByName() {
         assertThat(PciBar.mem64(0, 0x1000, BarBacking.zeros()).flagBits()).isEqualTo(0x4);
-        assertThat(PciBar.mem64(0, 0x1000, BarBacking.zeros()).prefetchable().flagBits()).isEqualTo(0xC);
-        assertThat(PciBar.mem32(0, 0x1000, BarBacking.zeros()).prefetchable().isPrefetchable()).isTrue();
+        assertThat(PciBar.mem64(0, 0x1000, BarBacking.zeros()).prefetchable().flagBits())
+                .isEqualTo(0xC);
+        assertThat(PciBar.mem32(0, 0x1000, BarBacking.zeros()).prefetchable().isPrefetchable())
+                .isTrue();
         assertThatThrownBy(() -> PciBar.io(0, 32, BarBacking.zeros()).prefetchable())
                 .isInstanceOf(IllegalArgumentException.class);
     }
@@ -72,7 +78,8 @@ class DeclarationTest {
     void pci_3_8_powerManagementByName() throws Exception {
         for (boolean keep : new boolean[] {true, false}) {
             Capability pm = keep ? Capability.PowerManagement.noSoftReset() : Capability.PowerManagement.softReset();
-            try (VfioPciDevice d = VfioPciDevice.builder("pm").ids(1, 2).capability(pm).build()) {
+            try (VfioPciDevice d =
+                    VfioPciDevice.builder("pm").ids(1, 2).capability(pm).build()) {
                 int at = d.capabilities().find(PciHeader.CAP_ID_PM).orElseThrow();
                 assertThat(cfg16(d, at + 4) & 0x8).isEqualTo(keep ? 0x8 : 0);
             }
@@ -84,7 +91,9 @@ class DeclarationTest {
     void factoryGetsItsFunction() throws Exception {
         AtomicReference<VfioPciDevice> given = new AtomicReference<>();
         List<Integer> calls = new ArrayList<>();
-        try (VfioPciDevice d = VfioPciDevice.builder("bound").ids(1, 2).intxPin(1)
+        try (VfioPciDevice d = VfioPciDevice.builder("bound")
+                .ids(1, 2)
+                .intxPin(1)
                 .bar(PciBar.mem32(0, 0x1000, function -> {
                     calls.add(0);
                     given.set(function);
@@ -132,7 +141,8 @@ class DeclarationTest {
                 closed.add("bar0");
             }
         };
-        PciDeviceBuilder b = VfioPciDevice.builder("fails").ids(1, 2)
+        PciDeviceBuilder b = VfioPciDevice.builder("fails")
+                .ids(1, 2)
                 .bar(PciBar.mem32(0, 0x1000, first))
                 .bar(PciBar.mem32(1, 0x1000, function -> {
                     throw new IllegalStateException("no memory for BAR1");

@@ -26,7 +26,9 @@ class FunctionFaultTest {
 
     @BeforeEach
     void build() {
-        d = TestFunction.builder().extendedCapability(new ExtendedCapability.Aer()).build();
+        d = TestFunction.builder()
+                .extendedCapability(new ExtendedCapability.Aer())
+                .build();
         aer = d.capabilities().findExtended(PciHeader.EXT_CAP_ID_ERR).orElseThrow();
         exp = cap(d, PciHeader.CAP_ID_EXP);
     }
@@ -37,22 +39,35 @@ class FunctionFaultTest {
     }
 
     @Test
-    @DisplayName("PCI-11.1 an error sets AER Uncorrectable Internal Error (sticky, W1C), the first error pointer, DEVSTA Fatal, and signals ERR")
+    @DisplayName(
+            "PCI-11.1 an error sets AER Uncorrectable Internal Error (sticky, W1C), the first error pointer, DEVSTA Fatal, and signals ERR")
     void pci_11_1_error() throws Exception {
         try (EventFd err = EventFd.create()) {
-            d.setIrqs(new IrqSet(Vfio.PCI_ERR_IRQ_INDEX, Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_TRIGGER, 0, 1,
-                    new byte[0], List.of(err.fd().duplicate())));
+            d.setIrqs(new IrqSet(
+                    Vfio.PCI_ERR_IRQ_INDEX,
+                    Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_TRIGGER,
+                    0,
+                    1,
+                    new byte[0],
+                    List.of(err.fd().duplicate())));
             assertThat(cfg32(d, aer + ExtendedCapability.Aer.UNCOR_SEVERITY)).isEqualTo(0x004E_F030);
             String said = d.faults().inject(Fault.ERROR, null);
             assertThat(said).contains("ERR interrupt signalled").contains("fatal");
             assertThat(err.await(Duration.ZERO)).isTrue();
             assertThat(cfg32(d, aer + ExtendedCapability.Aer.UNCOR_STATUS)).isEqualTo(1 << 22);
-            assertThat(cfg32(d, aer + ExtendedCapability.Aer.CAP_CONTROL) & 0x1F).isEqualTo(22);
-            assertThat(cfg16(d, exp + 0x0A) & 0x4).as("DEVSTA Fatal Error Detected").isNotZero();
+            assertThat(cfg32(d, aer + ExtendedCapability.Aer.CAP_CONTROL) & 0x1F)
+                    .isEqualTo(22);
+            assertThat(cfg16(d, exp + 0x0A) & 0x4)
+                    .as("DEVSTA Fatal Error Detected")
+                    .isNotZero();
             d.reset();
-            assertThat(cfg32(d, aer + ExtendedCapability.Aer.UNCOR_STATUS)).as("sticky").isEqualTo(1 << 22);
+            assertThat(cfg32(d, aer + ExtendedCapability.Aer.UNCOR_STATUS))
+                    .as("sticky")
+                    .isEqualTo(1 << 22);
             cfgWrite(d, aer + ExtendedCapability.Aer.UNCOR_STATUS, 4, 1 << 22);
-            assertThat(cfg32(d, aer + ExtendedCapability.Aer.UNCOR_STATUS)).as("write 1 to clear").isZero();
+            assertThat(cfg32(d, aer + ExtendedCapability.Aer.UNCOR_STATUS))
+                    .as("write 1 to clear")
+                    .isZero();
         }
         d.detach();
         assertThat(d.faults().inject(Fault.ERROR, null)).as("after detach").contains("no ERR eventfd");
@@ -72,11 +87,14 @@ class FunctionFaultTest {
         assertThat(d.health().dmaAllowed()).isFalse();
         assertThat(d.status().health()).isEqualTo("off the bus");
         d.faults().recover();
-        assertThat(cfg16(d, PciHeader.COMMAND) & PciHeader.COMMAND_MEMORY).as("the write was dropped").isNotZero();
+        assertThat(cfg16(d, PciHeader.COMMAND) & PciHeader.COMMAND_MEMORY)
+                .as("the write was dropped")
+                .isNotZero();
     }
 
     @Test
-    @DisplayName("PCI-11.3 back on the bus the function answers config space but needs a reset before BARs and DMA work")
+    @DisplayName(
+            "PCI-11.3 back on the bus the function answers config space but needs a reset before BARs and DMA work")
     void pci_11_3_recoverNeedsReset() throws Exception {
         enableMemory(d);
         d.faults().inject(Fault.FALL_OFF_BUS, null);
@@ -97,7 +115,8 @@ class FunctionFaultTest {
     @DisplayName("PCI-11.4 a stall holds trapped BAR access until it ends while config space answers; 1 ms to 60 s")
     void pci_11_4_stall() throws Exception {
         enableMemory(d);
-        assertThatThrownBy(() -> d.faults().inject(Fault.STALL, Duration.ofSeconds(61))).isInstanceOf(VfioException.class);
+        assertThatThrownBy(() -> d.faults().inject(Fault.STALL, Duration.ofSeconds(61)))
+                .isInstanceOf(VfioException.class);
         assertThatThrownBy(() -> d.faults().inject(Fault.STALL, Duration.ZERO)).isInstanceOf(VfioException.class);
         d.faults().inject(Fault.STALL, FunctionHealth.MAX_STALL);
         AtomicReference<Object> result = new AtomicReference<>();
@@ -118,7 +137,9 @@ class FunctionFaultTest {
     }
 
     static void assertEio(GatingTest.ThrowingAccess a) {
-        assertThatThrownBy(a::run).isInstanceOf(VfioException.class)
-                .extracting(e -> ((VfioException) e).errno()).isEqualTo(Errno.EIO);
+        assertThatThrownBy(a::run)
+                .isInstanceOf(VfioException.class)
+                .extracting(e -> ((VfioException) e).errno())
+                .isEqualTo(Errno.EIO);
     }
 }

@@ -12,8 +12,10 @@ import org.junit.jupiter.api.Test;
 class GatingTest {
 
     private static void assertEio(ThrowingAccess a) {
-        assertThatThrownBy(a::run).isInstanceOf(VfioException.class)
-                .extracting(e -> ((VfioException) e).errno()).isEqualTo(Errno.EIO);
+        assertThatThrownBy(a::run)
+                .isInstanceOf(VfioException.class)
+                .extracting(e -> ((VfioException) e).errno())
+                .isEqualTo(Errno.EIO);
     }
 
     interface ThrowingAccess {
@@ -33,7 +35,7 @@ class GatingTest {
             assertThat(read(d, 2, 0, 4)).isEqualTo(0x55AA);
             cfgWrite(d, PciHeader.COMMAND, 2, 0);
             assertEio(() -> read(d, 2, 0, 4));
-            assertEio(() -> read(d, 0, MSIX_TABLE, 4));                 // the emulated MSI-X table too
+            assertEio(() -> read(d, 0, MSIX_TABLE, 4)); // the emulated MSI-X table too
         }
     }
 
@@ -61,7 +63,7 @@ class GatingTest {
             assertThat(d.ioDecodeEnabled()).isTrue();
             write(d, 3, 4, 2, 0xBEEF);
             assertThat(read(d, 3, 4, 2)).isEqualTo(0xBEEF);
-            assertEio(() -> read(d, 2, 0, 4));                           // memory now off
+            assertEio(() -> read(d, 2, 0, 4)); // memory now off
         }
     }
 
@@ -69,8 +71,10 @@ class GatingTest {
     @DisplayName("PCI-4.4 a BAR with gating NEVER is accessible with decode off")
     void pci_4_4_gatingNever() throws Exception {
         RamBacking ram = RamBacking.heap(0x1000);
-        try (VfioPciDevice d = VfioPciDevice.builder("g").ids(1, 2)
-                .bar(PciBar.mem32(0, 0x1000, ram).withGating(BarGating.NEVER)).build()) {
+        try (VfioPciDevice d = VfioPciDevice.builder("g")
+                .ids(1, 2)
+                .bar(PciBar.mem32(0, 0x1000, ram).withGating(BarGating.NEVER))
+                .build()) {
             write(d, 0, 8, 4, 0x1234_5678L);
             assertThat(read(d, 0, 8, 4)).isEqualTo(0x1234_5678L);
             assertThat(d.memoryDecodeEnabled()).isFalse();
@@ -84,7 +88,7 @@ class GatingTest {
             int pm = cap(d, PciHeader.CAP_ID_PM);
             cfgWrite(d, pm + 4, 2, 3);
             assertThat(cfg16(d, 0)).isEqualTo(0x1b36);
-            assertThat(read(d, 6, 0, 4)).isZero();                        // ROM stays readable
+            assertThat(read(d, 6, 0, 4)).isZero(); // ROM stays readable
         }
     }
 }

@@ -11,6 +11,7 @@ import dev.jvfio.os.Fd;
 import dev.jvfio.procfs.OpenFiles;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -40,7 +41,8 @@ class HostileInputTest {
         long seed = Seeds.of(0x4057L + rep.getCurrentRepetition());
         Random r = new Random(seed);
         int fdsBefore = OpenFiles.count();
-        try (VfioPciDevice d = TestFunction.build(); Arena arena = Arena.ofConfined()) {
+        try (VfioPciDevice d = TestFunction.build();
+                Arena arena = Arena.ofConfined()) {
             for (int op = 0; op < 3000; op++) {
                 int region = r.nextInt(12) - 1;
                 int len = new int[] {0, 1, 2, 4, 8, 3, 64, 4097}[r.nextInt(8)];
@@ -54,7 +56,7 @@ class HostileInputTest {
                             continue; // keep the identity registers to check them below
                         }
                         for (int i = 0; i < len; i++) {
-                            buf.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) r.nextInt(256));
+                            buf.set(ValueLayout.JAVA_BYTE, i, (byte) r.nextInt(256));
                         }
                         d.write(region, offset, buf);
                     }

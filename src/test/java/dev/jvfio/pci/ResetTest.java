@@ -48,10 +48,11 @@ class ResetTest {
     @Test
     @DisplayName("PCI-5.1 FLR keeps sticky bits (AER status)")
     void pci_5_1_stickyKept() throws Exception {
-        try (VfioPciDevice d = TestFunction.builder().extendedCapability(
-                new ExtendedCapability.Raw(PciHeader.EXT_CAP_ID_ERR, 2, new byte[0x44])).build()) {
+        try (VfioPciDevice d = TestFunction.builder()
+                .extendedCapability(new ExtendedCapability.Raw(PciHeader.EXT_CAP_ID_ERR, 2, new byte[0x44]))
+                .build()) {
             int aer = d.capabilities().findExtended(PciHeader.EXT_CAP_ID_ERR).orElseThrow();
-            cfgWrite(d, aer + 8, 4, 0x0040_0000L);                       // uncorrectable error mask (RWS)
+            cfgWrite(d, aer + 8, 4, 0x0040_0000L); // uncorrectable error mask (RWS)
             int e = cap(d, PciHeader.CAP_ID_EXP);
             cfgWrite(d, e + 8, 2, 0x8000);
             assertThat(cfg32(d, aer + 8)).isEqualTo(0x0040_0000);
@@ -79,7 +80,7 @@ class ResetTest {
         try (VfioPciDevice d = build()) {
             try (Vectors v = new Vectors(d, Vfio.PCI_MSIX_IRQ_INDEX, MSIX_VECTORS)) {
                 int x = cap(d, PciHeader.CAP_ID_MSIX);
-                cfgWrite(d, x + 2, 2, 0xC000);                           // enable + function mask
+                cfgWrite(d, x + 2, 2, 0xC000); // enable + function mask
                 d.triggerMsix(3);
                 assertThat(d.msixPending(3)).isTrue();
                 d.reset();
@@ -115,7 +116,8 @@ class ResetTest {
     @Test
     @DisplayName("PCI-5.5 interrupt eventfds survive a reset")
     void pci_5_5_eventfdsSurvive() throws Exception {
-        try (VfioPciDevice d = build(); Vectors v = new Vectors(d, Vfio.PCI_MSIX_IRQ_INDEX, 2)) {
+        try (VfioPciDevice d = build();
+                Vectors v = new Vectors(d, Vfio.PCI_MSIX_IRQ_INDEX, 2)) {
             d.reset();
             assertThat(d.triggerMsix(1)).isTrue();
             assertThat(v.fired(1)).isTrue();

@@ -10,10 +10,12 @@ import dev.jvfio.device.VfioException;
 import dev.jvfio.os.EventFd;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.Memfd;
+import dev.jvfio.procfs.OpenFiles;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -28,7 +30,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SetIrqsTableTest {
     static final int INTX = Vfio.PCI_INTX_IRQ_INDEX, MSI = Vfio.PCI_MSI_IRQ_INDEX, MSIX = Vfio.PCI_MSIX_IRQ_INDEX;
     static final int NONE = Vfio.IRQ_SET_DATA_NONE, BOOL = Vfio.IRQ_SET_DATA_BOOL, EVENTFD = Vfio.IRQ_SET_DATA_EVENTFD;
-    static final int MASK = Vfio.IRQ_SET_ACTION_MASK, UNMASK = Vfio.IRQ_SET_ACTION_UNMASK,
+    static final int MASK = Vfio.IRQ_SET_ACTION_MASK,
+            UNMASK = Vfio.IRQ_SET_ACTION_UNMASK,
             TRIGGER = Vfio.IRQ_SET_ACTION_TRIGGER;
     static final Duration PATIENCE = Duration.ofSeconds(10);
 
@@ -103,26 +106,30 @@ class SetIrqsTableTest {
     void pci_10_1_flags() {
         assertThat(none(5, TRIGGER, 0, 0)).isEqualTo(Errno.EINVAL);
         assertThat(set(INTX, NONE | TRIGGER | 0x40, 0, 1, null, List.of())).isEqualTo(Errno.EINVAL);
-        assertThat(set(INTX, NONE | BOOL | TRIGGER, 0, 1, new byte[1], List.of())).isEqualTo(Errno.EINVAL);
+        assertThat(set(INTX, NONE | BOOL | TRIGGER, 0, 1, new byte[1], List.of()))
+                .isEqualTo(Errno.EINVAL);
         assertThat(set(INTX, NONE | MASK | UNMASK, 0, 1, null, List.of())).isEqualTo(Errno.ENOTTY);
     }
 
     @Test
-    @DisplayName("PCI-10.1 vectors outside the index (also any request on an index with none) are EINVAL before the cell's rules")
+    @DisplayName(
+            "PCI-10.1 vectors outside the index (also any request on an index with none) are EINVAL before the cell's rules")
     void pci_10_1_range() throws Exception {
         assertThat(none(MSIX, TRIGGER, MSIX_VECTORS, 0)).isEqualTo(Errno.EINVAL);
         assertThat(none(MSIX, TRIGGER, 6, 3)).isEqualTo(Errno.EINVAL);
         assertThat(none(MSI, MASK, 4, 1)).as("range before ENOTTY").isEqualTo(Errno.EINVAL);
         assertThat(none(INTX, TRIGGER, 1, 0)).isEqualTo(Errno.EINVAL);
         try (VfioPciDevice bare = VfioPciDevice.builder("bare").ids(1, 2).build()) {
-            VfioException e = org.junit.jupiter.api.Assertions.assertThrows(VfioException.class,
+            VfioException e = Assertions.assertThrows(
+                    VfioException.class,
                     () -> bare.setIrqs(new IrqSet(INTX, NONE | TRIGGER, 0, 0, new byte[0], List.of())));
             assertThat(e.errno()).as("no INTx pin, no vectors").isEqualTo(Errno.EINVAL);
         }
     }
 
     @Test
-    @DisplayName("PCI-10.1 DATA_BOOL needs a byte per vector, DATA_EVENTFD one eventfd per vector or none, and eventfds only")
+    @DisplayName(
+            "PCI-10.1 DATA_BOOL needs a byte per vector, DATA_EVENTFD one eventfd per vector or none, and eventfds only")
     void pci_10_1_data() throws Exception {
         assertThat(set(MSIX, BOOL | TRIGGER, 0, 2, new byte[1], List.of())).isEqualTo(Errno.EINVAL);
         assertThat(fds(MSIX, TRIGGER, 0, 2, eventfd())).isEqualTo(Errno.EINVAL);
@@ -135,7 +142,8 @@ class SetIrqsTableTest {
     // ---------------------------------------------------------------- PCI-10.2 INTx MASK
 
     @Test
-    @DisplayName("PCI-10.2 INTx MASK DATA_NONE: EINVAL unless INTx is enabled (start 0, count 1); holds the line until UNMASK")
+    @DisplayName(
+            "PCI-10.2 INTx MASK DATA_NONE: EINVAL unless INTx is enabled (start 0, count 1); holds the line until UNMASK")
     void pci_10_2_intxMaskNone() throws Exception {
         assertThat(none(INTX, MASK, 0, 1)).isEqualTo(Errno.EINVAL);
         EventFd t = enableIntx();
@@ -163,7 +171,8 @@ class SetIrqsTableTest {
     }
 
     @Test
-    @DisplayName("PCI-10.2 INTx MASK DATA_EVENTFD: EINVAL while INTx is off, then ENOTTY (vfio-pci has no mask eventfd)")
+    @DisplayName(
+            "PCI-10.2 INTx MASK DATA_EVENTFD: EINVAL while INTx is off, then ENOTTY (vfio-pci has no mask eventfd)")
     void pci_10_2_intxMaskEventfd() throws Exception {
         EventFd m = eventfd();
         assertThat(fds(INTX, MASK, 0, 1, m)).isEqualTo(Errno.EINVAL);
@@ -174,7 +183,8 @@ class SetIrqsTableTest {
     // ---------------------------------------------------------------- PCI-10.3 INTx UNMASK
 
     @Test
-    @DisplayName("PCI-10.3 INTx UNMASK DATA_NONE: EINVAL while INTx is off; unmasks, and signals again while the line is asserted")
+    @DisplayName(
+            "PCI-10.3 INTx UNMASK DATA_NONE: EINVAL while INTx is off; unmasks, and signals again while the line is asserted")
     void pci_10_3_intxUnmaskNone() throws Exception {
         assertThat(none(INTX, UNMASK, 0, 1)).isEqualTo(Errno.EINVAL);
         EventFd t = enableIntx();
@@ -201,7 +211,8 @@ class SetIrqsTableTest {
     }
 
     @Test
-    @DisplayName("PCI-10.3 INTx UNMASK DATA_EVENTFD (KVM resample): each signal unmasks and re-signals while asserted; no fd disarms")
+    @DisplayName(
+            "PCI-10.3 INTx UNMASK DATA_EVENTFD (KVM resample): each signal unmasks and re-signals while asserted; no fd disarms")
     void pci_10_3_intxUnmaskEventfd() throws Exception {
         EventFd resample = eventfd();
         assertThat(fds(INTX, UNMASK, 0, 1, resample)).as("INTx off").isEqualTo(Errno.EINVAL);
@@ -209,10 +220,10 @@ class SetIrqsTableTest {
         assertThat(fds(INTX, UNMASK, 0, 1, resample)).isZero();
         d.raiseIntx();
         assertThat(fired(t)).isTrue();
-        resample.signal();                              // the guest's EOI, line still asserted
+        resample.signal(); // the guest's EOI, line still asserted
         assertThat(t.await(PATIENCE)).as("re-signalled").isTrue();
         d.lowerIntx();
-        resample.signal();                              // EOI after the device dropped the line
+        resample.signal(); // EOI after the device dropped the line
         awaitUnmaskSignals(2);
         assertThat(fired(t)).isFalse();
         d.raiseIntx();
@@ -235,7 +246,8 @@ class SetIrqsTableTest {
     // ---------------------------------------------------------------- PCI-10.4 INTx TRIGGER
 
     @Test
-    @DisplayName("PCI-10.4 INTx TRIGGER DATA_NONE: count 0 disables enabled INTx (else EINVAL); count 1 is a loopback signal")
+    @DisplayName(
+            "PCI-10.4 INTx TRIGGER DATA_NONE: count 0 disables enabled INTx (else EINVAL); count 1 is a loopback signal")
     void pci_10_4_intxTriggerNone() throws Exception {
         assertThat(none(INTX, TRIGGER, 0, 0)).as("not enabled").isEqualTo(Errno.EINVAL);
         assertThat(none(INTX, TRIGGER, 0, 1)).as("not enabled").isEqualTo(Errno.EINVAL);
@@ -247,7 +259,8 @@ class SetIrqsTableTest {
     }
 
     @Test
-    @DisplayName("PCI-10.4 INTx TRIGGER DATA_BOOL: a loopback signal when the byte is non-zero; EINVAL while INTx is off")
+    @DisplayName(
+            "PCI-10.4 INTx TRIGGER DATA_BOOL: a loopback signal when the byte is non-zero; EINVAL while INTx is off")
     void pci_10_4_intxTriggerBool() throws Exception {
         assertThat(bool(INTX, TRIGGER, 0, (byte) 1)).isEqualTo(Errno.EINVAL);
         EventFd t = enableIntx();
@@ -258,7 +271,8 @@ class SetIrqsTableTest {
     }
 
     @Test
-    @DisplayName("PCI-10.4 INTx TRIGGER DATA_EVENTFD: enables INTx, replaces the trigger; no fd keeps INTx on without one; EINVAL under MSI")
+    @DisplayName(
+            "PCI-10.4 INTx TRIGGER DATA_EVENTFD: enables INTx, replaces the trigger; no fd keeps INTx on without one; EINVAL under MSI")
     void pci_10_4_intxTriggerEventfd() throws Exception {
         EventFd a = eventfd();
         assertThat(fds(INTX, TRIGGER, 0, 1, a)).isZero();
@@ -268,7 +282,9 @@ class SetIrqsTableTest {
         assertThat(fired(b)).isTrue();
         assertThat(fired(a)).isFalse();
         assertThat(fds(INTX, TRIGGER, 0, 1)).isZero();
-        assertThat(none(INTX, MASK, 0, 1)).as("still enabled, without a trigger").isZero();
+        assertThat(none(INTX, MASK, 0, 1))
+                .as("still enabled, without a trigger")
+                .isZero();
         assertThat(none(INTX, TRIGGER, 0, 0)).isZero();
         assertThat(fds(MSI, TRIGGER, 0, 1, eventfd())).isZero();
         assertThat(fds(INTX, TRIGGER, 0, 1, a)).as("MSI is enabled").isEqualTo(Errno.EINVAL);
@@ -300,7 +316,8 @@ class SetIrqsTableTest {
 
     @ParameterizedTest(name = "index {0}")
     @ValueSource(ints = {MSI, MSIX})
-    @DisplayName("PCI-10.5 MSI/MSI-X TRIGGER DATA_NONE: count 0 disables the enabled type (else EINVAL); loopback of armed vectors")
+    @DisplayName(
+            "PCI-10.5 MSI/MSI-X TRIGGER DATA_NONE: count 0 disables the enabled type (else EINVAL); loopback of armed vectors")
     void pci_10_5_msiTriggerNone(int index) throws Exception {
         assertThat(none(index, TRIGGER, 0, 0)).as("not enabled").isEqualTo(Errno.EINVAL);
         assertThat(none(index, TRIGGER, 0, 2)).as("not enabled").isEqualTo(Errno.EINVAL);
@@ -308,15 +325,16 @@ class SetIrqsTableTest {
         assertThat(fds(index, TRIGGER, 1, 1, v1)).isZero();
         assertThat(none(index, TRIGGER, 0, 2)).isZero();
         assertThat(fired(v1)).isTrue();
-        int open = dev.jvfio.procfs.OpenFiles.count();
+        int open = OpenFiles.count();
         assertThat(none(index, TRIGGER, 0, 0)).isZero();
-        assertThat(dev.jvfio.procfs.OpenFiles.count()).as("its eventfd closed").isEqualTo(open - 1);
+        assertThat(OpenFiles.count()).as("its eventfd closed").isEqualTo(open - 1);
         assertThat(none(index, TRIGGER, 0, 1)).as("disabled").isEqualTo(Errno.EINVAL);
     }
 
     @ParameterizedTest(name = "index {0}")
     @ValueSource(ints = {MSI, MSIX})
-    @DisplayName("PCI-10.5 MSI/MSI-X TRIGGER DATA_BOOL: loopback of the vectors whose byte is non-zero; EINVAL while not enabled")
+    @DisplayName(
+            "PCI-10.5 MSI/MSI-X TRIGGER DATA_BOOL: loopback of the vectors whose byte is non-zero; EINVAL while not enabled")
     void pci_10_5_msiTriggerBool(int index) throws Exception {
         assertThat(bool(index, TRIGGER, 0, (byte) 1)).isEqualTo(Errno.EINVAL);
         EventFd v0 = eventfd(), v1 = eventfd();
@@ -328,10 +346,15 @@ class SetIrqsTableTest {
 
     @ParameterizedTest(name = "index {0}")
     @ValueSource(ints = {MSI, MSIX})
-    @DisplayName("PCI-10.5 MSI/MSI-X TRIGGER DATA_EVENTFD: enables the type and assigns; no fd enables with no vector; EINVAL under another type")
+    @DisplayName(
+            "PCI-10.5 MSI/MSI-X TRIGGER DATA_EVENTFD: enables the type and assigns; no fd enables with no vector; EINVAL under another type")
     void pci_10_5_msiTriggerEventfd(int index) throws Exception {
-        assertThat(fds(index, TRIGGER, 0, 1)).as("QEMU's MSI-X enable with no vector").isZero();
-        assertThat(fds(INTX, TRIGGER, 0, 1, eventfd())).as("another type is enabled now").isEqualTo(Errno.EINVAL);
+        assertThat(fds(index, TRIGGER, 0, 1))
+                .as("QEMU's MSI-X enable with no vector")
+                .isZero();
+        assertThat(fds(INTX, TRIGGER, 0, 1, eventfd()))
+                .as("another type is enabled now")
+                .isEqualTo(Errno.EINVAL);
         EventFd v2 = eventfd();
         assertThat(fds(index, TRIGGER, 2, 1, v2)).isZero();
         assertThat(d.raiseInterrupt(2)).isTrue();
@@ -364,7 +387,8 @@ class SetIrqsTableTest {
 
     @ParameterizedTest(name = "index {0}")
     @ValueSource(ints = {Vfio.PCI_ERR_IRQ_INDEX, Vfio.PCI_REQ_IRQ_INDEX})
-    @DisplayName("PCI-10.6 ERR/REQ TRIGGER DATA_NONE: EINVAL without an eventfd; count 1 signals it, count 0 releases it")
+    @DisplayName(
+            "PCI-10.6 ERR/REQ TRIGGER DATA_NONE: EINVAL without an eventfd; count 1 signals it, count 0 releases it")
     void pci_10_6_singleTriggerNone(int index) throws Exception {
         assertThat(none(index, TRIGGER, 0, 1)).isEqualTo(Errno.EINVAL);
         assertThat(none(index, TRIGGER, 0, 0)).isEqualTo(Errno.EINVAL);
@@ -378,21 +402,27 @@ class SetIrqsTableTest {
 
     @ParameterizedTest(name = "index {0}")
     @ValueSource(ints = {Vfio.PCI_ERR_IRQ_INDEX, Vfio.PCI_REQ_IRQ_INDEX})
-    @DisplayName("PCI-10.6 ERR/REQ TRIGGER DATA_BOOL: signals the eventfd when the byte is non-zero; without one succeeds doing nothing")
+    @DisplayName(
+            "PCI-10.6 ERR/REQ TRIGGER DATA_BOOL: signals the eventfd when the byte is non-zero; without one succeeds doing nothing")
     void pci_10_6_singleTriggerBool(int index) throws Exception {
-        assertThat(bool(index, TRIGGER, 0, (byte) 1)).as("no eventfd: nothing to signal").isZero();
+        assertThat(bool(index, TRIGGER, 0, (byte) 1))
+                .as("no eventfd: nothing to signal")
+                .isZero();
         EventFd e = eventfd();
         assertThat(fds(index, TRIGGER, 0, 1, e)).isZero();
         assertThat(bool(index, TRIGGER, 0, (byte) 0)).isZero();
         assertThat(fired(e)).isFalse();
         assertThat(bool(index, TRIGGER, 0, (byte) 1)).isZero();
         assertThat(fired(e)).isTrue();
-        assertThat(set(index, BOOL | TRIGGER, 0, 0, new byte[0], List.of())).as("count 0").isEqualTo(Errno.EINVAL);
+        assertThat(set(index, BOOL | TRIGGER, 0, 0, new byte[0], List.of()))
+                .as("count 0")
+                .isEqualTo(Errno.EINVAL);
     }
 
     @ParameterizedTest(name = "index {0}")
     @ValueSource(ints = {Vfio.PCI_ERR_IRQ_INDEX, Vfio.PCI_REQ_IRQ_INDEX})
-    @DisplayName("PCI-10.6 ERR/REQ TRIGGER DATA_EVENTFD: installs (replacing the old one), no fd releases, count 0 is EINVAL")
+    @DisplayName(
+            "PCI-10.6 ERR/REQ TRIGGER DATA_EVENTFD: installs (replacing the old one), no fd releases, count 0 is EINVAL")
     void pci_10_6_singleTriggerEventfd(int index) throws Exception {
         EventFd a = eventfd(), b = eventfd();
         assertThat(fds(index, TRIGGER, 0, 1, a)).isZero();
@@ -406,17 +436,20 @@ class SetIrqsTableTest {
     }
 
     @Test
-    @DisplayName("PCI-10.6 a conventional PCI function has no ERR IRQ: GET_IRQ_INFO and every SET_IRQS on it are EINVAL; REQ stays")
+    @DisplayName(
+            "PCI-10.6 a conventional PCI function has no ERR IRQ: GET_IRQ_INFO and every SET_IRQS on it are EINVAL; REQ stays")
     void pci_10_6_errNeedsExpress() throws Exception {
-        try (VfioPciDevice conventional = VfioPciDevice.builder("pci").ids(1, 2).intxPin(1).build();
-             EventFd e = EventFd.create()) {
-            VfioException info = org.junit.jupiter.api.Assertions.assertThrows(VfioException.class,
-                    () -> conventional.irqInfo(Vfio.PCI_ERR_IRQ_INDEX));
+        try (VfioPciDevice conventional =
+                        VfioPciDevice.builder("pci").ids(1, 2).intxPin(1).build();
+                EventFd e = EventFd.create()) {
+            VfioException info =
+                    Assertions.assertThrows(VfioException.class, () -> conventional.irqInfo(Vfio.PCI_ERR_IRQ_INDEX));
             assertThat(info.errno()).isEqualTo(Errno.EINVAL);
             Fd dup = e.fd().duplicate();
-            VfioException set = org.junit.jupiter.api.Assertions.assertThrows(VfioException.class,
-                    () -> conventional.setIrqs(new IrqSet(Vfio.PCI_ERR_IRQ_INDEX, EVENTFD | TRIGGER, 0, 1, new byte[0],
-                            List.of(dup))));
+            VfioException set = Assertions.assertThrows(
+                    VfioException.class,
+                    () -> conventional.setIrqs(
+                            new IrqSet(Vfio.PCI_ERR_IRQ_INDEX, EVENTFD | TRIGGER, 0, 1, new byte[0], List.of(dup))));
             assertThat(set.errno()).isEqualTo(Errno.EINVAL);
             dup.close();
             assertThat(conventional.irqInfo(Vfio.PCI_REQ_IRQ_INDEX).count()).isOne();

@@ -21,7 +21,10 @@ public final class TestFunction {
 
     public static PciDeviceBuilder builder() {
         return VfioPciDevice.builder("test")
-                .ids(0x1b36, 0x0010).subsystem(0x1af4, 0x1100).revision(2).classCode(0x120000)
+                .ids(0x1b36, 0x0010)
+                .subsystem(0x1af4, 0x1100)
+                .revision(2)
+                .classCode(0x120000)
                 .intxPin(1)
                 .bar(PciBar.mem64(0, 0x10000, RamBacking.heap(0x10000)))
                 .bar(PciBar.mem32(2, 0x1000, RamBacking.heap(0x1000)).prefetchable())
@@ -30,7 +33,9 @@ public final class TestFunction {
                 .rom(new PciRom(0x1000, RamBacking.heap(0x1000)))
                 .capability(Capability.PowerManagement.noSoftReset())
                 .capability(Capability.Msi.vectors(4).perVectorMasking().address64())
-                .capability(Capability.Msix.vectors(MSIX_VECTORS).table(0, MSIX_TABLE).pba(0, MSIX_PBA))
+                .capability(Capability.Msix.vectors(MSIX_VECTORS)
+                        .table(0, MSIX_TABLE)
+                        .pba(0, MSIX_PBA))
                 .capability(Capability.PciExpress.endpoint())
                 .extendedCapability(new ExtendedCapability.Dvsec(0x10de, 1, 3, new byte[] {0, 0, 1, 0, 0, 0}, null))
                 .extendedCapability(new ExtendedCapability.SerialNumber(0x0102030405060708L));
@@ -96,7 +101,8 @@ public final class TestFunction {
                 fds.add(e);
                 dups.add(e.fd().duplicate());
             }
-            d.setIrqs(new IrqSet(index, Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_TRIGGER, 0, n, new byte[0], dups));
+            d.setIrqs(new IrqSet(
+                    index, Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_TRIGGER, 0, n, new byte[0], dups));
         }
 
         /** Whether vector i was signalled since the last check (non-blocking: signals are synchronous). */

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.Memfd;
-
 import org.junit.jupiter.api.Test;
 
 class OpenFilesTest {

@@ -32,7 +32,8 @@ class CopyEngineProfilesTest {
     @ParameterizedTest(name = "DMA-1.4 {0} has the copy engine at BAR0 + 0x100000 copying within usemem")
     @ValueSource(strings = {"gh200", "gh200-480gb", "gb200", "gb300"})
     void dma_1_4_engineOnEveryGpuProfile(String profile) throws Exception {
-        try (VfioDevice d = DeviceProfiles.create(GpuOptions.defaults().withProfile(profile).withMemorySize(2L << 30))) {
+        try (VfioDevice d =
+                DeviceProfiles.create(GpuOptions.defaults().withProfile(profile).withMemorySize(2L << 30))) {
             write(d, Vfio.PCI_CONFIG_REGION_INDEX, PciHeader.COMMAND, PciHeader.COMMAND_MEMORY);
             long e = Bar0Registers.COPY_ENGINE;
             write(d, Vfio.PCI_BAR4_REGION_INDEX, 0x100, 0xC0DE_0011);

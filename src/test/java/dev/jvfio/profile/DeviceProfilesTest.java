@@ -5,24 +5,27 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioDevice;
-import dev.jvfio.sample.SampleDevice;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import dev.jvfio.nvgrace.CarveRule;
 import dev.jvfio.nvgrace.MemoryEnablePolicy;
 import dev.jvfio.nvgrace.NvGraceGpuDevice;
 import dev.jvfio.nvgrace.RegionLayout;
+import dev.jvfio.sample.SampleDevice;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DeviceProfilesTest {
     static final long GiB = 1L << 30;
 
     @Test
     void names_cover_every_gpu_profile_and_the_sample() {
-        assertThat(DeviceProfiles.names()).containsExactly("gh200", "gh200-480gb", "gh200-sku", "gb200", "gb300", "sample");
+        assertThat(DeviceProfiles.names())
+                .containsExactly("gh200", "gh200-480gb", "gh200-sku", "gb200", "gb300", "sample");
         assertThat(GpuProfile.byName("GB200")).contains(GpuProfile.GB200);
         assertThat(GpuProfile.byName("h100")).isEmpty();
     }
@@ -60,7 +63,8 @@ class DeviceProfilesTest {
     @DisplayName("NV-2.4 memory too small for the carve-out fails the device")
     void too_small_fails() {
         assertThatThrownBy(() -> DeviceProfiles.create(GpuOptions.defaults().withMemorySize(GiB)))
-                .isInstanceOf(IOException.class).hasMessageContaining("gh200");
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("gh200");
         // GB200 needs no carve-out: 1 GiB is fine
         assertThat(GpuProfile.GB200.needsCarveOut()).isFalse();
     }
@@ -68,16 +72,18 @@ class DeviceProfilesTest {
     @Test
     void unknown_profile_is_rejected() {
         assertThatThrownBy(() -> DeviceProfiles.create(GpuOptions.defaults().withProfile("h100")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gh200");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("gh200");
     }
 
     @Test
     void each_create_is_an_independent_device() throws Exception {
         GpuOptions o = GpuOptions.defaults().withProfile("gb200").withMemorySize(GiB);
-        try (VfioDevice a = DeviceProfiles.create(o); VfioDevice b = DeviceProfiles.create(o.withName("b"))) {
-            a.write(4, 0, java.lang.foreign.MemorySegment.ofArray(new byte[] {9}));
+        try (VfioDevice a = DeviceProfiles.create(o);
+                VfioDevice b = DeviceProfiles.create(o.withName("b"))) {
+            a.write(4, 0, MemorySegment.ofArray(new byte[] {9}));
             byte[] out = new byte[1];
-            b.read(4, 0, java.lang.foreign.MemorySegment.ofArray(out));
+            b.read(4, 0, MemorySegment.ofArray(out));
             assertThat(out[0]).isZero();
             assertThat(b.name()).isEqualTo("b");
         }
@@ -85,7 +91,8 @@ class DeviceProfilesTest {
 
     @Test
     void the_sample_profile_builds_the_pci_sample_device() throws Exception {
-        try (VfioDevice sample = DeviceProfiles.create(GpuOptions.defaults().withProfile("sample").withName("s0"))) {
+        try (VfioDevice sample = DeviceProfiles.create(
+                GpuOptions.defaults().withProfile("sample").withName("s0"))) {
             assertThat(sample).isNotInstanceOf(NvGraceGpuDevice.class);
             assertThat(sample.name()).isEqualTo("s0");
             MemorySegment ids = MemorySegment.ofArray(new byte[4]);
@@ -97,10 +104,11 @@ class DeviceProfilesTest {
 
     @Test
     @DisplayName("NV-7.3 a backing file keeps device memory across device restarts (GpuOptions.backingFile)")
-    void backing_file_survives_restart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void backing_file_survives_restart(@TempDir Path dir) throws Exception {
         GpuOptions o = GpuOptions.defaults().withMemorySize(2 * GiB).withBackingFile(dir.resolve("gpu0.mem"));
         try (VfioDevice gpu = DeviceProfiles.create(o)) {
-            assertThat(gpu.write(4, 12345, MemorySegment.ofArray(new byte[] {42, 43}))).isEqualTo(2);
+            assertThat(gpu.write(4, 12345, MemorySegment.ofArray(new byte[] {42, 43})))
+                    .isEqualTo(2);
         }
         try (VfioDevice gpu = DeviceProfiles.create(o)) {
             byte[] back = new byte[2];

@@ -36,10 +36,16 @@ class Gh200FootprintTest {
     void footprint_96g() throws Exception {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
         Path socket = dir.resolve("gpu.sock");
-        Process server = ChildJvm.builder(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
-                GpuServerProcess.class, socket.toString(), "gh200").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process server = ChildJvm.builder(
+                        List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+                        GpuServerProcess.class,
+                        socket.toString(),
+                        "gh200")
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader out =
+                    new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
             String ready = out.readLine();
             assertThat(ready).startsWith("READY");
             try (VfioUserClient client = VfioUserClient.connect(socket)) {
@@ -70,7 +76,9 @@ class Gh200FootprintTest {
                     }
                     for (long at : offsets) {
                         if (at + 4096 + 8 <= area.size()) {
-                            assertThat(mem.get(LE64, at + 4096)).as("mapping at 0x%x", at + 4096).isEqualTo(at * 3);
+                            assertThat(mem.get(LE64, at + 4096))
+                                    .as("mapping at 0x%x", at + 4096)
+                                    .isEqualTo(at * 3);
                         }
                     }
                     long rss = ResidentMemory.bytes(server.pid());

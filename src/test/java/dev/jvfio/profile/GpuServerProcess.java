@@ -1,6 +1,7 @@
 package dev.jvfio.profile;
 
 import dev.jvfio.device.VfioDevice;
+import dev.jvfio.server.ServerListener;
 import dev.jvfio.server.ServerOptions;
 import dev.jvfio.server.VfioUserServer;
 import java.nio.file.Path;
@@ -16,8 +17,8 @@ public final class GpuServerProcess {
     public static void main(String[] args) throws Exception {
         String profile = args.length > 1 ? args[1] : GpuOptions.DEFAULT_PROFILE;
         try (VfioDevice device = DeviceProfiles.create(GpuOptions.defaults().withProfile(profile));
-             VfioUserServer server = VfioUserServer.start(Path.of(args[0]), device,
-                     ServerOptions.defaults().withListener(dev.jvfio.server.ServerListener.NONE))) {
+                VfioUserServer server = VfioUserServer.start(
+                        Path.of(args[0]), device, ServerOptions.defaults().withListener(ServerListener.NONE))) {
             System.out.println("READY " + ProcessHandle.current().pid());
             System.out.flush();
             while (System.in.read() >= 0) {

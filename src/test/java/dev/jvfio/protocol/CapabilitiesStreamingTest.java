@@ -22,16 +22,47 @@ import org.junit.jupiter.api.Test;
  */
 class CapabilitiesStreamingTest {
     private static final ObjectMapper TREE = new ObjectMapper(JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(8).maxNumberLength(24)
-                    .maxStringLength(Capabilities.MAX_JSON_BYTES).maxNameLength(256)
-                    .maxDocumentLength(Capabilities.MAX_JSON_BYTES).build())
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(8)
+                    .maxNumberLength(24)
+                    .maxStringLength(Capabilities.MAX_JSON_BYTES)
+                    .maxNameLength(256)
+                    .maxDocumentLength(Capabilities.MAX_JSON_BYTES)
+                    .build())
             .build());
 
-    private static final List<String> KEYS = List.of("max_msg_fds", "max_data_xfer_size", "max_dma_maps", "pgsizes",
-            "write_multiple", "migration", "twin_socket", "other", "capabilities");
-    private static final List<String> VALUES = List.of("0", "1", "16", "4096", "65535", "4294967295", "4294967296",
-            "-1", "1.5", "1e3", "99999999999999999999", "123456789012345678901234567", "true", "false", "null",
-            "\"16\"", "{}", "{\"pgsize\":4096}", "[]", "[1,{}]", "[[[[[[[[[]]]]]]]]]");
+    private static final List<String> KEYS = List.of(
+            "max_msg_fds",
+            "max_data_xfer_size",
+            "max_dma_maps",
+            "pgsizes",
+            "write_multiple",
+            "migration",
+            "twin_socket",
+            "other",
+            "capabilities");
+    private static final List<String> VALUES = List.of(
+            "0",
+            "1",
+            "16",
+            "4096",
+            "65535",
+            "4294967295",
+            "4294967296",
+            "-1",
+            "1.5",
+            "1e3",
+            "99999999999999999999",
+            "123456789012345678901234567",
+            "true",
+            "false",
+            "null",
+            "\"16\"",
+            "{}",
+            "{\"pgsize\":4096}",
+            "[]",
+            "[1,{}]",
+            "[[[[[[[[[]]]]]]]]]");
 
     /** The old implementation, kept as the oracle: a result, or the errno as a negative number. */
     private static Object oracle(byte[] json) {
@@ -64,7 +95,10 @@ class CapabilitiesStreamingTest {
             JsonNode v = caps.get(keys[i]);
             if (v == null) {
                 n[i] = dflt[i];
-            } else if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < 0 || v.longValue() > 0xFFFF_FFFFL) {
+            } else if (!v.isIntegralNumber()
+                    || !v.canConvertToLong()
+                    || v.longValue() < 0
+                    || v.longValue() > 0xFFFF_FFFFL) {
                 return -Errno.EINVAL;
             } else {
                 n[i] = v.longValue();
@@ -98,7 +132,9 @@ class CapabilitiesStreamingTest {
         int members = r.nextInt(6);
         for (int i = 0; i < members; i++) {
             if (i > 0) caps.append(',');
-            caps.append('"').append(KEYS.get(r.nextInt(KEYS.size()))).append("\":")
+            caps.append('"')
+                    .append(KEYS.get(r.nextInt(KEYS.size())))
+                    .append("\":")
                     .append(VALUES.get(r.nextInt(VALUES.size())));
         }
         caps.append('}');
@@ -135,6 +171,7 @@ class CapabilitiesStreamingTest {
         assertThat(new String(new Capabilities(16, 1 << 20, 8191, 4096, true, false).toJson(), StandardCharsets.UTF_8))
                 .isEqualTo("{\"capabilities\":{\"max_msg_fds\":16,\"max_data_xfer_size\":1048576,\"pgsizes\":4096,"
                         + "\"max_dma_maps\":8191,\"write_multiple\":true}}");
-        assertThat(new String(Capabilities.DEFAULTS.toJson(), StandardCharsets.UTF_8)).doesNotContain("write_multiple");
+        assertThat(new String(Capabilities.DEFAULTS.toJson(), StandardCharsets.UTF_8))
+                .doesNotContain("write_multiple");
     }
 }

@@ -43,24 +43,26 @@ class CapabilitiesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "{\"capabilities\":{\"max_msg_fds\":\"16\"}}",
-        "{\"capabilities\":{\"max_msg_fds\":-1}}",
-        "{\"capabilities\":{\"max_msg_fds\":1.5}}",
-        "{\"capabilities\":{\"max_data_xfer_size\":99999999999999}}",
-        "{\"capabilities\":{\"write_multiple\":1}}",
-        "{\"capabilities\":{\"migration\":3}}",
-        "{\"capabilities\":{\"pgsizes\":0}}",
-        "{\"capabilities\":[]}",
-        "[]",
-        "{\"capabilities\":",
-        "not json",
-        "{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
-    })
+    @ValueSource(
+            strings = {
+                "{\"capabilities\":{\"max_msg_fds\":\"16\"}}",
+                "{\"capabilities\":{\"max_msg_fds\":-1}}",
+                "{\"capabilities\":{\"max_msg_fds\":1.5}}",
+                "{\"capabilities\":{\"max_data_xfer_size\":99999999999999}}",
+                "{\"capabilities\":{\"write_multiple\":1}}",
+                "{\"capabilities\":{\"migration\":3}}",
+                "{\"capabilities\":{\"pgsizes\":0}}",
+                "{\"capabilities\":[]}",
+                "[]",
+                "{\"capabilities\":",
+                "not json",
+                "{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+            })
     @DisplayName("VU-3.3 wrong types, ranges, malformed or too deep JSON are EINVAL")
     void vu_3_3_wrong_types_einval(String json) {
         assertThatThrownBy(() -> Capabilities.parse(json.getBytes(StandardCharsets.UTF_8)))
-                .isInstanceOfSatisfying(Capabilities.Invalid.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+                .isInstanceOfSatisfying(
+                        Capabilities.Invalid.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
     }
 
     @Test
@@ -68,7 +70,8 @@ class CapabilitiesTest {
     void vu_3_3_oversized() {
         byte[] big = ("{\"capabilities\":{\"x\":\"" + "a".repeat(5000) + "\"}}").getBytes();
         assertThatThrownBy(() -> Capabilities.parse(big))
-                .isInstanceOfSatisfying(Capabilities.Invalid.class, e -> assertThat(e.errno()).isEqualTo(Errno.E2BIG));
+                .isInstanceOfSatisfying(
+                        Capabilities.Invalid.class, e -> assertThat(e.errno()).isEqualTo(Errno.E2BIG));
     }
 
     @Test

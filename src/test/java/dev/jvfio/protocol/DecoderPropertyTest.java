@@ -12,8 +12,8 @@ import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -122,8 +122,8 @@ class DecoderPropertyTest {
                 int count = r.nextInt(8);
                 int fds = r.nextInt(10);
                 MemorySegment m = arena.allocate(SetIrqsMessage.SIZE + 2048);
-                int n = SetIrqsMessage.encode(m, 1, type | Vfio.IRQ_SET_ACTION_TRIGGER, r.nextInt(5), 0, count,
-                        new byte[count]);
+                int n = SetIrqsMessage.encode(
+                        m, 1, type | Vfio.IRQ_SET_ACTION_TRIGGER, r.nextInt(5), 0, count, new byte[count]);
                 int errno = setIrqs.wrap(m.asSlice(0, n), fds);
                 boolean agree = type == Vfio.IRQ_SET_DATA_EVENTFD ? (fds == 0 || fds == count) : fds == 0;
                 if (count == 0 && type != Vfio.IRQ_SET_DATA_NONE) {
@@ -159,7 +159,8 @@ class DecoderPropertyTest {
             if (e == 0) {
                 assertThat(dmaMap.size()).as(where).isNotZero();
                 assertThat((dmaMap.address() | dmaMap.size()) & 4095).as(where).isZero();
-                assertThat(Long.compareUnsigned(dmaMap.address() + dmaMap.size(), dmaMap.address())).as(where)
+                assertThat(Long.compareUnsigned(dmaMap.address() + dmaMap.size(), dmaMap.address()))
+                        .as(where)
                         .isPositive();
                 assertThat(dmaMap.flags() & ~3).as(where).isZero();
             }
@@ -171,7 +172,8 @@ class DecoderPropertyTest {
             } else if (e == 0) {
                 assertThat(dmaUnmap.size()).as(where).isNotZero();
                 assertThat(Long.compareUnsigned(dmaUnmap.address() + dmaUnmap.size(), dmaUnmap.address()))
-                        .as(where).isPositive();
+                        .as(where)
+                        .isPositive();
             }
 
             e = setIrqs.wrap(m, fds);
@@ -231,7 +233,9 @@ class DecoderPropertyTest {
             // client-side reply decoders: null / -1 for anything malformed, never a throw
             RegionInfoMessage.Reply reply = RegionInfoMessage.decodeReply(m);
             if (reply != null) {
-                assertThat(reply.sparseAreas().size()).as(where).isLessThanOrEqualTo(RegionInfoMessage.MAX_SPARSE_AREAS);
+                assertThat(reply.sparseAreas().size())
+                        .as(where)
+                        .isLessThanOrEqualTo(RegionInfoMessage.MAX_SPARSE_AREAS);
             }
             RegionInfoMessage.replyArgsz(m);
             DeviceInfoMessage.decodeReply(m);
@@ -252,6 +256,8 @@ class DecoderPropertyTest {
     }
 
     private static void errnoOrZero(String where, String decoder, int errno) {
-        assertThat(errno == 0 || ERRNOS.contains(errno)).as(where + ": " + decoder + " returned " + errno).isTrue();
+        assertThat(errno == 0 || ERRNOS.contains(errno))
+                .as(where + ": " + decoder + " returned " + errno)
+                .isTrue();
     }
 }

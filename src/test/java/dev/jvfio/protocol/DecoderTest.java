@@ -12,6 +12,7 @@ import dev.jvfio.device.Vfio;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
@@ -40,8 +41,8 @@ class DecoderTest {
     @DisplayName("VU-2.1 header fields are little-endian at fixed offsets")
     void vu_2_1_header_layout() {
         Header.write(buf, 0x1234, Command.REGION_READ, 0x20, Header.TYPE_REPLY | Header.FLAG_ERROR, 22);
-        assertThat(buf.asSlice(0, 16).toArray(ValueLayout.JAVA_BYTE)).containsExactly(
-                0x34, 0x12, 9, 0, 0x20, 0, 0, 0, 0x21, 0, 0, 0, 22, 0, 0, 0);
+        assertThat(buf.asSlice(0, 16).toArray(ValueLayout.JAVA_BYTE))
+                .containsExactly(0x34, 0x12, 9, 0, 0x20, 0, 0, 0, 0x21, 0, 0, 0, 22, 0, 0, 0);
         assertThat(Header.isReply(buf)).isTrue();
         assertThat(Header.isError(buf)).isTrue();
         assertThat(Header.noReply(buf)).isFalse();
@@ -66,16 +67,16 @@ class DecoderTest {
     void vu_3_1_version_rejects() {
         VersionMessage v = new VersionMessage();
         Header.request(buf, 1, Command.VERSION, 18, false);
-        assertThat(v.wrap(msg(18))).isEqualTo(Errno.EINVAL);           // truncated
+        assertThat(v.wrap(msg(18))).isEqualTo(Errno.EINVAL); // truncated
         byte[] json = "{}".getBytes();
         MemorySegment.copy(json, 0, buf, ValueLayout.JAVA_BYTE, 20, 2);
-        assertThat(v.wrap(msg(22))).isEqualTo(Errno.EINVAL);           // no NUL
+        assertThat(v.wrap(msg(22))).isEqualTo(Errno.EINVAL); // no NUL
         buf.set(ValueLayout.JAVA_BYTE, 22, (byte) 0);
         assertThat(v.wrap(msg(23))).isZero();
         buf.set(ValueLayout.JAVA_BYTE, 20, (byte) 0);
-        assertThat(v.wrap(msg(23))).isEqualTo(Errno.EINVAL);           // NUL inside
+        assertThat(v.wrap(msg(23))).isEqualTo(Errno.EINVAL); // NUL inside
         assertThat(v.wrap(msg(20 + Capabilities.MAX_JSON_BYTES + 2))).isEqualTo(Errno.E2BIG);
-        assertThat(v.wrap(msg(20))).isZero();                          // no JSON at all: defaults
+        assertThat(v.wrap(msg(20))).isZero(); // no JSON at all: defaults
         assertThat(v.capabilities()).isEqualTo(Capabilities.DEFAULTS);
     }
 
@@ -179,19 +180,23 @@ class DecoderTest {
 
         RegionInfoMessage.encodeRequest(buf, 1, 0xFFFF_FFFF, 32);
         assertThat(RegionInfoMessage.check(msg(48))).isZero();
-        assertThat(RegionInfoMessage.index(msg(48))).isEqualTo(0xFFFF_FFFFL);  // out of range, unsigned
+        assertThat(RegionInfoMessage.index(msg(48))).isEqualTo(0xFFFF_FFFFL); // out of range, unsigned
         assertThat(RegionInfoMessage.check(msg(47))).isEqualTo(Errno.EINVAL);
         RegionInfoMessage.encodeRequest(buf, 1, 0, 31);
         assertThat(RegionInfoMessage.check(msg(48))).isEqualTo(Errno.EINVAL);
     }
 
     private static RegionInfo bar(int areas, boolean typed) {
-        List<SparseArea> list = new java.util.ArrayList<>();
+        List<SparseArea> list = new ArrayList<>();
         for (int i = 0; i < areas; i++) {
             list.add(new SparseArea(i * 0x2000L, 0x1000));
         }
-        RegionInfo info = RegionInfo.mappable(2, 1L << 36, Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE,
-                new MappableFile(null, 0x5000), list);
+        RegionInfo info = RegionInfo.mappable(
+                2,
+                1L << 36,
+                Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE,
+                new MappableFile(null, 0x5000),
+                list);
         return typed ? info.withType(new RegionType(0x80001234, 7)) : info;
     }
 
@@ -220,7 +225,7 @@ class DecoderTest {
         assertThat(n).isEqualTo(48);
         assertThat(RegionInfoMessage.replyArgsz(msg(n))).isEqualTo(32 + 16 + 16);
         assertThat(Wire.u32(buf, 20) & Vfio.REGION_INFO_FLAG_CAPS).isZero();
-        assertThat(Wire.u32(buf, 28)).isZero();  // cap_offset
+        assertThat(Wire.u32(buf, 28)).isZero(); // cap_offset
         assertThat(RegionInfoMessage.complete(info, 32)).isFalse();
         assertThat(RegionInfoMessage.complete(info, 64)).isTrue();
     }
@@ -243,12 +248,12 @@ class DecoderTest {
         Wire.putU32(buf, 16 + 32 + 16 + 32 + 4, 32);
         assertThat(RegionInfoMessage.decodeReply(msg(n))).isNull();
         n = RegionInfoMessage.encodeReply(buf, 5, info, 1 << 20);
-        Wire.putU32(buf, 16 + 12, 4000);  // cap_offset beyond the payload
+        Wire.putU32(buf, 16 + 12, 4000); // cap_offset beyond the payload
         assertThat(RegionInfoMessage.decodeReply(msg(n))).isNull();
         n = RegionInfoMessage.encodeReply(buf, 5, info, 1 << 20);
-        Wire.putU32(buf, 16 + 32 + 8, 1_000_000);  // nr_areas
+        Wire.putU32(buf, 16 + 32 + 8, 1_000_000); // nr_areas
         assertThat(RegionInfoMessage.decodeReply(msg(n))).isNull();
-        assertThat(RegionInfoMessage.decodeReply(msg(n - 8))).isNull();  // truncated type cap
+        assertThat(RegionInfoMessage.decodeReply(msg(n - 8))).isNull(); // truncated type cap
     }
 
     // ---- SET_IRQS ----
@@ -260,30 +265,36 @@ class DecoderTest {
         int eventfdTrigger = Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_TRIGGER;
         int n = SetIrqsMessage.encode(buf, 1, eventfdTrigger, 0, 0, 1, null);
         assertThat(m.wrap(msg(n), 1)).isZero();
-        assertThat(m.wrap(msg(n), 0)).isZero();                            // de-assign
-        assertThat(m.wrap(msg(n), 2)).isEqualTo(Errno.EINVAL);             // too many fds
-        assertThat(m.wrap(msg(n - 1), 1)).isEqualTo(Errno.EINVAL);         // truncated
-        SetIrqsMessage.encode(buf, 1, Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_DATA_BOOL
-                | Vfio.IRQ_SET_ACTION_TRIGGER, 0, 0, 1, null);
-        assertThat(m.wrap(msg(n), 0)).isEqualTo(Errno.EINVAL);             // two data types
+        assertThat(m.wrap(msg(n), 0)).isZero(); // de-assign
+        assertThat(m.wrap(msg(n), 2)).isEqualTo(Errno.EINVAL); // too many fds
+        assertThat(m.wrap(msg(n - 1), 1)).isEqualTo(Errno.EINVAL); // truncated
+        SetIrqsMessage.encode(
+                buf,
+                1,
+                Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_DATA_BOOL | Vfio.IRQ_SET_ACTION_TRIGGER,
+                0,
+                0,
+                1,
+                null);
+        assertThat(m.wrap(msg(n), 0)).isEqualTo(Errno.EINVAL); // two data types
         SetIrqsMessage.encode(buf, 1, Vfio.IRQ_SET_DATA_NONE, 0, 0, 1, null);
-        assertThat(m.wrap(msg(n), 0)).isEqualTo(Errno.EINVAL);             // no action
+        assertThat(m.wrap(msg(n), 0)).isEqualTo(Errno.EINVAL); // no action
         SetIrqsMessage.encode(buf, 1, Vfio.IRQ_SET_DATA_NONE | Vfio.IRQ_SET_ACTION_TRIGGER | 0x100, 0, 0, 1, null);
-        assertThat(m.wrap(msg(n), 0)).isEqualTo(Errno.EINVAL);             // reserved bit
+        assertThat(m.wrap(msg(n), 0)).isEqualTo(Errno.EINVAL); // reserved bit
         SetIrqsMessage.encode(buf, 1, Vfio.IRQ_SET_DATA_NONE | Vfio.IRQ_SET_ACTION_TRIGGER, 0, 0, 0, null);
-        assertThat(m.wrap(msg(n), 0)).isZero();                            // disable all
+        assertThat(m.wrap(msg(n), 0)).isZero(); // disable all
         SetIrqsMessage.encode(buf, 1, Vfio.IRQ_SET_DATA_NONE | Vfio.IRQ_SET_ACTION_TRIGGER, 0, 0, 5000, null);
-        assertThat(m.wrap(msg(n), 0)).isEqualTo(Errno.EINVAL);             // out of range count
+        assertThat(m.wrap(msg(n), 0)).isEqualTo(Errno.EINVAL); // out of range count
         SetIrqsMessage.encode(buf, 1, Vfio.IRQ_SET_DATA_NONE | Vfio.IRQ_SET_ACTION_TRIGGER, 0, -1, 1, null);
-        assertThat(m.wrap(msg(n), 0)).isEqualTo(Errno.EINVAL);             // start wraps
+        assertThat(m.wrap(msg(n), 0)).isEqualTo(Errno.EINVAL); // start wraps
         SetIrqsMessage.encode(buf, 1, Vfio.IRQ_SET_DATA_NONE | Vfio.IRQ_SET_ACTION_TRIGGER, 0, 0, 1, null);
-        assertThat(m.wrap(msg(n), 1)).isEqualTo(Errno.EINVAL);             // fd with DATA_NONE
-        int b = SetIrqsMessage.encode(buf, 1, Vfio.IRQ_SET_DATA_BOOL | Vfio.IRQ_SET_ACTION_MASK, 2, 0, 3,
-                new byte[] {1, 0, 1});
+        assertThat(m.wrap(msg(n), 1)).isEqualTo(Errno.EINVAL); // fd with DATA_NONE
+        int b = SetIrqsMessage.encode(
+                buf, 1, Vfio.IRQ_SET_DATA_BOOL | Vfio.IRQ_SET_ACTION_MASK, 2, 0, 3, new byte[] {1, 0, 1});
         assertThat(m.wrap(msg(b), 0)).isZero();
         assertThat(m.bools()).containsExactly(1, 0, 1);
         assertThat(m.index()).isEqualTo(2);
-        assertThat(m.wrap(msg(b - 1), 0)).isEqualTo(Errno.EINVAL);         // bools truncated
+        assertThat(m.wrap(msg(b - 1), 0)).isEqualTo(Errno.EINVAL); // bools truncated
     }
 
     // ---- REGION_READ / WRITE / WRITE_MULTI ----
@@ -305,8 +316,8 @@ class DecoderTest {
         int w = RegionAccessMessage.encodeWriteRequest(buf, 1, 8, 0, 4, false);
         assertThat(m.wrap(msg(w), true, 1024)).isZero();
         assertThat(m.data().byteSize()).isEqualTo(4);
-        assertThat(m.wrap(msg(w - 1), true, 1024)).isEqualTo(Errno.EINVAL);   // data shorter than count
-        assertThat(m.wrap(msg(w + 1), true, 1024)).isEqualTo(Errno.EINVAL);   // trailing junk
+        assertThat(m.wrap(msg(w - 1), true, 1024)).isEqualTo(Errno.EINVAL); // data shorter than count
+        assertThat(m.wrap(msg(w + 1), true, 1024)).isEqualTo(Errno.EINVAL); // trailing junk
     }
 
     @Test
@@ -322,8 +333,8 @@ class DecoderTest {
         assertThat(m.offset(1)).isEqualTo(0x20);
         assertThat(m.region(1)).isEqualTo(1);
         assertThat(m.data(1).toArray(ValueLayout.JAVA_BYTE)).containsExactly(5, 6);
-        assertThat(m.wrap(msg(n - 1))).isEqualTo(Errno.EINVAL);   // misaligned
-        assertThat(m.wrap(msg(20))).isEqualTo(Errno.EINVAL);      // truncated
+        assertThat(m.wrap(msg(n - 1))).isEqualTo(Errno.EINVAL); // misaligned
+        assertThat(m.wrap(msg(20))).isEqualTo(Errno.EINVAL); // truncated
         Wire.putU64(buf, 16, 201);
         assertThat(m.wrap(msg(n))).isEqualTo(Errno.E2BIG);
         Wire.putU64(buf, 16, 2);

@@ -7,6 +7,8 @@ import dev.jvfio.device.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -36,21 +38,28 @@ class MigrationDecoderTest {
         assertThat(f.dataLength()).isZero();
         assertThat(Wire.u32(buf, 16)).isEqualTo(8);
         assertThat(Wire.u32(buf, 20)).isEqualTo(0x1_0002);
-        assertThat(f.wrap(feature(0xFFFF_FFFFL, DeviceFeatureMessage.SET | 2, 8))).isZero();
+        assertThat(f.wrap(feature(0xFFFF_FFFFL, DeviceFeatureMessage.SET | 2, 8)))
+                .isZero();
         assertThat(f.argsz()).isEqualTo(0xFFFF_FFFFL);
         assertThat(f.wrap(feature(7, DeviceFeatureMessage.GET | 2, 0))).isEqualTo(Errno.EINVAL);
         assertThat(f.wrap(feature(8, 2, 0))).isEqualTo(Errno.EINVAL);
-        assertThat(f.wrap(feature(8, DeviceFeatureMessage.GET | DeviceFeatureMessage.SET | 2, 0))).isEqualTo(Errno.EINVAL);
-        assertThat(f.wrap(feature(8, DeviceFeatureMessage.PROBE | DeviceFeatureMessage.GET | DeviceFeatureMessage.SET | 2, 0))).isZero();
-        assertThat(f.wrap(feature(8, DeviceFeatureMessage.GET | 2 | (1 << 19), 0))).isEqualTo(Errno.EINVAL);
+        assertThat(f.wrap(feature(8, DeviceFeatureMessage.GET | DeviceFeatureMessage.SET | 2, 0)))
+                .isEqualTo(Errno.EINVAL);
+        assertThat(f.wrap(feature(
+                        8, DeviceFeatureMessage.PROBE | DeviceFeatureMessage.GET | DeviceFeatureMessage.SET | 2, 0)))
+                .isZero();
+        assertThat(f.wrap(feature(8, DeviceFeatureMessage.GET | 2 | (1 << 19), 0)))
+                .isEqualTo(Errno.EINVAL);
         assertThat(f.wrap(buf.asSlice(0, Header.SIZE + 7))).isEqualTo(Errno.EINVAL);
     }
 
     @Test
-    @DisplayName("VU-10.12 DMA_LOGGING_START data: the range cap, the exact length, page sizes, aligned non-wrapping ranges")
+    @DisplayName(
+            "VU-10.12 DMA_LOGGING_START data: the range cap, the exact length, page sizes, aligned non-wrapping ranges")
     void vu10_12_control() {
         DmaLoggingControl c = new DmaLoggingControl();
-        int n = DeviceFeatureMessage.SIZE + DmaLoggingControl.encode(buf, 512, new long[] {0x1000}, new long[] {0x2000});
+        int n = DeviceFeatureMessage.SIZE
+                + DmaLoggingControl.encode(buf, 512, new long[] {0x1000}, new long[] {0x2000});
         assertThat(c.wrap(buf.asSlice(0, n), 4)).isZero();
         assertThat(c.pageSize()).isEqualTo(4096);
         assertThat(c.requestedPageSize()).isEqualTo(512);
@@ -71,7 +80,8 @@ class MigrationDecoderTest {
     }
 
     @Test
-    @DisplayName("VU-10.14 DMA_LOGGING_REPORT data: exactly three fields, whole pages of at least 4 KiB, no wrap; bitmap rounded to u64 words")
+    @DisplayName(
+            "VU-10.14 DMA_LOGGING_REPORT data: exactly three fields, whole pages of at least 4 KiB, no wrap; bitmap rounded to u64 words")
     void vu10_14_report() {
         DmaLoggingReport r = new DmaLoggingReport();
         int n = DeviceFeatureMessage.SIZE + DmaLoggingReport.encode(buf, 0x10000, 65 * 4096, 4096);
@@ -94,7 +104,8 @@ class MigrationDecoderTest {
     }
 
     @Test
-    @DisplayName("VU-10.9 VU-10.10 MIG_DATA_READ/WRITE: exact lengths, size within max_data_xfer_size, argsz covering the data")
+    @DisplayName(
+            "VU-10.9 VU-10.10 MIG_DATA_READ/WRITE: exact lengths, size within max_data_xfer_size, argsz covering the data")
     void vu10_9_migData() {
         MigDataMessage d = new MigDataMessage();
         int n = MigDataMessage.encodeReadRequest(buf, 1, 100);
@@ -125,7 +136,7 @@ class MigrationDecoderTest {
         DmaLoggingReport rep = new DmaLoggingReport();
         MigDataMessage d = new MigDataMessage();
         byte[] bytes = new byte[512];
-        java.util.Set<Integer> answers = new java.util.TreeSet<>();
+        Set<Integer> answers = new TreeSet<>();
         for (int i = 0; i < 20_000; i++) {
             r.nextBytes(bytes);
             if (r.nextBoolean()) {
@@ -137,7 +148,9 @@ class MigrationDecoderTest {
             answers.add(rep.wrap(m));
             answers.add(d.wrap(m, r.nextBoolean(), 1 << 20));
         }
-        assertThat(answers).as("seed %d", seed).contains(0, Errno.EINVAL)
+        assertThat(answers)
+                .as("seed %d", seed)
+                .contains(0, Errno.EINVAL)
                 .isSubsetOf(0, Errno.EINVAL, Errno.E2BIG, Errno.EOVERFLOW);
     }
 }

@@ -31,6 +31,7 @@ public final class FakeQmp implements AutoCloseable {
     private final Thread thread;
     /** Every command received, in order. */
     public final List<JsonNode> commands = new CopyOnWriteArrayList<>();
+
     private volatile SocketChannel current;
 
     public FakeQmp(Path path, Function<JsonNode, List<String>> onCommand) throws IOException {
@@ -75,7 +76,8 @@ public final class FakeQmp implements AutoCloseable {
                         line.delete(0, nl + 1);
                         commands.add(cmd);
                         List<String> out = cmd.path("execute").asText().equals("qmp_capabilities")
-                                ? List.of(ok()) : onCommand.apply(cmd);
+                                ? List.of(ok())
+                                : onCommand.apply(cmd);
                         for (String s : out) {
                             send(ch, s);
                         }

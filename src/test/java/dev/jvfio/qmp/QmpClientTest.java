@@ -34,27 +34,34 @@ class QmpClientTest {
     }
 
     @Test
-    @DisplayName("connect negotiates capabilities; device_del sends the id; DEVICE_DELETED for that id is found among events")
+    @DisplayName(
+            "connect negotiates capabilities; device_del sends the id; DEVICE_DELETED for that id is found among events")
     void deviceDelAndEvent() throws Exception {
-        try (FakeQmp qemu = new FakeQmp(dir.resolve("q"), cmd -> List.of(
-                FakeQmp.deviceDeleted("other"), FakeQmp.ok(), FakeQmp.deviceDeleted("gpu0")));
-             QmpClient c = QmpClient.connect(dir.resolve("q"), WAIT)) {
+        try (FakeQmp qemu = new FakeQmp(
+                        dir.resolve("q"),
+                        cmd -> List.of(FakeQmp.deviceDeleted("other"), FakeQmp.ok(), FakeQmp.deviceDeleted("gpu0")));
+                QmpClient c = QmpClient.connect(dir.resolve("q"), WAIT)) {
             c.deviceDel("gpu0", WAIT);
             JsonNode e = c.awaitEvent(ev -> QmpClient.deviceDeleted(ev, "gpu0"), WAIT);
             assertThat(e.path("data").path("path").asText()).isEqualTo("/machine/peripheral/gpu0");
-            assertThat(qemu.commands).extracting(j -> j.path("execute").asText())
+            assertThat(qemu.commands)
+                    .extracting(j -> j.path("execute").asText())
                     .containsExactly("qmp_capabilities", "device_del");
-            assertThat(qemu.commands.get(1).path("arguments").path("id").asText()).isEqualTo("gpu0");
-            assertThat(c.awaitEvent(ev -> true, Duration.ZERO)).as("nothing left").isNull();
+            assertThat(qemu.commands.get(1).path("arguments").path("id").asText())
+                    .isEqualTo("gpu0");
+            assertThat(c.awaitEvent(ev -> true, Duration.ZERO))
+                    .as("nothing left")
+                    .isNull();
         }
     }
 
     @Test
     @DisplayName("an error reply is a QmpException with QEMU's class and description")
     void errorReply() throws Exception {
-        try (FakeQmp qemu = new FakeQmp(dir.resolve("q"), cmd -> List.of(FakeQmp.error("GenericError",
-                "Bus 'pcie.0' does not support hotplugging")));
-             QmpClient c = QmpClient.connect(dir.resolve("q"), WAIT)) {
+        try (FakeQmp qemu = new FakeQmp(
+                        dir.resolve("q"),
+                        cmd -> List.of(FakeQmp.error("GenericError", "Bus 'pcie.0' does not support hotplugging")));
+                QmpClient c = QmpClient.connect(dir.resolve("q"), WAIT)) {
             assertThatThrownBy(() -> c.deviceDel("gpu0", WAIT)).isInstanceOfSatisfying(QmpException.class, e -> {
                 assertThat(e.errorClass()).isEqualTo("GenericError");
                 assertThat(e.getMessage()).contains("does not support hotplugging");
@@ -69,7 +76,8 @@ class QmpClientTest {
             assertThatThrownBy(() -> QmpClient.connect(dir.resolve("g"), WAIT)).isInstanceOf(QmpException.class);
         }
         try (FakeQmp other = new FakeQmp(dir.resolve("o"), "{\"hello\": 1}", cmd -> List.of())) {
-            assertThatThrownBy(() -> QmpClient.connect(dir.resolve("o"), WAIT)).hasMessageContaining("not a QMP greeting");
+            assertThatThrownBy(() -> QmpClient.connect(dir.resolve("o"), WAIT))
+                    .hasMessageContaining("not a QMP greeting");
         }
         try (FakeQmp endless = new FakeQmp(dir.resolve("e"), "x".repeat(QmpClient.MAX_LINE + 10), cmd -> List.of())) {
             assertThatThrownBy(() -> QmpClient.connect(dir.resolve("e"), WAIT)).hasMessageContaining("longer than");

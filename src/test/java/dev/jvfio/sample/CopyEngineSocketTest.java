@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.Vfio;
+import dev.jvfio.engine.EngineDriver;
 import dev.jvfio.os.EventFd;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.os.Memfd;
-import dev.jvfio.engine.EngineDriver;
 import dev.jvfio.pci.PciHeader;
 import dev.jvfio.pci.VfioPciDevice;
 import dev.jvfio.server.ServerOptions;
@@ -17,8 +17,10 @@ import dev.jvfio.server.VfioUserServer;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,7 +113,10 @@ class CopyEngineSocketTest {
         assertThat(ram32(0x100)).isEqualTo(0x5000_0000);
         assertThat(ram32(0x100 + 4092)).isEqualTo(0x5000_0000 + 4092);
         assertThat(engine.copy(0x100, IOVA + 0x8000, 4096, CTRL_SRC_DEVICE)).isEqualTo(STATUS_DONE);
-        assertThat(guest.segment().asSlice(0x8000, 4096).mismatch(guest.segment().asSlice(0, 4096))).isEqualTo(-1);
+        assertThat(guest.segment()
+                        .asSlice(0x8000, 4096)
+                        .mismatch(guest.segment().asSlice(0, 4096)))
+                .isEqualTo(-1);
         assertThat(engine.read(DONE)).isEqualTo(2);
         assertThat(engine.read(ERRORS)).isZero();
     }
@@ -121,7 +126,10 @@ class CopyEngineSocketTest {
     void guestToGuestAndDeviceToDevice() throws Exception {
         fillGuest(0, 0x3000, 7);
         assertThat(engine.copy(IOVA + 1, IOVA + 0x10001, 0x2FFF, 0)).isEqualTo(STATUS_DONE);
-        assertThat(guest.segment().asSlice(0x10001, 0x2FFF).mismatch(guest.segment().asSlice(1, 0x2FFF))).isEqualTo(-1);
+        assertThat(guest.segment()
+                        .asSlice(0x10001, 0x2FFF)
+                        .mismatch(guest.segment().asSlice(1, 0x2FFF)))
+                .isEqualTo(-1);
         client.write(0, 0, new byte[] {1, 2, 3, 4, 5});
         assertThat(engine.copy(0, 0x1000, 5, CTRL_SRC_DEVICE | CTRL_DST_DEVICE)).isEqualTo(STATUS_DONE);
         assertThat(client.read(0, 0x1000, 5)).containsExactly(1, 2, 3, 4, 5);
@@ -131,13 +139,14 @@ class CopyEngineSocketTest {
     @DisplayName("DMA-2.2 a copy spanning two adjacent DMA windows of different memfds works")
     void spansWindows() throws Exception {
         try (Fd second = Memfd.create("guest2", 0x1000);
-             MappedMemory m2 = MappedMemory.map(second, 0, 0x1000, true)) {
+                MappedMemory m2 = MappedMemory.map(second, 0, 0x1000, true)) {
             client.dmaMap(second, 0, IOVA + GUEST, 0x1000, true, true);
             fillGuest(GUEST - 0x800, 0x800, 0x100);
             for (int i = 0; i < 0x800; i += 4) {
                 m2.segment().set(LE32, i, 0x100 + 0x800 + i);
             }
-            assertThat(engine.copy(IOVA + GUEST - 0x800, 0, 0x1000, CTRL_DST_DEVICE)).isEqualTo(STATUS_DONE);
+            assertThat(engine.copy(IOVA + GUEST - 0x800, 0, 0x1000, CTRL_DST_DEVICE))
+                    .isEqualTo(STATUS_DONE);
             for (int i = 0; i < 0x1000; i += 0x100) {
                 assertThat(ram32(i)).isEqualTo(0x100 + i);
             }
@@ -155,7 +164,9 @@ class CopyEngineSocketTest {
         assertThat(engine.read(ERRORS)).isEqualTo(2);
         assertThat(engine.read(DONE)).isZero();
         client.dmaUnmap(IOVA, GUEST);
-        assertThat(engine.copy(IOVA, 0, 16, CTRL_DST_DEVICE)).as("gone after DMA_UNMAP").isEqualTo(STATUS_NOT_MAPPED);
+        assertThat(engine.copy(IOVA, 0, 16, CTRL_DST_DEVICE))
+                .as("gone after DMA_UNMAP")
+                .isEqualTo(STATUS_NOT_MAPPED);
     }
 
     @Test
@@ -173,7 +184,8 @@ class CopyEngineSocketTest {
         assertThat(guest.segment().get(LE32, 0x1000)).isZero();
         assertThat(engine.read(ERRORS)).isEqualTo(2);
         client.write(0, 0, new byte[] {9});
-        assertThat(engine.copy(0, 0x10, 1, CTRL_SRC_DEVICE | CTRL_DST_DEVICE)).as("device-internal copies need no Bus Master")
+        assertThat(engine.copy(0, 0x10, 1, CTRL_SRC_DEVICE | CTRL_DST_DEVICE))
+                .as("device-internal copies need no Bus Master")
                 .isEqualTo(STATUS_DONE);
     }
 
@@ -183,7 +195,8 @@ class CopyEngineSocketTest {
         assertThat(engine.copy(IOVA, 0x1800, 0x1000, CTRL_DST_DEVICE)).isEqualTo(STATUS_DEVICE_RANGE);
         assertThat(engine.read64(FAULT_LO)).isEqualTo(0x1800);
         assertThat(engine.copy(-4096L, IOVA, 16, CTRL_SRC_DEVICE)).isEqualTo(STATUS_DEVICE_RANGE);
-        assertThat(engine.copy(0, 0x1000, 0x1000, CTRL_DST_DEVICE)).as("exactly fits: guest address 0 is unmapped")
+        assertThat(engine.copy(0, 0x1000, 0x1000, CTRL_DST_DEVICE))
+                .as("exactly fits: guest address 0 is unmapped")
                 .isEqualTo(STATUS_NOT_MAPPED);
     }
 
@@ -199,14 +212,17 @@ class CopyEngineSocketTest {
     @Test
     @DisplayName("DMA-3.5 a destination window mapped without WRITE gives 0x85 and stays untouched")
     void notWritable() throws Exception {
-        try (Fd ro = Memfd.create("ro", 0x1000); MappedMemory m = MappedMemory.map(ro, 0, 0x1000, true)) {
+        try (Fd ro = Memfd.create("ro", 0x1000);
+                MappedMemory m = MappedMemory.map(ro, 0, 0x1000, true)) {
             client.dmaMap(ro, 0, 0x4000_0000L, 0x1000, true, false);
             client.write(0, 0, new byte[] {1, 2, 3, 4});
             assertThat(engine.copy(0, 0x4000_0000L + 8, 4, CTRL_SRC_DEVICE)).isEqualTo(STATUS_NOT_WRITABLE);
             assertThat(engine.read64(FAULT_LO)).isEqualTo(0x4000_0000L + 8);
             assertThat(m.segment().get(LE32, 8)).isZero();
             m.segment().set(LE32, 0, 0xABCD);
-            assertThat(engine.copy(0x4000_0000L, 0x20, 4, CTRL_DST_DEVICE)).as("reading it is fine").isEqualTo(STATUS_DONE);
+            assertThat(engine.copy(0x4000_0000L, 0x20, 4, CTRL_DST_DEVICE))
+                    .as("reading it is fine")
+                    .isEqualTo(STATUS_DONE);
             assertThat(ram32(0x20)).isEqualTo(0xABCD);
         }
     }
@@ -232,7 +248,8 @@ class CopyEngineSocketTest {
     void resetClears() throws Exception {
         for (boolean flr : new boolean[] {false, true}) {
             assertThat(engine.copy(0xBAD0L, 0, 4, CTRL_DST_DEVICE)).isEqualTo(STATUS_NOT_MAPPED);
-            assertThat(engine.copy(IOVA, 0, 4, CTRL_DST_DEVICE | CTRL_INTERRUPT)).isEqualTo(STATUS_DONE);
+            assertThat(engine.copy(IOVA, 0, 4, CTRL_DST_DEVICE | CTRL_INTERRUPT))
+                    .isEqualTo(STATUS_DONE);
             if (flr) {
                 int exp = device.capabilities().find(PciHeader.CAP_ID_EXP).orElseThrow();
                 byte[] ctl = client.read(CFG, exp + 8, 2);
@@ -242,13 +259,16 @@ class CopyEngineSocketTest {
             }
             command(PciHeader.COMMAND_MEMORY | PciHeader.COMMAND_MASTER);
             for (int reg = 0; reg < BLOCK_SIZE; reg += 4) {
-                assertThat(engine.read(reg)).as("register 0x%x after %s", reg, flr ? "FLR" : "DEVICE_RESET").isZero();
+                assertThat(engine.read(reg))
+                        .as("register 0x%x after %s", reg, flr ? "FLR" : "DEVICE_RESET")
+                        .isZero();
             }
         }
     }
 
     @Test
-    @DisplayName("DMA-4.1 the completion interrupt goes to the MSI-X vector in CTRL; a masked vector is left pending in the PBA")
+    @DisplayName(
+            "DMA-4.1 the completion interrupt goes to the MSI-X vector in CTRL; a masked vector is left pending in the PBA")
     void msixCompletion() throws Exception {
         List<Fd> fds = new ArrayList<>();
         for (int i = 0; i < SampleDevice.MSIX_VECTORS; i++) {
@@ -263,7 +283,9 @@ class CopyEngineSocketTest {
         assertThat(engine.copy(IOVA, 0, 64, ctrl)).isEqualTo(STATUS_DONE);
         assertThat(eventfds.get(2).await(EngineDriver.PATIENCE)).isTrue();
         assertThat(eventfds.get(0).await(Duration.ZERO)).isFalse();
-        assertThat(engine.copy(IOVA, 0, 64, CTRL_DST_DEVICE)).as("bit 8 clear: no interrupt").isEqualTo(STATUS_DONE);
+        assertThat(engine.copy(IOVA, 0, 64, CTRL_DST_DEVICE))
+                .as("bit 8 clear: no interrupt")
+                .isEqualTo(STATUS_DONE);
         // an error completes too, and vector 3 masked in the table: PBA bit set, delivered on unmask
         client.write(0, SampleDevice.MSIX_TABLE + 3 * 16 + 12, new byte[] {1, 0, 0, 0});
         assertThat(engine.copy(0xBAD0L, 0, 64, CTRL_DST_DEVICE | CTRL_INTERRUPT | 3 << CTRL_VECTOR_SHIFT))
@@ -285,13 +307,15 @@ class CopyEngineSocketTest {
             fds.add(e.fd());
         }
         client.setIrqEventfds(Vfio.PCI_MSI_IRQ_INDEX, 0, fds);
-        assertThat(engine.copy(IOVA, 0, 8, CTRL_DST_DEVICE | CTRL_INTERRUPT | 1 << CTRL_VECTOR_SHIFT)).isEqualTo(STATUS_DONE);
+        assertThat(engine.copy(IOVA, 0, 8, CTRL_DST_DEVICE | CTRL_INTERRUPT | 1 << CTRL_VECTOR_SHIFT))
+                .isEqualTo(STATUS_DONE);
         assertThat(eventfds.get(1).await(EngineDriver.PATIENCE)).isTrue();
         assertThat(eventfds.get(0).await(Duration.ZERO)).isFalse();
     }
 
     @Test
-    @DisplayName("DMA-4.3 with neither MSI nor MSI-X the completion asserts INTx with Status.Interrupt; a STATUS write deasserts it")
+    @DisplayName(
+            "DMA-4.3 with neither MSI nor MSI-X the completion asserts INTx with Status.Interrupt; a STATUS write deasserts it")
     void intxCompletion() throws Exception {
         EventFd e = EventFd.create();
         eventfds.add(e);
@@ -308,7 +332,9 @@ class CopyEngineSocketTest {
         assertThat(status16() & PciHeader.STATUS_INTERRUPT).isNotZero();
         assertThat(e.await(Duration.ZERO)).isFalse();
         command(PciHeader.COMMAND_MEMORY | PciHeader.COMMAND_MASTER);
-        assertThat(e.await(EngineDriver.PATIENCE)).as("delivered when INTx is enabled again").isTrue();
+        assertThat(e.await(EngineDriver.PATIENCE))
+                .as("delivered when INTx is enabled again")
+                .isTrue();
     }
 
     int status16() throws Exception {
@@ -319,8 +345,7 @@ class CopyEngineSocketTest {
     @Test
     @DisplayName("DMA-3.1 DMA-3.7 a memfd truncated under its DMA window gives 0x81 and the server lives on")
     void truncatedWindow() throws Exception {
-        try (var ch = java.nio.channels.FileChannel.open(Path.of("/proc/self/fd/" + guestFd.value()),
-                java.nio.file.StandardOpenOption.WRITE)) {
+        try (var ch = FileChannel.open(Path.of("/proc/self/fd/" + guestFd.value()), StandardOpenOption.WRITE)) {
             ch.truncate(0);
         }
         assertThat(engine.copy(IOVA + 0x2000, 0, 64, CTRL_DST_DEVICE)).isEqualTo(STATUS_NOT_MAPPED);

@@ -72,17 +72,25 @@ class IntxResampleSocketTest {
     }
 
     @Test
-    @DisplayName("PCI-10.3 QEMU's KVM INTx setup (UNMASK with one eventfd) is accepted; each resample signal unmasks and re-signals while asserted")
+    @DisplayName(
+            "PCI-10.3 QEMU's KVM INTx setup (UNMASK with one eventfd) is accepted; each resample signal unmasks and re-signals while asserted")
     void kvmResamplePath() throws Exception {
         client.setIrqEventfds(Vfio.PCI_INTX_IRQ_INDEX, 0, List.of(trigger.fd()));
         // exactly what vfio_intx_enable_kvm sends
-        client.setIrqs(Vfio.PCI_INTX_IRQ_INDEX, Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_UNMASK, 0, 1, null,
+        client.setIrqs(
+                Vfio.PCI_INTX_IRQ_INDEX,
+                Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_UNMASK,
+                0,
+                1,
+                null,
                 List.of(resample.fd()));
         assertThat(engine.copy(IOVA, 0, 8, CTRL_DST_DEVICE | CTRL_INTERRUPT)).isEqualTo(STATUS_DONE);
         assertThat(trigger.await(EngineDriver.PATIENCE)).as("INTx signalled").isTrue();
         // the guest EOIs without acknowledging the device: KVM resamples, the line is still up
         resample.signal();
-        assertThat(trigger.await(EngineDriver.PATIENCE)).as("re-signalled while asserted").isTrue();
+        assertThat(trigger.await(EngineDriver.PATIENCE))
+                .as("re-signalled while asserted")
+                .isTrue();
         // the driver acknowledges (STATUS write deasserts INTx), then EOI: unmasked, nothing to send
         engine.write(STATUS, 0);
         resample.signal();
@@ -92,8 +100,8 @@ class IntxResampleSocketTest {
         assertThat(engine.copy(IOVA, 0, 8, CTRL_DST_DEVICE | CTRL_INTERRUPT)).isEqualTo(STATUS_DONE);
         assertThat(trigger.await(EngineDriver.PATIENCE)).isTrue();
         // vfio_intx_disable_kvm: the same request without an fd disarms it
-        client.setIrqs(Vfio.PCI_INTX_IRQ_INDEX, Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_UNMASK, 0, 1, null,
-                List.of());
+        client.setIrqs(
+                Vfio.PCI_INTX_IRQ_INDEX, Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_UNMASK, 0, 1, null, List.of());
         assertThat(device.status().irqs().getFirst().unmaskFd()).isFalse();
     }
 

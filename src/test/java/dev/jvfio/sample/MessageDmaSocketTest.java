@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jvfio.client.RawMessage;
 import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.Vfio;
+import dev.jvfio.engine.EngineDriver;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.os.Memfd;
-import dev.jvfio.engine.EngineDriver;
 import dev.jvfio.pci.PciHeader;
 import dev.jvfio.pci.VfioPciDevice;
 import dev.jvfio.protocol.Command;
@@ -23,6 +23,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -50,8 +51,9 @@ class MessageDmaSocketTest {
         server = VfioUserServer.start(dir.resolve("s"), device, ServerOptions.defaults());
         client = VfioUserClient.connect(dir.resolve("s"));
         engine = new EngineDriver(client, SampleDevice.ENGINE);
-        client.write(Vfio.PCI_CONFIG_REGION_INDEX, PciHeader.COMMAND,
-                new byte[] {(byte) (PciHeader.COMMAND_MEMORY | PciHeader.COMMAND_MASTER), 0});
+        client.write(Vfio.PCI_CONFIG_REGION_INDEX, PciHeader.COMMAND, new byte[] {
+            (byte) (PciHeader.COMMAND_MEMORY | PciHeader.COMMAND_MASTER), 0
+        });
         client.dmaMap(null, 0, MSG_IOVA, 4L << 20, true, true);
     }
 
@@ -97,7 +99,8 @@ class MessageDmaSocketTest {
     }
 
     @Test
-    @DisplayName("DMA-2.5 VU-8.4 VU-8.5: guest to device from a window without an fd: one DMA_READ after the doorbell's reply")
+    @DisplayName(
+            "DMA-2.5 VU-8.4 VU-8.5: guest to device from a window without an fd: one DMA_READ after the doorbell's reply")
     void dmaReadIntoDevice() throws Exception {
         engine.program(MSG_IOVA + 0x40, 0x100, 16, CTRL_DST_DEVICE);
         ring();
@@ -117,7 +120,8 @@ class MessageDmaSocketTest {
     }
 
     @Test
-    @DisplayName("DMA-2.5 VU-8.4: device to guest into a window without an fd: DMA_WRITE with the data, a bare-header reply suffices")
+    @DisplayName(
+            "DMA-2.5 VU-8.4: device to guest into a window without an fd: DMA_WRITE with the data, a bare-header reply suffices")
     void dmaWriteFromDevice() throws Exception {
         client.write(0, 0x200, new byte[] {1, 2, 3, 4, 5, 6, 7});
         engine.program(0x200, MSG_IOVA + 8, 7, CTRL_SRC_DEVICE);
@@ -126,7 +130,7 @@ class MessageDmaSocketTest {
         assertThat(req.command()).isEqualTo(Command.DMA_WRITE);
         assertThat(address(req)).isEqualTo(MSG_IOVA + 8);
         assertThat(count(req)).isEqualTo(7);
-        assertThat(java.util.Arrays.copyOfRange(req.payload(), 12, 19)).containsExactly(1, 2, 3, 4, 5, 6, 7);
+        assertThat(Arrays.copyOfRange(req.payload(), 12, 19)).containsExactly(1, 2, 3, 4, 5, 6, 7);
         byte[] bare = new byte[Header.SIZE];
         Header.reply(MemorySegment.ofArray(bare), req.id(), Command.DMA_WRITE, Header.SIZE);
         client.sendRaw(bare);
@@ -147,11 +151,13 @@ class MessageDmaSocketTest {
     }
 
     @Test
-    @DisplayName("DMA-2.5 VU-3.3: message DMA is chunked to max_data_xfer_size; a copy from a message window into an fd window works")
+    @DisplayName(
+            "DMA-2.5 VU-3.3: message DMA is chunked to max_data_xfer_size; a copy from a message window into an fd window works")
     void chunked() throws Exception {
         long max = client.maxTransfer();
         long len = max + 16;
-        try (Fd fd = Memfd.create("guest", 4L << 20); MappedMemory g = MappedMemory.map(fd, 0, 4L << 20, true)) {
+        try (Fd fd = Memfd.create("guest", 4L << 20);
+                MappedMemory g = MappedMemory.map(fd, 0, 4L << 20, true)) {
             client.dmaMap(fd, 0, FD_IOVA, 4L << 20, true, true);
             engine.program(MSG_IOVA, FD_IOVA, len, 0); // guest to guest
             ring();
@@ -162,7 +168,7 @@ class MessageDmaSocketTest {
                 assertThat(address(req)).isEqualTo(MSG_IOVA + at);
                 assertThat((long) count(req)).isEqualTo(Math.min(max, len - at));
                 byte[] data = new byte[count(req)];
-                java.util.Arrays.fill(data, (byte) (at == 0 ? 0x11 : 0x22));
+                Arrays.fill(data, (byte) (at == 0 ? 0x11 : 0x22));
                 answerRead(req, data);
                 at += data.length;
             }

@@ -10,19 +10,21 @@ import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.SparseArea;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.os.EventFd;
+import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.pci.PciHeader;
 import dev.jvfio.pci.VfioPciDevice;
 import dev.jvfio.server.ServerOptions;
 import dev.jvfio.server.VfioUserServer;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -65,28 +67,44 @@ class SampleDeviceSocketTest {
     }
 
     int read32(int region, long offset) throws Exception {
-        return ByteBuffer.wrap(client.read(region, offset, 4)).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        return ByteBuffer.wrap(client.read(region, offset, 4))
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .getInt();
     }
 
     int read16(int region, long offset) throws Exception {
-        return ByteBuffer.wrap(client.read(region, offset, 2)).order(ByteOrder.LITTLE_ENDIAN).getShort() & 0xFFFF;
+        return ByteBuffer.wrap(client.read(region, offset, 2))
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .getShort()
+                & 0xFFFF;
     }
 
     void write32(int region, long offset, int v) throws Exception {
-        client.write(region, offset, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array());
+        client.write(
+                region,
+                offset,
+                ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array());
     }
 
     void write16(int region, long offset, int v) throws Exception {
-        client.write(region, offset, ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort((short) v).array());
+        client.write(
+                region,
+                offset,
+                ByteBuffer.allocate(2)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putShort((short) v)
+                        .array());
     }
 
     void memoryDecode(boolean on) throws Exception {
         write16(CFG, PciHeader.COMMAND, on ? PciHeader.COMMAND_MEMORY | PciHeader.COMMAND_MASTER : 0);
     }
 
-    static void assertErrno(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, int errno) {
-        assertThatThrownBy(call).isInstanceOf(VfioUserException.class)
-                .extracting(e -> ((VfioUserException) e).errno()).isEqualTo(errno);
+    static void assertErrno(ThrowingCallable call, int errno) {
+        assertThatThrownBy(call)
+                .isInstanceOf(VfioUserException.class)
+                .extracting(e -> ((VfioUserException) e).errno())
+                .isEqualTo(errno);
     }
 
     @Test
@@ -137,7 +155,7 @@ class SampleDeviceSocketTest {
     @Test
     @DisplayName("PCI-9.1 an MSI-X interrupt raised by a doorbell write arrives on the client's eventfd")
     void pci_9_1_msixInterrupt() throws Exception {
-        List<dev.jvfio.os.Fd> fds = new ArrayList<>();
+        List<Fd> fds = new ArrayList<>();
         for (int i = 0; i < SampleDevice.MSIX_VECTORS; i++) {
             EventFd e = EventFd.create();
             eventfds.add(e);

@@ -46,8 +46,13 @@ class SampleMigrationTest {
     EventFd arm(VfioPciDevice d, int vector) throws Exception {
         EventFd e = EventFd.create();
         open.add(e);
-        d.setIrqs(new IrqSet(Vfio.PCI_MSIX_IRQ_INDEX, Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_TRIGGER, vector, 1,
-                new byte[0], List.of(e.fd().duplicate())));
+        d.setIrqs(new IrqSet(
+                Vfio.PCI_MSIX_IRQ_INDEX,
+                Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_TRIGGER,
+                vector,
+                1,
+                new byte[0],
+                List.of(e.fd().duplicate())));
         return e;
     }
 
@@ -58,7 +63,8 @@ class SampleMigrationTest {
     }
 
     @Test
-    @DisplayName("MIG-1.4 the sample's config space, BAR0 (RAM, registers, engine block, MSI-X table and PBA) and pending vectors move")
+    @DisplayName(
+            "MIG-1.4 the sample's config space, BAR0 (RAM, registers, engine block, MSI-X table and PBA) and pending vectors move")
     void mig1_4_sampleRoundTrip() throws Exception {
         VfioPciDevice src = sample("src");
         VfioPciDevice dst = sample("dst");
@@ -93,7 +99,8 @@ class SampleMigrationTest {
     }
 
     @Test
-    @DisplayName("MIG-1.7 a doorbell while stopped is held pending; the vector armed before fires after, on the destination")
+    @DisplayName(
+            "MIG-1.7 a doorbell while stopped is held pending; the vector armed before fires after, on the destination")
     void mig1_7_interruptRaisedWhileStopped() throws Exception {
         VfioPciDevice src = sample("src");
         VfioPciDevice dst = sample("dst");
@@ -114,7 +121,8 @@ class SampleMigrationTest {
     }
 
     @Test
-    @DisplayName("MIG-1.2 a sample stream does not resume another function that calls itself a sample; functions migrate only when declared")
+    @DisplayName(
+            "MIG-1.2 a sample stream does not resume another function that calls itself a sample; functions migrate only when declared")
     void mig1_2_sampleIntoOtherFunction() throws Exception {
         VfioPciDevice src = sample("src");
         byte[] stream = Migrate.stopAndCopy(src.migration());
@@ -123,6 +131,8 @@ class SampleMigrationTest {
         assertThatThrownBy(() -> Migrate.load(other.migration(), stream)).isInstanceOf(VfioException.class);
         VfioPciDevice plain = TestFunction.build();
         open.add(plain);
-        assertThat(plain.migration()).as("a function is not migratable unless declared").isNull();
+        assertThat(plain.migration())
+                .as("a function is not migratable unless declared")
+                .isNull();
     }
 }

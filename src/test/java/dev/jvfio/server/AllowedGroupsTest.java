@@ -52,15 +52,18 @@ class AllowedGroupsTest {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "jvg");
         int notMe = ServerOptions.ownUid() + 4242;
         try (RamDevice device = new RamDevice()) {
-            ServerOptions byGroup = ServerOptions.defaults().withAllowedUids(Set.of(notMe)).withAllowedGids(Set.of(ownGid()));
+            ServerOptions byGroup =
+                    ServerOptions.defaults().withAllowedUids(Set.of(notMe)).withAllowedGids(Set.of(ownGid()));
             try (VfioUserServer server = VfioUserServer.start(dir.resolve("g"), device, byGroup);
-                 VfioUserClient c = VfioUserClient.connect(dir.resolve("g"))) {
+                    VfioUserClient c = VfioUserClient.connect(dir.resolve("g"))) {
                 assertThat(c.deviceInfo().numRegions()).isPositive();
             }
-            ServerOptions otherGroup = ServerOptions.defaults().withAllowedUids(Set.of(notMe))
-                    .withAllowedGids(Set.of(ownGid() + 4242));
+            ServerOptions otherGroup =
+                    ServerOptions.defaults().withAllowedUids(Set.of(notMe)).withAllowedGids(Set.of(ownGid() + 4242));
             try (VfioUserServer server = VfioUserServer.start(dir.resolve("h"), device, otherGroup)) {
-                assertThatThrownBy(() -> VfioUserClient.connect(dir.resolve("h")).close()).hasMessageContaining("EPERM");
+                assertThatThrownBy(
+                                () -> VfioUserClient.connect(dir.resolve("h")).close())
+                        .hasMessageContaining("EPERM");
             }
         } finally {
             Files.deleteIfExists(dir.resolve("g"));

@@ -43,7 +43,10 @@ class AnnouncedLimitsTest {
     void start() throws Exception {
         dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
         device = new RamDevice();
-        server = VfioUserServer.start(dir.resolve("s"), device, ServerOptions.defaults().withListener(ServerListener.NONE),
+        server = VfioUserServer.start(
+                dir.resolve("s"),
+                device,
+                ServerOptions.defaults().withListener(ServerListener.NONE),
                 new MappingBudget(BUDGET_MAPPINGS, 1L << 40));
     }
 
@@ -56,11 +59,13 @@ class AnnouncedLimitsTest {
     }
 
     @Test
-    @DisplayName("VU-3.3 the announced max_dma_maps is the per-client cap: that many fd-backed maps succeed, one more is ENOSPC")
+    @DisplayName(
+            "VU-3.3 the announced max_dma_maps is the per-client cap: that many fd-backed maps succeed, one more is ENOSPC")
     void vu_3_3_announced_max_dma_maps_is_enforced_exactly() throws Exception {
         long expected = BUDGET_MAPPINGS / 4;
         long page = PageSize.system().bytes();
-        try (Fd memfd = Memfd.create("announced", page); VfioUserClient c = VfioUserClient.connect(server.socketPath())) {
+        try (Fd memfd = Memfd.create("announced", page);
+                VfioUserClient c = VfioUserClient.connect(server.socketPath())) {
             long announced = c.serverCapabilities().maxDmaMaps();
             assertThat(announced).isEqualTo(expected);
             for (long i = 0; i < announced; i++) {
@@ -68,7 +73,8 @@ class AnnouncedLimitsTest {
             }
             assertThat(server.dmaWindows()).isEqualTo((int) announced);
             assertThatThrownBy(() -> c.dmaMap(memfd, 0, (announced + 1) * page, page, true, true))
-                    .isInstanceOfSatisfying(VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
+                    .isInstanceOfSatisfying(
+                            VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
             c.dmaUnmapAll();
         }
     }
@@ -76,7 +82,8 @@ class AnnouncedLimitsTest {
     @Test
     @DisplayName("VU-3.2 max_dma_maps in the VERSION reply is no more than the client proposed, and is enforced")
     void vu_3_2_reply_max_dma_maps_at_most_the_proposal() throws Exception {
-        try (Arena arena = Arena.ofConfined(); UnixConnection conn = UnixConnection.connect(server.socketPath())) {
+        try (Arena arena = Arena.ofConfined();
+                UnixConnection conn = UnixConnection.connect(server.socketPath())) {
             MemorySegment buf = arena.allocate(4096, 8);
             Capabilities proposal = new Capabilities(1, 1 << 20, 3, Capabilities.DEFAULT_PGSIZES, false, false);
             conn.send(buf.asSlice(0, VersionMessage.encode(buf, 1, false, VersionMessage.MAJOR, 0, proposal)));

@@ -23,7 +23,8 @@ class ChildProcessClientTest {
 
     private static String runChild(Path socket, String mode) throws Exception {
         Process p = ChildJvm.builder(List.of("-Xmx128m"), ClientDriver.class, socket.toString(), mode)
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         p.getInputStream().transferTo(out);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
@@ -43,8 +44,13 @@ class ChildProcessClientTest {
             RamDevice device = ram.device();
             VfioUserServer server = ram.server();
             String out = runChild(server.socketPath(), "ram");
-            assertThat(out).contains("PASS VU-4.2 VU-5.1 server fd received",
-                    "PASS VU-6.1 VU-4.5 client memfd and eventfd passed", "PASS VU-8.8", "PASS VU-7.1", "DONE");
+            assertThat(out)
+                    .contains(
+                            "PASS VU-4.2 VU-5.1 server fd received",
+                            "PASS VU-6.1 VU-4.5 client memfd and eventfd passed",
+                            "PASS VU-8.8",
+                            "PASS VU-7.1",
+                            "DONE");
             byte[] marker = device.bar0().asSlice(0, ClientDriver.MARKER.length).toArray(ValueLayout.JAVA_BYTE);
             assertThat(marker).isEqualTo(ClientDriver.MARKER);
             awaitDetached(server);
@@ -59,11 +65,15 @@ class ChildProcessClientTest {
     void vu_1_1_child_process_sample_device() throws Exception {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
         VfioDevice device = SampleDevice.create("sample");
-        try (VfioUserServer server = VfioUserServer.start(dir.resolve("s"), device,
-                     ServerOptions.defaults().withListener(ServerListener.NONE))) {
+        try (VfioUserServer server = VfioUserServer.start(
+                dir.resolve("s"), device, ServerOptions.defaults().withListener(ServerListener.NONE))) {
             String out = runChild(server.socketPath(), "sample");
-            assertThat(out).contains("PASS VU-5.1 sample device", "PASS VU-4.5 sample device raised INTx",
-                    "PASS VU-7.1 sample device reset", "DONE");
+            assertThat(out)
+                    .contains(
+                            "PASS VU-5.1 sample device",
+                            "PASS VU-4.5 sample device raised INTx",
+                            "PASS VU-7.1 sample device reset",
+                            "DONE");
             MemorySegment back = MemorySegment.ofArray(new byte[ClientDriver.MARKER.length]);
             device.read(0, 0, back);
             assertThat(back.toArray(ValueLayout.JAVA_BYTE)).isEqualTo(ClientDriver.MARKER);

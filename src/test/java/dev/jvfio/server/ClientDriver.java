@@ -21,6 +21,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -84,8 +85,11 @@ public final class ClientDriver {
         RegionIoFdsMessage.encodeRequest(MemorySegment.ofArray(m), 4242, 0);
         c.sendRaw(m);
         RawMessage r = c.receiveRaw();
-        check(r.id() == 4242 && !r.isError() && RegionIoFdsMessage.replyCount(MemorySegment.ofArray(
-                java.util.Arrays.copyOf(header(r), 32))) == 0, "GET_REGION_IO_FDS");
+        check(
+                r.id() == 4242
+                        && !r.isError()
+                        && RegionIoFdsMessage.replyCount(MemorySegment.ofArray(Arrays.copyOf(header(r), 32))) == 0,
+                "GET_REGION_IO_FDS");
         pass("VU-4.6 GET_REGION_IO_FDS answers with no sub-regions");
         byte[] feature = new byte[16];
         Header.request(MemorySegment.ofArray(feature), 4243, Command.DEVICE_FEATURE, 16, false);
@@ -115,8 +119,8 @@ public final class ClientDriver {
         pass("VU-4.2 VU-5.1 server fd received, mapped, coherent both ways");
 
         try (Fd guest = Memfd.create("child-guest", 1 << 20);
-             MappedMemory g = MappedMemory.map(guest, 0, 1 << 20, true);
-             EventFd intx = EventFd.create()) {
+                MappedMemory g = MappedMemory.map(guest, 0, 1 << 20, true);
+                EventFd intx = EventFd.create()) {
             c.dmaMap(guest, 0, 0x4000_0000L, 1 << 20, true, true);
             for (int i = 0; i < 64; i++) {
                 g.segment().set(ValueLayout.JAVA_BYTE, 0x100 + i, (byte) (i + 1));

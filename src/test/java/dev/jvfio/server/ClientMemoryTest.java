@@ -49,9 +49,11 @@ class ClientMemoryTest {
     }
 
     @Test
-    @DisplayName("VU-6.1 DMA-2.2 DMA-3.1 one access spans adjacent windows; a gap faults NOT_MAPPED at its first byte, after the bytes before it moved")
+    @DisplayName(
+            "VU-6.1 DMA-2.2 DMA-3.1 one access spans adjacent windows; a gap faults NOT_MAPPED at its first byte, after the bytes before it moved")
     void vu_6_1_spans_and_gaps() throws Exception {
-        try (MappedMemory a = window(0x10000, 0x1000, true); MappedMemory b = window(0x11000, 0x1000, true)) {
+        try (MappedMemory a = window(0x10000, 0x1000, true);
+                MappedMemory b = window(0x11000, 0x1000, true)) {
             a.segment().set(ValueLayout.JAVA_BYTE, 0xFFF, (byte) 1);
             b.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 2);
             MemorySegment two = MemorySegment.ofArray(new byte[2]);
@@ -64,12 +66,15 @@ class ClientMemoryTest {
                 assertThat(f.kind()).isEqualTo(DmaFault.Kind.NOT_MAPPED);
                 assertThat(f.address()).isEqualTo(0x12000);
             });
-            assertThat(big.get(ValueLayout.JAVA_BYTE, 0x7FF)).as("bytes before the gap moved").isEqualTo((byte) 7);
+            assertThat(big.get(ValueLayout.JAVA_BYTE, 0x7FF))
+                    .as("bytes before the gap moved")
+                    .isEqualTo((byte) 7);
         }
     }
 
     @Test
-    @DisplayName("VU-6.1 DMA-3.5 a window without WRITE faults NOT_WRITABLE, without READ NOT_READABLE, at the access's address")
+    @DisplayName(
+            "VU-6.1 DMA-3.5 a window without WRITE faults NOT_WRITABLE, without READ NOT_READABLE, at the access's address")
     void vu_6_1_permissions() throws Exception {
         try (MappedMemory ro = window(0x20000, 0x1000, false)) {
             assertThatThrownBy(() -> memory.write(0x20010, MemorySegment.ofArray(new byte[4])))
@@ -77,37 +82,50 @@ class ClientMemoryTest {
                         assertThat(f.kind()).isEqualTo(DmaFault.Kind.NOT_WRITABLE);
                         assertThat(f.address()).isEqualTo(0x20010);
                     });
-            assertThat(table.add(new DmaWindow(0x30000, 0x1000, false, true, null))).isZero();
+            assertThat(table.add(new DmaWindow(0x30000, 0x1000, false, true, null)))
+                    .isZero();
             assertThatThrownBy(() -> memory.read(0x30000, MemorySegment.ofArray(new byte[4])))
-                    .isInstanceOfSatisfying(DmaFault.class, f -> assertThat(f.kind()).isEqualTo(DmaFault.Kind.NOT_READABLE));
+                    .isInstanceOfSatisfying(
+                            DmaFault.class, f -> assertThat(f.kind()).isEqualTo(DmaFault.Kind.NOT_READABLE));
         }
     }
 
     @Test
-    @DisplayName("VU-6.3 fd-backed windows are copied; bounds, permissions, a window without fd (no message channel) and a closed table are EFAULT")
+    @DisplayName(
+            "VU-6.3 fd-backed windows are copied; bounds, permissions, a window without fd (no message channel) and a closed table are EFAULT")
     void vu_6_3_bounds_and_message_windows() throws Exception {
         try (MappedMemory mem = window(0x10_0000, 0x4000, false)) {
-            assertThat(table.add(new DmaWindow(0x20_0000, 0x1000, true, true, null))).isZero();
+            assertThat(table.add(new DmaWindow(0x20_0000, 0x1000, true, true, null)))
+                    .isZero();
             mem.segment().set(ValueLayout.JAVA_LONG, 0x3FF8, 0x1122334455667788L);
             MemorySegment eight = MemorySegment.ofArray(new byte[8]);
             memory.read(0x10_3FF8, eight);
             assertThat(eight.get(ValueLayout.JAVA_LONG_UNALIGNED, 0)).isEqualTo(0x1122334455667788L);
-            assertThatThrownBy(() -> memory.read(0x10_3FFC, eight)).isInstanceOfSatisfying(VfioException.class,
-                    e -> assertThat(e.errno()).isEqualTo(Errno.EFAULT));          // runs off the window
-            assertThatThrownBy(() -> memory.write(0x10_0000, eight)).isInstanceOfSatisfying(VfioException.class,
-                    e -> assertThat(e.errno()).isEqualTo(Errno.EFAULT));          // read-only window
-            assertThatThrownBy(() -> memory.read(0x20_0000, eight)).isInstanceOfSatisfying(VfioException.class,
-                    e -> assertThat(e.errno()).isEqualTo(Errno.EFAULT));          // no fd, no VERSION yet
-            assertThatThrownBy(() -> memory.read(0x0F_FFFC, eight)).isInstanceOfSatisfying(VfioException.class,
-                    e -> assertThat(e.errno()).isEqualTo(Errno.EFAULT));          // starts below
+            assertThatThrownBy(() -> memory.read(0x10_3FFC, eight))
+                    .isInstanceOfSatisfying(
+                            VfioException.class,
+                            e -> assertThat(e.errno()).isEqualTo(Errno.EFAULT)); // runs off the window
+            assertThatThrownBy(() -> memory.write(0x10_0000, eight))
+                    .isInstanceOfSatisfying(
+                            VfioException.class,
+                            e -> assertThat(e.errno()).isEqualTo(Errno.EFAULT)); // read-only window
+            assertThatThrownBy(() -> memory.read(0x20_0000, eight))
+                    .isInstanceOfSatisfying(
+                            VfioException.class,
+                            e -> assertThat(e.errno()).isEqualTo(Errno.EFAULT)); // no fd, no VERSION yet
+            assertThatThrownBy(() -> memory.read(0x0F_FFFC, eight))
+                    .isInstanceOfSatisfying(
+                            VfioException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EFAULT)); // starts below
             close();
-            assertThatThrownBy(() -> memory.read(0x10_0000, eight)).isInstanceOfSatisfying(DmaFault.class,
-                    f -> assertThat(f.kind()).isEqualTo(DmaFault.Kind.NOT_MAPPED));
+            assertThatThrownBy(() -> memory.read(0x10_0000, eight))
+                    .isInstanceOfSatisfying(
+                            DmaFault.class, f -> assertThat(f.kind()).isEqualTo(DmaFault.Kind.NOT_MAPPED));
         }
     }
 
     @Test
-    @DisplayName("VU-6.3 a window without an fd faults while the session serves a request: a message now would come before the reply (VU-8.5)")
+    @DisplayName(
+            "VU-6.3 a window without an fd faults while the session serves a request: a message now would come before the reply (VU-8.5)")
     void vu_6_3_no_message_dma_while_serving() {
         assertThat(table.add(new DmaWindow(0x40000, 0x1000, true, true, null))).isZero();
         gate.enter();
@@ -123,7 +141,8 @@ class ClientMemoryTest {
     }
 
     @Test
-    @DisplayName("VU-6.2 a window whose file the client truncated faults NOT_MAPPED at the access instead of crashing (SIGBUS)")
+    @DisplayName(
+            "VU-6.2 a window whose file the client truncated faults NOT_MAPPED at the access instead of crashing (SIGBUS)")
     void vu_6_2_truncated_file_is_a_fault() throws Exception {
         try (Fd fd = Memfd.create("shrunk", 0x2000)) {
             assertThat(table.add(new DmaWindow(0x50000, 0x2000, true, true, MappedMemory.map(fd, 0, 0x2000, true))))
@@ -146,14 +165,15 @@ class ClientMemoryTest {
     void vu_8_5_reply_gate_other_thread() throws Exception {
         gate.enter();
         CountDownLatch passed = new CountDownLatch(1);
-        Thread other = Thread.ofVirtual().start(() -> memory.afterReply(() -> Thread.ofVirtual().start(() -> {
-            try {
-                memory.awaitReplySent(); // what a worker woken from another thread does
-                passed.countDown();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        })));
+        Thread other = Thread.ofVirtual()
+                .start(() -> memory.afterReply(() -> Thread.ofVirtual().start(() -> {
+                    try {
+                        memory.awaitReplySent(); // what a worker woken from another thread does
+                        passed.countDown();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                })));
         other.join();
         assertThat(passed.await(50, TimeUnit.MILLISECONDS)).isFalse();
         gate.leave();
@@ -161,7 +181,8 @@ class ClientMemoryTest {
     }
 
     @Test
-    @DisplayName("VU-8.5 DMA-2.3 the signal for device work a request started runs after the outermost leave (the reply)")
+    @DisplayName(
+            "VU-8.5 DMA-2.3 the signal for device work a request started runs after the outermost leave (the reply)")
     void vu_8_5_reply_gate_session_thread() {
         CountDownLatch passed = new CountDownLatch(1);
         Thread[] ranOn = new Thread[1];
@@ -175,6 +196,8 @@ class ClientMemoryTest {
         assertThat(passed.getCount()).as("not before the request is over").isEqualTo(1);
         gate.leave();
         assertThat(passed.getCount()).as("run by the outermost leave").isZero();
-        assertThat(ranOn[0]).as("on the session thread, after the reply: it only wakes a worker").isSameAs(Thread.currentThread());
+        assertThat(ranOn[0])
+                .as("on the session thread, after the reply: it only wakes a worker")
+                .isSameAs(Thread.currentThread());
     }
 }

@@ -27,7 +27,8 @@ class DirtyLogTest {
     private final Set<Long> dirty = new HashSet<>();
 
     @RepeatedTest(40)
-    @DisplayName("VU-10.13 VU-10.14 random writes and reports: every bit exactly as the model says, reading clears whole tracked pages")
+    @DisplayName(
+            "VU-10.13 VU-10.14 random writes and reports: every bit exactly as the model says, reading clears whole tracked pages")
     void vu10_14_matchesModel(RepetitionInfo rep) {
         long seed = Seeds.of(0xD127L + rep.getCurrentRepetition());
         Random r = new Random(seed);
@@ -76,14 +77,18 @@ class DirtyLogTest {
                     int i = r.nextInt(ranges.size());
                     from = ranges.get(i)[0];
                     int j = i;
-                    while (r.nextBoolean() && j + 1 < ranges.size() && ranges.get(j + 1)[0] == ranges.get(j)[0] + ranges.get(j)[1]) {
+                    while (r.nextBoolean()
+                            && j + 1 < ranges.size()
+                            && ranges.get(j + 1)[0] == ranges.get(j)[0] + ranges.get(j)[1]) {
                         j++; // a report across adjacent ranges
                     }
                     to = ranges.get(j)[0] + ranges.get(j)[1];
                 }
                 long iova = (from + p - 1) & -p;
                 long room = (to - iova) / p; // whole report pages between iova and the end
-                if (Long.compareUnsigned(iova, from) < 0 || Long.compareUnsigned(to - iova, to - from) > 0 || room <= 0) {
+                if (Long.compareUnsigned(iova, from) < 0
+                        || Long.compareUnsigned(to - iova, to - from) > 0
+                        || room <= 0) {
                     continue;
                 }
                 long skip = r.nextInt((int) Math.min(room, 64));
@@ -99,8 +104,11 @@ class DirtyLogTest {
                     boolean got = (bitmap.get(ValueLayout.JAVA_BYTE, n >>> 3) & (1 << (n & 7))) != 0;
                     boolean want = n < pages && modelAny(iova + n * p, p, shift);
                     setBits += got ? 1 : 0;
-                    assertThat(got).as("seed %d: bit %d of report at 0x%x+0x%x in pages of %d, tracking %d", seed, n,
-                            iova, len, p, g).isEqualTo(want);
+                    assertThat(got)
+                            .as(
+                                    "seed %d: bit %d of report at 0x%x+0x%x in pages of %d, tracking %d",
+                                    seed, n, iova, len, p, g)
+                            .isEqualTo(want);
                 }
                 modelClear(iova, len, shift);
                 reports++;
@@ -171,7 +179,8 @@ class DirtyLogTest {
     @Test
     @DisplayName("VU-10.12 overlapping ranges are refused; adjacent ones cover together, a gap does not")
     void vu10_12_rangesOverlapAndCover() {
-        assertThat(DirtyLog.of(4096, new long[] {0, 4096}, new long[] {8192, 4096})).isNull();
+        assertThat(DirtyLog.of(4096, new long[] {0, 4096}, new long[] {8192, 4096}))
+                .isNull();
         DirtyLog log = DirtyLog.of(4096, new long[] {0x10000, 0}, new long[] {0x10000, 0x10000});
         assertThat(log.covers(0, 0x20000)).isTrue();
         assertThat(log.covers(0x8000, 0x10000)).isTrue();
@@ -184,7 +193,8 @@ class DirtyLogTest {
     }
 
     @Test
-    @DisplayName("VU-10.13 memory follows what was written, not the ranges' size; past the bound every page reports dirty")
+    @DisplayName(
+            "VU-10.13 memory follows what was written, not the ranges' size; past the bound every page reports dirty")
     void vu10_13_bounded() {
         DirtyLog log = DirtyLog.of(4096, new long[0], new long[0], 4);
         log.mark(0, 1);

@@ -21,6 +21,7 @@ import dev.jvfio.protocol.Header;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -42,6 +43,7 @@ class DirtyLoggingSocketTest {
     static final long MIB = 1 << 20;
     /** Two adjacent windows (a range straddles them), a third after a gap, and one without an fd. */
     static final long W1 = MIB;
+
     static final long W2 = 2 * MIB;
     static final long W3 = 4 * MIB;
     static final long W3_SIZE = 256 * 1024;
@@ -93,13 +95,15 @@ class DirtyLoggingSocketTest {
     }
 
     @Test
-    @DisplayName("VU-10.13 VU-10.14 4 KiB pages: writes (one straddling two windows) are reported exactly, reads are not, reading clears")
+    @DisplayName(
+            "VU-10.13 VU-10.14 4 KiB pages: writes (one straddling two windows) are reported exactly, reads are not, reading clears")
     void vu10_14_fourKiB() throws Exception {
-        assertThat(m.startDirtyLogging(4096, List.of(new Range(W1, 2 * MIB), new Range(W3, W3_SIZE)))).isEqualTo(4096);
-        write(W1, 1);                      // page 0
-        write(W1 + 5 * 4096 + 4095, 1);    // page 5, its last byte
-        write(W2 - 100, 200);              // pages 255 and 256: across the W1/W2 boundary
-        write(W2 + MIB - 4096, 4096);      // page 511, exactly
+        assertThat(m.startDirtyLogging(4096, List.of(new Range(W1, 2 * MIB), new Range(W3, W3_SIZE))))
+                .isEqualTo(4096);
+        write(W1, 1); // page 0
+        write(W1 + 5 * 4096 + 4095, 1); // page 5, its last byte
+        write(W2 - 100, 200); // pages 255 and 256: across the W1/W2 boundary
+        write(W2 + MIB - 4096, 4096); // page 511, exactly
         dma().read(W1 + 100 * 4096, MemorySegment.ofArray(new byte[3 * 4096])); // reads: nothing
         write(W3 + 8192, 1);
         assertThat(report(W1, 2 * MIB, 4096)).isEqualTo(bits(0, 5, 255, 256, 511));
@@ -111,13 +115,14 @@ class DirtyLoggingSocketTest {
     }
 
     @Test
-    @DisplayName("VU-10.14 64 KiB tracking: reported in 64 KiB pages, in finer 4 KiB pages (the tracked page's bit repeated) and in coarser 128 KiB pages (or'ed)")
+    @DisplayName(
+            "VU-10.14 64 KiB tracking: reported in 64 KiB pages, in finer 4 KiB pages (the tracked page's bit repeated) and in coarser 128 KiB pages (or'ed)")
     void vu10_14_sixtyFourKiB() throws Exception {
         long p = 64 * 1024;
         assertThat(m.startDirtyLogging(p, List.of(new Range(W1, 2 * MIB)))).isEqualTo(p);
-        write(W1 + 1, 1);           // tracked page 0
-        write(W2 - 1, 2);           // tracked pages 15 and 16
-        write(W1 + 20 * p + 7, 1);  // tracked page 20
+        write(W1 + 1, 1); // tracked page 0
+        write(W2 - 1, 2); // tracked pages 15 and 16
+        write(W1 + 20 * p + 7, 1); // tracked page 20
         assertThat(report(W1, 2 * MIB, p)).isEqualTo(bits(0, 15, 16, 20));
         write(W1 + 1, 1);
         write(W2 - 1, 2);
@@ -163,34 +168,41 @@ class DirtyLoggingSocketTest {
     }
 
     @Test
-    @DisplayName("VU-10.12 STOP ends logging: later writes are not marked, REPORT is EINVAL, a new START begins empty; START twice is EBUSY")
+    @DisplayName(
+            "VU-10.12 STOP ends logging: later writes are not marked, REPORT is EINVAL, a new START begins empty; START twice is EBUSY")
     void vu10_12_stopAndRestart() throws Exception {
         m.startDirtyLogging(4096, List.of());
-        assertThatThrownBy(() -> m.startDirtyLogging(4096, List.of())).isInstanceOfSatisfying(VfioUserException.class,
-                e -> assertThat(e.errno()).isEqualTo(Errno.EBUSY));
+        assertThatThrownBy(() -> m.startDirtyLogging(4096, List.of()))
+                .isInstanceOfSatisfying(
+                        VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBUSY));
         write(W1, 1);
         m.stopDirtyLogging();
         m.stopDirtyLogging(); // stopping when off succeeds
         write(W1 + 4096, 1);
-        assertThatThrownBy(() -> report(W1, MIB, 4096)).isInstanceOfSatisfying(VfioUserException.class,
-                e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+        assertThatThrownBy(() -> report(W1, MIB, 4096))
+                .isInstanceOfSatisfying(
+                        VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
         m.startDirtyLogging(4096, List.of());
         assertThat(report(W1, MIB, 4096)).isEqualTo(new BitSet());
     }
 
     @Test
-    @DisplayName("VU-10.12 a page size below 4 KiB is raised to 4 KiB and the reply says so; 0 and non-powers of two are EINVAL")
+    @DisplayName(
+            "VU-10.12 a page size below 4 KiB is raised to 4 KiB and the reply says so; 0 and non-powers of two are EINVAL")
     void vu10_12_pageSize() throws Exception {
         assertThat(m.startDirtyLogging(512, List.of(new Range(W1, MIB)))).isEqualTo(4096);
         m.stopDirtyLogging();
         for (long bad : new long[] {0, 3, 4097, 0x3000, -1L}) {
-            assertThatThrownBy(() -> m.startDirtyLogging(bad, List.of())).as("page %d", bad)
-                    .isInstanceOfSatisfying(VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+            assertThatThrownBy(() -> m.startDirtyLogging(bad, List.of()))
+                    .as("page %d", bad)
+                    .isInstanceOfSatisfying(
+                            VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
         }
     }
 
     @Test
-    @DisplayName("VU-10.12 ranges that overflow (EOVERFLOW), overlap, are empty or unaligned (EINVAL) are refused; nothing is logged")
+    @DisplayName(
+            "VU-10.12 ranges that overflow (EOVERFLOW), overlap, are empty or unaligned (EINVAL) are refused; nothing is logged")
     void vu10_12_badRanges() throws Exception {
         long top = -4096L;
         Object[][] bad = {
@@ -204,15 +216,16 @@ class DirtyLoggingSocketTest {
         };
         for (Object[] b : bad) {
             long[] r = (long[]) b[0];
-            RawMessage reply = call(c, MigrationMessages.feature(c.nextMessageId(), SET | 6,
-                    MigrationMessages.loggingStart(4096, r)));
-            assertThat(errno(reply)).as(java.util.Arrays.toString(r)).isEqualTo((int) b[1]);
+            RawMessage reply = call(
+                    c, MigrationMessages.feature(c.nextMessageId(), SET | 6, MigrationMessages.loggingStart(4096, r)));
+            assertThat(errno(reply)).as(Arrays.toString(r)).isEqualTo((int) b[1]);
             m.stopDirtyLogging();
         }
     }
 
     @Test
-    @DisplayName("VU-10.12 at most 1024 ranges: 1024 are taken, 1025 and 10^6 (announced, or sent: 16 MB) are E2BIG, memory stays bounded")
+    @DisplayName(
+            "VU-10.12 at most 1024 ranges: 1024 are taken, 1025 and 10^6 (announced, or sent: 16 MB) are E2BIG, memory stays bounded")
     void vu10_12_rangeCap() throws Exception {
         long[] ranges = new long[2 * 1024];
         for (int i = 0; i < 1024; i++) {
@@ -222,15 +235,24 @@ class DirtyLoggingSocketTest {
         assertThat(errno(call(c, MigrationMessages.feature(1, SET | 6, MigrationMessages.loggingStart(4096, ranges)))))
                 .isZero();
         m.stopDirtyLogging();
-        long[] more = java.util.Arrays.copyOf(ranges, ranges.length + 2);
+        long[] more = Arrays.copyOf(ranges, ranges.length + 2);
         more[ranges.length] = 1L << 40;
         more[ranges.length + 1] = 4096;
         assertThat(errno(call(c, MigrationMessages.feature(2, SET | 6, MigrationMessages.loggingStart(4096, more)))))
                 .isEqualTo(Errno.E2BIG);
-        byte[] announced = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(4096).putInt(1_000_000).putInt(0).array();
-        assertThat(errno(call(c, MigrationMessages.feature(3, 0xFFFF_FFFFL, SET | 6, announced)))).isEqualTo(Errno.E2BIG);
-        ByteBuffer million = ByteBuffer.allocate(16 + 16 * 1_000_000).order(ByteOrder.LITTLE_ENDIAN)
-                .putLong(4096).putInt(1_000_000).putInt(0);
+        byte[] announced = ByteBuffer.allocate(16)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(4096)
+                .putInt(1_000_000)
+                .putInt(0)
+                .array();
+        assertThat(errno(call(c, MigrationMessages.feature(3, 0xFFFF_FFFFL, SET | 6, announced))))
+                .isEqualTo(Errno.E2BIG);
+        ByteBuffer million = ByteBuffer.allocate(16 + 16 * 1_000_000)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(4096)
+                .putInt(1_000_000)
+                .putInt(0);
         for (int i = 0; i < 1_000_000; i++) {
             million.putLong((long) i << 16).putLong(4096);
         }
@@ -243,7 +265,8 @@ class DirtyLoggingSocketTest {
     }
 
     @Test
-    @DisplayName("VU-10.14 REPORT: outside the logged ranges, unaligned, pages below 4 KiB, argsz too small (EINVAL), overflowing (EOVERFLOW), a bitmap beyond max_data_xfer_size (E2BIG)")
+    @DisplayName(
+            "VU-10.14 REPORT: outside the logged ranges, unaligned, pages below 4 KiB, argsz too small (EINVAL), overflowing (EOVERFLOW), a bitmap beyond max_data_xfer_size (E2BIG)")
     void vu10_14_badReports() throws Exception {
         m.startDirtyLogging(4096, List.of(new Range(W1, 2 * MIB)));
         Object[][] bad = {
@@ -266,8 +289,10 @@ class DirtyLoggingSocketTest {
         long max = Math.min(c.maxTransfer(), c.serverCapabilities().maxDataXferSize());
         long most = max * 8 * 4096; // the longest range whose bitmap fits
         assertThat(report(0, most, 4096)).isEqualTo(new BitSet());
-        RawMessage r = call(c, MigrationMessages.feature(9, 0xFFFF_FFFFL, GET | 8,
-                MigrationMessages.report(0, most + 64 * 4096, 4096)));
+        RawMessage r = call(
+                c,
+                MigrationMessages.feature(
+                        9, 0xFFFF_FFFFL, GET | 8, MigrationMessages.report(0, most + 64 * 4096, 4096)));
         assertThat(errno(r)).isEqualTo(Errno.E2BIG);
         r = call(c, MigrationMessages.feature(10, 0xFFFF_FFFFL, GET | 8, MigrationMessages.report(0, 1L << 62, 4096)));
         assertThat(errno(r)).isEqualTo(Errno.E2BIG);
@@ -282,7 +307,8 @@ class DirtyLoggingSocketTest {
         server.awaitNoClient();
         try (VfioUserClient next = VfioUserClient.connect(server.socket())) {
             assertThatThrownBy(() -> next.migration().dirtyBitmap(W1, 4096, 4096))
-                    .isInstanceOfSatisfying(VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+                    .isInstanceOfSatisfying(
+                            VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
         }
     }
 }

@@ -5,14 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.client.VfioUserException;
-import dev.jvfio.device.DeviceInfo;
 import dev.jvfio.device.DmaFault;
 import dev.jvfio.device.DmaSpace;
 import dev.jvfio.device.Errno;
-import dev.jvfio.device.IrqInfo;
-import dev.jvfio.device.IrqSet;
-import dev.jvfio.device.RegionInfo;
-import dev.jvfio.device.VfioDevice;
 import dev.jvfio.device.VfioException;
 import dev.jvfio.os.Fd;
 import dev.jvfio.os.Memfd;
@@ -48,7 +43,8 @@ class DmaNotificationTest {
         dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
         ram = new RamDevice();
         device = new RecordingDevice(ram);
-        server = VfioUserServer.start(dir.resolve("s"), device, ServerOptions.defaults().withListener(ServerListener.NONE));
+        server = VfioUserServer.start(
+                dir.resolve("s"), device, ServerOptions.defaults().withListener(ServerListener.NONE));
         memfd = Memfd.create("guest", 16 * PAGE);
     }
 
@@ -62,7 +58,8 @@ class DmaNotificationTest {
     }
 
     @Test
-    @DisplayName("VU-6.1 the device hears of each window the client maps, with its access, before the map is answered; not of refused maps")
+    @DisplayName(
+            "VU-6.1 the device hears of each window the client maps, with its access, before the map is answered; not of refused maps")
     void vu_6_1_device_hears_of_each_mapped_window() throws Exception {
         try (VfioUserClient c = VfioUserClient.connect(server.socketPath())) {
             c.dmaMap(memfd, 0, 0x10000, 2 * PAGE, true, true);
@@ -70,23 +67,27 @@ class DmaNotificationTest {
             c.dmaMap(null, 0, 0x40000, PAGE, true, false);
             assertThat(device.events).containsExactly("mapped 0x10000+0x2000 rw", "mapped 0x40000+0x1000 r-");
             assertThatThrownBy(() -> c.dmaMap(memfd, 0, 0x11000, PAGE, true, true))
-                    .isInstanceOfSatisfying(VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EEXIST));
+                    .isInstanceOfSatisfying(
+                            VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EEXIST));
             assertThat(device.events).as("a refused map is not announced").hasSize(2);
         }
     }
 
     @Test
-    @DisplayName("VU-6.2 the device hears of an unmap while it can still reach the window; after the reply the window faults")
+    @DisplayName(
+            "VU-6.2 the device hears of an unmap while it can still reach the window; after the reply the window faults")
     void vu_6_2_device_hears_of_unmap_before_the_window_goes() throws Exception {
         try (VfioUserClient c = VfioUserClient.connect(server.socketPath())) {
             c.dmaMap(memfd, 0, 0x10000, PAGE, true, true);
             assertThatThrownBy(() -> c.dmaUnmap(0x10000, 2 * PAGE))
-                    .isInstanceOfSatisfying(VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+                    .isInstanceOfSatisfying(
+                            VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
             assertThat(device.events).as("no window matches: nothing announced").hasSize(1);
             c.dmaUnmap(0x10000, PAGE);
             assertThat(device.events).containsExactly("mapped 0x10000+0x1000 rw", "unmapping 0x10000+0x1000 reachable");
             assertThatThrownBy(() -> device.dma.read(0x10000, MemorySegment.ofArray(new byte[1])))
-                    .isInstanceOfSatisfying(DmaFault.class, f -> assertThat(f.kind()).isEqualTo(DmaFault.Kind.NOT_MAPPED));
+                    .isInstanceOfSatisfying(
+                            DmaFault.class, f -> assertThat(f.kind()).isEqualTo(DmaFault.Kind.NOT_MAPPED));
         }
     }
 
@@ -99,14 +100,18 @@ class DmaNotificationTest {
             c.dmaMap(memfd, 2 * PAGE, 0x20000, PAGE, true, true);
             device.events.clear();
             c.dmaUnmapAll();
-            assertThat(device.events).containsExactly("unmapping 0x10000+0x1000 reachable",
-                    "unmapping 0x20000+0x1000 reachable", "unmapping 0x30000+0x1000 reachable");
+            assertThat(device.events)
+                    .containsExactly(
+                            "unmapping 0x10000+0x1000 reachable",
+                            "unmapping 0x20000+0x1000 reachable",
+                            "unmapping 0x30000+0x1000 reachable");
             assertThat(server.dmaWindows()).isZero();
         }
     }
 
     @Test
-    @DisplayName("VU-1.4 a client that leaves without unmapping: the device hears of every window it held, then is detached")
+    @DisplayName(
+            "VU-1.4 a client that leaves without unmapping: the device hears of every window it held, then is detached")
     void vu_1_4_disconnect_tells_of_every_window_then_detaches() throws Exception {
         try (VfioUserClient c = VfioUserClient.connect(server.socketPath())) {
             c.dmaMap(memfd, 0, 0x10000, PAGE, true, true);
@@ -114,12 +119,13 @@ class DmaNotificationTest {
             device.events.clear();
         }
         ServerClientTest.awaitTrue(() -> !server.clientAttached());
-        assertThat(device.events).containsExactly("unmapping 0x10000+0x1000 reachable",
-                "unmapping 0x20000+0x1000 reachable", "detach");
+        assertThat(device.events)
+                .containsExactly("unmapping 0x10000+0x1000 reachable", "unmapping 0x20000+0x1000 reachable", "detach");
     }
 
     @Test
-    @DisplayName("VU-6.1 VU-6.2 a device that throws from its DMA callbacks changes nothing: the map stands, the unmap goes ahead")
+    @DisplayName(
+            "VU-6.1 VU-6.2 a device that throws from its DMA callbacks changes nothing: the map stands, the unmap goes ahead")
     void vu_6_1_throwing_callbacks_change_nothing() throws Exception {
         device.fail = true;
         try (VfioUserClient c = VfioUserClient.connect(server.socketPath())) {
@@ -183,14 +189,5 @@ class DmaNotificationTest {
             dma = DmaSpace.NONE;
             ram.detach();
         }
-
-
-
-
-
-
-
-
-
     }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvfio.Seeds;
 import dev.jvfio.device.Errno;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.RepeatedTest;
@@ -38,7 +40,7 @@ class DmaTableTest {
         assertThat(map(t, 0x08000, 0x100000, true, true)).isEqualTo(Errno.EEXIST);
         assertThat(map(t, 0x0F000, 0x1000, true, true)).isZero();
         assertThat(map(t, 0x20000, 0x1000, true, true)).isZero();
-        assertThat(map(t, -0x2000L, 0x2000, true, true)).isZero();          // ends at 2^64
+        assertThat(map(t, -0x2000L, 0x2000, true, true)).isZero(); // ends at 2^64
         assertThat(map(t, -0x3000L, 0x2000, true, true)).isEqualTo(Errno.EEXIST);
         assertThat(map(t, 0x7FFF_FFFF_FFFF_F000L, 0x2000, true, true)).isZero(); // crosses the sign bit
         assertThat(map(t, 0x8000_0000_0000_0000L, 0x1000, true, true)).isEqualTo(Errno.EEXIST);
@@ -73,7 +75,9 @@ class DmaTableTest {
         t.limitWindows(10);
         t.limitWindows(2);
         assertThat(map(t, 0x2000, 0x1000, true, true)).isZero();
-        assertThat(t.admits(0x3000, 0x1000)).as("cap lowered to 2, not raised to 10").isEqualTo(Errno.ENOSPC);
+        assertThat(t.admits(0x3000, 0x1000))
+                .as("cap lowered to 2, not raised to 10")
+                .isEqualTo(Errno.ENOSPC);
     }
 
     @Test
@@ -107,8 +111,8 @@ class DmaTableTest {
         long seed = Seeds.of(0xD3A7L + rep.getCurrentRepetition());
         Random rnd = new Random(seed);
         DmaTable t = new DmaTable(1000);
-        boolean[] used = new boolean[256];                  // pages 0..255 of 4 KiB
-        java.util.Map<Long, Long> windows = new java.util.HashMap<>();
+        boolean[] used = new boolean[256]; // pages 0..255 of 4 KiB
+        Map<Long, Long> windows = new HashMap<>();
         for (int i = 0; i < 2000; i++) {
             int first = rnd.nextInt(256);
             int pages = 1 + rnd.nextInt(Math.min(16, 256 - first));

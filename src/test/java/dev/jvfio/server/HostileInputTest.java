@@ -19,6 +19,7 @@ import dev.jvfio.protocol.Header;
 import dev.jvfio.protocol.IrqInfoMessage;
 import dev.jvfio.protocol.RegionAccessMessage;
 import dev.jvfio.protocol.RegionInfoMessage;
+import dev.jvfio.protocol.RegionIoFdsMessage;
 import dev.jvfio.protocol.SetIrqsMessage;
 import dev.jvfio.protocol.VersionMessage;
 import dev.jvfio.protocol.Wire;
@@ -30,6 +31,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -37,6 +39,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -45,7 +48,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Malformed requests over a real socket: each gets an errno reply (or, where the stream cannot be
  * resynchronised, a clean disconnect) and the server keeps serving.
  */
-@org.junit.jupiter.api.Timeout(120)
+@Timeout(120)
 class HostileInputTest {
     private static RamServer ram;
     private static RamDevice device;
@@ -66,12 +69,12 @@ class HostileInputTest {
     private static byte[] build(int capacity, Function<MemorySegment, Integer> encoder) {
         byte[] b = new byte[capacity];
         int n = encoder.apply(MemorySegment.ofArray(b));
-        return java.util.Arrays.copyOf(b, n);
+        return Arrays.copyOf(b, n);
     }
 
     /** Replaces the header's size with the array length after cutting or padding it. */
     private static byte[] resized(byte[] msg, int size) {
-        byte[] b = java.util.Arrays.copyOf(msg, size);
+        byte[] b = Arrays.copyOf(msg, size);
         Wire.putU32(MemorySegment.ofArray(b), 4, size);
         return b;
     }
@@ -92,8 +95,9 @@ class HostileInputTest {
         byte[] unmap = build(64, s -> DmaUnmapMessage.encode(s, 1, 0, 0x1000, 0x1000));
         byte[] region = build(64, s -> RegionInfoMessage.encodeRequest(s, 1, 0, 32));
         byte[] irq = build(64, s -> IrqInfoMessage.encodeRequest(s, 1, 0));
-        byte[] setIrqs = build(64, s -> SetIrqsMessage.encode(s, 1, Vfio.IRQ_SET_DATA_NONE
-                | Vfio.IRQ_SET_ACTION_TRIGGER, 0, 0, 1, null));
+        byte[] setIrqs = build(
+                64,
+                s -> SetIrqsMessage.encode(s, 1, Vfio.IRQ_SET_DATA_NONE | Vfio.IRQ_SET_ACTION_TRIGGER, 0, 0, 1, null));
         byte[] read = build(64, s -> RegionAccessMessage.encodeReadRequest(s, 1, 0, 1, 4));
         byte[] write = build(64, s -> {
             int n = RegionAccessMessage.encodeWriteRequest(s, 1, 0, 1, 4, false);
@@ -103,7 +107,7 @@ class HostileInputTest {
             WriteMultiMessage.begin(s, 1, false);
             return WriteMultiMessage.add(s, 0x10, 1, MemorySegment.ofArray(new byte[4]));
         });
-        byte[] ioFds = build(64, s -> dev.jvfio.protocol.RegionIoFdsMessage.encodeRequest(s, 1, 0));
+        byte[] ioFds = build(64, s -> RegionIoFdsMessage.encodeRequest(s, 1, 0));
         byte[] bare = build(16, s -> {
             Header.request(s, 1, Command.DEVICE_GET_INFO, 16, false);
             return 16;
@@ -118,8 +122,13 @@ class HostileInputTest {
                 Arguments.of("VU-6.2 DMA_UNMAP of nothing mapped", unmap, 0, Errno.EINVAL),
                 Arguments.of("VU-4.1 DEVICE_GET_INFO truncated", resized(bare, 24), 0, Errno.EINVAL),
                 Arguments.of("VU-4.1 DEVICE_GET_INFO with an fd", resized(bare, 32), 1, Errno.EINVAL),
-                Arguments.of("VU-4.2 GET_REGION_INFO index out of range", patched(region, 24, 0xFFFF_FFFFL, 4), 0, Errno.EINVAL),
-                Arguments.of("VU-4.2 GET_REGION_INFO argsz below the struct", patched(region, 16, 8, 4), 0, Errno.EINVAL),
+                Arguments.of(
+                        "VU-4.2 GET_REGION_INFO index out of range",
+                        patched(region, 24, 0xFFFF_FFFFL, 4),
+                        0,
+                        Errno.EINVAL),
+                Arguments.of(
+                        "VU-4.2 GET_REGION_INFO argsz below the struct", patched(region, 16, 8, 4), 0, Errno.EINVAL),
                 Arguments.of("VU-4.2 GET_REGION_INFO truncated", resized(region, 40), 0, Errno.EINVAL),
                 Arguments.of("VU-4.4 GET_IRQ_INFO truncated", resized(irq, 28), 0, Errno.EINVAL),
                 Arguments.of("VU-4.4 GET_IRQ_INFO index out of range", patched(irq, 24, 5, 4), 0, Errno.EINVAL),
@@ -128,27 +137,59 @@ class HostileInputTest {
                 Arguments.of("VU-4.5 SET_IRQS vectors beyond the index", patched(setIrqs, 32, 2, 4), 0, Errno.EINVAL),
                 Arguments.of("VU-4.5 SET_IRQS fd with DATA_NONE", setIrqs, 1, Errno.EINVAL),
                 Arguments.of("VU-4.5 SET_IRQS truncated", resized(setIrqs, 30), 0, Errno.EINVAL),
-                Arguments.of("VU-5.1 REGION_READ count over max_data_xfer_size", patched(read, 28, 2 << 20, 4), 0, Errno.E2BIG),
+                Arguments.of(
+                        "VU-5.1 REGION_READ count over max_data_xfer_size",
+                        patched(read, 28, 2 << 20, 4),
+                        0,
+                        Errno.E2BIG),
                 Arguments.of("VU-5.1 REGION_READ region out of range", patched(read, 24, 1000, 4), 0, Errno.EINVAL),
                 Arguments.of("VU-5.1 REGION_READ offset wraps", patched(read, 16, -2L, 8), 0, Errno.EOVERFLOW),
                 Arguments.of("VU-5.1 REGION_READ outside the region", patched(read, 16, 4094, 8), 0, Errno.EINVAL),
                 Arguments.of("VU-5.1 REGION_WRITE data shorter than count", resized(write, 34), 0, Errno.EINVAL),
                 Arguments.of("REGION_WRITE_MULTI misaligned", resized(multi, multi.length - 3), 0, Errno.EINVAL),
                 Arguments.of("REGION_WRITE_MULTI too many entries", patched(multi, 16, 201, 8), 0, Errno.E2BIG),
-                Arguments.of("REGION_WRITE_MULTI region out of range", patched(multi, 16 + 8 + 8, 99, 4), 0, Errno.EINVAL),
+                Arguments.of(
+                        "REGION_WRITE_MULTI region out of range", patched(multi, 16 + 8 + 8, 99, 4), 0, Errno.EINVAL),
                 Arguments.of("VU-4.6 GET_REGION_IO_FDS truncated", resized(ioFds, 28), 0, Errno.EINVAL),
                 Arguments.of("VU-4.6 GET_REGION_IO_FDS index out of range", patched(ioFds, 24, 10, 4), 0, Errno.EINVAL),
                 Arguments.of("VU-4.6 GET_REGION_IO_FDS non-zero flags", patched(ioFds, 20, 1, 4), 0, Errno.EINVAL),
-                Arguments.of("VU-10.1 DEVICE_FEATURE without argsz and flags", patched(resized(bare, 16), 0, 0x0010_0001, 4), 0, Errno.EINVAL),
-                Arguments.of("VU-10.3 DEVICE_FEATURE of a device that cannot migrate", patched(patched(patched(resized(bare, 24), 0, 0x0010_0001, 4), 16, 16, 4), 20, 0x1_0001, 4), 0, Errno.EINVAL),
-                Arguments.of("VU-10.9 MIG_DATA_READ without its fields", patched(resized(bare, 16), 0, 0x0011_0001, 4), 0, Errno.EINVAL),
-                Arguments.of("VU-10.9 MIG_DATA_READ of a device that cannot migrate", patched(patched(resized(bare, 24), 0, 0x0011_0001, 4), 16, 8, 4), 0, Errno.EINVAL),
-                Arguments.of("VU-2.4 DMA_READ from the client", patched(resized(bare, 16), 0, 0x000B_0001, 4), 0, Errno.EINVAL),
+                Arguments.of(
+                        "VU-10.1 DEVICE_FEATURE without argsz and flags",
+                        patched(resized(bare, 16), 0, 0x0010_0001, 4),
+                        0,
+                        Errno.EINVAL),
+                Arguments.of(
+                        "VU-10.3 DEVICE_FEATURE of a device that cannot migrate",
+                        patched(patched(patched(resized(bare, 24), 0, 0x0010_0001, 4), 16, 16, 4), 20, 0x1_0001, 4),
+                        0,
+                        Errno.EINVAL),
+                Arguments.of(
+                        "VU-10.9 MIG_DATA_READ without its fields",
+                        patched(resized(bare, 16), 0, 0x0011_0001, 4),
+                        0,
+                        Errno.EINVAL),
+                Arguments.of(
+                        "VU-10.9 MIG_DATA_READ of a device that cannot migrate",
+                        patched(patched(resized(bare, 24), 0, 0x0011_0001, 4), 16, 8, 4),
+                        0,
+                        Errno.EINVAL),
+                Arguments.of(
+                        "VU-2.4 DMA_READ from the client",
+                        patched(resized(bare, 16), 0, 0x000B_0001, 4),
+                        0,
+                        Errno.EINVAL),
                 Arguments.of("VU-2.4 unknown command", patched(resized(bare, 16), 0, 0x0063_0001, 4), 0, Errno.EINVAL),
-                Arguments.of("VU-3.2 VERSION again", build(512, s -> VersionMessage.encode(s, 1, false, 0, 0,
-                        Capabilities.DEFAULTS)), 0, Errno.EINVAL),
+                Arguments.of(
+                        "VU-3.2 VERSION again",
+                        build(512, s -> VersionMessage.encode(s, 1, false, 0, 0, Capabilities.DEFAULTS)),
+                        0,
+                        Errno.EINVAL),
                 Arguments.of("VU-2.1 reserved flag bits", patched(bare, 8, 0x100, 4), 0, Errno.EINVAL),
-                Arguments.of("VU-7.1 DEVICE_RESET with a payload", patched(resized(bare, 20), 0, 0x000D_0001, 4), 0, Errno.EINVAL));
+                Arguments.of(
+                        "VU-7.1 DEVICE_RESET with a payload",
+                        patched(resized(bare, 20), 0, 0x000D_0001, 4),
+                        0,
+                        Errno.EINVAL));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -294,7 +335,8 @@ class HostileInputTest {
     void vu_1_4_death_mid_message() throws Exception {
         waitDetached(); // the session of an earlier test's client may still be ending
         int detaches = device.detaches();
-        try (UnixConnection c = raw(); Fd mem = Memfd.create("g", 4096)) {
+        try (UnixConnection c = raw();
+                Fd mem = Memfd.create("g", 4096)) {
             c.send(MemorySegment.ofArray(version("{}", 0)));
             byte[] reply = new byte[16];
             c.receiveFully(MemorySegment.ofArray(reply), null, 0);

@@ -61,7 +61,9 @@ class MappingBudgetTest {
         }
         assertThat(bytes.share().take(1)).isEqualTo(Errno.ENOMEM);
         assertThat(bytes.bytesInUse()).isEqualTo(4000);
-        assertThat(bytes.mappingsInUse()).as("the refused window is not counted").isEqualTo(4);
+        assertThat(bytes.mappingsInUse())
+                .as("the refused window is not counted")
+                .isEqualTo(4);
     }
 
     @Test
@@ -70,21 +72,24 @@ class MappingBudgetTest {
         MappingBudget budget = new MappingBudget(400, 1 << 20);
         assertThat(budget.windowCap(65535)).isEqualTo(100);
         assertThat(budget.windowCap(10)).isEqualTo(10);
-        assertThat(MappingBudget.ofThisProcess().clientMappings()).as("a quarter of half vm.max_map_count")
+        assertThat(MappingBudget.ofThisProcess().clientMappings())
+                .as("a quarter of half vm.max_map_count")
                 .isGreaterThanOrEqualTo(64);
     }
 
     @Test
-    @DisplayName("VU-6.1 VU-1.4 servers sharing a budget charge it together; a client's windows come back when it leaves")
+    @DisplayName(
+            "VU-6.1 VU-1.4 servers sharing a budget charge it together; a client's windows come back when it leaves")
     void vu_6_1_servers_share_one_budget() throws Exception {
         MappingBudget budget = new MappingBudget(400, 1L << 40);
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
         ServerOptions options = ServerOptions.defaults().withListener(ServerListener.NONE);
-        try (RamDevice a = new RamDevice(); RamDevice b = new RamDevice();
-             VfioUserServer sa = VfioUserServer.start(dir.resolve("a"), a, options, budget);
-             VfioUserServer sb = VfioUserServer.start(dir.resolve("b"), b, options, budget);
-             Fd memfd = Memfd.create("guest", 1 << 16);
-             VfioUserClient cb = VfioUserClient.connect(sb.socketPath())) {
+        try (RamDevice a = new RamDevice();
+                RamDevice b = new RamDevice();
+                VfioUserServer sa = VfioUserServer.start(dir.resolve("a"), a, options, budget);
+                VfioUserServer sb = VfioUserServer.start(dir.resolve("b"), b, options, budget);
+                Fd memfd = Memfd.create("guest", 1 << 16);
+                VfioUserClient cb = VfioUserClient.connect(sb.socketPath())) {
             try (VfioUserClient ca = VfioUserClient.connect(sa.socketPath())) {
                 ca.dmaMap(memfd, 0, 0x10000, 1 << 16, true, true);
                 ca.dmaMap(null, 0, 0x40000, 1 << 16, true, true);

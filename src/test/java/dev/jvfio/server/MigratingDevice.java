@@ -1,15 +1,8 @@
 package dev.jvfio.server;
 
-import dev.jvfio.device.DeviceInfo;
 import dev.jvfio.device.DeviceMigration;
 import dev.jvfio.device.DmaSpace;
-import dev.jvfio.device.IrqInfo;
-import dev.jvfio.device.IrqSet;
-import dev.jvfio.device.RegionInfo;
-import dev.jvfio.device.VfioDevice;
-import dev.jvfio.device.VfioException;
 import dev.jvfio.os.NativeException;
-import java.lang.foreign.MemorySegment;
 
 /**
  * A {@link RamDevice} with a {@link RecordingMigration} (or none, when built with null), and the
@@ -48,13 +41,6 @@ public final class MigratingDevice extends ForwardingDevice {
         return "migrating";
     }
 
-
-
-
-
-
-
-
     @Override
     public void attach(DmaSpace dma) {
         ram.attach(dma);
@@ -66,5 +52,4 @@ public final class MigratingDevice extends ForwardingDevice {
         this.dma = DmaSpace.NONE;
         ram.detach();
     }
-
 }

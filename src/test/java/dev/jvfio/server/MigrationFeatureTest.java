@@ -20,6 +20,7 @@ import dev.jvfio.protocol.VersionMessage;
 import dev.jvfio.transport.UnixConnection;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -47,7 +48,8 @@ class MigrationFeatureTest {
     }
 
     @Test
-    @DisplayName("VU-10.2 PROBE alone, with GET, with SET and with both: success exactly when every method named is offered; the reply echoes the request")
+    @DisplayName(
+            "VU-10.2 PROBE alone, with GET, with SET and with both: success exactly when every method named is offered; the reply echoes the request")
     void vu10_2_probeCombinations() throws Exception {
         try (VfioUserClient c = VfioUserClient.connect(server.socket())) {
             for (int feature = 0; feature <= 12; feature++) {
@@ -56,29 +58,38 @@ class MigrationFeatureTest {
                     byte[] req = MigrationMessages.feature(c.nextMessageId(), PROBE | methods | feature, new byte[0]);
                     RawMessage r = call(c, req);
                     boolean ok = offered != 0 && (methods & ~offered) == 0;
-                    assertThat(errno(r)).as("feature %d methods 0x%x", feature, methods).isEqualTo(ok ? 0 : Errno.EINVAL);
+                    assertThat(errno(r))
+                            .as("feature %d methods 0x%x", feature, methods)
+                            .isEqualTo(ok ? 0 : Errno.EINVAL);
                     if (ok) {
-                        assertThat(r.payload()).isEqualTo(java.util.Arrays.copyOfRange(req, Header.SIZE, req.length));
+                        assertThat(r.payload()).isEqualTo(Arrays.copyOfRange(req, Header.SIZE, req.length));
                     }
                 }
             }
-            assertThat(c.migration().probe(ClientMigration.MIG_DEVICE_STATE, true, true)).isTrue();
-            assertThat(c.migration().probe(ClientMigration.MIGRATION, false, true)).isFalse();
+            assertThat(c.migration().probe(ClientMigration.MIG_DEVICE_STATE, true, true))
+                    .isTrue();
+            assertThat(c.migration().probe(ClientMigration.MIGRATION, false, true))
+                    .isFalse();
             assertThat(server.migration().calls()).isEmpty();
         }
     }
 
     @Test
-    @DisplayName("VU-10.1 GET and SET together without PROBE, no method at all, unknown flag bits, argsz below 8, a payload shorter than 8: EINVAL")
+    @DisplayName(
+            "VU-10.1 GET and SET together without PROBE, no method at all, unknown flag bits, argsz below 8, a payload shorter than 8: EINVAL")
     void vu10_1_flagRules() throws Exception {
         try (VfioUserClient c = VfioUserClient.connect(server.socket())) {
-            assertThat(errno(call(c, MigrationMessages.feature(1, GET | SET | 2, MigrationMessages.state(1))))).isEqualTo(Errno.EINVAL);
-            assertThat(errno(call(c, MigrationMessages.feature(2, 2, MigrationMessages.state(1))))).isEqualTo(Errno.EINVAL);
+            assertThat(errno(call(c, MigrationMessages.feature(1, GET | SET | 2, MigrationMessages.state(1)))))
+                    .isEqualTo(Errno.EINVAL);
+            assertThat(errno(call(c, MigrationMessages.feature(2, 2, MigrationMessages.state(1)))))
+                    .isEqualTo(Errno.EINVAL);
             for (int bit = 19; bit < 32; bit++) {
                 assertThat(errno(call(c, MigrationMessages.feature(3, GET | 1 | (1 << bit), new byte[0]))))
-                        .as("bit %d", bit).isEqualTo(Errno.EINVAL);
+                        .as("bit %d", bit)
+                        .isEqualTo(Errno.EINVAL);
             }
-            assertThat(errno(call(c, MigrationMessages.feature(4, 7, GET | 1, new byte[0])))).isEqualTo(Errno.EINVAL);
+            assertThat(errno(call(c, MigrationMessages.feature(4, 7, GET | 1, new byte[0]))))
+                    .isEqualTo(Errno.EINVAL);
             byte[] short4 = new byte[Header.SIZE + 4];
             Header.request(MemorySegment.ofArray(short4), 5, Command.DEVICE_FEATURE, short4.length, false);
             assertThat(errno(call(c, short4))).isEqualTo(Errno.EINVAL);
@@ -90,7 +101,8 @@ class MigrationFeatureTest {
     }
 
     @Test
-    @DisplayName("VU-10.3 GET MIGRATION (STOP_COPY and PRE_COPY, never P2P), MIG_DEVICE_STATE (data_fd 0xFFFFFFFF), MIG_DATA_SIZE; argsz of the reply is what it carries")
+    @DisplayName(
+            "VU-10.3 GET MIGRATION (STOP_COPY and PRE_COPY, never P2P), MIG_DEVICE_STATE (data_fd 0xFFFFFFFF), MIG_DATA_SIZE; argsz of the reply is what it carries")
     void vu10_3_getFeatures() throws Exception {
         try (VfioUserClient c = VfioUserClient.connect(server.socket())) {
             RawMessage r = call(c, MigrationMessages.feature(1, 16, GET | 1, new byte[0]));
@@ -109,8 +121,10 @@ class MigrationFeatureTest {
             assertThat(u64(r, 8)).isEqualTo(RecordingMigration.stream("s".getBytes()).length);
             assertThat(c.migration().stopCopyLength()).isEqualTo(13);
             // argsz too small for the reply; data neither empty nor the reply's size
-            assertThat(errno(call(c, MigrationMessages.feature(5, 15, GET | 2, new byte[0])))).isEqualTo(Errno.EINVAL);
-            assertThat(errno(call(c, MigrationMessages.feature(6, 64, GET | 2, new byte[4])))).isEqualTo(Errno.EINVAL);
+            assertThat(errno(call(c, MigrationMessages.feature(5, 15, GET | 2, new byte[0]))))
+                    .isEqualTo(Errno.EINVAL);
+            assertThat(errno(call(c, MigrationMessages.feature(6, 64, GET | 2, new byte[4]))))
+                    .isEqualTo(Errno.EINVAL);
             // SET replies echo the request, with data_fd 0xFFFFFFFF whatever the client put there
             r = call(c, MigrationMessages.feature(7, SET | 2, new byte[] {1, 0, 0, 0, 5, 0, 0, 0}));
             assertThat(errno(r)).isZero();
@@ -121,7 +135,8 @@ class MigrationFeatureTest {
     }
 
     @Test
-    @DisplayName("VU-10.1 a huge argsz is only the most the client accepts back: GET, SET and PROBE answer with what they carry")
+    @DisplayName(
+            "VU-10.1 a huge argsz is only the most the client accepts back: GET, SET and PROBE answer with what they carry")
     void vu10_1_hugeArgsz() throws Exception {
         try (VfioUserClient c = VfioUserClient.connect(server.socket())) {
             RawMessage r = call(c, MigrationMessages.feature(1, 0xFFFF_FFFFL, GET | 2, new byte[0]));
@@ -139,10 +154,11 @@ class MigrationFeatureTest {
     }
 
     @Test
-    @DisplayName("VU-10.3 a device that cannot migrate: every feature, PROBE included, and MIG_DATA are EINVAL; the rest works")
+    @DisplayName(
+            "VU-10.3 a device that cannot migrate: every feature, PROBE included, and MIG_DATA are EINVAL; the rest works")
     void vu10_3_deviceWithoutMigration() throws Exception {
         try (MigrationServer none = MigrationServer.start(null);
-             VfioUserClient c = VfioUserClient.connect(none.socket())) {
+                VfioUserClient c = VfioUserClient.connect(none.socket())) {
             for (int feature : List.of(1, 2, 6, 7, 8, 9)) {
                 for (int method : new int[] {GET, SET, PROBE, PROBE | GET}) {
                     byte[] data = method == SET && feature == 2 ? MigrationMessages.state(1) : new byte[0];
@@ -150,16 +166,20 @@ class MigrationFeatureTest {
                             .isEqualTo(Errno.EINVAL);
                 }
             }
-            assertThat(errno(call(c, MigrationMessages.migData(9, false, 24, 16, new byte[0])))).isEqualTo(Errno.EINVAL);
-            assertThat(errno(call(c, MigrationMessages.migData(10, true, 12, 4, new byte[4])))).isEqualTo(Errno.EINVAL);
-            assertThat(c.migration().probe(ClientMigration.MIGRATION, true, false)).isFalse();
+            assertThat(errno(call(c, MigrationMessages.migData(9, false, 24, 16, new byte[0]))))
+                    .isEqualTo(Errno.EINVAL);
+            assertThat(errno(call(c, MigrationMessages.migData(10, true, 12, 4, new byte[4]))))
+                    .isEqualTo(Errno.EINVAL);
+            assertThat(c.migration().probe(ClientMigration.MIGRATION, true, false))
+                    .isFalse();
             c.reset();
             assertThat(c.deviceInfo().numRegions()).isEqualTo(10);
         }
     }
 
     @Test
-    @DisplayName("VU-10.16 VU-8.1 QEMU's VERSION with the first draft's migration capability is accepted, and the reply has no migration")
+    @DisplayName(
+            "VU-10.16 VU-8.1 QEMU's VERSION with the first draft's migration capability is accepted, and the reply has no migration")
     void vu10_16_migrationCapabilityIgnored() throws Exception {
         String json = "{\"capabilities\":{\"max_msg_fds\":16,\"max_data_xfer_size\":1048576,\"pgsizes\":4096,"
                 + "\"max_dma_maps\":65535,\"migration\":{\"max_bitmap_size\":268435456,\"pgsize\":4096},"
@@ -175,7 +195,7 @@ class MigrationFeatureTest {
             conn.receiveFully(MemorySegment.ofArray(head), null, 0);
             MemorySegment h = MemorySegment.ofArray(head);
             assertThat(Header.isError(h)).isFalse();
-            byte[] all = java.util.Arrays.copyOf(head, (int) Header.size(h));
+            byte[] all = Arrays.copyOf(head, (int) Header.size(h));
             conn.receiveFully(MemorySegment.ofArray(all).asSlice(Header.SIZE), null, 0);
             VersionMessage v = new VersionMessage();
             assertThat(v.wrap(MemorySegment.ofArray(all))).isZero();

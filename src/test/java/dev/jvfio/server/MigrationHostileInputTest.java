@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvfio.client.ClientMigration;
 import dev.jvfio.client.VfioUserClient;
+import dev.jvfio.client.VfioUserException;
 import dev.jvfio.device.Errno;
 import dev.jvfio.device.MigrationState;
 import dev.jvfio.os.Fd;
@@ -23,6 +24,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -53,7 +55,8 @@ class MigrationHostileInputTest {
     }
 
     @Test
-    @DisplayName("VU-10.10 MIG_DATA_WRITE announcing 2^31 bytes in a small message is E2BIG; the session and the stream carry on")
+    @DisplayName(
+            "VU-10.10 MIG_DATA_WRITE announcing 2^31 bytes in a small message is E2BIG; the session and the stream carry on")
     void vu10_10_hugeSizeField() throws Exception {
         try (VfioUserClient c = VfioUserClient.connect(server.socket())) {
             c.migration().setState(RESUMING);
@@ -72,18 +75,26 @@ class MigrationHostileInputTest {
     }
 
     @Test
-    @DisplayName("VU-10.10 a MIG_DATA_WRITE message of 2^31 + 24 bytes is refused with E2BIG and the client hung up on; the next client finds the device RUNNING")
+    @DisplayName(
+            "VU-10.10 a MIG_DATA_WRITE message of 2^31 + 24 bytes is refused with E2BIG and the client hung up on; the next client finds the device RUNNING")
     void vu10_10_hugeMessage() throws Exception {
         try (VfioUserClient c = VfioUserClient.connect(server.socket())) {
             c.migration().setState(RESUMING);
-            byte[] head = ByteBuffer.allocate(Header.SIZE + 8).order(ByteOrder.LITTLE_ENDIAN).putShort((short) 7)
-                    .putShort((short) Command.MIG_DATA_WRITE).putInt((int) ((1L << 31) + 24)).putInt(0).putInt(0)
-                    .putInt((int) ((1L << 31) + 8)).putInt(1 << 31).array();
+            byte[] head = ByteBuffer.allocate(Header.SIZE + 8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putShort((short) 7)
+                    .putShort((short) Command.MIG_DATA_WRITE)
+                    .putInt((int) ((1L << 31) + 24))
+                    .putInt(0)
+                    .putInt(0)
+                    .putInt((int) ((1L << 31) + 8))
+                    .putInt(1 << 31)
+                    .array();
             c.sendRaw(head);
             var r = c.receiveRaw();
             assertThat(r.id()).isEqualTo(7);
             assertThat(r.error()).isEqualTo(Errno.E2BIG);
-            org.assertj.core.api.Assertions.assertThatThrownBy(c::receiveRaw).isInstanceOf(EOFException.class);
+            Assertions.assertThatThrownBy(c::receiveRaw).isInstanceOf(EOFException.class);
         }
         server.awaitNoClient();
         assertThat(server.migration().abandons()).isEqualTo(1);
@@ -93,23 +104,28 @@ class MigrationHostileInputTest {
         }
     }
 
-    @ParameterizedTest(name = "VU-10.11 VU-1.4 a client leaving in {0} (logging on, stream half moved) leaves the device RUNNING, nothing held")
-    @EnumSource(value = MigrationState.class, names = {"STOP", "RUNNING", "STOP_COPY", "RESUMING", "PRE_COPY", "ERROR"})
+    @ParameterizedTest(
+            name =
+                    "VU-10.11 VU-1.4 a client leaving in {0} (logging on, stream half moved) leaves the device RUNNING, nothing held")
+    @EnumSource(
+            value = MigrationState.class,
+            names = {"STOP", "RUNNING", "STOP_COPY", "RESUMING", "PRE_COPY", "ERROR"})
     void vu10_11_disconnectInEveryState(MigrationState s) throws Exception {
         if (s == ERROR) {
             server.migration().failArc(RUNNING, STOP, Errno.EIO);
         }
         int fdsBefore = OpenFiles.count();
         int abandons = server.migration().abandons();
-        try (Fd guest = Memfd.create("guest", 1 << 20); VfioUserClient c = VfioUserClient.connect(server.socket());
-             Arena a = Arena.ofConfined()) {
+        try (Fd guest = Memfd.create("guest", 1 << 20);
+                VfioUserClient c = VfioUserClient.connect(server.socket());
+                Arena a = Arena.ofConfined()) {
             ClientMigration m = c.migration();
             c.dmaMap(guest, 0, 0x10_0000, 1 << 20, true, true);
             m.startDirtyLogging(4096, List.of());
             server.device().dma().write(0x10_0000, MemorySegment.ofArray(new byte[64]));
             if (s == ERROR) {
-                org.assertj.core.api.Assertions.assertThatThrownBy(() -> m.setState(STOP)) // RUNNING -> STOP fails
-                        .isInstanceOf(dev.jvfio.client.VfioUserException.class);
+                Assertions.assertThatThrownBy(() -> m.setState(STOP)) // RUNNING -> STOP fails
+                        .isInstanceOf(VfioUserException.class);
             } else if (s == RESUMING) {
                 MigrationStateMachineTest.goTo(m, s);
             } else {
@@ -130,8 +146,11 @@ class MigrationHostileInputTest {
         assertThat(OpenFiles.count()).isEqualTo(fdsBefore);
         try (VfioUserClient next = VfioUserClient.connect(server.socket())) {
             assertThat(next.migration().state()).isEqualTo(RUNNING);
-            assertThat(errno(call(next, MigrationMessages.feature(1, MigrationMessages.GET | 8,
-                    MigrationMessages.report(0x10_0000, 4096, 4096))))).isEqualTo(Errno.EINVAL);
+            assertThat(errno(call(
+                            next,
+                            MigrationMessages.feature(
+                                    1, MigrationMessages.GET | 8, MigrationMessages.report(0x10_0000, 4096, 4096)))))
+                    .isEqualTo(Errno.EINVAL);
         }
     }
 
@@ -141,10 +160,12 @@ class MigrationHostileInputTest {
         try (VfioUserClient c = VfioUserClient.connect(server.socket())) {
             int before = OpenFiles.count();
             try (Fd junk = Memfd.create("junk", 4096)) {
-                c.sendRaw(MemorySegment.ofArray(MigrationMessages.feature(1, MigrationMessages.GET | 2, new byte[0])),
+                c.sendRaw(
+                        MemorySegment.ofArray(MigrationMessages.feature(1, MigrationMessages.GET | 2, new byte[0])),
                         List.of(junk));
                 assertThat(c.receiveRaw().error()).isEqualTo(Errno.EINVAL);
-                c.sendRaw(MemorySegment.ofArray(MigrationMessages.migData(2, false, 24, 16, new byte[0])), List.of(junk));
+                c.sendRaw(
+                        MemorySegment.ofArray(MigrationMessages.migData(2, false, 24, 16, new byte[0])), List.of(junk));
                 assertThat(c.receiveRaw().error()).isEqualTo(Errno.EINVAL);
             }
             assertThat(OpenFiles.count()).isEqualTo(before); // the server closed its copies

@@ -23,8 +23,14 @@ public final class MigrationMessages {
     /** A DEVICE_FEATURE request with these fields and data. */
     public static byte[] feature(int id, long argsz, int flags, byte[] data) {
         ByteBuffer b = le(Header.SIZE + 8 + data.length);
-        b.putShort((short) id).putShort((short) Command.DEVICE_FEATURE).putInt(Header.SIZE + 8 + data.length)
-                .putInt(Header.TYPE_COMMAND).putInt(0).putInt((int) argsz).putInt(flags).put(data);
+        b.putShort((short) id)
+                .putShort((short) Command.DEVICE_FEATURE)
+                .putInt(Header.SIZE + 8 + data.length)
+                .putInt(Header.TYPE_COMMAND)
+                .putInt(0)
+                .putInt((int) argsz)
+                .putInt(flags)
+                .put(data);
         return b.array();
     }
 
@@ -40,7 +46,10 @@ public final class MigrationMessages {
 
     /** The data of DMA_LOGGING_START: page size and ranges as iova, length pairs. */
     public static byte[] loggingStart(long pageSize, long... iovaLength) {
-        ByteBuffer b = le(16 + 8 * iovaLength.length).putLong(pageSize).putInt(iovaLength.length / 2).putInt(0);
+        ByteBuffer b = le(16 + 8 * iovaLength.length)
+                .putLong(pageSize)
+                .putInt(iovaLength.length / 2)
+                .putInt(0);
         for (long v : iovaLength) {
             b.putLong(v);
         }
@@ -56,8 +65,14 @@ public final class MigrationMessages {
     public static byte[] migData(int id, boolean write, long argsz, long size, byte[] data) {
         int command = write ? Command.MIG_DATA_WRITE : Command.MIG_DATA_READ;
         ByteBuffer b = le(Header.SIZE + 8 + data.length);
-        b.putShort((short) id).putShort((short) command).putInt(Header.SIZE + 8 + data.length)
-                .putInt(Header.TYPE_COMMAND).putInt(0).putInt((int) argsz).putInt((int) size).put(data);
+        b.putShort((short) id)
+                .putShort((short) command)
+                .putInt(Header.SIZE + 8 + data.length)
+                .putInt(Header.TYPE_COMMAND)
+                .putInt(0)
+                .putInt((int) argsz)
+                .putInt((int) size)
+                .put(data);
         return b.array();
     }
 

@@ -6,8 +6,6 @@ import static dev.jvfio.device.MigrationState.RESUMING;
 import static dev.jvfio.device.MigrationState.RUNNING;
 import static dev.jvfio.device.MigrationState.STOP;
 import static dev.jvfio.device.MigrationState.STOP_COPY;
-import static dev.jvfio.server.MigrationMessages.GET;
-import static dev.jvfio.server.MigrationMessages.PROBE;
 import static dev.jvfio.server.MigrationMessages.SET;
 import static dev.jvfio.server.MigrationMessages.call;
 import static dev.jvfio.server.MigrationMessages.errno;
@@ -21,10 +19,14 @@ import dev.jvfio.client.VfioUserException;
 import dev.jvfio.device.Errno;
 import dev.jvfio.device.MigrationArcs;
 import dev.jvfio.device.MigrationState;
+import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -135,15 +137,18 @@ class MigrationStateMachineTest {
             ClientMigration m = c.migration();
             m.setState(STOP_COPY);
             server.migration().clearCalls();
-            assertThatThrownBy(() -> m.setState(PRE_COPY)).isInstanceOfSatisfying(VfioUserException.class,
-                    e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+            assertThatThrownBy(() -> m.setState(PRE_COPY))
+                    .isInstanceOfSatisfying(
+                            VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
             assertThat(server.migration().arcs()).isEmpty();
             assertThat(m.state()).isEqualTo(STOP_COPY);
         }
     }
 
     @ParameterizedTest(name = "VU-10.6 from {0}: ERROR, the P2P states and unknown numbers cannot be requested")
-    @EnumSource(value = MigrationState.class, names = {"STOP", "RUNNING", "STOP_COPY", "RESUMING", "PRE_COPY"})
+    @EnumSource(
+            value = MigrationState.class,
+            names = {"STOP", "RUNNING", "STOP_COPY", "RESUMING", "PRE_COPY"})
     void vu10_6_unrequestableStates(MigrationState from) throws Exception {
         try (VfioUserClient c = connect()) {
             ClientMigration m = c.migration();
@@ -152,7 +157,8 @@ class MigrationStateMachineTest {
             }
             server.migration().clearCalls();
             for (int wire : new int[] {0, 5, 7, 8, 0x7FFF_FFFF, -1}) {
-                RawMessage r = call(c, MigrationMessages.feature(c.nextMessageId(), SET | 2, MigrationMessages.state(wire)));
+                RawMessage r =
+                        call(c, MigrationMessages.feature(c.nextMessageId(), SET | 2, MigrationMessages.state(wire)));
                 assertThat(errno(r)).as("state %d", wire).isEqualTo(Errno.EINVAL);
             }
             assertThat(server.migration().arcs()).isEmpty();
@@ -161,7 +167,9 @@ class MigrationStateMachineTest {
     }
 
     @ParameterizedTest(name = "VU-10.6 requesting the current state {0} succeeds and does nothing")
-    @EnumSource(value = MigrationState.class, names = {"STOP", "RUNNING", "STOP_COPY", "RESUMING", "PRE_COPY"})
+    @EnumSource(
+            value = MigrationState.class,
+            names = {"STOP", "RUNNING", "STOP_COPY", "RESUMING", "PRE_COPY"})
     void vu10_6_currentState(MigrationState s) throws Exception {
         try (VfioUserClient c = connect()) {
             ClientMigration m = c.migration();
@@ -174,44 +182,57 @@ class MigrationStateMachineTest {
     }
 
     @Test
-    @DisplayName("VU-10.5 a device without PRE_COPY: the MIGRATION feature says so and every request for PRE_COPY is refused")
+    @DisplayName(
+            "VU-10.5 a device without PRE_COPY: the MIGRATION feature says so and every request for PRE_COPY is refused")
     void vu10_5_noPreCopy() throws Exception {
         try (MigrationServer plain = MigrationServer.start(new RecordingMigration(false, STATE));
-             VfioUserClient c = VfioUserClient.connect(plain.socket())) {
+                VfioUserClient c = VfioUserClient.connect(plain.socket())) {
             ClientMigration m = c.migration();
             assertThat(m.support()).isEqualTo(new ClientMigration.Support(true, false, false));
             for (MigrationState from : List.of(STOP, RUNNING, STOP_COPY, RESUMING)) {
                 goTo(m, from);
-                assertThatThrownBy(() -> m.setState(PRE_COPY)).isInstanceOfSatisfying(VfioUserException.class,
-                        e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+                assertThatThrownBy(() -> m.setState(PRE_COPY))
+                        .isInstanceOfSatisfying(
+                                VfioUserException.class,
+                                e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
                 assertThat(m.state()).isEqualTo(from);
             }
             plain.migration().clearCalls();
             m.setState(RUNNING);
             m.setState(STOP_COPY);
-            assertThat(plain.migration().arcs()).contains("RUNNING->STOP", "STOP->STOP_COPY").doesNotContain("RUNNING->PRE_COPY");
+            assertThat(plain.migration().arcs())
+                    .contains("RUNNING->STOP", "STOP->STOP_COPY")
+                    .doesNotContain("RUNNING->PRE_COPY");
         }
     }
 
     @Test
-    @DisplayName("VU-10.7 a failed arc fails the SET with the device's errno and leaves ERROR; only DEVICE_RESET leaves it")
+    @DisplayName(
+            "VU-10.7 a failed arc fails the SET with the device's errno and leaves ERROR; only DEVICE_RESET leaves it")
     void vu10_7_failedArc() throws Exception {
         server.migration().failArc(STOP, STOP_COPY, Errno.ENOSPC);
         try (VfioUserClient c = connect()) {
             ClientMigration m = c.migration();
-            assertThatThrownBy(() -> m.setState(STOP_COPY)).isInstanceOfSatisfying(VfioUserException.class,
-                    e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
+            assertThatThrownBy(() -> m.setState(STOP_COPY))
+                    .isInstanceOfSatisfying(
+                            VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
             assertThat(server.migration().arcs()).containsExactly("RUNNING->STOP", "STOP->STOP_COPY");
             assertThat(m.state()).isEqualTo(ERROR);
             for (MigrationState s : STATES) {
-                assertThatThrownBy(() -> m.setState(s)).isInstanceOfSatisfying(VfioUserException.class,
-                        e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+                assertThatThrownBy(() -> m.setState(s))
+                        .isInstanceOfSatisfying(
+                                VfioUserException.class,
+                                e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
             }
             try (Arena a = Arena.ofConfined()) {
-                assertThatThrownBy(() -> m.read(a.allocate(16))).isInstanceOfSatisfying(VfioUserException.class,
-                        e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
-                assertThatThrownBy(() -> m.write(a.allocate(16))).isInstanceOfSatisfying(VfioUserException.class,
-                        e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+                assertThatThrownBy(() -> m.read(a.allocate(16)))
+                        .isInstanceOfSatisfying(
+                                VfioUserException.class,
+                                e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+                assertThatThrownBy(() -> m.write(a.allocate(16)))
+                        .isInstanceOfSatisfying(
+                                VfioUserException.class,
+                                e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
             }
             assertThat(m.state()).isEqualTo(ERROR);
             int abandons = server.migration().abandons();
@@ -224,7 +245,9 @@ class MigrationStateMachineTest {
     }
 
     @ParameterizedTest(name = "VU-10.7 DEVICE_RESET in {0} drops the stream and returns to RUNNING")
-    @EnumSource(value = MigrationState.class, names = {"STOP", "STOP_COPY", "RESUMING", "PRE_COPY"})
+    @EnumSource(
+            value = MigrationState.class,
+            names = {"STOP", "STOP_COPY", "RESUMING", "PRE_COPY"})
     void vu10_7_resetLeavesEveryState(MigrationState s) throws Exception {
         try (VfioUserClient c = connect()) {
             ClientMigration m = c.migration();
@@ -237,12 +260,13 @@ class MigrationStateMachineTest {
     }
 
     @Test
-    @DisplayName("VU-10.8 a corrupt, truncated or foreign stream fails RESUMING -> STOP with EINVAL; nothing is applied")
+    @DisplayName(
+            "VU-10.8 a corrupt, truncated or foreign stream fails RESUMING -> STOP with EINVAL; nothing is applied")
     void vu10_8_badStreamRefused() throws Exception {
         byte[] good = RecordingMigration.stream("new state".getBytes());
         byte[] corrupt = good.clone();
         corrupt[10] ^= 1;
-        byte[] truncated = java.util.Arrays.copyOf(good, good.length - 3);
+        byte[] truncated = Arrays.copyOf(good, good.length - 3);
         byte[] foreign = "a stream of some other device".getBytes();
         for (byte[] bad : List.of(corrupt, truncated, foreign, new byte[0])) {
             try (VfioUserClient c = connect()) {
@@ -251,8 +275,10 @@ class MigrationStateMachineTest {
                 if (bad.length > 0) {
                     m.write(MemorySegment.ofArray(bad));
                 }
-                assertThatThrownBy(() -> m.setState(RUNNING)).isInstanceOfSatisfying(VfioUserException.class,
-                        e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+                assertThatThrownBy(() -> m.setState(RUNNING))
+                        .isInstanceOfSatisfying(
+                                VfioUserException.class,
+                                e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
                 assertThat(server.migration().applied()).isNull();
                 assertThat(server.migration().state()).isEqualTo(STATE);
                 assertThat(m.state()).isEqualTo(ERROR);
@@ -268,7 +294,9 @@ class MigrationStateMachineTest {
     }
 
     @ParameterizedTest(name = "VU-10.9 MIG_DATA_READ in {0} is EINVAL")
-    @EnumSource(value = MigrationState.class, names = {"STOP", "RUNNING", "RESUMING"})
+    @EnumSource(
+            value = MigrationState.class,
+            names = {"STOP", "RUNNING", "RESUMING"})
     void vu10_9_readInWrongState(MigrationState s) throws Exception {
         try (VfioUserClient c = connect()) {
             c.migration().setState(s);
@@ -280,7 +308,9 @@ class MigrationStateMachineTest {
     }
 
     @ParameterizedTest(name = "VU-10.10 MIG_DATA_WRITE in {0} is EINVAL")
-    @EnumSource(value = MigrationState.class, names = {"STOP", "RUNNING", "STOP_COPY", "PRE_COPY"})
+    @EnumSource(
+            value = MigrationState.class,
+            names = {"STOP", "RUNNING", "STOP_COPY", "PRE_COPY"})
     void vu10_10_writeInWrongState(MigrationState s) throws Exception {
         try (VfioUserClient c = connect()) {
             c.migration().setState(s);
@@ -295,15 +325,16 @@ class MigrationStateMachineTest {
     @DisplayName("VU-10.9 STOP_COPY: the stream ends with a short read, then every read returns 0 bytes")
     void vu10_9_endOfStream() throws Exception {
         byte[] stream = RecordingMigration.stream(STATE);
-        try (VfioUserClient c = connect(); Arena a = Arena.ofConfined()) {
+        try (VfioUserClient c = connect();
+                Arena a = Arena.ofConfined()) {
             ClientMigration m = c.migration();
             m.setState(STOP_COPY);
             MemorySegment buf = a.allocate(16);
-            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
             int n;
             do {
                 n = m.read(buf);
-                got.writeBytes(buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                got.writeBytes(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
             } while (n == 16);
             assertThat(got.toByteArray()).isEqualTo(stream);
             for (int i = 0; i < 3; i++) {
@@ -317,14 +348,15 @@ class MigrationStateMachineTest {
     void vu10_9_preCopyThenStopCopy() throws Exception {
         byte[] stream = RecordingMigration.stream(STATE);
         server.migration().preCopyBytes(20);
-        try (VfioUserClient c = connect(); Arena a = Arena.ofConfined()) {
+        try (VfioUserClient c = connect();
+                Arena a = Arena.ofConfined()) {
             ClientMigration m = c.migration();
             m.setState(PRE_COPY);
             MemorySegment buf = a.allocate(8);
-            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
             int n;
             while ((n = m.read(buf)) > 0) {
-                got.writeBytes(buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                got.writeBytes(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
             }
             assertThat(got.size()).isEqualTo(20);
             assertThat(m.read(buf)).isZero();
@@ -333,7 +365,7 @@ class MigrationStateMachineTest {
             assertThat(m.stopCopyLength()).isEqualTo(stream.length - 20);
             do {
                 n = m.read(buf);
-                got.writeBytes(buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                got.writeBytes(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
             } while (n == 8);
             assertThat(got.toByteArray()).isEqualTo(stream);
             m.setState(STOP);
@@ -344,11 +376,12 @@ class MigrationStateMachineTest {
     @DisplayName("VU-10.9 VU-10.10 a stream read from one server and written to another restores the state there")
     void vu10_9_roundTrip() throws Exception {
         byte[] big = new byte[3 << 20];
-        new java.util.Random(7).nextBytes(big);
+        new Random(7).nextBytes(big);
         server.migration().state(big);
         try (MigrationServer dest = MigrationServer.start(new RecordingMigration(true, new byte[0]));
-             VfioUserClient src = connect(); VfioUserClient dst = VfioUserClient.connect(dest.socket());
-             Arena a = Arena.ofConfined()) {
+                VfioUserClient src = connect();
+                VfioUserClient dst = VfioUserClient.connect(dest.socket());
+                Arena a = Arena.ofConfined()) {
             dst.migration().setState(RESUMING);
             src.migration().setState(STOP_COPY);
             MemorySegment buf = a.allocate(Math.min(src.maxTransfer(), dst.maxTransfer()));
@@ -362,8 +395,8 @@ class MigrationStateMachineTest {
             src.migration().setState(STOP);
             dst.migration().setState(RUNNING);
             assertThat(dest.migration().applied()).isEqualTo(big);
-            assertThat(dest.migration().arcs()).containsExactly("RUNNING->STOP", "STOP->RESUMING", "RESUMING->STOP",
-                    "STOP->RUNNING");
+            assertThat(dest.migration().arcs())
+                    .containsExactly("RUNNING->STOP", "STOP->RESUMING", "RESUMING->STOP", "STOP->RUNNING");
         }
     }
 

@@ -36,12 +36,14 @@ class MigrationTraceTest {
     private record Outcome(MemorySegment request, MemorySegment reply, MemorySegment original) {}
 
     @Test
-    @DisplayName("VU-10.17 VU-10.1 VU-10.9 VU-10.10 VU-10.12 VU-10.14 libvfio-user's client migrating: logging, PRE_COPY, STOP_COPY, RESUMING, all as it expects")
+    @DisplayName(
+            "VU-10.17 VU-10.1 VU-10.9 VU-10.10 VU-10.12 VU-10.14 libvfio-user's client migrating: logging, PRE_COPY, STOP_COPY, RESUMING, all as it expects")
     void vu10_libvfioUserClient() throws Exception {
-        Map<String, TraceReplayTest.Connection> conns =
-                TraceReplayTest.parse(Path.of(MigrationTraceTest.class.getResource(TRACE).toURI()));
-        try (MigrationServer source = MigrationServer.start(new RecordingMigration(true, new byte[5000]).preCopyBytes(3000));
-             MigrationServer dest = MigrationServer.start(new RecordingMigration(true, new byte[0]))) {
+        Map<String, TraceReplayTest.Connection> conns = TraceReplayTest.parse(
+                Path.of(MigrationTraceTest.class.getResource(TRACE).toURI()));
+        try (MigrationServer source =
+                        MigrationServer.start(new RecordingMigration(true, new byte[5000]).preCopyBytes(3000));
+                MigrationServer dest = MigrationServer.start(new RecordingMigration(true, new byte[0]))) {
             List<Outcome> out = replay(conns.get("conn1"), source);
             int features = 0;
             int reads = 0;
@@ -62,8 +64,8 @@ class MigrationTraceTest {
             }
             assertThat(features).isGreaterThan(15);
             assertThat(reads).isGreaterThan(10);
-            assertThat(source.migration().arcs()).containsExactly("RUNNING->PRE_COPY", "PRE_COPY->STOP_COPY",
-                    "STOP_COPY->STOP");
+            assertThat(source.migration().arcs())
+                    .containsExactly("RUNNING->PRE_COPY", "PRE_COPY->STOP_COPY", "STOP_COPY->STOP");
 
             List<Outcome> in = replay(conns.get("conn2"), dest);
             List<String> states = new ArrayList<>();
@@ -90,7 +92,8 @@ class MigrationTraceTest {
         for (TraceReplayTest.Message r : conn.replies()) {
             MemorySegment s = r.segment();
             if (Header.isReply(s)) {
-                original.computeIfAbsent(((long) Header.id(s) << 16) | Header.command(s), k -> new ArrayDeque<>()).add(s);
+                original.computeIfAbsent(((long) Header.id(s) << 16) | Header.command(s), k -> new ArrayDeque<>())
+                        .add(s);
             }
         }
         List<Outcome> out = new ArrayList<>();
@@ -110,7 +113,9 @@ class MigrationTraceTest {
                             owners.add(e);
                             fds.add(e.fd());
                         } else {
-                            long size = Header.command(req) == Command.DMA_MAP ? Wire.u64(req, 24) + Wire.u64(req, 40) : 1 << 20;
+                            long size = Header.command(req) == Command.DMA_MAP
+                                    ? Wire.u64(req, 24) + Wire.u64(req, 40)
+                                    : 1 << 20;
                             Fd f = Memfd.create("replay", size);
                             owners.add(f);
                             fds.add(f);

@@ -16,6 +16,7 @@ import dev.jvfio.os.PageSize;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,9 +31,11 @@ class PageSizeServerTest {
 
     @ParameterizedTest(name = "page {0}")
     @ValueSource(longs = {4096, 16384, 65536})
-    @DisplayName("VU-3.3 VERSION announces the server's page size as pgsizes although the client proposed 4096 (QEMU, VU-8.1)")
+    @DisplayName(
+            "VU-3.3 VERSION announces the server's page size as pgsizes although the client proposed 4096 (QEMU, VU-8.1)")
     void vu_3_3_pgsizes_is_the_page_size(long page) throws Exception {
-        try (Served s = Served.at(page); VfioUserClient c = VfioUserClient.connect(s.server.socketPath())) {
+        try (Served s = Served.at(page);
+                VfioUserClient c = VfioUserClient.connect(s.server.socketPath())) {
             assertThat(c.serverCapabilities().pgsizes()).isEqualTo(page);
         }
     }
@@ -41,8 +44,9 @@ class PageSizeServerTest {
     @ValueSource(longs = {4096, 16384, 65536})
     @DisplayName("VU-6.1 DMA_MAP address, size and file offset must be multiples of the announced page size")
     void vu_6_1_dma_map_granule_is_the_page_size(long page) throws Exception {
-        try (Served s = Served.at(page); Fd memfd = Memfd.create("dma", 4 * page);
-             VfioUserClient c = VfioUserClient.connect(s.server.socketPath())) {
+        try (Served s = Served.at(page);
+                Fd memfd = Memfd.create("dma", 4 * page);
+                VfioUserClient c = VfioUserClient.connect(s.server.socketPath())) {
             c.dmaMap(memfd, page, 8 * page, 2 * page, true, true);
             assertThat(s.server.dmaWindows()).isEqualTo(1);
             if (page > 4096) {
@@ -57,9 +61,11 @@ class PageSizeServerTest {
 
     @ParameterizedTest(name = "page {0}")
     @ValueSource(longs = {4096, 16384, 65536})
-    @DisplayName("VU-4.3 sparse areas reach the client in whole pages; a BAR with no whole page left is trapped, without MMAP or fd")
+    @DisplayName(
+            "VU-4.3 sparse areas reach the client in whole pages; a BAR with no whole page left is trapped, without MMAP or fd")
     void vu_4_3_sparse_areas_are_whole_pages(long page) throws Exception {
-        try (Served s = Served.at(page); VfioUserClient c = VfioUserClient.connect(s.server.socketPath())) {
+        try (Served s = Served.at(page);
+                VfioUserClient c = VfioUserClient.connect(s.server.socketPath())) {
             RegionInfo bar0 = c.regionInfo(0); // RAM at [4 KiB, 16 KiB) of a 16 KiB BAR
             if (page == 4096) {
                 assertThat(bar0.sparseAreas()).containsExactly(new SparseArea(4096, RamDevice.BAR0_SIZE - 4096));
@@ -74,19 +80,27 @@ class PageSizeServerTest {
     }
 
     @Test
-    @DisplayName("VU-4.3 clipping: area starts round up, ends round down, empty areas go, a misaligned file offset traps the region")
+    @DisplayName(
+            "VU-4.3 clipping: area starts round up, ends round down, empty areas go, a misaligned file offset traps the region")
     void vu_4_3_region_pages_clip() throws Exception {
         try (Fd fd = Memfd.create("clip", 1)) {
             int flags = Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE | Vfio.REGION_INFO_FLAG_MMAP;
-            RegionInfo info = RegionInfo.mappable(0, 1 << 20, flags, new MappableFile(fd, 0),
-                    List.of(new SparseArea(0, 0x2000), new SparseArea(0x3000, 0x3D000), new SparseArea(0x80000, 0x80000)));
+            RegionInfo info = RegionInfo.mappable(
+                    0,
+                    1 << 20,
+                    flags,
+                    new MappableFile(fd, 0),
+                    List.of(
+                            new SparseArea(0, 0x2000),
+                            new SparseArea(0x3000, 0x3D000),
+                            new SparseArea(0x80000, 0x80000)));
             assertThat(RegionPages.clip(info, PageSize.SIZE_4K)).isSameAs(info);
-            assertThat(RegionPages.clip(info, PageSize.SIZE_16K).sparseAreas()).containsExactly(
-                    new SparseArea(0x4000, 0x3C000), new SparseArea(0x80000, 0x80000));
-            assertThat(RegionPages.clip(info, PageSize.SIZE_64K).sparseAreas()).containsExactly(
-                    new SparseArea(0x10000, 0x30000), new SparseArea(0x80000, 0x80000));
-            RegionInfo odd = RegionInfo.mappable(0, 1 << 20, flags, new MappableFile(fd, 0x1000),
-                    List.of(new SparseArea(0, 1 << 20)));
+            assertThat(RegionPages.clip(info, PageSize.SIZE_16K).sparseAreas())
+                    .containsExactly(new SparseArea(0x4000, 0x3C000), new SparseArea(0x80000, 0x80000));
+            assertThat(RegionPages.clip(info, PageSize.SIZE_64K).sparseAreas())
+                    .containsExactly(new SparseArea(0x10000, 0x30000), new SparseArea(0x80000, 0x80000));
+            RegionInfo odd = RegionInfo.mappable(
+                    0, 1 << 20, flags, new MappableFile(fd, 0x1000), List.of(new SparseArea(0, 1 << 20)));
             RegionInfo trapped = RegionPages.clip(odd, PageSize.SIZE_64K);
             assertThat(trapped.mappable()).isFalse();
             assertThat(trapped.flags()).isEqualTo(flags & ~Vfio.REGION_INFO_FLAG_MMAP);
@@ -95,9 +109,10 @@ class PageSizeServerTest {
         }
     }
 
-    private static void assertRefused(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
-        assertThatThrownBy(call).isInstanceOfSatisfying(VfioUserException.class,
-                e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+    private static void assertRefused(ThrowingCallable call) {
+        assertThatThrownBy(call)
+                .isInstanceOfSatisfying(
+                        VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
     }
 
     /** A RamDevice served at one page size in a fresh directory. */
@@ -105,8 +120,10 @@ class PageSizeServerTest {
         static Served at(long page) throws Exception {
             Path dir = Files.createTempDirectory(Path.of("/tmp"), "jv");
             RamDevice device = new RamDevice();
-            VfioUserServer server = VfioUserServer.start(dir.resolve("s"), device, ServerOptions.defaults()
-                    .withListener(ServerListener.NONE).withPageSize(PageSize.of(page)));
+            VfioUserServer server = VfioUserServer.start(
+                    dir.resolve("s"),
+                    device,
+                    ServerOptions.defaults().withListener(ServerListener.NONE).withPageSize(PageSize.of(page)));
             return new Served(dir, device, server);
         }
 

@@ -45,7 +45,8 @@ class PipelinedMessagesTest {
     @Test
     @DisplayName("VU-2.3 a posted write, a read and a device-info request in one send are served in order")
     void vu_2_3_messages_in_one_read_are_served_in_order() throws Exception {
-        try (VfioUserClient c = VfioUserClient.connect(server.socketPath()); Arena arena = Arena.ofConfined()) {
+        try (VfioUserClient c = VfioUserClient.connect(server.socketPath());
+                Arena arena = Arena.ofConfined()) {
             MemorySegment all = arena.allocate(256);
             int n = RegionAccessMessage.encodeWriteRequest(all, c.nextMessageId(), 8, 1, 4, true);
             all.asSlice(RegionAccessMessage.DATA, 4).copyFrom(MemorySegment.ofArray(new byte[] {1, 2, 3, 4}));
@@ -68,16 +69,18 @@ class PipelinedMessagesTest {
     }
 
     @Test
-    @DisplayName("VU-2.3 an fd sent with bytes of two messages goes to the DMA_MAP that needs it, not the message before")
+    @DisplayName(
+            "VU-2.3 an fd sent with bytes of two messages goes to the DMA_MAP that needs it, not the message before")
     void vu_2_3_fd_goes_to_the_message_holding_the_last_byte() throws Exception {
-        try (VfioUserClient c = VfioUserClient.connect(server.socketPath()); Arena arena = Arena.ofConfined();
-             Fd mem = Memfd.create("pipelined", 4096)) {
+        try (VfioUserClient c = VfioUserClient.connect(server.socketPath());
+                Arena arena = Arena.ofConfined();
+                Fd mem = Memfd.create("pipelined", 4096)) {
             MemorySegment all = arena.allocate(256);
             int infoId = c.nextMessageId();
             int n = DeviceInfoMessage.encodeRequest(all, infoId);
             int mapId = c.nextMessageId();
-            int m = DmaMapMessage.encode(all.asSlice(n), mapId, DmaMapMessage.FLAG_READ | DmaMapMessage.FLAG_WRITE,
-                    0, 0x10000, 4096);
+            int m = DmaMapMessage.encode(
+                    all.asSlice(n), mapId, DmaMapMessage.FLAG_READ | DmaMapMessage.FLAG_WRITE, 0, 0x10000, 4096);
             c.sendRaw(all.asSlice(0, n + m), List.of(mem)); // one sendmsg: the fd rides with both
 
             RawMessage info = c.receiveRaw();

@@ -19,15 +19,16 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class ProxyTraceReplayTest {
     @Test
-    @DisplayName("TRACE-5 VU-2.2 a session recorded by the proxy replays against a fresh server like the recorded QEMU sessions")
+    @DisplayName(
+            "TRACE-5 VU-2.2 a session recorded by the proxy replays against a fresh server like the recorded QEMU sessions")
     void trace5_proxyTraceReplays() throws Exception {
         Path file = Files.createTempFile(Path.of("/tmp"), "jvtrace", ".jsonl");
         try {
             try (RamServer ram = RamServer.start()) {
                 Traced t = Traced.start(ram.socket());
                 try (VfioUserClient c = VfioUserClient.connect(t.socket());
-                     Fd mem = Memfd.create("guest", 1 << 20);
-                     EventFd intx = EventFd.create()) {
+                        Fd mem = Memfd.create("guest", 1 << 20);
+                        EventFd intx = EventFd.create()) {
                     c.deviceInfo();
                     for (int i = 0; i < 10; i++) {
                         c.regionInfo(i);

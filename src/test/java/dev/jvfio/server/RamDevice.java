@@ -87,11 +87,13 @@ public final class RamDevice implements VfioDevice {
     public synchronized RegionInfo regionInfo(int index) throws VfioException {
         int rw = Vfio.REGION_INFO_FLAG_READ | Vfio.REGION_INFO_FLAG_WRITE;
         return switch (index) {
-            case 0 -> RegionInfo.mappable(0, BAR0_SIZE, rw, new MappableFile(bar0Fd, 0),
-                    List.of(new SparseArea(4096, BAR0_SIZE - 4096)));
+            case 0 ->
+                RegionInfo.mappable(
+                        0, BAR0_SIZE, rw, new MappableFile(bar0Fd, 0), List.of(new SparseArea(4096, BAR0_SIZE - 4096)));
             case 1 -> RegionInfo.trapped(1, BAR1_SIZE, rw);
             case Vfio.PCI_CONFIG_REGION_INDEX -> RegionInfo.trapped(index, CONFIG_SIZE, rw);
-            case SPECIAL_REGION -> RegionInfo.trapped(index, 4096, Vfio.REGION_INFO_FLAG_READ).withType(SPECIAL_TYPE);
+            case SPECIAL_REGION ->
+                RegionInfo.trapped(index, 4096, Vfio.REGION_INFO_FLAG_READ).withType(SPECIAL_TYPE);
             case 2, 3, 4, 5, 6, 8 -> RegionInfo.absent(index);
             default -> throw VfioException.invalid("no region " + index);
         };
@@ -164,8 +166,8 @@ public final class RamDevice implements VfioDevice {
         if (index < 0 || index >= IRQ_COUNTS.length) {
             throw VfioException.invalid("no irq index " + index);
         }
-        int flags = Vfio.IRQ_INFO_EVENTFD | (index == 0 ? Vfio.IRQ_INFO_MASKABLE | Vfio.IRQ_INFO_AUTOMASKED
-                : Vfio.IRQ_INFO_NORESIZE);
+        int flags = Vfio.IRQ_INFO_EVENTFD
+                | (index == 0 ? Vfio.IRQ_INFO_MASKABLE | Vfio.IRQ_INFO_AUTOMASKED : Vfio.IRQ_INFO_NORESIZE);
         return new IrqInfo(index, flags, IRQ_COUNTS[index]);
     }
 
@@ -191,7 +193,10 @@ public final class RamDevice implements VfioDevice {
             case Vfio.IRQ_SET_DATA_EVENTFD -> {
                 if (s.action() == Vfio.IRQ_SET_ACTION_TRIGGER) {
                     for (int i = 0; i < s.count(); i++) {
-                        replace(slots, s.start() + i, s.eventfds().isEmpty() ? null : s.eventfds().get(i));
+                        replace(
+                                slots,
+                                s.start() + i,
+                                s.eventfds().isEmpty() ? null : s.eventfds().get(i));
                     }
                 } else {
                     s.eventfds().forEach(Fd::close); // mask/unmask notification fds: not modelled

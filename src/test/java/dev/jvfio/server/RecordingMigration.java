@@ -51,8 +51,13 @@ public final class RecordingMigration implements DeviceMigration {
     public static byte[] stream(byte[] state) {
         CRC32 crc = new CRC32();
         crc.update(state);
-        return ByteBuffer.allocate(12 + state.length).order(ByteOrder.LITTLE_ENDIAN).putInt(MAGIC)
-                .putInt(state.length).put(state).putInt((int) crc.getValue()).array();
+        return ByteBuffer.allocate(12 + state.length)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(MAGIC)
+                .putInt(state.length)
+                .put(state)
+                .putInt((int) crc.getValue())
+                .array();
     }
 
     public synchronized RecordingMigration preCopyBytes(int n) {

@@ -12,9 +12,9 @@ import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.os.EventFd;
+import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.os.Memfd;
-import dev.jvfio.os.Fd;
 import dev.jvfio.pci.PciHeader;
 import dev.jvfio.profile.DeviceProfiles;
 import dev.jvfio.profile.GpuOptions;
@@ -87,7 +87,8 @@ class ReferenceBehaviourTest {
         byte[] json = "{\"capabilities\":{\"max_msg_fds\":8,\"twin_socket\":{\"supported\":true}}}"
                 .getBytes(StandardCharsets.UTF_8);
         int size = Header.SIZE + 4 + json.length + 1;
-        try (Arena arena = Arena.ofConfined(); UnixConnection conn = UnixConnection.connect(server.socketPath())) {
+        try (Arena arena = Arena.ofConfined();
+                UnixConnection conn = UnixConnection.connect(server.socketPath())) {
             MemorySegment msg = arena.allocate(size);
             Header.request(msg, 1, Command.VERSION, size, false);
             msg.set(ValueLayout.JAVA_SHORT_UNALIGNED, Header.SIZE, (short) 0);
@@ -100,7 +101,9 @@ class ReferenceBehaviourTest {
             conn.receiveFully(header, fds, 4);
             assertThat(Header.isReply(header)).isTrue();
             assertThat(Header.isError(header)).isFalse();
-            assertThat(fds).as("twin socket mode passes a socket fd in the VERSION reply").isEmpty();
+            assertThat(fds)
+                    .as("twin socket mode passes a socket fd in the VERSION reply")
+                    .isEmpty();
             MemorySegment body = arena.allocate(Header.size(header) - Header.SIZE);
             conn.receiveFully(body, fds, 4);
             assertThat(fds).isEmpty();
@@ -108,7 +111,8 @@ class ReferenceBehaviourTest {
             JsonNode caps = new ObjectMapper().readTree(text).path("capabilities");
             assertThat(caps.isObject()).as("reply capabilities: %s", text).isTrue();
             assertThat(caps.path("twin_socket").path("supported").asBoolean(false))
-                    .as("reply capabilities: %s", text).isFalse();
+                    .as("reply capabilities: %s", text)
+                    .isFalse();
         }
     }
 
@@ -131,13 +135,16 @@ class ReferenceBehaviourTest {
                 int count = 1 + random.nextInt(8);
                 long cfgOffset = random.nextInt(4096 - count + 1);
                 MemorySegment dst = arena.allocate(count);
-                assertThat(c.read(CFG, cfgOffset, dst)).as("config read %d at %d", count, cfgOffset).isEqualTo(count);
+                assertThat(c.read(CFG, cfgOffset, dst))
+                        .as("config read %d at %d", count, cfgOffset)
+                        .isEqualTo(count);
                 // BAR4 (usemem): anywhere in the BAR, including the all-ones tail past the memory.
                 int bulk = 1 + random.nextInt(4096);
                 long barOffset = Math.floorMod(random.nextLong(), bar4 - bulk + 1);
                 MemorySegment big = arena.allocate(bulk);
                 assertThat(c.read(Vfio.PCI_BAR4_REGION_INDEX, barOffset, big))
-                        .as("BAR4 read %d at 0x%x", bulk, barOffset).isEqualTo(bulk);
+                        .as("BAR4 read %d at 0x%x", bulk, barOffset)
+                        .isEqualTo(bulk);
             }
         }
     }
@@ -158,27 +165,41 @@ class ReferenceBehaviourTest {
     }
 
     @Test
-    @DisplayName("VU-6.3 DMA to client memory mapped without an fd from the session thread fails with EFAULT at once (no message while a reply is pending, VU-8.5)")
+    @DisplayName(
+            "VU-6.3 DMA to client memory mapped without an fd from the session thread fails with EFAULT at once (no message while a reply is pending, VU-8.5)")
     void vu_6_3_messageDmaIsRefused() throws Exception {
         RamDevice device = new RamDevice();
         VfioUserServer server = serve(device);
         VfioUserClient c = closing(VfioUserClient.connect(server.socketPath()));
         c.dmaMap(null, 0, 0x4000_0000L, 0x10000, true, true);
         assertThat(server.dmaWindows()).isEqualTo(1);
-        c.write(1, 8, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0x4000_0000L).array());
+        c.write(
+                1,
+                8,
+                ByteBuffer.allocate(8)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putLong(0x4000_0000L)
+                        .array());
         c.write(1, 0, new byte[] {1}); // RamDevice's doorbell: DMA-read 64 bytes, write them back
-        assertThat(ByteBuffer.wrap(c.read(1, 4, 4)).order(ByteOrder.LITTLE_ENDIAN).getInt()).isEqualTo(Errno.EFAULT);
+        assertThat(ByteBuffer.wrap(c.read(1, 4, 4))
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .getInt())
+                .isEqualTo(Errno.EFAULT);
         // The same window with an fd works.
         c.dmaUnmap(0x4000_0000L, 0x10000);
         try (Fd mem = Memfd.create("guest", 0x10000)) {
             c.dmaMap(mem, 0, 0x4000_0000L, 0x10000, true, true);
             c.write(1, 0, new byte[] {1});
-            assertThat(ByteBuffer.wrap(c.read(1, 4, 4)).order(ByteOrder.LITTLE_ENDIAN).getInt()).isZero();
+            assertThat(ByteBuffer.wrap(c.read(1, 4, 4))
+                            .order(ByteOrder.LITTLE_ENDIAN)
+                            .getInt())
+                    .isZero();
         }
     }
 
     @Test
-    @DisplayName("VU-8.6 raising INTx sets Status.Interrupt; with Command.INTx-disable set the status bit still shows and no interrupt fires")
+    @DisplayName(
+            "VU-8.6 raising INTx sets Status.Interrupt; with Command.INTx-disable set the status bit still shows and no interrupt fires")
     void vu_8_6_intxStatusAndDisable() throws Exception {
         VfioUserServer server = serve(SampleDevice.create("sample"));
         VfioUserClient c = closing(VfioUserClient.connect(server.socketPath()));
@@ -188,7 +209,9 @@ class ReferenceBehaviourTest {
         c.write(CFG, PciHeader.COMMAND, new byte[] {(byte) command, (byte) (command >> 8)});
         c.write(0, SampleDevice.DOORBELL, new byte[4]);
         assertThat(status(c) & PciHeader.STATUS_INTERRUPT).isNotZero();
-        assertThat(intx.await(Duration.ofMillis(300))).as("INTx-disable masks the line").isFalse();
+        assertThat(intx.await(Duration.ofMillis(300)))
+                .as("INTx-disable masks the line")
+                .isFalse();
         // Clearing INTx-disable while the line is asserted delivers it.
         command = PciHeader.COMMAND_MEMORY;
         c.write(CFG, PciHeader.COMMAND, new byte[] {(byte) command, 0});
@@ -196,7 +219,8 @@ class ReferenceBehaviourTest {
     }
 
     @Test
-    @DisplayName("VU-8.9 INTx re-arms on SET_IRQS UNMASK; a client that just closes its socket leaves no DMA window or eventfd behind")
+    @DisplayName(
+            "VU-8.9 INTx re-arms on SET_IRQS UNMASK; a client that just closes its socket leaves no DMA window or eventfd behind")
     void vu_8_9_unmaskAndCleanupOnClose() throws Exception {
         VfioUserServer sampleServer = serve(SampleDevice.create("sample"));
         VfioUserClient c = closing(VfioUserClient.connect(sampleServer.socketPath()));
@@ -207,13 +231,17 @@ class ReferenceBehaviourTest {
         assertThat(intx.await(IRQ_WAIT)).isTrue();
         c.write(0, SampleDevice.INTX_ACK, new byte[] {1, 0, 0, 0});
         c.write(0, SampleDevice.DOORBELL, new byte[4]);
-        assertThat(intx.await(Duration.ofMillis(300))).as("automasked until UNMASK").isFalse();
+        assertThat(intx.await(Duration.ofMillis(300)))
+                .as("automasked until UNMASK")
+                .isFalse();
         c.setIrqsNone(Vfio.PCI_INTX_IRQ_INDEX, Vfio.IRQ_SET_ACTION_UNMASK, 0, 1);
         assertThat(intx.await(IRQ_WAIT)).as("UNMASK delivers the pending line").isTrue();
 
         RamDevice ram = new RamDevice();
         VfioUserServer ramServer = serve(ram);
-        try (Fd mem = Memfd.create("guest", 1 << 20); EventFd e0 = EventFd.create(); EventFd e1 = EventFd.create()) {
+        try (Fd mem = Memfd.create("guest", 1 << 20);
+                EventFd e0 = EventFd.create();
+                EventFd e1 = EventFd.create()) {
             VfioUserClient q = VfioUserClient.connect(ramServer.socketPath());
             q.dmaMap(mem, 0, 0, 1 << 20, true, true);
             q.dmaMap(null, 0, 1L << 32, 1 << 20, true, false);
@@ -228,6 +256,9 @@ class ReferenceBehaviourTest {
     }
 
     private static int status(VfioUserClient c) throws Exception {
-        return ByteBuffer.wrap(c.read(CFG, PciHeader.STATUS, 2)).order(ByteOrder.LITTLE_ENDIAN).getShort() & 0xFFFF;
+        return ByteBuffer.wrap(c.read(CFG, PciHeader.STATUS, 2))
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .getShort()
+                & 0xFFFF;
     }
 }

@@ -24,18 +24,26 @@ class SecondClientRefusalTest {
     static final int NEWCOMERS = 18;
 
     @Test
-    @DisplayName("VU-1.4 18 newcomers while another process's client is attached: each refused with EBUSY at once, not after a 0.5 s grace each")
+    @DisplayName(
+            "VU-1.4 18 newcomers while another process's client is attached: each refused with EBUSY at once, not after a 0.5 s grace each")
     void vu_1_4_newcomersAreRefusedAtOnce() throws Exception {
         try (RamServer ram = RamServer.start()) {
-            Process holder = ChildJvm.builder(List.of("-Xshare:auto", "-XX:TieredStopAtLevel=1"), HoldingClient.class,
-                    ram.server().socketPath().toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process holder = ChildJvm.builder(
+                            List.of("-Xshare:auto", "-XX:TieredStopAtLevel=1"),
+                            HoldingClient.class,
+                            ram.server().socketPath().toString())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             try {
-                BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+                BufferedReader out =
+                        new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
                 assertThat(out.readLine()).isEqualTo("attached");
                 long start = System.nanoTime();
                 for (int i = 0; i < NEWCOMERS; i++) {
                     assertThatThrownBy(() -> VfioUserClient.connect(ram.server().socketPath()))
-                            .isInstanceOfSatisfying(HandshakeException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBUSY));
+                            .isInstanceOfSatisfying(
+                                    HandshakeException.class,
+                                    e -> assertThat(e.errno()).isEqualTo(Errno.EBUSY));
                 }
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                 System.out.printf("%d newcomers refused in %d ms%n", NEWCOMERS, ms);
@@ -51,7 +59,9 @@ class SecondClientRefusalTest {
                     assertThat(next.deviceInfo()).isNotNull();
                     break;
                 } catch (HandshakeException e) {
-                    assertThat(attempt).as("the device is free once the holder exited").isLessThan(200);
+                    assertThat(attempt)
+                            .as("the device is free once the holder exited")
+                            .isLessThan(200);
                     Thread.sleep(10);
                 }
             }

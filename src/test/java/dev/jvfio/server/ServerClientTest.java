@@ -17,6 +17,7 @@ import dev.jvfio.os.Fd;
 import dev.jvfio.os.MappedMemory;
 import dev.jvfio.os.Memfd;
 import dev.jvfio.transport.PeerCredentials;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -25,14 +26,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The Java client against the server in the same JVM, over a real socket. */
-@org.junit.jupiter.api.Timeout(120)
+@Timeout(120)
 class ServerClientTest {
     private Path dir;
     private RamDevice device;
@@ -64,7 +68,8 @@ class ServerClientTest {
                 events.add("reset");
             }
         };
-        server = VfioUserServer.start(dir.resolve("s"), device, ServerOptions.defaults().withListener(recorder));
+        server = VfioUserServer.start(
+                dir.resolve("s"), device, ServerOptions.defaults().withListener(recorder));
     }
 
     @AfterEach
@@ -75,7 +80,7 @@ class ServerClientTest {
         Files.deleteIfExists(dir);
     }
 
-    static void awaitTrue(java.util.function.BooleanSupplier c) throws InterruptedException {
+    static void awaitTrue(BooleanSupplier c) throws InterruptedException {
         for (int i = 0; i < 1000 && !c.getAsBoolean(); i++) {
             Thread.sleep(10);
         }
@@ -113,10 +118,12 @@ class ServerClientTest {
             assertThat(c.regionInfo(2).size()).isZero();
             IrqInfo msix = c.irqInfo(Vfio.PCI_MSIX_IRQ_INDEX);
             assertThat(msix.count()).isEqualTo(4);
-            assertThatThrownBy(() -> c.regionInfo(10)).isInstanceOfSatisfying(VfioUserException.class,
-                    e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
-            assertThatThrownBy(() -> c.irqInfo(5)).isInstanceOfSatisfying(VfioUserException.class,
-                    e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+            assertThatThrownBy(() -> c.regionInfo(10))
+                    .isInstanceOfSatisfying(
+                            VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+            assertThatThrownBy(() -> c.irqInfo(5))
+                    .isInstanceOfSatisfying(
+                            VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
             assertThat(c.deviceInfo()).isEqualTo(info); // still serving after errors
         }
     }
@@ -128,7 +135,8 @@ class ServerClientTest {
             RegionInfo bar0 = c.regionInfo(0);
             try (MappedMemory map = VfioUserClient.mapRegion(bar0, 4096, 4096, true)) {
                 c.write(0, 4096 + 16, new byte[] {1, 2, 3, 4, 5});
-                assertThat(map.segment().asSlice(16, 5).toArray(ValueLayout.JAVA_BYTE)).containsExactly(1, 2, 3, 4, 5);
+                assertThat(map.segment().asSlice(16, 5).toArray(ValueLayout.JAVA_BYTE))
+                        .containsExactly(1, 2, 3, 4, 5);
                 map.segment().asSlice(100, 3).copyFrom(MemorySegment.ofArray(new byte[] {9, 8, 7}));
                 assertThat(c.read(0, 4096 + 100, 3)).containsExactly(9, 8, 7);
                 assertThat(device.bar0().get(ValueLayout.JAVA_BYTE, 4096 + 101)).isEqualTo((byte) 8);
@@ -143,12 +151,15 @@ class ServerClientTest {
     @DisplayName("VU-5.1 out-of-range accesses and oversized counts get errno replies")
     void vu_5_1_access_errors() throws Exception {
         try (VfioUserClient c = VfioUserClient.connect(server.socketPath())) {
-            assertThatThrownBy(() -> c.read(1, RamDevice.BAR1_SIZE - 2, 4)).isInstanceOfSatisfying(
-                    VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
-            assertThatThrownBy(() -> c.write(RamDevice.SPECIAL_REGION, 0, new byte[1])).isInstanceOfSatisfying(
-                    VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EACCES));
-            assertThatThrownBy(() -> c.read(77, 0, 4)).isInstanceOfSatisfying(
-                    VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+            assertThatThrownBy(() -> c.read(1, RamDevice.BAR1_SIZE - 2, 4))
+                    .isInstanceOfSatisfying(
+                            VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+            assertThatThrownBy(() -> c.write(RamDevice.SPECIAL_REGION, 0, new byte[1]))
+                    .isInstanceOfSatisfying(
+                            VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EACCES));
+            assertThatThrownBy(() -> c.read(77, 0, 4))
+                    .isInstanceOfSatisfying(
+                            VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
             assertThat(c.read(1, 0, 4)).hasSize(4);
         }
     }
@@ -160,7 +171,8 @@ class ServerClientTest {
             c.writePosted(1, 0x40, new byte[] {1});
             c.writePosted(1, 0x40, new byte[] {2});
             c.writePosted(77, 0, new byte[] {2}); // fails silently: no reply at all
-            c.writeMultiple(List.of(new VfioUserClient.SmallWrite(1, 0x50, new byte[] {3, 4}),
+            c.writeMultiple(List.of(
+                    new VfioUserClient.SmallWrite(1, 0x50, new byte[] {3, 4}),
                     new VfioUserClient.SmallWrite(1, 0x58, new byte[] {5, 6, 7, 8, 9, 10, 11, 12})));
             // the next request's reply is the next thing on the stream: nothing came for the posted ones
             assertThat(c.read(1, 0x40, 1)).containsExactly(2);
@@ -173,34 +185,42 @@ class ServerClientTest {
     @DisplayName("VU-6.1 VU-6.2 DMA through the client's memfd both ways; EEXIST on overlap; exact unmap")
     void vu_6_dma() throws Exception {
         try (VfioUserClient c = VfioUserClient.connect(server.socketPath());
-             Fd mem = Memfd.create("guest", 1 << 20);
-             MappedMemory guest = MappedMemory.map(mem, 0, 1 << 20, true)) {
+                Fd mem = Memfd.create("guest", 1 << 20);
+                MappedMemory guest = MappedMemory.map(mem, 0, 1 << 20, true)) {
             c.dmaMap(mem, 0x10000, 0x8000_0000L, 0x10000, true, true);
             assertThat(server.dmaWindows()).isEqualTo(1);
             for (int i = 0; i < 64; i++) {
                 guest.segment().set(ValueLayout.JAVA_BYTE, 0x10000 + i, (byte) (i * 3));
             }
-            ByteBuffer iova = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0x8000_0000L);
+            ByteBuffer iova =
+                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0x8000_0000L);
             c.write(1, 8, iova.array());
             c.write(1, 0, new byte[] {1}); // doorbell: device DMA-reads 64 bytes and writes them back +0x40
             assertThat(c.read(1, 4, 4)).containsExactly(0, 0, 0, 0);
             for (int i = 0; i < 64; i++) {
-                assertThat(guest.segment().get(ValueLayout.JAVA_BYTE, 0x10040 + i)).isEqualTo((byte) (i * 3));
+                assertThat(guest.segment().get(ValueLayout.JAVA_BYTE, 0x10040 + i))
+                        .isEqualTo((byte) (i * 3));
             }
             // overlaps the window at 0x8000_0000; 64 KiB-aligned so that only the overlap is wrong on any page size
             assertThatThrownBy(() -> c.dmaMap(mem, 0, 0x7FFF_0000L, 0x20000, true, true))
-                    .isInstanceOfSatisfying(VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EEXIST));
+                    .isInstanceOfSatisfying(
+                            VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EEXIST));
             assertThatThrownBy(() -> c.dmaUnmap(0x8000_0000L, 0x1000))
-                    .isInstanceOfSatisfying(VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
-            c.dmaMap(null, 0, 0x1_0000_0000L, 0x10000, true, false);  // no fd: message DMA, recorded only
+                    .isInstanceOfSatisfying(
+                            VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+            c.dmaMap(null, 0, 0x1_0000_0000L, 0x10000, true, false); // no fd: message DMA, recorded only
             assertThat(server.dmaWindows()).isEqualTo(2);
             c.dmaUnmap(0x8000_0000L, 0x10000);
             c.write(1, 0, new byte[] {1});
-            assertThat(ByteBuffer.wrap(c.read(1, 4, 4)).order(ByteOrder.LITTLE_ENDIAN).getInt()).isEqualTo(Errno.EFAULT);
+            assertThat(ByteBuffer.wrap(c.read(1, 4, 4))
+                            .order(ByteOrder.LITTLE_ENDIAN)
+                            .getInt())
+                    .isEqualTo(Errno.EFAULT);
             c.dmaUnmapAll();
             assertThat(server.dmaWindows()).isZero();
             assertThatThrownBy(() -> c.dmaMap(mem, 0, 0x8000_0000L, 2 << 20, true, true)) // past the end of the file
-                    .isInstanceOfSatisfying(VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+                    .isInstanceOfSatisfying(
+                            VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
         }
     }
 
@@ -208,7 +228,9 @@ class ServerClientTest {
     @DisplayName("VU-4.5 SET_IRQS eventfds reach the device, which fires them; disable-all releases them")
     void vu_4_5_irqs() throws Exception {
         try (VfioUserClient c = VfioUserClient.connect(server.socketPath());
-             EventFd intx = EventFd.create(); EventFd v0 = EventFd.create(); EventFd v1 = EventFd.create()) {
+                EventFd intx = EventFd.create();
+                EventFd v0 = EventFd.create();
+                EventFd v1 = EventFd.create()) {
             c.setIrqEventfds(Vfio.PCI_INTX_IRQ_INDEX, 0, List.of(intx.fd()));
             c.setIrqEventfds(Vfio.PCI_MSIX_IRQ_INDEX, 2, List.of(v0.fd(), v1.fd()));
             assertThat(device.eventfdsHeld()).isEqualTo(3);
@@ -216,11 +238,17 @@ class ServerClientTest {
             assertThat(v1.await(Duration.ofSeconds(10))).isTrue();
             c.setIrqsNone(Vfio.PCI_INTX_IRQ_INDEX, Vfio.IRQ_SET_ACTION_TRIGGER, 0, 1); // client-side trigger
             assertThat(intx.await(Duration.ofSeconds(10))).isTrue();
-            c.setIrqs(Vfio.PCI_MSIX_IRQ_INDEX, Vfio.IRQ_SET_DATA_BOOL | Vfio.IRQ_SET_ACTION_TRIGGER, 2, 2,
-                    new byte[] {1, 0}, null);
+            c.setIrqs(
+                    Vfio.PCI_MSIX_IRQ_INDEX,
+                    Vfio.IRQ_SET_DATA_BOOL | Vfio.IRQ_SET_ACTION_TRIGGER,
+                    2,
+                    2,
+                    new byte[] {1, 0},
+                    null);
             assertThat(v0.await(Duration.ofSeconds(10))).isTrue();
             assertThatThrownBy(() -> c.setIrqEventfds(Vfio.PCI_MSIX_IRQ_INDEX, 3, List.of(v0.fd(), v1.fd())))
-                    .isInstanceOfSatisfying(VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+                    .isInstanceOfSatisfying(
+                            VfioUserException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
             c.disableIrqs(Vfio.PCI_MSIX_IRQ_INDEX);
             assertThat(device.eventfdsHeld()).isEqualTo(1);
         }
@@ -265,7 +293,8 @@ class ServerClientTest {
     void vu_1_1_second_client_refused() throws Exception {
         try (VfioUserClient first = VfioUserClient.connect(server.socketPath())) {
             assertThatThrownBy(() -> VfioUserClient.connect(server.socketPath()))
-                    .isInstanceOfSatisfying(HandshakeException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBUSY));
+                    .isInstanceOfSatisfying(
+                            HandshakeException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBUSY));
             assertThat(first.deviceInfo().numRegions()).isEqualTo(10);
             assertThat(events).anyMatch(e -> e.startsWith("refused"));
         }
@@ -279,10 +308,13 @@ class ServerClientTest {
     @DisplayName("VU-1.3 peers whose uid is not allowed are refused with EPERM")
     void vu_1_3_uid_refused() throws Exception {
         server.close();
-        server = VfioUserServer.start(dir.resolve("s"), device,
-                ServerOptions.defaults().withAllowedUids(java.util.Set.of(-5)).withListener(ServerListener.NONE));
+        server = VfioUserServer.start(
+                dir.resolve("s"),
+                device,
+                ServerOptions.defaults().withAllowedUids(Set.of(-5)).withListener(ServerListener.NONE));
         assertThatThrownBy(() -> VfioUserClient.connect(server.socketPath()))
-                .isInstanceOfSatisfying(HandshakeException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
+                .isInstanceOfSatisfying(
+                        HandshakeException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
         assertThat(device.attaches()).isZero();
     }
 
@@ -294,7 +326,7 @@ class ServerClientTest {
         server.close();
         assertThat(device.attached()).isFalse();
         assertThat(Files.exists(dir.resolve("s"))).isFalse();
-        assertThatThrownBy(c::deviceInfo).isInstanceOf(java.io.IOException.class);
+        assertThatThrownBy(c::deviceInfo).isInstanceOf(IOException.class);
         c.close();
     }
 }

@@ -2,6 +2,7 @@ package dev.jvfio.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.management.ThreadMXBean;
 import dev.jvfio.client.VfioUserClient;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -26,11 +27,11 @@ class SessionAllocationTest {
     @Test
     @DisplayName("VU-5.1 serving REGION_READ/WRITE allocates no per-message buffers")
     void vu_5_1_no_per_message_buffers() throws Exception {
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         Set<Thread> earlier = sessionThreads(); // sessions of other tests that may still be ending
         try (RamServer ram = RamServer.start();
-             VfioUserClient c = VfioUserClient.connect(ram.socket());
-             Arena arena = Arena.ofConfined()) {
+                VfioUserClient c = VfioUserClient.connect(ram.socket());
+                Arena arena = Arena.ofConfined()) {
             MemorySegment data = arena.allocate(2048);
             Set<Thread> ours = sessionThreads();
             ours.removeAll(earlier);
@@ -51,7 +52,9 @@ class SessionAllocationTest {
                     c.write(1, 0x800, data);
                 }
                 long after = threads.getThreadAllocatedBytes(session);
-                assertThat(before).as("allocation counter of the session thread").isNotNegative();
+                assertThat(before)
+                        .as("allocation counter of the session thread")
+                        .isNotNegative();
                 best = Math.min(best, (after - before) / messages);
             }
             System.out.println("session allocation per message: " + best + " bytes (best window)");

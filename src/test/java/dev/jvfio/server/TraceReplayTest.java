@@ -13,13 +13,15 @@ import dev.jvfio.protocol.Wire;
 import dev.jvfio.transport.UnixConnection;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.URISyntaxException;
 import java.net.URL;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -41,9 +43,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Timeout(300)
 class TraceReplayTest {
-    private static final Set<Integer> MUST_SUCCEED = Set.of(Command.VERSION, Command.DEVICE_GET_INFO,
-            Command.DEVICE_GET_REGION_INFO, Command.DEVICE_GET_IRQ_INFO, Command.DMA_MAP, Command.DMA_UNMAP,
-            Command.DEVICE_SET_IRQS, Command.DEVICE_RESET);
+    private static final Set<Integer> MUST_SUCCEED = Set.of(
+            Command.VERSION,
+            Command.DEVICE_GET_INFO,
+            Command.DEVICE_GET_REGION_INFO,
+            Command.DEVICE_GET_IRQ_INFO,
+            Command.DMA_MAP,
+            Command.DMA_UNMAP,
+            Command.DEVICE_SET_IRQS,
+            Command.DEVICE_RESET);
 
     /** The captured sessions, beside this class in the test resources (see the README there). */
     private static final String TRACES = "traces";
@@ -61,7 +69,8 @@ class TraceReplayTest {
         assertThat(traces).as("test resource directory " + TRACES).isNotNull();
         Path dir = Path.of(traces.toURI());
         try (Stream<Path> s = Files.list(dir)) {
-            List<Path> l = s.filter(p -> p.toString().endsWith(".jsonl")).sorted().toList();
+            List<Path> l =
+                    s.filter(p -> p.toString().endsWith(".jsonl")).sorted().toList();
             assertThat(l).isNotEmpty();
             return l.stream();
         }
@@ -84,8 +93,10 @@ class TraceReplayTest {
             String key = e.get("conn").asText() + " " + e.get("dir").asText();
             ByteArrayOutputStream out = bytes.computeIfAbsent(key, k -> new ByteArrayOutputStream());
             for (JsonNode k : e.get("fd_kinds")) {
-                fdMarks.computeIfAbsent(key, x -> new ArrayList<>()).add(new long[] {out.size(),
-                        kinds.computeIfAbsent(key, x -> new ArrayList<>()).size()});
+                fdMarks.computeIfAbsent(key, x -> new ArrayList<>()).add(new long[] {
+                    out.size(),
+                    kinds.computeIfAbsent(key, x -> new ArrayList<>()).size()
+                });
                 kinds.get(key).add(k.asText());
             }
             out.writeBytes(HexFormat.of().parseHex(e.get("hex").asText()));
@@ -93,7 +104,9 @@ class TraceReplayTest {
         Map<String, Connection> conns = new LinkedHashMap<>();
         for (String key : bytes.keySet()) {
             String conn = key.substring(0, key.indexOf(' '));
-            List<Message> msgs = cut(bytes.get(key).toByteArray(), fdMarks.getOrDefault(key, List.of()),
+            List<Message> msgs = cut(
+                    bytes.get(key).toByteArray(),
+                    fdMarks.getOrDefault(key, List.of()),
                     kinds.getOrDefault(key, List.of()));
             Connection c = conns.computeIfAbsent(conn, x -> new Connection(new ArrayList<>(), new ArrayList<>()));
             (key.endsWith("C->S") ? c.requests() : c.replies()).addAll(msgs);
@@ -113,7 +126,7 @@ class TraceReplayTest {
                     fdKinds.add(kinds.get((int) m[1]));
                 }
             }
-            out.add(new Message(java.util.Arrays.copyOfRange(stream, at, (int) (at + size)), fdKinds));
+            out.add(new Message(Arrays.copyOfRange(stream, at, (int) (at + size)), fdKinds));
             at += (int) size;
         }
         assertThat(at).isEqualTo(stream.length);
@@ -125,7 +138,7 @@ class TraceReplayTest {
         conn.receiveFully(MemorySegment.ofArray(h), fds, 4);
         long size = Header.size(MemorySegment.ofArray(h));
         assertThat(size).isBetween((long) Header.SIZE, 2L << 20);
-        byte[] all = java.util.Arrays.copyOf(h, (int) size);
+        byte[] all = Arrays.copyOf(h, (int) size);
         if (size > Header.SIZE) {
             conn.receiveFully(MemorySegment.ofArray(all).asSlice(Header.SIZE), fds, 4);
         }
@@ -156,7 +169,8 @@ class TraceReplayTest {
                 for (Message r : entry.getValue().replies()) {
                     MemorySegment s = r.segment();
                     if (Header.isReply(s)) {
-                        original.computeIfAbsent(key(s), k -> new ArrayDeque<>()).add(r);
+                        original.computeIfAbsent(key(s), k -> new ArrayDeque<>())
+                                .add(r);
                     }
                 }
                 try (UnixConnection conn = UnixConnection.connect(server.socketPath())) {
@@ -209,9 +223,12 @@ class TraceReplayTest {
                         }
                         ArrayDeque<Message> q = original.get(key(req));
                         Message orig = q == null ? null : q.poll();
-                        if (MUST_SUCCEED.contains(Header.command(req)) && orig != null
+                        if (MUST_SUCCEED.contains(Header.command(req))
+                                && orig != null
                                 && !Header.isError(orig.segment())) {
-                            assertThat(Header.isError(reply)).as("succeeded originally: " + what).isFalse();
+                            assertThat(Header.isError(reply))
+                                    .as("succeeded originally: " + what)
+                                    .isFalse();
                             checkedSuccess++;
                         }
                     }
@@ -232,14 +249,20 @@ class TraceReplayTest {
     /** The size a successful reply of ours must have. */
     private static long expectedSize(MemorySegment req, MemorySegment reply) {
         return switch (Header.command(req)) {
-            case Command.DEVICE_GET_INFO, Command.DEVICE_GET_IRQ_INFO, Command.DEVICE_GET_REGION_IO_FDS,
-                 Command.REGION_WRITE -> 32;
+            case Command.DEVICE_GET_INFO,
+                    Command.DEVICE_GET_IRQ_INFO,
+                    Command.DEVICE_GET_REGION_IO_FDS,
+                    Command.REGION_WRITE -> 32;
             case Command.DMA_UNMAP -> 40;
             case Command.REGION_READ -> 32 + Wire.u32l(req, 28);
-            case Command.DEVICE_GET_REGION_INFO -> Header.SIZE + (Wire.u32l(req, 16) >= Wire.u32l(reply, 16)
-                    ? Wire.u32l(reply, 16) : 32); // VU-4.2: the fixed struct when argsz is too small
+            case Command.DEVICE_GET_REGION_INFO ->
+                Header.SIZE
+                        + (Wire.u32l(req, 16) >= Wire.u32l(reply, 16)
+                                ? Wire.u32l(reply, 16)
+                                : 32); // VU-4.2: the fixed struct when argsz is too small
             case Command.VERSION -> {
-                assertThat(reply.get(java.lang.foreign.ValueLayout.JAVA_BYTE, reply.byteSize() - 1)).isZero();
+                assertThat(reply.get(ValueLayout.JAVA_BYTE, reply.byteSize() - 1))
+                        .isZero();
                 yield reply.byteSize();
             }
             default -> 16;

@@ -4,16 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jvfio.Seeds;
+import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.Header;
+import dev.jvfio.protocol.Wire;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +42,9 @@ class MessageDecoderTest {
     }
 
     static List<Recorded> recorded(String name) throws Exception {
-        Path file = Path.of(MessageDecoderTest.class.getResource("/dev/jvfio/server/traces/" + name).toURI());
+        Path file = Path.of(MessageDecoderTest.class
+                .getResource("/dev/jvfio/server/traces/" + name)
+                .toURI());
         ObjectMapper json = new ObjectMapper();
         Map<String, ByteArrayOutputStream> streams = new LinkedHashMap<>();
         Map<String, List<long[]>> fds = new LinkedHashMap<>();
@@ -48,7 +56,8 @@ class MessageDecoderTest {
             String key = e.get("conn").asText() + " " + e.get("dir").asText();
             ByteArrayOutputStream s = streams.computeIfAbsent(key, k -> new ByteArrayOutputStream());
             if (e.get("nfds").asInt() > 0) {
-                fds.computeIfAbsent(key, k -> new ArrayList<>()).add(new long[] {s.size(), e.get("nfds").asInt()});
+                fds.computeIfAbsent(key, k -> new ArrayList<>())
+                        .add(new long[] {s.size(), e.get("nfds").asInt()});
             }
             s.writeBytes(HexFormat.of().parseHex(e.get("hex").asText()));
         }
@@ -64,16 +73,21 @@ class MessageDecoderTest {
                         n += (int) f[1];
                     }
                 }
-                out.add(new Recorded(name, entry.getKey().substring(entry.getKey().indexOf(' ') + 1),
-                        java.util.Arrays.copyOfRange(s, at, at + size), n));
+                out.add(new Recorded(
+                        name,
+                        entry.getKey().substring(entry.getKey().indexOf(' ') + 1),
+                        Arrays.copyOfRange(s, at, at + size),
+                        n));
                 at += size;
             }
         }
         return out;
     }
 
-    private static final List<String> TRACES = List.of("qemu-10.2-guest-boot-vs-libvfio-user-gpio.jsonl",
-            "qemu-10.2-guest-boot-vs-membar-test-device.jsonl", "libvfio-user-sample-client-server.jsonl",
+    private static final List<String> TRACES = List.of(
+            "qemu-10.2-guest-boot-vs-libvfio-user-gpio.jsonl",
+            "qemu-10.2-guest-boot-vs-membar-test-device.jsonl",
+            "libvfio-user-sample-client-server.jsonl",
             "libvfio-user-client-vs-gpio-server.jsonl");
 
     private static List<Recorded> all() throws Exception {
@@ -85,7 +99,7 @@ class MessageDecoderTest {
     }
 
     private static String fields(Recorded r) {
-        return r.decode().fields().stream().map(Field::toString).collect(java.util.stream.Collectors.joining(" "));
+        return r.decode().fields().stream().map(Field::toString).collect(Collectors.joining(" "));
     }
 
     @Test
@@ -93,7 +107,8 @@ class MessageDecoderTest {
     void trace4_recordedSessionsDecodeCleanly() throws Exception {
         List<Recorded> all = all();
         assertThat(all).hasSizeGreaterThan(1500);
-        assertThat(all).allSatisfy(r -> assertThat(r.decode().problems()).as(r.line()).isEmpty());
+        assertThat(all)
+                .allSatisfy(r -> assertThat(r.decode().problems()).as(r.line()).isEmpty());
     }
 
     @Test
@@ -101,31 +116,38 @@ class MessageDecoderTest {
     void vu_qemuFields() throws Exception {
         List<Recorded> qemu = recorded("qemu-10.2-guest-boot-vs-membar-test-device.jsonl");
         Recorded version = qemu.getFirst();
-        assertThat(fields(version)).startsWith("version=0.0 caps={\"capabilities\": {\"pgsizes\": 4096,")
+        assertThat(fields(version))
+                .startsWith("version=0.0 caps={\"capabilities\": {\"pgsizes\": 4096,")
                 .contains("\"write_multiple\": true}}");
-        assertThat(qemu).map(MessageDecoderTest::fields).contains(
-                "addr=0x0 size=0x20000000 offset=0x0 prot=rw",
-                "irq=INTX action=TRIGGER data=EVENTFD start=0 count=1",
-                "irq=INTX action=UNMASK data=NONE start=0 count=1",
-                "region=7 offset=0x0 count=4");
+        assertThat(qemu)
+                .map(MessageDecoderTest::fields)
+                .contains(
+                        "addr=0x0 size=0x20000000 offset=0x0 prot=rw",
+                        "irq=INTX action=TRIGGER data=EVENTFD start=0 count=1",
+                        "irq=INTX action=UNMASK data=NONE start=0 count=1",
+                        "region=7 offset=0x0 count=4");
     }
 
     @Test
-    @DisplayName("VU-7.2 DEVICE_FEATURE: feature id, GET/SET/PROBE, the migration device_state; MIG_DATA_READ/WRITE sizes")
+    @DisplayName(
+            "VU-7.2 DEVICE_FEATURE: feature id, GET/SET/PROBE, the migration device_state; MIG_DATA_READ/WRITE sizes")
     void vu7_2_featuresAndMigrationData() throws Exception {
         List<String> lines = recorded("libvfio-user-sample-client-server.jsonl").stream()
-                .filter(r -> r.dir().equals("C->S")).map(MessageDecoderTest::fields).toList();
-        assertThat(lines).contains(
-                "feature=DMA_LOGGING_START op=SET argsz=24 page_size=0x1000 ranges=0",
-                "feature=DMA_LOGGING_REPORT op=GET argsz=40 iova=0x0 length=0x1000 page_size=0x1000",
-                "feature=MIG_DEVICE_STATE op=SET argsz=16 device_state=PRE_COPY",
-                "feature=MIG_DEVICE_STATE op=SET argsz=16 device_state=STOP_COPY",
-                "feature=MIG_DEVICE_STATE op=SET argsz=16 device_state=RESUMING",
-                "argsz=1032 size=1024");
+                .filter(r -> r.dir().equals("C->S"))
+                .map(MessageDecoderTest::fields)
+                .toList();
+        assertThat(lines)
+                .contains(
+                        "feature=DMA_LOGGING_START op=SET argsz=24 page_size=0x1000 ranges=0",
+                        "feature=DMA_LOGGING_REPORT op=GET argsz=40 iova=0x0 length=0x1000 page_size=0x1000",
+                        "feature=MIG_DEVICE_STATE op=SET argsz=16 device_state=PRE_COPY",
+                        "feature=MIG_DEVICE_STATE op=SET argsz=16 device_state=STOP_COPY",
+                        "feature=MIG_DEVICE_STATE op=SET argsz=16 device_state=RESUMING",
+                        "argsz=1032 size=1024");
         MemorySegment probe = MemorySegment.ofArray(new byte[32]);
-        Header.request(probe, 5, dev.jvfio.protocol.Command.DEVICE_FEATURE, 32, false);
-        dev.jvfio.protocol.Wire.putU32(probe, 16, 16);
-        dev.jvfio.protocol.Wire.putU32(probe, 20, (1 << 16) | (1 << 17) | 1);
+        Header.request(probe, 5, Command.DEVICE_FEATURE, 32, false);
+        Wire.putU32(probe, 16, 16);
+        Wire.putU32(probe, 20, (1 << 16) | (1 << 17) | 1);
         Decoded both = MessageDecoder.decode(probe, 0);
         assertThat(both.problems()).containsExactly("DEVICE_FEATURE with GET and SET but no PROBE");
         assertThat(both.fields()).extracting(Field::toString).startsWith("feature=MIGRATION", "op=GET|SET");
@@ -134,17 +156,23 @@ class MessageDecoderTest {
     @Test
     @DisplayName("TRACE-4 hostile messages (seeded random headers and payloads) never make the decoder fail")
     void trace4_hostileInputNeverBreaksTheDecoder() {
-        long seed = dev.jvfio.Seeds.of(0x7ace_dec0L);
-        java.util.Random r = new java.util.Random(seed);
+        long seed = Seeds.of(0x7ace_dec0L);
+        Random r = new Random(seed);
         for (int i = 0; i < 20_000; i++) {
             byte[] m = new byte[16 + r.nextInt(r.nextBoolean() ? 64 : 600)];
             r.nextBytes(m);
             MemorySegment s = MemorySegment.ofArray(m);
             int[] flags = {0, 1, 0x10, 0x21, r.nextInt()};
-            Header.write(s, r.nextInt(1 << 16), r.nextInt(20), r.nextInt(4) == 0 ? r.nextInt() : m.length,
-                    flags[r.nextInt(flags.length)], r.nextInt(3) == 0 ? r.nextInt() : 0);
+            Header.write(
+                    s,
+                    r.nextInt(1 << 16),
+                    r.nextInt(20),
+                    r.nextInt(4) == 0 ? r.nextInt() : m.length,
+                    flags[r.nextInt(flags.length)],
+                    r.nextInt(3) == 0 ? r.nextInt() : 0);
             Decoded d = MessageDecoder.decode(s, r.nextInt(3));
-            assertThat(d.problems()).as("seed " + seed + " message " + i + ": " + Header.describe(s))
+            assertThat(d.problems())
+                    .as("seed " + seed + " message " + i + ": " + Header.describe(s))
                     .noneMatch(p -> p.startsWith("the decoder failed"));
         }
     }

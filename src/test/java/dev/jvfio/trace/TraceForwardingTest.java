@@ -52,8 +52,12 @@ class TraceForwardingTest {
         byte[] m = new byte[16 + payload];
         r.nextBytes(m);
         int[] flags = {0, 0, 1, 1, 0x10, 0x21, r.nextInt()};
-        ByteBuffer.wrap(m).order(ByteOrder.LITTLE_ENDIAN).putShort(0, (short) r.nextInt(1 << 16))
-                .putShort(2, (short) r.nextInt(20)).putInt(4, declared).putInt(8, flags[r.nextInt(flags.length)])
+        ByteBuffer.wrap(m)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putShort(0, (short) r.nextInt(1 << 16))
+                .putShort(2, (short) r.nextInt(20))
+                .putInt(4, declared)
+                .putInt(8, flags[r.nextInt(flags.length)])
                 .putInt(12, r.nextInt(3) == 0 ? r.nextInt(140) : 0);
         return m;
     }
@@ -83,12 +87,15 @@ class TraceForwardingTest {
 
     private static String hexOf(List<JsonNode> messages, String dir) {
         StringBuilder sb = new StringBuilder();
-        messages.stream().filter(m -> m.get("dir").asText().equals(dir)).forEach(m -> sb.append(m.get("hex").asText()));
+        messages.stream()
+                .filter(m -> m.get("dir").asText().equals(dir))
+                .forEach(m -> sb.append(m.get("hex").asText()));
         return sb.toString();
     }
 
     @Test
-    @DisplayName("TRACE-1 VU-2.1 random messages (any header, any size field, sent in any pieces) arrive byte for byte both ways; the JSON holds each message once")
+    @DisplayName(
+            "TRACE-1 VU-2.1 random messages (any header, any size field, sent in any pieces) arrive byte for byte both ways; the JSON holds each message once")
     void trace1_byteForByte() throws Exception {
         long seed = Seeds.of(0x7ace_0001L);
         Random r = new Random(seed);
@@ -107,7 +114,8 @@ class TraceForwardingTest {
         Traced t;
         try (Upstream upstream = Upstream.start()) {
             t = Traced.start(upstream.socket());
-            try (UnixConnection client = UnixConnection.connect(t.socket()); UnixConnection server = upstream.accept()) {
+            try (UnixConnection client = UnixConnection.connect(t.socket());
+                    UnixConnection server = upstream.accept()) {
                 client.receiveTimeout(Duration.ofSeconds(10));
                 CompletableFuture<Void> sending = sendInPieces(client, up.toByteArray(), r);
                 assertThat(receive(server, up.size())).as("seed " + seed).isEqualTo(up.toByteArray());
@@ -120,10 +128,20 @@ class TraceForwardingTest {
             t.close();
         }
         List<JsonNode> messages = t.messages();
-        assertThat(messages.stream().filter(m -> m.get("dir").asText().equals("C->S")).count()).isEqualTo(toServer.size());
-        assertThat(messages.stream().filter(m -> m.get("dir").asText().equals("S->C")).count()).isEqualTo(toClient.size());
-        assertThat(hexOf(messages, "C->S")).as("seed " + seed).isEqualTo(HexFormat.of().formatHex(up.toByteArray()));
-        assertThat(hexOf(messages, "S->C")).as("seed " + seed).isEqualTo(HexFormat.of().formatHex(down.toByteArray()));
+        assertThat(messages.stream()
+                        .filter(m -> m.get("dir").asText().equals("C->S"))
+                        .count())
+                .isEqualTo(toServer.size());
+        assertThat(messages.stream()
+                        .filter(m -> m.get("dir").asText().equals("S->C"))
+                        .count())
+                .isEqualTo(toClient.size());
+        assertThat(hexOf(messages, "C->S"))
+                .as("seed " + seed)
+                .isEqualTo(HexFormat.of().formatHex(up.toByteArray()));
+        assertThat(hexOf(messages, "S->C"))
+                .as("seed " + seed)
+                .isEqualTo(HexFormat.of().formatHex(down.toByteArray()));
         JsonNode close = t.events().getLast();
         assertThat(close.get("C->S").get("messages").asInt()).isEqualTo(toServer.size());
         assertThat(close.get("C->S").get("bytes").asLong()).isEqualTo(up.size());
@@ -131,20 +149,22 @@ class TraceForwardingTest {
     }
 
     @Test
-    @DisplayName("TRACE-2 VU-1.1 fds pass both ways, 16 in one message too, as the same open files: memory written on one side is read on the other, eventfds signal across")
+    @DisplayName(
+            "TRACE-2 VU-1.1 fds pass both ways, 16 in one message too, as the same open files: memory written on one side is read on the other, eventfds signal across")
     void trace2_fdsAreTheSameOpenFiles() throws Exception {
         TempDirs.delete(TempDirs.create()); // the JVM opens /dev/random and /dev/urandom for the first temp name
         int openBefore = OpenFiles.count();
         Traced t;
         try (Upstream upstream = Upstream.start();
-             Arena arena = Arena.ofConfined();
-             Fd guest = Memfd.create("guest", 4096);
-             MappedMemory guestMap = MappedMemory.map(guest, 0, 4096, true);
-             Fd bar = Memfd.create("bar", 4096);
-             MappedMemory barMap = MappedMemory.map(bar, 0, 4096, true)) {
+                Arena arena = Arena.ofConfined();
+                Fd guest = Memfd.create("guest", 4096);
+                MappedMemory guestMap = MappedMemory.map(guest, 0, 4096, true);
+                Fd bar = Memfd.create("bar", 4096);
+                MappedMemory barMap = MappedMemory.map(bar, 0, 4096, true)) {
             t = Traced.start(upstream.socket());
             List<EventFd> events = new ArrayList<>();
-            try (UnixConnection client = UnixConnection.connect(t.socket()); UnixConnection server = upstream.accept()) {
+            try (UnixConnection client = UnixConnection.connect(t.socket());
+                    UnixConnection server = upstream.accept()) {
                 client.receiveTimeout(Duration.ofSeconds(10));
                 // C->S: a DMA_MAP with the guest's memfd; the server writes through its own mapping
                 MemorySegment map = arena.allocate(DmaMapMessage.SIZE);
@@ -153,7 +173,8 @@ class TraceForwardingTest {
                 List<Fd> got = new ArrayList<>();
                 server.receiveFully(arena.allocate(DmaMapMessage.SIZE), got, 20);
                 assertThat(got).hasSize(1);
-                try (Fd theirs = got.getFirst(); MappedMemory serverView = MappedMemory.map(theirs, 0, 4096, true)) {
+                try (Fd theirs = got.getFirst();
+                        MappedMemory serverView = MappedMemory.map(theirs, 0, 4096, true)) {
                     serverView.segment().set(U32, 100, 0xfeedf00d);
                     assertThat(guestMap.segment().get(U32, 100)).isEqualTo(0xfeedf00d);
                 }
@@ -162,15 +183,23 @@ class TraceForwardingTest {
                     events.add(EventFd.create());
                 }
                 MemorySegment irqs = arena.allocate(SetIrqsMessage.SIZE);
-                SetIrqsMessage.encode(irqs, 2, Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_TRIGGER,
-                        Vfio.PCI_MSIX_IRQ_INDEX, 0, 16, null);
+                SetIrqsMessage.encode(
+                        irqs,
+                        2,
+                        Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_ACTION_TRIGGER,
+                        Vfio.PCI_MSIX_IRQ_INDEX,
+                        0,
+                        16,
+                        null);
                 client.send(irqs, events.stream().map(EventFd::fd).toList());
                 got.clear();
                 server.receiveFully(arena.allocate(SetIrqsMessage.SIZE), got, 20);
                 assertThat(got).hasSize(16);
                 for (int i = 0; i < 16; i++) {
                     EventFd.signal(got.get(i));
-                    assertThat(events.get(i).await(Duration.ofSeconds(10))).as("eventfd " + i).isTrue();
+                    assertThat(events.get(i).await(Duration.ofSeconds(10)))
+                            .as("eventfd " + i)
+                            .isTrue();
                     got.get(i).close();
                 }
                 // S->C: a region-info-like reply with the server's memfd; the client writes, the server reads
@@ -181,7 +210,8 @@ class TraceForwardingTest {
                 got.clear();
                 client.receiveFully(arena.allocate(48), got, 20);
                 assertThat(got).hasSize(1);
-                try (Fd theirs = got.getFirst(); MappedMemory clientView = MappedMemory.map(theirs, 0, 4096, true)) {
+                try (Fd theirs = got.getFirst();
+                        MappedMemory clientView = MappedMemory.map(theirs, 0, 4096, true)) {
                     clientView.segment().set(U32, 200, 0x0ddba11);
                     assertThat(barMap.segment().get(U32, 200)).isEqualTo(0x0ddba11);
                 }
@@ -195,32 +225,43 @@ class TraceForwardingTest {
         assertThat(messages).hasSize(3);
         assertThat(messages.get(0).get("fd_kinds").toString()).isEqualTo("[\"memfd\"]");
         assertThat(messages.get(1).get("nfds").asInt()).isEqualTo(16);
-        assertThat(messages.get(1).get("fd_kinds")).allSatisfy(k -> assertThat(k.asText()).isEqualTo("eventfd"));
+        assertThat(messages.get(1).get("fd_kinds"))
+                .allSatisfy(k -> assertThat(k.asText()).isEqualTo("eventfd"));
         assertThat(messages.get(2).get("fd_kinds").toString()).isEqualTo("[\"memfd\"]");
         assertThat(t.events().getLast().get("C->S").get("fds").asInt()).isEqualTo(17);
-        assertThat(OpenFiles.count()).as("the proxy closed its copies of the 18 fds and both sockets").isEqualTo(openBefore);
+        assertThat(OpenFiles.count())
+                .as("the proxy closed its copies of the 18 fds and both sockets")
+                .isEqualTo(openBefore);
     }
 
     @Test
-    @DisplayName("TRACE-3 VU-1.4 a client that disconnects disconnects the server side; a server that disconnects disconnects the client; half a message is forwarded first")
+    @DisplayName(
+            "TRACE-3 VU-1.4 a client that disconnects disconnects the server side; a server that disconnects disconnects the client; half a message is forwarded first")
     void trace3_disconnectClosesTheOtherSide() throws Exception {
         Traced t;
         byte[] half = {1, 0, 9, 0, 32, 0, 0, 0, 0, 0};
         try (Upstream upstream = Upstream.start()) {
             t = Traced.start(upstream.socket());
             MemorySegment buf = MemorySegment.ofArray(new byte[64]);
-            try (UnixConnection client = UnixConnection.connect(t.socket()); UnixConnection server = upstream.accept()) {
+            try (UnixConnection client = UnixConnection.connect(t.socket());
+                    UnixConnection server = upstream.accept()) {
                 client.close();
-                assertThat(server.receive(buf, null, 0)).as("the server sees end of file").isZero();
+                assertThat(server.receive(buf, null, 0))
+                        .as("the server sees end of file")
+                        .isZero();
             }
             t.awaitIdle();
-            try (UnixConnection client = UnixConnection.connect(t.socket()); UnixConnection server = upstream.accept()) {
+            try (UnixConnection client = UnixConnection.connect(t.socket());
+                    UnixConnection server = upstream.accept()) {
                 client.receiveTimeout(Duration.ofSeconds(10));
                 server.close();
-                assertThat(client.receive(buf, null, 0)).as("the client sees end of file").isZero();
+                assertThat(client.receive(buf, null, 0))
+                        .as("the client sees end of file")
+                        .isZero();
             }
             t.awaitIdle();
-            try (UnixConnection client = UnixConnection.connect(t.socket()); UnixConnection server = upstream.accept()) {
+            try (UnixConnection client = UnixConnection.connect(t.socket());
+                    UnixConnection server = upstream.accept()) {
                 client.send(MemorySegment.ofArray(half));
                 client.close();
                 assertThat(receive(server, half.length)).isEqualTo(half);
@@ -229,10 +270,15 @@ class TraceForwardingTest {
             t.awaitIdle();
             t.close();
         }
-        List<JsonNode> closes = t.events().stream().filter(e -> e.path("event").asText().equals("close")).toList();
-        assertThat(closes).extracting(e -> e.get("reason").asText()).containsExactly(
-                "client closed the connection", "server closed the connection",
-                "client closed the connection in the middle of a message (10 of a header)");
+        List<JsonNode> closes = t.events().stream()
+                .filter(e -> e.path("event").asText().equals("close"))
+                .toList();
+        assertThat(closes)
+                .extracting(e -> e.get("reason").asText())
+                .containsExactly(
+                        "client closed the connection",
+                        "server closed the connection",
+                        "client closed the connection in the middle of a message (10 of a header)");
         JsonNode part = t.messages().getLast();
         assertThat(part.get("hex").asText()).isEqualTo(HexFormat.of().formatHex(half));
         assertThat(part.get("problems").get(0).asText()).isEqualTo("the client closed after 10 bytes of a header");
@@ -240,14 +286,17 @@ class TraceForwardingTest {
     }
 
     @Test
-    @DisplayName("TRACE-4 VU-2.1 malformed messages are forwarded unchanged and flagged: size below the header, unknown command, bad SET_IRQS, a read with extra bytes, a reply to nothing")
+    @DisplayName(
+            "TRACE-4 VU-2.1 malformed messages are forwarded unchanged and flagged: size below the header, unknown command, bad SET_IRQS, a read with extra bytes, a reply to nothing")
     void trace4_malformedForwardedAndFlagged() throws Exception {
         Traced t;
         ByteArrayOutputStream sent = new ByteArrayOutputStream();
         byte[] reply;
-        try (Upstream upstream = Upstream.start(); Arena arena = Arena.ofConfined()) {
+        try (Upstream upstream = Upstream.start();
+                Arena arena = Arena.ofConfined()) {
             t = Traced.start(upstream.socket());
-            try (UnixConnection client = UnixConnection.connect(t.socket()); UnixConnection server = upstream.accept()) {
+            try (UnixConnection client = UnixConnection.connect(t.socket());
+                    UnixConnection server = upstream.accept()) {
                 client.receiveTimeout(Duration.ofSeconds(10));
                 List<byte[]> bad = new ArrayList<>();
                 MemorySegment m = arena.allocate(16);
@@ -256,8 +305,14 @@ class TraceForwardingTest {
                 Header.request(m, 2, 77, 16, false);
                 bad.add(m.toArray(ValueLayout.JAVA_BYTE));
                 MemorySegment irqs = arena.allocate(SetIrqsMessage.SIZE + 1);
-                int n = SetIrqsMessage.encode(irqs, 3, Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_DATA_BOOL
-                        | Vfio.IRQ_SET_ACTION_TRIGGER, 0, 0, 1, null);
+                int n = SetIrqsMessage.encode(
+                        irqs,
+                        3,
+                        Vfio.IRQ_SET_DATA_EVENTFD | Vfio.IRQ_SET_DATA_BOOL | Vfio.IRQ_SET_ACTION_TRIGGER,
+                        0,
+                        0,
+                        1,
+                        null);
                 bad.add(irqs.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
                 MemorySegment read = arena.allocate(40);
                 Header.request(read, 4, Command.REGION_READ, 40, false);
@@ -279,7 +334,8 @@ class TraceForwardingTest {
         }
         List<JsonNode> messages = t.messages();
         assertThat(messages).hasSize(5);
-        assertThat(messages).allSatisfy(m -> assertThat(m.has("problems")).as(m.toString()).isTrue());
+        assertThat(messages)
+                .allSatisfy(m -> assertThat(m.has("problems")).as(m.toString()).isTrue());
         assertThat(messages.get(0).get("problems").get(0).asText()).contains("size 8 is below the 16-byte header");
         assertThat(messages.get(1).get("problems").get(0).asText()).isEqualTo("unknown command 77");
         assertThat(messages.get(2).get("problems").get(0).asText()).isEqualTo("DEVICE_SET_IRQS rejected (EINVAL)");
@@ -295,12 +351,18 @@ class TraceForwardingTest {
         int size = (17 << 20) + 5;
         byte[] big = new byte[size];
         new Random(Seeds.of(0x7ace_0004L)).nextBytes(big);
-        ByteBuffer.wrap(big).order(ByteOrder.LITTLE_ENDIAN).putShort(0, (short) 1).putShort(2, (short) Command.REGION_WRITE)
-                .putInt(4, size).putInt(8, 0).putInt(12, 0);
+        ByteBuffer.wrap(big)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putShort(0, (short) 1)
+                .putShort(2, (short) Command.REGION_WRITE)
+                .putInt(4, size)
+                .putInt(8, 0)
+                .putInt(12, 0);
         Traced t;
         try (Upstream upstream = Upstream.start()) {
             t = Traced.start(upstream.socket(), false, false, CommandFilter.all());
-            try (UnixConnection client = UnixConnection.connect(t.socket()); UnixConnection server = upstream.accept()) {
+            try (UnixConnection client = UnixConnection.connect(t.socket());
+                    UnixConnection server = upstream.accept()) {
                 CompletableFuture<Void> sending = sendInPieces(client, big, new Random(1));
                 assertThat(receive(server, size)).isEqualTo(big);
                 sending.join();
@@ -308,23 +370,28 @@ class TraceForwardingTest {
             t.awaitIdle();
             t.close();
         }
-        assertThat(t.text()).containsPattern("C->S #1 +REGION_WRITE +request +!! size 17825797 is above the 16 MiB the proxy decodes")
+        assertThat(t.text())
+                .containsPattern(
+                        "C->S #1 +REGION_WRITE +request +!! size 17825797 is above the 16 MiB the proxy decodes")
                 .contains(size + " bytes)");
     }
 
     @Test
     @DisplayName("TRACE-3 a client whose server cannot be reached is disconnected at once; the connect line says why")
     void trace3_serverUnreachable() throws Exception {
-        Path nowhere = Path.of("/tmp/jvfio-no-such-server-" + ProcessHandle.current().pid() + ".sock");
+        Path nowhere =
+                Path.of("/tmp/jvfio-no-such-server-" + ProcessHandle.current().pid() + ".sock");
         Traced t = Traced.start(nowhere);
         try (UnixConnection client = UnixConnection.connect(t.socket())) {
             client.receiveTimeout(Duration.ofSeconds(10));
-            assertThat(client.receive(MemorySegment.ofArray(new byte[16]), null, 0)).isZero();
+            assertThat(client.receive(MemorySegment.ofArray(new byte[16]), null, 0))
+                    .isZero();
         }
         t.close();
         JsonNode connect = t.events().getFirst();
         assertThat(connect.get("event").asText()).isEqualTo("connect");
         assertThat(connect.get("failure").asText()).contains("connect").contains(nowhere.toString());
-        assertThat(t.text()).contains("conn1 -- client pid " + ProcessHandle.current().pid(), "cannot connect to " + nowhere);
+        assertThat(t.text())
+                .contains("conn1 -- client pid " + ProcessHandle.current().pid(), "cannot connect to " + nowhere);
     }
 }

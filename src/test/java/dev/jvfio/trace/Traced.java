@@ -26,8 +26,8 @@ public final class Traced implements AutoCloseable {
     private Traced(Path dir, Path upstream, boolean json, boolean hex, CommandFilter filter) throws IOException {
         this.dir = dir;
         this.json = json ? dir.resolve("trace.jsonl") : null;
-        this.proxy = TraceProxy.start(new TraceOptions(dir.resolve("p"), upstream, this.json, hex, filter), text,
-                warnings::add);
+        this.proxy = TraceProxy.start(
+                new TraceOptions(dir.resolve("p"), upstream, this.json, hex, filter), text, warnings::add);
     }
 
     /** With the JSON file, no hex dump, every command printed. */

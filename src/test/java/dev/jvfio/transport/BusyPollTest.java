@@ -16,7 +16,9 @@ class BusyPollTest {
     @Timeout(20)
     void busyPollingReceiveGetsLateBytesAndSeesShutdown() throws Exception {
         UnixConnection[] pair = UnixConnection.pair();
-        try (UnixConnection a = pair[0]; UnixConnection b = pair[1]; Arena arena = Arena.ofShared()) {
+        try (UnixConnection a = pair[0];
+                UnixConnection b = pair[1];
+                Arena arena = Arena.ofShared()) {
             b.busyPoll(true);
             MemorySegment out = arena.allocate(8);
             out.set(ValueLayout.JAVA_LONG, 0, 0x1122334455667788L);

@@ -38,7 +38,8 @@ class ConcurrentTrafficTest {
         // Own threads: the common pool may run only one task at a time on a small machine,
         // and these four must all run at once.
         ExecutorService threads = Executors.newFixedThreadPool(4);
-        try (UnixConnection a = p[0]; UnixConnection b = p[1]) {
+        try (UnixConnection a = p[0];
+                UnixConnection b = p[1]) {
             var aSends = CompletableFuture.runAsync(() -> sendAll(a, seed), threads);
             var bSends = CompletableFuture.runAsync(() -> sendAll(b, seed + 1), threads);
             var bGets = CompletableFuture.runAsync(() -> receiveAll(b, seed), threads);
@@ -89,19 +90,25 @@ class ConcurrentTrafficTest {
                 List<Fd> fds = new ArrayList<>();
                 try {
                     c.receiveFully(header, fds, 3);
-                    assertThat(header.get(JAVA_INT, 0)).as("seed %d index", seed).isEqualTo(i);
+                    assertThat(header.get(JAVA_INT, 0))
+                            .as("seed %d index", seed)
+                            .isEqualTo(i);
                     assertThat(header.get(JAVA_INT, 4)).isEqualTo(nfds);
-                    MemorySegment body = i % 3 == 0 ? MemorySegment.ofArray(new byte[payload]) : arena.allocate(payload);
+                    MemorySegment body =
+                            i % 3 == 0 ? MemorySegment.ofArray(new byte[payload]) : arena.allocate(payload);
                     c.receiveFully(body, fds, 3);
                     assertThat(c.fdsDropped()).isZero();
                     assertThat(fds).as("seed %d message %d fds", seed, i).hasSize(nfds);
                     for (int j = 0; j < nfds; j++) {
-                        assertThat(Files.size(Path.of("/proc/self/fd/" + fds.get(j).value())))
+                        assertThat(Files.size(
+                                        Path.of("/proc/self/fd/" + fds.get(j).value())))
                                 .isEqualTo(i * 4096L + j);
                     }
                     byte[] expected = new byte[payload];
                     new Random(seed * 1000 + i).nextBytes(expected);
-                    assertThat(body.toArray(JAVA_BYTE)).as("seed %d message %d", seed, i).isEqualTo(expected);
+                    assertThat(body.toArray(JAVA_BYTE))
+                            .as("seed %d message %d", seed, i)
+                            .isEqualTo(expected);
                 } finally {
                     fds.forEach(Fd::close);
                 }

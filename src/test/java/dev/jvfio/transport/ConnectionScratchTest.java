@@ -81,12 +81,14 @@ class ConnectionScratchTest {
             }
             c.close();
             receiver.join();
-            assertThat(outcome[0]).as("a receive cut off by close returns 0 or ClosedException, never an "
-                    + "IllegalStateException of freed memory").satisfiesAnyOf(
-                    o -> assertThat(o).isEqualTo(0),
-                    o -> assertThat(o).isInstanceOf(ClosedException.class));
+            assertThat(outcome[0])
+                    .as("a receive cut off by close returns 0 or ClosedException, never an "
+                            + "IllegalStateException of freed memory")
+                    .satisfiesAnyOf(
+                            o -> assertThat(o).isEqualTo(0), o -> assertThat(o).isInstanceOf(ClosedException.class));
             assertThat(c.scratchFreed()).isTrue();
-            assertThatThrownBy(() -> c.send(MemorySegment.ofArray(new byte[] {1}))).isInstanceOf(ClosedException.class);
+            assertThatThrownBy(() -> c.send(MemorySegment.ofArray(new byte[] {1})))
+                    .isInstanceOf(ClosedException.class);
         }
     }
 

@@ -32,7 +32,8 @@ class CrossProcessTest {
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("child.log").toFile())
                     .start();
-            try (UnixConnection conn = server.accept(); EventFd irq = EventFd.create()) {
+            try (UnixConnection conn = server.accept();
+                    EventFd irq = EventFd.create()) {
                 assertThat(conn.peerCredentials().pid()).isEqualTo(child.pid());
 
                 MemorySegment msg = arena.allocate(JAVA_LONG);
@@ -40,15 +41,20 @@ class CrossProcessTest {
                 conn.receiveFully(msg, got, 1);
                 assertThat(msg.get(JAVA_LONG, 0)).isEqualTo(child.pid());
                 assertThat(got).hasSize(1);
-                try (Fd mem = got.get(0); MappedMemory view = MappedMemory.map(mem, 0, 4096, false)) {
+                try (Fd mem = got.get(0);
+                        MappedMemory view = MappedMemory.map(mem, 0, 4096, false)) {
                     assertThat(view.segment().getString(0)).isEqualTo("written by " + child.pid());
                 }
 
                 conn.send(arena.allocate(1), List.of(irq.fd()));
-                assertThat(irq.await(Duration.ofSeconds(60))).as("child signalled our eventfd").isTrue();
+                assertThat(irq.await(Duration.ofSeconds(60)))
+                        .as("child signalled our eventfd")
+                        .isTrue();
             }
             assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(child.exitValue()).as(Files.readString(dir.resolve("child.log"))).isZero();
+            assertThat(child.exitValue())
+                    .as(Files.readString(dir.resolve("child.log")))
+                    .isZero();
         } finally {
             if (child != null) {
                 child.destroyForcibly();

@@ -29,7 +29,9 @@ class FdPassingTest extends ConnectedPairTest {
 
     /** Sends three eventfds and a memfd from {@code from}; checks the received fds are the same files. */
     private static void passFourFds(UnixConnection from, UnixConnection to) throws Exception {
-        try (EventFd e1 = EventFd.create(); EventFd e2 = EventFd.create(); EventFd e3 = EventFd.create();
+        try (EventFd e1 = EventFd.create();
+                EventFd e2 = EventFd.create();
+                EventFd e3 = EventFd.create();
                 Fd mem = Memfd.create("passed", 4096);
                 MappedMemory senderView = MappedMemory.map(mem, 0, 4096, true)) {
             from.send(message(16), List.of(e1.fd(), e2.fd(), e3.fd(), mem));

@@ -20,7 +20,9 @@ class GatherSendTest {
         long seed = Seeds.of(0x6A7E5L);
         Random random = new Random(seed);
         UnixConnection[] pair = UnixConnection.pair();
-        try (UnixConnection a = pair[0]; UnixConnection b = pair[1]; Arena arena = Arena.ofShared()) {
+        try (UnixConnection a = pair[0];
+                UnixConnection b = pair[1];
+                Arena arena = Arena.ofShared()) {
             for (int bodySize : new int[] {1, 4096, 3 << 20}) { // 3 MiB: far more than one socket buffer
                 byte[] expected = new byte[32 + bodySize];
                 random.nextBytes(expected);
@@ -38,7 +40,9 @@ class GatherSendTest {
                 });
                 a.send(head, body);
                 reader.get(20, TimeUnit.SECONDS);
-                assertThat(got.toArray(ValueLayout.JAVA_BYTE)).as("seed %d body %d", seed, bodySize).isEqualTo(expected);
+                assertThat(got.toArray(ValueLayout.JAVA_BYTE))
+                        .as("seed %d body %d", seed, bodySize)
+                        .isEqualTo(expected);
             }
             // a heap part falls back to two sends, same bytes
             byte[] heapHead = {1, 2, 3};

@@ -2,6 +2,7 @@ package dev.jvfio.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.management.ThreadMXBean;
 import dev.jvfio.os.Fd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -17,9 +18,11 @@ class MessagePathAllocationTest {
 
     @Test
     void sendAndReceiveOfSmallMessagesAllocateNoHeapPerMessage() throws Exception {
-        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        var threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         UnixConnection[] p = UnixConnection.pair();
-        try (UnixConnection a = p[0]; UnixConnection b = p[1]; Arena arena = Arena.ofConfined()) {
+        try (UnixConnection a = p[0];
+                UnixConnection b = p[1];
+                Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(64);
             MemorySegment in = arena.allocate(64);
             List<Fd> fds = new ArrayList<>(4);

@@ -12,8 +12,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.SocketTimeoutException;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -83,7 +83,9 @@ class UnixConnectionTest extends ConnectedPairTest {
         b.shutdown();
         assertThat(receiver.get(60, TimeUnit.SECONDS)).isZero();
         b.shutdown(); // idempotent
-        assertThat(a.receive(MemorySegment.ofArray(new byte[1]), null, 0)).as("peer sees EOF").isZero();
+        assertThat(a.receive(MemorySegment.ofArray(new byte[1]), null, 0))
+                .as("peer sees EOF")
+                .isZero();
     }
 
     @Test
@@ -156,7 +158,8 @@ class UnixConnectionTest extends ConnectedPairTest {
         int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         int gid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
         PeerCredentials c = a.peerCredentials();
-        assertThat(c).isEqualTo(new PeerCredentials((int) ProcessHandle.current().pid(), uid, gid));
+        assertThat(c)
+                .isEqualTo(new PeerCredentials((int) ProcessHandle.current().pid(), uid, gid));
     }
 
     @Test

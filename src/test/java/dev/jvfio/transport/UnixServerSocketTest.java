@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jvfio.TempDirs;
+import dev.jvfio.os.Fd;
 import dev.jvfio.os.LinuxErrno;
 import dev.jvfio.procfs.OpenFiles;
 import java.io.IOException;
@@ -13,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -46,12 +49,14 @@ class UnixServerSocketTest {
         try (UnixServerSocket server = UnixServerSocket.listen(sock, SocketAccess.ownerOnly())) {
             assertThat(server.path()).isEqualTo(sock);
             assertThat(perms(sock)).isEqualTo("rw-------");
-            try (UnixConnection client = UnixConnection.connect(sock); UnixConnection served = server.accept()) {
+            try (UnixConnection client = UnixConnection.connect(sock);
+                    UnixConnection served = server.accept()) {
                 client.send(MemorySegment.ofArray("ping".getBytes()));
                 MemorySegment in = MemorySegment.ofArray(new byte[4]);
                 served.receiveFully(in, null, 0);
                 assertThat(new String(in.toArray(JAVA_BYTE))).isEqualTo("ping");
-                assertThat(served.peerCredentials().pid()).isEqualTo(ProcessHandle.current().pid());
+                assertThat(served.peerCredentials().pid())
+                        .isEqualTo(ProcessHandle.current().pid());
             }
         }
         assertThat(sock).as("close removes the socket file").doesNotExist();
@@ -63,14 +68,15 @@ class UnixServerSocketTest {
         int gid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
         try (UnixServerSocket server = UnixServerSocket.listen(sock, new SocketAccess(0640, gid))) {
             assertThat(perms(sock)).isEqualTo("rw-r-----");
-            assertThat((Integer) Files.getAttribute(sock, "unix:gid", LinkOption.NOFOLLOW_LINKS)).isEqualTo(gid);
+            assertThat((Integer) Files.getAttribute(sock, "unix:gid", LinkOption.NOFOLLOW_LINKS))
+                    .isEqualTo(gid);
         }
     }
 
     @Test
     void aStaleSocketFileIsReplaced() throws Exception {
         // a crashed server leaves its socket file behind, with nobody listening on it
-        try (dev.jvfio.os.Fd crashed = dev.jvfio.os.Fd.adopt(SocketCalls.socket())) {
+        try (Fd crashed = Fd.adopt(SocketCalls.socket())) {
             SocketCalls.bind(crashed.value(), SocketCalls.pathBytes(sock), sock);
         }
         Files.setPosixFilePermissions(sock, PosixFilePermissions.fromString("rw-rw-rw-"));
@@ -80,7 +86,8 @@ class UnixServerSocketTest {
                 UnixConnection client = UnixConnection.connect(sock);
                 UnixConnection served = second.accept()) {
             assertThat(perms(sock)).isEqualTo("rw-------");
-            assertThat(served.peerCredentials().pid()).isEqualTo(ProcessHandle.current().pid());
+            assertThat(served.peerCredentials().pid())
+                    .isEqualTo(ProcessHandle.current().pid());
         }
     }
 
@@ -93,19 +100,21 @@ class UnixServerSocketTest {
             assertThat(sock).exists();
             // the live server still works (it saw and may drop the probe connection)
             live.accept().close();
-            try (UnixConnection c = UnixConnection.connect(sock); UnixConnection s = live.accept()) {
-                assertThat(s.peerCredentials().uid()).isEqualTo(c.peerCredentials().uid());
+            try (UnixConnection c = UnixConnection.connect(sock);
+                    UnixConnection s = live.accept()) {
+                assertThat(s.peerCredentials().uid())
+                        .isEqualTo(c.peerCredentials().uid());
             }
         }
     }
 
     @Test
     void aLiveServerWithAFullBacklogIsRefusedWithoutHanging() throws Exception {
-        java.util.List<dev.jvfio.os.Fd> pending = new java.util.ArrayList<>();
+        List<Fd> pending = new ArrayList<>();
         try (UnixServerSocket live = UnixServerSocket.listen(sock, SocketAccess.ownerOnly())) {
             byte[] path = SocketCalls.pathBytes(sock);
             while (true) { // fill the backlog: the server never accepts
-                dev.jvfio.os.Fd c = dev.jvfio.os.Fd.adopt(SocketCalls.socket(SocketCalls.SOCK_NONBLOCK));
+                Fd c = Fd.adopt(SocketCalls.socket(SocketCalls.SOCK_NONBLOCK));
                 pending.add(c);
                 int r = SocketCalls.connect(c.value(), path);
                 if (r == -LinuxErrno.EAGAIN) {
@@ -117,7 +126,7 @@ class UnixServerSocketTest {
             assertThatThrownBy(() -> UnixServerSocket.listen(sock, SocketAccess.ownerOnly()))
                     .hasMessage("another server is listening on " + sock);
         } finally {
-            pending.forEach(dev.jvfio.os.Fd::close);
+            pending.forEach(Fd::close);
         }
     }
 
@@ -163,7 +172,9 @@ class UnixServerSocketTest {
         server.close();
         assertThatThrownBy(() -> accepting.get(60, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
-                .cause().cause().isInstanceOf(ClosedException.class);
+                .cause()
+                .cause()
+                .isInstanceOf(ClosedException.class);
         assertThatThrownBy(server::accept).isInstanceOf(ClosedException.class);
         server.close();
         assertThat(sock).doesNotExist();
@@ -182,11 +193,12 @@ class UnixServerSocketTest {
     }
 
     private void cycle(UnixServerSocket server) throws IOException {
-        try (UnixConnection c = UnixConnection.connect(sock); UnixConnection s = server.accept()) {
-            c.send(MemorySegment.ofArray(new byte[] {1}), java.util.List.of(c.fd()));
-            java.util.List<dev.jvfio.os.Fd> got = new java.util.ArrayList<>();
+        try (UnixConnection c = UnixConnection.connect(sock);
+                UnixConnection s = server.accept()) {
+            c.send(MemorySegment.ofArray(new byte[] {1}), List.of(c.fd()));
+            List<Fd> got = new ArrayList<>();
             s.receive(MemorySegment.ofArray(new byte[1]), got, 1);
-            got.forEach(dev.jvfio.os.Fd::close);
+            got.forEach(Fd::close);
         }
     }
 }
