@@ -205,9 +205,9 @@ public final class Bench implements AutoCloseable {
         s.put("clients", o.clients());
         s.put("client", o.spin() ? "busy-polling" : "blocking");
         s.put("pinned", pinned ? "all on CPU 0" : "no");
-        s.put("sizes", o.sizes().stream().map(Bench::size).toList());
-        s.put("mapped-window", size(o.mappedWindow()));
-        s.put("touch", size(o.touchBytes()));
+        s.put("sizes", o.sizes().stream().map(Text::size).toList());
+        s.put("mapped-window", Text.size(o.mappedWindow()));
+        s.put("touch", Text.size(o.touchBytes()));
         s.put("launches", o.launches());
         s.put("decide-budget", o.decideBudget().toMillis() + "ms per undecided row");
         if (o.groups().size() < BenchOptions.GROUPS.size()) {
@@ -387,35 +387,5 @@ public final class Bench implements AutoCloseable {
     void say(String line) {
         progress.println("bench: " + line);
         progress.flush();
-    }
-
-    static double millisSince(long nanos) {
-        return (System.nanoTime() - nanos) / 1e6;
-    }
-
-    static double mib(long bytes) {
-        return bytes / 1048576.0;
-    }
-
-    static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
-    }
-
-    /** 4KiB, 64KiB, 1MiB, 1GiB, or plain bytes. */
-    static String size(long bytes) {
-        if (bytes >= BenchOptions.GIB && bytes % BenchOptions.GIB == 0) {
-            return bytes / BenchOptions.GIB + "GiB";
-        }
-        if (bytes >= BenchOptions.MIB && bytes % BenchOptions.MIB == 0) {
-            return bytes / BenchOptions.MIB + "MiB";
-        }
-        if (bytes >= BenchOptions.KIB && bytes % BenchOptions.KIB == 0) {
-            return bytes / BenchOptions.KIB + "KiB";
-        }
-        return bytes + "B";
     }
 }

@@ -47,7 +47,7 @@ final class ClientsGroup {
             server = b.children.serveConfig("clients", SocketGroups.devices(profile, sockets, List.of()));
             clients = b.children.awaitServe(server, sockets);
         } catch (IOException e) {
-            b.notes.add("clients: the " + profile + " device could not be served (" + Bench.firstLine(e.getMessage())
+            b.notes.add("clients: the " + profile + " device could not be served (" + Text.firstLine(e.getMessage())
                     + "); the clients rows use " + Bench.FALLBACK_MEMORY + " gh200 devices");
             sockets = b.children.sockets("kg", most);
             server = b.children.serveConfig("clients", SocketGroups.devices(null, List.of(), sockets));

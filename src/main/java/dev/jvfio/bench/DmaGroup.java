@@ -115,7 +115,7 @@ final class DmaGroup {
         for (long size : SIZES) {
             for (boolean toDevice : new boolean[] {true, false}) {
                 String what = toDevice ? "guest->device" : "device->guest";
-                bench.say("dma: " + what + " copies of " + Bench.size(size));
+                bench.say("dma: " + what + " copies of " + Text.size(size));
                 List<Op> subject = new ArrayList<>();
                 List<Op> floor = new ArrayList<>();
                 for (int i = 0; i < clients.size(); i++) {
@@ -147,9 +147,9 @@ final class DmaGroup {
                 }
                 double gb = size / 1e9;
                 rows.add(Bench.row(
-                        "dma." + (toDevice ? "to-device." : "to-guest.") + Bench.size(size),
+                        "dma." + (toDevice ? "to-device." : "to-guest.") + Text.size(size),
                         "dma",
-                        "engine " + what + " " + Bench.size(size),
+                        "engine " + what + " " + Text.size(size),
                         "GB/s",
                         true,
                         Stat.of(jvfio.rates(), true).scaled(gb),
@@ -175,7 +175,7 @@ final class DmaGroup {
     private void roundTripRow(
             List<VfioUserClient> clients, List<EventFd> done, Placement place, long serverPid, List<Row> rows)
             throws IOException, VfioException {
-        bench.say("dma: round trips of " + Bench.size(ROUND_TRIP_SIZE) + " copies and of trapped BAR0 writes");
+        bench.say("dma: round trips of " + Text.size(ROUND_TRIP_SIZE) + " copies and of trapped BAR0 writes");
         List<Op> subject = new ArrayList<>();
         List<Op> floor = new ArrayList<>();
         byte[] srcLo = new byte[4]; // IOVA's low word, as engineCopy programs it: the write changes nothing
@@ -203,9 +203,9 @@ final class DmaGroup {
             expectNoErrors(c);
         }
         rows.add(Bench.row(
-                "dma.round-trip." + Bench.size(ROUND_TRIP_SIZE),
+                "dma.round-trip." + Text.size(ROUND_TRIP_SIZE),
                 "dma",
-                "engine copy " + Bench.size(ROUND_TRIP_SIZE) + ", doorbell to irq",
+                "engine copy " + Text.size(ROUND_TRIP_SIZE) + ", doorbell to irq",
                 "rt/s",
                 true,
                 Stat.of(jvfio.rates(), true),

@@ -137,25 +137,25 @@ final class FootprintGroup {
         List<String> echoArgs = echoSockets.stream().map(Path::toString).toList();
         echo = b.children.child("echo", EchoServer.class.getName(), echoArgs);
         try (EchoLane lane = b.children.awaitEcho(echo, echoSockets)) {
-            echoReady.add(Bench.millisSince(echo.launchedNanos()));
+            echoReady.add(Text.millisSince(echo.launchedNanos()));
             echoRunning.add(unqueued(echoReady.getLast(), echo.pid()));
             echoCpu.add(ProcStatus.cpuMillis(echo.pid()));
         }
-        echoRss.add(Bench.mib(ProcStatus.of(echo.pid()).vmRss()));
+        echoRss.add(Text.mib(ProcStatus.of(echo.pid()).vmRss()));
 
         Bench.closeAll(gpuClients);
         b.children.stop(gpu);
         List<Path> gpuSockets = b.children.sockets("g" + index);
         gpu = b.children.serve("gh200", List.of("--profile", "gh200", "--mem-size", Bench.GPU_MEMORY), gpuSockets);
         gpuClients = b.children.awaitServe(gpu, gpuSockets);
-        gpuReady.add(Bench.millisSince(gpu.launchedNanos()));
+        gpuReady.add(Text.millisSince(gpu.launchedNanos()));
         gpuRunning.add(unqueued(gpuReady.getLast(), gpu.pid()));
         gpuCpu.add(ProcStatus.cpuMillis(gpu.pid()));
         for (VfioUserClient c : gpuClients) {
             c.regionInfo(Vfio.PCI_BAR4_REGION_INDEX); // the idle client holds BAR4's fd, as QEMU would
         }
         gpuStatus = ProcStatus.of(gpu.pid());
-        gpuRss.add(Bench.mib(gpuStatus.vmRss()));
+        gpuRss.add(Text.mib(gpuStatus.vmRss()));
     }
 
     private boolean unqueuedKnown() {
@@ -205,29 +205,29 @@ final class FootprintGroup {
         SparseArea area = MappedGroup.mappableArea(bar4);
         long bytes = Math.min(b.o.touchBytes(), PageSize.system().roundDown(area.size()));
         if (bytes < b.o.touchBytes()) {
-            b.notes.add("only " + Bench.size(bytes) + " of BAR4 can be mapped; touched that much");
+            b.notes.add("only " + Text.size(bytes) + " of BAR4 can be mapped; touched that much");
         }
         if (bytes > 0) {
-            b.say("footprint: the client writes " + Bench.size(bytes) + " of BAR4");
+            b.say("footprint: the client writes " + Text.size(bytes) + " of BAR4");
             try (MappedMemory m = VfioUserClient.mapRegion(bar4, area.offset(), bytes, true)) {
                 m.segment().fill((byte) 0xA5);
             }
         }
         ProcStatus s = ProcStatus.of(l.gpu().pid());
         ProcStatus e = ProcStatus.of(l.echo().pid());
-        b.notes.add("server memory after the client touched " + Bench.size(bytes) + ": " + s.describe());
+        b.notes.add("server memory after the client touched " + Text.size(bytes) + ": " + s.describe());
         b.rows.add(Bench.row(
                 "footprint.rss-touched",
                 "footprint",
-                "RSS after client touched " + Bench.size(bytes),
+                "RSS after client touched " + Text.size(bytes),
                 "MiB",
                 false,
-                Stat.of(List.of(Bench.mib(s.vmRss())), false),
-                Stat.of(List.of(Bench.mib(e.vmRss())), false),
+                Stat.of(List.of(Text.mib(s.vmRss())), false),
+                Stat.of(List.of(Text.mib(e.vmRss())), false),
                 Bench.BARE_JVM,
                 null,
                 null,
                 Rounds.fixed(1),
-                r -> Target.atMost(RSS_LIMIT_MIB, "MiB", Interval.exact(Bench.mib(s.vmRss())))));
+                r -> Target.atMost(RSS_LIMIT_MIB, "MiB", Interval.exact(Text.mib(s.vmRss())))));
     }
 }

@@ -46,7 +46,7 @@ final class MappedGroup {
         Arena arena = Arena.ofShared();
         b.open.add(arena);
         List<MemorySegment> plain = new ArrayList<>();
-        b.say("mapped: touching " + Bench.size(window) + " of BAR4 per device and as much plain memory for the floor");
+        b.say("mapped: touching " + Text.size(window) + " of BAR4 per device and as much plain memory for the floor");
         // First touch, outside the rounds. Both sides' pages come into existence interleaved, chunk by
         // chunk: on this VM memory touched later streams faster (by 15-20%, either way round), so
         // touching one side first would decide the ratio instead of the mapping.
@@ -74,7 +74,7 @@ final class MappedGroup {
                 window * windows.size() / firstTouch / 1e9));
         for (boolean read : new boolean[] {true, false}) {
             String what = read ? "read" : "write";
-            b.say("mapped: BAR4 " + what + "s in " + Bench.size(Bench.COPY_CHUNK) + " copies");
+            b.say("mapped: BAR4 " + what + "s in " + Text.size(Bench.COPY_CHUNK) + " copies");
             List<Op> floorLanes = new ArrayList<>();
             List<Op> subjectLanes = new ArrayList<>();
             for (int i = 0; i < windows.size(); i++) {
@@ -91,7 +91,7 @@ final class MappedGroup {
             b.rows.add(Bench.row(
                     "mapped." + what,
                     "mapped",
-                    "BAR4 " + what + " (mmap, " + Bench.size(window) + ")",
+                    "BAR4 " + what + " (mmap, " + Text.size(window) + ")",
                     "GB/s",
                     true,
                     Stat.of(jvfio.rates(), true).scaled(gb),

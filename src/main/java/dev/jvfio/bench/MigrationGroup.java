@@ -66,11 +66,10 @@ final class MigrationGroup {
             try {
                 a.calls().setState(MigrationCalls.RUNNING);
             } catch (IOException e) {
-                b.notes.add(
-                        "migration: no rows, the server does not migrate (" + Bench.firstLine(e.getMessage()) + ")");
+                b.notes.add("migration: no rows, the server does not migrate (" + Text.firstLine(e.getMessage()) + ")");
                 return;
             }
-            b.say("migration: writing " + Bench.size(touched) + " of the source's device memory");
+            b.say("migration: writing " + Text.size(touched) + " of the source's device memory");
             MemorySegment mem = a.bar4().segment();
             for (long off = 0; off < touched; off += 2 * BenchOptions.MIB) {
                 mem.asSlice(off, 2 * BenchOptions.MIB).fill((byte) (off >>> 21));
@@ -139,17 +138,17 @@ final class MigrationGroup {
                 check(src, dst, r == rounds - 1);
                 preRate.add(pre / preSeconds / 1e9);
                 downtime.add(downMs);
-                rss.add(Bench.mib(sampler.max.get()));
+                rss.add(Text.mib(sampler.max.get()));
                 preFloor.add(echoRate(echo, pre));
                 downFloor.add(echoMillis(echo, stop));
-                rssFloor.add(Bench.mib(ProcStatus.of(echoPid).vmRss()));
+                rssFloor.add(Text.mib(ProcStatus.of(echoPid).vmRss()));
                 b.notes.add(String.format(
                         Locale.ROOT,
                         "migration round %d: pre-copy %s in %.0f ms, stop-copy %s",
                         r + 1,
-                        Bench.size(pre),
+                        Text.size(pre),
                         preSeconds * 1000,
-                        Bench.size(stop)));
+                        Text.size(stop)));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -159,7 +158,7 @@ final class MigrationGroup {
         b.rows.add(Bench.row(
                 "migration.precopy",
                 "migration",
-                "pre-copy of " + Bench.size(touched) + " populated, gh200 " + Bench.GPU_MEMORY,
+                "pre-copy of " + Text.size(touched) + " populated, gh200 " + Bench.GPU_MEMORY,
                 "GB/s",
                 true,
                 Stat.of(preRate, true),
@@ -172,7 +171,7 @@ final class MigrationGroup {
         b.rows.add(Bench.row(
                 "migration.downtime",
                 "migration",
-                "stop-copy downtime, " + Bench.size(changed) + " changed after pre-copy",
+                "stop-copy downtime, " + Text.size(changed) + " changed after pre-copy",
                 "ms",
                 false,
                 Stat.of(downtime, false),

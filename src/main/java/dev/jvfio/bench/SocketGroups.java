@@ -43,7 +43,7 @@ final class SocketGroups {
             server = b.children.serveConfig("trapped", devices(profile, trappedSockets, bulkSockets));
             clients = b.children.awaitServe(server, concat(trappedSockets, bulkSockets));
         } catch (IOException e) {
-            b.notes.add("the " + profile + " device could not be served (" + Bench.firstLine(e.getMessage())
+            b.notes.add("the " + profile + " device could not be served (" + Text.firstLine(e.getMessage())
                     + "); the trapped rows use the " + Bench.FALLBACK_MEMORY + " gh200 too");
             bulkSockets = b.children.sockets("c");
             b.say("starting a server with " + Bench.FALLBACK_MEMORY + " gh200 devices only");
@@ -112,8 +112,8 @@ final class SocketGroups {
             if (s <= max) {
                 sizes.add(s);
             } else {
-                b.notes.add("bulk size " + Bench.size(s) + " skipped: above the negotiated max_data_xfer_size "
-                        + Bench.size(max));
+                b.notes.add("bulk size " + Text.size(s) + " skipped: above the negotiated max_data_xfer_size "
+                        + Text.size(max));
             }
         }
         long largest = sizes.stream().mapToLong(Long::longValue).max().orElse(4);
@@ -158,10 +158,10 @@ final class SocketGroups {
         int access = RegionAccessMessage.SIZE;
         for (long s : sizes) {
             int n = (int) s;
-            b.say("bulk: " + Bench.size(s) + " reads and writes");
+            b.say("bulk: " + Text.size(s) + " reads and writes");
             b.rows.add(bulk(
-                    "bulk.read." + Bench.size(s),
-                    "read " + Bench.size(s),
+                    "bulk.read." + Text.size(s),
+                    "read " + Text.size(s),
                     access,
                     access + n,
                     n,
@@ -173,8 +173,8 @@ final class SocketGroups {
                     },
                     BULK_TARGET));
             b.rows.add(bulk(
-                    "bulk.write." + Bench.size(s),
-                    "write " + Bench.size(s),
+                    "bulk.write." + Text.size(s),
+                    "write " + Text.size(s),
                     access + n,
                     access,
                     n,

@@ -5,6 +5,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Checks of paths the user names, made before a command does any work, each failing with one
@@ -17,7 +18,7 @@ final class PathArgs {
     /** A socket to connect to: not empty, and a socket if something is there (missing is the caller's case). */
     static void requireSocket(String option, Path socket) {
         if (socket.toString().isEmpty()) throw new UsageError(option + ": the path is empty");
-        if (Files.exists(socket) && !ServeCommand.isSocket(socket)) {
+        if (Files.exists(socket) && !isSocket(socket)) {
             throw new UsageError(option + " " + socket + " is not a socket"
                     + (Files.isDirectory(socket) ? " but a directory" : "") + "; give the path 'jvfio serve' printed");
         }
@@ -47,6 +48,31 @@ final class PathArgs {
             // someone created it meanwhile: writable or not, the write itself will tell
         } catch (IOException e) {
             throw new UsageError(option + " " + file + ": cannot write it: " + Reasons.of(e));
+        }
+    }
+
+    /** Socket paths we can see are wrong before creating anything: a file that is not a socket in the way. */
+    static void preflightSockets(List<DeviceSpec> specs) {
+        for (DeviceSpec s : specs) {
+            Path sock = s.socket();
+            if (Files.exists(sock, LinkOption.NOFOLLOW_LINKS) && !isSocket(sock)) {
+                throw new UsageError(
+                        "--socket " + sock + " exists and is not a socket; not touching it (choose another --socket)");
+            }
+            for (Path p = sock.getParent(); p != null; p = p.getParent()) {
+                if (Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(p)) {
+                    throw new UsageError("--socket " + sock + ": " + p + " is not a directory");
+                }
+            }
+        }
+    }
+
+    static boolean isSocket(Path p) {
+        try {
+            return Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) instanceof Integer mode
+                    && (mode & 0170000) == 0140000; // S_IFSOCK
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
         }
     }
 }

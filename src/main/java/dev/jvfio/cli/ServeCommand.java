@@ -274,7 +274,7 @@ final class ServeCommand implements Callable<Integer> {
         Duration detach = detachTimeout();
         if (control != null) {
             if (control.toString().isEmpty()) throw new UsageError("--control: the path is empty");
-            if (Files.exists(control, LinkOption.NOFOLLOW_LINKS) && !isSocket(control)) {
+            if (Files.exists(control, LinkOption.NOFOLLOW_LINKS) && !PathArgs.isSocket(control)) {
                 throw new UsageError("--control " + control + " exists and is not a socket; not touching it");
             }
         }
@@ -291,7 +291,7 @@ final class ServeCommand implements Callable<Integer> {
         Progress progress = new Progress(
                 spec.commandLine().getErr(),
                 System.console() != null && System.console().isTerminal());
-        preflight(specs);
+        PathArgs.preflightSockets(specs);
         BackingFiles.preflight(specs, resizeBackingFile, config);
 
         // in place before anything is created: a stop at any moment removes what exists by then
@@ -358,31 +358,6 @@ final class ServeCommand implements Callable<Integer> {
             throw new UsageError("--detach-timeout " + detachTimeout.toSeconds() + "s is too long; allowed: 0 to 60m");
         }
         return detachTimeout;
-    }
-
-    /** Socket paths we can see are wrong before creating anything: a file that is not a socket in the way. */
-    private static void preflight(List<DeviceSpec> specs) {
-        for (DeviceSpec s : specs) {
-            Path sock = s.socket();
-            if (Files.exists(sock, LinkOption.NOFOLLOW_LINKS) && !isSocket(sock)) {
-                throw new UsageError(
-                        "--socket " + sock + " exists and is not a socket; not touching it (choose another --socket)");
-            }
-            for (Path p = sock.getParent(); p != null; p = p.getParent()) {
-                if (Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(p)) {
-                    throw new UsageError("--socket " + sock + ": " + p + " is not a directory");
-                }
-            }
-        }
-    }
-
-    static boolean isSocket(Path p) {
-        try {
-            return Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) instanceof Integer mode
-                    && (mode & 0170000) == 0140000; // S_IFSOCK
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return false;
-        }
     }
 
     /**

@@ -74,7 +74,7 @@ final class TraceCommand implements Callable<Integer> {
             throw new UsageError("--listen and --connect are the same socket (" + listen
                     + "); the proxy listens on a path of its own");
         }
-        if (Files.exists(listen, LinkOption.NOFOLLOW_LINKS) && !ServeCommand.isSocket(listen)) {
+        if (Files.exists(listen, LinkOption.NOFOLLOW_LINKS) && !PathArgs.isSocket(listen)) {
             throw new CommandFailure(listen + " exists and is not a socket; not touching it (choose another --listen)");
         }
         if (json != null && Files.isDirectory(json)) {
@@ -86,7 +86,7 @@ final class TraceCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (!ServeCommand.isSocket(connect)) {
+        if (!PathArgs.isSocket(connect)) {
             info(err, "no socket at " + connect + " yet: each client is disconnected until a server listens there");
         }
         TraceProxy proxy;

@@ -240,4 +240,13 @@ public final class PciBar {
             }
         }
     }
+
+    /** Closes the backing of every BAR declared. */
+    static void closeAll(PciBar[] bars) {
+        for (PciBar b : bars) {
+            if (b != null) {
+                b.backing().close();
+            }
+        }
+    }
 }

@@ -324,23 +324,9 @@ final class PciInterrupts {
         return fd != null;
     }
 
-    /**
-     * The indexes with something armed and how many vectors have an eventfd: for status reports.
-     * Element i is {index, vectors with an eventfd, 1 if enabled (INTx/MSI/MSI-X), 1 if INTx has an
-     * unmask eventfd}.
-     */
-    int[][] armed() {
-        int[][] out = new int[irqs.length][];
-        for (int i = 0; i < irqs.length; i++) {
-            int n = 0;
-            for (int v = 0; v < irqs[i].count(); v++) {
-                if (irqs[i].fd(v) != null) {
-                    n++;
-                }
-            }
-            out[i] = new int[] {i, n, irqType == i ? 1 : 0, i == Vfio.PCI_INTX_IRQ_INDEX && resample != null ? 1 : 0};
-        }
-        return out;
+    /** Whether INTx has a KVM unmask eventfd (PCI-10.3), for status reports. */
+    boolean intxResampleArmed() {
+        return resample != null;
     }
 
     // ================================================================ migration

@@ -1,6 +1,7 @@
 package dev.jvfio.pci;
 
 import dev.jvfio.device.DeviceStatus;
+import dev.jvfio.device.Vfio;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +31,7 @@ final class PciStatus {
 
     DeviceStatus snapshot() {
         List<DeviceStatus.IrqStatus> irqs = new ArrayList<>();
-        for (int[] a : interrupts.armed()) {
+        for (int[] a : armed(interrupts)) {
             irqs.add(new DeviceStatus.IrqStatus(a[0], interrupts.vectors(a[0]).count(), a[1], a[2] != 0, a[3] != 0));
         }
         Map<String, Long> all = new LinkedHashMap<>();
@@ -43,5 +44,25 @@ final class PciStatus {
             }
         }
         return new DeviceStatus(irqs, reset.count(), health.describe(), all);
+    }
+
+    /**
+     * The indexes with something armed and how many vectors have an eventfd. Element i is {index,
+     * vectors with an eventfd, 1 if enabled (INTx/MSI/MSI-X), 1 if INTx has an unmask eventfd}.
+     */
+    private static int[][] armed(PciInterrupts interrupts) {
+        int[][] out = new int[Vfio.PCI_NUM_IRQS][];
+        for (int i = 0; i < out.length; i++) {
+            IrqVectors irq = interrupts.vectors(i);
+            int n = 0;
+            for (int v = 0; v < irq.count(); v++) {
+                if (irq.fd(v) != null) {
+                    n++;
+                }
+            }
+            boolean resample = i == Vfio.PCI_INTX_IRQ_INDEX && interrupts.intxResampleArmed();
+            out[i] = new int[] {i, n, interrupts.irqType() == i ? 1 : 0, resample ? 1 : 0};
+        }
+        return out;
     }
 }

@@ -164,10 +164,8 @@ public final class VfioPciDevice implements VfioDevice {
 
     /** Whether trapped access to this BAR is allowed now under its gating policy (PCI-4.x). */
     public boolean barAccessible(PciBar bar) {
-        if (bar.gating() == BarGating.NEVER) {
-            return true;
-        }
-        return bar.kind().isMemory() ? memoryDecodeEnabled() && !inD3Hot() : ioDecodeEnabled();
+        return bar.gating() == BarGating.NEVER
+                || (bar.kind().isMemory() ? memoryDecodeEnabled() && !inD3Hot() : ioDecodeEnabled());
     }
 
     public Optional<Dvsec> findDvsec(int vendor, int id) {
@@ -388,11 +386,7 @@ public final class VfioPciDevice implements VfioDevice {
             closed = true;
         }
         detach();
-        for (PciBar b : bars) {
-            if (b != null) {
-                b.backing().close();
-            }
-        }
+        PciBar.closeAll(bars);
         if (rom != null) {
             rom.backing().close();
         }

@@ -132,20 +132,6 @@ final class SocketCalls {
                 "setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     }
 
-    private static final class ChmodCall {
-        static final MethodHandle H =
-                Downcalls.linkWithErrno("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    }
-
-    private static final class ChownCall {
-        static final MethodHandle H =
-                Downcalls.linkWithErrno("chown", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    }
-
-    private static final class UnlinkCall {
-        static final MethodHandle H = Downcalls.linkWithErrno("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    }
-
     /** The path as sun_path bytes; IOException naming the limit if it does not fit. */
     static byte[] pathBytes(Path path) throws IOException {
         byte[] bytes = path.toString().getBytes(StandardCharsets.UTF_8);
@@ -362,47 +348,6 @@ final class SocketCalls {
             }
         } catch (NativeException e) {
             throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
-
-    static void chmod(byte[] pathBytes, int mode, Path path) throws NativeException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = Downcalls.allocateCapture(arena);
-            int r = (int) ChmodCall.H.invokeExact(capture, cPath(arena, pathBytes), mode);
-            if (r < 0) {
-                throw new NativeException(
-                        "chmod(0" + Integer.toOctalString(mode) + ")", Downcalls.errno(capture), path.toString());
-            }
-        } catch (NativeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
-
-    /** chown(path, -1, gid): changes only the group. */
-    static void chgrp(byte[] pathBytes, int gid, Path path) throws NativeException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = Downcalls.allocateCapture(arena);
-            int r = (int) ChownCall.H.invokeExact(capture, cPath(arena, pathBytes), -1, gid);
-            if (r < 0) {
-                throw new NativeException("chown(-1, " + gid + ")", Downcalls.errno(capture), path.toString());
-            }
-        } catch (NativeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
-
-    /** unlink(path); returns 0 or -errno. */
-    static int unlink(byte[] pathBytes) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = Downcalls.allocateCapture(arena);
-            int r = (int) UnlinkCall.H.invokeExact(capture, cPath(arena, pathBytes));
-            return r == 0 ? 0 : -Downcalls.errno(capture);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

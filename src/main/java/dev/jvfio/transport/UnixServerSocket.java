@@ -55,9 +55,9 @@ public final class UnixServerSocket implements AutoCloseable {
             bound = true;
             // Nobody can connect before listen(), so fixing the mode here leaves no window
             // with the umask's (possibly wider) permissions.
-            SocketCalls.chmod(pathBytes, access.mode(), path);
+            SocketFileCalls.chmod(pathBytes, access.mode(), path);
             if (access.groupId() != null) {
-                SocketCalls.chgrp(pathBytes, access.groupId(), path);
+                SocketFileCalls.chgrp(pathBytes, access.groupId(), path);
             }
             Object inode = inodeOf(path);
             SocketCalls.listen(fd.value(), BACKLOG, path);
@@ -65,7 +65,7 @@ public final class UnixServerSocket implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             fd.close();
             if (bound) {
-                SocketCalls.unlink(pathBytes);
+                SocketFileCalls.unlink(pathBytes);
             }
             throw e;
         }
@@ -92,7 +92,7 @@ public final class UnixServerSocket implements AutoCloseable {
                 throw new NativeException("connect", -r, "probing the existing socket " + path);
             }
         }
-        int r = SocketCalls.unlink(pathBytes);
+        int r = SocketFileCalls.unlink(pathBytes);
         if (r != 0 && r != -LinuxErrno.ENOENT /* someone else removed it meanwhile */) {
             throw new NativeException("unlink", -r, "stale socket " + path);
         }
@@ -142,7 +142,7 @@ public final class UnixServerSocket implements AutoCloseable {
         handle.close();
         try {
             if (inode.equals(inodeOf(path))) {
-                SocketCalls.unlink(pathBytes);
+                SocketFileCalls.unlink(pathBytes);
             }
         } catch (IOException e) {
             // gone already, or replaced by someone else's file: not ours to remove

@@ -101,8 +101,8 @@ class StatisticsTest {
         assertThat(Table.number(21.73)).isEqualTo("21.7");
         assertThat(Table.number(0.934)).isEqualTo("0.93");
         assertThat(Table.number(Double.NaN)).isEqualTo("-");
-        assertThat(Bench.size(1L << 20)).isEqualTo("1MiB");
-        assertThat(Bench.size(4096)).isEqualTo("4KiB");
-        assertThat(Bench.size(100)).isEqualTo("100B");
+        assertThat(Text.size(1L << 20)).isEqualTo("1MiB");
+        assertThat(Text.size(4096)).isEqualTo("4KiB");
+        assertThat(Text.size(100)).isEqualTo("100B");
     }
 }

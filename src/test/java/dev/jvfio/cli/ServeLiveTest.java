@@ -44,7 +44,7 @@ class ServeLiveTest {
                             + "\",\"type\":\"unix\"}}'");
             assertThat(serve.err()).contains("jvfio: ready: serving 1 device");
             assertThat(socket).exists();
-            assertThat(ServeCommand.isSocket(socket)).isTrue();
+            assertThat(PathArgs.isSocket(socket)).isTrue();
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())))
                     .isEqualTo("rwx------");
 

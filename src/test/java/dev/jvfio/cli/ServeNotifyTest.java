@@ -40,7 +40,7 @@ class ServeNotifyTest {
                 assertThat(ready)
                         .startsWith("READY=1\nSTATUS=serving 1 device, 0 clients attached\nMAINPID=" + p.pid());
                 Path socket = dir.resolve("gpu0.sock");
-                assertThat(ServeCommand.isSocket(socket)).isTrue();
+                assertThat(PathArgs.isSocket(socket)).isTrue();
                 try (VfioUserClient c = VfioUserClient.connect(socket)) {
                     assertThat(inbox.receive()).isEqualTo("STATUS=serving 1 device, 1 client attached");
                 }
