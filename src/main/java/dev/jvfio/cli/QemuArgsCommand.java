@@ -141,11 +141,6 @@ final class QemuArgsCommand implements Callable<Integer> {
             throw new UsageError("--profile: '" + profile + "' is not allowed; allowed values: "
                     + String.join(", ", DeviceSpec.PROFILES));
         }
-        if (!ProfileWiring.hasDeviceMemory(profile)) {
-            throw new UsageError("--profile " + profile + ": qemu-args lays out GPUs (NUMA nodes, 64-bit windows);"
-                    + " attach the " + profile + " device with the -device option serve prints and shared guest RAM"
-                    + " (docs/qemu.md)");
-        }
         for (Path s : sockets) {
             if (s.toString().isEmpty()) throw new UsageError("--socket: the path is empty");
         }

@@ -138,7 +138,6 @@ public final class OptionWalk {
                     case "lspci --socket", "peek --socket" -> List.of(".", "regular", "/dev/null");
                     case "qemu-args --gpus" -> List.of("0", "-1", "16");
                     case "qemu-args --socket" -> List.of();
-                    case "qemu-args --profile" -> List.of("sample");
                     case "qemu-args --mem-size" -> List.of("100", "0");
                     case "qemu-args --ram" -> List.of("3M", "0", "3000T");
                     case "qemu-args --cpus" -> List.of("0", "4097");

@@ -677,7 +677,6 @@ class QemuArgsCommandTest {
                 "--ram 3000T",
                 "--ram 2048T --gpus 15 --mem-size 64T",
                 "--profile sample --mem-size 2G",
-                "--profile sample",
                 "--spare-ports -1",
                 "--spare-ports 17",
                 "--spare-ports many",
