@@ -23,7 +23,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Threading: register accesses come from the session thread and take this object's monitor
  * briefly; a doorbell checks the request at once (bad LEN, device range, Bus Master) and hands the
- * copy to a {@link CopyRun} on the engine's {@link CopyWorker} thread, woken once the doorbell's
+ * copy to a {@link CopyRun} on the engine's {@link CopyWorker} thread, signalled once the doorbell's
  * reply is sent, which moves {@link #CHUNK} bytes per {@link DmaSpace} call. The monitor is never held while bytes
  * move, so STATUS can be polled during a copy. A reset stops the copy between chunks and returns
  * only once no chunk is moving bytes.
