@@ -35,7 +35,8 @@ class CopyWorkerTest {
     }
 
     @Test
-    @DisplayName("DMA-2.4 copies handed over back to back, from the copy before or from another thread, each run once, in order")
+    @DisplayName(
+            "DMA-2.4 copies handed over back to back, from the copy before or from another thread, each run once, in order")
     void backToBack() throws Exception {
         CopyWorker w = new CopyWorker("copy-engine-test");
         int copies = 500;
@@ -58,20 +59,26 @@ class CopyWorkerTest {
         assertThat(chained.await(30, TimeUnit.SECONDS)).isTrue();
         synchronized (ran) {
             assertThat(ran).hasSize(copies).isSorted().doesNotHaveDuplicates();
-            assertThat(threads).allSatisfy(t -> assertThat(t.getName()).isEqualTo("copy-engine-test"))
+            assertThat(threads)
+                    .allSatisfy(t -> assertThat(t.getName()).isEqualTo("copy-engine-test"))
                     .doesNotContain(Thread.currentThread());
         }
     }
 
     @Test
-    @DisplayName("DMA-2.4 the worker stays awake only for a copy that followed the one before within AWAKE_NANOS, not before it returned")
+    @DisplayName(
+            "DMA-2.4 the worker stays awake only for a copy that followed the one before within AWAKE_NANOS, not before it returned")
     void staysAwakeOnlyForAStream() {
-        assertThat(CopyWorker.staysAwake(-1)).as("submitted before the previous run returned: CPU wanted").isFalse();
+        assertThat(CopyWorker.staysAwake(-1))
+                .as("submitted before the previous run returned: CPU wanted")
+                .isFalse();
         assertThat(CopyWorker.staysAwake(0)).isTrue();
         assertThat(CopyWorker.staysAwake(20_000)).isTrue();
         assertThat(CopyWorker.staysAwake(CopyWorker.AWAKE_NANOS)).isTrue();
         assertThat(CopyWorker.staysAwake(CopyWorker.AWAKE_NANOS + 1)).isFalse();
-        assertThat(CopyWorker.staysAwake(1_000_000_000L)).as("a sporadic copy: sleep at once").isFalse();
+        assertThat(CopyWorker.staysAwake(1_000_000_000L))
+                .as("a sporadic copy: sleep at once")
+                .isFalse();
     }
 
     @Test
