@@ -159,24 +159,7 @@ PY
   # ---- a guest on the packaged server; /metrics while it holds ----
   RESV=$((0x10000000)) A=$((0x10000000))
   if [ -n "$port" ] && qemu_args --socket "$deb_root$sock" --ram 1G --cpus 2; then
-    script=$(guest_script "$n" <<GUEST
-dev=\$(pci_devs 0x10de 0x2342 | head -1)
-check gpu-present test -n "\$dev"
-if [ -n "\$dev" ]; then
-  info "gpu \$(basename \$dev) class \$(cat \$dev/class) bar4 \$(bar_size \$dev 4)"
-  pci-cfg \$dev/config set16 4 6
-  dma-copy fill $A 4096 7
-  ok=0
-  for i in \$(seq $deb_copies); do
-    out=\$(dma-copy copy \$dev/resource0 0x100000 $A \$((i << 20)) 4096 2 poll)
-    case "\$out" in *" status=0x2 "*) ok=\$((ok + 1)) ;; *) info "copy \$i: \$out" ;; esac
-  done
-  expect engine-copies "\$ok" "$deb_copies"
-  info "holding"
-  sleep 20
-fi
-GUEST
-)
+    script=$(guest_script "$n" deb-package-guest A="$A" deb_copies="$deb_copies")
     GUEST_APPEND="memmap=160M\$$(printf '0x%x' $RESV)" guest_run_bg "$n" "$script"
     if console_wait "$n" "E2E INFO holding" 240; then
       python3 -c "import urllib.request,sys; sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:$port/metrics', timeout=10).read().decode())" \
