@@ -1,12 +1,8 @@
 package dev.jvfio.bench;
 
 import dev.jvfio.client.VfioUserClient;
-import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioException;
-import dev.jvfio.server.VfioUserServer;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,8 +42,16 @@ final class MetricsGroup {
                 c.busyPoll(b.o.spin());
             }
             b.say("metrics: 4-byte config-space reads with metrics on and off");
-            Side floor = new Side("metrics-off", lanes(offClients), true, placeServer(plain.pid()));
-            Side subject = new Side("metrics-on", lanes(onClients), true, placeServer(counted.pid()));
+            Side floor = new Side(
+                    "metrics-off",
+                    ConfigReadLanes.of(offClients),
+                    true,
+                    ConfigReadLanes.placeServer(b.placement(), plain.pid()));
+            Side subject = new Side(
+                    "metrics-on",
+                    ConfigReadLanes.of(onClients),
+                    true,
+                    ConfigReadLanes.placeServer(b.placement(), counted.pid()));
             Rounds rounds = b.alternate("metrics.config-read", floor, plain.pid(), subject, counted.pid(), TARGET);
             b.rows.add(Bench.row(
                     "metrics.config-read",
@@ -69,30 +73,5 @@ final class MetricsGroup {
             }
             b.children.stop(plain);
         }
-    }
-
-    private static List<Op> lanes(List<VfioUserClient> clients) {
-        List<Op> ops = new ArrayList<>();
-        for (VfioUserClient c : clients) {
-            MemorySegment buf = Arena.ofAuto().allocate(4, 4);
-            ops.add(() -> {
-                int n = c.read(Vfio.PCI_CONFIG_REGION_INDEX, 0, buf);
-                if (n != 4) {
-                    throw new IOException("the server read " + n + " of 4 bytes");
-                }
-            });
-        }
-        return ops;
-    }
-
-    /** Before each round: this thread (the client) low, the server's session threads high. */
-    private Side.Setup placeServer(long serverPid) {
-        Placement p = b.placement();
-        return p == null
-                ? () -> {}
-                : () -> {
-                    p.thisThreadTo(p.lowCpu());
-                    p.threadsTo(serverPid, VfioUserServer.SESSION_THREAD, p.highCpu());
-                };
     }
 }

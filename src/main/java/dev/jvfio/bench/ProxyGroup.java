@@ -1,12 +1,8 @@
 package dev.jvfio.bench;
 
 import dev.jvfio.client.VfioUserClient;
-import dev.jvfio.device.Vfio;
 import dev.jvfio.device.VfioException;
-import dev.jvfio.server.VfioUserServer;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,8 +60,16 @@ final class ProxyGroup {
                 c.busyPoll(b.o.spin());
             }
             b.say("proxy: 4-byte config-space reads through jvfio trace and straight");
-            Side floor = new Side("direct", lanes(straight), true, placeServer(server.pid()));
-            Side subject = new Side("proxied", lanes(through), true, placeServer(server.pid()));
+            Side floor = new Side(
+                    "direct",
+                    ConfigReadLanes.of(straight),
+                    true,
+                    ConfigReadLanes.placeServer(b.placement(), server.pid()));
+            Side subject = new Side(
+                    "proxied",
+                    ConfigReadLanes.of(through),
+                    true,
+                    ConfigReadLanes.placeServer(b.placement(), server.pid()));
             Rounds rounds = b.alternate(
                     "proxy.config-read",
                     floor,
@@ -99,30 +103,5 @@ final class ProxyGroup {
 
     private static String device(String name, Path socket) {
         return "{\"name\": \"" + name + "\", \"profile\": \"sample\", \"socket\": \"" + socket + "\"}";
-    }
-
-    private static List<Op> lanes(List<VfioUserClient> clients) {
-        List<Op> ops = new ArrayList<>();
-        for (VfioUserClient c : clients) {
-            MemorySegment buf = Arena.ofAuto().allocate(4, 4);
-            ops.add(() -> {
-                int n = c.read(Vfio.PCI_CONFIG_REGION_INDEX, 0, buf);
-                if (n != 4) {
-                    throw new IOException("the server read " + n + " of 4 bytes");
-                }
-            });
-        }
-        return ops;
-    }
-
-    /** Before each round: this thread (the client) low, the server's session threads high. */
-    private Side.Setup placeServer(long serverPid) {
-        Placement p = b.placement();
-        return p == null
-                ? () -> {}
-                : () -> {
-                    p.thisThreadTo(p.lowCpu());
-                    p.threadsTo(serverPid, VfioUserServer.SESSION_THREAD, p.highCpu());
-                };
     }
 }
