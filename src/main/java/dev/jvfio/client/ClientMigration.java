@@ -199,8 +199,9 @@ public final class ClientMigration {
                 ch.checkOpen();
                 int id = Header.id(ch.out);
                 ch.closeReplyFds();
-                ch.conn.send(ch.out.asSlice(0, MigDataMessage.DATA)); // the fields, then the data
-                ch.conn.send(src); // straight from the caller's memory
+                // the fields, then the data straight from the caller's memory, in one sendmsg (two
+                // would wake the server for the fields alone)
+                ch.conn.send(ch.out.asSlice(0, MigDataMessage.DATA), src);
                 ch.checkReply(ch.receive(Header.SIZE), id, Command.MIG_DATA_WRITE);
             } else {
                 MemorySegment.copy(src, 0, ch.out, MigDataMessage.DATA, size);

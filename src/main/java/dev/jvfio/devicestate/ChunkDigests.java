@@ -30,6 +30,11 @@ final class ChunkDigests {
         return digests[chunk];
     }
 
+    /** The chunks sent, ascending. */
+    int[] sentChunks() {
+        return sent.stream().toArray();
+    }
+
     int sentCount() {
         return sent.cardinality();
     }

@@ -12,7 +12,7 @@ import java.util.zip.CRC32C;
  * chunk while it is sent changes its digest, so the stop-copy pass sends it again.
  */
 final class ChunkRecord implements RecordOut {
-    private final MemoryImage memory;
+    private final ImageReader memory;
     private final long chunkStart;
     private final int chunkLength;
     /** Extent offsets and lengths within the chunk, alternating. */
@@ -29,7 +29,7 @@ final class ChunkRecord implements RecordOut {
     private int trailerPos = -1;
     private int digestValue;
 
-    ChunkRecord(MemoryImage memory, long chunkStart, int chunkLength, long[] extents) {
+    ChunkRecord(ImageReader memory, long chunkStart, int chunkLength, long[] extents) {
         this.memory = memory;
         this.chunkStart = chunkStart;
         this.chunkLength = chunkLength;

@@ -41,6 +41,9 @@ public final class DeviceStateMigration implements DeviceMigration {
     private Progress last = new Progress(0, 0, 0, 0, 0, false);
 
     private IncomingStream incoming;
+    /** The device memory held no data when the incoming stream started (a fresh destination). */
+    private boolean memoryWasEmpty;
+
     private boolean stopped;
 
     /**
@@ -114,6 +117,7 @@ public final class DeviceStateMigration implements DeviceMigration {
                     }
                     case RESUMING -> {
                         dropIncoming();
+                        memoryWasEmpty = memory != null && memory.nextData(0) < 0;
                         incoming = new IncomingStream(identity, sections, memory);
                         return;
                     }
@@ -141,6 +145,9 @@ public final class DeviceStateMigration implements DeviceMigration {
                 if (to == MigrationState.STOP && incoming != null) {
                     try {
                         incoming.commit();
+                    } catch (VfioException | RuntimeException e) {
+                        unwrite();
+                        throw e;
                     } finally {
                         dropIncoming();
                     }
@@ -223,12 +230,31 @@ public final class DeviceStateMigration implements DeviceMigration {
         }
     }
 
-    /** The client went away: streams dropped, the device running again. */
+    /** The client went away: streams dropped (a half-received one unwritten), the device running again. */
     @Override
     public synchronized void abandon() {
         dropSaving();
+        if (incoming != null) {
+            unwrite();
+        }
         dropIncoming();
         run();
+    }
+
+    /**
+     * A refused or abandoned incoming stream leaves the device as it was: sections are only staged,
+     * so that is already true of them; memory chunks are written as they arrive, so a destination
+     * whose memory was empty when the stream started gets it emptied again. (Memory that held data
+     * before cannot be restored without a copy of it; a migration destination's never does.)
+     */
+    private void unwrite() {
+        if (memoryWasEmpty && incoming.memoryRecords() > 0) {
+            try {
+                memory.zero(0, memory.size());
+            } catch (VfioException e) {
+                // the refusal already reports the stream's own problem; the memory stays as written
+            }
+        }
     }
 
     private void dropSaving() {

@@ -352,6 +352,11 @@ final class IncomingStream implements AutoCloseable {
         }
     }
 
+    /** Memory records written to device memory so far. */
+    long memoryRecords() {
+        return memoryRecords;
+    }
+
     /** Bytes written so far. */
     long bytes() {
         return bytes;

@@ -37,6 +37,11 @@ public final class MemoryImage {
         return new MemoryImage(fd, fileOffset, size);
     }
 
+    /** The file's descriptor (the image's owner keeps it open). */
+    Fd fd() {
+        return fd;
+    }
+
     public long size() {
         return size;
     }

@@ -16,17 +16,28 @@ final class MemoryPass {
     /** Bytes read per step while checking a chunk's digest: small enough to stay in the CPU's cache. */
     private static final long SCAN = 256 << 10;
 
+    private final ImageReader reader;
     private final MemoryImage memory;
     private final ChunkDigests digests;
     private final MemorySegment scratch;
     private final Extents extents;
+    /** Checks the chunks sent before in parallel, or null (each is read here when the pass reaches it). */
+    private final ChunkScan scan;
+
     private long cursor;
     private boolean over;
     private int rescanned;
     private int unchanged;
 
-    MemoryPass(MemoryImage memory, ChunkDigests digests, Arena arena) {
-        this.memory = memory;
+    MemoryPass(ImageReader reader, ChunkDigests digests, Arena arena) {
+        this(reader, digests, arena, null);
+    }
+
+    /** A pass that asks {@code scan} whether a chunk sent before changed. */
+    MemoryPass(ImageReader reader, ChunkDigests digests, Arena arena, ChunkScan scan) {
+        this.scan = scan;
+        this.reader = reader;
+        this.memory = reader.memory();
         this.digests = digests;
         this.scratch = arena.allocate(SCAN, 4096);
         this.extents = new Extents(memory);
@@ -46,24 +57,23 @@ final class MemoryPass {
             cursor = start + length;
             if (digests.sent(chunk)) {
                 rescanned++;
-                if (contentDigest(start, length) == digests.digest(chunk)) {
+                boolean same = scan != null && scan.covers(chunk)
+                        ? !scan.changed(chunk)
+                        : contentDigest(start, length, extents.inChunk(start, length)) == digests.digest(chunk);
+                if (same) {
                     unchanged++;
                     continue;
                 }
             }
-            return new ChunkRecord(memory, start, length, extents.inChunk(start, length));
+            return new ChunkRecord(reader, start, length, extents.inChunk(start, length));
         }
         return null;
     }
 
     /** The CRC32C of the chunk's content now, holes as zeros: what {@link ChunkRecord} computes as it sends. */
-    private int contentDigest(long start, int length) throws VfioException {
+    private int contentDigest(long start, int length, long[] chunkExtents) throws VfioException {
         CRC32C crc = new CRC32C();
-        for (long at = 0; at < length; at += SCAN) {
-            MemorySegment piece = scratch.asSlice(0, Math.min(SCAN, length - at));
-            memory.read(start + at, piece);
-            crc.update(piece.asByteBuffer());
-        }
+        reader.digest(crc, start, length, chunkExtents, scratch);
         return (int) crc.getValue();
     }
 

@@ -28,6 +28,8 @@ final class SavingStream implements AutoCloseable {
 
     private final StreamIdentity identity;
     private final MemoryImage memory;
+    /** Reads {@link #memory} for the stream's whole life, or null. */
+    private final ImageReader reader;
     /** The memory file both sides map, when no memory records are sent; else null. */
     private final MemoryImage sharedSource;
 
@@ -37,6 +39,9 @@ final class SavingStream implements AutoCloseable {
     private final Deque<byte[]> sections = new ArrayDeque<>();
     private Phase phase = Phase.HEADER;
     private MemoryPass pass;
+    /** The stop-copy pass's parallel check of what pre-copy sent, or null. */
+    private ChunkScan scan;
+
     private RecordOut current;
     private boolean stopCopy;
     private int sectionCount;
@@ -56,7 +61,8 @@ final class SavingStream implements AutoCloseable {
         this.memory = shared ? null : memory;
         this.shared = shared && memory != null;
         this.digests = this.memory == null ? null : new ChunkDigests(this.memory.size());
-        this.pass = this.memory == null ? null : new MemoryPass(this.memory, digests, arena);
+        this.reader = this.memory == null ? null : ImageReader.of(this.memory);
+        this.pass = this.memory == null ? null : new MemoryPass(reader, digests, arena);
         this.sharedSource = shared ? memory : null;
     }
 
@@ -70,7 +76,8 @@ final class SavingStream implements AutoCloseable {
         sectionCount = sectionRecords.size();
         stateBytes = sectionRecords.stream().mapToLong(r -> r.length).sum();
         if (memory != null) {
-            pass = new MemoryPass(memory, digests, arena);
+            scan = digests.sentCount() == 0 ? null : new ChunkScan(reader, digests, ChunkScan.defaultThreads());
+            pass = new MemoryPass(reader, digests, arena, scan);
         }
         if (phase == Phase.IDLE) {
             phase = Phase.MEMORY;
@@ -110,6 +117,7 @@ final class SavingStream implements AutoCloseable {
                         return c;
                     }
                     phase = stopCopy ? Phase.SECTIONS : Phase.IDLE;
+                    endScan();
                 }
                 case SECTIONS -> {
                     if (!sections.isEmpty()) {
@@ -202,8 +210,19 @@ final class SavingStream implements AutoCloseable {
         return pass == null ? 0 : pass.unchanged();
     }
 
+    private void endScan() {
+        if (scan != null) {
+            scan.close();
+            scan = null;
+        }
+    }
+
     @Override
     public void close() {
+        endScan();
+        if (reader != null) {
+            reader.close();
+        }
         arena.close();
     }
 }

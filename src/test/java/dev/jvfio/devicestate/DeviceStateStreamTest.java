@@ -57,7 +57,55 @@ class DeviceStateStreamTest {
                 .isInstanceOfSatisfying(
                         VfioException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
         assertThat(d.a().applied + d.b().applied).as("sections applied").isZero();
+        assertThat(d.memory().fingerprint())
+                .as("MIG-1.13 the fresh destination's memory after the refusal")
+                .isEmpty();
         d.migration().abandon();
+    }
+
+    @Test
+    @DisplayName("MIG-1.13 a stream refused after its memory records arrived leaves a fresh destination's memory empty")
+    void mig1_13_refusedAfterMemory() throws Exception {
+        Device src = device("p", 16 * MiB, 1, 2, true);
+        src.memory().fill(0, 3 * CHUNK + 4096, 5);
+        byte[] stream = Migrate.stopAndCopy(src.migration());
+        Device dst = device("p", 16 * MiB, 0, 0, false);
+        // the last byte is in the end record: every memory record went in whole and was written
+        byte[] bad = stream.clone();
+        bad[bad.length - 1] ^= 1;
+        assertRefused(dst, bad);
+    }
+
+    @Test
+    @DisplayName("MIG-1.13 a client that leaves mid-stream leaves a fresh destination's memory empty")
+    void mig1_13_abandonedAfterMemory() throws Exception {
+        Device src = device("p", 16 * MiB, 1, 2, true);
+        src.memory().fill(0, 3 * CHUNK, 6);
+        byte[] stream = Migrate.stopAndCopy(src.migration());
+        Device dst = device("p", 16 * MiB, 0, 0, false);
+        dst.migration().transition(MigrationState.RUNNING, MigrationState.STOP);
+        dst.migration().transition(MigrationState.STOP, MigrationState.RESUMING);
+        Migrate.write(dst.migration(), Arrays.copyOf(stream, stream.length / 2), Migrate.PIECE);
+        assertThat(dst.memory().fingerprint()).as("written as it arrives").isNotEmpty();
+        dst.migration().abandon();
+        assertThat(dst.memory().fingerprint()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("MIG-1.13 a destination that held data keeps it when a stream is refused before its memory")
+    void mig1_13_usedDestinationKeepsData() throws Exception {
+        Device src = device("p", 16 * MiB, 1, 2, true);
+        src.memory().fill(0, CHUNK, 8);
+        byte[] stream = Migrate.stopAndCopy(src.migration());
+        Device dst = device("other", 16 * MiB, 0, 0, false);
+        dst.memory().fill(4 * CHUNK, 8192, 9);
+        List<String> before = dst.memory().fingerprint();
+        dst.migration().transition(MigrationState.RUNNING, MigrationState.STOP);
+        dst.migration().transition(MigrationState.STOP, MigrationState.RESUMING);
+        Migrate.write(dst.migration(), stream, Migrate.PIECE);
+        assertThatThrownBy(() -> dst.migration().transition(MigrationState.RESUMING, MigrationState.STOP))
+                .isInstanceOf(VfioException.class);
+        assertThat(dst.memory().fingerprint()).isEqualTo(before);
     }
 
     @Test
