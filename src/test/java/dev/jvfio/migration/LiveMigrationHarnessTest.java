@@ -13,6 +13,7 @@ import dev.jvfio.client.VfioUserClient;
 import dev.jvfio.device.MigrationState;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.devicestate.MemoryFile;
+import dev.jvfio.engine.CopyEngine;
 import dev.jvfio.os.MappedMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -175,6 +176,9 @@ class LiveMigrationHarnessTest {
         assertThat(stream.carry())
                 .as("after the short read, reads are empty (MIG-1.11)")
                 .isZero();
+        assertThat(stopCopied)
+                .as("stop-copy resends chunk 0, written after it was sent, not the 256 MiB sent before (MIG-1.6)")
+                .isBetween(2 * MiB, 16 * MiB);
         srcMig.setState(MigrationState.STOP);
         int srcStatus = guest.engine.read(STATUS);
         assertThat(srcStatus)
@@ -245,6 +249,9 @@ class LiveMigrationHarnessTest {
         assertThat(srcInFlight)
                 .as("the part of the copy in flight done on the source")
                 .isEqualTo(srcInFlight.isEmpty() ? new BitSet() : ram.pages(C, srcInFlight.cardinality() * PAGE));
+        assertThat(srcInFlight.cardinality() * PAGE % CopyEngine.CHUNK)
+                .as("the source stopped the copy at a chunk boundary")
+                .isZero();
         if (srcStatus == STATUS_DONE) {
             assertThat(srcInFlight).isEqualTo(inFlight);
         }
