@@ -186,15 +186,18 @@ final class Session {
             // of each), then the device; a device thread waiting for a message reply gives up now
             memory.closeMessages();
             dmaRequests.unmapAll(true);
-            if (migration != null) {
-                migration.end(); // VU-10.11: the device runs again for the next client
-            }
             if (attached) {
                 try {
                     device.detach();
                 } catch (RuntimeException e) {
                     listener.error("device.detach failed: " + e);
                 }
+            }
+            // only then may a stopped device run again (VU-10.11): the interrupts it held while
+            // stopped belong to the guest that migrated away, not to the eventfds of the client
+            // that left (MIG-1.7: they fire once, on the destination)
+            if (migration != null) {
+                migration.end();
             }
             conn.close();
             arena.close();
