@@ -41,11 +41,20 @@ final class ChunkScan implements AutoCloseable {
     private final AtomicInteger nextTask = new AtomicInteger();
     private final List<Thread> workers = new ArrayList<>();
     private final Object done = new Object();
+    /** The task the stream waits for, or -1: a worker wakes it only for that one. */
+    private volatile int awaited = -1;
+    /** The stream's own buffer and extent cache, for the tasks it runs while it would wait. */
+    private final Arena callerArena = Arena.ofShared();
+
+    private final MemorySegment callerScratch = callerArena.allocate(STEP, 4096);
+    private final Extents callerExtents;
     private volatile boolean closed;
     private volatile String failure;
 
     /**
-     * Starts {@code threads} workers over the chunks {@code digests} says were sent.
+     * Checks the chunks {@code digests} says were sent with {@code threads} threads: the stream's
+     * own (whoever calls {@link #changed}, which runs the next unchecked chunk instead of waiting)
+     * and {@code threads - 1} workers started now.
      *
      * @param threads at least 1; more than the machine's CPUs only adds switching
      */
@@ -54,8 +63,9 @@ final class ChunkScan implements AutoCloseable {
         this.digests = digests;
         this.chunks = digests.sentChunks();
         this.results = new AtomicIntegerArray(chunks.length);
-        int n = Math.max(1, Math.min(threads, chunks.length));
-        for (int i = 0; i < n && chunks.length > 0; i++) {
+        this.callerExtents = new Extents(memory.memory());
+        int n = Math.max(0, Math.min(threads - 1, chunks.length));
+        for (int i = 0; i < n; i++) {
             workers.add(Thread.ofPlatform()
                     .daemon()
                     .name("jvfio-migration-scan-" + i)
@@ -83,16 +93,27 @@ final class ChunkScan implements AutoCloseable {
         if (task < 0) {
             throw new IllegalArgumentException("chunk " + chunk + " was not sent");
         }
-        int r = results.get(task);
-        if (r == PENDING) {
+        int r;
+        while ((r = results.get(task)) == PENDING) {
+            int next = nextTask.getAndIncrement();
+            if (next < chunks.length) {
+                run(next, callerExtents, callerScratch); // rather than wait, check the next chunk
+                continue;
+            }
             synchronized (done) {
-                while ((r = results.get(task)) == PENDING) {
-                    try {
-                        done.wait();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw VfioException.invalid("interrupted while checking device memory");
+                awaited = task;
+                try {
+                    while ((r = results.get(task)) == PENDING) {
+                        if (closed) {
+                            throw VfioException.invalid("the stream was dropped while checking device memory");
+                        }
+                        done.wait(100);
                     }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw VfioException.invalid("interrupted while checking device memory");
+                } finally {
+                    awaited = -1;
                 }
             }
         }
@@ -109,18 +130,24 @@ final class ChunkScan implements AutoCloseable {
             for (int task = nextTask.getAndIncrement();
                     task < chunks.length && !closed;
                     task = nextTask.getAndIncrement()) {
-                int chunk = chunks[task];
-                int r;
-                try {
-                    r = digest(chunk, extents, scratch) == digests.digest(chunk) ? SAME : CHANGED;
-                } catch (VfioException e) {
-                    failure = e.getMessage();
-                    r = FAILED;
-                }
-                results.set(task, r);
-                synchronized (done) {
-                    done.notifyAll();
-                }
+                run(task, extents, scratch);
+            }
+        }
+    }
+
+    private void run(int task, Extents extents, MemorySegment scratch) {
+        int chunk = chunks[task];
+        int r;
+        try {
+            r = digest(chunk, extents, scratch) == digests.digest(chunk) ? SAME : CHANGED;
+        } catch (VfioException e) {
+            failure = e.getMessage();
+            r = FAILED;
+        }
+        results.set(task, r);
+        if (awaited == task) {
+            synchronized (done) {
+                done.notifyAll();
             }
         }
     }
@@ -138,6 +165,7 @@ final class ChunkScan implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        nextTask.set(chunks.length);
         for (Thread t : workers) {
             boolean interrupted = false;
             while (t.isAlive()) {
@@ -151,5 +179,6 @@ final class ChunkScan implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        callerArena.close();
     }
 }

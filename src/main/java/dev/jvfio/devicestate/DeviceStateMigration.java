@@ -248,7 +248,7 @@ public final class DeviceStateMigration implements DeviceMigration {
      * before cannot be restored without a copy of it; a migration destination's never does.)
      */
     private void unwrite() {
-        if (memoryWasEmpty && incoming.memoryRecords() > 0) {
+        if (memoryWasEmpty && incoming.touchedMemory()) {
             try {
                 memory.zero(0, memory.size());
             } catch (VfioException e) {

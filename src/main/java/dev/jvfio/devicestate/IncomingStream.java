@@ -33,6 +33,11 @@ final class IncomingStream implements AutoCloseable {
     private final byte[] head = new byte[StreamFormat.RECORD_HEAD];
     private final BitSet received;
     private MemorySegment buffer;
+    /** The memory record arriving, or null. */
+    private MemoryRecordIn memoryIn;
+    /** Some memory record wrote to device memory (or punched a hole in it). */
+    private boolean memoryTouched;
+
     private int headFill;
     private int type;
     private long need;
@@ -78,6 +83,10 @@ final class IncomingStream implements AutoCloseable {
                 }
                 continue;
             }
+            if (memoryIn != null) {
+                at += memoryData(src, at, n - at);
+                continue;
+            }
             long k = Math.min(n - at, need - fill);
             MemorySegment.copy(src, at, buffer, fill, k);
             fill += k;
@@ -107,9 +116,42 @@ final class IncomingStream implements AutoCloseable {
         }
         need = length + StreamFormat.TRAILER;
         fill = 0;
+        if (type == StreamFormat.MEMORY) {
+            if (memory == null || shared) {
+                fail("a memory record for a device " + (shared ? "that shares its memory file" : "without memory"));
+                return;
+            }
+            try {
+                memoryIn = new MemoryRecordIn(memory, head, length);
+            } catch (VfioException e) {
+                fail(e.getMessage());
+            }
+            return;
+        }
         if (buffer == null) {
-            // one buffer for the largest record (a whole memory chunk), made by the first record
-            buffer = arena.allocate(StreamFormat.MAX_MEMORY_PAYLOAD + StreamFormat.TRAILER, 4096);
+            // one buffer for the largest framed record (a section), made by the first record
+            buffer = arena.allocate(StreamFormat.MAX_SECTION_PAYLOAD + StreamFormat.TRAILER, 8);
+        }
+    }
+
+    /** Memory record bytes: written where they belong as they come (see {@link MemoryRecordIn}). */
+    private long memoryData(MemorySegment src, long at, long n) {
+        try {
+            long k = memoryIn.feed(src, at, n);
+            memoryTouched |= memoryIn.touchedMemory();
+            if (memoryIn.done()) {
+                headFill = 0;
+                records++;
+                received.set((int) (memoryIn.chunkStart() / StreamFormat.CHUNK));
+                memoryRecords++;
+                memoryBytes += memoryIn.dataBytes();
+                memoryIn = null;
+            }
+            return k;
+        } catch (VfioException e) {
+            memoryTouched |= memoryIn.touchedMemory();
+            fail(e.getMessage());
+            return n;
         }
     }
 
@@ -117,10 +159,7 @@ final class IncomingStream implements AutoCloseable {
         headFill = 0;
         records++;
         try {
-            switch (type) {
-                case StreamFormat.MEMORY -> memoryRecord();
-                default -> framedRecord();
-            }
+            framedRecord();
         } catch (VfioException e) {
             fail(e.getMessage());
         }
@@ -222,89 +261,6 @@ final class IncomingStream implements AutoCloseable {
         ended = true;
     }
 
-    /** A memory record: head CRC, bounds, then the chunk's digest over its content; then written. */
-    private void memoryRecord() throws VfioException {
-        if (memory == null || shared) {
-            throw VfioException.invalid(
-                    "a memory record for a device " + (shared ? "that shares its memory file" : "without memory"));
-        }
-        long length = need - StreamFormat.TRAILER;
-        var le32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        var le64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        if (length < StreamFormat.MEMORY_FIXED + StreamFormat.HEAD_CRC) {
-            throw VfioException.invalid("memory record of " + length + " bytes");
-        }
-        long start = buffer.get(le64, 0);
-        int chunkLength = buffer.get(le32, 8);
-        int count = buffer.get(le32, 12);
-        if (count < 0
-                || count > StreamFormat.MAX_EXTENTS
-                || length < StreamFormat.MEMORY_FIXED + (long) count * StreamFormat.EXTENT + StreamFormat.HEAD_CRC) {
-            throw VfioException.invalid(
-                    "memory record with " + Integer.toUnsignedString(count) + " extents in " + length + " bytes");
-        }
-        int fixed = StreamFormat.MEMORY_FIXED + count * StreamFormat.EXTENT;
-        CRC32C headCrc = new CRC32C();
-        headCrc.update(head);
-        headCrc.update(buffer.asSlice(0, fixed).asByteBuffer());
-        if ((int) headCrc.getValue() != buffer.get(le32, fixed)) {
-            throw VfioException.invalid("memory record " + records + " fails its head CRC32C");
-        }
-        if (start < 0
-                || start % StreamFormat.CHUNK != 0
-                || start >= memory.size()
-                || chunkLength != Math.min(StreamFormat.CHUNK, memory.size() - start)) {
-            throw VfioException.invalid("memory chunk at " + start + " of " + Integer.toUnsignedString(chunkLength)
-                    + " bytes does not fit " + memory.size() + " bytes of memory");
-        }
-        long[] extents = new long[2 * count];
-        long pos = 0;
-        long data = 0;
-        for (int i = 0; i < count; i++) {
-            long off = Integer.toUnsignedLong(buffer.get(le32, StreamFormat.MEMORY_FIXED + i * StreamFormat.EXTENT));
-            long len =
-                    Integer.toUnsignedLong(buffer.get(le32, StreamFormat.MEMORY_FIXED + i * StreamFormat.EXTENT + 4));
-            if (off < pos || len == 0 || off + len > chunkLength) {
-                throw VfioException.invalid("memory chunk at " + start + ": extent " + i + " [" + off + ", +" + len
-                        + ") out of order or range");
-            }
-            extents[2 * i] = off;
-            extents[2 * i + 1] = len;
-            pos = off + len;
-            data += len;
-        }
-        long dataAt = (long) fixed + StreamFormat.HEAD_CRC;
-        if (dataAt + data != length) {
-            throw VfioException.invalid(
-                    "memory chunk at " + start + ": " + data + " bytes of extents in a record of " + length);
-        }
-        CRC32C digest = new CRC32C();
-        long content = 0;
-        long at = dataAt;
-        for (int i = 0; i < count; i++) {
-            Crc.zeros(digest, extents[2 * i] - content);
-            digest.update(buffer.asSlice(at, extents[2 * i + 1]).asByteBuffer());
-            content = extents[2 * i] + extents[2 * i + 1];
-            at += extents[2 * i + 1];
-        }
-        Crc.zeros(digest, chunkLength - content);
-        if ((int) digest.getValue() != buffer.get(le32, length)) {
-            throw VfioException.invalid("memory chunk at " + start + " fails its digest");
-        }
-        boolean dense = count == 1 && extents[0] == 0 && extents[1] == chunkLength;
-        if (!dense) {
-            memory.zero(start, chunkLength); // the chunk's holes are holes here too
-        }
-        at = dataAt;
-        for (int i = 0; i < count; i++) {
-            memory.write(start + extents[2 * i], buffer.asSlice(at, extents[2 * i + 1]));
-            at += extents[2 * i + 1];
-        }
-        received.set((int) (start / StreamFormat.CHUNK));
-        memoryRecords++;
-        memoryBytes += data;
-    }
-
     private void fail(String why) {
         if (error == null) {
             error = why;
@@ -320,9 +276,11 @@ final class IncomingStream implements AutoCloseable {
             throw VfioException.invalid("device state stream refused: " + error);
         }
         if (!ended) {
-            String where = headFill > 0
-                    ? " inside a record head"
-                    : need > fill ? " inside a record (" + fill + " of " + need + " bytes)" : "";
+            String where = memoryIn != null
+                    ? " inside a memory record"
+                    : headFill > 0
+                            ? " inside a record head"
+                            : need > fill ? " inside a record (" + fill + " of " + need + " bytes)" : "";
             throw VfioException.invalid("device state stream ended early after " + bytes + " bytes" + where
                     + (headerSeen ? ", before its end record" : ", before its header"));
         }
@@ -352,9 +310,9 @@ final class IncomingStream implements AutoCloseable {
         }
     }
 
-    /** Memory records written to device memory so far. */
-    long memoryRecords() {
-        return memoryRecords;
+    /** Whether the stream wrote to device memory (a memory record began, whole or not). */
+    boolean touchedMemory() {
+        return memoryTouched;
     }
 
     /** Bytes written so far. */
