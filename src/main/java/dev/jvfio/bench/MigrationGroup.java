@@ -135,15 +135,9 @@ final class MigrationGroup {
                 }
                 long t1 = System.nanoTime();
                 src.calls().setState(MigrationState.STOP_COPY);
-                long tA = System.nanoTime();
                 long stop = carrier.carry(src.calls(), dst.calls(), true);
-                long tB = System.nanoTime();
                 src.calls().setState(MigrationState.STOP);
-                long tC = System.nanoTime();
                 dst.calls().setState(MigrationState.RUNNING);
-                System.err.printf(
-                        "DBG stopcopy-set %.1f pump %.1f stop %.1f running %.1f%n",
-                        (tA - t1) / 1e6, (tB - tA) / 1e6, (tC - tB) / 1e6, (System.nanoTime() - tC) / 1e6);
                 double downMs = (System.nanoTime() - t1) / 1e6;
                 sampler.stop();
                 t.join();
