@@ -45,6 +45,12 @@ final class MigrationGroup {
     /** The changed bytes lie in this many places, spread over the touched gigabyte. */
     static final int CHANGED_PLACES = 8;
 
+    /**
+     * Measured rounds at least: a migration round is one reading (its downtime varies by a tenth
+     * or more from round to round here), and four leave a 95% interval about twice as wide as six.
+     */
+    static final int MIN_ROUNDS = 6;
+
     /** Unmeasured rounds first, one each way, so both servers' code is compiled before it is timed. */
     static final int WARMUP_ROUNDS = 2;
 
@@ -103,7 +109,7 @@ final class MigrationGroup {
     }
 
     private void rounds(Gpu a, Gpu c, Path echoSocket, long echoPid) throws IOException {
-        int rounds = Math.max(3, b.o.rounds());
+        int rounds = Math.max(MIN_ROUNDS, b.o.rounds());
         List<Double> preRate = new ArrayList<>();
         List<Double> preFloor = new ArrayList<>();
         List<Double> downtime = new ArrayList<>();

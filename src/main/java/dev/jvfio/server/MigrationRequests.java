@@ -27,6 +27,7 @@ final class MigrationRequests {
     private final DeviceMigration migration;
     private final DmaLogging logging;
     private final ServerListener listener;
+    private final ClientMemory memory;
     /** The largest MIG_DATA_READ: both sides' max_data_xfer_size. */
     private final long readLimit;
     /** The largest MIG_DATA_WRITE: ours. */
@@ -49,6 +50,7 @@ final class MigrationRequests {
             Reply reply) {
         this.migration = migration;
         this.logging = new DmaLogging(memory, readLimit, out, reply);
+        this.memory = memory;
         this.listener = listener;
         this.readLimit = readLimit;
         this.writeLimit = writeLimit;
@@ -217,7 +219,20 @@ final class MigrationRequests {
         if (migration == null || state != MigrationState.RESUMING) {
             return reply.error(Errno.EINVAL);
         }
-        migration.write(data.data());
+        // The data is taken once the reply is out, still on this thread and before the next
+        // message is read (the receive buffer holds it until then): a write never fails because of
+        // what it carries (the stream's problems are reported at RESUMING to STOP, VU-10.10), so
+        // the client need not wait for the destination to check and store it before it sends the
+        // next piece.
+        MemorySegment payload = data.data();
+        DeviceMigration device = migration;
+        memory.afterReply(() -> {
+            try {
+                device.write(payload);
+            } catch (VfioException | RuntimeException e) {
+                listener.error("device migration write failed: " + e);
+            }
+        });
         return reply.sized(MigDataMessage.encodeWriteReply(out, id));
     }
 
