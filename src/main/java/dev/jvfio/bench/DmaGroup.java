@@ -53,6 +53,8 @@ final class DmaGroup {
             + " (usemem mapped through BAR4's region fd), same sizes";
     private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final Duration PATIENCE = Duration.ofSeconds(30);
+    /** How long a --spin client polls for a completion before it sleeps for it. */
+    private static final Duration SPIN = Duration.ofMillis(10);
 
     private final Bench bench;
     private final List<AutoCloseable> open;
@@ -218,7 +220,7 @@ final class DmaGroup {
     }
 
     /** One engine copy of {@code size} bytes per run: doorbell, completion interrupt, STATUS check. */
-    private static Op engineCopy(VfioUserClient c, EventFd done, long size, boolean toDevice)
+    private Op engineCopy(VfioUserClient c, EventFd done, long size, boolean toDevice)
             throws IOException, VfioException {
         byte[] program = new byte[24];
         MemorySegment p = MemorySegment.ofArray(program);
@@ -236,10 +238,14 @@ final class DmaGroup {
         long base = Bar0Registers.COPY_ENGINE;
         c.write(Vfio.PCI_BAR0_REGION_INDEX, base + CopyEngine.SRC_LO, program); // the same copy every time
         byte[] ring = {1, 0, 0, 0};
+        boolean spin = bench.o.spin();
         return () -> {
             // posted, as QEMU sends BAR writes unless x-no-posted-writes is set: no reply to wait for
             c.writePosted(Vfio.PCI_BAR0_REGION_INDEX, base + CopyEngine.DOORBELL, ring);
-            if (!done.await(PATIENCE)) {
+            // --spin: the client polls for the completion instead of sleeping until it, as the
+            // socket rows' clients poll for replies: what the engine costs when wake-ups are free
+            boolean completed = spin ? done.awaitSpinning(SPIN, PATIENCE) : done.await(PATIENCE);
+            if (!completed) {
                 throw new IOException("no completion interrupt from the copy engine in " + PATIENCE);
             }
         };

@@ -106,6 +106,25 @@ public final class EventFd implements AutoCloseable {
     }
 
     /**
+     * Like {@link #await}, but first polls without sleeping for up to {@code spin}: a waiter that
+     * expects the signal soon keeps its CPU awake instead of paying for a sleep and a wake-up.
+     */
+    public boolean awaitSpinning(Duration spin, Duration timeout) throws NativeException {
+        long until = System.nanoTime() + spin.toNanos();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pollfd = arena.allocate(8, 4);
+            while (System.nanoTime() - until < 0) {
+                if (Libc.pollReadable(fd.value(), 0, pollfd)) {
+                    take();
+                    return true;
+                }
+                Thread.onSpinWait();
+            }
+        }
+        return await(timeout);
+    }
+
+    /**
      * Makes reads of {@code eventfd} return EAGAIN instead of blocking when its counter is 0. The
      * flag belongs to the open file, so every duplicate (the client's own) sees it too; for an
      * eventfd that only signals, nobody notices. A watcher of a client's eventfd needs it: the client

@@ -49,6 +49,33 @@ class EventFdTest {
     }
 
     @Test
+    void awaitSpinningTakesASignalWhilePollingAndOneThatComesAfterIt() throws Exception {
+        try (EventFd e = EventFd.create()) {
+            e.signal();
+            assertThat(e.awaitSpinning(Duration.ofSeconds(5), Duration.ofSeconds(5)))
+                    .isTrue();
+            assertThat(e.awaitSpinning(Duration.ZERO, Duration.ofMillis(20)))
+                    .as("nothing signalled")
+                    .isFalse();
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(50);
+                    e.signal();
+                } catch (InterruptedException | NativeException ex) {
+                    throw new AssertionError(ex);
+                }
+            });
+            // polls for 1 ms, then sleeps until the signal
+            assertThat(e.awaitSpinning(Duration.ofMillis(1), Duration.ofSeconds(30)))
+                    .isTrue();
+            t.join();
+            assertThat(e.awaitSpinning(Duration.ofMillis(1), Duration.ofMillis(20)))
+                    .as("the counter was drained")
+                    .isFalse();
+        }
+    }
+
+    @Test
     void isEventFdTellsEventfdsFromOtherFiles() throws Exception {
         try (EventFd e = EventFd.create();
                 Fd mem = Memfd.create("not-an-eventfd", 0)) {
