@@ -18,7 +18,6 @@ public final class MappedMemory implements AutoCloseable {
     private final long size;
     private final Arena arena;
     private final MemorySegment segment;
-    private final boolean writable;
     private boolean closed;
 
     // Error Prone wants Arena.ofShared() in a try-with-resources; this object owns the arena and
@@ -30,7 +29,6 @@ public final class MappedMemory implements AutoCloseable {
         this.arena = Arena.ofShared();
         MemorySegment s = MemorySegment.ofAddress(address).reinterpret(size, arena, null);
         this.segment = writable ? s : s.asReadOnly();
-        this.writable = writable;
     }
 
     /**
@@ -74,22 +72,6 @@ public final class MappedMemory implements AutoCloseable {
 
     public long size() {
         return size;
-    }
-
-    /**
-     * Gives back {@code [offset, offset + length)} of a writable shared mapping and its backing
-     * store (madvise MADV_REMOVE): the file gets a hole there, and every mapping of it reads zeros.
-     * Offset and length must be page-aligned.
-     */
-    public synchronized void discard(long offset, long length) throws NativeException {
-        if (closed) {
-            throw new IllegalStateException("mapping closed");
-        }
-        if (!writable || offset < 0 || length < 0 || offset > size || length > size - offset) {
-            throw new IllegalArgumentException("discard [" + offset + ", +" + length + ") of a "
-                    + (writable ? "" : "read-only ") + size + "-byte mapping");
-        }
-        MemoryCalls.madvise(address + offset, length, MemoryCalls.MADV_REMOVE);
     }
 
     /** Unmaps; idempotent. */

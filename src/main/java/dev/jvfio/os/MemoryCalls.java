@@ -63,30 +63,6 @@ final class MemoryCalls {
                 Downcalls.linkWithErrno("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
     }
 
-    private static final class MadviseCall {
-        static final MethodHandle H =
-                Downcalls.linkWithErrno("madvise", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
-    }
-
-    /** asm-generic/mman-common.h: free the range and its backing store (punch a hole in a shared file). */
-    static final int MADV_REMOVE = 9;
-
-    static void madvise(long address, long length, int advice) throws NativeException {
-        MemorySegment capture = Downcalls.threadCapture();
-        int r;
-        try {
-            r = (int) MadviseCall.H.invokeExact(capture, address, length, advice);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (r != 0) {
-            throw new NativeException(
-                    "madvise",
-                    Downcalls.errno(capture),
-                    "0x" + Long.toHexString(address) + ", " + length + " bytes, advice " + advice);
-        }
-    }
-
     static int memfdCreate(String name, int flags) throws NativeException {
         MemorySegment capture = Downcalls.threadCapture();
         int r;
