@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * What one benchmark run measures and for how long.
@@ -115,258 +116,122 @@ public record BenchOptions(
     }
 
     public BenchOptions withDuration(Duration d) {
-        return new BenchOptions(
-                d,
-                warmup,
-                rounds,
-                sizes,
-                clients,
-                spin,
-                pin,
-                serverJavaOptions,
-                mappedWindow,
-                touchBytes,
-                launches,
-                trappedProfile,
-                groups,
-                decideBudget);
+        return edit(b -> b.duration = d);
     }
 
     public BenchOptions withWarmup(Duration d) {
-        return new BenchOptions(
-                duration,
-                d,
-                rounds,
-                sizes,
-                clients,
-                spin,
-                pin,
-                serverJavaOptions,
-                mappedWindow,
-                touchBytes,
-                launches,
-                trappedProfile,
-                groups,
-                decideBudget);
+        return edit(b -> b.warmup = d);
     }
 
     public BenchOptions withRounds(int n) {
-        return new BenchOptions(
-                duration,
-                warmup,
-                n,
-                sizes,
-                clients,
-                spin,
-                pin,
-                serverJavaOptions,
-                mappedWindow,
-                touchBytes,
-                launches,
-                trappedProfile,
-                groups,
-                decideBudget);
+        return edit(b -> b.rounds = n);
     }
 
     public BenchOptions withSizes(List<Long> s) {
-        return new BenchOptions(
-                duration,
-                warmup,
-                rounds,
-                s,
-                clients,
-                spin,
-                pin,
-                serverJavaOptions,
-                mappedWindow,
-                touchBytes,
-                launches,
-                trappedProfile,
-                groups,
-                decideBudget);
+        return edit(b -> b.sizes = s);
     }
 
     public BenchOptions withClients(int n) {
-        return new BenchOptions(
-                duration,
-                warmup,
-                rounds,
-                sizes,
-                n,
-                spin,
-                pin,
-                serverJavaOptions,
-                mappedWindow,
-                touchBytes,
-                launches,
-                trappedProfile,
-                groups,
-                decideBudget);
+        return edit(b -> b.clients = n);
     }
 
     public BenchOptions withSpin(boolean on) {
-        return new BenchOptions(
-                duration,
-                warmup,
-                rounds,
-                sizes,
-                clients,
-                on,
-                pin,
-                serverJavaOptions,
-                mappedWindow,
-                touchBytes,
-                launches,
-                trappedProfile,
-                groups,
-                decideBudget);
+        return edit(b -> b.spin = on);
     }
 
     public BenchOptions withPin(boolean on) {
-        return new BenchOptions(
-                duration,
-                warmup,
-                rounds,
-                sizes,
-                clients,
-                spin,
-                on,
-                serverJavaOptions,
-                mappedWindow,
-                touchBytes,
-                launches,
-                trappedProfile,
-                groups,
-                decideBudget);
+        return edit(b -> b.pin = on);
     }
 
     public BenchOptions withServerJavaOptions(List<String> o) {
-        return new BenchOptions(
-                duration,
-                warmup,
-                rounds,
-                sizes,
-                clients,
-                spin,
-                pin,
-                o,
-                mappedWindow,
-                touchBytes,
-                launches,
-                trappedProfile,
-                groups,
-                decideBudget);
+        return edit(b -> b.serverJavaOptions = o);
     }
 
     public BenchOptions withMappedWindow(long bytes) {
-        return new BenchOptions(
-                duration,
-                warmup,
-                rounds,
-                sizes,
-                clients,
-                spin,
-                pin,
-                serverJavaOptions,
-                bytes,
-                touchBytes,
-                launches,
-                trappedProfile,
-                groups,
-                decideBudget);
+        return edit(b -> b.mappedWindow = bytes);
     }
 
     public BenchOptions withTouchBytes(long bytes) {
-        return new BenchOptions(
-                duration,
-                warmup,
-                rounds,
-                sizes,
-                clients,
-                spin,
-                pin,
-                serverJavaOptions,
-                mappedWindow,
-                bytes,
-                launches,
-                trappedProfile,
-                groups,
-                decideBudget);
+        return edit(b -> b.touchBytes = bytes);
     }
 
     public BenchOptions withLaunches(int n) {
-        return new BenchOptions(
-                duration,
-                warmup,
-                rounds,
-                sizes,
-                clients,
-                spin,
-                pin,
-                serverJavaOptions,
-                mappedWindow,
-                touchBytes,
-                n,
-                trappedProfile,
-                groups,
-                decideBudget);
+        return edit(b -> b.launches = n);
     }
 
     public BenchOptions withTrappedProfile(String p) {
-        return new BenchOptions(
-                duration,
-                warmup,
-                rounds,
-                sizes,
-                clients,
-                spin,
-                pin,
-                serverJavaOptions,
-                mappedWindow,
-                touchBytes,
-                launches,
-                p,
-                groups,
-                decideBudget);
+        return edit(b -> b.trappedProfile = p);
     }
 
     public BenchOptions withGroups(Set<String> g) {
-        return new BenchOptions(
-                duration,
-                warmup,
-                rounds,
-                sizes,
-                clients,
-                spin,
-                pin,
-                serverJavaOptions,
-                mappedWindow,
-                touchBytes,
-                launches,
-                trappedProfile,
-                g,
-                decideBudget);
+        return edit(b -> b.groups = g);
     }
 
     public BenchOptions withDecideBudget(Duration d) {
-        return new BenchOptions(
-                duration,
-                warmup,
-                rounds,
-                sizes,
-                clients,
-                spin,
-                pin,
-                serverJavaOptions,
-                mappedWindow,
-                touchBytes,
-                launches,
-                trappedProfile,
-                groups,
-                d);
+        return edit(b -> b.decideBudget = d);
     }
 
     public boolean measures(String group) {
         return groups.contains(group);
+    }
+
+    /** One component changed, the rest kept: what every {@code with} method does. */
+    private BenchOptions edit(Consumer<Copy> change) {
+        Copy c = new Copy(this);
+        change.accept(c);
+        return c.build();
+    }
+
+    /** The components of a {@code BenchOptions} as fields, for {@link #edit}. */
+    private static final class Copy {
+        Duration duration;
+        Duration warmup;
+        int rounds;
+        List<Long> sizes;
+        int clients;
+        boolean spin;
+        boolean pin;
+        List<String> serverJavaOptions;
+        long mappedWindow;
+        long touchBytes;
+        int launches;
+        String trappedProfile;
+        Set<String> groups;
+        Duration decideBudget;
+
+        Copy(BenchOptions o) {
+            duration = o.duration;
+            warmup = o.warmup;
+            rounds = o.rounds;
+            sizes = o.sizes;
+            clients = o.clients;
+            spin = o.spin;
+            pin = o.pin;
+            serverJavaOptions = o.serverJavaOptions;
+            mappedWindow = o.mappedWindow;
+            touchBytes = o.touchBytes;
+            launches = o.launches;
+            trappedProfile = o.trappedProfile;
+            groups = o.groups;
+            decideBudget = o.decideBudget;
+        }
+
+        BenchOptions build() {
+            return new BenchOptions(
+                    duration,
+                    warmup,
+                    rounds,
+                    sizes,
+                    clients,
+                    spin,
+                    pin,
+                    serverJavaOptions,
+                    mappedWindow,
+                    touchBytes,
+                    launches,
+                    trappedProfile,
+                    groups,
+                    decideBudget);
+        }
     }
 }

@@ -6,6 +6,7 @@ import dev.jvfio.nvgrace.RegionLayout;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Everything that selects and tunes one device; {@link DeviceProfiles#create(GpuOptions)} builds it.
@@ -89,228 +90,116 @@ public record GpuOptions(
     }
 
     public GpuOptions withProfile(String v) {
-        return new GpuOptions(
-                v,
-                name,
-                memorySize,
-                firmwareProperties,
-                notReadyAfterReset,
-                readinessPoll,
-                readinessTimeout,
-                policy,
-                layout,
-                carveRule,
-                backingFile,
-                kernelExactQuirks,
-                migrateSharedMemory);
+        return edit(b -> b.profile = v);
     }
 
     public GpuOptions withName(String v) {
-        return new GpuOptions(
-                profile,
-                v,
-                memorySize,
-                firmwareProperties,
-                notReadyAfterReset,
-                readinessPoll,
-                readinessTimeout,
-                policy,
-                layout,
-                carveRule,
-                backingFile,
-                kernelExactQuirks,
-                migrateSharedMemory);
+        return edit(b -> b.name = v);
     }
 
     public GpuOptions withMemorySize(Long v) {
-        return new GpuOptions(
-                profile,
-                name,
-                v,
-                firmwareProperties,
-                notReadyAfterReset,
-                readinessPoll,
-                readinessTimeout,
-                policy,
-                layout,
-                carveRule,
-                backingFile,
-                kernelExactQuirks,
-                migrateSharedMemory);
+        return edit(b -> b.memorySize = v);
     }
 
     public GpuOptions withFirmwareProperties(boolean v) {
-        return new GpuOptions(
-                profile,
-                name,
-                memorySize,
-                v,
-                notReadyAfterReset,
-                readinessPoll,
-                readinessTimeout,
-                policy,
-                layout,
-                carveRule,
-                backingFile,
-                kernelExactQuirks,
-                migrateSharedMemory);
+        return edit(b -> b.firmwareProperties = v);
     }
 
     public GpuOptions withNotReadyAfterReset(Duration v) {
-        return new GpuOptions(
-                profile,
-                name,
-                memorySize,
-                firmwareProperties,
-                v,
-                readinessPoll,
-                readinessTimeout,
-                policy,
-                layout,
-                carveRule,
-                backingFile,
-                kernelExactQuirks,
-                migrateSharedMemory);
+        return edit(b -> b.notReadyAfterReset = v);
     }
 
     public GpuOptions withReadinessPoll(Duration v) {
-        return new GpuOptions(
-                profile,
-                name,
-                memorySize,
-                firmwareProperties,
-                notReadyAfterReset,
-                v,
-                readinessTimeout,
-                policy,
-                layout,
-                carveRule,
-                backingFile,
-                kernelExactQuirks,
-                migrateSharedMemory);
+        return edit(b -> b.readinessPoll = v);
     }
 
     public GpuOptions withReadinessTimeout(Duration v) {
-        return new GpuOptions(
-                profile,
-                name,
-                memorySize,
-                firmwareProperties,
-                notReadyAfterReset,
-                readinessPoll,
-                v,
-                policy,
-                layout,
-                carveRule,
-                backingFile,
-                kernelExactQuirks,
-                migrateSharedMemory);
+        return edit(b -> b.readinessTimeout = v);
     }
 
     public GpuOptions withPolicy(MemoryEnablePolicy v) {
-        return new GpuOptions(
-                profile,
-                name,
-                memorySize,
-                firmwareProperties,
-                notReadyAfterReset,
-                readinessPoll,
-                readinessTimeout,
-                v,
-                layout,
-                carveRule,
-                backingFile,
-                kernelExactQuirks,
-                migrateSharedMemory);
+        return edit(b -> b.policy = v);
     }
 
     public GpuOptions withLayout(RegionLayout v) {
-        return new GpuOptions(
-                profile,
-                name,
-                memorySize,
-                firmwareProperties,
-                notReadyAfterReset,
-                readinessPoll,
-                readinessTimeout,
-                policy,
-                v,
-                carveRule,
-                backingFile,
-                kernelExactQuirks,
-                migrateSharedMemory);
+        return edit(b -> b.layout = v);
     }
 
     public GpuOptions withCarveRule(CarveRule v) {
-        return new GpuOptions(
-                profile,
-                name,
-                memorySize,
-                firmwareProperties,
-                notReadyAfterReset,
-                readinessPoll,
-                readinessTimeout,
-                policy,
-                layout,
-                v,
-                backingFile,
-                kernelExactQuirks,
-                migrateSharedMemory);
+        return edit(b -> b.carveRule = v);
     }
 
     public GpuOptions withBackingFile(Path v) {
-        return new GpuOptions(
-                profile,
-                name,
-                memorySize,
-                firmwareProperties,
-                notReadyAfterReset,
-                readinessPoll,
-                readinessTimeout,
-                policy,
-                layout,
-                carveRule,
-                v,
-                kernelExactQuirks,
-                migrateSharedMemory);
+        return edit(b -> b.backingFile = v);
     }
 
     public GpuOptions withKernelExactQuirks(boolean v) {
-        return new GpuOptions(
-                profile,
-                name,
-                memorySize,
-                firmwareProperties,
-                notReadyAfterReset,
-                readinessPoll,
-                readinessTimeout,
-                policy,
-                layout,
-                carveRule,
-                backingFile,
-                v,
-                migrateSharedMemory);
+        return edit(b -> b.kernelExactQuirks = v);
     }
 
     public GpuOptions withMigrateSharedMemory(boolean v) {
-        return new GpuOptions(
-                profile,
-                name,
-                memorySize,
-                firmwareProperties,
-                notReadyAfterReset,
-                readinessPoll,
-                readinessTimeout,
-                policy,
-                layout,
-                carveRule,
-                backingFile,
-                kernelExactQuirks,
-                v);
+        return edit(b -> b.migrateSharedMemory = v);
     }
 
     /** The device name for logs: {@link #name} or the profile name. */
     public String displayName() {
         return name != null ? name : profile;
+    }
+
+    /** One component changed, the rest kept: what every {@code with} method does. */
+    private GpuOptions edit(Consumer<Copy> change) {
+        Copy c = new Copy(this);
+        change.accept(c);
+        return c.build();
+    }
+
+    /** The components of a {@code GpuOptions} as fields, for {@link #edit}. */
+    private static final class Copy {
+        String profile;
+        String name;
+        Long memorySize;
+        boolean firmwareProperties;
+        Duration notReadyAfterReset;
+        Duration readinessPoll;
+        Duration readinessTimeout;
+        MemoryEnablePolicy policy;
+        RegionLayout layout;
+        CarveRule carveRule;
+        Path backingFile;
+        boolean kernelExactQuirks;
+        boolean migrateSharedMemory;
+
+        Copy(GpuOptions o) {
+            profile = o.profile;
+            name = o.name;
+            memorySize = o.memorySize;
+            firmwareProperties = o.firmwareProperties;
+            notReadyAfterReset = o.notReadyAfterReset;
+            readinessPoll = o.readinessPoll;
+            readinessTimeout = o.readinessTimeout;
+            policy = o.policy;
+            layout = o.layout;
+            carveRule = o.carveRule;
+            backingFile = o.backingFile;
+            kernelExactQuirks = o.kernelExactQuirks;
+            migrateSharedMemory = o.migrateSharedMemory;
+        }
+
+        GpuOptions build() {
+            return new GpuOptions(
+                    profile,
+                    name,
+                    memorySize,
+                    firmwareProperties,
+                    notReadyAfterReset,
+                    readinessPoll,
+                    readinessTimeout,
+                    policy,
+                    layout,
+                    carveRule,
+                    backingFile,
+                    kernelExactQuirks,
+                    migrateSharedMemory);
+        }
     }
 }
