@@ -309,6 +309,34 @@ public final class Bench implements AutoCloseable {
      * A row of the table; {@code target} judges it (null for none), and an undecided verdict says
      * what the row saw of the machine ({@link Busy#context}).
      */
+    /**
+     * A row of round trips per second with latencies, the subject's and floor's sides measured in
+     * alternating rounds: the shape of every request-reply row.
+     */
+    static Row roundTrips(
+            String id,
+            String group,
+            String label,
+            Side subject,
+            Side floor,
+            String floorName,
+            Rounds rounds,
+            Function<Row, Target> target) {
+        return row(
+                id,
+                group,
+                label,
+                "rt/s",
+                true,
+                Stat.of(subject.rates(), true),
+                Stat.of(floor.rates(), true),
+                floorName,
+                Latency.of(subject.latencies()),
+                Latency.of(floor.latencies()),
+                rounds,
+                target);
+    }
+
     static Row row(
             String id,
             String group,

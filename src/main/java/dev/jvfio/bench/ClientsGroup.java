@@ -109,19 +109,7 @@ final class ClientsGroup {
                     }),
                     true);
             Rounds rounds = b.alternate(id, floor, echoPid, jvfio, serverPid, TARGET);
-            return Bench.row(
-                    id,
-                    "clients",
-                    label,
-                    "rt/s",
-                    true,
-                    Stat.of(jvfio.rates(), true),
-                    Stat.of(floor.rates(), true),
-                    Bench.ECHO,
-                    Latency.of(jvfio.latencies()),
-                    Latency.of(floor.latencies()),
-                    rounds,
-                    Bench.ratioTarget(TARGET));
+            return Bench.roundTrips(id, "clients", label, jvfio, floor, Bench.ECHO, rounds, Bench.ratioTarget(TARGET));
         } finally {
             Bench.closeAll(echo);
         }

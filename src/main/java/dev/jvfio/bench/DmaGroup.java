@@ -204,17 +204,13 @@ final class DmaGroup {
         for (VfioUserClient c : clients) {
             expectNoErrors(c);
         }
-        rows.add(Bench.row(
+        rows.add(Bench.roundTrips(
                 "dma.round-trip." + Text.size(ROUND_TRIP_SIZE),
                 "dma",
                 "engine copy " + Text.size(ROUND_TRIP_SIZE) + ", doorbell to irq",
-                "rt/s",
-                true,
-                Stat.of(jvfio.rates(), true),
-                Stat.of(floorSide.rates(), true),
+                jvfio,
+                floorSide,
                 ROUND_TRIP_FLOOR,
-                Latency.of(jvfio.latencies()),
-                Latency.of(floorSide.latencies()),
                 rounds,
                 r -> null));
     }

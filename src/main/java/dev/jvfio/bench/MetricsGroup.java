@@ -53,17 +53,13 @@ final class MetricsGroup {
                     true,
                     ConfigReadLanes.placeServer(b.placement(), counted.pid()));
             Rounds rounds = b.alternate("metrics.config-read", floor, plain.pid(), subject, counted.pid(), TARGET);
-            b.rows.add(Bench.row(
+            b.rows.add(Bench.roundTrips(
                     "metrics.config-read",
                     "metrics",
                     "config read 4 B, --metrics on",
-                    "rt/s",
-                    true,
-                    Stat.of(subject.rates(), true),
-                    Stat.of(floor.rates(), true),
+                    subject,
+                    floor,
                     OFF,
-                    Latency.of(subject.latencies()),
-                    Latency.of(floor.latencies()),
                     rounds,
                     Bench.ratioTarget(TARGET)));
         } finally {

@@ -77,17 +77,13 @@ final class ProxyGroup {
                     subject,
                     traces.getFirst().pid(),
                     TARGET);
-            b.rows.add(Bench.row(
+            b.rows.add(Bench.roundTrips(
                     "proxy.config-read",
                     "proxy",
                     "config read 4 B via jvfio trace",
-                    "rt/s",
-                    true,
-                    Stat.of(subject.rates(), true),
-                    Stat.of(floor.rates(), true),
+                    subject,
+                    floor,
                     DIRECT,
-                    Latency.of(subject.latencies()),
-                    Latency.of(floor.latencies()),
                     rounds,
                     Bench.ratioTarget(TARGET)));
             b.notes.add("proxy: jvfio trace prints a line per message to its log file while measured; its threads"

@@ -202,19 +202,8 @@ final class SocketGroups {
             Side floor = new Side("echo", List.copyOf(echo), true, placeEcho());
             Side jvfio = new Side("jvfio", subjectLanes(clients, subject), true, placeServer());
             Rounds rounds = b.alternate(id, floor, echoPid, jvfio, serverPid, TRAPPED_TARGET);
-            return Bench.row(
-                    id,
-                    "trapped",
-                    label,
-                    "rt/s",
-                    true,
-                    Stat.of(jvfio.rates(), true),
-                    Stat.of(floor.rates(), true),
-                    Bench.ECHO,
-                    Latency.of(jvfio.latencies()),
-                    Latency.of(floor.latencies()),
-                    rounds,
-                    Bench.ratioTarget(TRAPPED_TARGET));
+            return Bench.roundTrips(
+                    id, "trapped", label, jvfio, floor, Bench.ECHO, rounds, Bench.ratioTarget(TRAPPED_TARGET));
         } finally {
             Bench.closeAll(echo);
         }
