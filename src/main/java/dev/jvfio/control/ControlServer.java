@@ -90,7 +90,10 @@ public final class ControlServer implements AutoCloseable {
                             try {
                                 serve(conn);
                             } finally {
+                                // the slot is free before the peer sees the connection end, so a script that
+                                // sends its next request on end of file never finds its own last one still busy
                                 slots.release();
+                                conn.close();
                             }
                         },
                         "control request");
@@ -112,8 +115,9 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
+    /** Answers one request; the caller closes the connection. */
     private void serve(UnixConnection conn) {
-        try (conn) {
+        try {
             PeerCredentials peer = conn.peerCredentials();
             conn.sendTimeout(SEND_WAIT);
             if (!allowedUids.contains(peer.uid())) {

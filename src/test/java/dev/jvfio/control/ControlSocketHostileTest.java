@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -32,7 +33,7 @@ class ControlSocketHostileTest {
     static final long SEED = 0x5EED_C0DEL;
     Path dir;
     ControlServer server;
-    final List<String> log = new ArrayList<>();
+    final List<String> log = Collections.synchronizedList(new ArrayList<>());
     FakeServed gpu0 = new FakeServed("gpu0", true, false, null);
 
     @BeforeEach
@@ -42,8 +43,8 @@ class ControlSocketHostileTest {
     }
 
     ControlServer start(Set<Integer> uids) throws IOException {
-        ControlHandler h = new ControlHandler(List.of(gpu0), Duration.ofMillis(200), m -> {});
-        return ControlServer.start(dir.resolve("control.sock"), uids, h, m -> {});
+        ControlHandler h = new ControlHandler(List.of(gpu0), Duration.ofMillis(200), log::add);
+        return ControlServer.start(dir.resolve("control.sock"), uids, h, log::add);
     }
 
     @AfterEach
@@ -109,9 +110,11 @@ class ControlSocketHostileTest {
             };
             assertAnswerShape(exchange(req));
         }
-        JsonNode status =
-                ControlRequest.JSON.readTree(exchange("{\"command\":\"status\"}\n".getBytes(StandardCharsets.UTF_8)));
-        assertThat(status.path("ok").asBoolean()).isTrue();
+        String answer = exchange("{\"command\":\"status\"}\n".getBytes(StandardCharsets.UTF_8));
+        JsonNode status = ControlRequest.JSON.readTree(answer);
+        assertThat(status.path("ok").asBoolean())
+                .as("answer %s, server log %s", answer, log)
+                .isTrue();
         assertThat(status.path("devices").get(0).path("name").asText()).isEqualTo("gpu0");
         assertThat(awaitFds(fdsBefore)).as("no fd leaked").isLessThanOrEqualTo(fdsBefore);
     }
