@@ -2,8 +2,11 @@ package dev.jvfio.server;
 
 import dev.jvfio.device.Errno;
 import dev.jvfio.os.Fd;
+import dev.jvfio.os.LinuxErrno;
+import dev.jvfio.os.NativeException;
 import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.Header;
+import dev.jvfio.protocol.RegionAccessMessage;
 import dev.jvfio.transport.UnixConnection;
 import java.io.EOFException;
 import java.io.IOException;
@@ -20,6 +23,16 @@ import java.util.List;
 final class RequestReader {
     /** Oversized messages up to this many bytes are read and discarded; beyond, we hang up. */
     private static final long DRAIN_LIMIT = 64L << 20;
+
+    /**
+     * Where the data of a message whose fixed part has arrived may be received instead of the
+     * buffer: given the message (only its first {@link RegionAccessMessage#DATA} bytes are there
+     * yet), the memory for its bytes from {@link RegionAccessMessage#DATA} on, or null.
+     */
+    @FunctionalInterface
+    interface PayloadTarget {
+        MemorySegment target(MemorySegment message);
+    }
 
     /** How the reader answers a message it refuses before dispatch. */
     @FunctionalInterface
@@ -41,6 +54,10 @@ final class RequestReader {
     private long buffered;
     /** Size of the message in {@code in} that has been served; dropped at the next receive. */
     private long served;
+    /** Where large REGION_WRITE data may go instead of {@code in}; none until the session sets it. */
+    private PayloadTarget payloadTarget = m -> null;
+    /** Where the current message's data went. */
+    private Payload payload = Payload.BUFFERED;
 
     RequestReader(UnixConnection conn, MemorySegment in, ServerOptions options, ErrorReply errors) {
         this.conn = conn;
@@ -53,6 +70,16 @@ final class RequestReader {
     /** The fds of the current message; whoever takes one out of the list owns it. */
     List<Fd> fds() {
         return fds;
+    }
+
+    /** From now on, asks {@code target} where the data of a message may be received. */
+    void payloadTarget(PayloadTarget target) {
+        this.payloadTarget = target;
+    }
+
+    /** Where the current message's data went (see {@link PayloadTarget}). */
+    Payload payload() {
+        return payload;
     }
 
     /** The current message, of the size {@link #receive()} returned. */
@@ -74,6 +101,7 @@ final class RequestReader {
     long receive() throws IOException {
         closeFds();
         dropServedMessage();
+        payload = Payload.BUFFERED;
         int dropped = 0;
         while (buffered < Header.SIZE) {
             long end = in.byteSize();
@@ -124,9 +152,16 @@ final class RequestReader {
             laterFds.clear();
         }
         if (buffered < size) {
-            conn.receiveFully(
-                    in.asSlice(buffered, size - buffered), fds, Math.max(0, options.maxMsgFds() - fds.size()));
-            dropped += conn.fdsDropped();
+            MemorySegment target = buffered >= RegionAccessMessage.DATA && fds.isEmpty()
+                    ? payloadTarget.target(in.asSlice(0, size))
+                    : null;
+            if (target != null && target.byteSize() == size - RegionAccessMessage.DATA) {
+                dropped += receiveInto(target);
+            } else {
+                conn.receiveFully(
+                        in.asSlice(buffered, size - buffered), fds, Math.max(0, options.maxMsgFds() - fds.size()));
+                dropped += conn.fdsDropped();
+            }
             buffered = size;
         }
         served = size;
@@ -140,6 +175,47 @@ final class RequestReader {
             return 0;
         }
         return size;
+    }
+
+    /**
+     * Receives the rest of the current message's data straight into {@code target}, after the data
+     * bytes already buffered: one copy less than through {@code in}. If the memory faults (a file
+     * that was shrunk under its mapping: SIGBUS on our copy, EFAULT from the kernel's, which then
+     * leaves the bytes queued), the rest of the message is read into {@code in} and dropped, so the
+     * stream stays in sync. Returns the fds dropped beyond max_msg_fds.
+     */
+    private int receiveInto(MemorySegment target) throws IOException {
+        long done = buffered - RegionAccessMessage.DATA;
+        long total = target.byteSize();
+        int dropped = 0;
+        try {
+            MemorySegment.copy(in, RegionAccessMessage.DATA, target, 0, done);
+            while (done < total) {
+                int n = conn.receive(target.asSlice(done), fds, Math.max(0, options.maxMsgFds() - fds.size()));
+                if (n == 0) {
+                    throw new EOFException("client closed the connection " + done + " bytes into a write's data");
+                }
+                dropped += conn.fdsDropped();
+                done += n;
+            }
+            payload = Payload.IN_DEVICE_MEMORY;
+            return dropped;
+        } catch (NativeException e) {
+            if (e.errno() != LinuxErrno.EFAULT) {
+                throw e;
+            }
+        } catch (InternalError e) {
+            // HotSpot's form of SIGBUS, as for any write into that memory: fall through to the drain
+        }
+        for (long left = total - done; left > 0; ) {
+            long n = Math.min(left, in.byteSize() - RegionAccessMessage.DATA);
+            conn.receiveFully(
+                    in.asSlice(RegionAccessMessage.DATA, n), fds, Math.max(0, options.maxMsgFds() - fds.size()));
+            dropped += conn.fdsDropped();
+            left -= n;
+        }
+        payload = Payload.LOST_IN_DEVICE_MEMORY;
+        return dropped;
     }
 
     /**
