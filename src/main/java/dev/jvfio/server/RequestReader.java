@@ -23,6 +23,13 @@ import java.util.List;
 final class RequestReader {
     /** Oversized messages up to this many bytes are read and discarded; beyond, we hang up. */
     private static final long DRAIN_LIMIT = 64L << 20;
+    /**
+     * While a message's size is unknown, one recvmsg asks for at most this much: every message of
+     * up to 64 KiB of data (and 4 KiB of anything else) still arrives in one call, and of a larger
+     * one no more than this is read into the buffer before the reader knows where its data goes
+     * (a large write's data is then copied from here into device memory, the rest received there).
+     */
+    static final long FIRST_READ = RegionRequests.ZERO_COPY_WRITE + 4096;
 
     /**
      * Where the data of a message whose fixed part has arrived may be received instead of the
@@ -91,10 +98,9 @@ final class RequestReader {
      * Reads one whole message into {@code in} (at offset 0). Returns its size; 0 if it was consumed
      * here (oversized and drained, answered with E2BIG); -1 if the stream cannot be resynchronised.
      *
-     * <p>While the size is unknown, one recvmsg asks for as much as the buffer holds: the kernel
-     * copies only what is queued, so a message sent in one piece (every trapped access, and a
-     * bulk write of any size up to the buffer) arrives with one system call instead of two
-     * (header, then body). Bytes read beyond the message are kept for the next one. Fds come with the last
+     * <p>While the size is unknown, one recvmsg asks for up to {@link #FIRST_READ} bytes: the
+     * kernel copies only what is queued, so a message sent in one piece (every trapped access, and
+     * a bulk write of up to 64 KiB) arrives with one system call instead of two (header, then body). Bytes read beyond the message are kept for the next one. Fds come with the last
      * socket buffer a recvmsg touched, so fds of a read that went past the message belong to the
      * message holding that read's last byte; they wait in {@link #laterFds} until it is served.
      */
@@ -104,7 +110,7 @@ final class RequestReader {
         payload = Payload.BUFFERED;
         int dropped = 0;
         while (buffered < Header.SIZE) {
-            long end = in.byteSize();
+            long end = Math.min(in.byteSize(), FIRST_READ);
             int before = laterFds.size();
             int n = conn.receive(
                     in.asSlice(buffered, end - buffered), laterFds, Math.max(0, options.maxMsgFds() - laterFds.size()));
