@@ -138,6 +138,46 @@ final class ClientConnection {
         return got;
     }
 
+    /**
+     * Receives a reply expected to be {@code head} bytes (header and fields) and then exactly
+     * {@code data.byteSize()} bytes of data: the first recvmsg scatters into {@code in} and
+     * {@code data} (one call for a reply the server sent in one piece, not two), and when the header
+     * announces that size the rest goes straight into {@code data}; the result is then
+     * {@code in[0, head)}. A reply of any other size (an error, a short read) is returned whole from
+     * {@code in}, the bytes that went to {@code data} moved back; {@code data} is then scratch.
+     */
+    MemorySegment receiveSplit(long head, MemorySegment data) throws IOException {
+        long got = conn.receive(in.asSlice(0, head), data, replyFds, Math.max(0, 16 - replyFds.size()));
+        while (got < Header.SIZE) { // a header arriving in pieces: everything so far is in in
+            if (got == 0) {
+                throw new EOFException("connection closed by the server before a reply");
+            }
+            int n = conn.receive(in.asSlice(got, head - got), replyFds, Math.max(0, 16 - replyFds.size()));
+            got = n == 0 ? 0 : got + n;
+        }
+        long size = Header.size(in);
+        if (size == head + data.byteSize()) {
+            if (got < head) {
+                conn.receiveFully(in.asSlice(got, head - got), replyFds, Math.max(0, 16 - replyFds.size()));
+                got = head;
+            }
+            if (got < size) {
+                conn.receiveFully(data.asSlice(got - head), replyFds, Math.max(0, 16 - replyFds.size()));
+            }
+            return in.asSlice(0, head);
+        }
+        if (size < Header.SIZE || size > in.byteSize()) {
+            throw new IOException("reply of " + size + " bytes: " + Header.describe(in));
+        }
+        if (got > size) {
+            throw new IOException("more bytes than the " + size + "-byte reply arrived: " + Header.describe(in));
+        }
+        if (got > head) {
+            MemorySegment.copy(data, 0, in, head, got - head);
+        }
+        return finishReceive(got);
+    }
+
     /** Completes {@code in[0, upTo)} of a reply whose first {@code got} bytes are there. */
     MemorySegment finishReceiveUpTo(long got, long upTo) throws IOException {
         if (upTo > got) {

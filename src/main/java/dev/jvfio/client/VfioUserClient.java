@@ -163,22 +163,17 @@ public final class VfioUserClient implements AutoCloseable {
             int id = Header.id(ch.out);
             ch.closeReplyFds();
             ch.conn.send(ch.out.asSlice(0, n));
-            long start = ch.receiveStart(RegionAccessMessage.SIZE);
-            if (Header.size(ch.in) == RegionAccessMessage.SIZE + count
-                    && Header.isReply(ch.in)
-                    && !Header.isError(ch.in)
-                    && Header.id(ch.in) == id
-                    && Header.command(ch.in) == Command.REGION_READ) {
-                // the whole count is coming: the data goes from the socket straight into dst
-                MemorySegment head = ch.finishReceiveUpTo(start, RegionAccessMessage.SIZE);
-                ch.conn.receiveFully(dst, ch.replyFds, Math.max(0, 16 - ch.replyFds.size()));
+            // the fields into the buffer, the data from the socket straight into dst, in one recvmsg
+            MemorySegment head = ch.receiveSplit(RegionAccessMessage.SIZE, dst);
+            if (Header.size(head) == RegionAccessMessage.SIZE + count) {
+                ch.checkReply(head, id, Command.REGION_READ);
                 ch.closeReplyFds();
                 if (RegionAccessMessage.replyCount(head) != count) {
                     throw new IOException("malformed REGION_READ reply: " + Header.describe(head));
                 }
                 return (int) count;
             }
-            reply = ch.checkReply(ch.finishReceive(start), id, Command.REGION_READ); // an error or a short read
+            reply = ch.checkReply(head, id, Command.REGION_READ); // an error or a short read
         } else {
             reply = ch.call(n, List.of(), RegionAccessMessage.SIZE + count);
         }

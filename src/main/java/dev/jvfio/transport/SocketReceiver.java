@@ -7,6 +7,7 @@ import static dev.jvfio.transport.MsgHdr.CMSG_TYPE_OFF;
 import static dev.jvfio.transport.MsgHdr.MSG_CONTROL;
 import static dev.jvfio.transport.MsgHdr.MSG_CONTROLLEN;
 import static dev.jvfio.transport.MsgHdr.MSG_FLAGS;
+import static dev.jvfio.transport.MsgHdr.MSG_IOVLEN;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -64,7 +65,23 @@ final class SocketReceiver {
         if (buf.byteSize() == 0) {
             throw new IllegalArgumentException("empty receive buffer");
         }
-        return receiveOnce(buf, 0, buf.byteSize(), fdsOut, maxFds);
+        return receiveOnce(buf, 0, buf.byteSize(), null, fdsOut, maxFds);
+    }
+
+    /**
+     * One recvmsg that fills {@code head} first and then {@code body} (two iovecs): a reply whose
+     * fields and data go to different places arrives in one call instead of two. Both must be
+     * native and not empty.
+     *
+     * @return bytes received in all; 0 when the peer closed the connection
+     */
+    int receive(MemorySegment head, MemorySegment body, List<Fd> fdsOut, int maxFds) throws IOException {
+        for (MemorySegment s : new MemorySegment[] {head, body}) {
+            if (s.isReadOnly() || !s.isNative() || s.byteSize() == 0) {
+                throw new IllegalArgumentException("scatter receive needs two writable, native, non-empty segments");
+            }
+        }
+        return receiveOnce(head, 0, head.byteSize(), body, fdsOut, maxFds);
     }
 
     /**
@@ -82,7 +99,7 @@ final class SocketReceiver {
         int accepted = 0;
         int dropped = 0;
         while (done < total) {
-            int n = receiveOnce(buf, done, total - done, fdsOut, maxFds - accepted);
+            int n = receiveOnce(buf, done, total - done, null, fdsOut, maxFds - accepted);
             accepted += lastAccepted;
             dropped += fdsDropped;
             fdsDropped = dropped;
@@ -93,7 +110,9 @@ final class SocketReceiver {
         }
     }
 
-    private int receiveOnce(MemorySegment buf, long offset, long length, List<Fd> fdsOut, int maxFds)
+    /** One recvmsg into buf[offset, offset + length), then into all of {@code then} if not null (native). */
+    private int receiveOnce(
+            MemorySegment buf, long offset, long length, MemorySegment then, List<Fd> fdsOut, int maxFds)
             throws IOException {
         if (maxFds < 0) {
             throw new IllegalArgumentException("negative maxFds " + maxFds);
@@ -116,6 +135,11 @@ final class SocketReceiver {
             }
             d.iov.set(JAVA_LONG, 0, base);
             d.iov.set(JAVA_LONG, 8, want);
+            if (then != null && !heap) {
+                d.iov.set(JAVA_LONG, MsgHdr.IOVEC_SIZE, then.address());
+                d.iov.set(JAVA_LONG, MsgHdr.IOVEC_SIZE + 8, Math.min(then.byteSize(), Integer.MAX_VALUE - want));
+                d.msghdr.set(JAVA_LONG, MSG_IOVLEN, 2L);
+            }
             long r;
             boolean spin = busyPoll;
             int flags = MsgHdr.MSG_CMSG_CLOEXEC | (spin ? SocketCalls.MSG_DONTWAIT : 0);
@@ -149,6 +173,7 @@ final class SocketReceiver {
             }
             return (int) r;
         } finally {
+            d.msghdr.set(JAVA_LONG, MSG_IOVLEN, 1L); // the other receive paths use one iovec
             handle.release();
         }
     }

@@ -183,6 +183,16 @@ public final class UnixConnection implements AutoCloseable {
     }
 
     /**
+     * One recvmsg that fills {@code head} first, then {@code body} (scatter): a reply whose fields
+     * and data belong in different places arrives in one system call. Both native, not empty.
+     *
+     * @return bytes received in all; 0 when the peer closed the connection
+     */
+    public int receive(MemorySegment head, MemorySegment body, List<Fd> fdsOut, int maxFds) throws IOException {
+        return receiver.receive(head, body, fdsOut, maxFds);
+    }
+
+    /**
      * Fills buf completely, over as many recvmsg calls as it takes. Up to maxFds fds in all are
      * appended to fdsOut; {@link #fdsDropped()} then counts the fds dropped over the whole call.
      *
