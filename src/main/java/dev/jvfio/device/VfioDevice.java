@@ -41,18 +41,6 @@ public interface VfioDevice extends AutoCloseable {
     /** Writes {@code src} at {@code offset} of region {@code region}; returns the bytes consumed. */
     int write(int region, long offset, MemorySegment src) throws VfioException;
 
-    /**
-     * Optional zero-copy write: when all {@code count} bytes written at {@code offset} of {@code region}
-     * would be stored unchanged in plain memory right now (no side effect, nothing dropped or clipped),
-     * returns that memory so the server can receive the data straight into it; otherwise null, and
-     * the caller uses {@link #write}. Errors are those {@link #write} would raise for the same access.
-     * Bytes the caller stores there count as that write, also when fewer than {@code count} arrive.
-     * Default: null (always copy).
-     */
-    default MemorySegment writeView(int region, long offset, long count) throws VfioException {
-        return null;
-    }
-
     /** IRQ info; EINVAL for an index outside [0, numIrqs). */
     IrqInfo irqInfo(int index) throws VfioException;
 

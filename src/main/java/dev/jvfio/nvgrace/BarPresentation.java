@@ -130,13 +130,12 @@ final class BarPresentation implements MemoryPresentation {
     }
 
     /**
-     * The BAR memory itself when a trapped read would copy all of it unchanged, and so a trapped
-     * write store all of it unchanged: an emulated memory BAR, the whole access inside device memory
-     * (nothing clipped, no all-ones tail, nothing dropped) and the gate letting it through (same
-     * checks, same errors as {@link #read} and {@link #write}). Anything else is null.
+     * The BAR memory itself when a trapped read would copy all of it unchanged: an emulated memory
+     * BAR, the whole access inside device memory (nothing clipped, no all-ones tail) and the gate
+     * letting it through (same checks, same errors as {@link #read}). Anything else is null.
      */
     @Override
-    public MemorySegment plainMemory(int region, long offset, long count) throws VfioException {
+    public MemorySegment readView(int region, long offset, long count) throws VfioException {
         MemoryBar bar = memoryBar(region);
         if (bar == null) {
             return null;
@@ -144,10 +143,10 @@ final class BarPresentation implements MemoryPresentation {
         MemRegion r = bar.region();
         int clipped = TrappedMemory.clip(r, offset, count); // EINVAL beyond the BAR, as read()
         if (clipped != count || offset + count > r.length()) {
-            return null; // clipped or partly beyond memory: read() fills, write() drops, both clip
+            return null; // clipped or partly beyond memory: read() fills and clips
         }
         if (gate.answersAsDisabled()) {
-            return null; // reads all ones, writes dropped: read() and write() answer
+            return null; // all ones: read() answers
         }
         return bar.memory().asSlice(offset, count);
     }

@@ -33,12 +33,8 @@ sealed interface MemoryPresentation permits PassThroughPresentation, BarPresenta
 
     int read(int region, long offset, MemorySegment dst) throws VfioException;
 
-    /**
-     * See {@link dev.jvfio.device.VfioDevice#readView} and {@link dev.jvfio.device.VfioDevice#writeView}:
-     * the memory a read would copy unchanged, which is also where a write would store its data
-     * unchanged (a trapped access of plain device memory goes to the same bytes both ways), or null.
-     */
-    MemorySegment plainMemory(int region, long offset, long count) throws VfioException;
+    /** See {@link dev.jvfio.device.VfioDevice#readView}: memory that a read would copy unchanged, or null. */
+    MemorySegment readView(int region, long offset, long count) throws VfioException;
 
     int write(int region, long offset, MemorySegment src) throws VfioException;
 

@@ -208,28 +208,14 @@ public final class NvGraceGpuDevice implements VfioDevice {
      */
     @Override
     public MemorySegment readView(int region, long offset, long count) throws VfioException {
-        return plainMemory(region, offset, count);
-    }
-
-    /**
-     * The BAR memory itself when a trapped write would store all of it unchanged (the same checks
-     * as {@link #readView}: BAR layout, an emulated memory BAR, the whole access inside device
-     * memory, the memory-enable policy letting it through); errors as {@link #write}.
-     */
-    @Override
-    public MemorySegment writeView(int region, long offset, long count) throws VfioException {
-        return plainMemory(region, offset, count);
-    }
-
-    private MemorySegment plainMemory(int region, long offset, long count) throws VfioException {
         checkOpen();
         if (region == Vfio.PCI_CONFIG_REGION_INDEX && core.health().offBus()) {
-            return null; // read() and write() answer it
+            return null; // read() answers it
         }
         if (region >= 0 && region <= Vfio.PCI_ROM_REGION_INDEX) {
             core.health().beforeBarAccess(region);
         }
-        return presentation.plainMemory(region, offset, count);
+        return presentation.readView(region, offset, count);
     }
 
     @Override

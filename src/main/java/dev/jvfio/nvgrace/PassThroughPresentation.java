@@ -41,7 +41,7 @@ final class PassThroughPresentation implements MemoryPresentation {
 
     /** Always copy: the variant offers no zero-copy path for the core's regions. */
     @Override
-    public MemorySegment plainMemory(int region, long offset, long count) {
+    public MemorySegment readView(int region, long offset, long count) {
         return null;
     }
 

@@ -98,9 +98,9 @@ final class RegionPresentation implements MemoryPresentation {
         return n;
     }
 
-    /** Always copy: the device memory is mapped, never read or written through the socket. */
+    /** Always copy: the device memory is mapped, never read through the socket. */
     @Override
-    public MemorySegment plainMemory(int region, long offset, long count) {
+    public MemorySegment readView(int region, long offset, long count) {
         return null;
     }
 

@@ -5,8 +5,6 @@ import dev.jvfio.device.Errno;
 import dev.jvfio.device.RegionInfo;
 import dev.jvfio.device.VfioDevice;
 import dev.jvfio.device.VfioException;
-import dev.jvfio.protocol.Command;
-import dev.jvfio.protocol.Header;
 import dev.jvfio.protocol.RegionAccessMessage;
 import dev.jvfio.protocol.RegionInfoMessage;
 import dev.jvfio.protocol.RegionIoFdsMessage;
@@ -23,8 +21,6 @@ import java.lang.foreign.MemorySegment;
 final class RegionRequests {
     /** REGION_READs of this many bytes or more ask the device for a zero-copy view first. */
     private static final int ZERO_COPY_READ = 64 * 1024;
-    /** REGION_WRITEs of this many bytes or more may be received straight into device memory. */
-    static final int ZERO_COPY_WRITE = 64 * 1024;
 
     private final VfioDevice device;
     private final DeviceInfo info;
@@ -105,34 +101,7 @@ final class RegionRequests {
         return reply.sized(RegionAccessMessage.encodeReadReply(out, id, offset, (int) region, n));
     }
 
-    /**
-     * Where the data of a REGION_WRITE may be received instead of the session's buffer (see
-     * {@link RequestReader.PayloadTarget}): for a well-formed write command of at least
-     * {@link #ZERO_COPY_WRITE} bytes, the device memory the device's {@code writeView} names, so the
-     * data is stored as it arrives, one copy less. Anything else, and any error the device raises
-     * (the write itself raises it again), is null: the message is buffered and served as before.
-     *
-     * <p>The price: a client that hangs up, or attaches fds (EINVAL), part way through such a write
-     * leaves the bytes that arrived in device memory, as a guest's copy into a BAR cut short does.
-     */
-    MemorySegment writeTarget(MemorySegment m) {
-        if (Header.type(m) != Header.TYPE_COMMAND
-                || Header.command(m) != Command.REGION_WRITE
-                || (Header.flags(m) & ~Header.KNOWN_FLAGS) != 0
-                || m.byteSize() < RegionAccessMessage.DATA + ZERO_COPY_WRITE
-                || checkAccess(m, true) != 0) {
-            return null;
-        }
-        try {
-            MemorySegment view = device.writeView((int) access.region(), access.offset(), access.count());
-            return view != null && view.byteSize() == access.count() ? view : null;
-        } catch (VfioException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    /** A REGION_WRITE whose data is in {@code m}, or was stored as it arrived ({@code payload}). */
-    Reply write(MemorySegment m, int id, Payload payload) throws VfioException {
+    Reply write(MemorySegment m, int id) throws VfioException {
         int errno = checkAccess(m, true);
         if (errno != 0) {
             return reply.error(errno);
@@ -140,11 +109,7 @@ final class RegionRequests {
         long region = access.region();
         int count = access.count();
         long offset = access.offset();
-        int n = switch (payload) {
-            case BUFFERED -> device.write((int) region, offset, access.data());
-            case IN_DEVICE_MEMORY -> count;
-            case LOST_IN_DEVICE_MEMORY -> throw new VfioException(Errno.EIO, "device memory fault during the write");
-        };
+        int n = device.write((int) region, offset, access.data());
         if (n < 0 || n > count) {
             return reply.error(Errno.EIO);
         }

@@ -2,11 +2,8 @@ package dev.jvfio.server;
 
 import dev.jvfio.device.Errno;
 import dev.jvfio.os.Fd;
-import dev.jvfio.os.LinuxErrno;
-import dev.jvfio.os.NativeException;
 import dev.jvfio.protocol.Command;
 import dev.jvfio.protocol.Header;
-import dev.jvfio.protocol.RegionAccessMessage;
 import dev.jvfio.transport.UnixConnection;
 import java.io.EOFException;
 import java.io.IOException;
@@ -23,23 +20,6 @@ import java.util.List;
 final class RequestReader {
     /** Oversized messages up to this many bytes are read and discarded; beyond, we hang up. */
     private static final long DRAIN_LIMIT = 64L << 20;
-    /**
-     * While a message's size is unknown, one recvmsg asks for at most this much: every message of
-     * up to 64 KiB of data (and 4 KiB of anything else) still arrives in one call, and of a larger
-     * one no more than this is read into the buffer before the reader knows where its data goes
-     * (a large write's data is then copied from here into device memory, the rest received there).
-     */
-    static final long FIRST_READ = RegionRequests.ZERO_COPY_WRITE + 4096;
-
-    /**
-     * Where the data of a message whose fixed part has arrived may be received instead of the
-     * buffer: given the message (only its first {@link RegionAccessMessage#DATA} bytes are there
-     * yet), the memory for its bytes from {@link RegionAccessMessage#DATA} on, or null.
-     */
-    @FunctionalInterface
-    interface PayloadTarget {
-        MemorySegment target(MemorySegment message);
-    }
 
     /** How the reader answers a message it refuses before dispatch. */
     @FunctionalInterface
@@ -61,10 +41,6 @@ final class RequestReader {
     private long buffered;
     /** Size of the message in {@code in} that has been served; dropped at the next receive. */
     private long served;
-    /** Where large REGION_WRITE data may go instead of {@code in}; none until the session sets it. */
-    private PayloadTarget payloadTarget = m -> null;
-    /** Where the current message's data went. */
-    private Payload payload = Payload.BUFFERED;
 
     RequestReader(UnixConnection conn, MemorySegment in, ServerOptions options, ErrorReply errors) {
         this.conn = conn;
@@ -79,16 +55,6 @@ final class RequestReader {
         return fds;
     }
 
-    /** From now on, asks {@code target} where the data of a message may be received. */
-    void payloadTarget(PayloadTarget target) {
-        this.payloadTarget = target;
-    }
-
-    /** Where the current message's data went (see {@link PayloadTarget}). */
-    Payload payload() {
-        return payload;
-    }
-
     /** The current message, of the size {@link #receive()} returned. */
     MemorySegment message(long size) {
         return in.asSlice(0, size);
@@ -98,19 +64,19 @@ final class RequestReader {
      * Reads one whole message into {@code in} (at offset 0). Returns its size; 0 if it was consumed
      * here (oversized and drained, answered with E2BIG); -1 if the stream cannot be resynchronised.
      *
-     * <p>While the size is unknown, one recvmsg asks for up to {@link #FIRST_READ} bytes: the
-     * kernel copies only what is queued, so a message sent in one piece (every trapped access, and
-     * a bulk write of up to 64 KiB) arrives with one system call instead of two (header, then body). Bytes read beyond the message are kept for the next one. Fds come with the last
+     * <p>While the size is unknown, one recvmsg asks for as much as the buffer holds: the kernel
+     * copies only what is queued, so a message sent in one piece (every trapped access, and a
+     * bulk write of any size up to the buffer) arrives with one system call instead of two
+     * (header, then body). Bytes read beyond the message are kept for the next one. Fds come with the last
      * socket buffer a recvmsg touched, so fds of a read that went past the message belong to the
      * message holding that read's last byte; they wait in {@link #laterFds} until it is served.
      */
     long receive() throws IOException {
         closeFds();
         dropServedMessage();
-        payload = Payload.BUFFERED;
         int dropped = 0;
         while (buffered < Header.SIZE) {
-            long end = Math.min(in.byteSize(), FIRST_READ);
+            long end = in.byteSize();
             int before = laterFds.size();
             int n = conn.receive(
                     in.asSlice(buffered, end - buffered), laterFds, Math.max(0, options.maxMsgFds() - laterFds.size()));
@@ -158,16 +124,9 @@ final class RequestReader {
             laterFds.clear();
         }
         if (buffered < size) {
-            MemorySegment target = buffered >= RegionAccessMessage.DATA && fds.isEmpty()
-                    ? payloadTarget.target(in.asSlice(0, size))
-                    : null;
-            if (target != null && target.byteSize() == size - RegionAccessMessage.DATA) {
-                dropped += receiveInto(target);
-            } else {
-                conn.receiveFully(
-                        in.asSlice(buffered, size - buffered), fds, Math.max(0, options.maxMsgFds() - fds.size()));
-                dropped += conn.fdsDropped();
-            }
+            conn.receiveFully(
+                    in.asSlice(buffered, size - buffered), fds, Math.max(0, options.maxMsgFds() - fds.size()));
+            dropped += conn.fdsDropped();
             buffered = size;
         }
         served = size;
@@ -181,47 +140,6 @@ final class RequestReader {
             return 0;
         }
         return size;
-    }
-
-    /**
-     * Receives the rest of the current message's data straight into {@code target}, after the data
-     * bytes already buffered: one copy less than through {@code in}. If the memory faults (a file
-     * that was shrunk under its mapping: SIGBUS on our copy, EFAULT from the kernel's, which then
-     * leaves the bytes queued), the rest of the message is read into {@code in} and dropped, so the
-     * stream stays in sync. Returns the fds dropped beyond max_msg_fds.
-     */
-    private int receiveInto(MemorySegment target) throws IOException {
-        long done = buffered - RegionAccessMessage.DATA;
-        long total = target.byteSize();
-        int dropped = 0;
-        try {
-            MemorySegment.copy(in, RegionAccessMessage.DATA, target, 0, done);
-            while (done < total) {
-                int n = conn.receive(target.asSlice(done), fds, Math.max(0, options.maxMsgFds() - fds.size()));
-                if (n == 0) {
-                    throw new EOFException("client closed the connection " + done + " bytes into a write's data");
-                }
-                dropped += conn.fdsDropped();
-                done += n;
-            }
-            payload = Payload.IN_DEVICE_MEMORY;
-            return dropped;
-        } catch (NativeException e) {
-            if (e.errno() != LinuxErrno.EFAULT) {
-                throw e;
-            }
-        } catch (InternalError e) {
-            // HotSpot's form of SIGBUS, as for any write into that memory: fall through to the drain
-        }
-        for (long left = total - done; left > 0; ) {
-            long n = Math.min(left, in.byteSize() - RegionAccessMessage.DATA);
-            conn.receiveFully(
-                    in.asSlice(RegionAccessMessage.DATA, n), fds, Math.max(0, options.maxMsgFds() - fds.size()));
-            dropped += conn.fdsDropped();
-            left -= n;
-        }
-        payload = Payload.LOST_IN_DEVICE_MEMORY;
-        return dropped;
     }
 
     /**

@@ -148,7 +148,6 @@ final class Session {
             }
             info = device.info();
             regions = new RegionRequests(device, info, options, out, reply, metrics);
-            reader.payloadTarget(regions::writeTarget);
             irqs = new IrqRequests(device, info, out, reply);
             migration = new MigrationRequests(
                     device.migration(),
@@ -319,7 +318,7 @@ final class Session {
                 case Command.DEVICE_GET_IRQ_INFO -> irqs.info(m, id);
                 case Command.DEVICE_SET_IRQS -> irqs.set(m, id, fds);
                 case Command.REGION_READ -> regions.read(m, id);
-                case Command.REGION_WRITE -> regions.write(m, id, reader.payload());
+                case Command.REGION_WRITE -> regions.write(m, id);
                 case Command.REGION_WRITE_MULTI -> regions.writeMulti(m, id);
                 case Command.DEVICE_RESET -> reset(m, id);
                 case Command.DEVICE_FEATURE -> migration.feature(m, id);

@@ -67,8 +67,7 @@ class ShrunkDeviceMemoryTest {
                                 VfioUserException.class,
                                 e -> assertThat(e.errno()).isEqualTo(Errno.EIO));
                 assertThat(c.deviceInfo()).as("the session goes on").isEqualTo(d.info());
-                // large enough to be received straight into the lost memory: the fault (SIGBUS on the
-                // server's copy or EFAULT from recvmsg) still gives EIO, and the stream stays in sync
+                // a bulk write into the lost memory: EIO, and the stream stays in sync
                 assertThatThrownBy(() -> c.write(Vfio.PCI_BAR4_REGION_INDEX, 0, new byte[1 << 20]))
                         .isInstanceOfSatisfying(
                                 VfioUserException.class,

@@ -25,11 +25,11 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * A REGION_WRITE of 64 KiB or more to plain device memory is received straight into that memory
- * (one copy less than through the session's buffer). The bytes must land exactly where a buffered
- * write puts them however the client splits the message, everything else must still take the
- * buffered path, and what the direct path changes (a client that hangs up or attaches an fd part
- * way leaves the bytes that arrived) is pinned here.
+ * Large REGION_WRITEs to device memory are all or nothing: the whole message is received before
+ * any byte is stored, however the client splits it. A client that hangs up or attaches an fd part
+ * way through leaves device memory as it was. (Receiving the data straight into device memory
+ * would save one copy per write, measured 0.70 to 0.96 of the echo floor for 1 MiB writes, and
+ * was rejected for exactly this: a cut-off write would land in part.)
  */
 class LargeWriteTest extends SocketFixture {
     static final int BAR4 = 4;
@@ -140,9 +140,9 @@ class LargeWriteTest extends SocketFixture {
     }
 
     @Test
-    @DisplayName("VU-1.4 a client that hangs up part way through a 1 MiB write leaves the bytes that arrived, "
-            + "as a guest's copy into a BAR cut short does; the next client is served")
-    void vu_1_4_hang_up_part_way_leaves_what_arrived() throws Exception {
+    @DisplayName("VU-1.4 a client that hangs up part way through a 1 MiB write leaves device memory as it was; "
+            + "the next client is served")
+    void vu_1_4_hang_up_part_way_leaves_nothing() throws Exception {
         gh200(GpuOptions.defaults());
         byte[] bytes = data(COUNT);
         byte[] m = writeRequest(3, BAR4, AT, bytes);
@@ -151,14 +151,14 @@ class LargeWriteTest extends SocketFixture {
             c.send(MemorySegment.ofArray(m).asSlice(0, RegionAccessMessage.DATA + arrived));
         }
         awaitNoClient();
-        assertThat(memory(AT, arrived)).isEqualTo(Arrays.copyOf(bytes, arrived));
-        assertThat(memory(AT + arrived, COUNT - arrived)).as("never sent").containsOnly(0);
+        assertThat(memory(AT, COUNT)).as("not one byte of the cut-off write").containsOnly(0);
         client = VfioUserClient.connect(dir.resolve("s"));
-        assertThat(client.read(BAR4, AT, 4)).isEqualTo(Arrays.copyOf(bytes, 4));
+        assertThat(client.read(BAR4, AT, 4)).containsOnly(0);
     }
 
     @Test
-    @DisplayName("VU-2.2 an fd attached part way through a 1 MiB write: EINVAL, the fd closed, the stream in sync")
+    @DisplayName("VU-2.2 an fd attached part way through a 1 MiB write: EINVAL, nothing stored, the fd closed, "
+            + "the stream in sync")
     void vu_2_2_fd_part_way_is_refused_and_closed() throws Exception {
         gh200(GpuOptions.defaults());
         byte[] bytes = data(COUNT);
@@ -184,5 +184,6 @@ class LargeWriteTest extends SocketFixture {
                     .as("the server closed the fd it received")
                     .isLessThanOrEqualTo(fdsBefore);
         }
+        assertThat(memory(AT, COUNT)).as("the refused write stored nothing").containsOnly(0);
     }
 }

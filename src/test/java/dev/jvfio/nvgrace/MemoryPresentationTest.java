@@ -92,56 +92,6 @@ class MemoryPresentationTest {
     }
 
     @Test
-    @DisplayName("NV-4.2 write view: the very bytes a read view shows, only where a write would store all of it")
-    void nv_4_2_write_view_only_for_plain_memory() throws Exception {
-        gpu(GpuProfile.GH200, GpuOptions.defaults().withMemorySize(SMALL));
-        MemorySegment view = dev.writeView(BAR4, USE_LEN - 4, 4);
-        view.copyFrom(MemorySegment.ofArray(new byte[] {5, 6, 7, 8}));
-        byte[] back = new byte[4];
-        dev.read(BAR4, USE_LEN - 4, MemorySegment.ofArray(back));
-        assertThat(back).as("stored through the view, read back by read()").containsExactly(5, 6, 7, 8);
-        assertThat(dev.writeView(BAR2, 0, 1)).isNotNull();
-        assertThat(dev.writeView(BAR4, USE_LEN - 4, 8))
-                .as("the tail beyond memory is dropped: write() does it")
-                .isNull();
-        assertThat(dev.writeView(BAR4, 2 * GiB - 4, 8))
-                .as("clipped at the BAR end")
-                .isNull();
-        assertThat(dev.writeView(CFG, 0, 4)).as("config space is emulated").isNull();
-        assertThat(dev.writeView(Vfio.PCI_BAR0_REGION_INDEX, 0, 4))
-                .as("the core's BAR0 registers")
-                .isNull();
-        assertErrno(Errno.EINVAL, () -> dev.writeView(BAR4, 2 * GiB, 4));
-        dev.close();
-        assertErrno(Errno.ENODEV, () -> dev.writeView(BAR4, 0, 4));
-    }
-
-    @Test
-    @DisplayName(
-            "NV-6.2 / NV-6.3 write view follows the policy: null where writes are dropped, EIO where strict refuses")
-    void nv_6_write_view_follows_the_policy() throws Exception {
-        gpu(GpuProfile.GH200, GpuOptions.defaults().withMemorySize(SMALL).withPolicy(MemoryEnablePolicy.HARDWARE));
-        memoryEnable(false);
-        assertThat(dev.writeView(BAR4, 0, 4)).as("decode off: dropped by write").isNull();
-        memoryEnable(true);
-        assertThat(dev.writeView(BAR4, 0, 4)).isNotNull();
-        dev.close();
-        gpu(GpuProfile.GH200, GpuOptions.defaults().withMemorySize(SMALL).withPolicy(MemoryEnablePolicy.STRICT));
-        assertErrno(Errno.EIO, () -> dev.writeView(BAR4, 0, 4));
-    }
-
-    @Test
-    @DisplayName("NV-6.4 / NV-2.2 region layout and pass-through: no write view, every write is copied by write()")
-    void nv_6_4_no_write_view_without_bar_memory() throws Exception {
-        gpu(GpuProfile.GH200, GpuOptions.defaults().withMemorySize(SMALL).withLayout(RegionLayout.REGION));
-        assertThat(dev.writeView(DeviceRegions.DEVICE_MEMORY, 0, 4)).isNull();
-        assertThat(dev.writeView(DeviceRegions.FIRMWARE_PROPERTIES, 0, 4)).isNull();
-        dev.close();
-        gpu(GpuProfile.GH200, GpuOptions.defaults().withMemorySize(0L));
-        assertThat(dev.writeView(Vfio.PCI_BAR0_REGION_INDEX, 0, 4)).isNull();
-    }
-
-    @Test
     @DisplayName(
             "NV-6.2 / NV-6.3 read view follows the policy: null where hardware answers all ones, EIO where strict refuses")
     void nv_6_read_view_follows_the_policy() throws Exception {
