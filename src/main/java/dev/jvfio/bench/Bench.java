@@ -11,7 +11,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -298,79 +297,6 @@ public final class Bench implements AutoCloseable {
                         System::nanoTime);
         Busy.CpuTimes after = Busy.CpuTimes.read();
         return used.withSteal(after == null ? Double.NaN : after.stealSince(before));
-    }
-
-    /** A ratio target of {@code min} for {@link #row}, or none when {@code min} is NaN. */
-    static Function<Row, Target> ratioTarget(double min) {
-        return Double.isNaN(min) ? r -> null : r -> Target.ratioAtLeast(min, r.spread());
-    }
-
-    /**
-     * A row of the table; {@code target} judges it (null for none), and an undecided verdict says
-     * what the row saw of the machine ({@link Busy#context}).
-     */
-    /**
-     * A row of round trips per second with latencies, the subject's and floor's sides measured in
-     * alternating rounds: the shape of every request-reply row.
-     */
-    static Row roundTrips(
-            String id,
-            String group,
-            String label,
-            Side subject,
-            Side floor,
-            String floorName,
-            Rounds rounds,
-            Function<Row, Target> target) {
-        return row(
-                id,
-                group,
-                label,
-                "rt/s",
-                true,
-                Stat.of(subject.rates(), true),
-                Stat.of(floor.rates(), true),
-                floorName,
-                Latency.of(subject.latencies()),
-                Latency.of(floor.latencies()),
-                rounds,
-                target);
-    }
-
-    static Row row(
-            String id,
-            String group,
-            String label,
-            String unit,
-            boolean higher,
-            Stat subject,
-            Stat floor,
-            String floorName,
-            Latency sl,
-            Latency fl,
-            Rounds rounds,
-            Function<Row, Target> target) {
-        double ratio = Row.ratio(subject.median(), floor.median(), higher);
-        double ratioBest = Row.ratio(subject.best(), floor.best(), higher);
-        Spread spread = Spread.paired(subject.rounds(), floor.rounds(), higher);
-        Row r = new Row(
-                id, group, label, unit, higher, subject, floor, floorName, ratio, ratioBest, sl, fl, null, spread,
-                rounds);
-        Target t = target.apply(r);
-        if (t != null) {
-            t = t.because(Busy.context(floor.rounds(), rounds.steal())).because(projection(t, rounds));
-        }
-        return new Row(
-                id, group, label, unit, higher, subject, floor, floorName, ratio, ratioBest, sl, fl, t, spread, rounds);
-    }
-
-    /** For an undecided row: about how many rounds would decide it, when the projection says. */
-    static String projection(Target t, Rounds rounds) {
-        int need = t.roundsToDecide();
-        if (t.resolved() || need <= rounds.used() || need >= Interval.FAR) {
-            return "";
-        }
-        return "about " + need + " rounds would decide it";
     }
 
     private void killChildren() {

@@ -109,7 +109,7 @@ final class ClientsGroup {
                     }),
                     true);
             Rounds rounds = b.alternate(id, floor, echoPid, jvfio, serverPid, TARGET);
-            return Bench.roundTrips(id, "clients", label, jvfio, floor, Bench.ECHO, rounds, Bench.ratioTarget(TARGET));
+            return Rows.roundTrips(id, "clients", label, jvfio, floor, Bench.ECHO, rounds, Rows.ratioTarget(TARGET));
         } finally {
             Bench.closeAll(echo);
         }

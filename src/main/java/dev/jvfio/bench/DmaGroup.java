@@ -148,7 +148,7 @@ final class DmaGroup {
                     expectNoErrors(c);
                 }
                 double gb = size / 1e9;
-                rows.add(Bench.row(
+                rows.add(Rows.row(
                         "dma." + (toDevice ? "to-device." : "to-guest.") + Text.size(size),
                         "dma",
                         "engine " + what + " " + Text.size(size),
@@ -160,7 +160,7 @@ final class DmaGroup {
                         null,
                         null,
                         rounds,
-                        Bench.ratioTarget(target)));
+                        Rows.ratioTarget(target)));
             }
         }
         for (VfioUserClient c : clients) {
@@ -204,7 +204,7 @@ final class DmaGroup {
         for (VfioUserClient c : clients) {
             expectNoErrors(c);
         }
-        rows.add(Bench.roundTrips(
+        rows.add(Rows.roundTrips(
                 "dma.round-trip." + Text.size(ROUND_TRIP_SIZE),
                 "dma",
                 "engine copy " + Text.size(ROUND_TRIP_SIZE) + ", doorbell to irq",

@@ -66,7 +66,7 @@ final class FootprintGroup {
                 System::nanoTime);
         String perDevices = b.o.clients() == 1 ? "" : ", " + b.o.clients() + " dev";
         Rounds fixed = Rounds.fixed(launches.used());
-        b.rows.add(Bench.row(
+        b.rows.add(Rows.row(
                 "footprint.ready",
                 "footprint",
                 "launch to socket ready" + perDevices,
@@ -80,7 +80,7 @@ final class FootprintGroup {
                 launches,
                 r -> readyTarget()));
         if (unqueuedKnown()) {
-            b.rows.add(Bench.row(
+            b.rows.add(Rows.row(
                     "footprint.ready-unqueued",
                     "footprint",
                     "  less main thread's CPU wait" + perDevices,
@@ -97,7 +97,7 @@ final class FootprintGroup {
             b.notes.add(
                     "footprint: no /proc/PID/task/TID/schedstat: the ready target is judged on the wall time alone");
         }
-        b.rows.add(Bench.row(
+        b.rows.add(Rows.row(
                 "footprint.ready-cpu",
                 "footprint",
                 "CPU time used until ready" + perDevices,
@@ -110,7 +110,7 @@ final class FootprintGroup {
                 null,
                 fixed,
                 r -> null));
-        b.rows.add(Bench.row(
+        b.rows.add(Rows.row(
                 "footprint.rss-idle",
                 "footprint",
                 "RSS " + Bench.GPU_MEMORY + " gh200 idle" + perDevices,
@@ -216,7 +216,7 @@ final class FootprintGroup {
         ProcStatus s = ProcStatus.of(l.gpu().pid());
         ProcStatus e = ProcStatus.of(l.echo().pid());
         b.notes.add("server memory after the client touched " + Text.size(bytes) + ": " + s.describe());
-        b.rows.add(Bench.row(
+        b.rows.add(Rows.row(
                 "footprint.rss-touched",
                 "footprint",
                 "RSS after client touched " + Text.size(bytes),

@@ -88,7 +88,7 @@ final class MappedGroup {
             Side jvfio = new Side("mapped", subjectLanes, false);
             Rounds rounds = b.alternate(floor, jvfio, TARGET);
             double gb = Bench.COPY_CHUNK / 1e9;
-            b.rows.add(Bench.row(
+            b.rows.add(Rows.row(
                     "mapped." + what,
                     "mapped",
                     "BAR4 " + what + " (mmap, " + Text.size(window) + ")",
@@ -100,7 +100,7 @@ final class MappedGroup {
                     null,
                     null,
                     rounds,
-                    Bench.ratioTarget(TARGET)));
+                    Rows.ratioTarget(TARGET)));
         }
     }
 

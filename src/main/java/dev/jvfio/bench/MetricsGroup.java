@@ -53,7 +53,7 @@ final class MetricsGroup {
                     true,
                     ConfigReadLanes.placeServer(b.placement(), counted.pid()));
             Rounds rounds = b.alternate("metrics.config-read", floor, plain.pid(), subject, counted.pid(), TARGET);
-            b.rows.add(Bench.roundTrips(
+            b.rows.add(Rows.roundTrips(
                     "metrics.config-read",
                     "metrics",
                     "config read 4 B, --metrics on",
@@ -61,7 +61,7 @@ final class MetricsGroup {
                     floor,
                     OFF,
                     rounds,
-                    Bench.ratioTarget(TARGET)));
+                    Rows.ratioTarget(TARGET)));
         } finally {
             Bench.closeAll(clients);
             if (counted != null) {

@@ -182,7 +182,7 @@ final class MigrationGroup {
             throw new IOException("migration: " + e.getMessage(), e);
         }
         Rounds used = Rounds.fixed(rounds);
-        b.rows.add(Bench.row(
+        b.rows.add(Rows.row(
                 "migration.precopy",
                 "migration",
                 "pre-copy of " + Text.size(touched) + " populated, gh200 " + Bench.GPU_MEMORY,
@@ -194,8 +194,8 @@ final class MigrationGroup {
                 null,
                 null,
                 used,
-                Bench.ratioTarget(PRECOPY_TARGET)));
-        b.rows.add(Bench.row(
+                Rows.ratioTarget(PRECOPY_TARGET)));
+        b.rows.add(Rows.row(
                 "migration.downtime",
                 "migration",
                 "stop-copy downtime, " + Text.size(changed) + " changed after pre-copy",
@@ -208,7 +208,7 @@ final class MigrationGroup {
                 null,
                 used,
                 row -> Target.atMost(DOWNTIME_LIMIT_MS, "ms", Interval.ofReadings(downtime))));
-        b.rows.add(Bench.row(
+        b.rows.add(Rows.row(
                 "migration.rss",
                 "migration",
                 "server RSS during migration less mapped device memory (larger side)",

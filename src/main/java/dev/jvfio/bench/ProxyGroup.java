@@ -77,7 +77,7 @@ final class ProxyGroup {
                     subject,
                     traces.getFirst().pid(),
                     TARGET);
-            b.rows.add(Bench.roundTrips(
+            b.rows.add(Rows.roundTrips(
                     "proxy.config-read",
                     "proxy",
                     "config read 4 B via jvfio trace",
@@ -85,7 +85,7 @@ final class ProxyGroup {
                     floor,
                     DIRECT,
                     rounds,
-                    Bench.ratioTarget(TARGET)));
+                    Rows.ratioTarget(TARGET)));
             b.notes.add("proxy: jvfio trace prints a line per message to its log file while measured; its threads"
                     + " are not placed (the client and the server session are, as in the trapped rows)");
         } finally {

@@ -202,8 +202,8 @@ final class SocketGroups {
             Side floor = new Side("echo", List.copyOf(echo), true, placeEcho());
             Side jvfio = new Side("jvfio", subjectLanes(clients, subject), true, placeServer());
             Rounds rounds = b.alternate(id, floor, echoPid, jvfio, serverPid, TRAPPED_TARGET);
-            return Bench.roundTrips(
-                    id, "trapped", label, jvfio, floor, Bench.ECHO, rounds, Bench.ratioTarget(TRAPPED_TARGET));
+            return Rows.roundTrips(
+                    id, "trapped", label, jvfio, floor, Bench.ECHO, rounds, Rows.ratioTarget(TRAPPED_TARGET));
         } finally {
             Bench.closeAll(echo);
         }
@@ -226,7 +226,7 @@ final class SocketGroups {
             Side jvfio = new Side("jvfio", subjectLanes(clients, subject), false, placeServer());
             Rounds rounds = b.alternate(id, floor, echoPid, jvfio, serverPid, minRatio);
             double mb = payload / 1e6;
-            return Bench.row(
+            return Rows.row(
                     id,
                     "bulk",
                     label,
@@ -238,7 +238,7 @@ final class SocketGroups {
                     null,
                     null,
                     rounds,
-                    Bench.ratioTarget(minRatio));
+                    Rows.ratioTarget(minRatio));
         } finally {
             Bench.closeAll(echo);
         }

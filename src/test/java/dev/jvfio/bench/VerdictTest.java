@@ -190,13 +190,13 @@ class VerdictTest {
     @DisplayName("an undecided row that stopped short says about how many rounds would decide it")
     void projectionInTheReason() {
         Target spans = Target.ratioAtLeast(0.90, Interval.of(List.of(0.85, 1.05, 0.88, 1.02)));
-        String said = Bench.projection(spans, new Rounds(4, 0, 0, AdaptiveRounds.Stop.BUDGET));
+        String said = Rows.projection(spans, new Rounds(4, 0, 0, AdaptiveRounds.Stop.BUDGET));
         assertThat(said).isEqualTo("about " + spans.roundsToDecide() + " rounds would decide it");
         Target onIt = Target.ratioAtLeast(0.90, new Interval(0.9, 0.8, 0.9 * 0.9 / 0.8, 4));
-        assertThat(Bench.projection(onIt, new Rounds(4, 0, 0, AdaptiveRounds.Stop.HOPELESS)))
+        assertThat(Rows.projection(onIt, new Rounds(4, 0, 0, AdaptiveRounds.Stop.HOPELESS)))
                 .isEmpty();
         Target met = Target.ratioAtLeast(0.90, interval(1.0, 0.95, 1.05));
-        assertThat(Bench.projection(met, Rounds.fixed(4))).isEmpty();
+        assertThat(Rows.projection(met, Rounds.fixed(4))).isEmpty();
     }
 
     @Test
