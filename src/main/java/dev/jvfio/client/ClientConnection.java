@@ -97,6 +97,11 @@ final class ClientConnection {
         return id;
     }
 
+    /** How many more fds the reply being read may bring: 16 in all, the rest are closed. */
+    int fdRoom() {
+        return Math.max(0, 16 - replyFds.size());
+    }
+
     /** Largest count one read or write may carry (the smaller of both sides' limits). */
     long maxTransfer() {
         return Math.min(server.maxDataXferSize(), OURS.maxDataXferSize());
@@ -122,7 +127,7 @@ final class ClientConnection {
         long limit = Math.max(Header.SIZE, Math.min(want, in.byteSize()));
         long got = 0;
         while (got < Header.SIZE) {
-            int n = conn.receive(in.asSlice(got, limit - got), replyFds, Math.max(0, 16 - replyFds.size()));
+            int n = conn.receive(in.asSlice(got, limit - got), replyFds, fdRoom());
             if (n == 0) {
                 throw new EOFException("connection closed by the server after " + got + " bytes of a reply");
             }
@@ -147,22 +152,22 @@ final class ClientConnection {
      * {@code in}, the bytes that went to {@code data} moved back; {@code data} is then scratch.
      */
     MemorySegment receiveSplit(long head, MemorySegment data) throws IOException {
-        long got = conn.receive(in.asSlice(0, head), data, replyFds, Math.max(0, 16 - replyFds.size()));
+        long got = conn.receive(in.asSlice(0, head), data, replyFds, fdRoom());
         while (got < Header.SIZE) { // a header arriving in pieces: everything so far is in in
             if (got == 0) {
                 throw new EOFException("connection closed by the server before a reply");
             }
-            int n = conn.receive(in.asSlice(got, head - got), replyFds, Math.max(0, 16 - replyFds.size()));
+            int n = conn.receive(in.asSlice(got, head - got), replyFds, fdRoom());
             got = n == 0 ? 0 : got + n;
         }
         long size = Header.size(in);
         if (size == head + data.byteSize()) {
             if (got < head) {
-                conn.receiveFully(in.asSlice(got, head - got), replyFds, Math.max(0, 16 - replyFds.size()));
+                conn.receiveFully(in.asSlice(got, head - got), replyFds, fdRoom());
                 got = head;
             }
             if (got < size) {
-                conn.receiveFully(data.asSlice(got - head), replyFds, Math.max(0, 16 - replyFds.size()));
+                conn.receiveFully(data.asSlice(got - head), replyFds, fdRoom());
             }
             return in.asSlice(0, head);
         }
@@ -181,7 +186,7 @@ final class ClientConnection {
     /** Completes {@code in[0, upTo)} of a reply whose first {@code got} bytes are there. */
     MemorySegment finishReceiveUpTo(long got, long upTo) throws IOException {
         if (upTo > got) {
-            conn.receiveFully(in.asSlice(got, upTo - got), replyFds, Math.max(0, 16 - replyFds.size()));
+            conn.receiveFully(in.asSlice(got, upTo - got), replyFds, fdRoom());
         }
         return in.asSlice(0, upTo);
     }
@@ -190,7 +195,7 @@ final class ClientConnection {
     MemorySegment finishReceive(long got) throws IOException {
         long size = Header.size(in);
         if (size > got) {
-            conn.receiveFully(in.asSlice(got, size - got), replyFds, Math.max(0, 16 - replyFds.size()));
+            conn.receiveFully(in.asSlice(got, size - got), replyFds, fdRoom());
         }
         return in.asSlice(0, size);
     }

@@ -182,7 +182,7 @@ public final class ClientMigration {
                 || MigDataMessage.replyArgsz(head) != MigDataMessage.PAYLOAD + got) {
             throw new IOException("malformed MIG_DATA_READ reply: " + Header.describe(head));
         }
-        ch.conn.receiveFully(dst.asSlice(0, got), ch.replyFds, Math.max(0, 16 - ch.replyFds.size()));
+        ch.conn.receiveFully(dst.asSlice(0, got), ch.replyFds, ch.fdRoom());
         ch.closeReplyFds();
         return (int) got;
     }

@@ -76,12 +76,15 @@ final class SocketReceiver {
      * @return bytes received in all; 0 when the peer closed the connection
      */
     int receive(MemorySegment head, MemorySegment body, List<Fd> fdsOut, int maxFds) throws IOException {
-        for (MemorySegment s : new MemorySegment[] {head, body}) {
-            if (s.isReadOnly() || !s.isNative() || s.byteSize() == 0) {
-                throw new IllegalArgumentException("scatter receive needs two writable, native, non-empty segments");
-            }
-        }
+        requireScatterPart(head);
+        requireScatterPart(body);
         return receiveOnce(head, 0, head.byteSize(), body, fdsOut, maxFds);
+    }
+
+    private static void requireScatterPart(MemorySegment s) {
+        if (s.isReadOnly() || !s.isNative() || s.byteSize() == 0) {
+            throw new IllegalArgumentException("scatter receive needs two writable, native, non-empty segments");
+        }
     }
 
     /**
