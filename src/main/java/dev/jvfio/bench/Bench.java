@@ -203,6 +203,9 @@ public final class Bench implements AutoCloseable {
         s.put("warmup", o.warmup().toMillis() + "ms");
         s.put("clients", o.clients());
         s.put("client", o.spin() ? "busy-polling" : "blocking");
+        s.put(
+                "irq-wait",
+                o.spin() ? "busy-polling" : o.haltPoll().toNanos() / 1000 + "us poll, then sleep (--halt-poll)");
         s.put("pinned", pinned ? "all on CPU 0" : "no");
         s.put("sizes", o.sizes().stream().map(Text::size).toList());
         s.put("mapped-window", Text.size(o.mappedWindow()));

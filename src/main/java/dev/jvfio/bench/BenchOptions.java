@@ -28,6 +28,9 @@ import java.util.function.Consumer;
  * @param groups            which row groups to measure (all of {@link #GROUPS} by default)
  * @param decideBudget      extra time a row with a target may spend on added rounds while its
  *                          verdict is undecided ({@link AdaptiveRounds}); zero: fixed rounds
+ * @param haltPoll          how long the dma rows' client polls for a completion interrupt before
+ *                          it sleeps for it, as KVM polls a halted vCPU ({@link #HALT_POLL}); zero:
+ *                          it sleeps at once
  */
 public record BenchOptions(
         Duration duration,
@@ -43,7 +46,8 @@ public record BenchOptions(
         int launches,
         String trappedProfile,
         Set<String> groups,
-        Duration decideBudget) {
+        Duration decideBudget,
+        Duration haltPoll) {
     /** The row groups, in table order. */
     public static final List<String> GROUPS =
             List.of("trapped", "bulk", "clients", "mapped", "dma", "footprint", "proxy", "metrics", "migration");
@@ -54,6 +58,17 @@ public record BenchOptions(
      */
     public static final Duration DECIDE_BUDGET = Duration.ofSeconds(6);
 
+    /**
+     * Default poll of the dma rows' client: KVM's default {@code halt_poll_ns} on x86 (arm64's is
+     * longer), the time a host polls a guest's halted vCPU for a wake-up before it schedules the
+     * vCPU thread out. A guest driver waiting that long for its completion interrupt does not pay
+     * the wake-up of a sleeping thread; a client that sleeps at once does.
+     */
+    public static final Duration HALT_POLL = Duration.ofNanos(200_000);
+
+    /** The longest {@code --halt-poll}: a poll is for a wake-up soon, not for a copy's whole time. */
+    public static final Duration MAX_HALT_POLL = Duration.ofSeconds(1);
+
     public static final long KIB = 1L << 10;
     public static final long MIB = 1L << 20;
     public static final long GIB = 1L << 30;
@@ -63,6 +78,9 @@ public record BenchOptions(
             throw new IllegalArgumentException("--duration must be positive");
         if (warmup.isNegative()) throw new IllegalArgumentException("--warmup must not be negative");
         if (decideBudget.isNegative()) throw new IllegalArgumentException("--decide-budget must not be negative");
+        if (haltPoll.isNegative() || haltPoll.compareTo(MAX_HALT_POLL) > 0) {
+            throw new IllegalArgumentException("--halt-poll must be in [0, 1s]: " + haltPoll);
+        }
         if (rounds < 1 || rounds > 1000) throw new IllegalArgumentException("--rounds must be in [1, 1000]: " + rounds);
         if (clients < 1 || clients > 64) throw new IllegalArgumentException("--clients must be in [1, 64]: " + clients);
         if (sizes.isEmpty()) throw new IllegalArgumentException("--sizes needs at least one size");
@@ -108,7 +126,8 @@ public record BenchOptions(
                 3,
                 "sample",
                 Set.copyOf(GROUPS),
-                DECIDE_BUDGET);
+                DECIDE_BUDGET,
+                HALT_POLL);
     }
 
     public Duration roundLength() {
@@ -171,6 +190,10 @@ public record BenchOptions(
         return edit(b -> b.decideBudget = d);
     }
 
+    public BenchOptions withHaltPoll(Duration d) {
+        return edit(b -> b.haltPoll = d);
+    }
+
     public boolean measures(String group) {
         return groups.contains(group);
     }
@@ -198,6 +221,7 @@ public record BenchOptions(
         String trappedProfile;
         Set<String> groups;
         Duration decideBudget;
+        Duration haltPoll;
 
         Copy(BenchOptions o) {
             duration = o.duration;
@@ -214,6 +238,7 @@ public record BenchOptions(
             trappedProfile = o.trappedProfile;
             groups = o.groups;
             decideBudget = o.decideBudget;
+            haltPoll = o.haltPoll;
         }
 
         BenchOptions build() {
@@ -231,7 +256,8 @@ public record BenchOptions(
                     launches,
                     trappedProfile,
                     groups,
-                    decideBudget);
+                    decideBudget,
+                    haltPoll);
         }
     }
 }

@@ -23,7 +23,11 @@ import java.util.List;
  * The {@code dma} rows: GB/s of the GPU's copy engine moving client memory (a memfd the client
  * mapped with DMA_MAP, as QEMU maps guest RAM) into usemem and back, one copy per operation: ring
  * the doorbell and wait for the completion interrupt (MSI-X); the copy is programmed once per row
- * and ERRORS checked after it (an error completes with the interrupt too). The floor is
+ * and ERRORS checked after it (an error completes with the interrupt too). The client waits as a
+ * guest on a KVM host does: its halted vCPU is polled for {@code --halt-poll} (KVM's default
+ * {@code halt_poll_ns}, {@link BenchOptions#HALT_POLL}) before its thread sleeps, so an interrupt
+ * that comes sooner costs no wake-up; with {@code --halt-poll 0} every completion wakes a sleeping
+ * client, which on a VM that halts its idle vCPUs costs tens of microseconds per copy. The floor is
  * {@code MemorySegment.copy} in this process between the same pages, same sizes. First, the fixed
  * cost of one copy: round trips of a 4 KiB copy (doorbell to interrupt) against the round trip of
  * a trapped BAR0 write to the same server and device, the least a doorbell and its answer cost.
@@ -108,11 +112,18 @@ final class DmaGroup {
         for (int i = 0; i < clients.size(); i++) { // a first copy starts each engine's worker thread
             engineCopy(clients.get(i), done.get(i), SIZES.getFirst(), true).run();
         }
-        notes.add(
-                "dma: the gh200's copy engine at BAR0 + 0x" + Long.toHexString(Bar0Registers.COPY_ENGINE)
-                        + ", guest memory a memfd mapped with DMA_MAP at IOVA 0x" + Long.toHexString(IOVA)
-                        + ", usemem offset 0x" + Long.toHexString(DEVICE_OFFSET)
-                        + "; one copy per operation (a posted doorbell write, as QEMU sends it, then the MSI-X completion), ERRORS checked per row");
+        notes.add("dma: the gh200's copy engine at BAR0 + 0x" + Long.toHexString(Bar0Registers.COPY_ENGINE)
+                + ", guest memory a memfd mapped with DMA_MAP at IOVA 0x" + Long.toHexString(IOVA)
+                + ", usemem offset 0x" + Long.toHexString(DEVICE_OFFSET)
+                + "; one copy per operation (a posted doorbell write, as QEMU sends it, then the MSI-X completion), ERRORS checked per row;"
+                + " the client "
+                + (bench.o.spin()
+                        ? "busy-polls for each completion (--spin)"
+                        : bench.o.haltPoll().isZero()
+                                ? "sleeps until each completion (--halt-poll 0)"
+                                : "polls for each completion for "
+                                        + bench.o.haltPoll().toNanos() / 1000
+                                        + " us (--halt-poll, as KVM polls a halted vCPU), then sleeps"));
         roundTripRow(clients, done, place, serverPid, rows);
         for (long size : SIZES) {
             for (boolean toDevice : new boolean[] {true, false}) {
@@ -172,12 +183,31 @@ final class DmaGroup {
      * The fixed cost of a copy: round trips of a {@link #ROUND_TRIP_SIZE} guest-to-device copy
      * (posted doorbell, completion interrupt) against trapped BAR0 writes with a reply, the client
      * (this thread) on the low CPU for both and the engine's worker on the high one, as in the
-     * other rows; no target, it says what a copy costs before any byte moves.
+     * other rows; the floor polls for its reply as long as the subject polls for its interrupt
+     * ({@code --halt-poll}, {@code --spin}). No target: it says what a copy costs before any byte
+     * moves.
      */
     private void roundTripRow(
             List<VfioUserClient> clients, List<EventFd> done, Placement place, long serverPid, List<Row> rows)
             throws IOException, VfioException {
         bench.say("dma: round trips of " + Text.size(ROUND_TRIP_SIZE) + " copies and of trapped BAR0 writes");
+        // the floor waits for its reply as the subject waits for its interrupt: polling as long
+        long poll = bench.o.spin() ? SPIN.toNanos() : bench.o.haltPoll().toNanos();
+        for (VfioUserClient c : clients) {
+            c.pollFirst(poll);
+        }
+        try {
+            roundTrips(clients, done, place, serverPid, rows);
+        } finally {
+            for (VfioUserClient c : clients) {
+                c.pollFirst(0);
+            }
+        }
+    }
+
+    private void roundTrips(
+            List<VfioUserClient> clients, List<EventFd> done, Placement place, long serverPid, List<Row> rows)
+            throws IOException, VfioException {
         List<Op> subject = new ArrayList<>();
         List<Op> floor = new ArrayList<>();
         byte[] srcLo = new byte[4]; // IOVA's low word, as engineCopy programs it: the write changes nothing
@@ -234,13 +264,14 @@ final class DmaGroup {
         long base = Bar0Registers.COPY_ENGINE;
         c.write(Vfio.PCI_BAR0_REGION_INDEX, base + CopyEngine.SRC_LO, program); // the same copy every time
         byte[] ring = {1, 0, 0, 0};
-        boolean spin = bench.o.spin();
+        Duration poll = bench.o.spin() ? SPIN : bench.o.haltPoll();
         return () -> {
             // posted, as QEMU sends BAR writes unless x-no-posted-writes is set: no reply to wait for
             c.writePosted(Vfio.PCI_BAR0_REGION_INDEX, base + CopyEngine.DOORBELL, ring);
-            // --spin: the client polls for the completion instead of sleeping until it, as the
-            // socket rows' clients poll for replies: what the engine costs when wake-ups are free
-            boolean completed = spin ? done.awaitSpinning(SPIN, PATIENCE) : done.await(PATIENCE);
+            // the client polls for the completion for --halt-poll, as KVM polls a guest's halted
+            // vCPU, then sleeps; --spin: it polls far longer, as the socket rows' clients poll for
+            // replies: what the engine costs when wake-ups are free
+            boolean completed = poll.isZero() ? done.await(PATIENCE) : done.awaitSpinning(poll, PATIENCE);
             if (!completed) {
                 throw new IOException("no completion interrupt from the copy engine in " + PATIENCE);
             }

@@ -81,6 +81,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--spin", description = "Clients busy-poll for replies instead of sleeping in recvmsg (floor too).")
     boolean spin;
 
+    @Option(
+            names = "--halt-poll",
+            paramLabel = "DURATION",
+            converter = Converters.Delay.class,
+            description = "How long the dma rows' client polls for a completion interrupt before it sleeps, as KVM"
+                    + " polls a halted vCPU (halt_poll_ns); 0 sleeps at once (default: 200us).")
+    Duration haltPoll;
+
     @Option(names = "--pin", description = "Run every process (this one, the server, the echo) on CPU 0 with taskset.")
     boolean pin;
 
@@ -148,6 +156,7 @@ final class BenchCommand implements Callable<Integer> {
         if (duration != null) o = named("--duration", o, duration, BenchOptions::withDuration);
         if (warmup != null) o = named("--warmup", o, warmup, BenchOptions::withWarmup);
         if (decideBudget != null) o = named("--decide-budget", o, decideBudget, BenchOptions::withDecideBudget);
+        if (haltPoll != null) o = named("--halt-poll", o, haltPoll, BenchOptions::withHaltPoll);
         if (rounds != null) o = named("--rounds", o, rounds, BenchOptions::withRounds);
         if (!sizes.isEmpty())
             o = named("--sizes", o, sizes.stream().map(ByteSize::bytes).toList(), BenchOptions::withSizes);

@@ -76,33 +76,35 @@ final class Converters {
         }
     }
 
-    /** "2s", "500ms", "1m", "1h", "0" -> Duration; negative or unknown units are rejected. */
+    /** "2s", "500ms", "200us", "1m", "1h", "0" -> Duration; negative or unknown units are rejected. */
     static Duration parseDuration(String text) {
         String t = text.strip().toLowerCase(Locale.ROOT);
-        String bad = "'" + text + "' is not a duration (e.g. 2s, 500ms, 1m, 1h)";
+        String bad = "'" + text + "' is not a duration (e.g. 2s, 500ms, 200us, 1m, 1h)";
         if (t.equals("0")) return Duration.ZERO;
-        long factorMillis;
-        String digits;
-        if (t.endsWith("ms")) {
-            factorMillis = 1;
-            digits = t.substring(0, t.length() - 2);
+        long factorNanos;
+        int unit;
+        if (t.endsWith("us")) {
+            factorNanos = 1_000L;
+            unit = 2;
+        } else if (t.endsWith("ms")) {
+            factorNanos = 1_000_000L;
+            unit = 2;
         } else if (t.endsWith("s")) {
-            factorMillis = 1000;
-            digits = t.substring(0, t.length() - 1);
+            factorNanos = 1_000_000_000L;
+            unit = 1;
         } else if (t.endsWith("m")) {
-            factorMillis = 60_000;
-            digits = t.substring(0, t.length() - 1);
+            factorNanos = 60_000_000_000L;
+            unit = 1;
         } else if (t.endsWith("h")) {
-            factorMillis = 3_600_000;
-            digits = t.substring(0, t.length() - 1);
+            factorNanos = 3_600_000_000_000L;
+            unit = 1;
         } else {
             throw new IllegalArgumentException(bad);
         }
+        String digits = t.substring(0, t.length() - unit);
         if (!digits.matches("\\d{1,18}")) throw new IllegalArgumentException(bad);
         try {
-            long n = Long.parseLong(digits);
-            if (n < 0) throw new IllegalArgumentException(bad);
-            return Duration.ofMillis(Math.multiplyExact(n, factorMillis));
+            return Duration.ofNanos(Math.multiplyExact(Long.parseLong(digits), factorNanos));
         } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException(bad);
         }

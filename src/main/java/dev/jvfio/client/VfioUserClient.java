@@ -75,6 +75,14 @@ public final class VfioUserClient implements AutoCloseable {
         ch.conn.busyPoll(on);
     }
 
+    /**
+     * Polls for each reply for up to {@code nanos}, then sleeps for it (see
+     * {@link UnixConnection#pollFirst(long)}); 0 sleeps at once. Used by the benchmark's {@code --halt-poll}.
+     */
+    public void pollFirst(long nanos) {
+        ch.conn.pollFirst(nanos);
+    }
+
     /** The migration calls (VU-10): features, device state, data stream, dirty logging. */
     public ClientMigration migration() {
         return migration;

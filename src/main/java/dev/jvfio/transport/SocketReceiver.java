@@ -32,8 +32,11 @@ final class SocketReceiver {
     private final SocketHandle handle;
     private final MessageScratch in;
     private volatile int fdsDropped;
-    /** Receive by polling (MSG_DONTWAIT in a loop) instead of sleeping in the kernel. */
-    private volatile boolean busyPoll;
+    /**
+     * How long a receive polls (MSG_DONTWAIT in a loop) before it sleeps in the kernel: 0 sleeps at
+     * once, {@link Long#MAX_VALUE} polls until bytes come.
+     */
+    private volatile long pollNanos;
     /** fds handed to the caller by the last receiveOnce (receiving thread only). */
     private int lastAccepted;
 
@@ -43,7 +46,11 @@ final class SocketReceiver {
     }
 
     void busyPoll(boolean on) {
-        busyPoll = on;
+        pollNanos = on ? Long.MAX_VALUE : 0;
+    }
+
+    void pollFirst(long nanos) {
+        pollNanos = nanos;
     }
 
     int fdsDropped() {
@@ -144,7 +151,9 @@ final class SocketReceiver {
                 d.msghdr.set(JAVA_LONG, MSG_IOVLEN, 2L);
             }
             long r;
-            boolean spin = busyPoll;
+            long poll = pollNanos;
+            boolean spin = poll > 0;
+            long pollStart = spin ? System.nanoTime() : 0;
             int flags = MsgHdr.MSG_CMSG_CLOEXEC | (spin ? SocketCalls.MSG_DONTWAIT : 0);
             while (true) {
                 d.msghdr.set(JAVA_LONG, MSG_CONTROL, d.control.address());
@@ -159,7 +168,12 @@ final class SocketReceiver {
                     continue;
                 }
                 if (spin && errno == LinuxErrno.EAGAIN && !handle.isClosing()) {
-                    Thread.onSpinWait();
+                    if (poll != Long.MAX_VALUE && System.nanoTime() - pollStart >= poll) {
+                        spin = false; // polled long enough: sleep in the kernel from here on
+                        flags = MsgHdr.MSG_CMSG_CLOEXEC;
+                    } else {
+                        Thread.onSpinWait();
+                    }
                     continue;
                 }
                 if (handle.isClosing()) {

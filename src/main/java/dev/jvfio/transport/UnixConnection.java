@@ -103,6 +103,18 @@ public final class UnixConnection implements AutoCloseable {
     }
 
     /**
+     * Bounded busy-polling receive: each receive call polls for up to {@code nanos}, then sleeps in
+     * the kernel until bytes arrive, as a host polls a halted vCPU before it schedules it out (the
+     * benchmark's {@code --halt-poll}). 0 turns polling off; see {@link #busyPoll(boolean)}.
+     */
+    public void pollFirst(long nanos) {
+        if (nanos < 0) {
+            throw new IllegalArgumentException("a poll time is not negative: " + nanos);
+        }
+        receiver.pollFirst(nanos);
+    }
+
+    /**
      * Bounds how long one send may wait for the peer to make room (SO_SNDTIMEO): a peer that
      * stops reading then costs a {@link SocketTimeoutException} instead of a thread forever.
      * The message may have gone out in part, so the stream is no longer usable: close it.

@@ -143,6 +143,7 @@ public final class OptionWalk {
                     case "qemu-args --cpus" -> List.of("0", "4097");
                     case "qemu-args --spare-ports" -> List.of("-1", "17");
                     case "bench --duration" -> List.of("0");
+                    case "bench --halt-poll" -> List.of("2s", "1001ms");
                     case "bench --rounds" -> List.of("0", "1001");
                     case "bench --sizes" -> List.of("0", "65M", "4K,,8K");
                     case "bench --clients" -> List.of("0", "65");

@@ -1,6 +1,7 @@
 package dev.jvfio.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jvfio.units.ByteSize;
 import java.nio.file.Path;
@@ -34,6 +35,20 @@ class ServeSpecsTest {
     void readyDelayInHours() {
         assertThat(specs("--ready-delay", "1h").getFirst().readyDelay()).isEqualTo(Duration.ofMinutes(60));
         assertThat(Converters.parseDuration("1h")).isEqualTo(Converters.parseDuration("60m"));
+    }
+
+    @Test
+    @DisplayName("durations take microseconds (bench --halt-poll 200us) and refuse what overflows or has no unit")
+    void durationsInMicroseconds() {
+        assertThat(Converters.parseDuration("200us")).isEqualTo(Duration.ofNanos(200_000));
+        assertThat(Converters.parseDuration("1000us")).isEqualTo(Converters.parseDuration("1ms"));
+        assertThat(Converters.parseDuration("0")).isZero();
+        for (String bad : List.of("200", "us", "-5us", "1.5us", "999999999999999999h", "5 us", "5ns")) {
+            assertThatThrownBy(() -> Converters.parseDuration(bad))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("is not a duration");
+        }
     }
 
     @Test
