@@ -229,7 +229,7 @@ public final class Bench implements AutoCloseable {
         long warm = o.warmup().toNanos();
         floor.warmUp(warm);
         subject.warmUp(warm);
-        return rounds(floor, subject, minRatio);
+        return rounds(floor, subject, minRatio, alternating(floor, subject));
     }
 
     /** Longest a side's warm-up is extended while the JIT compilers are still busy. */
@@ -256,18 +256,38 @@ public final class Bench implements AutoCloseable {
             notes.add(what + ": warm-up extended by " + subjectMore + " ms (subject) and " + floorMore
                     + " ms (floor) until the JIT compilers were quiet");
         }
-        return rounds(floor, subject, minRatio);
+        return rounds(floor, subject, minRatio, alternating(floor, subject));
+    }
+
+    /**
+     * As {@link #alternate(String, Side, long, Side, long, double)}, but floor and subject run
+     * {@link Interleaved}: operation by operation in one loop, each round twice the round length
+     * (so each side is measured about as long as in alternating rounds); {@code setup} runs before
+     * the warm-up and each round (the sides' own setups do not run).
+     */
+    Rounds interleave(
+            String what, Side floor, long floorPid, Side subject, long subjectPid, double minRatio, Side.Setup setup)
+            throws IOException, VfioException {
+        Interleaved pair = new Interleaved(floor, subject, setup);
+        long warm = o.warmup().toNanos();
+        pair.combined().warmUp(warm);
+        long more = warm > 0 ? settle(pair.combined(), floorPid, subjectPid) : 0;
+        if (more > 0) {
+            notes.add(what + ": warm-up extended by " + more + " ms until the JIT compilers were quiet");
+        }
+        long round = 2 * o.roundLength().toNanos();
+        return rounds(floor, subject, minRatio, r -> pair.round(round));
     }
 
     /** Warms a side up until compilation settles; returns the extra milliseconds spent. */
-    private static long settle(Side side, long pid) throws IOException, VfioException {
+    private static long settle(Side side, long... pids) throws IOException, VfioException {
         long self = ProcessHandle.current().pid();
         long spent = 0;
-        double before = ProcStatus.compilerCpuMillis(pid) + ProcStatus.compilerCpuMillis(self);
+        double before = compilerCpuMillis(self, pids);
         while (spent < SETTLE_MAX_NANOS) {
             side.warmUp(SETTLE_SLICE_NANOS);
             spent += SETTLE_SLICE_NANOS;
-            double after = ProcStatus.compilerCpuMillis(pid) + ProcStatus.compilerCpuMillis(self);
+            double after = compilerCpuMillis(self, pids);
             if (after - before <= 10) {
                 return (spent - SETTLE_SLICE_NANOS) / 1_000_000;
             }
@@ -276,18 +296,31 @@ public final class Bench implements AutoCloseable {
         return spent / 1_000_000;
     }
 
-    /**
-     * The measured rounds, alternately (floor first in even rounds); with a ratio target, pairs of
-     * rounds are added while the paired ratio's interval spans it and the budget lasts.
-     */
-    private Rounds rounds(Side floor, Side subject, double minRatio) throws IOException, VfioException {
+    private static double compilerCpuMillis(long self, long... pids) {
+        double sum = ProcStatus.compilerCpuMillis(self);
+        for (long pid : pids) {
+            sum += ProcStatus.compilerCpuMillis(pid);
+        }
+        return sum;
+    }
+
+    /** Rounds that alternate side by side, the floor first in even rounds. */
+    private AdaptiveRounds.Source alternating(Side floor, Side subject) {
         long round = o.roundLength().toNanos();
-        AdaptiveRounds.Source source = r -> {
+        return r -> {
             Side first = r % 2 == 0 ? floor : subject;
             Side second = first == floor ? subject : floor;
             first.round(round);
             second.round(round);
         };
+    }
+
+    /**
+     * The measured rounds of {@code source}; with a ratio target, pairs of rounds are added while
+     * the paired ratio's interval spans it and the budget lasts.
+     */
+    private Rounds rounds(Side floor, Side subject, double minRatio, AdaptiveRounds.Source source)
+            throws IOException, VfioException {
         Busy.CpuTimes before = Busy.CpuTimes.read();
         Rounds used = Double.isNaN(minRatio)
                 ? AdaptiveRounds.fixed(o.rounds(), source)

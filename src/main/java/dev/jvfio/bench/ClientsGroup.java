@@ -15,8 +15,12 @@ import java.util.List;
  * The clients rows: 4-byte config reads from several clients at once, each on its own device of
  * one server, their rates summed, against as many connections to the echo child (each served on
  * its own thread, as each client gets its own session thread in the server); then the same with
- * four GH200s in one serve process, one client each. The clients' threads are not placed: they
- * are more than the CPUs of the machine the bench is made for.
+ * four GH200s in one serve process, one client each. Each client thread makes one read of its
+ * device and one round trip of its echo connection in turn ({@link Interleaved}): with more
+ * threads than CPUs the machine swings between keeping every CPU busy and halting them, which
+ * changes the rate 3-6x; rounds that alternate 600 ms of each side landed in different states and
+ * their paired intervals spanned 0.03-7. The clients' threads are not placed: they are more than
+ * the CPUs of the machine the bench is made for.
  */
 final class ClientsGroup {
     /** Clients of the sample-device rows. */
@@ -108,7 +112,7 @@ final class ClientsGroup {
                         return () -> SocketGroups.expect(c.read(Vfio.PCI_CONFIG_REGION_INDEX, 0, buf), 4);
                     }),
                     true);
-            Rounds rounds = b.alternate(id, floor, echoPid, jvfio, serverPid, TARGET);
+            Rounds rounds = b.interleave(id, floor, echoPid, jvfio, serverPid, TARGET, () -> {});
             return Rows.roundTrips(id, "clients", label, jvfio, floor, Bench.ECHO, rounds, Rows.ratioTarget(TARGET));
         } finally {
             Bench.closeAll(echo);

@@ -68,6 +68,23 @@ final class Side {
         rates.add(run(nanos, true));
     }
 
+    /** This side's lanes (for {@link Interleaved}, which runs them itself). */
+    List<Op> lanes() {
+        return lanes;
+    }
+
+    /** Records a round whose operations {@link Interleaved} ran: the summed rate of its lanes. */
+    void recordRound(double rate) {
+        rates.add(rate);
+    }
+
+    /** Records one operation's time on {@code lane}, when this side keeps latencies. */
+    void recordLatency(int lane, long nanos) {
+        if (!logs.isEmpty()) {
+            logs.get(lane).add(nanos);
+        }
+    }
+
     private double run(long nanos, boolean record) throws IOException, VfioException {
         setup.run();
         if (lanes.size() == 1) {
