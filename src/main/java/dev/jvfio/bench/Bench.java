@@ -276,7 +276,16 @@ public final class Bench implements AutoCloseable {
             notes.add(what + ": warm-up extended by " + more + " ms until the JIT compilers were quiet");
         }
         long round = 2 * o.roundLength().toNanos();
-        return rounds(floor, subject, minRatio, r -> pair.round(round));
+        double floorCpu = ProcStatus.cpuMillis(floorPid);
+        double subjectCpu = ProcStatus.cpuMillis(subjectPid);
+        Rounds used = rounds(floor, subject, minRatio, r -> pair.round(round));
+        floorCpu = ProcStatus.cpuMillis(floorPid) - floorCpu;
+        subjectCpu = ProcStatus.cpuMillis(subjectPid) - subjectCpu;
+        String cpu = Interleaved.cpuNote(what, subject, subjectCpu, floor, floorCpu, pair.measuredOperations());
+        if (cpu != null) {
+            notes.add(cpu);
+        }
+        return used;
     }
 
     /** Warms a side up until compilation settles; returns the extra milliseconds spent. */

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A subject and its floor measured in one loop, operation by operation: lane {@code i} runs one
@@ -27,6 +28,8 @@ final class Interleaved {
     private final long[] floorNanos;
     private final long[] subjectNanos;
     private final long[] counts;
+    /** Round trips of each side over all rounds so far (not the warm-up). */
+    private long measuredPairs;
     /** Whether the operations' times go to the sides' latency logs (rounds, not warm-up). */
     private volatile boolean recording;
 
@@ -89,6 +92,14 @@ final class Interleaved {
         // the lane threads have ended (joined) or this thread ran the only lane: the slots are visible
         floor.recordRound(sumRates(floorNanos));
         subject.recordRound(sumRates(subjectNanos));
+        for (long c : counts) {
+            measuredPairs += c;
+        }
+    }
+
+    /** Operations each side ran in the rounds so far: the same count for both. */
+    long measuredOperations() {
+        return measuredPairs;
     }
 
     private double sumRates(long[] nanos) {
@@ -99,5 +110,27 @@ final class Interleaved {
             }
         }
         return sum;
+    }
+
+    /**
+     * The note comparing the CPU time the two sides' processes used over the rounds: both served
+     * exactly {@code ops} round trips, so their CPU per round trip compares directly, whatever the
+     * machine's state did to the rates. Null when nothing was measured.
+     */
+    static String cpuNote(
+            String what, Side subject, double subjectCpuMillis, Side floor, double floorCpuMillis, long ops) {
+        if (ops <= 0) {
+            return null;
+        }
+        return String.format(
+                Locale.ROOT,
+                "%s: CPU per round trip over the rounds (%d each): %s %.2f us, %s %.2f us (ratio %.2f)",
+                what,
+                ops,
+                subject.name(),
+                subjectCpuMillis * 1000 / ops,
+                floor.name(),
+                floorCpuMillis * 1000 / ops,
+                floorCpuMillis > 0 ? subjectCpuMillis / floorCpuMillis : Double.NaN);
     }
 }

@@ -71,4 +71,15 @@ class InterleavedTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("1 and 2");
     }
+
+    @Test
+    void cpuNoteDividesEachProcessCpuByTheSameCount() {
+        Side floor = new Side("echo", List.of(() -> {}), false);
+        Side subject = new Side("jvfio", List.of(() -> {}), false);
+        assertThat(Interleaved.cpuNote("clients.x", subject, 3000, floor, 2000, 1_000_000))
+                .isEqualTo("clients.x: CPU per round trip over the rounds (1000000 each): jvfio 3.00 us, echo 2.00 us"
+                        + " (ratio 1.50)");
+        assertThat(Interleaved.cpuNote("clients.x", subject, 3000, floor, 2000, 0))
+                .isNull();
+    }
 }
