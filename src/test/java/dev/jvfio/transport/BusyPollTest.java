@@ -24,22 +24,8 @@ class BusyPollTest {
                 UnixConnection b = pair[1];
                 Arena arena = Arena.ofShared()) {
             b.busyPoll(true);
-            MemorySegment out = arena.allocate(8);
-            out.set(ValueLayout.JAVA_LONG, 0, 0x1122334455667788L);
-            CompletableFuture<Void> late = CompletableFuture.runAsync(() -> {
-                try {
-                    Thread.sleep(50); // the receiver is already spinning
-                    a.send(out.asSlice(0, 3));
-                    Thread.sleep(20);
-                    a.send(out.asSlice(3, 5));
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
+            assertThat(receivedLate(a, b, arena, 0x1122334455667788L, 3, 5)).isEqualTo(0x1122334455667788L);
             MemorySegment in = arena.allocate(8);
-            b.receiveFully(in, null, 0);
-            late.get(10, TimeUnit.SECONDS);
-            assertThat(in.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(0x1122334455667788L);
 
             CompletableFuture.runAsync(() -> {
                 try {
@@ -60,22 +46,11 @@ class BusyPollTest {
         try (UnixConnection a = pair[0];
                 UnixConnection b = pair[1];
                 Arena arena = Arena.ofShared()) {
-            b.pollFirst(100_000); // 100 us, far shorter than the sender's delay
-            MemorySegment out = arena.allocate(8);
-            out.set(ValueLayout.JAVA_LONG, 0, 0x0102030405060708L);
-            CompletableFuture<Void> late = CompletableFuture.runAsync(() -> {
-                try {
-                    Thread.sleep(100);
-                    a.send(out);
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            MemorySegment in = arena.allocate(8);
-            b.receiveFully(in, null, 0);
-            late.get(10, TimeUnit.SECONDS);
-            assertThat(in.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(0x0102030405060708L);
+            b.pollFirst(100_000); // 100 us, far shorter than the sender's pause
+            assertThat(receivedLate(a, b, arena, 0x0102030405060708L, 8)).isEqualTo(0x0102030405060708L);
 
+            MemorySegment out = arena.allocate(8);
+            MemorySegment in = arena.allocate(8);
             a.send(out.asSlice(0, 4)); // already there: the poll finds it
             assertThat(b.receive(in, null, 0)).isEqualTo(4);
 
@@ -84,5 +59,31 @@ class BusyPollTest {
             assertThat(b.receive(in, null, 0)).isZero();
             assertThatThrownBy(() -> b.pollFirst(-1)).isInstanceOf(IllegalArgumentException.class);
         }
+    }
+
+    /**
+     * Sends {@code value} from {@code a} in pieces of the given sizes, each after a 50 ms pause (the
+     * receiver is already waiting), while {@code b} receives all 8 bytes; returns what {@code b} got.
+     */
+    static long receivedLate(UnixConnection a, UnixConnection b, Arena arena, long value, int... pieces)
+            throws Exception {
+        MemorySegment out = arena.allocate(8);
+        out.set(ValueLayout.JAVA_LONG, 0, value);
+        CompletableFuture<Void> late = CompletableFuture.runAsync(() -> {
+            try {
+                long at = 0;
+                for (int n : pieces) {
+                    Thread.sleep(50);
+                    a.send(out.asSlice(at, n));
+                    at += n;
+                }
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        MemorySegment in = arena.allocate(8);
+        b.receiveFully(in, null, 0);
+        late.get(10, TimeUnit.SECONDS);
+        return in.get(ValueLayout.JAVA_LONG, 0);
     }
 }
