@@ -84,7 +84,8 @@ public final class Table {
         }
         out.println();
         out.println("floors: " + floors(report));
-        out.println("subject and floor alternate round by round; 'subject'/'floor' are medians over the rounds,"
+        out.println("subject and floor alternate round by round (clients and metrics rows: operation by operation,"
+                + " each round trip timed); 'subject'/'floor' are medians over the rounds,"
                 + " 'best' the best round; ratio = subject/floor for rates, floor/subject for times and memory"
                 + " (1.00 = as good as the floor). The latency line shows p50 and p99 (ratio of the p50s).");
         out.println("paired: geometric mean of the round-by-round ratios (round i of the subject against round i of"
