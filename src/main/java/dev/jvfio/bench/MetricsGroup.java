@@ -44,16 +44,9 @@ final class MetricsGroup {
                 c.busyPoll(b.o.spin());
             }
             b.say("metrics: 4-byte config-space reads with metrics on and off");
-            Side floor = new Side(
-                    "metrics-off",
-                    ConfigReadLanes.of(offClients),
-                    true,
-                    ConfigReadLanes.placeServer(b.placement(), plain.pid()));
-            Side subject = new Side(
-                    "metrics-on",
-                    ConfigReadLanes.of(onClients),
-                    true,
-                    ConfigReadLanes.placeServer(b.placement(), counted.pid()));
+            Side floor = new Side("metrics-off", ConfigReadLanes.of(offClients), true);
+            Side subject = new Side("metrics-on", ConfigReadLanes.of(onClients), true);
+            // interleaved: one setup places this thread and both servers' session threads
             Side.Setup offPlaced = ConfigReadLanes.placeServer(b.placement(), plain.pid());
             Side.Setup onPlaced = ConfigReadLanes.placeServer(b.placement(), counted.pid());
             Rounds rounds =

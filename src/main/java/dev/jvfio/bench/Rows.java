@@ -16,7 +16,7 @@ final class Rows {
 
     /**
      * A row of round trips per second with latencies, the subject's and floor's sides measured in
-     * alternating rounds: the shape of every request-reply row.
+     * paired rounds (alternating, or {@link Interleaved}): the shape of every request-reply row.
      */
     static Row roundTrips(
             String id,

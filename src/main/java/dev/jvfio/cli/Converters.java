@@ -76,6 +76,21 @@ final class Converters {
         }
     }
 
+    /**
+     * A duration as {@link #parseDuration} reads it, exact, in the largest unit that divides it:
+     * "60m", "90s", "1500ms", "200us", "0" (sub-microsecond rest, which no option can be given, is
+     * dropped).
+     */
+    static String text(Duration d) {
+        long us = d.toNanos() / 1000;
+        if (us == 0) return "0";
+        if (us % 3_600_000_000L == 0) return us / 3_600_000_000L + "h";
+        if (us % 60_000_000L == 0) return us / 60_000_000L + "m";
+        if (us % 1_000_000L == 0) return us / 1_000_000L + "s";
+        if (us % 1000 == 0) return us / 1000 + "ms";
+        return us + "us";
+    }
+
     /** "2s", "500ms", "200us", "1m", "1h", "0" -> Duration; negative or unknown units are rejected. */
     static Duration parseDuration(String text) {
         String t = text.strip().toLowerCase(Locale.ROOT);

@@ -57,9 +57,8 @@ public record DeviceSpec(
     /** "0" to "60m": why {@code delay} is no ready delay, or null. */
     static String readyDelayProblem(Duration delay) {
         if (delay.compareTo(MAX_READY_DELAY) <= 0) return null;
-        long ms = delay.toMillis();
-        String given = ms % 60_000 == 0 ? ms / 60_000 + "m" : ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
-        return given + " is longer than the simulated GPU allows; allowed: 0 to " + MAX_READY_DELAY.toMinutes() + "m";
+        return Converters.text(delay) + " is longer than the simulated GPU allows; allowed: 0 to "
+                + MAX_READY_DELAY.toMinutes() + "m";
     }
 
     /** "gh200, 96 GiB, memory-enable ignore, layout bar" for the serve banner. */
@@ -72,8 +71,7 @@ public record DeviceSpec(
                     .append(memoryEnable)
                     .append(", layout ")
                     .append(layout);
-            if (!readyDelay.isZero())
-                sb.append(", ready-delay ").append(readyDelay.toMillis()).append("ms");
+            if (!readyDelay.isZero()) sb.append(", ready-delay ").append(Converters.text(readyDelay));
         }
         if (backingFile != null) sb.append(", memory in ").append(backingFile);
         return sb.toString();

@@ -355,7 +355,8 @@ final class ServeCommand implements Callable<Integer> {
     private Duration detachTimeout() {
         if (detachTimeout == null) return ServeControl.DEFAULT_DETACH_TIMEOUT;
         if (detachTimeout.compareTo(Duration.ofHours(1)) > 0) {
-            throw new UsageError("--detach-timeout " + detachTimeout.toSeconds() + "s is too long; allowed: 0 to 60m");
+            throw new UsageError(
+                    "--detach-timeout " + Converters.text(detachTimeout) + " is too long; allowed: 0 to 60m");
         }
         return detachTimeout;
     }

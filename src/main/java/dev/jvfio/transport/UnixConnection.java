@@ -127,7 +127,8 @@ public final class UnixConnection implements AutoCloseable {
     /**
      * Bounds how long one receive waits for bytes (SO_RCVTIMEO); it then throws
      * {@link SocketTimeoutException}. {@link Duration#ZERO} waits forever (the default).
-     * Busy-polling receives ignore it.
+     * Receives that busy-poll for good ({@link #busyPoll}) ignore it; with {@link #pollFirst} it
+     * applies once the poll is over, so a receive waits at most the poll time plus the timeout.
      */
     public void receiveTimeout(Duration timeout) throws IOException {
         setTimeout(SocketCalls.SO_RCVTIMEO, timeout);

@@ -38,11 +38,18 @@ class ServeSpecsTest {
     }
 
     @Test
-    @DisplayName("durations take microseconds (bench --halt-poll 200us) and refuse what overflows or has no unit")
+    @DisplayName(
+            "durations take microseconds (bench --halt-poll 200us), refuse what overflows or has no unit, and are printed exactly")
     void durationsInMicroseconds() {
         assertThat(Converters.parseDuration("200us")).isEqualTo(Duration.ofNanos(200_000));
         assertThat(Converters.parseDuration("1000us")).isEqualTo(Converters.parseDuration("1ms"));
         assertThat(Converters.parseDuration("0")).isZero();
+        for (String exact : List.of("0", "200us", "1500ms", "90s", "61m", "2h", "3600000001us")) {
+            assertThat(Converters.text(Converters.parseDuration(exact)))
+                    .as(exact)
+                    .isEqualTo(exact);
+        }
+        assertThat(Converters.text(Duration.ofMinutes(60))).isEqualTo("1h");
         for (String bad : List.of("200", "us", "-5us", "1.5us", "999999999999999999h", "5 us", "5ns")) {
             assertThatThrownBy(() -> Converters.parseDuration(bad))
                     .as(bad)

@@ -27,14 +27,7 @@ class BusyPollTest {
             assertThat(receivedLate(a, b, arena, 0x1122334455667788L, 3, 5)).isEqualTo(0x1122334455667788L);
             MemorySegment in = arena.allocate(8);
 
-            CompletableFuture.runAsync(() -> {
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException ignored) {
-                    // shut down anyway
-                }
-                b.shutdown();
-            });
+            shutdownLater(b); // the receive is spinning by then
             assertThat(b.receive(in, null, 0)).isZero(); // a spinning receive ends on shutdown
         }
     }
@@ -54,7 +47,17 @@ class BusyPollTest {
             a.send(out.asSlice(0, 4)); // already there: the poll finds it
             assertThat(b.receive(in, null, 0)).isEqualTo(4);
 
-            b.pollFirst(0); // off again: a plain sleeping receive, which a peer's close ends
+            shutdownLater(b); // long past the poll: the receive sleeps in the kernel
+            assertThat(b.receive(in, null, 0))
+                    .as("a receive past its poll ends on shutdown")
+                    .isZero();
+        }
+        pair = UnixConnection.pair();
+        try (UnixConnection a = pair[0];
+                UnixConnection b = pair[1];
+                Arena arena = Arena.ofShared()) {
+            MemorySegment in = arena.allocate(8);
+            b.pollFirst(0); // off: a plain sleeping receive, which a peer's close ends
             a.close();
             assertThat(b.receive(in, null, 0)).isZero();
             assertThatThrownBy(() -> b.pollFirst(-1)).isInstanceOf(IllegalArgumentException.class);
@@ -85,5 +88,17 @@ class BusyPollTest {
         b.receiveFully(in, null, 0);
         late.get(10, TimeUnit.SECONDS);
         return in.get(ValueLayout.JAVA_LONG, 0);
+    }
+
+    /** Shuts {@code c} down from another thread after 100 ms, while this one receives. */
+    static void shutdownLater(UnixConnection c) {
+        CompletableFuture.runAsync(() -> {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException ignored) {
+                // shut down anyway
+            }
+            c.shutdown();
+        });
     }
 }
